@@ -1,0 +1,782 @@
+"""Road network stage: the graph, its edge speeds, and the travel-time engine.
+
+The graph is an osmnx-style :class:`networkx.MultiDiGraph` (nodes with ``x``/``y``
+in EPSG:4326, edges with ``length`` in metres, ``speed_kph`` and ``travel_time``
+in seconds). Shortest paths are never computed pair by pair in Python: the graph
+is compiled once into a sparse CSR matrix (:class:`CompiledNetwork`) and every
+query is a many-source Dijkstra run by :mod:`scipy.sparse.csgraph`.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal, TypeAlias, cast
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import scipy.sparse as sp
+from scipy.sparse.csgraph import dijkstra
+from scipy.spatial import cKDTree
+
+if TYPE_CHECKING:
+    from shapely.geometry import MultiPolygon, Polygon
+
+from planner._errors import InputDataError, MissingInputError, NetworkError
+from planner._io import write_csv_atomic
+
+__all__ = [
+    "DEFAULT_SPEEDS_KPH",
+    "FALLBACK_SPEED_KPH",
+    "CompiledNetwork",
+    "NearestResult",
+    "OffNetworkLeg",
+    "Weight",
+    "apply_speeds",
+    "graph_from_osm_xml",
+    "graph_from_polygon",
+    "load_graph",
+    "nearest_facility",
+    "read_speed_table",
+    "save_graph",
+    "snap_points",
+    "travel_matrix",
+]
+
+log = logging.getLogger(__name__)
+
+Weight = Literal["travel_time", "length"]
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+EARTH_RADIUS_M = 6_371_008.8
+
+#: Default free-flow speed (km/h) by OSM ``highway`` class. These are planning
+#: speeds for a car or minibus on Azerbaijan's roads, below the legal limits
+#: (90-110 km/h on motorways and trunk roads, 90 km/h outside settlements) to
+#: allow for settlements, mountain sections and road condition. Override them
+#: with :func:`apply_speeds` or ``shelter-planner data build --speeds FILE``.
+DEFAULT_SPEEDS_KPH: dict[str, float] = {
+    "motorway": 100.0,
+    "motorway_link": 60.0,
+    "trunk": 80.0,
+    "trunk_link": 50.0,
+    "primary": 65.0,
+    "primary_link": 45.0,
+    "secondary": 55.0,
+    "secondary_link": 40.0,
+    "tertiary": 45.0,
+    "tertiary_link": 35.0,
+    "unclassified": 35.0,
+    "residential": 25.0,
+    "living_street": 10.0,
+    "service": 20.0,
+    "road": 35.0,
+}
+
+#: Speed (km/h) for a road class missing from the speed table.
+FALLBACK_SPEED_KPH = 35.0
+
+# Dijkstra treats a stored zero as an edge, but a strictly positive floor keeps
+# zero-length artefacts of the OSM conversion from collapsing distinct nodes.
+_MIN_EDGE_WEIGHT = 1e-6
+# Many-source Dijkstra returns a dense (sources x nodes) array; run it in blocks
+# of this many sources to bound memory on large graphs.
+_SOURCE_BLOCK = 512
+
+
+# ----------------------------------------------------------------------------
+# Building and storing graphs
+# ----------------------------------------------------------------------------
+
+
+def read_speed_table(path: str | Path) -> dict[str, float]:
+    """Read a road-class speed table from a CSV file.
+
+    Parameters
+    ----------
+    path
+        CSV with columns ``highway`` (an OSM highway class) and ``speed_kph``
+        (a positive number).
+
+    Returns
+    -------
+    dict[str, float]
+        Speed in km/h by road class.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise MissingInputError(f"speed table {path} does not exist")
+    table = pd.read_csv(path, dtype=str)
+    missing = {"highway", "speed_kph"} - set(table.columns)
+    if missing:
+        raise InputDataError(
+            f"speed table {path} lacks column(s) {sorted(missing)}; "
+            f"it has {list(table.columns)}, expected 'highway' and 'speed_kph'"
+        )
+    speeds: dict[str, float] = {}
+    for row, (hwy, raw) in enumerate(zip(table["highway"], table["speed_kph"], strict=True), 2):
+        try:
+            value = float(raw)
+        except (TypeError, ValueError):
+            value = math.nan
+        if not math.isfinite(value) or value <= 0:
+            raise InputDataError(
+                f"speed table {path}, row {row} ({hwy!r}): speed_kph {raw!r} "
+                "is not a positive number"
+            )
+        speeds[str(hwy).strip()] = value
+    return speeds
+
+
+def _edge_speed(highway: object, speeds: Mapping[str, float], fallback: float) -> float:
+    # osmnx keeps a list of classes on edges merged by simplification: average
+    # their speeds, as osmnx.routing.add_edge_speeds does.
+    classes = highway if isinstance(highway, list) else [highway]
+    values = [speeds.get(str(c), fallback) for c in classes]
+    return float(sum(values) / len(values))
+
+
+def apply_speeds(
+    graph: nx.MultiDiGraph,
+    *,
+    speeds: Mapping[str, float] | None = None,
+    fallback: float = FALLBACK_SPEED_KPH,
+) -> nx.MultiDiGraph:
+    """Set ``speed_kph`` and ``travel_time`` on every edge, in place.
+
+    Parameters
+    ----------
+    graph
+        Graph whose edges carry ``length`` (m) and ``highway``.
+    speeds
+        Speed in km/h by OSM highway class; entries update
+        :data:`DEFAULT_SPEEDS_KPH`, so a partial table is enough.
+    fallback
+        Speed for classes found in neither table.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        The same graph, for chaining.
+    """
+    table = dict(DEFAULT_SPEEDS_KPH)
+    if speeds:
+        for hwy, value in speeds.items():
+            if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
+                raise InputDataError(f"speed for road class {hwy!r} is {value!r}; expected > 0")
+            table[hwy] = float(value)
+    if not (math.isfinite(fallback) and fallback > 0):
+        raise InputDataError(f"fallback speed is {fallback!r}; expected a positive number")
+    for u, v, k, data in graph.edges(keys=True, data=True):
+        if "length" not in data:
+            raise NetworkError(f"edge ({u}, {v}, {k}) has no 'length' attribute")
+        speed = _edge_speed(data.get("highway"), table, fallback)
+        data["speed_kph"] = speed
+        data["travel_time"] = float(data["length"]) / (speed / 3.6)
+    graph.graph["speeds_kph"] = table
+    return graph
+
+
+def _prune_small_components(graph: nx.MultiDiGraph, min_nodes: int) -> nx.MultiDiGraph:
+    keep: set[int] = set()
+    for comp in nx.weakly_connected_components(graph):
+        if len(comp) >= min_nodes:
+            keep.update(comp)
+    dropped = len(graph) - len(keep)
+    if dropped:
+        log.info("dropped %d nodes in road fragments of fewer than %d nodes", dropped, min_nodes)
+    return cast(nx.MultiDiGraph, graph.subgraph(keep).copy())
+
+
+def graph_from_osm_xml(
+    path: str | Path,
+    *,
+    speeds: Mapping[str, float] | None = None,
+    min_component_nodes: int = 20,
+) -> nx.MultiDiGraph:
+    """Read an OSM XML road file (``.osm`` or ``.osm.bz2``) into a routable graph.
+
+    All road-connected parts are kept (an exclave such as Nakhchivan is its own
+    component), except fragments smaller than ``min_component_nodes``, which are
+    conversion artefacts that would trap snapped points.
+
+    Parameters
+    ----------
+    path
+        OSM XML file, read with :func:`osmnx.graph_from_xml`.
+    speeds
+        Road-class speed overrides, see :func:`apply_speeds`.
+    min_component_nodes
+        Smallest weakly connected component kept.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        Simplified graph with ``length``, ``speed_kph`` and ``travel_time``.
+    """
+    import osmnx as ox
+
+    path = Path(path)
+    if not path.is_file():
+        raise MissingInputError(f"OSM XML road file {path} does not exist")
+    graph = ox.graph_from_xml(path, retain_all=True)
+    graph = _prune_small_components(graph, min_component_nodes)
+    graph.graph["crs"] = "EPSG:4326"
+    return apply_speeds(graph, speeds=speeds)
+
+
+def graph_from_polygon(
+    polygon: Polygon | MultiPolygon,
+    *,
+    network_type: str = "drive",
+    speeds: Mapping[str, float] | None = None,
+) -> nx.MultiDiGraph:  # pragma: no cover - needs internet
+    """Download the road network inside a polygon from OpenStreetMap.
+
+    Uses :func:`osmnx.graph_from_polygon` with osmnx's own HTTP cache
+    (``osmnx.settings.use_cache``), so a second call works offline.
+
+    Parameters
+    ----------
+    polygon
+        A shapely (Multi)Polygon in EPSG:4326.
+    network_type
+        osmnx network type.
+    speeds
+        Road-class speed overrides, see :func:`apply_speeds`.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        Graph with ``length``, ``speed_kph`` and ``travel_time``.
+    """
+    import osmnx as ox
+
+    ox.settings.use_cache = True
+    graph = ox.graph_from_polygon(polygon, network_type=network_type, retain_all=True)
+    graph.graph["crs"] = "EPSG:4326"
+    return apply_speeds(graph, speeds=speeds)
+
+
+_NODES_FILE = "roads_nodes.csv.gz"
+_EDGES_FILE = "roads_edges.csv.gz"
+_EDGE_COLUMNS = ["u", "v", "key", "highway", "oneway", "length", "speed_kph", "travel_time"]
+
+
+def _highway_text(value: object) -> str:
+    if isinstance(value, list):
+        return ";".join(sorted(str(v) for v in value))
+    return "" if value is None else str(value)
+
+
+def save_graph(graph: nx.MultiDiGraph, directory: str | Path) -> tuple[Path, Path]:
+    """Store a road graph as two gzip CSV tables that load in well under a second.
+
+    Parameters
+    ----------
+    graph
+        Graph with ``x``/``y`` on nodes and ``length``, ``speed_kph``,
+        ``travel_time`` on edges.
+    directory
+        Output folder; ``roads_nodes.csv.gz`` and ``roads_edges.csv.gz`` are
+        written there atomically, sorted so the same graph gives the same bytes.
+
+    Returns
+    -------
+    tuple[Path, Path]
+        The node and edge files.
+    """
+    directory = Path(directory)
+    node_ids = np.fromiter(graph.nodes, dtype=np.int64, count=len(graph))
+    xs = np.fromiter((d["x"] for _, d in graph.nodes(data=True)), dtype=float, count=len(graph))
+    ys = np.fromiter((d["y"] for _, d in graph.nodes(data=True)), dtype=float, count=len(graph))
+    nodes = pd.DataFrame({"osmid": node_ids, "x": xs.round(7), "y": ys.round(7)})
+    nodes = nodes.sort_values("osmid", kind="stable")
+    rows = [
+        (
+            u,
+            v,
+            k,
+            _highway_text(d.get("highway")),
+            bool(d.get("oneway", False)),
+            round(float(d["length"]), 3),
+            round(float(d.get("speed_kph", math.nan)), 3),
+            round(float(d["travel_time"]), 3),
+        )
+        for u, v, k, d in graph.edges(keys=True, data=True)
+    ]
+    edges = pd.DataFrame(rows, columns=_EDGE_COLUMNS).sort_values(["u", "v", "key"])
+    nodes_path, edges_path = directory / _NODES_FILE, directory / _EDGES_FILE
+    write_csv_atomic(nodes_path, nodes)
+    write_csv_atomic(edges_path, edges)
+    return nodes_path, edges_path
+
+
+def load_graph(directory: str | Path) -> nx.MultiDiGraph:
+    """Load a road graph stored by :func:`save_graph`.
+
+    Parameters
+    ----------
+    directory
+        Folder holding ``roads_nodes.csv.gz`` and ``roads_edges.csv.gz``.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        osmnx-style graph in EPSG:4326.
+    """
+    directory = Path(directory)
+    nodes_path, edges_path = directory / _NODES_FILE, directory / _EDGES_FILE
+    for p in (nodes_path, edges_path):
+        if not p.is_file():
+            raise MissingInputError(f"road graph file {p} does not exist")
+    nodes = pd.read_csv(nodes_path, dtype={"osmid": np.int64, "x": float, "y": float})
+    edges = pd.read_csv(
+        edges_path,
+        dtype={"u": np.int64, "v": np.int64, "key": np.int64, "highway": str, "oneway": bool},
+    )
+    edges["highway"] = edges["highway"].fillna("")
+    missing = set(_EDGE_COLUMNS) - set(edges.columns)
+    if missing:
+        raise InputDataError(f"{edges_path} lacks column(s) {sorted(missing)}")
+    graph = nx.MultiDiGraph(crs="EPSG:4326")
+    graph.add_nodes_from(
+        (int(n), {"x": float(x), "y": float(y)})
+        for n, x, y in zip(nodes["osmid"], nodes["x"], nodes["y"], strict=True)
+    )
+    graph.add_edges_from(
+        (
+            int(u),
+            int(v),
+            int(k),
+            {
+                "highway": hwy.split(";") if ";" in hwy else hwy,
+                "oneway": bool(one),
+                "length": float(length),
+                "speed_kph": float(speed),
+                "travel_time": float(tt),
+            },
+        )
+        for u, v, k, hwy, one, length, speed, tt in edges[_EDGE_COLUMNS].itertuples(
+            index=False, name=None
+        )
+    )
+    return graph
+
+
+# ----------------------------------------------------------------------------
+# The travel-time engine
+# ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OffNetworkLeg:
+    """How a point off the road network reaches its nearest graph node.
+
+    The leg's length is the great-circle distance to the snapped node times
+    ``detour_factor`` (local roads are not straight); its time is that length at
+    ``speed_kph`` (local and unpaved roads are slow).
+
+    Parameters
+    ----------
+    speed_kph
+        Travel speed on the leg.
+    detour_factor
+        Ratio of the road distance to the straight-line distance.
+    """
+
+    speed_kph: float = 30.0
+    detour_factor: float = 1.3
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.speed_kph) and self.speed_kph > 0):
+            raise ValueError(f"speed_kph is {self.speed_kph!r}; expected a positive number")
+        if not (math.isfinite(self.detour_factor) and self.detour_factor >= 1):
+            raise ValueError(f"detour_factor is {self.detour_factor!r}; expected a number >= 1")
+
+    def cost(self, straight_m: FloatArray, weight: Weight) -> FloatArray:
+        """Return the leg's cost in the unit of ``weight`` (seconds or metres)."""
+        metres = straight_m * self.detour_factor
+        if weight == "length":
+            return metres
+        return metres / (self.speed_kph / 3.6)
+
+
+@dataclass(frozen=True)
+class _Endpoints:
+    index: IntArray  # position of each endpoint's node in CompiledNetwork.node_ids
+    straight_m: FloatArray  # great-circle metres from the point to its node
+
+
+def _unit_vectors(lon: FloatArray, lat: FloatArray) -> FloatArray:
+    lam, phi = np.radians(lon), np.radians(lat)
+    return np.column_stack((np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)))
+
+
+def _csr(n: int, rows: IntArray, cols: IntArray, weights: FloatArray) -> sp.csr_matrix:
+    # Keep the smallest weight of parallel edges (a CSR built from COO would sum them).
+    order = np.lexsort((weights, cols, rows))
+    rows, cols, weights = rows[order], cols[order], weights[order]
+    first = np.ones(len(rows), dtype=bool)
+    first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
+    w = np.maximum(weights[first], _MIN_EDGE_WEIGHT)
+    return sp.csr_matrix((w, (rows[first], cols[first])), shape=(n, n))
+
+
+@dataclass(frozen=True)
+class CompiledNetwork:
+    """A road graph compiled for fast shortest-path queries.
+
+    Build it once with :meth:`from_graph` and pass it instead of the graph to
+    :func:`travel_matrix` and :func:`nearest_facility` when making many queries.
+
+    Attributes
+    ----------
+    node_ids
+        Graph node id at each matrix position.
+    lon, lat
+        Node coordinates (EPSG:4326).
+    matrices
+        CSR adjacency matrix (row = from, column = to) per edge weight.
+    snappable
+        Nodes that points may be snapped to: those in a strongly connected
+        component of at least ``min_snap_component`` nodes, so that a point is
+        never attached to a one-way dead end it cannot leave.
+    """
+
+    node_ids: IntArray
+    lon: FloatArray
+    lat: FloatArray
+    matrices: Mapping[str, sp.csr_matrix]
+    snappable: npt.NDArray[np.bool_]
+    _tree: cKDTree = field(repr=False)
+    _tree_index: IntArray = field(repr=False)
+    _position: Mapping[int, int] = field(repr=False)
+
+    @classmethod
+    def from_graph(
+        cls,
+        graph: nx.MultiDiGraph,
+        *,
+        weights: Sequence[str] = ("travel_time", "length"),
+        min_snap_component: int = 50,
+    ) -> CompiledNetwork:
+        """Compile a graph.
+
+        Parameters
+        ----------
+        graph
+            osmnx-style graph in EPSG:4326.
+        weights
+            Edge attributes to build matrices for.
+        min_snap_component
+            Smallest strongly connected component whose nodes accept snapped
+            points (smaller ones are used for routing but not for snapping).
+            The largest component always accepts points.
+
+        Returns
+        -------
+        CompiledNetwork
+        """
+        if len(graph) == 0:
+            raise NetworkError("the road graph has no nodes")
+        node_ids = np.fromiter(graph.nodes, dtype=np.int64, count=len(graph))
+        position = {int(n): i for i, n in enumerate(node_ids)}
+        lon = np.fromiter((graph.nodes[n]["x"] for n in graph.nodes), float, count=len(graph))
+        lat = np.fromiter((graph.nodes[n]["y"] for n in graph.nodes), float, count=len(graph))
+        edges = list(graph.edges(data=True))
+        m = len(edges)
+        rows = np.fromiter((position[u] for u, _, _ in edges), np.int64, count=m)
+        cols = np.fromiter((position[v] for _, v, _ in edges), np.int64, count=m)
+        matrices: dict[str, sp.csr_matrix] = {}
+        for w in weights:
+            try:
+                vals = np.fromiter((d[w] for _, _, d in edges), float, count=m)
+            except KeyError:
+                raise NetworkError(
+                    f"weight {w!r} is missing on some edges of the graph; "
+                    "run planner.network.apply_speeds(graph) to add travel_time"
+                ) from None
+            if np.any(~np.isfinite(vals)) or np.any(vals < 0):
+                raise NetworkError(f"edge weight {w!r} has negative or non-finite values")
+            matrices[w] = _csr(len(node_ids), rows, cols, vals)
+        any_matrix = next(iter(matrices.values()))
+        n_comp, labels = sp.csgraph.connected_components(
+            any_matrix, directed=True, connection="strong"
+        )
+        sizes = np.bincount(labels, minlength=n_comp)
+        ok = sizes >= min(min_snap_component, int(sizes.max()))
+        snappable = ok[labels]
+        tree_index = np.flatnonzero(snappable).astype(np.int64)
+        tree = cKDTree(_unit_vectors(lon[tree_index], lat[tree_index]))
+        return cls(node_ids, lon, lat, matrices, snappable, tree, tree_index, position)
+
+    def matrix(self, weight: str) -> sp.csr_matrix:
+        """Return the adjacency matrix for ``weight``."""
+        try:
+            return self.matrices[weight]
+        except KeyError:
+            raise ValueError(
+                f"weight {weight!r} is not compiled; available: {sorted(self.matrices)}"
+            ) from None
+
+    def snap(self, lon: FloatArray, lat: FloatArray) -> tuple[IntArray, FloatArray]:
+        """Return the nearest snappable node position and the great-circle metres to it."""
+        chord, idx = self._tree.query(_unit_vectors(lon, lat))
+        metres = 2 * EARTH_RADIUS_M * np.arcsin(np.clip(chord / 2, 0, 1))
+        return self._tree_index[idx], metres.astype(float)
+
+    def positions(self, node_ids: Sequence[int] | npt.ArrayLike) -> IntArray:
+        """Map graph node ids to matrix positions, naming any unknown id."""
+        ids = list(np.atleast_1d(np.asarray(node_ids, dtype=object)))
+        out = np.empty(len(ids), dtype=np.int64)
+        for i, n in enumerate(ids):
+            try:
+                out[i] = self._position[int(n)]
+            except (KeyError, TypeError, ValueError):
+                raise NetworkError(f"node id {n} (item {i}) is not in the road graph") from None
+        return out
+
+
+NetworkLike: TypeAlias = nx.MultiDiGraph | CompiledNetwork
+Endpoints: TypeAlias = gpd.GeoDataFrame | gpd.GeoSeries | Sequence[int] | npt.NDArray[np.int64]
+
+
+def _compile(network: NetworkLike) -> CompiledNetwork:
+    if isinstance(network, CompiledNetwork):
+        return network
+    if isinstance(network, nx.MultiDiGraph | nx.DiGraph):
+        return CompiledNetwork.from_graph(network)
+    raise TypeError(
+        f"network must be a networkx.MultiDiGraph or CompiledNetwork, not {type(network).__name__}"
+    )
+
+
+def _points_lonlat(
+    points: gpd.GeoDataFrame | gpd.GeoSeries, what: str
+) -> tuple[FloatArray, FloatArray]:
+    geoms = points.geometry
+    if geoms.crs is not None and not geoms.crs.equals("EPSG:4326"):
+        geoms = geoms.to_crs("EPSG:4326")
+    if len(geoms) and (geoms.is_empty.any() or geoms.isna().any()):
+        bad = int(np.flatnonzero((geoms.is_empty | geoms.isna()).to_numpy())[0])
+        raise InputDataError(f"{what}: row {bad} has an empty or missing geometry")
+    if len(geoms) and not (geoms.geom_type == "Point").all():
+        kinds = sorted(set(geoms.geom_type))
+        raise InputDataError(f"{what}: expected Point geometries, got {kinds}")
+    return geoms.x.to_numpy(float), geoms.y.to_numpy(float)
+
+
+def snap_points(
+    network: NetworkLike,
+    points: gpd.GeoDataFrame | gpd.GeoSeries,
+    *,
+    warn_beyond_m: float = 10_000.0,
+) -> pd.DataFrame:
+    """Snap points to their nearest snappable road node.
+
+    Parameters
+    ----------
+    network
+        Graph or compiled network.
+    points
+        Point geometries (any CRS; reprojected to EPSG:4326).
+    warn_beyond_m
+        Emit a warning with the count of points farther than this from any node.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``node`` (graph node id) and ``snap_m`` (great-circle metres), indexed
+        like ``points``.
+    """
+    net = _compile(network)
+    lon, lat = _points_lonlat(points, "points")
+    pos, metres = net.snap(lon, lat)
+    far = int(np.count_nonzero(metres > warn_beyond_m))
+    if far:
+        warnings.warn(
+            f"{far} of {len(metres)} points lie more than {warn_beyond_m / 1000:g} km from "
+            f"the road network (farthest {metres.max() / 1000:.1f} km); their off-network "
+            "leg is long and their travel times are rough",
+            stacklevel=2,
+        )
+    return pd.DataFrame({"node": net.node_ids[pos], "snap_m": metres}, index=points.index)
+
+
+def _endpoints(
+    net: CompiledNetwork, ends: Endpoints, what: str, warn_beyond_m: float
+) -> _Endpoints:
+    if isinstance(ends, gpd.GeoDataFrame | gpd.GeoSeries):
+        lon, lat = _points_lonlat(ends, what)
+        pos, metres = net.snap(lon, lat)
+        far = int(np.count_nonzero(metres > warn_beyond_m))
+        if far:
+            warnings.warn(
+                f"{far} of {len(metres)} {what} lie more than {warn_beyond_m / 1000:g} km from "
+                f"the road network (farthest {metres.max() / 1000:.1f} km); their off-network "
+                "leg is long and their travel times are rough",
+                stacklevel=3,
+            )
+        return _Endpoints(pos, metres)
+    pos = net.positions(ends)
+    return _Endpoints(pos, np.zeros(len(pos)))
+
+
+def _many_source(matrix: sp.csr_matrix, sources: IntArray, targets: IntArray) -> FloatArray:
+    out = np.empty((len(sources), len(targets)))
+    for start in range(0, len(sources), _SOURCE_BLOCK):
+        block = sources[start : start + _SOURCE_BLOCK]
+        dist = dijkstra(matrix, directed=True, indices=block)
+        out[start : start + len(block)] = dist[:, targets]
+    return out
+
+
+def travel_matrix(
+    network: NetworkLike,
+    origins: Endpoints,
+    destinations: Endpoints,
+    *,
+    weight: Weight = "travel_time",
+    leg: OffNetworkLeg | None = None,
+    warn_beyond_m: float = 10_000.0,
+) -> FloatArray:
+    """Shortest travel cost from every origin to every destination.
+
+    Parameters
+    ----------
+    network
+        Road graph (osmnx-style) or a :class:`CompiledNetwork` built from it.
+    origins, destinations
+        Point GeoDataFrames/GeoSeries, snapped to the nearest snappable node
+        with an :class:`OffNetworkLeg` added, or sequences of graph node ids
+        (no leg).
+    weight
+        ``"travel_time"`` (seconds) or ``"length"`` (metres).
+    leg
+        Off-network leg model; default ``OffNetworkLeg()``.
+    warn_beyond_m
+        Warn (with the count) when points lie farther than this from the network.
+
+    Returns
+    -------
+    numpy.ndarray
+        Array of shape ``(len(origins), len(destinations))``. Pairs with no
+        directed road path are ``inf``.
+
+    Notes
+    -----
+    Dijkstra runs once per distinct snapped node of the smaller side: from the
+    origins on the graph, or from the destinations on the reversed graph.
+    """
+    if weight not in ("travel_time", "length"):
+        raise ValueError(f"weight is {weight!r}; expected 'travel_time' or 'length'")
+    net = _compile(network)
+    leg = leg or OffNetworkLeg()
+    o = _endpoints(net, origins, "origins", warn_beyond_m)
+    d = _endpoints(net, destinations, "destinations", warn_beyond_m)
+    if len(o.index) == 0 or len(d.index) == 0:
+        return np.zeros((len(o.index), len(d.index)))
+    uo, inv_o = np.unique(o.index, return_inverse=True)
+    ud, inv_d = np.unique(d.index, return_inverse=True)
+    matrix = net.matrix(weight)
+    if len(uo) <= len(ud):
+        core = _many_source(matrix, uo, ud)
+    else:
+        core = _many_source(matrix.T.tocsr(), ud, uo).T
+    result = core[np.ix_(inv_o, inv_d)]
+    result += leg.cost(o.straight_m, weight)[:, None]
+    result += leg.cost(d.straight_m, weight)[None, :]
+    return result
+
+
+@dataclass(frozen=True)
+class NearestResult:
+    """Each origin's nearest destination.
+
+    Attributes
+    ----------
+    index
+        Position of the nearest destination in the destinations passed, or -1
+        where no destination is reachable.
+    cost
+        Cost to it (seconds or metres); ``inf`` where unreachable.
+    """
+
+    index: IntArray
+    cost: FloatArray
+
+    @property
+    def reachable(self) -> npt.NDArray[np.bool_]:
+        """Whether each origin reaches any destination."""
+        return self.index >= 0
+
+
+def nearest_facility(
+    network: NetworkLike,
+    origins: Endpoints,
+    facilities: Endpoints,
+    *,
+    weight: Weight = "travel_time",
+    leg: OffNetworkLeg | None = None,
+    warn_beyond_m: float = 10_000.0,
+) -> NearestResult:
+    """Find every origin's nearest facility in one multi-source Dijkstra pass.
+
+    Each facility becomes a virtual source linked to its snapped node by its
+    off-network leg; one Dijkstra from all virtual sources on the reversed
+    graph labels every node with its nearest facility.
+
+    Parameters
+    ----------
+    network
+        Road graph or compiled network.
+    origins, facilities
+        Points or node ids, as in :func:`travel_matrix`.
+    weight
+        ``"travel_time"`` (seconds) or ``"length"`` (metres).
+    leg
+        Off-network leg model; default ``OffNetworkLeg()``.
+    warn_beyond_m
+        Warn when points lie farther than this from the network.
+
+    Returns
+    -------
+    NearestResult
+        Nearest facility position and cost per origin.
+    """
+    if weight not in ("travel_time", "length"):
+        raise ValueError(f"weight is {weight!r}; expected 'travel_time' or 'length'")
+    net = _compile(network)
+    leg = leg or OffNetworkLeg()
+    o = _endpoints(net, origins, "origins", warn_beyond_m)
+    f = _endpoints(net, facilities, "facilities", warn_beyond_m)
+    n, k = len(net.node_ids), len(f.index)
+    if k == 0:
+        return NearestResult(np.full(len(o.index), -1, np.int64), np.full(len(o.index), np.inf))
+    reverse = net.matrix(weight).T.tocoo()
+    virtual = np.arange(n, n + k, dtype=np.int64)
+    f_cost = np.maximum(leg.cost(f.straight_m, weight), _MIN_EDGE_WEIGHT)
+    rows = np.concatenate([reverse.row.astype(np.int64), virtual])
+    cols = np.concatenate([reverse.col.astype(np.int64), f.index])
+    vals = np.concatenate([reverse.data, f_cost])
+    augmented = _csr(n + k, rows, cols, vals)
+    dist, _, sources = dijkstra(
+        augmented, directed=True, indices=virtual, min_only=True, return_predecessors=True
+    )
+    node_cost = dist[o.index]
+    src = sources[o.index]
+    reachable = np.isfinite(node_cost) & (src >= n)
+    index = np.where(reachable, src - n, -1).astype(np.int64)
+    # take back the floor put on zero-cost virtual edges
+    floor = (f_cost - leg.cost(f.straight_m, weight))[np.maximum(index, 0)]
+    cost = np.where(reachable, node_cost - floor + leg.cost(o.straight_m, weight), np.inf)
+    return NearestResult(index, cost)

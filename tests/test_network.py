@@ -1,0 +1,246 @@
+from __future__ import annotations
+
+import math
+import random
+import warnings
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import pytest
+from conftest import GRID_STEP, grid_graph, points
+
+from planner._errors import InputDataError, MissingInputError, NetworkError
+from planner.data import Dataset
+from planner.network import (
+    DEFAULT_SPEEDS_KPH,
+    EARTH_RADIUS_M,
+    CompiledNetwork,
+    OffNetworkLeg,
+    Weight,
+    apply_speeds,
+    load_graph,
+    nearest_facility,
+    read_speed_table,
+    save_graph,
+    snap_points,
+    travel_matrix,
+)
+
+
+def test_grid_travel_times_by_hand(grid: nx.MultiDiGraph) -> None:
+    m = travel_matrix(grid, [0, 4, 5], [8, 4, 0])
+    # 0 -> 8 is four edges of 60 s; 4 -> 4 is zero; 5 -> 4 has no direct edge
+    # (4 -> 5 is one-way), so it goes round in three edges
+    expected = np.array([[240, 120, 0], [120, 0, 120], [60, 180, 180]], dtype=float)
+    np.testing.assert_allclose(m, expected)
+    metres = travel_matrix(grid, [0], [8], weight="length")
+    assert metres[0, 0] == pytest.approx(4000)
+
+
+def test_one_way_edge_is_respected(grid: nx.MultiDiGraph) -> None:
+    # remove the two-way links around 5 except the one-way 4 -> 5 and 5 -> 2 -> ...
+    grid.remove_edge(2, 5)
+    grid.remove_edge(5, 2)
+    grid.remove_edge(8, 5)
+    grid.remove_edge(5, 8)
+    m = travel_matrix(grid, [4, 5], [5, 4])
+    assert m[0, 0] == pytest.approx(60)  # 4 -> 5 allowed
+    assert math.isinf(m[1, 1])  # 5 -> 4 has no path at all now
+
+
+def test_unreachable_is_inf_not_zero(grid: nx.MultiDiGraph) -> None:
+    m = travel_matrix(grid, [0, 9], [9, 0])
+    assert math.isinf(m[0, 0])
+    assert math.isinf(m[1, 1])
+    assert m[1, 0] == 0  # a node to itself
+
+
+def test_off_network_leg_is_added() -> None:
+    g = grid_graph()
+    # a point 0.01 degree of latitude south of node 0 (about 1,112 m)
+    origin = points([(47.0, 40.0 - GRID_STEP)])
+    leg = OffNetworkLeg(speed_kph=36.0, detour_factor=1.5)
+    straight = EARTH_RADIUS_M * math.radians(GRID_STEP)
+    seconds = travel_matrix(g, origin, [2], leg=leg)
+    assert seconds[0, 0] == pytest.approx(120 + straight * 1.5 / 10.0, rel=1e-6)
+    metres = travel_matrix(g, origin, [2], weight="length", leg=leg)
+    assert metres[0, 0] == pytest.approx(2000 + straight * 1.5, rel=1e-6)
+
+
+def test_island_node_is_not_snapped_to() -> None:
+    g = grid_graph()
+    # node 9 is alone: a point right on it snaps to the grid instead
+    net = CompiledNetwork.from_graph(g, min_snap_component=2)
+    with pytest.warns(UserWarning, match="1 of 1 points"):
+        snapped = snap_points(net, points([(47.5, 40.5)]))
+    assert snapped["node"].iloc[0] == 8
+
+
+def test_far_points_warn_with_count() -> None:
+    g = grid_graph()
+    far = points([(48.0, 41.0), (48.1, 41.0), (47.0, 40.0)])
+    with pytest.warns(UserWarning, match="2 of 3 origins lie more than 10 km"):
+        travel_matrix(g, far, [0])
+
+
+def test_unknown_node_id_is_named(grid: nx.MultiDiGraph) -> None:
+    with pytest.raises(NetworkError, match="node id 42"):
+        travel_matrix(grid, [0, 42], [1])
+
+
+def test_bad_weight_is_named(grid: nx.MultiDiGraph) -> None:
+    with pytest.raises(ValueError, match="'speed'"):
+        travel_matrix(grid, [0], [1], weight="speed")  # type: ignore[arg-type]
+
+
+def test_parallel_edges_keep_the_smallest_weight(grid: nx.MultiDiGraph) -> None:
+    grid.add_edge(0, 1, length=10.0, travel_time=5.0)
+    assert travel_matrix(grid, [0], [1])[0, 0] == pytest.approx(5)
+
+
+def _random_graph(seed: int, n: int = 300) -> nx.MultiDiGraph:
+    rng = random.Random(seed)
+    g = nx.MultiDiGraph(crs="EPSG:4326")
+    for i in range(n):
+        g.add_node(i, x=47 + rng.random(), y=40 + rng.random())
+    for _ in range(n * 3):
+        u, v = rng.randrange(n), rng.randrange(n)
+        g.add_edge(u, v, length=rng.uniform(10, 5000), travel_time=rng.uniform(1, 300))
+    return g
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_matches_networkx_dijkstra(seed: int) -> None:
+    g = _random_graph(seed)
+    rng = random.Random(seed)
+    origins = rng.sample(range(len(g)), 40)
+    destinations = rng.sample(range(len(g)), 15)
+    weights: tuple[Weight, ...] = ("travel_time", "length")
+    for weight in weights:
+        ours = travel_matrix(g, origins, destinations, weight=weight)
+        # both directions of the engine: fewer destinations, then fewer origins
+        ours_t = travel_matrix(g, destinations, origins, weight=weight)
+        for i, o in enumerate(origins):
+            ref = nx.single_source_dijkstra_path_length(g, o, weight=weight)
+            for j, d in enumerate(destinations):
+                assert ours[i, j] == pytest.approx(ref.get(d, math.inf), rel=1e-9)
+        for j, d in enumerate(destinations):
+            ref = nx.single_source_dijkstra_path_length(g, d, weight=weight)
+            for i, o in enumerate(origins):
+                assert ours_t[j, i] == pytest.approx(ref.get(o, math.inf), rel=1e-9)
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_nearest_facility_equals_matrix_argmin(seed: int) -> None:
+    g = _random_graph(seed)
+    rng = np.random.default_rng(seed)
+    pts = points([(47 + a, 40 + b) for a, b in rng.random((60, 2))])
+    facilities = points([(47 + a, 40 + b) for a, b in rng.random((7, 2))])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        m = travel_matrix(g, pts, facilities)
+        near = nearest_facility(g, pts, facilities)
+    best = np.where(np.isfinite(m.min(axis=1)), m.argmin(axis=1), -1)
+    assert near.cost == pytest.approx(np.min(m, axis=1))
+    # ties aside, the chosen facility is the argmin
+    chosen = m[np.arange(len(pts)), np.maximum(near.index, 0)]
+    assert chosen[near.index >= 0] == pytest.approx(m.min(axis=1)[near.index >= 0])
+    assert ((near.index < 0) == (best < 0)).all()
+
+
+def test_nearest_facility_unreachable(grid: nx.MultiDiGraph) -> None:
+    near = nearest_facility(grid, [0, 9], [9])
+    assert near.index.tolist() == [-1, 0]
+    assert math.isinf(near.cost[0])
+    assert near.reachable.tolist() == [False, True]
+
+
+def test_save_and_load_round_trip(tmp_path: Path, grid: nx.MultiDiGraph) -> None:
+    save_graph(grid, tmp_path)
+    back = load_graph(tmp_path)
+    assert set(back.nodes) == set(grid.nodes)
+    assert back.number_of_edges() == grid.number_of_edges()
+    assert (
+        travel_matrix(back, [0, 5], [8, 0]).tolist()
+        == travel_matrix(grid, [0, 5], [8, 0]).tolist()
+    )
+    first = (tmp_path / "roads_edges.csv.gz").read_bytes()
+    save_graph(grid, tmp_path)
+    assert (tmp_path / "roads_edges.csv.gz").read_bytes() == first  # deterministic bytes
+
+
+def test_load_graph_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(MissingInputError, match=r"roads_nodes\.csv\.gz"):
+        load_graph(tmp_path)
+
+
+def test_apply_speeds_sets_travel_time(grid: nx.MultiDiGraph) -> None:
+    apply_speeds(grid, speeds={"primary": 36.0})
+    assert grid.edges[0, 1, 0]["travel_time"] == pytest.approx(100.0)  # 1 km at 10 m/s
+    grid.edges[0, 1, 0]["highway"] = ["primary", "trunk"]  # merged by simplification
+    apply_speeds(grid)
+    mean = (DEFAULT_SPEEDS_KPH["primary"] + DEFAULT_SPEEDS_KPH["trunk"]) / 2
+    assert grid.edges[0, 1, 0]["speed_kph"] == pytest.approx(mean)
+    with pytest.raises(InputDataError, match="'primary'"):
+        apply_speeds(grid, speeds={"primary": -5})
+
+
+def test_read_speed_table(tmp_path: Path) -> None:
+    good = tmp_path / "speeds.csv"
+    good.write_text("highway,speed_kph\ntrunk,70\n", "utf-8")
+    assert read_speed_table(good) == {"trunk": 70.0}
+    bad = tmp_path / "bad.csv"
+    bad.write_text("highway,speed_kph\ntrunk,70\nprimary,fast\n", "utf-8")
+    with pytest.raises(InputDataError, match=r"row 3 \('primary'\).*'fast'"):
+        read_speed_table(bad)
+    cols = tmp_path / "cols.csv"
+    cols.write_text("class,kph\ntrunk,70\n", "utf-8")
+    with pytest.raises(InputDataError, match=r"has \['class', 'kph'\]"):
+        read_speed_table(cols)
+
+
+def test_missing_weight_attribute_is_explained() -> None:
+    g = nx.MultiDiGraph()
+    g.add_node(1, x=0.0, y=0.0)
+    g.add_node(2, x=0.1, y=0.0)
+    g.add_edge(1, 2, length=5.0)
+    with pytest.raises(NetworkError, match="apply_speeds"):
+        CompiledNetwork.from_graph(g)
+
+
+# --- real data -------------------------------------------------------------
+
+
+def _city(dataset: Dataset, district_id: str) -> list[int]:
+    s = dataset.settlements
+    row = s.loc[(s["district_id"] == district_id) & (s["place"] == "city")].iloc[[0]]
+    return [int(snap_points(dataset.network, row)["node"].iloc[0])]
+
+
+def test_baku_to_ganja_road_distance(dataset: Dataset) -> None:
+    km = (
+        travel_matrix(
+            dataset.network, _city(dataset, "AZ-BA"), _city(dataset, "AZ-GA"), weight="length"
+        )[0, 0]
+        / 1000
+    )
+    assert 320 <= km <= 390
+    hours = (
+        travel_matrix(dataset.network, _city(dataset, "AZ-BA"), _city(dataset, "AZ-GA"))[0, 0]
+        / 3600
+    )
+    assert 3.5 <= hours <= 6.5
+
+
+def test_nakhchivan_unreachable_from_baku(dataset: Dataset) -> None:
+    s = dataset.settlements
+    nakh_ids = dataset.districts.loc[dataset.districts["region"] == "Nakhchivan", "district_id"]
+    assert len(nakh_ids) == 8
+    nakh = s.loc[s["district_id"].isin(nakh_ids)]
+    baku = s.loc[s["district_id"] == "AZ-BA"]
+    m = travel_matrix(dataset.network, baku, nakh)
+    assert np.isinf(m).all()
+    # but the exclave has roads of its own: Nakhchivan city reaches its settlements
+    inner = travel_matrix(dataset.network, _city(dataset, "AZ-NV"), nakh)
+    assert np.isfinite(inner).mean() > 0.95
