@@ -1,0 +1,221 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+
+from planner._errors import InputDataError, MissingInputError
+from planner.data import (
+    Dataset,
+    default_data_dir,
+    load_dataset,
+    read_boundaries,
+    read_points,
+    read_population_table,
+)
+
+AREA_CRS = "+proj=laea +lat_0=40.2 +lon_0=47.6 +datum=WGS84 +units=m +no_defs"
+
+
+# --- the embedded dataset ----------------------------------------------------
+
+
+def test_78_districts_with_ids_and_regions(dataset: Dataset) -> None:
+    d = dataset.districts
+    assert len(d) == 78
+    assert d["district_id"].is_unique
+    assert d["district_id"].str.match(r"^AZ-[A-Z]{2,3}$").all()
+    assert d["region"].nunique() == 14
+    assert set(d["kind"]) == {"city", "district"}
+    assert d.crs.to_epsg() == 4326
+    # the two Lankaran District polygons are one district
+    assert (d["name"] == "Lankaran District").sum() == 1
+    assert d.loc[d["name"] == "Baku City", "district_id"].item() == "AZ-BA"
+
+
+def test_area_close_to_official(dataset: Dataset) -> None:
+    area = dataset.districts.to_crs(AREA_CRS).union_all().area / 1e6
+    assert area == pytest.approx(86_600, rel=0.02)
+
+
+def test_population_totals(dataset: Dataset) -> None:
+    d = dataset.districts.set_index("district_id")
+    assert int(d["population"].sum()) == 10_180_770
+    assert d.loc["AZ-BA", "population"] == 2_344_888
+    assert int(d.loc[d["region"] == "Nakhchivan", "population"].sum()) == 468_566
+    assert d.loc["AZ-NV", "population"] == 97_205
+    assert d.loc[["AZ-SAD", "AZ-SAH", "AZ-SAR"], "population"].sum() == 161_400
+    assert (d["population"] > 0).all()
+    assert d["population_source"].str.len().gt(0).all()
+
+
+def test_settlements_sum_to_district_population(dataset: Dataset) -> None:
+    s = dataset.settlements
+    by_district = s.groupby("district_id")["population"].sum()
+    d = dataset.districts.set_index("district_id")["population"]
+    pd.testing.assert_series_equal(by_district.sort_index(), d.sort_index(), check_names=False)
+    assert s["settlement_id"].is_unique
+    assert set(s["place"]) <= {"city", "town", "village", "hamlet", "district centre"}
+
+
+def test_every_settlement_is_in_or_near_its_district(dataset: Dataset) -> None:
+    s = dataset.settlements.to_crs(AREA_CRS)
+    d = dataset.districts.to_crs(AREA_CRS).set_index("district_id")
+    dist = s.geometry.distance(
+        gpd.GeoSeries(d.geometry.loc[s["district_id"]].to_numpy(), crs=AREA_CRS), align=False
+    )
+    assert (dist.to_numpy() <= 3_000).all()
+    inside = (dist.to_numpy() == 0).mean()
+    assert inside > 0.95
+
+
+def test_shelters_are_the_two_cities(dataset: Dataset) -> None:
+    sh = dataset.shelters
+    assert sorted(sh["district_id"]) == ["AZ-BA", "AZ-GA"]
+    assert int(sh["capacity_places"].sum()) == 175
+    assert not sh["inclusive"].any()
+    assert sh["location_approximate"].all()
+
+
+def test_candidates_cover_every_district(dataset: Dataset) -> None:
+    c = dataset.candidates
+    assert set(c["district_id"]) == set(dataset.districts["district_id"])
+    s = dataset.settlements
+    urban = set(s.loc[s["place"].isin(["city", "town"]), "settlement_id"])
+    assert urban <= set(c["settlement_id"])
+    assert c["candidate_id"].is_unique
+
+
+def test_graph_is_osmnx_style(dataset: Dataset) -> None:
+    g = dataset.graph
+    assert g.graph["crs"] == "EPSG:4326"
+    assert 9_000 < len(g) < 13_000
+    u, _, data = next(iter(g.edges(data=True)))
+    assert {"length", "travel_time", "speed_kph", "highway"} <= set(data)
+    assert {"x", "y"} <= set(g.nodes[u])
+
+
+def test_data_folder_is_small_and_attributed() -> None:
+    root = Path(__file__).resolve().parents[1] / "data"
+    size = sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
+    assert size < 25 * 1024 * 1024
+    readme = (root / "README.md").read_text("utf-8")
+    for needle in (
+        "ODbL",
+        "CC BY-SA 3.0",
+        "OpenStreetMap contributors",
+        "geoBoundaries",
+        "shelter-planner data build",
+    ):
+        assert needle in readme
+    meta = json.loads((default_data_dir() / "metadata.json").read_text("utf-8"))
+    assert meta["population_total"] == 10_180_770
+
+
+def test_with_population_replaces_figures(dataset: Dataset, tmp_path: Path) -> None:
+    table = dataset.districts[["district_id"]].copy()
+    table["population"] = 1000
+    path = tmp_path / "pop.csv"
+    table.to_csv(path, index=False)
+    new = dataset.with_population(read_population_table(path))
+    assert int(new.districts["population"].sum()) == 78_000
+    assert (new.settlements.groupby("district_id")["population"].sum() == 1000).all()
+    assert new.districts["population_source"].str.contains("pop.csv").all()
+    with pytest.raises(InputDataError, match="lacks 1 district"):
+        dataset.with_population(read_population_table(path).iloc[1:])
+
+
+# --- readers for user files ---------------------------------------------------
+
+
+def test_read_population_table_errors(tmp_path: Path) -> None:
+    p = tmp_path / "pop.csv"
+    p.write_text("district_id,population\nAZ-BA,100\nAZ-GA,lots\n", "utf-8")
+    with pytest.raises(InputDataError, match=r"row 3: population is 'lots'"):
+        read_population_table(p)
+    p.write_text("district_id,people\nAZ-BA,100\n", "utf-8")
+    with pytest.raises(
+        InputDataError,
+        match=r"lacks column\(s\) \['population'\]; it has \['district_id', 'people'\]",
+    ):
+        read_population_table(p)
+    p.write_text("district_id,population\nAZ-BA,100\nAZ-BA,5\n", "utf-8")
+    with pytest.raises(InputDataError, match="row 3: district_id 'AZ-BA' repeats"):
+        read_population_table(p)
+    p.write_text("district_id,population\nAZ-BA,-4\n", "utf-8")
+    with pytest.raises(InputDataError, match="non-negative whole number"):
+        read_population_table(p)
+    with pytest.raises(MissingInputError, match=r"nope\.csv"):
+        read_population_table(tmp_path / "nope.csv")
+
+
+def test_read_points_csv(tmp_path: Path) -> None:
+    p = tmp_path / "pts.csv"
+    p.write_text("name,lon,lat,beds\nA,47.1,40.2,10\nB,47.2,40.3,12\n", "utf-8")
+    gdf = read_points(p, numeric=["beds"])
+    assert gdf.crs.to_epsg() == 4326
+    assert gdf.geometry.x.tolist() == [47.1, 47.2]
+    p.write_text("name,lon,lat,beds\nA,47.1,40.2,10\nB,,40.3,12\n", "utf-8")
+    with pytest.raises(InputDataError, match="row 3: lon is empty; expected a number"):
+        read_points(p)
+    p.write_text("name,x,y\nA,47.1,40.2\n", "utf-8")
+    with pytest.raises(InputDataError, match=r"lacks column\(s\) \['lon', 'lat'\]"):
+        read_points(p)
+    p.write_text("name,lon,lat\nA,4710000,40.2\n", "utf-8")
+    with pytest.raises(InputDataError, match=r"row 2.*not a WGS 84"):
+        read_points(p)
+
+
+def test_read_points_geojson(tmp_path: Path) -> None:
+    gdf = gpd.GeoDataFrame(
+        {"name": ["A"]}, geometry=gpd.points_from_xy([47.0], [40.0]), crs="EPSG:4326"
+    )
+    p = tmp_path / "pts.geojson"
+    gdf.to_file(p, driver="GeoJSON")
+    assert read_points(p, required=["name"])["name"].tolist() == ["A"]
+    with pytest.raises(InputDataError, match=r"\['beds'\]"):
+        read_points(p, required=["beds"])
+
+
+def test_read_boundaries(tmp_path: Path, grid_polygons: gpd.GeoDataFrame) -> None:
+    p = tmp_path / "b.gpkg"
+    doubled = pd.concat([grid_polygons, grid_polygons.iloc[[0]]], ignore_index=True)
+    gpd.GeoDataFrame(doubled, crs="EPSG:4326").to_crs(3857).to_file(p, driver="GPKG")
+    out = read_boundaries(p, name_column="name", id_column="district_id")
+    assert sorted(out["district_id"]) == ["E", "W"]  # duplicates dissolved
+    assert out.crs.to_epsg() == 4326
+    with pytest.raises(
+        InputDataError,
+        match=r"lacks column\(s\) \['shapeName'\]; it has \['district_id', 'name'\]",
+    ):
+        read_boundaries(p, name_column="shapeName")
+
+
+def test_load_dataset_errors(tmp_path: Path) -> None:
+    with pytest.raises(MissingInputError, match="does not exist"):
+        load_dataset(tmp_path / "nowhere")
+    with pytest.raises(MissingInputError, match=r"districts\.geojson"):
+        load_dataset(tmp_path)
+
+
+def test_load_dataset_rejects_unknown_district(tmp_path: Path) -> None:
+    import shutil
+
+    src = default_data_dir()
+    for f in src.iterdir():
+        shutil.copy(f, tmp_path / f.name)
+    sh = pd.read_csv(tmp_path / "shelters.csv")
+    sh.loc[0, "district_id"] = "AZ-XXX"
+    sh.to_csv(tmp_path / "shelters.csv", index=False)
+    with pytest.raises(InputDataError, match=r"shelters\.csv: district_id 'AZ-XXX'"):
+        load_dataset(tmp_path)
+
+
+def test_network_is_compiled_once(dataset: Dataset) -> None:
+    assert dataset.network is dataset.network
+    assert dataset.network.snappable.mean() > 0.9
+    assert np.isfinite(dataset.network.lon).all()
