@@ -1,0 +1,181 @@
+"""Access stage: who is how far from help.
+
+Every settlement is routed to its nearest existing shelter by travel time
+(one multi-source Dijkstra pass); the road distance to that shelter comes from
+a second matrix. District figures are population-weighted over the district's
+settlements. Shelter coordinates never appear in these tables: a shelter is
+named, not located.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from planner.data import Dataset
+from planner.network import OffNetworkLeg, nearest_facility, travel_matrix
+
+__all__ = ["DISTRICT_TABLE_COLUMNS", "AccessTables", "district_access", "settlement_access"]
+
+#: Columns of ``districts.csv`` written by ``shelter-planner run``; later
+#: versions add columns but keep these names.
+DISTRICT_TABLE_COLUMNS = [
+    "district_id",
+    "name",
+    "region",
+    "population",
+    "nearest_shelter",
+    "travel_min_mean",
+    "travel_min_max",
+    "travel_km_mean",
+    "share_beyond_60min",
+    "share_beyond_120min",
+    "reachable_by_road",
+]
+
+
+@dataclass(frozen=True)
+class AccessTables:
+    """Travel from every settlement and district to the nearest existing shelter.
+
+    Attributes
+    ----------
+    settlements
+        One row per settlement: ``settlement_id``, ``district_id``,
+        ``population``, ``nearest_shelter`` (name), ``travel_min``,
+        ``travel_km`` (``inf`` where no road path exists), ``reachable``.
+    districts
+        One row per district with :data:`DISTRICT_TABLE_COLUMNS` plus
+        ``share_beyond_<T>min`` for every threshold and
+        ``unreachable_population``.
+    thresholds_min
+        The travel-time thresholds (minutes) of the ``share_beyond`` columns.
+    """
+
+    settlements: pd.DataFrame
+    districts: pd.DataFrame
+    thresholds_min: tuple[float, ...]
+
+    @property
+    def unreachable_districts(self) -> pd.DataFrame:
+        """Districts with no road path from any settlement to any shelter."""
+        return self.districts.loc[~self.districts["reachable_by_road"]]
+
+
+def settlement_access(dataset: Dataset, *, leg: OffNetworkLeg | None = None) -> pd.DataFrame:
+    """Route every settlement to its nearest existing shelter.
+
+    Parameters
+    ----------
+    dataset
+        Dataset with settlements, shelters and the road graph.
+    leg
+        Off-network leg model for settlements and shelters off the graph.
+
+    Returns
+    -------
+    pandas.DataFrame
+        See :attr:`AccessTables.settlements`.
+    """
+    settlements, shelters = dataset.settlements, dataset.shelters
+    net = dataset.network
+    nearest = nearest_facility(net, settlements, shelters, weight="travel_time", leg=leg)
+    # the same points were snapped (and any far ones reported) just above
+    metres = travel_matrix(
+        net, settlements, shelters, weight="length", leg=leg, warn_beyond_m=np.inf
+    )
+    reach = nearest.reachable
+    rows = np.arange(len(settlements))
+    km = np.where(reach, metres[rows, np.maximum(nearest.index, 0)] / 1000.0, np.inf)
+    names = shelters["name"].to_numpy(dtype=object)
+    return pd.DataFrame(
+        {
+            "settlement_id": settlements["settlement_id"].to_numpy(),
+            "name": settlements["name"].to_numpy(),
+            "district_id": settlements["district_id"].to_numpy(),
+            "population": settlements["population"].to_numpy(np.int64),
+            "nearest_shelter": np.where(reach, names[np.maximum(nearest.index, 0)], None),
+            "travel_min": nearest.cost / 60.0,
+            "travel_km": km,
+            "reachable": reach,
+        }
+    )
+
+
+def _weighted_mean(values: pd.Series, weights: pd.Series) -> float:
+    w = weights.to_numpy(float)
+    v = values.to_numpy(float)
+    if w.sum() <= 0:
+        return float(v.mean())
+    return float(np.average(v, weights=w))
+
+
+def district_access(
+    dataset: Dataset,
+    *,
+    thresholds_min: Sequence[float] = (60.0, 120.0),
+    leg: OffNetworkLeg | None = None,
+) -> AccessTables:
+    """Summarise travel to the nearest existing shelter by district.
+
+    Parameters
+    ----------
+    dataset
+        Dataset to assess.
+    thresholds_min
+        Travel times (minutes) for the ``share_beyond_<T>min`` columns; 60 and
+        120 are always included.
+    leg
+        Off-network leg model.
+
+    Returns
+    -------
+    AccessTables
+        Settlement and district tables. A district none of whose settlements
+        has a road path to a shelter (the Nakhchivan exclave) has
+        ``reachable_by_road`` false and empty travel figures.
+    """
+    thresholds = tuple(sorted({60.0, 120.0, *(float(t) for t in thresholds_min)}))
+    for t in thresholds:
+        if not (np.isfinite(t) and t > 0):
+            raise ValueError(f"threshold {t!r} minutes is not a positive number")
+    per_settlement = settlement_access(dataset, leg=leg)
+    rows = []
+    for district_id, group in per_settlement.groupby("district_id", sort=False):
+        pop = group["population"]
+        total = float(pop.sum())
+        reachable = group.loc[group["reachable"]]
+        row: dict[str, object] = {"district_id": district_id}
+        row["unreachable_population"] = int(group.loc[~group["reachable"], "population"].sum())
+        if reachable.empty:
+            row.update(reachable_by_road=False, nearest_shelter=None)
+            rows.append(row)
+            continue
+        by_shelter = reachable.groupby("nearest_shelter")["population"].sum()
+        row["reachable_by_road"] = True
+        row["nearest_shelter"] = str(
+            by_shelter.sort_values(ascending=False, kind="stable").index[0]
+        )
+        row["travel_min_mean"] = _weighted_mean(reachable["travel_min"], reachable["population"])
+        row["travel_min_max"] = float(reachable["travel_min"].max())
+        row["travel_km_mean"] = _weighted_mean(reachable["travel_km"], reachable["population"])
+        for t in thresholds:
+            beyond = group["travel_min"] > t  # unreachable (inf) counts as beyond
+            share = float(pop[beyond].sum()) / total if total > 0 else float(beyond.mean())
+            row[f"share_beyond_{t:g}min"] = share
+        rows.append(row)
+    summary = pd.DataFrame(rows)
+    districts = dataset.districts[["district_id", "name", "region", "population"]]
+    table = pd.DataFrame(districts).merge(summary, on="district_id", how="left")
+    beyond_cols = [f"share_beyond_{t:g}min" for t in thresholds]
+    for col in ("travel_min_mean", "travel_min_max", "travel_km_mean", *beyond_cols):
+        if col not in table:
+            table[col] = np.nan
+    table["reachable_by_road"] = table["reachable_by_road"].fillna(False).astype(bool)
+    ordered = [*DISTRICT_TABLE_COLUMNS]
+    ordered += [c for c in beyond_cols if c not in ordered] + ["unreachable_population"]
+    table = table[ordered].sort_values("district_id").reset_index(drop=True)
+    return AccessTables(per_settlement, table, thresholds)
