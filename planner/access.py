@@ -9,16 +9,26 @@ named, not located.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from planner.data import Dataset
 from planner.network import OffNetworkLeg, nearest_facility, travel_matrix
 
-__all__ = ["DISTRICT_TABLE_COLUMNS", "AccessTables", "district_access", "settlement_access"]
+__all__ = [
+    "DISTRICT_TABLE_COLUMNS",
+    "AccessTables",
+    "decay_weights",
+    "district_access",
+    "e2sfca",
+    "settlement_access",
+]
 
 #: Columns of ``districts.csv`` written by ``shelter-planner run``; later
 #: versions add columns but keep these names.
@@ -179,3 +189,102 @@ def district_access(
     ordered += [c for c in beyond_cols if c not in ordered] + ["unreachable_population"]
     table = table[ordered].sort_values("district_id").reset_index(drop=True)
     return AccessTables(per_settlement, table, thresholds)
+
+
+def decay_weights(
+    minutes: npt.NDArray[np.float64],
+    *,
+    catchment_min: float,
+    decay: Literal["step", "gaussian"] = "step",
+    zone_weights: Sequence[float] = (1.0, 0.68, 0.22),
+) -> npt.NDArray[np.float64]:
+    """Distance-decay weight of each travel time for E2SFCA.
+
+    Parameters
+    ----------
+    minutes
+        Travel times; ``inf`` for no road path.
+    catchment_min
+        Catchment size ``d0``; weights are 0 beyond it.
+    decay
+        ``"step"``: the catchment is cut into ``len(zone_weights)`` zones of
+        equal width, zone ``k`` weighing ``zone_weights[k]`` (Luo and Qi 2009
+        use 1, 0.68, 0.22). ``"gaussian"``: ``W(t) = (exp(-t^2 / (2 d0^2)) -
+        exp(-1/2)) / (1 - exp(-1/2))``, 1 at the door and 0 at the edge.
+    zone_weights
+        Weights of the step zones, nearest first.
+
+    Returns
+    -------
+    numpy.ndarray
+        Weights in [0, 1], the shape of ``minutes``.
+    """
+    t = np.asarray(minutes, dtype=float)
+    inside = t <= catchment_min
+    if decay == "gaussian":
+        edge = math.exp(-0.5)
+        w = (np.exp(-0.5 * (np.where(inside, t, 0.0) / catchment_min) ** 2) - edge) / (1 - edge)
+    elif decay == "step":
+        zones = np.asarray(zone_weights, dtype=float)
+        k = np.minimum(
+            (np.where(inside, t, 0.0) / catchment_min * len(zones)).astype(int), len(zones) - 1
+        )
+        w = zones[k]
+    else:
+        raise ValueError(f"decay is {decay!r}; expected 'step' or 'gaussian'")
+    return np.where(inside, w, 0.0)
+
+
+def e2sfca(
+    minutes: npt.NDArray[np.float64],
+    population: npt.ArrayLike,
+    capacity: npt.ArrayLike,
+    *,
+    catchment_min: float = 120.0,
+    decay: Literal["step", "gaussian"] = "step",
+    zone_weights: Sequence[float] = (1.0, 0.68, 0.22),
+) -> npt.NDArray[np.float64]:
+    r"""Enhanced two-step floating catchment area (E2SFCA) access score.
+
+    Step 1, for every facility :math:`j`, its capacity over the
+    distance-weighted population in its catchment:
+
+    .. math:: R_j = \frac{S_j}{\sum_{k:\, t_{kj} \le d_0} P_k\, W(t_{kj})}
+
+    Step 2, for every settlement :math:`i`, the distance-weighted sum of the
+    ratios of the facilities it reaches:
+
+    .. math:: A_i = \sum_{j:\, t_{ij} \le d_0} R_j\, W(t_{ij})
+
+    A facility with nobody in its catchment contributes nothing.
+
+    Parameters
+    ----------
+    minutes
+        Travel time (minutes) from each settlement (rows) to each facility
+        (columns); ``inf`` where there is no road path.
+    population
+        :math:`P_i`, people per settlement.
+    capacity
+        :math:`S_j`, places per facility.
+    catchment_min, decay, zone_weights
+        See :func:`decay_weights`.
+
+    Returns
+    -------
+    numpy.ndarray
+        :math:`A_i` per settlement, in places per person (multiply by 10,000
+        for places per 10,000 people).
+    """
+    t = np.asarray(minutes, dtype=float)
+    pop = np.asarray(population, dtype=float)
+    cap = np.asarray(capacity, dtype=float)
+    if t.shape != (len(pop), len(cap)):
+        raise ValueError(
+            f"minutes has shape {t.shape}; expected ({len(pop)}, {len(cap)}) "
+            "(settlements x facilities)"
+        )
+    w = decay_weights(t, catchment_min=catchment_min, decay=decay, zone_weights=zone_weights)
+    demand = pop @ w
+    ratio = np.divide(cap, demand, out=np.zeros_like(cap), where=demand > 0)
+    return np.asarray(w @ ratio, dtype=np.float64)

@@ -13,7 +13,7 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 from rich.console import Console
@@ -22,6 +22,10 @@ from rich.table import Table
 
 from planner import __version__
 from planner._errors import PlannerError
+
+if TYPE_CHECKING:
+    from planner.assessment import Assessment
+    from planner.data import Dataset
 
 console = Console(stderr=True)
 
@@ -125,60 +129,74 @@ def _fmt(value: float, digits: int = 0) -> str:
     return "-" if value != value else f"{value:,.{digits}f}"
 
 
-@cli.command()
-@click.option(
+_DATA_OPTION = click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Dataset folder to use instead of the embedded Azerbaijan dataset.",
+)
+_POPULATION_OPTION = click.option(
+    "--population",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Official district population CSV (district_id,population) to use.",
+)
+_OUT_OPTION = click.option(
     "--out",
     "out",
     type=click.Path(path_type=Path, file_okay=False),
     required=True,
     help="Folder for the results (created if needed).",
 )
-@click.option(
-    "--data",
-    "data_dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    help="Dataset folder to use instead of the embedded Azerbaijan dataset.",
-)
-@click.option(
-    "--population",
+_SCENARIO_OPTION = click.option(
+    "--scenario",
     type=click.Path(path_type=Path, dir_okay=False),
-    help="Official district population CSV (district_id,population) to use.",
+    help="Scenario TOML file (standard, thresholds, catchment); default: CoE minimum.",
 )
-def run(out: Path, data_dir: Path | None, population: Path | None) -> None:
-    """Run the main job: travel from every district to the nearest shelter."""
-    from planner.access import district_access
+_TILES_OPTION = click.option(
+    "--tiles",
+    type=click.Choice(["openstreetmap", "cartodbpositron", "none"]),
+    default="openstreetmap",
+    show_default=True,
+    help="Map background; 'none' needs no internet.",
+)
+_ASSETS_OPTION = click.option(
+    "--assets",
+    type=click.Choice(["local", "cdn"]),
+    default="local",
+    show_default=True,
+    help="Load Leaflet from files copied beside the map (offline) or from a CDN.",
+)
+
+
+def _load(data_dir: Path | None, population: Path | None) -> Dataset:
     from planner.data import load_dataset, load_default, read_population_table
-    from planner.outputs import write_district_table
 
-    progress = _RichProgress()
-    with progress.step("Loading the dataset"):
-        dataset = load_dataset(data_dir) if data_dir else load_default()
-        if population:
-            dataset = dataset.with_population(read_population_table(population))
-    with progress.step("Routing every settlement to its nearest shelter"):
-        _ = dataset.network
-        tables = district_access(dataset)
-    path = write_district_table(tables, out)
-    console.print(f"[green]wrote[/] {path}")
+    dataset = load_dataset(data_dir) if data_dir else load_default()
+    if population:
+        dataset = dataset.with_population(read_population_table(population))
+    return dataset
 
-    d = tables.districts
-    s = tables.settlements
-    reach = s.loc[s["reachable"]]
-    total = float(s["population"].sum())
-    summary = Table(title=f"Access to the {len(dataset.shelters)} existing shelters")
+
+def _print_assessment(assessment: Assessment) -> None:
+    s = assessment.summary
+    d = assessment.districts
+    summary = Table(title=f"Shelter access today ({s['existing_shelters']} shelters)")
     summary.add_column("measure")
     summary.add_column("value", justify="right")
-    summary.add_row("population", _fmt(total))
-    if len(reach):
-        mean = float((reach["travel_min"] * reach["population"]).sum() / reach["population"].sum())
-        summary.add_row("mean travel time, reachable population (min)", _fmt(mean, 1))
-    for col in [c for c in d.columns if c.startswith("share_beyond_")]:
-        beyond = float(s.loc[s["travel_min"] > float(col[13:-3]), "population"].sum())
-        summary.add_row(
-            f"population beyond {col[13:-3]} min (incl. no road)", f"{beyond / total:.1%}"
-        )
+    summary.add_row("population", _fmt(s["population_total"]))
+    summary.add_row("required family places (standard)", _fmt(s["required_family_places"], 1))
+    summary.add_row("required beds", _fmt(s["required_beds"], 1))
+    summary.add_row("existing places", _fmt(s["existing_places"]))
+    summary.add_row("shortfall (beds)", _fmt(s["shortfall_beds"], 1))
+    summary.add_row("required / existing", f"{s['required_to_existing_ratio']}x")
+    summary.add_row("mean travel time, reachable population (min)", _fmt(s["travel_min_mean"], 1))
+    for key in [k for k in s if k.startswith("population_share_beyond_")]:
+        minutes = key.removeprefix("population_share_beyond_").removesuffix("min")
+        summary.add_row(f"population beyond {minutes} min (incl. no road)", f"{s[key]:.1%}")
+    summary.add_row("population with no road path to a shelter", _fmt(s["unreachable_population"]))
     summary.add_row(
-        "population with no road path to a shelter", _fmt(float(d["unreachable_population"].sum()))
+        "regions without a shelter",
+        f"{len(s['regions_without_shelter'])} of {s['regions_total']}",
     )
     console.print(summary)
 
@@ -196,14 +214,78 @@ def run(out: Path, data_dir: Path | None, population: Path | None) -> None:
             _fmt(float(rec["travel_km_mean"])),
         )
     console.print(worst)
-    cut = tables.unreachable_districts
+    cut = d.loc[~d["reachable_by_road"]]
     if len(cut):
         console.print(
             f"[bold red]{len(cut)} district(s) have no road path to any existing shelter[/] "
             f"({int(cut['population'].sum()):,} people): {', '.join(cut['name'])}. "
             "In Azerbaijan these are the Nakhchivan exclave, whose road links to the "
-            "mainland cross Armenia or Iran; their travel figures are left empty."
+            "mainland cross Armenia or Iran; their travel figures are left empty.",
+            soft_wrap=True,
         )
+
+
+def _assess_and_write(
+    out: Path,
+    data_dir: Path | None,
+    population: Path | None,
+    scenario_path: Path | None,
+    tiles: str,
+    assets: str,
+) -> Assessment:
+    from planner.assessment import assess
+    from planner.outputs import write_assessment
+    from planner.scenario import Scenario, load_scenario
+
+    progress = _RichProgress()
+    scenario = load_scenario(scenario_path) if scenario_path else Scenario(name="coe-minimum")
+    with progress.step("Loading the dataset"):
+        dataset = _load(data_dir, population)
+    with progress.step("Routing every settlement and measuring access"):
+        assessment = assess(dataset, scenario)
+    files = write_assessment(
+        assessment,
+        dataset,
+        out,
+        tiles=cast(Any, tiles),
+        assets=cast(Any, assets),
+        progress=progress,
+    )
+    console.print(f"[green]wrote[/] {', '.join(p.name for p in vars(files).values())} in {out}")
+    _print_assessment(assessment)
+    return assessment
+
+
+@cli.command()
+@_OUT_OPTION
+@_SCENARIO_OPTION
+@_DATA_OPTION
+@_POPULATION_OPTION
+@_TILES_OPTION
+@_ASSETS_OPTION
+def assess(
+    out: Path,
+    scenario: Path | None,
+    data_dir: Path | None,
+    population: Path | None,
+    tiles: str,
+    assets: str,
+) -> None:
+    """Assess access today: distance, capacity gap, E2SFCA, maps and figures."""
+    _assess_and_write(out, data_dir, population, scenario, tiles, assets)
+
+
+@cli.command()
+@_OUT_OPTION
+@_DATA_OPTION
+@_POPULATION_OPTION
+@_TILES_OPTION
+@_ASSETS_OPTION
+def run(
+    out: Path, data_dir: Path | None, population: Path | None, tiles: str, assets: str
+) -> None:
+    """Run the main job: the access assessment on the embedded data."""
+    _assess_and_write(out, data_dir, population, None, tiles, assets)
 
 
 def main() -> None:

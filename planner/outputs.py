@@ -1,34 +1,51 @@
-"""Outputs stage: tables written for planners, atomically.
+"""Outputs stage: tables, maps and figures written for planners, atomically.
 
 Nothing written here carries the coordinates of an existing shelter: shelters
-are referred to by name and district only.
+are referred to by name and district only, and drawn at their district's
+representative point.
 """
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Literal
 
+import geopandas as gpd
 import pandas as pd
 
-from planner._io import write_csv_atomic
+from planner._io import atomic_path, write_csv_atomic, write_text_atomic
+from planner._progress import LogProgress, Progress
 from planner.access import AccessTables
+from planner.assessment import Assessment
+from planner.data import Dataset
 
-__all__ = ["district_table", "write_district_table"]
+__all__ = ["AssessmentFiles", "district_table", "write_assessment", "write_district_table"]
+
+
+def _round(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for col in out.columns:
+        if col.startswith(("travel_min", "travel_km")):
+            out[col] = out[col].round(1)
+        elif col.startswith("share_beyond_"):
+            out[col] = out[col].round(4)
+        elif col in (
+            "required_family_places", "required_beds", "existing_places", "shortfall_beds",
+            "places_per_10000", "family_places_per_10000", "e2sfca_per_10000", "area_km2",
+        ):  # fmt: skip
+            out[col] = out[col].round(3)
+    return out
 
 
 def district_table(tables: AccessTables) -> pd.DataFrame:
-    """Return the district table rounded for publication.
+    """Return the district travel table rounded for publication.
 
     Travel times are rounded to 0.1 minute, distances to 0.1 km and shares to
     four decimals; districts without a road path keep empty travel figures.
     """
-    out = tables.districts.copy()
-    for col in ("travel_min_mean", "travel_min_max", "travel_km_mean"):
-        out[col] = out[col].round(1)
-    for col in out.columns:
-        if col.startswith("share_beyond_"):
-            out[col] = out[col].round(4)
-    return out
+    return _round(tables.districts)
 
 
 def write_district_table(tables: AccessTables, out_dir: str | Path) -> Path:
@@ -36,3 +53,78 @@ def write_district_table(tables: AccessTables, out_dir: str | Path) -> Path:
     path = Path(out_dir) / "districts.csv"
     write_csv_atomic(path, district_table(tables))
     return path
+
+
+@dataclass(frozen=True)
+class AssessmentFiles:
+    """Paths of the files :func:`write_assessment` wrote."""
+
+    districts_csv: Path
+    districts_gpkg: Path
+    regions_csv: Path
+    summary_json: Path
+    map_html: Path
+    map_png: Path
+    shortfall_png: Path
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "item"):
+        return value.item()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def write_summary(summary: dict[str, Any], path: str | Path) -> Path:
+    """Write a summary mapping as indented JSON (NaN becomes null)."""
+    clean = {k: (None if isinstance(v, float) and v != v else v) for k, v in summary.items()}
+    text = json.dumps(clean, indent=2, ensure_ascii=False, default=_json_default)
+    write_text_atomic(path, text + "\n")
+    return Path(path)
+
+
+def write_assessment(
+    assessment: Assessment,
+    dataset: Dataset,
+    out_dir: str | Path,
+    *,
+    tiles: Literal["none", "openstreetmap", "cartodbpositron"] = "openstreetmap",
+    assets: Literal["local", "cdn"] = "local",
+    progress: Progress | None = None,
+) -> AssessmentFiles:
+    """Write every output of the assessment into ``out_dir``.
+
+    Files: ``districts.csv``, ``districts.gpkg``, ``regions.csv``,
+    ``summary.json``, ``map.html`` (with ``assets/`` for offline use),
+    ``map.png`` and ``shortfall.png``.
+
+    Returns
+    -------
+    AssessmentFiles
+    """
+    from planner.maps import shortfall_figure, travel_figure, write_access_map
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    progress = progress or LogProgress()
+    table = _round(pd.DataFrame(assessment.districts.drop(columns="geometry")))
+    write_csv_atomic(out / "districts.csv", table)
+    gdf = gpd.GeoDataFrame(_round(assessment.districts), geometry="geometry", crs="EPSG:4326")
+    with atomic_path(out / "districts.gpkg") as tmp:
+        gdf.to_file(tmp, driver="GPKG", layer="districts")
+    write_csv_atomic(out / "regions.csv", _round(assessment.regions))
+    write_summary(assessment.summary, out / "summary.json")
+    with progress.step("Drawing the maps and figures"):
+        map_html = write_access_map(
+            assessment, dataset, out / "map.html", tiles=tiles, assets=assets
+        )
+        map_png = travel_figure(assessment, dataset, out / "map.png")
+        short_png = shortfall_figure(assessment, out / "shortfall.png")
+    return AssessmentFiles(
+        out / "districts.csv",
+        out / "districts.gpkg",
+        out / "regions.csv",
+        out / "summary.json",
+        map_html,
+        map_png,
+        short_png,
+    )

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point
 
-from planner.access import DISTRICT_TABLE_COLUMNS, district_access
+from planner.access import DISTRICT_TABLE_COLUMNS, decay_weights, district_access, e2sfca
 from planner.data import Dataset
 
 STEP = 0.01
@@ -131,3 +131,41 @@ def test_real_data_district_table(dataset: Dataset) -> None:
     # survivors in the far south-west travel about 300 km (the UPR submission's figure)
     assert mainland["travel_km_mean"].max() == pytest.approx(300, abs=60)
     assert np.isfinite(mainland["share_beyond_120min"]).all()
+
+
+# --- E2SFCA --------------------------------------------------------------------
+
+
+def test_e2sfca_two_shelters_by_hand() -> None:
+    # three settlements, two shelters; catchment 60 min in three 20-min zones
+    # weighing 1, 0.5, 0.25
+    minutes = np.array(
+        [
+            [10.0, 70.0],  # settlement a: zone 1 of shelter X, outside Y
+            [30.0, 50.0],  # settlement b: zone 2 of X, zone 3 of Y
+            [np.inf, 5.0],  # settlement c: no road to X, zone 1 of Y
+        ]
+    )
+    pop = [1000, 2000, 500]
+    cap = [10, 4]
+    score = e2sfca(minutes, pop, cap, catchment_min=60, zone_weights=(1.0, 0.5, 0.25))
+    # step 1: R_X = 10 / (1000*1 + 2000*0.5) = 0.005; R_Y = 4 / (2000*0.25 + 500*1) = 0.004
+    # step 2: A_a = 0.005; A_b = 0.005*0.5 + 0.004*0.25 = 0.0035; A_c = 0.004
+    assert score.tolist() == pytest.approx([0.005, 0.0035, 0.004])
+    # capacity is conserved: sum_i P_i A_i = sum_j S_j when everyone reaches a shelter
+    assert float(np.dot(pop, score)) == pytest.approx(14.0)
+
+
+def test_e2sfca_gaussian_and_empty_catchment() -> None:
+    w = decay_weights(
+        np.array([0.0, 30.0, 60.0, 61.0, np.inf]), catchment_min=60, decay="gaussian"
+    )
+    assert w[0] == pytest.approx(1.0)
+    assert 0 < w[1] < 1
+    assert w[2] == pytest.approx(0.0, abs=1e-12)
+    assert w[3] == 0 and w[4] == 0
+    # a shelter nobody reaches gives nobody a score, and no division by zero
+    score = e2sfca(np.array([[np.inf, 10.0]]), [100], [5, 5], catchment_min=60)
+    assert score.tolist() == pytest.approx([0.05])
+    with pytest.raises(ValueError, match="shape"):
+        e2sfca(np.zeros((2, 2)), [1], [1, 2])

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import warnings
@@ -14,7 +15,7 @@ from planner.cli import cli
 
 
 def test_run_writes_district_table(tmp_path: Path) -> None:
-    result = CliRunner().invoke(cli, ["run", "--out", str(tmp_path)])
+    result = CliRunner().invoke(cli, ["run", "--out", str(tmp_path), "--tiles", "none"])
     assert result.exit_code == 0, result.output
     table = pd.read_csv(tmp_path / "districts.csv")
     assert list(table.columns[: len(DISTRICT_TABLE_COLUMNS)]) == DISTRICT_TABLE_COLUMNS
@@ -24,13 +25,60 @@ def test_run_writes_district_table(tmp_path: Path) -> None:
     assert (~nakh["reachable_by_road"]).all() and nakh["travel_min_mean"].isna().all()
     assert "no road path to any existing shelter" in result.output
     assert "Nakhchivan" in result.output
+    for name in (
+        "districts.gpkg",
+        "regions.csv",
+        "summary.json",
+        "map.html",
+        "map.png",
+        "shortfall.png",
+    ):
+        assert (tmp_path / name).is_file(), name
+    assert "required / existing" in result.output
+
+
+def test_assess_with_scenario(tmp_path: Path) -> None:
+    scenario = tmp_path / "s.toml"
+    scenario.write_text('name = "double"\n[demand]\nplaces_per_10000 = 2\n', "utf-8")
+    result = CliRunner().invoke(
+        cli,
+        ["assess", "--out", str(tmp_path / "o"), "--scenario", str(scenario), "--tiles", "none"],
+    )
+    assert result.exit_code == 0, result.output
+    summary = json.loads((tmp_path / "o" / "summary.json").read_text("utf-8"))
+    assert summary["scenario"] == "double"
+    assert summary["required_family_places"] == pytest.approx(2036.2, abs=0.1)
+
+
+def test_bad_scenario_is_a_clear_error(tmp_path: Path) -> None:
+    scenario = tmp_path / "s.toml"
+    scenario.write_text("[access]\nthresholds_min = [60, 'x']\n", "utf-8")
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "planner",
+            "assess",
+            "--out",
+            str(tmp_path / "o"),
+            "--scenario",
+            str(scenario),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert "access.thresholds_min[1] is 'x'; expected a number" in proc.stderr
 
 
 def test_run_never_writes_shelter_coordinates(tmp_path: Path, dataset: object) -> None:
     from planner.data import load_default
 
-    CliRunner().invoke(cli, ["run", "--out", str(tmp_path)])
-    text = (tmp_path / "districts.csv").read_text("utf-8")
+    CliRunner().invoke(cli, ["run", "--out", str(tmp_path), "--tiles", "none"])
+    text = (tmp_path / "districts.csv").read_text("utf-8") + (tmp_path / "summary.json").read_text(
+        "utf-8"
+    )
     for lon, lat in zip(
         load_default().shelters.geometry.x, load_default().shelters.geometry.y, strict=True
     ):

@@ -1,0 +1,321 @@
+"""Access assessment: distance to help, capacity gap and capacity-aware access.
+
+:func:`assess` combines three measures per settlement, district, economic
+region and nationally:
+
+* **capacity gap** against the Council of Europe standard (family places per
+  10,000 people, times the family-place size in beds), with the rule "at least
+  one shelter in every region" checked region by region;
+* **distance**: population-weighted travel time and road distance to the
+  nearest existing shelter, shares beyond thresholds, people with no road path;
+* **capacity-aware access**: the E2SFCA score, shelter places per 10,000
+  people reachable within a catchment with distance decay, because a near
+  shelter that is full does not help.
+
+A *place* is a bed: one survivor sheltered at one time (the unit of the 175
+places the UPR submission counts). A *family place* is a woman plus her
+children, ``family_place_size`` beds.
+
+Existing shelters appear in these tables by name and district only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from planner.access import DISTRICT_TABLE_COLUMNS, district_access, e2sfca
+from planner.data import Dataset, read_population_table
+from planner.network import travel_matrix
+from planner.scenario import Scenario
+
+__all__ = ["Assessment", "assess", "capacity_gap", "generalised_shelters"]
+
+
+def capacity_gap(
+    population: pd.Series | np.ndarray[Any, Any] | list[float],
+    existing_places: pd.Series | np.ndarray[Any, Any] | list[float],
+    *,
+    places_per_10000: float = 1.0,
+    family_place_size: float = 1.7,
+) -> pd.DataFrame:
+    """Compute required and missing places for given populations.
+
+    Parameters
+    ----------
+    population
+        People per unit.
+    existing_places
+        Existing shelter places (beds) per unit.
+    places_per_10000
+        Family places required per 10,000 people.
+    family_place_size
+        Beds per family place.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``required_family_places`` = population x rate / 10,000,
+        ``required_beds`` = required family places x size, ``existing_places``,
+        ``shortfall_beds`` = max(required beds - existing, 0),
+        ``places_per_10000`` (existing beds per 10,000 people) and
+        ``family_places_per_10000`` (existing beds / size per 10,000 people).
+    """
+    pop = np.asarray(population, dtype=float)
+    have = np.asarray(existing_places, dtype=float)
+    fam = pop * places_per_10000 / 10_000
+    beds = fam * family_place_size
+    per10k = np.divide(have * 10_000, pop, out=np.zeros_like(pop), where=pop > 0)
+    return pd.DataFrame(
+        {
+            "required_family_places": fam,
+            "required_beds": beds,
+            "existing_places": have,
+            "shortfall_beds": np.maximum(beds - have, 0.0),
+            "places_per_10000": per10k,
+            "family_places_per_10000": per10k / family_place_size,
+        }
+    )
+
+
+def generalised_shelters(dataset: Dataset) -> gpd.GeoDataFrame:
+    """Existing shelter capacity pooled per district, at the district's representative point.
+
+    This is the only form in which existing shelters appear in public outputs:
+    the exact coordinates never leave the dataset.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``district_id``, ``district``, ``shelters`` (names), ``count``,
+        ``capacity_places``, ``inclusive_places`` and a point geometry.
+    """
+    sh = pd.DataFrame(dataset.shelters.drop(columns="geometry"))
+    sh["inclusive_places"] = np.where(sh["inclusive"], sh["capacity_places"], 0)
+    pooled = sh.groupby("district_id", as_index=False).agg(
+        shelters=("name", lambda s: "; ".join(sorted(s))),
+        count=("name", "size"),
+        capacity_places=("capacity_places", "sum"),
+        inclusive_places=("inclusive_places", "sum"),
+    )
+    d = dataset.districts.set_index("district_id")
+    pooled["district"] = pooled["district_id"].map(d["name"])
+    points = d.geometry.loc[pooled["district_id"]].representative_point().to_numpy()
+    return gpd.GeoDataFrame(pooled, geometry=points, crs="EPSG:4326")
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """Result of :func:`assess`.
+
+    Attributes
+    ----------
+    scenario
+        The parameters used.
+    settlements
+        Per settlement: nearest shelter, ``travel_min``, ``travel_km``,
+        ``reachable``, ``e2sfca_per_10000``, and point geometry.
+    districts
+        Per district (GeoDataFrame with polygons): the travel columns of
+        ``shelter-planner run``, the capacity-gap columns and
+        ``e2sfca_per_10000``.
+    regions
+        Per economic region: capacity gap, travel and whether it has a shelter.
+    summary
+        National figures (JSON-ready).
+    """
+
+    scenario: Scenario
+    settlements: gpd.GeoDataFrame
+    districts: gpd.GeoDataFrame
+    regions: pd.DataFrame
+    summary: dict[str, Any]
+
+
+def _weighted(values: pd.Series, weights: pd.Series) -> float:
+    ok = np.isfinite(values.to_numpy(float))
+    w = weights.to_numpy(float)[ok]
+    if not ok.any():
+        return float("nan")
+    if w.sum() <= 0:
+        return float(values.to_numpy(float)[ok].mean())
+    return float(np.average(values.to_numpy(float)[ok], weights=w))
+
+
+def assess(dataset: Dataset, scenario: Scenario | None = None) -> Assessment:
+    """Assess shelter access for a dataset under a scenario.
+
+    Parameters
+    ----------
+    dataset
+        Districts, settlements, shelters and road graph.
+    scenario
+        Demand standard, thresholds, catchment and leg model; default: the
+        Council of Europe minimum (1 family place per 10,000, 1.7 beds each).
+
+    Returns
+    -------
+    Assessment
+    """
+    scenario = scenario or Scenario()
+    scenario.check_districts(list(dataset.districts["district_id"]))
+    if scenario.demand.population is not None:
+        dataset = dataset.with_population(read_population_table(scenario.demand.population))
+    opts, dem = scenario.access, scenario.demand
+
+    tables = district_access(dataset, thresholds_min=opts.thresholds_min, leg=scenario.leg)
+    minutes = (
+        travel_matrix(
+            dataset.network,
+            dataset.settlements,
+            dataset.shelters,
+            leg=scenario.leg,
+            warn_beyond_m=np.inf,
+        )
+        / 60.0
+    )
+    score = e2sfca(
+        minutes,
+        dataset.settlements["population"].to_numpy(float),
+        dataset.shelters["capacity_places"].to_numpy(float),
+        catchment_min=opts.catchment_min,
+        decay=opts.decay,
+        zone_weights=opts.zone_weights,
+    )
+    settlements = gpd.GeoDataFrame(
+        tables.settlements.assign(e2sfca_per_10000=score * 10_000),
+        geometry=dataset.settlements.geometry.to_numpy(),
+        crs="EPSG:4326",
+    )
+
+    existing = dataset.shelters.groupby("district_id")["capacity_places"].sum()
+    d = dataset.districts[["district_id", "name", "kind", "region", "area_km2", "geometry"]].copy()
+    d = d.merge(tables.districts.drop(columns=["name", "region"]), on="district_id")
+    gap = capacity_gap(
+        d["population"],
+        d["district_id"].map(existing).fillna(0),
+        places_per_10000=dem.places_per_10000,
+        family_place_size=dem.family_place_size,
+    )
+    d = pd.concat([d.reset_index(drop=True), gap], axis=1)
+    score_by_district = {
+        str(k): _weighted(g["e2sfca_per_10000"], g["population"])
+        for k, g in settlements.groupby("district_id")
+    }
+    d["e2sfca_per_10000"] = d["district_id"].map(score_by_district)
+    first = [c for c in DISTRICT_TABLE_COLUMNS if c in d.columns]
+    d = d[first + [c for c in d.columns if c not in first]]
+    districts = gpd.GeoDataFrame(d, geometry="geometry", crs="EPSG:4326")
+
+    regions = _regions(districts, settlements, dataset, scenario)
+    summary = _summary(districts, settlements, regions, dataset, scenario)
+    return Assessment(scenario, settlements, districts, regions, summary)
+
+
+def _regions(
+    districts: gpd.GeoDataFrame,
+    settlements: gpd.GeoDataFrame,
+    dataset: Dataset,
+    scenario: Scenario,
+) -> pd.DataFrame:
+    dem = scenario.demand
+    region_of = districts.set_index("district_id")["region"]
+    s = pd.DataFrame(settlements.drop(columns="geometry"))
+    s["region"] = s["district_id"].map(region_of)
+    shelters = dataset.shelters.assign(region=dataset.shelters["district_id"].map(region_of))
+    rows = []
+    for region, g in districts.groupby("region"):
+        sg = s.loc[s["region"] == region]
+        reach = sg.loc[sg["reachable"]]
+        pop = float(g["population"].sum())
+        beyond = float(sg.loc[sg["travel_min"] > 120, "population"].sum())
+        rows.append(
+            {
+                "region": region,
+                "districts": len(g),
+                "population": int(pop),
+                "shelters": int((shelters["region"] == region).sum()),
+                "existing_places": float(g["existing_places"].sum()),
+                "travel_min_mean": _weighted(reach["travel_min"], reach["population"]),
+                "share_beyond_120min": beyond / pop if pop else float("nan"),
+                "unreachable_population": int(sg.loc[~sg["reachable"], "population"].sum()),
+                "e2sfca_per_10000": _weighted(sg["e2sfca_per_10000"], sg["population"]),
+            }
+        )
+    r = pd.DataFrame(rows)
+    gap = capacity_gap(
+        r["population"],
+        r["existing_places"],
+        places_per_10000=dem.places_per_10000,
+        family_place_size=dem.family_place_size,
+    )
+    r = pd.concat([r.drop(columns="existing_places"), gap], axis=1)
+    r["has_shelter"] = r["shelters"] > 0  # CoE: at least one shelter in every region
+    cols = [
+        "region", "districts", "population", "shelters", "has_shelter",
+        "required_family_places", "required_beds", "existing_places", "shortfall_beds",
+        "places_per_10000", "family_places_per_10000", "travel_min_mean",
+        "share_beyond_120min", "unreachable_population", "e2sfca_per_10000",
+    ]  # fmt: skip
+    return r[cols].sort_values("population", ascending=False).reset_index(drop=True)
+
+
+def _summary(
+    districts: gpd.GeoDataFrame,
+    settlements: gpd.GeoDataFrame,
+    regions: pd.DataFrame,
+    dataset: Dataset,
+    scenario: Scenario,
+) -> dict[str, Any]:
+    dem, opts = scenario.demand, scenario.access
+    pop = float(settlements["population"].sum())
+    existing = float(dataset.shelters["capacity_places"].sum())
+    gap = capacity_gap(
+        [pop],
+        [existing],
+        places_per_10000=dem.places_per_10000,
+        family_place_size=dem.family_place_size,
+    ).iloc[0]
+    reach = settlements.loc[settlements["reachable"]]
+    out: dict[str, Any] = {
+        "dataset": dataset.name,
+        "scenario": scenario.name,
+        "population_total": int(pop),
+        "places_per_10000_standard": dem.places_per_10000,
+        "family_place_size": dem.family_place_size,
+        "required_family_places": round(float(gap["required_family_places"]), 1),
+        "required_beds": round(float(gap["required_beds"]), 1),
+        "existing_shelters": len(dataset.shelters),
+        "existing_places": int(existing),
+        "existing_inclusive_places": int(
+            dataset.shelters.loc[dataset.shelters["inclusive"], "capacity_places"].sum()
+        ),
+        "shortfall_beds": round(float(gap["shortfall_beds"]), 1),
+        "required_to_existing_ratio": (
+            round(float(gap["required_beds"]) / existing, 2) if existing else None
+        ),
+        "places_per_10000": round(float(gap["places_per_10000"]), 3),
+        "travel_min_mean": round(_weighted(reach["travel_min"], reach["population"]), 1),
+        "travel_km_mean": round(_weighted(reach["travel_km"], reach["population"]), 1),
+        "unreachable_population": int(
+            settlements.loc[~settlements["reachable"], "population"].sum()
+        ),
+        "unreachable_districts": sorted(
+            districts.loc[~districts["reachable_by_road"], "name"].tolist()
+        ),
+        "regions_total": len(regions),
+        "regions_without_shelter": sorted(regions.loc[~regions["has_shelter"], "region"]),
+        "e2sfca_per_10000_mean": round(
+            _weighted(settlements["e2sfca_per_10000"], settlements["population"]), 3
+        ),
+        "e2sfca_catchment_min": opts.catchment_min,
+        "e2sfca_decay": opts.decay,
+    }
+    for t in sorted({60.0, 120.0, *opts.thresholds_min}):
+        share = float(settlements.loc[settlements["travel_min"] > t, "population"].sum()) / pop
+        out[f"population_share_beyond_{t:g}min"] = round(share, 4)
+    return out

@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+import warnings
+
+import pytest
+
+from planner.assessment import Assessment, assess, capacity_gap, generalised_shelters
+from planner.data import Dataset
+from planner.scenario import Scenario, scenario_from_dict
+
+
+@pytest.fixture(scope="module")
+def assessment(dataset: Dataset) -> Assessment:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return assess(dataset)
+
+
+def test_capacity_gap_by_hand() -> None:
+    gap = capacity_gap([50_000, 20_000], [10, 0], places_per_10000=1.0, family_place_size=2.0)
+    # 5 and 2 family places -> 10 and 4 beds; 10 existing in the first
+    assert gap["required_family_places"].tolist() == pytest.approx([5.0, 2.0])
+    assert gap["required_beds"].tolist() == pytest.approx([10.0, 4.0])
+    assert gap["shortfall_beds"].tolist() == pytest.approx([0.0, 4.0])
+    assert gap["places_per_10000"].tolist() == pytest.approx([2.0, 0.0])
+    assert gap["family_places_per_10000"].tolist() == pytest.approx([1.0, 0.0])
+    # surplus is not negative shortfall; zero population is not a division error
+    gap = capacity_gap([10_000, 0], [50, 3])
+    assert gap["shortfall_beds"].tolist() == [0.0, 0.0]
+    assert gap["places_per_10000"].tolist() == [50.0, 0.0]
+
+
+def test_national_figures(assessment: Assessment) -> None:
+    s = assessment.summary
+    assert s["population_total"] == 10_180_770
+    assert s["required_family_places"] == pytest.approx(10_180_770 / 10_000, abs=0.05)
+    assert s["required_beds"] == pytest.approx(10_180_770 / 10_000 * 1.7, abs=0.05)
+    assert s["existing_places"] == 175
+    assert s["shortfall_beds"] == pytest.approx(s["required_beds"] - 175, abs=0.1)
+    # "approximately ten times less than international standards"
+    assert 9.5 <= s["required_to_existing_ratio"] <= 10.5
+    assert s["unreachable_population"] == 468_566
+    assert s["regions_total"] == 14
+    assert len(s["regions_without_shelter"]) == 12
+    assert "Baku" not in s["regions_without_shelter"]
+    shares = [s[f"population_share_beyond_{t}min"] for t in (30, 60, 120, 180)]
+    assert shares == sorted(shares, reverse=True)
+    for key in ("population_total", "required_family_places", "required_beds", "existing_places",
+                "shortfall_beds", "required_to_existing_ratio", "population_share_beyond_120min",
+                "unreachable_population"):  # fmt: skip
+        assert key in s
+
+
+def test_district_and_region_tables(assessment: Assessment) -> None:
+    d = assessment.districts.set_index("district_id")
+    assert d["required_family_places"].sum() == pytest.approx(1018.077)
+    assert d.loc["AZ-BA", "existing_places"] == 162
+    assert d.loc["AZ-BA", "shortfall_beds"] == pytest.approx(2_344_888 / 10_000 * 1.7 - 162)
+    assert (d["shortfall_beds"] >= 0).all()
+    r = assessment.regions.set_index("region")
+    assert r["population"].sum() == 10_180_770
+    assert r.loc["Baku", "has_shelter"] and not r.loc["Nakhchivan", "has_shelter"]
+    assert r.loc["Nakhchivan", "unreachable_population"] == 468_566
+    assert r.loc[["Nakhchivan"], "travel_min_mean"].isna().all()
+
+
+def test_e2sfca_on_real_data(assessment: Assessment) -> None:
+    s = assessment.settlements
+    # places are conserved: every place is shared out among people in its catchment
+    total = float((s["population"] * s["e2sfca_per_10000"]).sum()) / 10_000
+    assert total == pytest.approx(175, rel=1e-6)
+    nakh = s.loc[s["district_id"].str.startswith(("AZ-NV", "AZ-BAB", "AZ-CUL"))]
+    assert (nakh["e2sfca_per_10000"] == 0).all()
+    d = assessment.districts.set_index("district_id")
+    assert d.loc["AZ-BA", "e2sfca_per_10000"] > d.loc["AZ-ZAN", "e2sfca_per_10000"]
+
+
+def test_scenario_changes_the_standard(dataset: Dataset) -> None:
+    scenario = scenario_from_dict({"demand": {"places_per_10000": 2.0, "family_place_size": 1.0}})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        a = assess(dataset, scenario)
+    assert a.summary["required_beds"] == pytest.approx(2 * 10_180_770 / 10_000, abs=0.05)
+
+
+def test_unknown_district_in_scenario_is_rejected(dataset: Dataset) -> None:
+    scenario = scenario_from_dict({"candidates": {"exclude_districts": ["AZ-NOPE"]}})
+    with pytest.raises(ValueError, match="AZ-NOPE"):
+        assess(dataset, scenario)
+
+
+def test_generalised_shelters_hide_coordinates(dataset: Dataset) -> None:
+    g = generalised_shelters(dataset)
+    exact = {(round(p.x, 4), round(p.y, 4)) for p in dataset.shelters.geometry}
+    shown = {(round(p.x, 4), round(p.y, 4)) for p in g.geometry}
+    assert not exact & shown
+    assert int(g["capacity_places"].sum()) == 175
+    assert Scenario().name == "default"

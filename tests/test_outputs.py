@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import warnings
+from dataclasses import replace
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from shapely.geometry import Point
+
+from planner.access import DISTRICT_TABLE_COLUMNS
+from planner.assessment import assess
+from planner.data import Dataset
+from planner.outputs import AssessmentFiles, write_assessment
+
+# a distinctive location no district point or settlement has
+SECRET = (47.7654321, 40.1234567)
+
+
+@pytest.fixture(scope="module")
+def secret_outputs(dataset: Dataset, tmp_path_factory: pytest.TempPathFactory) -> AssessmentFiles:
+    shelters = dataset.shelters.copy()
+    shelters.loc[shelters.index[1], "geometry"] = Point(*SECRET)
+    ds = replace(dataset, shelters=gpd.GeoDataFrame(shelters, crs="EPSG:4326"))
+    out = tmp_path_factory.mktemp("assess")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return write_assessment(assess(ds), ds, out, tiles="none")
+
+
+def test_all_files_written(secret_outputs: AssessmentFiles) -> None:
+    for path in vars(secret_outputs).values():
+        assert Path(path).is_file() and Path(path).stat().st_size > 0, path
+    table = pd.read_csv(secret_outputs.districts_csv)
+    assert list(table.columns[: len(DISTRICT_TABLE_COLUMNS)]) == DISTRICT_TABLE_COLUMNS
+    assert {"required_beds", "shortfall_beds", "e2sfca_per_10000", "share_beyond_180min"} <= set(
+        table.columns
+    )
+    assert len(gpd.read_file(secret_outputs.districts_gpkg)) == 78
+    assert len(pd.read_csv(secret_outputs.regions_csv)) == 14
+    summary = json.loads(secret_outputs.summary_json.read_text("utf-8"))
+    assert summary["existing_places"] == 175
+    assert (secret_outputs.map_html.parent / "assets" / "leaflet" / "leaflet.js").is_file()
+
+
+def _texts(files: AssessmentFiles) -> dict[str, str]:
+    out = {}
+    for path in vars(files).values():
+        p = Path(path)
+        if p.suffix in (".csv", ".json", ".html"):
+            out[p.name] = p.read_text("utf-8")
+    with sqlite3.connect(files.districts_gpkg) as con:
+        gdf = gpd.read_file(files.districts_gpkg)
+        out["districts.gpkg"] = gdf.to_json() + str(
+            con.execute("select count(*) from districts").fetchone()
+        )
+    return out
+
+
+def _leaks(text: str, x: float, y: float) -> list[str]:
+    """Places where the point (x, y) appears: either number at 5+ decimals, or both at 4."""
+    found = []
+    for digits in (5, 6, 7):
+        found += [v for v in (f"{x:.{digits}f}", f"{y:.{digits}f}") if v in text]
+    lon4, lat4 = re.escape(f"{x:.4f}"), re.escape(f"{y:.4f}")
+    pair = re.compile(rf"{lon4}\d*[^0-9]{{1,30}}{lat4}|{lat4}\d*[^0-9]{{1,30}}{lon4}")
+    found += pair.findall(text)
+    return found
+
+
+def test_no_output_contains_exact_shelter_coordinates(
+    secret_outputs: AssessmentFiles, dataset: Dataset
+) -> None:
+    texts = _texts(secret_outputs)
+    for name, text in texts.items():
+        assert not _leaks(text, *SECRET), f"{name} shows the shelter at {SECRET}"
+    # the default shelters sit on OSM city points, which the map may show as
+    # settlements; the tables and the summary must not carry them
+    for name, text in texts.items():
+        if name.endswith(".html"):
+            continue
+        for p in dataset.shelters.geometry:
+            assert not _leaks(text, p.x, p.y), f"{name} shows a shelter at {(p.x, p.y)}"
+
+
+def test_pngs_are_real_images(secret_outputs: AssessmentFiles) -> None:
+    from PIL import Image
+
+    for path in (secret_outputs.map_png, secret_outputs.shortfall_png):
+        with Image.open(path) as img:
+            assert img.width > 800 and img.height > 500
+            colours = img.convert("RGB").getcolors(maxcolors=1_000_000)
+            assert colours is not None and len(colours) > 50
+
+
+def test_leak_check_catches_a_planted_location() -> None:
+    x, y = SECRET
+    assert _leaks(f'{{"coordinates": [{x:.4f}, {y:.4f}]}}', x, y)
+    assert _leaks(f"lat={y}", x, y)
+    assert not _leaks("47.7654 and far away 99 then 40.1235" + " " * 40, x, y)

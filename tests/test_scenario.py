@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from planner._errors import MissingInputError
+from planner.scenario import Scenario, ScenarioError, load_scenario, scenario_from_dict
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    p = tmp_path / "s.toml"
+    p.write_text(text, "utf-8")
+    return p
+
+
+def test_defaults_are_the_coe_minimum() -> None:
+    s = Scenario()
+    assert s.demand.places_per_10000 == 1.0
+    assert s.demand.family_place_size == 1.7
+    assert s.access.catchment_min == 120
+
+
+def test_load_full_scenario(tmp_path: Path) -> None:
+    p = _write(
+        tmp_path,
+        """
+name = "test"
+[demand]
+population = "pop.csv"
+places_per_10000 = 2
+family_place_size = 2.5
+[access]
+thresholds_min = [15, 45]
+catchment_min = 90
+decay = "gaussian"
+[leg]
+speed_kph = 20
+[candidates]
+exclude_districts = ["AZ-BA"]
+""",
+    )
+    s = load_scenario(p)
+    assert s.name == "test"
+    assert s.demand.population == tmp_path / "pop.csv"
+    assert s.demand.places_per_10000 == 2.0
+    assert s.access.thresholds_min == (15.0, 45.0)
+    assert s.access.decay == "gaussian"
+    assert s.leg.speed_kph == 20.0
+    assert s.source == p
+    s.check_districts(["AZ-BA", "AZ-GA"])
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "[demand]\nplaces_per_10000 = -1",
+            r"demand\.places_per_10000 is -1; expected a number >= 0",
+        ),
+        (
+            "[demand]\nplaces_per_10000 = 0",
+            r"demand\.places_per_10000 is 0\.0; expected a number > 0",
+        ),
+        ("[demand]\nfamily_place_size = 0.5", r"demand\.family_place_size is 0\.5"),
+        (
+            '[access]\nthresholds_min = [60, "two hours"]',
+            r"access\.thresholds_min\[1\] is 'two hours'; expected a number",
+        ),
+        ('[access]\nthresholds_min = "60"', r"access\.thresholds_min is '60'; expected a list"),
+        ("[access]\ncatchment_min = true", r"access\.catchment_min is True; expected a number"),
+        ('[access]\ndecay = "linear"', r"access\.decay is 'linear'"),
+        ("[access]\nzone_weights = [0.5, 1.0]", r"must not increase"),
+        ("[demand]\nrate = 1", r"\[demand\] has unknown key\(s\) \['rate'\]"),
+        ("colour = 1", r"unknown top-level key\(s\) \['colour'\]"),
+        ("[leg]\ndetour_factor = 0.5", r"detour_factor is 0\.5"),
+        ("[candidates]\nexclude_districts = [1]", r"candidates\.exclude_districts is \[1\]"),
+        ("name = = 1", r"not valid TOML"),
+    ],
+)
+def test_bad_values_are_named(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(ScenarioError, match=message):
+        load_scenario(_write(tmp_path, text))
+
+
+def test_error_names_the_file(tmp_path: Path) -> None:
+    p = _write(tmp_path, "[demand]\nplaces_per_10000 = -3")
+    with pytest.raises(ScenarioError, match=r"s\.toml: demand\.places_per_10000"):
+        load_scenario(p)
+    with pytest.raises(MissingInputError, match=r"nope\.toml"):
+        load_scenario(tmp_path / "nope.toml")
+
+
+def test_unknown_district_id() -> None:
+    s = scenario_from_dict({"candidates": {"exclude_districts": ["AZ-BA", "AZ-ZZZ"]}})
+    with pytest.raises(ScenarioError, match=r"candidates\.exclude_districts\[1\] is 'AZ-ZZZ'"):
+        s.check_districts(["AZ-BA", "AZ-GA"])
+
+
+def test_shipped_scenarios_load() -> None:
+    files = sorted((ROOT / "scenarios").glob("*.toml"))
+    assert files
+    for f in files:
+        load_scenario(f)
