@@ -26,6 +26,7 @@ from planner._errors import PlannerError
 if TYPE_CHECKING:
     from planner.assessment import Assessment
     from planner.data import Dataset
+    from planner.planning import Plan
 
 console = Console(stderr=True)
 
@@ -232,7 +233,7 @@ def _assess_and_write(
     scenario_path: Path | None,
     tiles: str,
     assets: str,
-) -> Assessment:
+) -> tuple[Assessment, Dataset]:
     from planner.assessment import assess
     from planner.outputs import write_assessment
     from planner.scenario import Scenario, load_scenario
@@ -253,7 +254,7 @@ def _assess_and_write(
     )
     console.print(f"[green]wrote[/] {', '.join(p.name for p in vars(files).values())} in {out}")
     _print_assessment(assessment)
-    return assessment
+    return assessment, dataset
 
 
 @cli.command()
@@ -275,17 +276,172 @@ def assess(
     _assess_and_write(out, data_dir, population, scenario, tiles, assets)
 
 
+def _plan_and_write(
+    scenario_path: str | Path,
+    out: Path,
+    dataset: Dataset,
+    tiles: str,
+    assets: str,
+    time_limit: float | None,
+    progress: _RichProgress,
+    before: Assessment | None = None,
+) -> Plan:
+    from dataclasses import replace
+
+    from planner.planning import plan as make_plan
+    from planner.report import write_plan
+    from planner.scenario import load_scenario
+
+    scenario = load_scenario(scenario_path)
+    if time_limit is not None:
+        scenario = replace(scenario, solver=replace(scenario.solver, time_limit_s=time_limit))
+    with progress.step(
+        f"Planning '{scenario.name}' ({scenario.objective.type}, "
+        f"up to {scenario.solver.time_limit_s:g} s)"
+    ):
+        result = make_plan(dataset, scenario, before=before)
+    files = write_plan(result, dataset, out, tiles=cast(Any, tiles), assets=cast(Any, assets))
+    console.print(f"[green]wrote[/] {', '.join(p.name for p in vars(files).values())} in {out}")
+    _print_plan(result)
+    return result
+
+
+def _print_plan(result: Plan) -> None:
+    s = result.summary
+    if result.result.status == "infeasible":
+        console.print(f"[bold red]'{s['scenario']}': the targets cannot be met[/]")
+        for msg in s["messages"]:
+            console.print(f"  - {escape(msg)}", soft_wrap=True)
+        return
+    table = Table(title=f"Plan '{s['scenario']}' ({s['objective']}, {s['status']})")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    rows = [
+        ("new sites", f"{s['new_sites']}"),
+        ("family places in all (beds)", f"{s['total_places']:,.0f} ({s['total_beds']:,.0f})"),
+        ("required family places", f"{s['required_family_places']:,.1f}"),
+        ("demand served within the limit", f"{s['served_share']:.2%}"),
+        ("mean / worst travel (min)", f"{s['mean_travel_min']} / {s['max_travel_min']}"),
+        ("cost", f"{s['cost']:,.0f}"),
+        ("inclusive family places", f"{s['inclusive_places']:,.0f}"),
+        ("objective / bound / gap", f"{s['objective_value']} / {s['bound']} / {s['mip_gap']:.2%}"),
+        ("build + solve seconds", f"{s['build_seconds']} + {s['solve_seconds']}"),
+    ]
+    for k, v in rows:
+        table.add_row(k, v)
+    console.print(table)
+    if result.violations:
+        console.print(f"[bold red]independent check failed:[/] {'; '.join(result.violations)}")
+
+
+_TIME_LIMIT_OPTION = click.option(
+    "--time-limit",
+    type=click.FloatRange(min=1),
+    help="Solver time limit in seconds (overrides the scenario's solver.time_limit_s).",
+)
+
+
+@cli.command()
+@click.argument("scenario", type=str)
+@_OUT_OPTION
+@_DATA_OPTION
+@_POPULATION_OPTION
+@_TILES_OPTION
+@_ASSETS_OPTION
+@_TIME_LIMIT_OPTION
+def plan(
+    scenario: str,
+    out: Path,
+    data_dir: Path | None,
+    population: Path | None,
+    tiles: str,
+    assets: str,
+    time_limit: float | None,
+) -> None:
+    """Propose new shelter sites for SCENARIO (a TOML file or a shipped scenario's name)."""
+    from planner.scenario import resolve_scenario
+
+    progress = _RichProgress()
+    with progress.step("Loading the dataset"):
+        dataset = _load(data_dir, population)
+    _plan_and_write(resolve_scenario(scenario), out, dataset, tiles, assets, time_limit, progress)
+
+
+@cli.command()
+@click.argument("scenarios", nargs=-1, required=True, type=str)
+@_OUT_OPTION
+@_DATA_OPTION
+@_POPULATION_OPTION
+@_TILES_OPTION
+@_ASSETS_OPTION
+@_TIME_LIMIT_OPTION
+def compare(
+    scenarios: tuple[str, ...],
+    out: Path,
+    data_dir: Path | None,
+    population: Path | None,
+    tiles: str,
+    assets: str,
+    time_limit: float | None,
+) -> None:
+    """Plan several SCENARIOS and write a comparison table (CSV and Markdown)."""
+    from planner._io import write_csv_atomic, write_text_atomic
+    from planner.report import comparison_markdown, comparison_table
+    from planner.scenario import load_scenario, resolve_scenario
+
+    paths = [resolve_scenario(s) for s in scenarios]
+    names = [load_scenario(p).name for p in paths]  # validate all before the long work
+    progress = _RichProgress()
+    with progress.step("Loading the dataset"):
+        dataset = _load(data_dir, population)
+    plans = [
+        _plan_and_write(p, out / name, dataset, tiles, assets, time_limit, progress)
+        for p, name in zip(paths, names, strict=True)
+    ]
+    table = comparison_table(plans)
+    write_csv_atomic(out / "comparison.csv", table)
+    write_text_atomic(out / "comparison.md", comparison_markdown(table))
+    view = Table(title="Scenarios compared")
+    for col in table.columns:
+        view.add_column(
+            str(col), justify="left" if col in ("scenario", "objective", "status") else "right"
+        )
+    for rec in table.astype(str).to_dict("records"):
+        view.add_row(*rec.values())
+    console.print(view)
+    console.print(f"[green]wrote[/] comparison.csv, comparison.md in {out}")
+
+
 @cli.command()
 @_OUT_OPTION
 @_DATA_OPTION
 @_POPULATION_OPTION
 @_TILES_OPTION
 @_ASSETS_OPTION
+@_TIME_LIMIT_OPTION
 def run(
-    out: Path, data_dir: Path | None, population: Path | None, tiles: str, assets: str
+    out: Path,
+    data_dir: Path | None,
+    population: Path | None,
+    tiles: str,
+    assets: str,
+    time_limit: float | None,
 ) -> None:
-    """Run the main job: the access assessment on the embedded data."""
-    _assess_and_write(out, data_dir, population, None, tiles, assets)
+    """Run the main job: the access assessment and the coe-minimum plan with its report."""
+    from planner.scenario import resolve_scenario
+
+    before, dataset = _assess_and_write(out, data_dir, population, None, tiles, assets)
+    progress = _RichProgress()
+    _plan_and_write(
+        resolve_scenario("coe-minimum"),
+        out / "plan",
+        dataset,
+        tiles,
+        assets,
+        time_limit,
+        progress,
+        before=before,
+    )
 
 
 def main() -> None:

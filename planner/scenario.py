@@ -23,7 +23,35 @@ default shown (see ``scenarios/`` for examples)::
     detour_factor = 1.3
 
     [candidates]
+    file = "default"              # or a points file (CSV lon/lat, GeoJSON, GeoPackage) with a name
     exclude_districts = []        # district ids where no new site may go
+
+    [targets]                     # used by the optimizer (shelter-planner plan)
+    max_travel_min = 120          # an assigned shelter is at most this far (minutes)
+    max_travel_km = 300           # and at most this far by road (km); omit for no limit
+    served_share = 1.0            # share of required places that must be served within the limits
+    one_per_region = true         # at least one shelter in every economic region
+    regional_capacity = false     # each region's capacity at least its own requirement
+
+    [supply]
+    existing = "keep"             # or "expand": existing shelters may grow
+    expand_max_places = 20        # family places an existing shelter may add
+    expand_cost_per_place = 1.0
+    sizes = [10, 20, 40]          # family places a new shelter may have
+    size_costs = [10, 18, 32]     # cost of each size (any unit)
+    new_inclusive = true          # new shelters accept LGBTQ+ survivors
+
+    [budget]
+    max_new_sites = 5             # omit for no limit (0 = no new sites)
+    max_cost = 200                # omit for no limit
+
+    [objective]
+    type = "min_cost"             # min_cost | max_coverage | min_travel | min_worst_travel
+    tie_break = "travel"          # travel | cost | none
+
+    [solver]
+    time_limit_s = 60
+    mip_gap = 0.005
 
 Validation names the table, the key and the bad value.
 """
@@ -41,12 +69,20 @@ from planner._errors import InputDataError, MissingInputError
 from planner.network import OffNetworkLeg
 
 __all__ = [
+    "OBJECTIVES",
     "AccessOptions",
+    "BudgetOptions",
     "CandidateOptions",
     "DemandOptions",
+    "ObjectiveOptions",
     "Scenario",
     "ScenarioError",
+    "SolverOptions",
+    "SupplyOptions",
+    "TargetOptions",
+    "builtin_scenarios",
     "load_scenario",
+    "resolve_scenario",
     "scenario_from_dict",
 ]
 
@@ -148,6 +184,156 @@ class CandidateOptions:
     """
 
     exclude_districts: tuple[str, ...] = ()
+    file: Path | None = None
+
+
+@dataclass(frozen=True)
+class TargetOptions:
+    """What a plan must achieve.
+
+    Parameters
+    ----------
+    max_travel_min
+        Largest travel time (minutes) from a settlement to its assigned shelter.
+    max_travel_km
+        Largest road distance (km) to the assigned shelter; ``None`` for no limit.
+    served_share
+        Share of the required family places that must be served within the limits.
+    one_per_region
+        At least one shelter in every economic region (Council of Europe).
+    regional_capacity
+        Each region's capacity at least its own requirement.
+    """
+
+    max_travel_min: float = 120.0
+    max_travel_km: float | None = None
+    served_share: float = 1.0
+    one_per_region: bool = True
+    regional_capacity: bool = False
+
+    def __post_init__(self) -> None:
+        _number("targets.max_travel_min", self.max_travel_min, strict=True)
+        if self.max_travel_km is not None:
+            _number("targets.max_travel_km", self.max_travel_km, strict=True)
+        share = _number("targets.served_share", self.served_share)
+        if share > 1:
+            raise ScenarioError(f"targets.served_share is {share!r}; expected a share in [0, 1]")
+
+
+@dataclass(frozen=True)
+class SupplyOptions:
+    """What can be built.
+
+    Parameters
+    ----------
+    existing
+        ``"keep"`` existing shelters as they are or let them ``"expand"``.
+    expand_max_places
+        Family places an existing shelter may add when expanding.
+    expand_cost_per_place
+        Cost of one added family place.
+    sizes
+        Family places a new shelter may have.
+    size_costs
+        Cost of a new shelter of each size.
+    new_inclusive
+        New shelters accept LGBTQ+ survivors.
+    """
+
+    existing: Literal["keep", "expand"] = "keep"
+    expand_max_places: float = 20.0
+    expand_cost_per_place: float = 1.0
+    sizes: tuple[float, ...] = (10.0, 20.0, 40.0)
+    size_costs: tuple[float, ...] = (10.0, 18.0, 32.0)
+    new_inclusive: bool = True
+
+    def __post_init__(self) -> None:
+        if self.existing not in ("keep", "expand"):
+            raise ScenarioError(
+                f"supply.existing is {self.existing!r}; expected 'keep' or 'expand'"
+            )
+        _number("supply.expand_max_places", self.expand_max_places)
+        _number("supply.expand_cost_per_place", self.expand_cost_per_place)
+        if not self.sizes:
+            raise ScenarioError("supply.sizes is empty; expected at least one size")
+        for i, v in enumerate(self.sizes):
+            _number(f"supply.sizes[{i}]", v, strict=True)
+        for i, v in enumerate(self.size_costs):
+            _number(f"supply.size_costs[{i}]", v)
+        if len(self.size_costs) != len(self.sizes):
+            raise ScenarioError(
+                f"supply.size_costs has {len(self.size_costs)} values for "
+                f"{len(self.sizes)} sizes; expected one cost per size"
+            )
+
+
+@dataclass(frozen=True)
+class BudgetOptions:
+    """Limits on what is built (``None``: no limit)."""
+
+    max_new_sites: int | None = None
+    max_cost: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.max_new_sites is not None and (
+            isinstance(self.max_new_sites, bool)
+            or not isinstance(self.max_new_sites, int)
+            or self.max_new_sites < 0
+        ):
+            raise ScenarioError(
+                f"budget.max_new_sites is {self.max_new_sites!r}; expected a whole number >= 0"
+            )
+        if self.max_cost is not None:
+            _number("budget.max_cost", self.max_cost)
+
+
+Objective = Literal["min_cost", "max_coverage", "min_travel", "min_worst_travel"]
+OBJECTIVES: tuple[str, ...] = ("min_cost", "max_coverage", "min_travel", "min_worst_travel")
+
+
+@dataclass(frozen=True)
+class ObjectiveOptions:
+    """What the optimizer minimises or maximises.
+
+    Parameters
+    ----------
+    type
+        ``min_cost``: the cheapest set of new sites that serves the required
+        demand within the limits (capacitated set covering); ``max_coverage``:
+        the most demand served within the budget (capacitated maximum
+        covering); ``min_travel``: the least demand-weighted travel time for
+        ``budget.max_new_sites`` sites (capacitated p-median);
+        ``min_worst_travel``: the smallest worst-case travel time (p-centre).
+    tie_break
+        Second objective among solutions optimal for the first.
+    """
+
+    type: Objective = "min_cost"
+    tie_break: Literal["travel", "cost", "none"] = "travel"
+
+    def __post_init__(self) -> None:
+        if self.type not in OBJECTIVES:
+            raise ScenarioError(
+                f"objective.type is {self.type!r}; expected one of {list(OBJECTIVES)}"
+            )
+        if self.tie_break not in ("travel", "cost", "none"):
+            raise ScenarioError(
+                f"objective.tie_break is {self.tie_break!r}; expected 'travel', 'cost' or 'none'"
+            )
+
+
+@dataclass(frozen=True)
+class SolverOptions:
+    """HiGHS limits."""
+
+    time_limit_s: float = 60.0
+    mip_gap: float = 0.005
+
+    def __post_init__(self) -> None:
+        _number("solver.time_limit_s", self.time_limit_s, strict=True)
+        gap = _number("solver.mip_gap", self.mip_gap)
+        if gap >= 1:
+            raise ScenarioError(f"solver.mip_gap is {gap!r}; expected a relative gap below 1")
 
 
 @dataclass(frozen=True)
@@ -164,6 +350,11 @@ class Scenario:
     access: AccessOptions = field(default_factory=AccessOptions)
     leg: OffNetworkLeg = field(default_factory=OffNetworkLeg)
     candidates: CandidateOptions = field(default_factory=CandidateOptions)
+    targets: TargetOptions = field(default_factory=TargetOptions)
+    supply: SupplyOptions = field(default_factory=SupplyOptions)
+    budget: BudgetOptions = field(default_factory=BudgetOptions)
+    objective: ObjectiveOptions = field(default_factory=ObjectiveOptions)
+    solver: SolverOptions = field(default_factory=SolverOptions)
     source: Path | None = None
 
     def check_districts(self, district_ids: Sequence[str]) -> None:
@@ -181,8 +372,18 @@ _TABLES: dict[str, set[str]] = {
     "demand": {"population", "places_per_10000", "family_place_size"},
     "access": {"thresholds_min", "catchment_min", "decay", "zone_weights", "map_threshold_min"},
     "leg": {"speed_kph", "detour_factor"},
-    "candidates": {"exclude_districts"},
-}
+    "candidates": {"exclude_districts", "file"},
+    "targets": {
+        "max_travel_min", "max_travel_km", "served_share", "one_per_region", "regional_capacity",
+    },
+    "supply": {
+        "existing", "expand_max_places", "expand_cost_per_place", "sizes", "size_costs",
+        "new_inclusive",
+    },
+    "budget": {"max_new_sites", "max_cost"},
+    "objective": {"type", "tie_break"},
+    "solver": {"time_limit_s", "mip_gap"},
+}  # fmt: skip
 _TOP = {"name", "description", *_TABLES}
 
 
@@ -221,6 +422,8 @@ def scenario_from_dict(data: Mapping[str, Any], *, base_dir: Path | None = None)
     unknown = sorted(set(data) - _TOP)
     if unknown:
         raise ScenarioError(f"unknown top-level key(s) {unknown}; known: {sorted(_TOP)}")
+    for table in _TABLES:
+        _table(data, table)
     demand = _table(data, "demand")
     access = _table(data, "access")
     leg = _table(data, "leg")
@@ -250,16 +453,105 @@ def scenario_from_dict(data: Mapping[str, Any], *, base_dir: Path | None = None)
         raise ScenarioError(
             f"candidates.exclude_districts is {excl!r}; expected a list of district ids"
         )
+    cand_file = cand.get("file", "default")
+    if not isinstance(cand_file, str):
+        raise ScenarioError(f"candidates.file is {cand_file!r}; expected 'default' or a path")
     name = data.get("name", "default")
     if not isinstance(name, str) or not name:
         raise ScenarioError(f"name is {name!r}; expected a non-empty string")
+
+    tg = _table(data, "targets")
+    targets = TargetOptions(
+        max_travel_min=_number("targets.max_travel_min", tg.get("max_travel_min", 120.0)),
+        max_travel_km=_optional(tg, "targets", "max_travel_km"),
+        served_share=_number("targets.served_share", tg.get("served_share", 1.0)),
+        one_per_region=_bool(tg, "targets", "one_per_region", True),
+        regional_capacity=_bool(tg, "targets", "regional_capacity", False),
+    )
+    sp = _table(data, "supply")
+    default_supply = SupplyOptions()
+    supply = SupplyOptions(
+        existing=sp.get("existing", "keep"),
+        expand_max_places=_number(
+            "supply.expand_max_places",
+            sp.get("expand_max_places", default_supply.expand_max_places),
+        ),
+        expand_cost_per_place=_number(
+            "supply.expand_cost_per_place",
+            sp.get("expand_cost_per_place", default_supply.expand_cost_per_place),
+        ),
+        sizes=_float_list("supply.sizes", sp.get("sizes", list(default_supply.sizes))),
+        size_costs=_float_list(
+            "supply.size_costs", sp.get("size_costs", list(default_supply.size_costs))
+        ),
+        new_inclusive=_bool(sp, "supply", "new_inclusive", True),
+    )
+    bg = _table(data, "budget")
+    budget = BudgetOptions(
+        max_new_sites=bg.get("max_new_sites"),
+        max_cost=_optional(bg, "budget", "max_cost"),
+    )
+    ob = _table(data, "objective")
+    objective = ObjectiveOptions(
+        type=ob.get("type", "min_cost"), tie_break=ob.get("tie_break", "travel")
+    )
+    sv = _table(data, "solver")
+    solver = SolverOptions(
+        time_limit_s=_number("solver.time_limit_s", sv.get("time_limit_s", 60.0)),
+        mip_gap=_number("solver.mip_gap", sv.get("mip_gap", 0.005)),
+    )
     return Scenario(
         name=name,
         description=str(data.get("description", "")),
         demand=demand_opts,
         access=AccessOptions(**acc),
         leg=leg_opts,
-        candidates=CandidateOptions(exclude_districts=tuple(excl)),
+        candidates=CandidateOptions(
+            exclude_districts=tuple(excl),
+            file=None if cand_file == "default" else (base_dir or Path.cwd()) / cand_file,
+        ),
+        targets=targets,
+        supply=supply,
+        budget=budget,
+        objective=objective,
+        solver=solver,
+    )
+
+
+def _optional(table: Mapping[str, Any], name: str, key: str) -> float | None:
+    """Read an optional limit: absent means no limit."""
+    if key not in table:
+        return None
+    return _number(f"{name}.{key}", table[key])
+
+
+def _bool(table: Mapping[str, Any], name: str, key: str, default: bool) -> bool:
+    value = table.get(key, default)
+    if not isinstance(value, bool):
+        raise ScenarioError(f"{name}.{key} is {value!r}; expected true or false")
+    return value
+
+
+def builtin_scenarios() -> dict[str, Path]:
+    """Return the scenario files shipped with the planner, by name (file stem)."""
+    here = Path(__file__).resolve().parent
+    for folder in (here / "_scenarios", here.parent / "scenarios"):
+        if folder.is_dir():
+            return {p.stem: p for p in sorted(folder.glob("*.toml"))}
+    return {}
+
+
+def resolve_scenario(name_or_path: str | Path) -> Path:
+    """Return a scenario file: an existing path, or the name of a shipped scenario."""
+    path = Path(name_or_path)
+    if path.is_file():
+        return path
+    shipped = builtin_scenarios()
+    if str(name_or_path) in shipped:
+        return shipped[str(name_or_path)]
+    raise MissingInputError(
+        f"scenario {str(name_or_path)!r} is neither a file nor a shipped scenario "
+        f"(shipped: {sorted(shipped)})"
     )
 
 
@@ -277,7 +569,11 @@ def load_scenario(path: str | Path) -> Scenario:
     """
     path = Path(path)
     if not path.is_file():
-        raise MissingInputError(f"scenario file {path} does not exist")
+        shipped = builtin_scenarios()
+        if str(path) in shipped:
+            path = shipped[str(path)]
+        else:
+            raise MissingInputError(f"scenario file {path} does not exist")
     try:
         data = tomllib.loads(path.read_text("utf-8"))
     except tomllib.TOMLDecodeError as exc:

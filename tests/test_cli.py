@@ -15,7 +15,9 @@ from planner.cli import cli
 
 
 def test_run_writes_district_table(tmp_path: Path) -> None:
-    result = CliRunner().invoke(cli, ["run", "--out", str(tmp_path), "--tiles", "none"])
+    result = CliRunner().invoke(
+        cli, ["run", "--out", str(tmp_path), "--tiles", "none", "--time-limit", "5"]
+    )
     assert result.exit_code == 0, result.output
     table = pd.read_csv(tmp_path / "districts.csv")
     assert list(table.columns[: len(DISTRICT_TABLE_COLUMNS)]) == DISTRICT_TABLE_COLUMNS
@@ -75,7 +77,9 @@ def test_bad_scenario_is_a_clear_error(tmp_path: Path) -> None:
 def test_run_never_writes_shelter_coordinates(tmp_path: Path, dataset: object) -> None:
     from planner.data import load_default
 
-    CliRunner().invoke(cli, ["run", "--out", str(tmp_path), "--tiles", "none"])
+    CliRunner().invoke(
+        cli, ["run", "--out", str(tmp_path), "--tiles", "none", "--time-limit", "5"]
+    )
     text = (tmp_path / "districts.csv").read_text("utf-8") + (tmp_path / "summary.json").read_text(
         "utf-8"
     )
