@@ -274,7 +274,7 @@ class SitingModel:
         lost = (~reach) & (d > 0)
         msgs = []
         allowed = (1 - opts.served_share) * d.sum()
-        if d[lost].sum() > allowed + 1e-9:
+        if opts.objective != "max_coverage" and d[lost].sum() > allowed + 1e-9:
             names = list(self.demand_names) if self.demand_names is not None else None
             order = np.argsort(-d[lost], kind="stable")[:5]
             idx = np.flatnonzero(lost)[order]
@@ -492,6 +492,38 @@ class SitingModel:
     ) -> _Outcome:
         return _solve_milp(model, c, max(time_limit, 1.0), gap, start)
 
+    def _improve(
+        self, model: _Milp, info: dict[str, Any], c: FloatArray, x: FloatArray, deadline: float
+    ) -> FloatArray:
+        """Improve a solution by re-optimising one region's sites at a time, the rest fixed.
+
+        A large-neighbourhood search: each sub-problem frees only the candidates of
+        one region (or a block of candidates without regions), so it solves in
+        moments; a better solution replaces the incumbent.
+        """
+        y_index = info["y_index"]
+        if self.site_region is not None:
+            regions = np.asarray(self.site_region)[self.n_existing :]
+            groups = [np.flatnonzero(regions == r) for r in sorted(set(regions.tolist()))]
+        else:
+            groups = [np.arange(i, min(i + 10, len(y_index))) for i in range(0, len(y_index), 10)]
+        best = np.asarray(x, dtype=float).copy()
+        value = float(c @ best)
+        for group in sorted(groups, key=len, reverse=True):
+            left = deadline - time.perf_counter()
+            if left < 0.5:
+                break
+            lb, ub = model.lb.copy(), model.ub.copy()
+            fixed = np.setdiff1d(np.arange(len(y_index)), group)
+            cols = y_index[fixed].ravel()
+            lb[cols] = np.round(best[cols])
+            ub[cols] = np.round(best[cols])
+            sub = replace(model, lb=lb, ub=ub)
+            res = self._run(sub, c, min(left, 5.0), 0.0, best)
+            if res.x is not None and float(c @ res.x) < value - 1e-9:
+                best, value = np.asarray(res.x, dtype=float), float(c @ res.x)
+        return best
+
     def _rounded_start(self, model: _Milp, info: dict[str, Any]) -> FloatArray | None:
         """Make a feasible starting solution from the LP relaxation, rounded up.
 
@@ -530,15 +562,28 @@ class SitingModel:
     ) -> tuple[Any, float, float, float]:
         opts = self.options
         c1 = self._objective(info, primary)
-        begin = self._rounded_start(model, info) if primary == "min_cost" else None
-        res = self._run(
-            model, c1, opts.time_limit_s - (time.perf_counter() - started), opts.mip_gap, begin
-        )
+        if primary == "min_cost":
+            # a rounded LP start, improved region by region, then the full search
+            begin = self._rounded_start(model, info)
+            first = self._run(model, c1, 0.3 * opts.time_limit_s, opts.mip_gap, begin)
+            if first.status == 0 or first.x is None:
+                res = first
+            else:
+                better = self._improve(model, info, c1, first.x, started + 0.7 * opts.time_limit_s)
+                remaining = opts.time_limit_s - (time.perf_counter() - started)
+                res = self._run(model, c1, remaining, opts.mip_gap, better)
+                if res.x is None or c1 @ res.x > c1 @ better + 1e-9:
+                    res = replace(res, x=better, status=1)
+        else:
+            remaining = opts.time_limit_s - (time.perf_counter() - started)
+            res = self._run(model, c1, remaining, opts.mip_gap)
         if res.status not in (0, 1) or res.x is None:
             return res, math.nan, math.nan, math.nan
         value = float(c1 @ res.x)
         bound = float(res.mip_dual_bound) if res.mip_dual_bound is not None else value
-        gap = float(res.mip_gap) if res.mip_gap is not None else 0.0
+        bound = min(bound, value)
+        # the relative gap of the solution returned (which may be the search's start)
+        gap = 0.0 if value == bound else (value - bound) / max(abs(value), 1e-9)
         if second and second != {"min_cost": "cost", "min_travel": "travel"}.get(primary):
             remaining = opts.time_limit_s - (time.perf_counter() - started)
             if remaining > 1:
@@ -703,7 +748,7 @@ class SitingModel:
             model,
             a=sp.vstack([model.a, extra]).tocsr(),
             lo=np.append(model.lo, -np.inf),
-            hi=np.append(model.hi, max(total - served, 0.0) + 1e-6 * max(total, 1.0)),
+            hi=np.append(model.hi, max(total - served, 0.0) + 1e-9 * max(total, 1.0)),
         )
         res = self._run(held, info["travel"], max(opts.time_limit_s, 10.0), 0.0)
         if res.x is None:

@@ -180,7 +180,7 @@ def plan_map(
             strict=True,
         ):
             folium.CircleMarker(
-                [geom.y, geom.x],
+                [round(geom.y, 4), round(geom.x, 4)],
                 radius=3,
                 color="#000000",
                 weight=1,

@@ -45,9 +45,16 @@ def test_national_figures(assessment: Assessment) -> None:
     assert "Baku" not in s["regions_without_shelter"]
     shares = [s[f"population_share_beyond_{t}min"] for t in (30, 60, 120, 180)]
     assert shares == sorted(shares, reverse=True)
-    for key in ("population_total", "required_family_places", "required_beds", "existing_places",
-                "shortfall_beds", "required_to_existing_ratio", "population_share_beyond_120min",
-                "unreachable_population"):  # fmt: skip
+    for key in (
+        "population_total",
+        "required_family_places",
+        "required_beds",
+        "existing_places",
+        "shortfall_beds",
+        "required_to_existing_ratio",
+        "population_share_beyond_120min",
+        "unreachable_population",
+    ):
         assert key in s
 
 

@@ -97,7 +97,18 @@ def test_run_with_population_table(tmp_path: Path) -> None:
     pop = tmp_path / "pop.csv"
     pd.DataFrame({"district_id": ids, "population": 1000}).to_csv(pop, index=False)
     result = CliRunner().invoke(
-        cli, ["run", "--out", str(tmp_path / "o"), "--population", str(pop)]
+        cli,
+        [
+            "run",
+            "--out",
+            str(tmp_path / "o"),
+            "--population",
+            str(pop),
+            "--tiles",
+            "none",
+            "--time-limit",
+            "5",
+        ],
     )
     assert result.exit_code == 0, result.output
     assert pd.read_csv(tmp_path / "o" / "districts.csv")["population"].eq(1000).all()
@@ -135,7 +146,18 @@ def test_data_build_cli(raw_clip: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert (tmp_path / "ds" / "roads_edges.csv.gz").is_file()
     result = CliRunner().invoke(
-        cli, ["run", "--out", str(tmp_path / "o"), "--data", str(tmp_path / "ds")]
+        cli,
+        [
+            "run",
+            "--out",
+            str(tmp_path / "o"),
+            "--data",
+            str(tmp_path / "ds"),
+            "--tiles",
+            "none",
+            "--time-limit",
+            "5",
+        ],
     )
     assert result.exit_code == 0, result.output
     assert len(pd.read_csv(tmp_path / "o" / "districts.csv")) == 4

@@ -93,8 +93,13 @@ def test_map_is_offline_ready(map_dir: Path) -> None:
     html = (map_dir / "map.html").read_text("utf-8")
     assert 'src="assets/leaflet/leaflet.js"' in html
     assert "cdn.jsdelivr" not in html and "tile.openstreetmap" not in html
-    for layer in ("Travel time to the nearest shelter", "Shortfall of shelter beds", "E2SFCA",
-                  "Settlements beyond 120 min", "Existing shelter capacity"):  # fmt: skip
+    for layer in (
+        "Travel time to the nearest shelter",
+        "Shortfall of shelter beds",
+        "E2SFCA",
+        "Settlements beyond 120 min",
+        "Existing shelter capacity",
+    ):
         assert layer in html
     assert "Nakhchivan exclave" in html
     assert "OpenStreetMap contributors" in html

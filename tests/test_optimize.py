@@ -1,0 +1,344 @@
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from planner.optimize import PlanResult, SitingModel, SitingOptions, check_solution
+
+INF = math.inf
+BIG = 1e6  # "uncapacitated" size for comparisons with spopt
+
+
+def _opts(**kw: object) -> SitingOptions:
+    base: dict[str, object] = {
+        "one_per_region": False,
+        "tie_break": "none",
+        "time_limit_s": 30.0,
+        "mip_gap": 0.0,
+    }
+    base.update(kw)
+    return SitingOptions(**base)  # type: ignore[arg-type]
+
+
+# --- tiny instances solved by hand ---------------------------------------------
+
+
+def test_min_cost_by_hand() -> None:
+    # one existing site (column 0, 5 places) and two candidates (columns 1, 2)
+    # settlement a (4 places) reaches 0 and 1; b (6) reaches 1 and 2; c (3) only 2
+    minutes = np.array([[10.0, 20.0, INF], [INF, 30.0, 40.0], [INF, INF, 15.0]])
+    demand = np.array([4.0, 6.0, 3.0])
+    model = SitingModel(
+        minutes, demand, np.array([5.0]), options=_opts(sizes=(5.0, 10.0), size_costs=(6.0, 10.0))
+    )
+    r = model.solve()
+    # c forces candidate 2; it takes b and c (9 places) at size 10 (cost 10), a goes to the
+    # existing site: total 10. Anything using candidate 1 costs at least 16.
+    assert r.status == "optimal"
+    assert r.objective == pytest.approx(10.0)
+    assert r.built.tolist() == [False, True]
+    assert r.open_sizes.tolist() == [5.0, 0.0, 10.0]
+    assert r.served_share == pytest.approx(1.0)
+    assert check_solution(model, r) == []
+
+
+def test_split_demand_and_travel_tie_break() -> None:
+    # one settlement of 8 places, two existing sites of 5: demand must be split,
+    # and the nearer site is filled first
+    minutes = np.array([[10.0, 50.0]])
+    model = SitingModel(
+        minutes, np.array([8.0]), np.array([5.0, 5.0]), options=_opts(tie_break="travel")
+    )
+    r = model.solve()
+    places = dict(zip(r.assignments["site"], r.assignments["places"], strict=True))
+    assert places == pytest.approx({0: 5.0, 1: 3.0})
+    assert r.max_travel_min == pytest.approx(50.0)
+    assert not r.built.any()
+
+
+def test_max_coverage_with_budget() -> None:
+    # three isolated settlements of 5, 7, 2 places, each with its own candidate
+    minutes = np.array([[5.0, INF, INF], [INF, 5.0, INF], [INF, INF, 5.0]])
+    model = SitingModel(
+        minutes,
+        np.array([5.0, 7.0, 2.0]),
+        np.zeros(0),
+        options=_opts(objective="max_coverage", max_new_sites=2, sizes=(10.0,), size_costs=(1.0,)),
+    )
+    r = model.solve()
+    assert r.objective == pytest.approx(2.0)  # the 2-place settlement stays unserved
+    assert r.built.tolist() == [True, True, False]
+    assert r.served_share == pytest.approx(12 / 14)
+
+
+def test_p_median_and_p_centre_by_hand() -> None:
+    # line of 4 settlements at 0, 1, 2, 10 (minutes along a road); candidates at each
+    pos = np.array([0.0, 1.0, 2.0, 10.0])
+    minutes = np.abs(pos[:, None] - pos[None, :])
+    demand = np.array([1.0, 1.0, 1.0, 1.0])
+    kw = {"max_new_sites": 2, "sizes": (BIG,), "size_costs": (1.0,), "max_travel_min": 100.0}
+    median = SitingModel(
+        minutes, demand, np.zeros(0), options=_opts(objective="min_travel", **kw)
+    ).solve()
+    assert median.objective == pytest.approx(2.0)  # sites at 1 and 10
+    centre = SitingModel(
+        minutes, demand, np.zeros(0), options=_opts(objective="min_worst_travel", **kw)
+    ).solve()
+    assert centre.objective == pytest.approx(1.0)
+    assert centre.max_travel_min == pytest.approx(1.0)
+
+
+def test_expansion_of_existing_sites() -> None:
+    minutes = np.array([[10.0, 30.0]])
+    model = SitingModel(
+        minutes,
+        np.array([9.0]),
+        np.array([5.0]),
+        options=_opts(
+            expand_existing=True,
+            expand_max_places=10.0,
+            expand_cost_per_place=0.5,
+            sizes=(10.0,),
+            size_costs=(10.0,),
+        ),
+    )
+    r = model.solve()
+    assert not r.built.any()  # adding 4 places (cost 2) beats a new site (cost 10)
+    assert r.open_sizes[0] == pytest.approx(9.0)
+    assert r.cost == pytest.approx(2.0)
+
+
+def test_regions_need_a_shelter() -> None:
+    minutes = np.array([[5.0, 50.0, 60.0], [60.0, 50.0, 5.0]])
+    model = SitingModel(
+        minutes,
+        np.array([1.0, 1.0]),
+        np.array([10.0]),
+        demand_region=np.array(["A", "B"]),
+        site_region=np.array(["A", "A", "B"]),
+        options=_opts(one_per_region=True, sizes=(10.0,), size_costs=(1.0,)),
+    )
+    r = model.solve()
+    assert r.built.tolist() == [False, True]  # region B gets its own site though A could serve
+
+
+# --- infeasible targets are explained --------------------------------------------
+
+
+def test_unreachable_settlement_is_named() -> None:
+    minutes = np.array([[10.0, 20.0], [INF, 200.0]])
+    model = SitingModel(
+        minutes,
+        np.array([1.0, 2.0]),
+        np.zeros(0),
+        options=_opts(),
+        demand_names=["Near", "Farvillage"],
+    )
+    r = model.solve()
+    assert r.status == "infeasible"
+    assert "Farvillage" in r.messages[0] and "within 120 min" in r.messages[0]
+
+
+def test_region_without_candidates_is_named() -> None:
+    minutes = np.array([[10.0], [10.0]])
+    model = SitingModel(
+        minutes,
+        np.array([1.0, 1.0]),
+        np.zeros(0),
+        demand_region=np.array(["North", "South"]),
+        site_region=np.array(["North"]),
+        options=_opts(one_per_region=True),
+    )
+    r = model.solve()
+    assert r.status == "infeasible"
+    assert any("region South has no existing shelter and no candidate" in m for m in r.messages)
+
+
+def test_small_budget_says_what_is_needed() -> None:
+    minutes = np.array([[5.0, INF, INF], [INF, 5.0, INF], [INF, INF, 5.0]])
+    model = SitingModel(
+        minutes,
+        np.array([1.0, 1.0, 1.0]),
+        np.zeros(0),
+        options=_opts(max_new_sites=1, sizes=(10.0,), size_costs=(3.0,)),
+    )
+    r = model.solve()
+    assert r.status == "infeasible"
+    assert "at most 1 new sites" in r.messages[0]
+    assert "needs 3 new sites at a cost of 9" in r.messages[0]
+
+
+def test_regional_capacity_impossible() -> None:
+    minutes = np.array([[10.0]])
+    model = SitingModel(
+        minutes,
+        np.array([50.0]),
+        np.zeros(0),
+        demand_region=np.array(["R"]),
+        site_region=np.array(["R"]),
+        options=_opts(regional_capacity=True, sizes=(10.0, 20.0), size_costs=(1.0, 2.0)),
+    )
+    assert any("needs 50.0 family places" in m for m in model.solve().messages)
+
+
+# --- properties --------------------------------------------------------------------
+
+
+@st.composite
+def instances(draw: st.DrawFn) -> SitingModel:
+    n_i = draw(st.integers(2, 8))
+    n_e = draw(st.integers(0, 2))
+    n_c = draw(st.integers(1, 5))
+    rng = np.random.default_rng(draw(st.integers(0, 10_000)))
+    minutes = rng.uniform(5, 200, size=(n_i, n_e + n_c))
+    minutes[rng.random((n_i, n_e + n_c)) < 0.15] = INF
+    demand = rng.uniform(0.1, 6, size=n_i).round(2)
+    existing = rng.uniform(1, 8, size=n_e).round(1)
+    objective = draw(st.sampled_from(["min_cost", "max_coverage", "min_travel"]))
+    opts = _opts(
+        objective=objective,
+        max_travel_min=draw(st.sampled_from([60.0, 120.0, 250.0])),
+        served_share=draw(st.sampled_from([0.5, 0.9, 1.0])),
+        max_new_sites=draw(st.sampled_from([None, 1, 2])) if objective != "min_cost" else None,
+        sizes=(5.0, 10.0),
+        size_costs=(6.0, 10.0),
+        tie_break="travel",
+        mip_gap=0.0,
+    )
+    return SitingModel(minutes, demand, existing, km=minutes / 1.2, options=opts)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances())
+def test_solutions_are_feasible_when_checked_independently(model: SitingModel) -> None:
+    r: PlanResult = model.solve()
+    if r.status == "infeasible":
+        assert r.messages  # always says why
+        return
+    assert check_solution(model, r) == []
+    a = r.assignments
+    load = np.bincount(a["site"], weights=a["places"], minlength=len(r.open_sizes))
+    assert (load <= r.open_sizes + 1e-6).all()  # no capacity exceeded
+    assert (a["travel_min"] <= model.options.max_travel_min + 1e-9).all()  # no limit exceeded
+    n_e = model.n_existing
+    assert (r.open_sizes[:n_e] >= model.existing_capacity - 1e-9).all()  # existing stay open
+    got = np.bincount(a["demand"], weights=a["places"], minlength=len(model.demand))
+    assert got + r.unserved == pytest.approx(model.demand, abs=1e-5)
+
+
+def test_check_solution_catches_violations() -> None:
+    minutes = np.array([[10.0, 20.0]])
+    model = SitingModel(minutes, np.array([4.0]), np.array([5.0]), options=_opts())
+    r = model.solve()
+    from dataclasses import replace
+
+    broken = replace(r, open_sizes=np.array([1.0, 0.0]))
+    assert any("capacity" in p for p in check_solution(model, broken))
+
+
+# --- the same optimum as PySAL spopt ---------------------------------------------
+
+
+def _spopt() -> tuple[Any, Any]:
+    spopt = pytest.importorskip("spopt.locate")
+    pulp = pytest.importorskip("pulp")
+    return spopt, pulp.PULP_CBC_CMD(msg=False)
+
+
+@pytest.fixture(scope="module")
+def matrix() -> np.ndarray:
+    rng = np.random.default_rng(42)
+    demand_xy = rng.uniform(0, 100, size=(25, 2))
+    site_xy = rng.uniform(0, 100, size=(8, 2))
+    return np.asarray(np.hypot(*(demand_xy[:, None, :] - site_xy[None, :, :]).transpose(2, 0, 1)))
+
+
+@pytest.fixture(scope="module")
+def weights() -> np.ndarray:
+    return np.random.default_rng(7).integers(1, 20, size=25).astype(float)
+
+
+def test_same_as_spopt_set_covering(matrix: np.ndarray) -> None:
+    spopt, cbc = _spopt()
+    radius = float(matrix.min(axis=1).max()) + 5.0  # every settlement can be covered
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = spopt.LSCP.from_cost_matrix(matrix, service_radius=radius).solve(cbc)
+    n_ref = len(ref.fac2cli) - sum(1 for f in ref.fac2cli if len(f) == 0)
+    ours = SitingModel(
+        matrix,
+        np.ones(len(matrix)),
+        np.zeros(0),
+        options=_opts(max_travel_min=radius, sizes=(BIG,), size_costs=(1.0,)),
+    ).solve()
+    assert ours.objective == pytest.approx(n_ref)
+    assert n_ref >= 2  # a real covering problem, not one site for all
+
+
+def test_same_as_spopt_max_covering(matrix: np.ndarray, weights: np.ndarray) -> None:
+    spopt, cbc = _spopt()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = spopt.MCLP.from_cost_matrix(
+            matrix, weights, service_radius=25.0, p_facilities=3
+        ).solve(cbc)
+    covered_ref = ref.problem.objective.value()
+    ours = SitingModel(
+        matrix,
+        weights,
+        np.zeros(0),
+        options=_opts(
+            objective="max_coverage",
+            max_travel_min=25.0,
+            max_new_sites=3,
+            sizes=(BIG,),
+            size_costs=(1.0,),
+        ),
+    ).solve()
+    assert weights.sum() - ours.objective == pytest.approx(covered_ref)
+
+
+def test_same_as_spopt_p_median(matrix: np.ndarray, weights: np.ndarray) -> None:
+    spopt, cbc = _spopt()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = spopt.PMedian.from_cost_matrix(matrix, weights, p_facilities=3).solve(cbc)
+    ours = SitingModel(
+        matrix,
+        weights,
+        np.zeros(0),
+        options=_opts(
+            objective="min_travel",
+            max_travel_min=1e9,
+            max_new_sites=3,
+            sizes=(BIG,),
+            size_costs=(1.0,),
+        ),
+    ).solve()
+    assert ours.objective == pytest.approx(ref.problem.objective.value(), rel=1e-6)
+
+
+def test_same_as_spopt_p_centre(matrix: np.ndarray) -> None:
+    spopt, cbc = _spopt()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = spopt.PCenter.from_cost_matrix(matrix, p_facilities=3).solve(cbc)
+    ours = SitingModel(
+        matrix,
+        np.ones(len(matrix)),
+        np.zeros(0),
+        options=_opts(
+            objective="min_worst_travel",
+            max_travel_min=1e9,
+            max_new_sites=3,
+            sizes=(BIG,),
+            size_costs=(1.0,),
+        ),
+    ).solve()
+    assert ours.objective == pytest.approx(ref.problem.objective.value(), rel=1e-6)

@@ -1,0 +1,118 @@
+from __future__ import annotations
+
+import warnings
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from planner.data import Dataset
+from planner.planning import Plan, plan
+from planner.scenario import ScenarioError, load_scenario, scenario_from_dict
+
+
+def _quick(name: str, seconds: float = 20.0) -> object:
+    s = load_scenario(name)
+    return replace(s, solver=replace(s.solver, time_limit_s=seconds))
+
+
+@pytest.fixture(scope="module")
+def coe(dataset: Dataset) -> Plan:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return plan(dataset, _quick("coe-minimum"))  # type: ignore[arg-type]
+
+
+def test_coe_minimum_plan_is_feasible(coe: Plan, dataset: Dataset) -> None:
+    s = coe.summary
+    assert coe.result.status in ("optimal", "time_limit")
+    assert coe.violations == ()  # checked independently of the solver
+    assert s["served_share"] >= 0.999 - 1e-9
+    assert s["max_travel_min"] <= 120
+    assert s["total_places"] >= 0.999 * s["required_family_places"]
+    assert s["regions_without_shelter_after"] == []
+    assert s["new_sites"] >= 12  # 12 regions have no shelter today
+    assert s["mip_gap"] is not None and s["bound"] <= s["objective_value"] + 1e-6
+    for key in (
+        "scenario",
+        "objective",
+        "status",
+        "mip_gap",
+        "solve_seconds",
+        "new_sites",
+        "total_places",
+        "served_share",
+        "max_travel_min",
+    ):
+        assert key in s
+
+
+def test_nakhchivan_is_planned_on_its_own(coe: Plan, dataset: Dataset) -> None:
+    region = dataset.districts.set_index("district_id")["region"]
+    a = coe.assignments.copy()
+    a["from_region"] = a["settlement_id"].str.rsplit("-", n=1).str[0].map(region)
+    site_region = coe.sites.set_index("site_id")["region"]
+    a["to_region"] = a["site_id"].map(site_region)
+    nakh = a.loc[(a["from_region"] == "Nakhchivan") | (a["to_region"] == "Nakhchivan")]
+    assert len(nakh) > 0
+    assert (nakh["from_region"] == nakh["to_region"]).all()
+
+
+def test_sites_table(coe: Plan, dataset: Dataset) -> None:
+    sites = coe.sites
+    assert set(sites["status"]) <= {"existing", "expanded", "new"}
+    existing = sites.loc[sites["status"] != "new"]
+    assert sorted(existing["site_id"]) == ["SH-BAKU", "SH-GANJA"]
+    # existing shelters are shown at their district's representative point
+    for sid, point in zip(dataset.shelters["shelter_id"], dataset.shelters.geometry, strict=True):
+        row = existing.set_index("site_id").loc[sid]
+        assert (round(point.x, 4), round(point.y, 4)) != (
+            round(row["lon"], 4),
+            round(row["lat"], 4),
+        )
+    new = sites.loc[sites["status"] == "new"]
+    assert set(new["capacity_places"]) <= {10.0, 20.0, 40.0}
+    assert new["inclusive"].eq(False).all()  # coe-minimum does not require inclusive shelters
+    assert np.allclose(sites["capacity_beds"], sites["capacity_places"] * 1.7, atol=0.06)
+
+
+def test_districts_before_and_after(coe: Plan) -> None:
+    d = coe.districts.set_index("district_id")
+    assert {
+        "travel_min_mean_before",
+        "travel_min_mean_after",
+        "places_before",
+        "places_after",
+    } <= set(d.columns)
+    # the plan brings far districts closer and Nakhchivan gets a road-reachable shelter
+    assert d.loc["AZ-ZAN", "travel_min_mean_after"] < d.loc["AZ-ZAN", "travel_min_mean_before"]
+    assert np.isnan(d.loc["AZ-NV", "travel_min_mean_before"])
+    assert d.loc["AZ-NV", "travel_min_mean_after"] <= 120
+
+
+def test_inclusive_scenario_reports_inclusive_coverage(dataset: Dataset) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        p = plan(dataset, _quick("inclusive", 10.0), before=None)  # type: ignore[arg-type]
+    s = p.summary
+    assert s["inclusive_places"] == pytest.approx(s["new_places"])
+    assert s["inclusive_served_share"] > 0.5
+    assert 0.5 < s["population_within_limit_of_inclusive_shelter"] <= 1.0
+
+
+def test_impossible_target_is_explained(dataset: Dataset) -> None:
+    scenario = scenario_from_dict(
+        {"targets": {"max_travel_min": 15, "served_share": 1.0}, "solver": {"time_limit_s": 5}}
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        p = plan(dataset, scenario)
+    assert p.result.status == "infeasible"
+    assert "have no existing or candidate site within 15 min" in p.summary["messages"][0]
+
+
+def test_excluding_every_district_is_an_error(dataset: Dataset) -> None:
+    ids = list(dataset.districts["district_id"])
+    scenario = scenario_from_dict({"candidates": {"exclude_districts": ids}})
+    with pytest.raises(ScenarioError, match="no candidate sites remain"):
+        plan(dataset, scenario)

@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+import json
+import re
+import warnings
+from dataclasses import replace
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from planner.data import Dataset
+from planner.planning import Plan, plan
+from planner.report import PlanFiles, comparison_markdown, comparison_table, write_plan
+from planner.scenario import load_scenario
+
+
+@pytest.fixture(scope="module")
+def small_plan(dataset: Dataset) -> Plan:
+    s = load_scenario("budget-5-sites")
+    s = replace(s, solver=replace(s.solver, time_limit_s=10.0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return plan(dataset, s)
+
+
+@pytest.fixture(scope="module")
+def files(
+    small_plan: Plan, dataset: Dataset, tmp_path_factory: pytest.TempPathFactory
+) -> PlanFiles:
+    return write_plan(small_plan, dataset, tmp_path_factory.mktemp("plan"), tiles="none")
+
+
+def test_plan_files(files: PlanFiles, small_plan: Plan) -> None:
+    sites = pd.read_csv(files.sites_csv)
+    assert list(sites.columns[:6]) == ["site_id", "name", "district_id", "region", "lon", "lat"]
+    assert {"status", "capacity_places"} <= set(sites.columns)
+    assert (sites["status"] == "new").sum() <= 5
+    a = pd.read_csv(files.assignments_csv)
+    assert list(a.columns) == [
+        "settlement_id",
+        "site_id",
+        "demand_places",
+        "travel_min",
+        "travel_km",
+    ]
+    assert (a["travel_min"] <= 120).all()
+    summary = json.loads(files.summary_json.read_text("utf-8"))
+    for key in (
+        "scenario",
+        "objective",
+        "status",
+        "mip_gap",
+        "solve_seconds",
+        "new_sites",
+        "total_places",
+        "served_share",
+        "max_travel_min",
+    ):
+        assert key in summary
+    d = pd.read_csv(files.districts_csv)
+    assert len(d) == 78 and "travel_min_mean_after" in d.columns
+
+
+def test_report_is_self_contained_and_quotable(files: PlanFiles) -> None:
+    html = files.report_html.read_text("utf-8")
+    assert "data:image/png;base64," in html
+    assert not re.search(r"<(script|link|img)[^>]+(src|href)=['\"]https?:", html)
+    for needle in (
+        "Method",
+        "Sources and licences",
+        "Limitations",
+        "ODbL",
+        "CC BY-SA 3.0",
+        "Council of Europe",
+        "budget-5-sites",
+    ):
+        assert needle in html
+
+
+def test_map_has_before_and_after(files: PlanFiles) -> None:
+    html = files.map_html.read_text("utf-8")
+    for layer in (
+        "Travel time today",
+        "Travel time with the plan",
+        "Assignments",
+        "Shelters with the plan",
+    ):
+        assert layer in html
+    assert (files.map_html.parent / "assets" / "leaflet" / "leaflet.js").is_file()
+
+
+def test_no_plan_output_shows_shelter_coordinates(files: PlanFiles, dataset: Dataset) -> None:
+    # the default shelters sit on the OSM centre points of Baku and Ganja, which the map
+    # may show (rounded) as settlements; tables, summary and report must not carry them
+    for path in vars(files).values():
+        if Path(path).name == "map.html":
+            continue
+        text = Path(path).read_text("utf-8")
+        for p in dataset.shelters.geometry:
+            for digits in (5, 6, 7):
+                assert f"{p.x:.{digits}f}" not in text and f"{p.y:.{digits}f}" not in text, path
+
+
+def test_comparison_table(small_plan: Plan) -> None:
+    table = comparison_table([small_plan, small_plan])
+    assert list(table.columns[:4]) == ["scenario", "objective", "status", "new_sites"]
+    md = comparison_markdown(table)
+    assert md.startswith("| scenario | objective |")
+    assert md.count("\n") == 4
