@@ -427,6 +427,26 @@ class SitingModel:
                         np.inf,
                         1,
                     )
+        # valid capacity rows that expose integer rounding to the solver: demand that can
+        # only reach a set of sites (a road-connected part, or one region's sites) must fit
+        # in their capacity, less what may go unserved
+        allowance = (1 - opts.served_share) * d.sum() if opts.objective != "max_coverage" else None
+        if allowance is not None:
+            for units, sites_in in self._closed_groups(pi, pj, n_i):
+                need = d[units].sum() - cap_e[sites_in[sites_in < n_e]].sum() - allowance
+                cand = sites_in[sites_in >= n_e] - n_e
+                if need <= 1e-9 or len(cand) == 0:
+                    continue
+                ex = sites_in[sites_in < n_e]
+                zc = oz + ex if opts.expand_existing else np.zeros(0, dtype=np.int64)
+                add(
+                    np.zeros(len(cand) * n_k + len(zc)),
+                    np.concatenate([y_index[cand].ravel(), zc]),
+                    np.concatenate([np.tile(sizes, len(cand)), np.ones(len(zc))]),
+                    need,
+                    np.inf,
+                    1,
+                )
         # budget
         cost_vec = np.zeros(n_var)
         cost_vec[y_index.ravel()] = np.tile(costs, n_c)
@@ -475,6 +495,46 @@ class SitingModel:
             "y_index": y_index, "cost": cost_vec, "travel": travel, "unserved": unserved,
         }  # fmt: skip
         return model, info
+
+    def _closed_groups(
+        self, pi: npt.NDArray[np.int64], pj: npt.NDArray[np.int64], n_i: int
+    ) -> list[tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]]:
+        """Find groups of settlements whose demand can only go to a known set of sites.
+
+        The road-connected parts of the settlement-site reachability graph, and,
+        per region, the settlements that reach only that region's sites.
+        """
+        n_j = int(np.shape(self.minutes)[1])
+        graph = sp.coo_matrix(
+            (np.ones(len(pi)), (pi, n_i + pj)), shape=(n_i + n_j, n_i + n_j)
+        ).tocsr()
+        n_comp, labels = sp.csgraph.connected_components(graph, directed=False)
+        groups = []
+        if n_comp > 1:
+            for c in range(n_comp):
+                members = np.flatnonzero(labels == c)
+                units, sites_in = members[members < n_i], members[members >= n_i] - n_i
+                if len(units) and len(sites_in):
+                    groups.append((units, sites_in.astype(np.int64)))
+        if self.site_region is not None:
+            srg = np.asarray(self.site_region)
+            names = sorted(set(srg.tolist()))
+            code = np.searchsorted(names, srg)
+            # which regions' sites each settlement reaches, as a bit mask
+            masks = np.zeros(n_i, dtype=np.int64)
+            np.bitwise_or.at(masks, pi, np.left_shift(1, code[pj]).astype(np.int64))
+            reach = np.zeros(n_i, dtype=bool)
+            reach[pi] = True
+            sets = [1 << a for a in range(len(names))]
+            sets += [
+                (1 << a) | (1 << b) for a in range(len(names)) for b in range(a + 1, len(names))
+            ]
+            for region_set in sets:
+                units = np.flatnonzero(reach & ((masks & ~region_set) == 0))
+                if len(units):
+                    in_set = np.flatnonzero((np.left_shift(1, code) & region_set) != 0)
+                    groups.append((units, in_set.astype(np.int64)))
+        return groups
 
     def _objective(self, info: dict[str, Any], which: str) -> FloatArray:
         vec = {"min_cost": "cost", "cost": "cost", "travel": "travel", "min_travel": "travel"}

@@ -363,16 +363,23 @@ def write_report(plan: Plan, dataset: Dataset, path: str | Path) -> Path:
             + "</ul></div>"
         )
     else:
+        stopped = (
+            "the solver proved the plan optimal within the requested gap"
+            if s["status"] == "optimal"
+            else "the solver stopped at its time limit with the best plan found"
+        )
+        checked = (
+            "every constraint holds."
+            if not plan.violations
+            else "PROBLEMS: " + "; ".join(plan.violations)
+        )
         quality = (
-            f"Solved exactly with HiGHS: status <b>{esc(s['status'])}</b>, objective "
-            f"{s['objective_value']:g}, bound {s['bound']:g}, relative gap {s['mip_gap']:.3%}; "
-            f"model built in {s['build_seconds']:.1f} s and solved in {s['solve_seconds']:.1f} s. "
-            "The solution was re-checked independently of the solver: "
-            + (
-                "every constraint holds."
-                if not plan.violations
-                else "PROBLEMS: " + "; ".join(plan.violations)
-            )
+            f"Solved with HiGHS (an exact branch-and-bound method): {stopped}. Objective "
+            f"{s['objective_value']:g}, proven bound {s['bound']:g}: the plan is at most "
+            f"{s['mip_gap']:.2%} from the best possible. Model built in "
+            f"{s['build_seconds']:.1f} s and solved in {s['solve_seconds']:.1f} s. "
+            "The solution was re-checked "
+            f"independently of the solver: {checked}"
         )
         map_png, bars_png = _figures(plan)
         new = plan.sites.loc[plan.sites["status"] == "new"]
