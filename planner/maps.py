@@ -27,7 +27,15 @@ from planner._io import atomic_path, write_text_atomic
 from planner.assessment import Assessment, generalised_shelters
 from planner.data import Dataset
 
-__all__ = ["TILES", "access_map", "shortfall_figure", "travel_figure", "write_access_map"]
+__all__ = [
+    "TILES",
+    "access_map",
+    "base_map",
+    "light_districts",
+    "shortfall_figure",
+    "travel_figure",
+    "write_access_map",
+]
 
 #: Background tile layers a map can use; ``"none"`` needs no internet.
 TILES: dict[str, tuple[str, str] | None] = {
@@ -41,6 +49,7 @@ TILES: dict[str, tuple[str, str] | None] = {
         "&copy; OpenStreetMap contributors &copy; CARTO",
     ),
 }
+LEAFLET_CDN = "https://cdn.jsdelivr.net/npm/leaflet@1.9.4/dist"
 CREDITS = (
     "Roads and places &copy; OpenStreetMap contributors (ODbL); "
     "boundaries: geoBoundaries (CC BY-SA 3.0)"
@@ -83,6 +92,40 @@ def _legend(title: str, bins: list[float], colours: list[str], unit: str, zero: 
     return f"<b>{html.escape(title)}</b>" + "".join(rows)
 
 
+def light_districts(districts: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Return district polygons generalised by about 300 m, at 10 m precision, for web maps."""
+    d = districts.copy()
+    d["geometry"] = shapely.set_precision(
+        d.geometry.simplify(0.003, preserve_topology=True).to_numpy(), 1e-4
+    )
+    return d
+
+
+def base_map(
+    districts: gpd.GeoDataFrame,
+    *,
+    tiles: Literal["none", "openstreetmap", "cartodbpositron"],
+    assets: Literal["local", "cdn"],
+) -> Any:
+    """Make an empty folium map fitted to the districts, with Leaflet local or from a CDN."""
+    import folium
+
+    if tiles not in TILES:
+        raise ValueError(f"tiles is {tiles!r}; expected one of {sorted(TILES)}")
+    if assets not in ("local", "cdn"):
+        raise ValueError(f"assets is {assets!r}; expected 'local' or 'cdn'")
+    fmap = folium.Map(tiles=None, control_scale=True)
+    root = "assets/leaflet" if assets == "local" else LEAFLET_CDN
+    fmap.default_js = [("leaflet", f"{root}/leaflet.js")]
+    fmap.default_css = [("leaflet_css", f"{root}/leaflet.css")]
+    tile = TILES[tiles]
+    if tile is not None:
+        folium.TileLayer(tile[0], attr=tile[1], name=tiles, control=False).add_to(fmap)
+    west, south, east, north = districts.total_bounds
+    fmap.fit_bounds([[south, west], [north, east]])
+    return fmap
+
+
 def access_map(
     assessment: Assessment,
     dataset: Dataset,
@@ -110,31 +153,8 @@ def access_map(
     """
     import folium
 
-    if tiles not in TILES:
-        raise ValueError(f"tiles is {tiles!r}; expected one of {sorted(TILES)}")
-    if assets not in ("local", "cdn"):
-        raise ValueError(f"assets is {assets!r}; expected 'local' or 'cdn'")
-    d = assessment.districts.copy()
-    # about 300 m of generalisation and 10 m of precision keep the page light
-    d["geometry"] = shapely.set_precision(
-        d.geometry.simplify(0.003, preserve_topology=True).to_numpy(), 1e-4
-    )
-    west, south, east, north = d.total_bounds
-    fmap = folium.Map(tiles=None, control_scale=True, prefer_canvas=False)
-    if assets == "local":
-        fmap.default_js = [("leaflet", "assets/leaflet/leaflet.js")]
-        fmap.default_css = [("leaflet_css", "assets/leaflet/leaflet.css")]
-    else:
-        fmap.default_js = [
-            ("leaflet", "https://cdn.jsdelivr.net/npm/leaflet@1.9.4/dist/leaflet.js")
-        ]
-        fmap.default_css = [
-            ("leaflet_css", "https://cdn.jsdelivr.net/npm/leaflet@1.9.4/dist/leaflet.css")
-        ]
-    tile = TILES[tiles]
-    if tile is not None:
-        folium.TileLayer(tile[0], attr=tile[1], name=tiles, control=False).add_to(fmap)
-    fmap.fit_bounds([[south, west], [north, east]])
+    d = light_districts(assessment.districts)
+    fmap = base_map(d, tiles=tiles, assets=assets)
 
     threshold = assessment.scenario.access.map_threshold_min
     d["travel_label"] = [

@@ -22,7 +22,15 @@ import shapely
 from planner import __version__
 from planner._io import write_csv_atomic, write_text_atomic
 from planner.data import Dataset
-from planner.maps import CREDITS, NO_ROAD, TILES, TRAVEL_BINS, TRAVEL_COLOURS, _class_colour
+from planner.maps import (
+    CREDITS,
+    NO_ROAD,
+    TRAVEL_BINS,
+    TRAVEL_COLOURS,
+    _class_colour,
+    base_map,
+    light_districts,
+)
 from planner.outputs import write_summary
 from planner.planning import Plan
 
@@ -65,26 +73,8 @@ def plan_map(
     """Build the before/after map of a plan (folium.Map)."""
     import folium
 
-    d = plan.districts.copy()
-    d["geometry"] = shapely.set_precision(
-        d.geometry.simplify(0.003, preserve_topology=True).to_numpy(), 1e-4
-    )
-    west, south, east, north = d.total_bounds
-    fmap = folium.Map(tiles=None, control_scale=True)
-    if assets == "local":
-        fmap.default_js = [("leaflet", "assets/leaflet/leaflet.js")]
-        fmap.default_css = [("leaflet_css", "assets/leaflet/leaflet.css")]
-    else:
-        fmap.default_js = [
-            ("leaflet", "https://cdn.jsdelivr.net/npm/leaflet@1.9.4/dist/leaflet.js")
-        ]
-        fmap.default_css = [
-            ("leaflet_css", "https://cdn.jsdelivr.net/npm/leaflet@1.9.4/dist/leaflet.css")
-        ]
-    tile = TILES[tiles]
-    if tile is not None:
-        folium.TileLayer(tile[0], attr=tile[1], name=tiles, control=False).add_to(fmap)
-    fmap.fit_bounds([[south, west], [north, east]])
+    d = light_districts(plan.districts)
+    fmap = base_map(d, tiles=tiles, assets=assets)
     props = d[
         [
             "name",
