@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import click
+import pandas as pd
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -406,8 +407,8 @@ def compare(
         view.add_column(
             str(col), justify="left" if col in ("scenario", "objective", "status") else "right"
         )
-    for rec in table.astype(str).to_dict("records"):
-        view.add_row(*rec.values())
+    for rec in table.itertuples(index=False):
+        view.add_row(*("" if pd.isna(v) else str(v) for v in rec))
     console.print(view)
     console.print(f"[green]wrote[/] comparison.csv, comparison.md in {out}")
 

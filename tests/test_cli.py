@@ -177,3 +177,37 @@ def test_graph_from_polygon_online() -> None:  # pragma: no cover - needs intern
 
     g = graph_from_polygon(box(46.35, 40.67, 46.37, 40.69))
     assert all("travel_time" in d for _, _, d in g.edges(data=True))
+
+
+def test_compare_writes_a_table(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli,
+        [
+            "compare",
+            "current",
+            "budget-5-sites",
+            "--out",
+            str(tmp_path),
+            "--tiles",
+            "none",
+            "--time-limit",
+            "5",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(tmp_path / "comparison.csv")
+    assert table["scenario"].tolist() == ["current", "budget-5-sites"]
+    assert table["new_sites"].iloc[1] <= 5
+    assert (tmp_path / "comparison.md").read_text("utf-8").startswith("| scenario |")
+    assert (tmp_path / "budget-5-sites" / "report.html").is_file()
+
+
+def test_plan_unknown_scenario_is_a_clear_error(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "planner", "plan", "no-such-plan", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert "neither a file nor a shipped scenario" in proc.stderr
