@@ -29,6 +29,8 @@ from planner.data import Dataset
 
 __all__ = [
     "TILES",
+    "Assets",
+    "Tiles",
     "access_map",
     "base_map",
     "light_districts",
@@ -36,6 +38,11 @@ __all__ = [
     "travel_figure",
     "write_access_map",
 ]
+
+#: Name of a background tile layer (``"none"`` needs no internet).
+Tiles = Literal["none", "openstreetmap", "cartodbpositron"]
+#: Where a map loads Leaflet from: files copied beside it, or a CDN.
+Assets = Literal["local", "cdn"]
 
 #: Background tile layers a map can use; ``"none"`` needs no internet.
 TILES: dict[str, tuple[str, str] | None] = {
@@ -104,8 +111,8 @@ def light_districts(districts: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 def base_map(
     districts: gpd.GeoDataFrame,
     *,
-    tiles: Literal["none", "openstreetmap", "cartodbpositron"],
-    assets: Literal["local", "cdn"],
+    tiles: Tiles,
+    assets: Assets,
 ) -> Any:
     """Make an empty folium map fitted to the districts, with Leaflet local or from a CDN."""
     import folium
@@ -130,8 +137,8 @@ def access_map(
     assessment: Assessment,
     dataset: Dataset,
     *,
-    tiles: Literal["none", "openstreetmap", "cartodbpositron"] = "openstreetmap",
-    assets: Literal["local", "cdn"] = "local",
+    tiles: Tiles = "openstreetmap",
+    assets: Assets = "local",
 ) -> Any:
     """Build the interactive access map.
 
@@ -311,8 +318,8 @@ def write_access_map(
     dataset: Dataset,
     path: str | Path,
     *,
-    tiles: Literal["none", "openstreetmap", "cartodbpositron"] = "openstreetmap",
-    assets: Literal["local", "cdn"] = "local",
+    tiles: Tiles = "openstreetmap",
+    assets: Assets = "local",
 ) -> Path:
     """Write the interactive map (and, for local assets, ``assets/leaflet/`` beside it).
 

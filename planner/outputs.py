@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -20,6 +20,7 @@ from planner._progress import LogProgress, Progress
 from planner.access import AccessTables
 from planner.assessment import Assessment
 from planner.data import Dataset
+from planner.maps import Assets, Tiles
 
 __all__ = ["AssessmentFiles", "district_table", "write_assessment", "write_district_table"]
 
@@ -87,8 +88,8 @@ def write_assessment(
     dataset: Dataset,
     out_dir: str | Path,
     *,
-    tiles: Literal["none", "openstreetmap", "cartodbpositron"] = "openstreetmap",
-    assets: Literal["local", "cdn"] = "local",
+    tiles: Tiles = "openstreetmap",
+    assets: Assets = "local",
     progress: Progress | None = None,
 ) -> AssessmentFiles:
     """Write every output of the assessment into ``out_dir``.

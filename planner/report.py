@@ -13,7 +13,7 @@ import html
 import io
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -27,6 +27,8 @@ from planner.maps import (
     NO_ROAD,
     TRAVEL_BINS,
     TRAVEL_COLOURS,
+    Assets,
+    Tiles,
     _class_colour,
     base_map,
     light_districts,
@@ -67,8 +69,8 @@ def _district_csv(plan: Plan) -> pd.DataFrame:
 def plan_map(
     plan: Plan,
     *,
-    tiles: Literal["none", "openstreetmap", "cartodbpositron"] = "openstreetmap",
-    assets: Literal["local", "cdn"] = "local",
+    tiles: Tiles = "openstreetmap",
+    assets: Assets = "local",
 ) -> Any:
     """Build the before/after map of a plan (folium.Map)."""
     import folium
@@ -501,8 +503,8 @@ def write_plan(
     dataset: Dataset,
     out_dir: str | Path,
     *,
-    tiles: Literal["none", "openstreetmap", "cartodbpositron"] = "openstreetmap",
-    assets: Literal["local", "cdn"] = "local",
+    tiles: Tiles = "openstreetmap",
+    assets: Assets = "local",
 ) -> PlanFiles:
     """Write every output of a plan into ``out_dir``."""
     from planner.maps import copy_leaflet_assets
