@@ -37,7 +37,11 @@ RAW_FILES: dict[str, str] = {
     "places": "azerbaijan-places.geojson",
     "major": "azerbaijan-roads-major.osm.bz2",
     "drive": "azerbaijan-roads-drive.osm.bz2",
+    "pois": "azerbaijan-pois.geojson",
 }
+# OSM hospital points that can host a rape crisis centre or 24/7 forensic
+# examination (nursing homes cannot)
+HOSPITAL_SUBCLASSES = ("hospital", "clinic")
 NATIONAL_POPULATION = 10_180_770
 EXISTING_PLACES = 175
 SETTLEMENT_CLASSES = ("city", "town", "village", "hamlet")
@@ -66,7 +70,7 @@ class BuildReport:
     out
         Dataset folder.
     counts
-        Number of districts, settlements, shelters, candidates, nodes, edges.
+        Number of districts, settlements, shelters, candidates, hospitals, nodes, edges.
     warnings
         Things a user should know about the inputs.
     """
@@ -328,6 +332,72 @@ def district_population(
     return pd.DataFrame(out[["district_id", "population", "population_source"]])
 
 
+def _assign_districts(
+    points: gpd.GeoDataFrame, districts: gpd.GeoDataFrame
+) -> tuple[pd.Series, int, int]:
+    """District of each point: the polygon it is in, else the nearest within MAX_OUTSIDE_M.
+
+    Returns the district ids (NaN for points outside the country), how many
+    points were just outside a polygon and how many were beyond the tolerance.
+    """
+    joined = gpd.sjoin(
+        points[["geometry"]],
+        districts[["district_id", "geometry"]],
+        predicate="within",
+        how="left",
+    )
+    joined = joined[~joined.index.duplicated(keep="first")]
+    ids = joined["district_id"].reindex(points.index)
+    outside = ids.isna()
+    if not outside.any():
+        return ids, 0, 0
+    near = gpd.sjoin_nearest(
+        points.loc[outside, ["geometry"]].to_crs(AREA_CRS),
+        districts[["district_id", "geometry"]].to_crs(AREA_CRS),
+        how="left",
+        max_distance=MAX_OUTSIDE_M,
+    )
+    near = near[~near.index.duplicated(keep="first")]
+    ids.loc[outside] = near["district_id"]
+    dropped = int(ids.isna().sum())
+    return ids, int(outside.sum()) - dropped, dropped
+
+
+def _hospitals(path: Path, districts: gpd.GeoDataFrame, notes: list[str]) -> pd.DataFrame:
+    """Hospitals and clinics from the OSM points of interest, each with its district."""
+    pois = gpd.read_file(path)
+    for col in ("name", "class", "subclass"):
+        if col not in pois.columns:
+            raise InputDataError(
+                f"{path} lacks column {col!r}; "
+                f"it has {[c for c in pois.columns if c != 'geometry']}"
+            )
+    pois = pois.to_crs("EPSG:4326")
+    keep = (pois["class"] == "hospital") & pois["subclass"].isin(HOSPITAL_SUBCLASSES)
+    keep &= pois.geometry.geom_type == "Point"
+    hosp = pois.loc[keep, ["name", "subclass", "geometry"]].copy()
+    hosp["lon"] = hosp.geometry.x.round(7)
+    hosp["lat"] = hosp.geometry.y.round(7)
+    before = len(hosp)
+    hosp = hosp.drop_duplicates(["subclass", "lon", "lat"]).reset_index(drop=True)
+    ids, near, dropped = _assign_districts(hosp, districts)
+    hosp["district_id"] = ids
+    notes.append(
+        f"{len(hosp)} OSM hospitals and clinics ({before - len(hosp)} exact duplicates "
+        f"dropped); {near} just outside a district polygon were given the nearest district; "
+        f"{dropped} outside the country were left out"
+    )
+    hosp = hosp.loc[hosp["district_id"].notna()].copy()
+    unnamed = hosp["name"].isna() | (hosp["name"].astype(str).str.strip() == "")
+    hosp.loc[unnamed, "name"] = "(unnamed " + hosp.loc[unnamed, "subclass"] + ")"
+    hosp = hosp.sort_values(["district_id", "lat", "lon", "subclass"]).reset_index(drop=True)
+    seq = hosp.groupby("district_id").cumcount() + 1
+    hosp["hospital_id"] = "H-" + hosp["district_id"] + "-" + seq.map("{:03d}".format)
+    return pd.DataFrame(
+        hosp[["hospital_id", "name", "subclass", "district_id", "lon", "lat"]]
+    ).reset_index(drop=True)
+
+
 def _candidates(settlements: gpd.GeoDataFrame, districts: gpd.GeoDataFrame) -> pd.DataFrame:
     urban = settlements.loc[settlements["place"].isin(["city", "town"])]
     rows = [(s, str(p)) for s, p in zip(urban["settlement_id"], urban["place"], strict=True)]
@@ -426,7 +496,7 @@ def build_azerbaijan(
         raise ValueError(f"roads is {roads!r}; expected 'major' or 'drive'")
     if not raw.is_dir():
         raise MissingInputError(f"raw data folder {raw} does not exist")
-    paths = {k: raw / RAW_FILES[k] for k in ("boundaries", "places", roads)}
+    paths = {k: raw / RAW_FILES[k] for k in ("boundaries", "places", "pois", roads)}
     for key, p in paths.items():
         if not p.is_file():
             raise MissingInputError(
@@ -459,6 +529,8 @@ def build_azerbaijan(
         )
     shelters = _shelters(settlements, districts)
     candidates = _candidates(settlements, districts)
+    with progress.step("Placing hospitals in districts"):
+        hospitals = _hospitals(paths["pois"], districts, notes)
     with progress.step(f"Reading the {roads} road network (OSM XML, about a minute)"):
         graph = graph_from_osm_xml(paths[roads], speeds=speed_table)
 
@@ -474,12 +546,14 @@ def build_azerbaijan(
             write_csv_atomic(tmp / "settlements.csv", settlements[scols])
             write_csv_atomic(tmp / "shelters.csv", shelters)
             write_csv_atomic(tmp / "candidates.csv", candidates)
+            write_csv_atomic(tmp / "hospitals.csv", hospitals)
             save_graph(graph, tmp)
             counts = {
                 "districts": len(districts),
                 "settlements": len(settlements),
                 "shelters": len(shelters),
                 "candidates": len(candidates),
+                "hospitals": len(hospitals),
                 "road_nodes": graph.number_of_nodes(),
                 "road_edges": graph.number_of_edges(),
             }

@@ -65,6 +65,7 @@ SHELTER_COLUMNS = [
     "location_approximate",
 ]
 CANDIDATE_COLUMNS = ["candidate_id", "settlement_id", "name", "district_id", "reason"]
+HOSPITAL_COLUMNS = ["hospital_id", "name", "subclass", "district_id"]
 
 _ENV_DATA = "SHELTER_PLANNER_DATA"
 
@@ -109,6 +110,10 @@ class Dataset:
         coordinates may be confidential: never publish them.
     candidates
         Candidate sites for new shelters.
+    hospitals
+        Hospitals and clinics (``hospital_id``, ``name``, ``subclass``,
+        ``district_id``): the candidate sites of rape crisis centres and 24/7
+        forensic examination. Empty when the dataset has no ``hospitals.csv``.
     graph
         osmnx-style road graph with ``travel_time`` and ``length`` on edges.
     metadata
@@ -123,6 +128,7 @@ class Dataset:
     shelters: gpd.GeoDataFrame
     candidates: gpd.GeoDataFrame
     graph: nx.MultiDiGraph
+    hospitals: gpd.GeoDataFrame = field(default_factory=lambda: _empty_points(HOSPITAL_COLUMNS))
     metadata: Mapping[str, Any] = field(default_factory=dict)
     source: Path | None = None
 
@@ -368,6 +374,12 @@ def read_population_table(path: str | Path) -> pd.DataFrame:
 # ----------------------------------------------------------------------------
 
 
+def _empty_points(columns: Sequence[str]) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {c: pd.Series(dtype=object) for c in columns}, geometry=gpd.GeoSeries(), crs="EPSG:4326"
+    )
+
+
 def _read_csv_points(
     path: Path, columns: Sequence[str], numeric: Sequence[str]
 ) -> gpd.GeoDataFrame:
@@ -383,7 +395,9 @@ def load_dataset(directory: str | Path) -> Dataset:
     directory
         Folder with ``districts.geojson``, ``settlements.csv``,
         ``shelters.csv``, ``candidates.csv``, ``roads_nodes.csv.gz``,
-        ``roads_edges.csv.gz`` and ``metadata.json``.
+        ``roads_edges.csv.gz`` and ``metadata.json``; optionally
+        ``hospitals.csv`` (needed to plan rape crisis centres and forensic
+        examination).
 
     Returns
     -------
@@ -406,11 +420,18 @@ def load_dataset(directory: str | Path) -> Dataset:
     for col in ("inclusive", "location_approximate"):
         shelters[col] = shelters[col].astype(str).str.lower().isin(["true", "1", "yes"])
     candidates = _read_csv_points(directory / "candidates.csv", CANDIDATE_COLUMNS, [])
+    hospitals_path = directory / "hospitals.csv"
+    hospitals = (
+        _read_csv_points(hospitals_path, HOSPITAL_COLUMNS, [])
+        if hospitals_path.is_file()
+        else _empty_points(HOSPITAL_COLUMNS)
+    )
     known = set(districts["district_id"])
     for label, frame in (
         ("settlements.csv", settlements),
         ("shelters.csv", shelters),
         ("candidates.csv", candidates),
+        ("hospitals.csv", hospitals),
     ):
         unknown = frame.loc[~frame["district_id"].isin(known), "district_id"]
         if len(unknown):
@@ -429,6 +450,7 @@ def load_dataset(directory: str | Path) -> Dataset:
         shelters=shelters,
         candidates=candidates,
         graph=graph,
+        hospitals=hospitals,
         metadata=metadata,
         source=directory,
     )

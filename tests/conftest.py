@@ -128,7 +128,8 @@ def raw_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
         f for f in boundaries["features"] if f["properties"]["shapeName"] in CLIP_DISTRICTS
     ]
     (out / "geoBoundaries-AZE-ADM2.geojson").write_text(json.dumps(boundaries), "utf-8")
-    shutil.copy(raw / "azerbaijan-places.geojson", out / "azerbaijan-places.geojson")
+    for name in ("azerbaijan-places.geojson", "azerbaijan-pois.geojson"):
+        shutil.copy(raw / name, out / name)
     _clip_osm(
         raw / "azerbaijan-roads-major.osm.bz2", out / "azerbaijan-roads-major.osm.bz2", CLIP_BOX
     )

@@ -32,6 +32,9 @@ def test_build_on_a_clip(built_clip: Path) -> None:
     )
     assert (ds.settlements["district_id"].isin(ds.districts["district_id"])).all()
     assert int(ds.shelters["capacity_places"].sum()) == 175
+    assert len(ds.hospitals) > 0
+    assert ds.hospitals["district_id"].isin(ds.districts["district_id"]).all()
+    assert set(ds.hospitals["subclass"]) <= {"hospital", "clinic"}
     assert len(ds.graph) > 100
     meta = json.loads((built_clip / "metadata.json").read_text("utf-8"))
     assert meta["counts"]["districts"] == 4

@@ -90,6 +90,30 @@ def test_candidates_cover_every_district(dataset: Dataset) -> None:
     assert c["candidate_id"].is_unique
 
 
+def test_hospitals_are_osm_hospitals_and_clinics(dataset: Dataset) -> None:
+    h = dataset.hospitals
+    # 631 hospitals + 332 clinics in the raw file, one outside the country
+    assert len(h) == 962
+    assert set(h["subclass"]) == {"hospital", "clinic"}
+    assert h["hospital_id"].is_unique
+    assert h["district_id"].isin(dataset.districts["district_id"]).all()
+    region = h["district_id"].map(dataset.districts.set_index("district_id")["region"])
+    # every economic region has at least one hospital to host a rape crisis centre
+    assert set(region) == set(dataset.districts["region"])
+    assert (h.geometry.x.between(44.7, 50.7) & h.geometry.y.between(38.3, 42.0)).all()
+
+
+def test_dataset_without_hospitals_loads(tmp_path: Path) -> None:
+    import shutil
+
+    for f in default_data_dir().iterdir():
+        if f.name != "hospitals.csv":
+            shutil.copy(f, tmp_path / f.name)
+    ds = load_dataset(tmp_path)
+    assert ds.hospitals.empty
+    assert list(ds.hospitals.columns[:4]) == ["hospital_id", "name", "subclass", "district_id"]
+
+
 def test_graph_is_osmnx_style(dataset: Dataset) -> None:
     g = dataset.graph
     assert g.graph["crs"] == "EPSG:4326"
