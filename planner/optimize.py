@@ -27,7 +27,13 @@ Variables: :math:`y_{jk} \in \{0, 1\}` (site :math:`j` built at size
     \textstyle\sum_{e \in r} (c_e + z_e) + \sum_{j \in r} \sum_k s_k y_{jk}
         \ge \sum_{i \in r} d_i                         &\quad \text{regional capacity} \\
     \sum_{jk} y_{jk} \le p,\quad \sum_{jk} f_k y_{jk} + \phi \sum_e z_e \le B
-                                                       &\quad \text{budget}
+                                                       &\quad \text{budget} \\
+    v_i \le \sum_{j \in I_i} \sum_k y_{jk},\quad
+    \textstyle\sum_i d_i v_i \ge \iota \sum_i d_i       &\quad \text{inclusive reach}
+
+where :math:`I_i` are the inclusive candidates that count as "within reach"
+of :math:`i` (``inclusive_cover``) and :math:`0 \le v_i \le 1`; a settlement
+already within reach of an existing inclusive shelter has :math:`v_i` free.
 
 Objectives: ``min_cost`` minimises :math:`\sum f_k y_{jk} + \phi \sum z_e`
 (capacitated set covering); ``max_coverage`` minimises :math:`\sum u_i`
@@ -41,11 +47,8 @@ then minimised with the first held at its optimum (lexicographic).
 from __future__ import annotations
 
 import math
-import os
-import sys
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -53,8 +56,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import scipy.sparse as sp
-from scipy.optimize import Bounds, LinearConstraint, milp
 
+from planner._milp import Milp, Outcome, solve_milp
 from planner.scenario import Scenario, ScenarioError
 
 __all__ = ["PlanResult", "SitingModel", "SitingOptions"]
@@ -81,6 +84,7 @@ class SitingOptions:
     size_costs: tuple[float, ...] = (10.0, 18.0, 32.0)
     max_new_sites: int | None = None
     max_cost: float | None = None
+    inclusive_served_share: float | None = None
     time_limit_s: float = 60.0
     mip_gap: float = 0.005
 
@@ -109,6 +113,7 @@ class SitingOptions:
             size_costs=s.size_costs,
             max_new_sites=b.max_new_sites,
             max_cost=b.max_cost,
+            inclusive_served_share=scenario.inclusive.served_share,
             time_limit_s=v.time_limit_s,
             mip_gap=v.mip_gap,
         )
@@ -168,17 +173,6 @@ class PlanResult:
         return self.status in ("optimal", "time_limit")
 
 
-@dataclass
-class _Milp:
-    c: FloatArray
-    a: sp.csr_matrix
-    lb: FloatArray
-    ub: FloatArray
-    lo: FloatArray
-    hi: FloatArray
-    integrality: npt.NDArray[np.int_]
-
-
 @dataclass(frozen=True)
 class SitingModel:
     """Capacitated siting of new shelters on a travel-time matrix.
@@ -207,6 +201,10 @@ class SitingModel:
         Targets, supply, budget, objective and solver limits.
     demand_names
         Labels of the settlements, used in messages.
+    inclusive_cover
+        Boolean, same shape as ``minutes``: which sites, if open, put each
+        settlement within reach of an LGBTQ+-inclusive shelter (an inclusive
+        site close enough). Needed for ``options.inclusive_served_share``.
     """
 
     minutes: FloatArray
@@ -217,6 +215,7 @@ class SitingModel:
     site_region: npt.NDArray[Any] | None = None
     options: SitingOptions = field(default_factory=SitingOptions)
     demand_names: Sequence[str] | None = None
+    inclusive_cover: npt.NDArray[np.bool_] | None = None
 
     def __post_init__(self) -> None:
         n_i, n_j = np.shape(self.minutes)
@@ -234,6 +233,13 @@ class SitingModel:
             raise ValueError("max_travel_km needs the km matrix")
         if (self.demand_region is None) != (self.site_region is None):
             raise ValueError("give both demand_region and site_region, or neither")
+        if self.inclusive_cover is not None and np.shape(self.inclusive_cover) != (n_i, n_j):
+            raise ValueError(
+                f"inclusive_cover has shape {np.shape(self.inclusive_cover)}; "
+                f"expected {(n_i, n_j)}"
+            )
+        if self.options.inclusive_served_share is not None and self.inclusive_cover is None:
+            raise ValueError("inclusive_served_share needs the inclusive_cover matrix")
 
     # ------------------------------------------------------------------ sizes
 
@@ -313,13 +319,23 @@ class SitingModel:
                             f"{cap:.1f} with every candidate at the largest size; add candidates "
                             "or larger sizes, or turn targets.regional_capacity off."
                         )
+        if opts.inclusive_served_share is not None and self.inclusive_cover is not None:
+            cover = np.asarray(self.inclusive_cover)
+            best = float(d[cover.any(axis=1)].sum()) / d.sum() if d.sum() > 0 else 1.0
+            if best + 1e-9 < opts.inclusive_served_share:
+                msgs.append(
+                    f"at most {best:.1%} of the demand can be within reach of an inclusive "
+                    f"shelter even with every inclusive candidate open, below the target "
+                    f"inclusive.served_share {opts.inclusive_served_share:g}; make new shelters "
+                    "inclusive (supply.new_inclusive), add candidates or lower the target."
+                )
         return msgs
 
     # ------------------------------------------------------------- the model
 
     def _build(
         self, limit_min: float, *, budget: bool = True, linking: bool = True
-    ) -> tuple[_Milp, dict[str, Any]]:
+    ) -> tuple[Milp, dict[str, Any]]:
         opts = self.options
         d = np.asarray(self.demand, dtype=float)
         cap_e = np.asarray(self.existing_capacity, dtype=float)
@@ -433,6 +449,11 @@ class SitingModel:
         # in their capacity, less what may go unserved
         allowance = (1 - opts.served_share) * d.sum() if opts.objective != "max_coverage" else None
         if allowance is not None:
+            # demand with no site in reach is unserved anyway: only the rest of the
+            # allowance can go to any one group
+            reached = np.zeros(n_i, dtype=bool)
+            reached[pi] = True
+            allowance -= float(d[~reached].sum())
             for units, sites_in in self._closed_groups(pi, pj, n_i):
                 need = d[units].sum() - cap_e[sites_in[sites_in < n_e]].sum() - allowance
                 cand = sites_in[sites_in >= n_e] - n_e
@@ -448,6 +469,36 @@ class SitingModel:
                     np.inf,
                     1,
                 )
+        # inclusive reach: v_i <= sum of open inclusive candidates covering i
+        n_v = 0
+        if opts.inclusive_served_share is not None and self.inclusive_cover is not None:
+            cover = np.asarray(self.inclusive_cover, dtype=bool)
+            done: npt.NDArray[np.bool_] = np.asarray(cover[:, :n_e].any(axis=1), dtype=bool)
+            ci, cj = np.nonzero(cover[:, n_e:] & ~done[:, None])
+            rows_i = np.flatnonzero(~done & (d > 0))
+            row_of = np.full(n_i, -1, dtype=np.int64)
+            row_of[rows_i] = np.arange(len(rows_i))
+            keep = row_of[ci] >= 0
+            ci, cj = ci[keep], cj[keep]
+            n_v = n_i
+            ov = n_var
+            n_var += n_v
+            add(
+                np.concatenate([row_of[ci].repeat(n_k), np.arange(len(rows_i))]),
+                np.concatenate([y_index[cj].ravel(), ov + rows_i]),
+                np.concatenate([-np.ones(len(ci) * n_k), np.ones(len(rows_i))]),
+                -np.inf,
+                0.0,
+                len(rows_i),
+            )
+            add(
+                np.zeros(n_i),
+                ov + np.arange(n_i),
+                d,
+                opts.inclusive_served_share * d.sum() - 1e-9 * max(d.sum(), 1.0),
+                np.inf,
+                1,
+            )
         # budget
         cost_vec = np.zeros(n_var)
         cost_vec[y_index.ravel()] = np.tile(costs, n_c)
@@ -474,15 +525,16 @@ class SitingModel:
         ub[oz : oz + n_z] = opts.expand_max_places
         ub[ox : ox + n_p] = d[pi]
         allow_unserved = opts.objective == "max_coverage" or opts.served_share < 1
-        ub[ou:] = d if allow_unserved else 0.0
+        ub[ou : ou + n_i] = d if allow_unserved else 0.0
+        ub[ou + n_i :] = 1.0
         integrality = np.zeros(n_var, dtype=np.int_)
         integrality[oy : oy + n_c * n_k] = 1
         t = np.asarray(self.minutes)[pi, pj]
         travel = np.zeros(n_var)
         travel[ox : ox + n_p] = t
         unserved = np.zeros(n_var)
-        unserved[ou:] = 1.0
-        model = _Milp(
+        unserved[ou : ou + n_i] = 1.0
+        model = Milp(
             c=np.zeros(n_var),
             a=a,
             lb=lb,
@@ -494,7 +546,7 @@ class SitingModel:
         core_rows = np.concatenate([np.arange(link_start), np.arange(link_start + m, r)])
         info = {
             "core_rows": core_rows,
-            "pi": pi, "pj": pj, "oy": oy, "oz": oz, "ox": ox, "ou": ou, "n_z": n_z,
+            "pi": pi, "pj": pj, "oy": oy, "oz": oz, "ox": ox, "ou": ou, "n_z": n_z, "n_i": n_i,
             "y_index": y_index, "cost": cost_vec, "travel": travel, "unserved": unserved,
         }  # fmt: skip
         return model, info
@@ -547,16 +599,16 @@ class SitingModel:
 
     def _run(
         self,
-        model: _Milp,
+        model: Milp,
         c: FloatArray,
         time_limit: float,
         gap: float,
         start: FloatArray | None = None,
-    ) -> _Outcome:
-        return _solve_milp(model, c, max(time_limit, 1.0), gap, start)
+    ) -> Outcome:
+        return solve_milp(model, c, max(time_limit, 1.0), gap, start)
 
     def _improve(
-        self, model: _Milp, info: dict[str, Any], c: FloatArray, x: FloatArray, deadline: float
+        self, model: Milp, info: dict[str, Any], c: FloatArray, x: FloatArray, deadline: float
     ) -> FloatArray:
         """Improve a solution by re-optimising one region's sites at a time, the rest fixed.
 
@@ -587,7 +639,7 @@ class SitingModel:
                 best, value = np.asarray(res.x, dtype=float), float(c @ res.x)
         return best
 
-    def _rounded_start(self, model: _Milp, info: dict[str, Any]) -> FloatArray | None:
+    def _rounded_start(self, model: Milp, info: dict[str, Any]) -> FloatArray | None:
         """Make a feasible starting solution from the LP relaxation, rounded up.
 
         Every candidate the LP opens at all is built at the smallest size that
@@ -621,7 +673,7 @@ class SitingModel:
         return x
 
     def _lexicographic(
-        self, model: _Milp, info: dict[str, Any], primary: str, second: str | None, started: float
+        self, model: Milp, info: dict[str, Any], primary: str, second: str | None, started: float
     ) -> tuple[Any, float, float, float]:
         opts = self.options
         c1 = self._objective(info, primary)
@@ -693,6 +745,42 @@ class SitingModel:
         reasons = self.explain()
         if reasons:
             return self._infeasible(reasons, time.perf_counter() - start, 0.0)
+        if opts.inclusive_served_share is not None and self.inclusive_cover is not None:
+            # lazily: a plan optimal without the inclusive-reach rows that meets the
+            # target anyway is optimal with them (and its bound holds for both)
+            relaxed = replace(self, options=replace(opts, inclusive_served_share=None)).solve()
+            if relaxed.status == "infeasible" or self.inclusive_share(relaxed.open_sizes) >= (
+                opts.inclusive_served_share - 1e-9
+            ):
+                return relaxed
+            spent = time.perf_counter() - start
+            left = max(opts.time_limit_s - spent, 0.5 * opts.time_limit_s)
+            held = replace(self, options=replace(opts, time_limit_s=left))
+            out = held._solve_with_targets(start)
+            return replace(out, solve_seconds=out.solve_seconds + spent)
+        return self._solve_with_targets(start)
+
+    def inclusive_share(self, open_sizes: FloatArray) -> float:
+        """Share of the demand within reach of an open inclusive site (``inclusive_cover``).
+
+        Parameters
+        ----------
+        open_sizes
+            Capacity of each site in a solution (:attr:`PlanResult.open_sizes`).
+
+        Returns
+        -------
+        float
+            Between 0 and 1; 0 without ``inclusive_cover``.
+        """
+        d = np.asarray(self.demand, dtype=float)
+        if self.inclusive_cover is None or d.sum() <= 0:
+            return 0.0
+        near = (np.asarray(self.inclusive_cover) & (open_sizes > _EPS)[None, :]).any(axis=1)
+        return float(d[near].sum() / d.sum())
+
+    def _solve_with_targets(self, start: float) -> PlanResult:
+        opts = self.options
         if opts.objective == "min_worst_travel":
             return self._solve_worst(start, [])
         if opts.objective == "min_travel":
@@ -759,8 +847,11 @@ class SitingModel:
             if self.demand_region is not None
             else np.zeros(len(reach), dtype=np.int64)
         )
-        key = np.column_stack([region.astype(np.uint32).view(np.uint8).reshape(len(reach), -1),
-                               np.packbits(reach, axis=1)])  # fmt: skip
+        parts = [region.astype(np.uint32).view(np.uint8).reshape(len(reach), -1),
+                 np.packbits(reach, axis=1)]  # fmt: skip
+        if self.inclusive_cover is not None:
+            parts.append(np.packbits(np.asarray(self.inclusive_cover, dtype=bool), axis=1))
+        key = np.column_stack(parts)
         _, first, inv = np.unique(key, axis=0, return_index=True, return_inverse=True)
         inv = inv.ravel().astype(np.int64)
         demand = np.bincount(
@@ -779,6 +870,11 @@ class SitingModel:
             ),
             options=replace(opts, max_travel_km=None),
             demand_names=names,
+            inclusive_cover=(
+                np.asarray(self.inclusive_cover)[first]
+                if self.inclusive_cover is not None
+                else None
+            ),
         )
         return merged, inv
 
@@ -804,12 +900,14 @@ class SitingModel:
                 max_new_sites=None,
                 max_cost=None,
                 served_share=1.0,
+                inclusive_served_share=None,
             ),
+            inclusive_cover=None,
         )
         model, info = fixed._build(opts.max_travel_min, linking=False)
         total = float(np.asarray(self.demand).sum())
         # serve what the site decision served (small slack for round-off)
-        model.ub[info["ou"] :] = np.asarray(self.demand, dtype=float)
+        model.ub[info["ou"] : info["ou"] + info["n_i"]] = np.asarray(self.demand, dtype=float)
         extra = sp.csr_matrix(
             (np.ones(len(self.demand)), (np.zeros(len(self.demand), dtype=np.int64),
              info["ou"] + np.arange(len(self.demand)))),
@@ -956,7 +1054,7 @@ class SitingModel:
                 "travel_km": km,
             }
         )
-        unserved = np.clip(x[info["ou"] :], 0, None)
+        unserved = np.clip(x[info["ou"] : info["ou"] + info["n_i"]], 0, None)
         d = np.asarray(self.demand, dtype=float)
         total = d.sum()
         served = float(flows[used].sum())
@@ -1020,6 +1118,14 @@ def check_solution(model: SitingModel, result: PlanResult, *, tol: float = 1e-5)
         missing = set(np.asarray(model.demand_region).tolist()) - open_regions
         if missing:
             problems.append(f"regions {sorted(missing)} have no shelter")
+    if opts.inclusive_served_share is not None and model.inclusive_cover is not None:
+        near = (np.asarray(model.inclusive_cover) & (cap > tol)[None, :]).any(axis=1)
+        share = float(d[near].sum()) / d.sum() if d.sum() > 0 else 1.0
+        if share + tol < opts.inclusive_served_share:
+            problems.append(
+                f"only {share:.4f} of the demand is within reach of an open inclusive shelter, "
+                f"below {opts.inclusive_served_share:g}"
+            )
     return problems
 
 
@@ -1028,96 +1134,3 @@ def _check_scenario_against_candidates(scenario: Scenario, n_candidates: int) ->
         raise ScenarioError(
             "no candidate sites remain after candidates.exclude_districts; nothing can be built"
         )
-
-
-@dataclass(frozen=True)
-class _Outcome:
-    """Solver outcome with scipy.optimize.milp's status codes."""
-
-    status: int  # 0 optimal, 1 limit reached (with or without a solution), 2 infeasible, 4 other
-    x: FloatArray | None
-    mip_dual_bound: float | None
-    mip_gap: float | None
-    message: str
-
-
-@contextmanager
-def _quiet_stdout() -> Iterator[None]:
-    sys.stdout.flush()
-    try:
-        saved = os.dup(1)
-    except OSError:  # pragma: no cover - no file descriptor 1
-        yield
-        return
-    try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 1)
-            yield
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-
-
-def _solve_milp(
-    model: _Milp, c: FloatArray, time_limit: float, gap: float, start: FloatArray | None
-) -> _Outcome:
-    """Solve with highspy when installed (it accepts a starting solution), else scipy's milp."""
-    try:
-        import highspy
-    except ImportError:  # pragma: no cover - highspy is a dependency
-        res = milp(
-            c,
-            constraints=LinearConstraint(model.a, model.lo, model.hi),
-            integrality=model.integrality,
-            bounds=Bounds(model.lb, model.ub),
-            options={"time_limit": time_limit, "mip_rel_gap": gap, "disp": False},
-        )
-        return _Outcome(res.status, res.x, getattr(res, "mip_dual_bound", None),
-                        getattr(res, "mip_gap", None), str(res.message))  # fmt: skip
-    with _quiet_stdout():  # HiGHS prints a banner when the first instance is made
-        h = highspy.Highs()  # type: ignore[no-untyped-call]
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("time_limit", float(time_limit))
-    h.setOptionValue("mip_rel_gap", float(gap))
-    lp = highspy.HighsLp()
-    n = len(c)
-    lp.num_col_ = n
-    lp.num_row_ = model.a.shape[0]
-    lp.col_cost_ = np.asarray(c, dtype=float)
-    lp.col_lower_ = model.lb
-    lp.col_upper_ = model.ub
-    lp.row_lower_ = model.lo
-    lp.row_upper_ = model.hi
-    csc = model.a.tocsc()
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = csc.indptr
-    lp.a_matrix_.index_ = csc.indices
-    lp.a_matrix_.value_ = csc.data
-    is_mip = bool(np.any(model.integrality))
-    if is_mip:
-        lp.integrality_ = [
-            highspy.HighsVarType.kInteger if v else highspy.HighsVarType.kContinuous
-            for v in model.integrality
-        ]
-    h.passModel(lp)
-    if start is not None and is_mip:
-        sol = highspy.HighsSolution()
-        sol.col_value = list(np.asarray(start, dtype=float))
-        h.setSolution(sol)
-    h.run()
-    status = h.getModelStatus()
-    info = h.getInfo()
-    has_x = info.primal_solution_status == 2
-    x = np.asarray(h.getSolution().col_value, dtype=float) if has_x else None
-    ms = highspy.HighsModelStatus
-    if status == ms.kOptimal:
-        code = 0
-    elif status in (ms.kInfeasible, ms.kUnboundedOrInfeasible):
-        code, x = 2, None
-    elif status in (ms.kTimeLimit, ms.kIterationLimit, ms.kSolutionLimit, ms.kInterrupt):
-        code = 1
-    else:
-        code = 4
-    bound = float(info.mip_dual_bound) if is_mip else (float(c @ x) if x is not None else None)
-    mgap = float(info.mip_gap) if is_mip else 0.0
-    return _Outcome(code, x, bound, mgap, h.modelStatusToString(status))

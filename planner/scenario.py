@@ -41,6 +41,27 @@ default shown (see ``scenarios/`` for examples)::
     size_costs = [10, 18, 32]     # cost of each size (any unit)
     new_inclusive = true          # new shelters accept LGBTQ+ survivors
 
+    [inclusive]                   # LGBTQ+-inclusive shelters (reported always; a target if set)
+    max_travel_min = 120          # "within reach of an inclusive shelter" means this close
+    served_share = 0.95           # share of people that must be within reach; omit: report only
+
+    [rape_crisis]                 # plan rape crisis centres at hospitals (table present = planned)
+    women_per_centre = 200000     # CoE: one centre per 200,000 women
+    women_share = 0.502           # women's share of the population (2024)
+    one_per_region = true         # CoE: at least one centre per region
+    max_travel_min = 120          # women are served by a centre at most this far
+    served_share = 0.99           # share of women that must be served within the limit
+    cost = 10                     # cost of a centre (same unit as supply.size_costs)
+
+    [forensic]                    # plan 24/7 forensic examination at hospitals
+    max_travel_min = 120          # every settlement with a hospital this close gets one
+    cost = 5                      # cost of making a hospital's service 24/7
+
+    [hospital_sites]              # how the two hospital services are weighed together
+    site_cost = 10                # cost of opening any service at a hospital, counted once
+    colocation = "reward"         # reward | require (every centre at a forensic hospital) | none
+    colocation_bonus = 5          # subtracted for each hospital with both services
+
     [budget]
     max_new_sites = 5             # omit for no limit (0 = no new sites)
     max_cost = 200                # omit for no limit
@@ -74,7 +95,11 @@ __all__ = [
     "BudgetOptions",
     "CandidateOptions",
     "DemandOptions",
+    "ForensicOptions",
+    "HospitalSiteOptions",
+    "InclusiveOptions",
     "ObjectiveOptions",
+    "RapeCrisisOptions",
     "Scenario",
     "ScenarioError",
     "SolverOptions",
@@ -89,6 +114,13 @@ __all__ = [
 
 class ScenarioError(InputDataError):
     """A scenario file or value is not valid."""
+
+
+def _share(where: str, value: object) -> float:
+    share = _number(where, value)
+    if share > 1:
+        raise ScenarioError(f"{where} is {share!r}; expected a share in [0, 1]")
+    return share
 
 
 def _number(where: str, value: object, *, minimum: float = 0.0, strict: bool = False) -> float:
@@ -268,6 +300,118 @@ class SupplyOptions:
 
 
 @dataclass(frozen=True)
+class InclusiveOptions:
+    """LGBTQ+-inclusive shelters.
+
+    Parameters
+    ----------
+    max_travel_min
+        A person is within reach of an inclusive shelter when one is at most
+        this far; ``None`` takes ``targets.max_travel_min``.
+    served_share
+        Share of the population that must be within reach of an open
+        inclusive shelter; ``None`` reports the share without a target.
+    """
+
+    max_travel_min: float | None = None
+    served_share: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.max_travel_min is not None:
+            _number("inclusive.max_travel_min", self.max_travel_min, strict=True)
+        if self.served_share is not None:
+            _share("inclusive.served_share", self.served_share)
+
+
+@dataclass(frozen=True)
+class RapeCrisisOptions:
+    """Rape crisis centres at hospitals (Council of Europe: one per 200,000 women).
+
+    Parameters
+    ----------
+    women_per_centre
+        Women one centre serves; the standard's 200,000.
+    women_share
+        Women's share of each settlement's population.
+    one_per_region
+        At least one centre in every economic region.
+    max_travel_min
+        Women are served by a centre at most this far.
+    served_share
+        Share of women that must be served by a centre within the limit.
+    cost
+        Cost of one centre.
+    """
+
+    women_per_centre: float = 200_000.0
+    women_share: float = 0.502
+    one_per_region: bool = True
+    max_travel_min: float = 120.0
+    served_share: float = 0.99
+    cost: float = 10.0
+
+    def __post_init__(self) -> None:
+        _number("rape_crisis.women_per_centre", self.women_per_centre, strict=True)
+        _share("rape_crisis.women_share", self.women_share)
+        _number("rape_crisis.max_travel_min", self.max_travel_min, strict=True)
+        _share("rape_crisis.served_share", self.served_share)
+        _number("rape_crisis.cost", self.cost)
+
+
+@dataclass(frozen=True)
+class ForensicOptions:
+    """24/7 forensic examination at hospitals.
+
+    Parameters
+    ----------
+    max_travel_min
+        Every settlement with a hospital at most this far must have a 24/7
+        forensic hospital at most this far.
+    cost
+        Cost of making one hospital's forensic service 24/7.
+    """
+
+    max_travel_min: float = 120.0
+    cost: float = 5.0
+
+    def __post_init__(self) -> None:
+        _number("forensic.max_travel_min", self.max_travel_min, strict=True)
+        _number("forensic.cost", self.cost)
+
+
+@dataclass(frozen=True)
+class HospitalSiteOptions:
+    """How rape crisis centres and forensic examination are planned together.
+
+    Parameters
+    ----------
+    site_cost
+        Cost of opening any service at a hospital, counted once per hospital
+        however many services it gets (a shared site is paid once).
+    colocation
+        ``"reward"``: subtract ``colocation_bonus`` for each hospital with
+        both services; ``"require"``: every centre must be at a hospital with
+        24/7 forensic examination; ``"none"``: no preference beyond the shared
+        site cost.
+    colocation_bonus
+        Reward per hospital with both services (``"reward"`` only).
+    """
+
+    site_cost: float = 10.0
+    colocation: Literal["reward", "require", "none"] = "reward"
+    colocation_bonus: float = 5.0
+
+    def __post_init__(self) -> None:
+        _number("hospital_sites.site_cost", self.site_cost)
+        _number("hospital_sites.colocation_bonus", self.colocation_bonus)
+        if self.colocation not in ("reward", "require", "none"):
+            raise ScenarioError(
+                f"hospital_sites.colocation is {self.colocation!r}; "
+                "expected 'reward', 'require' or 'none'"
+            )
+
+
+@dataclass(frozen=True)
 class BudgetOptions:
     """Limits on what is built (``None``: no limit)."""
 
@@ -355,7 +499,16 @@ class Scenario:
     budget: BudgetOptions = field(default_factory=BudgetOptions)
     objective: ObjectiveOptions = field(default_factory=ObjectiveOptions)
     solver: SolverOptions = field(default_factory=SolverOptions)
+    inclusive: InclusiveOptions = field(default_factory=InclusiveOptions)
+    rape_crisis: RapeCrisisOptions | None = None
+    forensic: ForensicOptions | None = None
+    hospital_sites: HospitalSiteOptions = field(default_factory=HospitalSiteOptions)
     source: Path | None = None
+
+    @property
+    def plans_hospital_services(self) -> bool:
+        """Whether the scenario plans rape crisis centres or forensic examination."""
+        return self.rape_crisis is not None or self.forensic is not None
 
     def check_districts(self, district_ids: Sequence[str]) -> None:
         """Raise if the scenario names a district id not in ``district_ids``."""
@@ -383,6 +536,13 @@ _TABLES: dict[str, set[str]] = {
     "budget": {"max_new_sites", "max_cost"},
     "objective": {"type", "tie_break"},
     "solver": {"time_limit_s", "mip_gap"},
+    "inclusive": {"max_travel_min", "served_share"},
+    "rape_crisis": {
+        "women_per_centre", "women_share", "one_per_region", "max_travel_min", "served_share",
+        "cost",
+    },
+    "forensic": {"max_travel_min", "cost"},
+    "hospital_sites": {"site_cost", "colocation", "colocation_bonus"},
 }  # fmt: skip
 _TOP = {"name", "description", *_TABLES}
 
@@ -500,6 +660,48 @@ def scenario_from_dict(data: Mapping[str, Any], *, base_dir: Path | None = None)
         time_limit_s=_number("solver.time_limit_s", sv.get("time_limit_s", 60.0)),
         mip_gap=_number("solver.mip_gap", sv.get("mip_gap", 0.005)),
     )
+    inc = _table(data, "inclusive")
+    inclusive = InclusiveOptions(
+        max_travel_min=_optional(inc, "inclusive", "max_travel_min"),
+        served_share=_optional(inc, "inclusive", "served_share"),
+    )
+    rape_crisis = None
+    if "rape_crisis" in data:
+        rc = _table(data, "rape_crisis")
+        rc_default = RapeCrisisOptions()
+        rape_crisis = RapeCrisisOptions(
+            one_per_region=_bool(rc, "rape_crisis", "one_per_region", True),
+            **{
+                k: _number(f"rape_crisis.{k}", rc.get(k, getattr(rc_default, k)))
+                for k in (
+                    "women_per_centre",
+                    "women_share",
+                    "max_travel_min",
+                    "served_share",
+                    "cost",
+                )
+            },
+        )
+    forensic = None
+    if "forensic" in data:
+        fo = _table(data, "forensic")
+        fo_default = ForensicOptions()
+        forensic = ForensicOptions(
+            **{
+                k: _number(f"forensic.{k}", fo.get(k, getattr(fo_default, k)))
+                for k in ("max_travel_min", "cost")
+            }
+        )
+    hs = _table(data, "hospital_sites")
+    hs_default = HospitalSiteOptions()
+    hospital_sites = HospitalSiteOptions(
+        site_cost=_number("hospital_sites.site_cost", hs.get("site_cost", hs_default.site_cost)),
+        colocation=hs.get("colocation", hs_default.colocation),
+        colocation_bonus=_number(
+            "hospital_sites.colocation_bonus",
+            hs.get("colocation_bonus", hs_default.colocation_bonus),
+        ),
+    )
     return Scenario(
         name=name,
         description=str(data.get("description", "")),
@@ -515,6 +717,10 @@ def scenario_from_dict(data: Mapping[str, Any], *, base_dir: Path | None = None)
         budget=budget,
         objective=objective,
         solver=solver,
+        inclusive=inclusive,
+        rape_crisis=rape_crisis,
+        forensic=forensic,
+        hospital_sites=hospital_sites,
     )
 
 

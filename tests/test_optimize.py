@@ -48,6 +48,64 @@ def test_min_cost_by_hand() -> None:
     assert check_solution(model, r) == []
 
 
+def test_inclusive_reach_target_by_hand() -> None:
+    # an existing, not inclusive, shelter (column 0) has room for everyone; candidate 1
+    # is inclusive and near settlement b only, candidate 2 inclusive and near a and b
+    minutes = np.array([[10.0, INF, 50.0], [20.0, 30.0, 60.0]])
+    demand = np.array([3.0, 1.0])
+    inclusive = np.array([False, True, True])
+    cover = (minutes <= 60) & inclusive[None, :]
+    sizes = {"sizes": (5.0,), "size_costs": (10.0,)}
+    plain = SitingModel(minutes, demand, np.array([10.0]), options=_opts(**sizes))
+    assert plain.solve().built.tolist() == [False, False]  # nothing to build
+    for target in (0.25, 0.9):
+        model = SitingModel(
+            minutes,
+            demand,
+            np.array([10.0]),
+            options=_opts(inclusive_served_share=target, **sizes),
+            inclusive_cover=cover,
+        )
+        r = model.solve()
+        # a quarter of the demand (b) is reached by either candidate; 90 % needs the one
+        # that reaches a too. Costs tie at 10, so the choice shows the reach rule.
+        assert r.status == "optimal", target
+        assert r.objective == pytest.approx(10.0)
+        if target == 0.25:
+            assert r.built.sum() == 1
+        else:
+            assert r.built.tolist() == [False, True]
+        assert check_solution(model, r) == []
+        assert model.inclusive_share(r.open_sizes) >= target
+    # no inclusive site can reach a: a 90 % target is impossible, and said so
+    blind = SitingModel(
+        minutes,
+        demand,
+        np.array([10.0]),
+        options=_opts(inclusive_served_share=0.9, **sizes),
+        inclusive_cover=cover & np.array([[False], [True]]),
+    )
+    r = blind.solve()
+    assert r.status == "infeasible"
+    assert "inclusive" in r.messages[0] and "25.0%" in r.messages[0]
+
+
+def test_inclusive_violation_is_caught() -> None:
+    minutes = np.array([[10.0, 20.0]])
+    model = SitingModel(
+        minutes,
+        np.array([1.0]),
+        np.array([5.0]),
+        options=_opts(inclusive_served_share=1.0, sizes=(5.0,), size_costs=(1.0,)),
+        inclusive_cover=np.array([[False, True]]),
+    )
+    r = model.solve()
+    assert r.built.tolist() == [True]
+    closed = PlanResult(**{**r.__dict__, "open_sizes": np.array([5.0, 0.0])})
+    problems = check_solution(model, closed)
+    assert any("inclusive" in p for p in problems)
+
+
 def test_split_demand_and_travel_tie_break() -> None:
     # one settlement of 8 places, two existing sites of 5: demand must be split,
     # and the nearer site is filled first

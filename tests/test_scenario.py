@@ -104,3 +104,54 @@ def test_shipped_scenarios_load() -> None:
     assert files
     for f in files:
         load_scenario(f)
+
+
+def test_service_tables(tmp_path: Path) -> None:
+    s = load_scenario(
+        _write(
+            tmp_path,
+            """
+[inclusive]
+served_share = 0.9
+[rape_crisis]
+max_travel_min = 90
+[forensic]
+cost = 7
+[hospital_sites]
+colocation = "require"
+""",
+        )
+    )
+    assert s.inclusive.served_share == 0.9 and s.inclusive.max_travel_min is None
+    assert s.rape_crisis is not None and s.rape_crisis.max_travel_min == 90
+    assert s.rape_crisis.women_per_centre == 200_000 and s.rape_crisis.women_share == 0.502
+    assert s.forensic is not None and s.forensic.cost == 7 and s.forensic.max_travel_min == 120
+    assert s.hospital_sites.colocation == "require"
+    assert s.plans_hospital_services
+    plain = load_scenario(_write(tmp_path, 'name = "x"'))
+    assert plain.rape_crisis is None and plain.forensic is None
+    assert not plain.plans_hospital_services
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        ("[rape_crisis]\nwomen_share = 1.5", r"rape_crisis\.women_share is 1\.5"),
+        ("[rape_crisis]\nwomen_per_centre = 0", r"rape_crisis\.women_per_centre"),
+        ("[rape_crisis]\none_per_region = 1", r"rape_crisis\.one_per_region"),
+        ("[forensic]\nmax_travel_min = -5", r"forensic\.max_travel_min"),
+        ("[forensic]\nhours = 24", r"\[forensic\] has unknown key"),
+        ("[hospital_sites]\ncolocation = 'maybe'", r"hospital_sites\.colocation is 'maybe'"),
+        ("[inclusive]\nserved_share = 2", r"inclusive\.served_share"),
+    ],
+)
+def test_service_table_errors(tmp_path: Path, text: str, match: str) -> None:
+    with pytest.raises(ScenarioError, match=match):
+        load_scenario(_write(tmp_path, text))
+
+
+def test_full_recommendations_is_shipped() -> None:
+    s = load_scenario(ROOT / "scenarios" / "full-recommendations.toml")
+    assert s.rape_crisis is not None and s.forensic is not None
+    assert s.rape_crisis.women_per_centre == 200_000 and s.rape_crisis.one_per_region
+    assert s.supply.new_inclusive and s.inclusive.served_share is not None
