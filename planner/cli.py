@@ -253,7 +253,8 @@ def _assess_and_write(
         assets=cast(Any, assets),
         progress=progress,
     )
-    console.print(f"[green]wrote[/] {', '.join(p.name for p in vars(files).values())} in {out}")
+    written = [p.name for p in vars(files).values() if p is not None]
+    console.print(f"[green]wrote[/] {', '.join(written)} in {out}")
     _print_assessment(assessment)
     return assessment, dataset
 
@@ -298,11 +299,19 @@ def _plan_and_write(
         scenario = replace(scenario, solver=replace(scenario.solver, time_limit_s=time_limit))
     with progress.step(
         f"Planning '{scenario.name}' ({scenario.objective.type}, "
-        f"up to {scenario.solver.time_limit_s:g} s)"
+        f"up to {scenario.solver.time_limit_s:g} s"
+        + (
+            f", then rape crisis centres / forensic examination up to "
+            f"{scenario.solver.time_limit_s:g} s"
+            if scenario.plans_hospital_services
+            else ""
+        )
+        + ")"
     ):
         result = make_plan(dataset, scenario, before=before)
     files = write_plan(result, dataset, out, tiles=cast(Any, tiles), assets=cast(Any, assets))
-    console.print(f"[green]wrote[/] {', '.join(p.name for p in vars(files).values())} in {out}")
+    written = [p.name for p in vars(files).values() if p is not None]
+    console.print(f"[green]wrote[/] {', '.join(written)} in {out}")
     _print_plan(result)
     return result
 
@@ -328,11 +337,55 @@ def _print_plan(result: Plan) -> None:
         ("objective / bound / gap", f"{s['objective_value']} / {s['bound']} / {s['mip_gap']:.2%}"),
         ("build + solve seconds", f"{s['build_seconds']} + {s['solve_seconds']}"),
     ]
+    inc = s["inclusive_shelters"]
+    rows.append(
+        (
+            f"people within {inc['reach_limit_min']:g} min of an inclusive shelter",
+            f"{inc['population_within_reach_share_after']:.1%}",
+        )
+    )
+    rc = s.get("rape_crisis_centres")
+    if rc is not None:
+        rows += [
+            ("rape crisis centres needed / proposed", f"{rc['required']} / {rc['proposed']}"),
+            (
+                f"women within {rc['limit_min']:g} min of a centre",
+                f"{rc['women_within_limit_share']:.1%}"
+                if rc["women_within_limit_share"] is not None
+                else "-",
+            ),
+        ]
+    fo = s.get("forensic_24_7")
+    if fo is not None:
+        rows += [
+            ("24/7 forensic hospitals proposed", f"{fo['proposed']}"),
+            (
+                f"people within {fo['limit_min']:g} min of 24/7 forensic examination",
+                f"{fo['population_within_limit_share']:.1%}",
+            ),
+        ]
+    hs = s.get("hospital_services")
+    if hs is not None:
+        rows.append(
+            (
+                "hospital services: objective / bound / gap",
+                f"{hs['objective_value']} / {hs['bound']} / "
+                + (f"{hs['mip_gap']:.2%}" if hs["mip_gap"] is not None else "-"),
+            )
+        )
     for k, v in rows:
         table.add_row(k, v)
     console.print(table)
     if result.violations:
         console.print(f"[bold red]independent check failed:[/] {'; '.join(result.violations)}")
+    if result.services is not None:
+        for msg in result.services.result.messages:
+            console.print(f"[bold red]hospital services:[/] {escape(msg)}", soft_wrap=True)
+        if result.services.violations:
+            console.print(
+                "[bold red]hospital services: independent check failed:[/] "
+                + "; ".join(result.services.violations)
+            )
 
 
 _TIME_LIMIT_OPTION = click.option(

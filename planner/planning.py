@@ -27,13 +27,55 @@ from planner.data import Dataset, read_points, read_population_table
 from planner.network import travel_matrix
 from planner.optimize import PlanResult, SitingModel, SitingOptions, check_solution
 from planner.scenario import Scenario, ScenarioError
+from planner.services import (
+    HospitalServicesModel,
+    ServiceOptions,
+    ServicesResult,
+    check_services,
+    required_centres,
+)
 
-__all__ = ["Plan", "plan"]
+__all__ = ["Plan", "ServicesPlan", "plan", "rcc_candidates"]
 
 SITE_COLUMNS = [
     "site_id", "name", "district_id", "region", "lon", "lat", "location", "status",
-    "capacity_places", "capacity_beds", "added_places", "cost", "inclusive",
+    "capacity_places", "capacity_beds", "added_places", "cost", "inclusive", "service",
 ]  # fmt: skip
+SERVICE_NAMES = {
+    "shelter": "shelter",
+    "rape_crisis_centre": "rape crisis centre",
+    "forensic_24_7": "24/7 forensic examination",
+}
+# candidate hospitals for a rape crisis centre kept per district beyond the
+# district's own share of centres (see rcc_candidates)
+RCC_SPARE_CANDIDATES = 2
+
+
+@dataclass(frozen=True)
+class ServicesPlan:
+    """Rape crisis centres and 24/7 forensic examination planned at hospitals.
+
+    Attributes
+    ----------
+    model
+        The model solved (travel matrix settlements x hospitals, options).
+    result
+        Its typed result.
+    sites
+        One row per hospital and service opened, with the columns of
+        :attr:`Plan.sites` (``service`` is ``rape_crisis_centre`` or
+        ``forensic_24_7``; a co-located hospital has one row for each).
+    assignments
+        ``settlement_id, site_id, women, travel_min`` (women served by each centre).
+    violations
+        Rules the plan breaks when checked independently of the solver.
+    """
+
+    model: HospitalServicesModel
+    result: ServicesResult
+    sites: gpd.GeoDataFrame
+    assignments: pd.DataFrame
+    violations: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -63,6 +105,9 @@ class Plan:
     violations
         Rules the solution breaks when checked independently of the solver
         (empty for a correct solution).
+    services
+        Rape crisis centres and forensic examination, when the scenario plans
+        them (``[rape_crisis]`` or ``[forensic]`` tables).
     """
 
     scenario: Scenario
@@ -73,6 +118,18 @@ class Plan:
     summary: dict[str, Any]
     before: Assessment
     violations: tuple[str, ...]
+    services: ServicesPlan | None = None
+
+    @property
+    def all_sites(self) -> gpd.GeoDataFrame:
+        """Shelters and hospital services in one table (the ``sites.csv`` rows)."""
+        if self.services is None or self.services.sites.empty:
+            return self.sites
+        return gpd.GeoDataFrame(
+            pd.concat([self.sites, self.services.sites], ignore_index=True),
+            geometry="geometry",
+            crs="EPSG:4326",
+        )
 
 
 def _candidates(dataset: Dataset, scenario: Scenario) -> gpd.GeoDataFrame:
@@ -175,6 +232,13 @@ def plan(dataset: Dataset, scenario: Scenario, *, before: Assessment | None = No
     )
     region_of = dataset.districts.set_index("district_id")["region"]
     demand = settlements["population"].to_numpy(float) * dem.places_per_10000 / 10_000
+    inclusive = _site_inclusive(dataset, scenario, len(sites))
+    reach_limit = _inclusive_limit(scenario)
+    cover = (
+        (minutes <= reach_limit + 1e-9) & inclusive[None, :]
+        if scenario.inclusive.served_share is not None
+        else None
+    )
     model = SitingModel(
         minutes,
         demand,
@@ -187,6 +251,7 @@ def plan(dataset: Dataset, scenario: Scenario, *, before: Assessment | None = No
             f"{n} ({d})"
             for n, d in zip(settlements["name"], settlements["district_id"], strict=True)
         ],
+        inclusive_cover=cover,
     )
     result = model.solve()
     violations = tuple(check_solution(model, result)) if result.feasible else ()
@@ -194,7 +259,285 @@ def plan(dataset: Dataset, scenario: Scenario, *, before: Assessment | None = No
     assignments = _assignment_table(settlements, sites, result)
     districts = _district_table(dataset, before, result, sites, demand, site_table, scenario)
     summary = _summary(dataset, scenario, result, site_table, assignments, demand, minutes, sites)
-    return Plan(scenario, result, site_table, assignments, districts, summary, before, violations)
+    summary["shelters"] = {
+        k: summary[k]
+        for k in ("status", "required_family_places", "total_places", "total_beds", "new_sites",
+                  "served_share", "mean_travel_min", "max_travel_min", "max_travel_limit_min",
+                  "regions_without_shelter_after")
+    }  # fmt: skip
+    summary["inclusive_shelters"] = _inclusive_block(
+        dataset, scenario, minutes, inclusive, result.open_sizes
+    )
+    services = _plan_services(dataset, scenario) if scenario.plans_hospital_services else None
+    if services is not None:
+        summary.update(_services_summary(dataset, scenario, services))
+    return Plan(
+        scenario,
+        result,
+        site_table,
+        assignments,
+        districts,
+        summary,
+        before,
+        violations,
+        services,
+    )
+
+
+def _inclusive_limit(scenario: Scenario) -> float:
+    limit = scenario.inclusive.max_travel_min
+    return scenario.targets.max_travel_min if limit is None else limit
+
+
+def _site_inclusive(dataset: Dataset, scenario: Scenario, n_sites: int) -> np.ndarray[Any, Any]:
+    n_e = len(dataset.shelters)
+    out = np.full(n_sites, scenario.supply.new_inclusive, dtype=bool)
+    out[:n_e] = dataset.shelters["inclusive"].to_numpy(bool)
+    return out
+
+
+def _inclusive_block(
+    dataset: Dataset,
+    scenario: Scenario,
+    minutes: np.ndarray[Any, Any],
+    inclusive: np.ndarray[Any, Any],
+    open_sizes: np.ndarray[Any, Any],
+) -> dict[str, Any]:
+    """Reach of LGBTQ+-inclusive shelters before (existing only) and after the plan."""
+    pop = dataset.settlements["population"].to_numpy(float)
+    limit = _inclusive_limit(scenario)
+    n_e = len(dataset.shelters)
+    near = minutes <= limit + 1e-9
+
+    def share(cols: np.ndarray[Any, Any]) -> float:
+        if not cols.any() or pop.sum() <= 0:
+            return 0.0
+        return round(float(pop[near[:, cols].any(axis=1)].sum() / pop.sum()), 4)
+
+    before = np.zeros(len(inclusive), dtype=bool)
+    before[:n_e] = inclusive[:n_e]
+    after = inclusive & (open_sizes > 1e-6)
+    size = scenario.demand.family_place_size
+    return {
+        "reach_limit_min": limit,
+        "target_population_share": scenario.inclusive.served_share,
+        "new_shelters_inclusive": scenario.supply.new_inclusive,
+        "inclusive_sites_before": int(before.sum()),
+        "inclusive_sites_after": int(after.sum()),
+        "inclusive_places_before": round(float(open_sizes[before].sum()), 3)
+        if before.any()
+        else 0.0,
+        "inclusive_places_after": round(float(open_sizes[after].sum()), 3),
+        "inclusive_beds_after": round(float(open_sizes[after].sum()) * size, 1),
+        "population_within_reach_share_before": share(before),
+        "population_within_reach_share_after": share(after),
+    }
+
+
+def rcc_candidates(
+    dataset: Dataset, minutes: np.ndarray[Any, Any], women_per_centre: float, women_share: float
+) -> np.ndarray[Any, Any]:
+    """Mark the hospitals that may host a rape crisis centre.
+
+    In each district, the hospitals best placed for the district's own women
+    (the least women-weighted travel time to its settlements, an hour's cap on
+    each settlement's term so one remote village does not decide) are kept:
+    as many as the district's share of centres (its women / K, rounded up)
+    plus two spares. This keeps the model small (about 160 of 962 hospitals in
+    Azerbaijan) while every district can host centres where its women live.
+
+    Parameters
+    ----------
+    dataset
+        Settlements and hospitals.
+    minutes
+        Travel time from each settlement to each hospital.
+    women_per_centre, women_share
+        The standard's K and the women's share of the population.
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean mask over ``dataset.hospitals``.
+    """
+    hosp = dataset.hospitals
+    s = dataset.settlements
+    women = s["population"].to_numpy(float) * women_share
+    district = s["district_id"].to_numpy()
+    mask = np.zeros(len(hosp), dtype=bool)
+    for district_id, idx in hosp.groupby("district_id").indices.items():
+        rows = district == district_id
+        score = (women[rows, None] * np.minimum(minutes[rows][:, idx], 60.0)).sum(axis=0)
+        keep = required_centres(float(women[rows].sum()), women_per_centre) + RCC_SPARE_CANDIDATES
+        mask[idx[np.argsort(score, kind="stable")[:keep]]] = True
+    return mask
+
+
+def _plan_services(dataset: Dataset, scenario: Scenario) -> ServicesPlan:
+    hosp = dataset.hospitals
+    if hosp.empty:
+        raise InputDataError(
+            f"scenario {scenario.name!r} plans rape crisis centres or forensic examination, "
+            "but the dataset has no hospitals (hospitals.csv); rebuild it with "
+            "'shelter-planner data build' or add the file"
+        )
+    s = dataset.settlements
+    region_of = dataset.districts.set_index("district_id")["region"]
+    minutes = travel_matrix(dataset.network, s, hosp, leg=scenario.leg, warn_beyond_m=np.inf) / 60
+    rc = scenario.rape_crisis
+    mask = (
+        rcc_candidates(dataset, minutes, rc.women_per_centre, rc.women_share)
+        if rc is not None
+        else None
+    )
+    model = HospitalServicesModel(
+        minutes,
+        s["population"].to_numpy(float),
+        demand_region=s["district_id"].map(region_of).to_numpy(),
+        site_region=hosp["district_id"].map(region_of).to_numpy(),
+        options=ServiceOptions.from_scenario(scenario),
+        rcc_candidate=mask,
+        demand_names=[f"{n} ({d})" for n, d in zip(s["name"], s["district_id"], strict=True)],
+    )
+    result = model.solve()
+    violations = tuple(check_services(model, result)) if result.feasible else ()
+    rows = []
+    st = scenario.hospital_sites
+    for service, opened, cost in (
+        ("rape_crisis_centre", result.centre, rc.cost if rc is not None else 0.0),
+        (
+            "forensic_24_7",
+            result.forensic,
+            scenario.forensic.cost if scenario.forensic is not None else 0.0,
+        ),
+    ):
+        for j in np.flatnonzero(opened):
+            rec = hosp.iloc[j]
+            shared = bool(result.centre[j] and result.forensic[j])
+            # a shared hospital's site cost is counted once, on its centre row
+            site_cost = st.site_cost if (service == "rape_crisis_centre" or not shared) else 0.0
+            rows.append(
+                {
+                    "site_id": rec["hospital_id"],
+                    "service": service,
+                    "name": rec["name"],
+                    "district_id": rec["district_id"],
+                    "region": region_of.get(rec["district_id"]),
+                    "lon": round(float(rec.geometry.x), 5),
+                    "lat": round(float(rec.geometry.y), 5),
+                    "location": f"OSM {rec['subclass']}"
+                    + (" (with both services)" if shared else ""),
+                    "status": "new",
+                    "capacity_places": np.nan,
+                    "capacity_beds": np.nan,
+                    "added_places": np.nan,
+                    "cost": round(cost + site_cost, 3),
+                    "inclusive": np.nan,
+                    "geometry": rec.geometry,
+                }
+            )
+    sites = gpd.GeoDataFrame(
+        rows, columns=[*SITE_COLUMNS, "geometry"], geometry="geometry", crs="EPSG:4326"
+    )
+    a = result.assignments
+    assignments = pd.DataFrame(
+        {
+            "settlement_id": s["settlement_id"].to_numpy()[a["demand"].to_numpy(int)],
+            "site_id": hosp["hospital_id"].to_numpy()[a["site"].to_numpy(int)],
+            "women": a["women"].to_numpy(float).round(1),
+            "travel_min": a["travel_min"].to_numpy(float).round(1),
+        }
+    )
+    return ServicesPlan(model, result, sites, assignments, violations)
+
+
+def _services_summary(dataset: Dataset, scenario: Scenario, sp_: ServicesPlan) -> dict[str, Any]:
+    """Return the summary blocks of the hospital services (figures a recommendation quotes)."""
+    r = sp_.result
+    s = dataset.settlements
+    pop = s["population"].to_numpy(float)
+    region = s["district_id"].map(dataset.districts.set_index("district_id")["region"])
+    regions = sorted(set(region))
+
+    def num(v: float, digits: int = 4) -> float | None:
+        return None if not math.isfinite(v) else round(float(v), digits)
+
+    out: dict[str, Any] = {
+        "hospital_services": {
+            "status": r.status,
+            "objective_value": num(r.objective, 3),
+            "bound": num(r.bound, 3),
+            "mip_gap": num(r.gap, 5),
+            "cost": num(r.cost, 3),
+            "build_seconds": round(r.build_seconds, 2),
+            "solve_seconds": round(r.solve_seconds, 2),
+            "colocation": scenario.hospital_sites.colocation,
+            "colocation_bonus": scenario.hospital_sites.colocation_bonus,
+            "site_cost": scenario.hospital_sites.site_cost,
+            "hospitals_used": int((r.centre | r.forensic).sum()),
+            "hospitals_with_both": int(r.colocated.sum()),
+            "messages": list(r.messages),
+            "violations": list(sp_.violations),
+        }
+    }
+    rc = scenario.rape_crisis
+    if rc is not None:
+        women = pop * rc.women_share
+        hosp_region = dataset.hospitals["district_id"].map(
+            dataset.districts.set_index("district_id")["region"]
+        )
+        with_centre = set(hosp_region[r.centre])
+        served = float(r.assignments["women"].sum()) if len(r.assignments) else 0.0
+        mean = (
+            float((r.assignments["women"] * r.assignments["travel_min"]).sum()) / served
+            if served > 0
+            else math.nan
+        )
+        within = r.centre_travel_min <= rc.max_travel_min + 1e-9
+        out["rape_crisis_centres"] = {
+            "standard": (
+                f"one centre per {rc.women_per_centre:,.0f} women"
+                + (", at least one per region" if rc.one_per_region else "")
+            ),
+            "women": round(float(women.sum())),
+            "women_share": rc.women_share,
+            "required": r.required_centres,
+            "regions": len(regions),
+            "existing": 0,
+            "proposed": int(r.centre.sum()),
+            "at_forensic_hospital": int(r.colocated.sum()),
+            "regions_without_centre_after": sorted(set(regions) - with_centre),
+            "limit_min": rc.max_travel_min,
+            "women_served_share": num(served / women.sum()) if women.sum() else None,
+            "women_within_limit_share": num(float(women[within].sum()) / women.sum())
+            if women.sum()
+            else None,
+            "mean_travel_min": num(mean, 1),
+            "max_travel_min": num(float(r.assignments["travel_min"].max()), 1)
+            if len(r.assignments)
+            else None,
+        }
+    fo = scenario.forensic
+    if fo is not None:
+        within = r.forensic_travel_min <= fo.max_travel_min + 1e-9
+        without = ~r.forensic_reachable & (pop > 0)
+        out["forensic_24_7"] = {
+            "standard": f"every settlement within {fo.max_travel_min:g} min of a 24/7 service "
+            "where a hospital is that close",
+            "limit_min": fo.max_travel_min,
+            "existing": 0,
+            "proposed": int(r.forensic.sum()),
+            "with_rape_crisis_centre": int(r.colocated.sum()),
+            "population_within_limit_share": num(float(pop[within].sum()) / pop.sum()),
+            "settlements_without_hospital_within_limit": int(without.sum()),
+            "population_without_hospital_within_limit": int(pop[without].sum()),
+            "max_travel_min_where_reachable": num(
+                float(r.forensic_travel_min[r.forensic_reachable].max()), 1
+            )
+            if r.forensic_reachable.any() and r.forensic.any()
+            else None,
+        }
+    return out
 
 
 def _without_population(scenario: Scenario) -> Scenario:
@@ -238,6 +581,7 @@ def _site_table(
         rows.append(
             {
                 "site_id": rec["site_id"],
+                "service": "shelter",
                 "name": rec["name"],
                 "district_id": rec["district_id"],
                 "region": region_of.get(rec["district_id"]),

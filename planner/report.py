@@ -1,7 +1,9 @@
 """Plan outputs: tables, an interactive before/after map and a self-contained evidence report.
 
-:func:`write_plan` writes ``sites.csv``, ``assignments.csv``, ``districts.csv``
-(before and after), ``summary.json``, ``map.html`` and ``report.html``. The
+:func:`write_plan` writes ``sites.csv`` (every service, see its ``service``
+column), ``assignments.csv``, ``districts.csv`` (before and after),
+``summary.json``, ``map.html``, ``report.html`` and, when rape crisis centres
+are planned, ``centre_assignments.csv`` (women served by each centre). The
 report embeds its figures, so it is one file a planner can send or print.
 Existing shelters appear only at their district's representative point.
 """
@@ -56,6 +58,7 @@ class PlanFiles:
     summary_json: Path
     map_html: Path
     report_html: Path
+    centre_assignments_csv: Path | None = None
 
 
 def _district_csv(plan: Plan) -> pd.DataFrame:
@@ -200,6 +203,24 @@ def plan_map(
             ),
         ).add_to(sgroup)
     sgroup.add_to(fmap)
+    inclusive = plan.sites.loc[plan.sites["inclusive"].astype(bool)]
+    igroup = folium.FeatureGroup(name="LGBTQ+-inclusive shelters", show=False)
+    for rec in inclusive.to_dict("records"):
+        folium.RegularPolygonMarker(
+            [rec["lat"], rec["lon"]],
+            number_of_sides=4,
+            radius=7,
+            color="#7a0177",
+            weight=2,
+            fill=True,
+            fill_color="#f768a1",
+            fill_opacity=0.9,
+            tooltip=f"{html.escape(str(rec['name']))}: inclusive, "
+            f"{rec['capacity_places']:g} family places",
+        ).add_to(igroup)
+    igroup.add_to(fmap)
+    if plan.services is not None:
+        _service_layers(plan, fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
     summ = plan.summary
     note = (
@@ -215,6 +236,55 @@ def plan_map(
     root: Any = fmap.get_root()
     root.html.add_child(folium.Element(box))
     return fmap
+
+
+SERVICE_STYLE = {
+    "rape_crisis_centre": ("Rape crisis centres (proposed)", "#6a51a3", "#bcbddc"),
+    "forensic_24_7": ("24/7 forensic examination (proposed)", "#a50f15", "#fc9272"),
+}
+
+
+def _service_layers(plan: Plan, fmap: Any) -> None:
+    """Add one layer per hospital service, and the settlements beyond forensic reach."""
+    import folium
+
+    assert plan.services is not None
+    sites = plan.services.sites
+    for service, (label, edge, fill) in SERVICE_STYLE.items():
+        group = folium.FeatureGroup(name=label, show=True)
+        offset = 0.004 if service == "forensic_24_7" else 0.0  # co-located: both visible
+        for rec in sites.loc[sites["service"] == service].to_dict("records"):
+            folium.CircleMarker(
+                [rec["lat"] + offset, rec["lon"] + offset],
+                radius=6 if service == "rape_crisis_centre" else 4,
+                color=edge,
+                weight=2,
+                fill=True,
+                fill_color=fill,
+                fill_opacity=0.95,
+                tooltip=f"{html.escape(str(rec['name']))} ({html.escape(rec['district_id'])}): "
+                f"{label.split(' (')[0].lower()}; {html.escape(rec['location'])}",
+            ).add_to(group)
+        group.add_to(fmap)
+    r = plan.services.result
+    fo = plan.scenario.forensic
+    if fo is not None:
+        far = r.forensic_travel_min > fo.max_travel_min + 1e-9
+        st = plan.before.settlements
+        far &= st["population"].to_numpy() > 0
+        group = folium.FeatureGroup(
+            name=f"Settlements beyond {fo.max_travel_min:g} min of forensic examination",
+            show=False,
+        )
+        for geom, name in zip(st.geometry[far], st["name"][far], strict=True):
+            folium.CircleMarker(
+                [round(geom.y, 4), round(geom.x, 4)],
+                radius=2,
+                color="#a50f15",
+                weight=1,
+                tooltip=html.escape(str(name)),
+            ).add_to(group)
+        group.add_to(fmap)
 
 
 def _png(fig: Any) -> str:
@@ -421,6 +491,7 @@ def write_report(plan: Plan, dataset: Dataset, path: str | Path) -> Path:
         ]
         if s["messages"]:
             parts.append("<div class='warn'>" + "<br>".join(map(esc, s["messages"])) + "</div>")
+    parts += _service_sections(plan)
     opts = [
         (
             "Standard",
@@ -498,6 +569,100 @@ def write_report(plan: Plan, dataset: Dataset, path: str | Path) -> Path:
     return Path(path)
 
 
+def _service_sections(plan: Plan) -> list[str]:
+    """Report sections for inclusive shelters, rape crisis centres and forensic examination."""
+    esc = html.escape
+    s = plan.summary
+    inc = s["inclusive_shelters"]
+    target = inc["target_population_share"]
+    parts = [
+        "<h2>LGBTQ+-inclusive shelters</h2>",
+        f"<p>Today {inc['inclusive_sites_before']} shelters are known to accept LGBTQ+ "
+        f"survivors; {inc['population_within_reach_share_before']:.1%} of people live within "
+        f"{inc['reach_limit_min']:g} minutes of one. With the plan, "
+        f"<b>{inc['inclusive_sites_after']} inclusive shelters with "
+        f"{inc['inclusive_places_after']:,.0f} family places</b>, and "
+        f"<b>{inc['population_within_reach_share_after']:.1%} of people within "
+        f"{inc['reach_limit_min']:g} minutes</b> of one"
+        + (f" (target {target:.0%})" if target is not None else " (no target set)")
+        + ". New shelters are "
+        + ("inclusive" if inc["new_shelters_inclusive"] else "not required to be inclusive")
+        + " in this scenario.</p>",
+    ]
+    if plan.services is None:
+        return parts
+    hs = s["hospital_services"]
+    r = plan.services.result
+    if r.status == "infeasible":
+        parts.append(
+            "<h2>Rape crisis centres and forensic examination: targets cannot be met</h2>"
+            "<div class='warn'><ul>"
+            + "".join(f"<li>{esc(m)}</li>" for m in r.messages)
+            + "</ul></div>"
+        )
+        return parts
+    sites = plan.services.sites
+    checked = (
+        "every standard holds."
+        if not plan.services.violations
+        else "PROBLEMS: " + "; ".join(plan.services.violations)
+    )
+    quality = (
+        f"Both services were planned together at hospitals by one exact model (HiGHS): "
+        f"{'optimal within the requested gap' if hs['status'] == 'optimal' else 'time limit'}; "
+        f"objective {hs['objective_value']:g}, bound {hs['bound']:g} (gap {hs['mip_gap']:.2%}); "
+        f"{hs['hospitals_used']} hospitals used, {hs['hospitals_with_both']} with both services "
+        f"(site cost {hs['site_cost']:g} counted once per hospital; co-location "
+        f"{esc(hs['colocation'])}"
+        + (f", reward {hs['colocation_bonus']:g}" if hs["colocation"] == "reward" else "")
+        + f"). Re-checked independently of the solver: {checked}"
+    )
+    rc = s.get("rape_crisis_centres")
+    if rc is not None:
+        centres = sites.loc[sites["service"] == "rape_crisis_centre"]
+        load = plan.services.assignments.groupby("site_id")["women"].sum()
+        table = centres[["site_id", "name", "district_id", "region", "location"]].copy()
+        table["women served"] = table["site_id"].map(load).fillna(0).round(0)
+        missing = rc["regions_without_centre_after"]
+        parts += [
+            "<h2>Rape crisis centres</h2>",
+            f"<p><b>{rc['required']} rape crisis centres needed</b> ({rc['standard']}: "
+            f"{rc['women']:,} women, {rc['women_share']:.1%} of the population; "
+            f"{rc['regions']} regions), <b>{rc['proposed']} proposed</b> (none exists today); "
+            f"<b>{rc['women_within_limit_share']:.1%} of women within {rc['limit_min']:g} "
+            f"minutes</b> of one, {rc['women_served_share']:.1%} served by a centre with room "
+            f"within the limit, mean travel {rc['mean_travel_min']} min. "
+            f"{rc['at_forensic_hospital']} of the centres are at a hospital that also gets 24/7 "
+            "forensic examination. "
+            + (
+                "Every region has a centre."
+                if not missing
+                else f"Regions without a centre: {esc(', '.join(missing))}."
+            )
+            + " More centres than the national figure are proposed when a region's own women or "
+            "the travel limit need them.</p>",
+            _table(table),
+        ]
+    fo = s.get("forensic_24_7")
+    if fo is not None:
+        forensic = sites.loc[sites["service"] == "forensic_24_7"]
+        parts += [
+            "<h2>24/7 forensic examination</h2>",
+            f"<p>Forensic examination is not available around the clock today. <b>"
+            f"{fo['proposed']} hospitals proposed for 24/7 forensic examination</b> "
+            f"({fo['with_rape_crisis_centre']} beside a rape crisis centre), putting "
+            f"<b>{fo['population_within_limit_share']:.1%} of people within "
+            f"{fo['limit_min']:g} minutes</b>. "
+            f"{fo['population_without_hospital_within_limit']:,} people in "
+            f"{fo['settlements_without_hospital_within_limit']} settlements have no hospital at "
+            f"all within {fo['limit_min']:g} minutes, so no hospital-based service can reach "
+            "them in time: they need a mobile or non-hospital option.</p>",
+            _table(forensic[["site_id", "name", "district_id", "region", "location"]]),
+        ]
+    parts.append(f"<p>{quality}</p>")
+    return parts
+
+
 def write_plan(
     plan: Plan,
     dataset: Dataset,
@@ -511,8 +676,12 @@ def write_plan(
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    write_csv_atomic(out / "sites.csv", pd.DataFrame(plan.sites.drop(columns="geometry")))
+    write_csv_atomic(out / "sites.csv", pd.DataFrame(plan.all_sites.drop(columns="geometry")))
     write_csv_atomic(out / "assignments.csv", plan.assignments)
+    centre_csv = None
+    if plan.services is not None and plan.scenario.rape_crisis is not None:
+        centre_csv = out / "centre_assignments.csv"
+        write_csv_atomic(centre_csv, plan.services.assignments)
     write_csv_atomic(out / "districts.csv", _district_csv(plan))
     write_summary(plan.summary, out / "summary.json")
     if assets == "local":
@@ -528,6 +697,7 @@ def write_plan(
         out / "summary.json",
         out / "map.html",
         out / "report.html",
+        centre_csv,
     )
 
 
@@ -549,6 +719,11 @@ def comparison_table(plans: list[Plan]) -> pd.DataFrame:
                 "max_travel_min": s["max_travel_min"],
                 "cost": s["cost"],
                 "inclusive_places": s["inclusive_places"],
+                "inclusive_reach_share": s["inclusive_shelters"][
+                    "population_within_reach_share_after"
+                ],
+                "rape_crisis_centres": s.get("rape_crisis_centres", {}).get("proposed"),
+                "forensic_24_7_sites": s.get("forensic_24_7", {}).get("proposed"),
                 "mip_gap": s["mip_gap"],
                 "solve_seconds": s["solve_seconds"],
             }

@@ -34,7 +34,8 @@ def files(
 def test_plan_files(files: PlanFiles, small_plan: Plan) -> None:
     sites = pd.read_csv(files.sites_csv)
     assert list(sites.columns[:6]) == ["site_id", "name", "district_id", "region", "lon", "lat"]
-    assert {"status", "capacity_places"} <= set(sites.columns)
+    assert {"status", "capacity_places", "service"} <= set(sites.columns)
+    assert set(sites["service"]) == {"shelter"}
     assert (sites["status"] == "new").sum() <= 5
     a = pd.read_csv(files.assignments_csv)
     assert list(a.columns) == [
@@ -94,7 +95,7 @@ def test_no_plan_output_shows_shelter_coordinates(files: PlanFiles, dataset: Dat
     # the default shelters sit on the OSM centre points of Baku and Ganja, which the map
     # may show (rounded) as settlements; tables, summary and report must not carry them
     for path in vars(files).values():
-        if Path(path).name == "map.html":
+        if path is None or Path(path).name == "map.html":
             continue
         text = Path(path).read_text("utf-8")
         for p in dataset.shelters.geometry:

@@ -1,0 +1,332 @@
+"""Rape crisis centres and 24/7 forensic examination: hand-made instances and the real data."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from planner.data import Dataset
+from planner.planning import Plan, plan
+from planner.report import write_plan
+from planner.scenario import (
+    ForensicOptions,
+    HospitalSiteOptions,
+    RapeCrisisOptions,
+    load_scenario,
+)
+from planner.services import (
+    HospitalServicesModel,
+    ServiceOptions,
+    ServicesResult,
+    check_services,
+    required_centres,
+)
+
+INF = np.inf
+
+
+def test_required_centres_arithmetic() -> None:
+    assert required_centres(200_000) == 1
+    assert required_centres(200_001) == 2
+    assert required_centres(0) == 0
+    # Azerbaijan: 50.2 % of 10,180,770 people are women
+    assert required_centres(0.502 * 10_180_770) == 26
+    with pytest.raises(ValueError, match="women_per_centre"):
+        required_centres(10, 0)
+    with pytest.raises(ValueError, match="women"):
+        required_centres(-1)
+
+
+def _centres_only(**kw: object) -> ServiceOptions:
+    rc = RapeCrisisOptions(women_share=1.0, served_share=1.0, **kw)  # type: ignore[arg-type]
+    return ServiceOptions(rape_crisis=rc, forensic=None, sites=HospitalSiteOptions(site_cost=10))
+
+
+def test_centres_hand_instance() -> None:
+    # women: A 300k, B 100k (region R1), C 50k (R2); 450k women need 3 centres.
+    # h0 reaches A and B, h2 only A, h1 only C. A and B need 2 centres in R1.
+    minutes = np.array(
+        [
+            [60.0, INF, 30.0],  # A
+            [90.0, INF, 200.0],  # B
+            [INF, 40.0, INF],  # C
+        ]
+    )
+    model = HospitalServicesModel(
+        minutes,
+        np.array([300_000.0, 100_000.0, 50_000.0]),
+        demand_region=np.array(["R1", "R1", "R2"]),
+        site_region=np.array(["R1", "R2", "R1"]),
+        options=_centres_only(),
+    )
+    assert model.required_centres == 3
+    res = model.solve()
+    assert res.status == "optimal"
+    assert res.centre.tolist() == [True, True, True]
+    assert res.objective == pytest.approx(60.0)  # 3 x (site 10 + centre 10)
+    assert check_services(model, res) == []
+    load = res.assignments.groupby("site")["women"].sum()
+    assert (load <= 200_000 + 1e-6).all()
+    # B can only go to h0
+    b = res.assignments.loc[res.assignments["demand"] == 1]
+    assert b["site"].tolist() == [0] and b["women"].sum() == pytest.approx(100_000)
+    assert res.centre_travel_min.tolist() == [30.0, 90.0, 40.0]
+
+
+def test_one_centre_per_region_and_standard_count() -> None:
+    # 100k women in R1 and 10k in R2: the standard's count is 1, but each region needs one
+    minutes = np.array([[10.0, 50.0], [50.0, 10.0]])
+    model = HospitalServicesModel(
+        minutes,
+        np.array([100_000.0, 10_000.0]),
+        demand_region=np.array(["R1", "R2"]),
+        site_region=np.array(["R1", "R2"]),
+        options=_centres_only(),
+    )
+    assert model.required_centres == 1
+    res = model.solve()
+    assert res.centre.tolist() == [True, True]
+    off = replace(model, options=_centres_only(one_per_region=False))
+    assert off.solve().centre.sum() == 1
+
+
+def test_region_without_hospital_is_explained() -> None:
+    model = HospitalServicesModel(
+        np.array([[10.0], [20.0]]),
+        np.array([1000.0, 1000.0]),
+        demand_region=np.array(["R1", "R2"]),
+        site_region=np.array(["R1"]),
+        options=_centres_only(),
+    )
+    res = model.solve()
+    assert res.status == "infeasible"
+    assert any("region R2" in m and "one_per_region" in m for m in res.messages)
+
+
+def test_women_out_of_reach_are_explained() -> None:
+    model = HospitalServicesModel(
+        np.array([[10.0], [500.0]]),
+        np.array([1000.0, 1000.0]),
+        options=_centres_only(one_per_region=False),
+        demand_names=["Near", "Far"],
+    )
+    res = model.solve()
+    assert res.status == "infeasible"
+    assert "Far" in res.messages[0] and "served_share" in res.messages[0]
+
+
+def _forensic_only(cost: float = 5.0) -> ServiceOptions:
+    return ServiceOptions(
+        rape_crisis=None, forensic=ForensicOptions(max_travel_min=120, cost=cost)
+    )
+
+
+def test_forensic_hand_instance() -> None:
+    # a chain: h0 covers s0 s1, h1 covers s1 s2, h2 covers s2 s3; s4 has no hospital
+    # within 120 min. The cheapest cover is {h0, h2}.
+    minutes = np.array(
+        [
+            [60.0, 200.0, 300.0],
+            [100.0, 90.0, 250.0],
+            [250.0, 80.0, 110.0],
+            [300.0, 200.0, 30.0],
+            [400.0, 400.0, 400.0],
+        ]
+    )
+    model = HospitalServicesModel(
+        minutes, np.full(5, 100.0), options=_forensic_only(), demand_names=list("abcde")
+    )
+    res = model.solve()
+    assert res.status == "optimal"
+    assert res.forensic.tolist() == [True, False, True]
+    assert res.objective == pytest.approx(30.0)  # 2 x (site 10 + forensic 5)
+    assert res.forensic_reachable.tolist() == [True, True, True, True, False]
+    assert res.forensic_travel_min.tolist() == [60.0, 100.0, 110.0, 30.0, 400.0]
+    assert check_services(model, res) == []
+    assert res.required_centres == 0 and not res.centre.any()
+
+
+def _joint(colocation: str, bonus: float = 5.0, centre_limit: float = 120.0) -> ServiceOptions:
+    return ServiceOptions(
+        # the villages' single women may go unserved by a centre (99 %)
+        rape_crisis=RapeCrisisOptions(
+            women_share=1.0, served_share=0.99, one_per_region=False, max_travel_min=centre_limit
+        ),
+        forensic=ForensicOptions(max_travel_min=120, cost=5),
+        sites=HospitalSiteOptions(
+            site_cost=10,
+            colocation=colocation,  # type: ignore[arg-type]
+            colocation_bonus=bonus,
+        ),
+    )
+
+
+def test_colocation_shares_the_site() -> None:
+    # women (settlement 0) reach both hospitals; forensic cover of both settlements
+    # needs h1 alone (h0 covers only settlement 0). The centre goes beside forensic
+    # examination at h1: one site paid once.
+    minutes = np.array([[30.0, 60.0], [300.0, 100.0]])
+    pop = np.array([150_000.0, 0.0])
+    pop[1] = 1.0  # a village that needs forensic cover but barely counts for centres
+    for rule in ("reward", "none"):
+        model = HospitalServicesModel(minutes, pop, options=_joint(rule))
+        res = model.solve()
+        assert res.centre.tolist() == [False, True], rule
+        assert res.forensic.tolist() == [False, True], rule
+        assert res.colocated.tolist() == [False, True]
+        assert res.cost == pytest.approx(25.0)  # site 10 once + centre 10 + forensic 5
+        bonus = 5.0 if rule == "reward" else 0.0
+        assert res.objective == pytest.approx(25.0 - bonus)
+        assert check_services(model, res) == []
+
+
+def test_colocation_required_changes_the_plan() -> None:
+    # the women reach a centre only at h0 (60 min limit) but forensic examination at
+    # h0 or h1 (120 min); the village needing forensic cover reaches only h1
+    minutes = np.array([[30.0, 100.0], [300.0, 30.0]])
+    pop = np.array([150_000.0, 1.0])
+    reward = HospitalServicesModel(
+        minutes, pop, options=_joint("reward", bonus=0.0, centre_limit=60)
+    ).solve()
+    assert reward.centre.tolist() == [True, False]
+    assert reward.forensic.tolist() == [False, True]
+    assert reward.cost == pytest.approx(35.0)  # (10 + 10) + (10 + 5)
+    required = HospitalServicesModel(minutes, pop, options=_joint("require", centre_limit=60))
+    res = required.solve()
+    assert res.forensic.tolist() == [True, True]
+    assert res.colocated.tolist() == [True, False]
+    assert res.cost == pytest.approx(40.0)  # (10 + 10 + 5) + (10 + 5)
+    assert check_services(required, res) == []
+    # a plan that breaks the rule is caught independently of the solver
+    broken = replace(res, forensic=np.array([False, True]))
+    assert any("without 24/7 forensic" in p for p in check_services(required, broken))
+
+
+def test_check_services_catches_problems() -> None:
+    minutes = np.array([[30.0, 60.0], [100.0, 200.0]])
+    model = HospitalServicesModel(minutes, np.array([150_000.0, 1.0]), options=_joint("reward"))
+    res = model.solve()
+    assert check_services(model, res) == []
+    no_centre = replace(res, centre=np.zeros(2, bool))
+    problems = check_services(model, no_centre)
+    assert any("fewer than the 1 required" in p for p in problems)
+    assert any("without a centre" in p for p in problems)
+    no_forensic = replace(res, forensic=np.zeros(2, bool))
+    assert any("no 24/7 forensic" in p for p in check_services(model, no_forensic))
+    heavy = res.assignments.copy()
+    heavy["women"] = 500_000.0
+    overloaded = replace(res, assignments=heavy)
+    assert any("more than 200,000" in p for p in check_services(model, overloaded))
+
+
+def test_model_rejects_bad_shapes() -> None:
+    with pytest.raises(ValueError, match="population has 1 values"):
+        HospitalServicesModel(np.zeros((2, 2)), np.ones(1))
+    with pytest.raises(ValueError, match="rcc_candidate"):
+        HospitalServicesModel(np.zeros((2, 2)), np.ones(2), rcc_candidate=np.ones(3, bool))
+    with pytest.raises(ValueError, match="both demand_region and site_region"):
+        HospitalServicesModel(np.zeros((2, 2)), np.ones(2), demand_region=np.array(["a", "b"]))
+
+
+def test_no_hospitals_is_explained() -> None:
+    res = HospitalServicesModel(np.zeros((2, 0)), np.ones(2)).solve()
+    assert res.status == "infeasible" and "no hospitals" in res.messages[0]
+
+
+# --------------------------------------------------------------------------- real data
+
+
+@pytest.fixture(scope="module")
+def full(dataset: Dataset) -> Plan:
+    scenario = load_scenario("full-recommendations")
+    # shorter limits than the shipped 45 s keep the suite quick; the plan stays feasible
+    scenario = replace(scenario, solver=replace(scenario.solver, time_limit_s=25.0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return plan(dataset, scenario)
+
+
+def test_full_recommendations_standards_arithmetic(full: Plan, dataset: Dataset) -> None:
+    rc = full.summary["rape_crisis_centres"]
+    women = dataset.settlements["population"].sum() * 0.502
+    assert women == pytest.approx(0.502 * 10_180_770)
+    assert rc["required"] == math.ceil(women / 200_000) == 26
+    assert rc["regions"] == 14
+    assert rc["proposed"] >= rc["required"]
+    assert rc["regions_without_centre_after"] == []
+    assert full.services is not None
+    centres = full.services.sites.loc[full.services.sites["service"] == "rape_crisis_centre"]
+    assert centres["region"].nunique() == 14
+    assert len(centres) == rc["proposed"]
+    assert rc["women_served_share"] >= 0.99 - 1e-6
+
+
+def test_full_recommendations_is_feasible_independently(full: Plan, dataset: Dataset) -> None:
+    assert full.result.feasible and full.services is not None
+    r: ServicesResult = full.services.result
+    assert r.feasible
+    assert full.violations == () and full.services.violations == ()
+    # re-check from the matrix, not from the result's own travel figures
+    minutes = np.asarray(full.services.model.minutes)
+    pop = dataset.settlements["population"].to_numpy(float)
+    reach = minutes <= 120 + 1e-9
+    must = reach.any(axis=1) & (pop > 0)
+    assert (reach[:, r.forensic].any(axis=1) | ~must).all()
+    a = full.services.assignments
+    hosp = dataset.hospitals.set_index("hospital_id")
+    assert (
+        hosp.loc[a["site_id"].unique()]
+        .index.isin(
+            full.services.sites.loc[
+                full.services.sites["service"] == "rape_crisis_centre", "site_id"
+            ]
+        )
+        .all()
+    )
+    # the solver's own figures (the table rounds each row to 0.1 women)
+    load = r.assignments.groupby("site")["women"].sum()
+    assert (load <= 200_000 + 1).all()
+    assert r.centre[load.index.to_numpy()].all()
+    assert (minutes[r.assignments["demand"], r.assignments["site"]] <= 120 + 1e-9).all()
+    inc = full.summary["inclusive_shelters"]
+    assert inc["population_within_reach_share_after"] >= 0.99
+    assert inc["inclusive_sites_after"] == full.summary["new_sites"]
+    fo = full.summary["forensic_24_7"]
+    assert fo["proposed"] == int(r.forensic.sum()) >= 1
+    assert fo["population_within_limit_share"] == pytest.approx(
+        pop[minutes[:, r.forensic].min(axis=1) <= 120].sum() / pop.sum(), abs=1e-4
+    )
+
+
+def test_full_recommendations_outputs(full: Plan, dataset: Dataset, tmp_path: Path) -> None:
+    files = write_plan(full, dataset, tmp_path, tiles="none")
+    sites = pd.read_csv(files.sites_csv)
+    assert set(sites["service"]) == {"shelter", "rape_crisis_centre", "forensic_24_7"}
+    both = sites.groupby("site_id")["service"].nunique()
+    assert (both == 2).sum() == full.summary["hospital_services"]["hospitals_with_both"]
+    # existing shelters stay generalised; hospitals are public OSM points
+    shelters = dataset.shelters
+    for lon, lat in zip(shelters.geometry.x, shelters.geometry.y, strict=True):
+        assert not ((sites["lon"] == round(lon, 5)) & (sites["lat"] == round(lat, 5))).any()
+    assert files.centre_assignments_csv is not None
+    assert pd.read_csv(files.centre_assignments_csv)["women"].sum() > 5e6
+    html = files.map_html.read_text("utf-8")
+    for layer in (
+        "Rape crisis centres (proposed)",
+        "24/7 forensic examination (proposed)",
+        "LGBTQ+-inclusive shelters",
+    ):
+        assert layer in html
+    report = files.report_html.read_text("utf-8")
+    rc = full.summary["rape_crisis_centres"]
+    assert f"{rc['required']} rape crisis centres needed" in report
+    assert f"{rc['proposed']} proposed" in report
+    assert "of women within 120 minutes" in report
+    assert "24/7 forensic examination</h2>" in report
+    assert "LGBTQ+-inclusive shelters</h2>" in report
