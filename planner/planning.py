@@ -69,6 +69,8 @@ class ServicesPlan:
         ``settlement_id, site_id, women, travel_min`` (women served by each centre).
     violations
         Rules the plan breaks when checked independently of the solver.
+    model_ids
+        ``hospital_id`` of each column of the model's matrix.
     """
 
     model: HospitalServicesModel
@@ -76,6 +78,7 @@ class ServicesPlan:
     sites: gpd.GeoDataFrame
     assignments: pd.DataFrame
     violations: tuple[str, ...]
+    model_ids: np.ndarray[Any, Any]
 
 
 @dataclass(frozen=True)
@@ -448,7 +451,9 @@ def _plan_services(dataset: Dataset, scenario: Scenario) -> ServicesPlan:
             "travel_min": a["travel_min"].to_numpy(float).round(1),
         }
     )
-    return ServicesPlan(model, result, sites, assignments, violations)
+    return ServicesPlan(
+        model, result, sites, assignments, violations, hosp["hospital_id"].to_numpy()
+    )
 
 
 def _services_summary(dataset: Dataset, scenario: Scenario, sp_: ServicesPlan) -> dict[str, Any]:
