@@ -799,7 +799,7 @@ class SitingModel:
                 return self._infeasible(
                     self._budget_reason(res), built_at - start, solved - built_at
                 )
-            status = "optimal" if res.status == 0 else "time_limit"
+            status = "optimal" if res.status == 0 or gap <= opts.mip_gap else "time_limit"
             return self._result(
                 res.x, info, status, value, bound, gap, built_at - start, solved - built_at
             )
@@ -827,7 +827,9 @@ class SitingModel:
                 built_at - start,
                 solved - built_at,
             )
-        status = "optimal" if res.status == 0 else "time_limit"
+        # the proven gap decides: a time-limited search may return the region search's
+        # plan, which the final search's bound shows to be within the requested gap
+        status = "optimal" if res.status == 0 or gap <= opts.mip_gap else "time_limit"
         out = self._result(
             x, ainfo, status, value, bound, gap, built_at - start, solved - built_at
         )
