@@ -192,6 +192,12 @@ def plan(dataset: Dataset, scenario: Scenario, *, before: Assessment | None = No
         ``plan.result.messages`` says why.
     """
     scenario.check_districts(list(dataset.districts["district_id"]))
+    if scenario.plans_hospital_services and dataset.hospitals.empty:
+        raise InputDataError(
+            f"scenario {scenario.name!r} plans rape crisis centres or forensic examination, "
+            f"but dataset {dataset.name!r} has no hospitals (hospitals.csv); rebuild it with "
+            "'shelter-planner data build' or add the file"
+        )
     if scenario.demand.population is not None:
         dataset = dataset.with_population(read_population_table(scenario.demand.population))
         scenario = _without_population(scenario)
@@ -378,12 +384,6 @@ def rcc_candidates(
 
 def _plan_services(dataset: Dataset, scenario: Scenario) -> ServicesPlan:
     hosp = dataset.hospitals
-    if hosp.empty:
-        raise InputDataError(
-            f"scenario {scenario.name!r} plans rape crisis centres or forensic examination, "
-            "but the dataset has no hospitals (hospitals.csv); rebuild it with "
-            "'shelter-planner data build' or add the file"
-        )
     s = dataset.settlements
     region_of = dataset.districts.set_index("district_id")["region"]
     minutes = travel_matrix(dataset.network, s, hosp, leg=scenario.leg, warn_beyond_m=np.inf) / 60

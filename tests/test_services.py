@@ -242,6 +242,14 @@ def test_no_hospitals_is_explained() -> None:
 # --------------------------------------------------------------------------- real data
 
 
+def test_services_need_hospitals(dataset: Dataset) -> None:
+    from planner._errors import InputDataError
+
+    bare = replace(dataset, hospitals=dataset.hospitals.iloc[0:0])
+    with pytest.raises(InputDataError, match=r"has no hospitals \(hospitals\.csv\)"):
+        plan(bare, load_scenario("full-recommendations"))
+
+
 @pytest.fixture(scope="module")
 def full(dataset: Dataset) -> Plan:
     scenario = load_scenario("full-recommendations")
