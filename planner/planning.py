@@ -510,9 +510,11 @@ def _services_summary(dataset: Dataset, scenario: Scenario, sp_: ServicesPlan) -
             "regions": len(regions),
             "existing": 0,
             "proposed": int(r.centre.sum()),
+            "fewest_possible": r.fewest_centres,
             "at_forensic_hospital": int(r.colocated.sum()),
             "regions_without_centre_after": sorted(set(regions) - with_centre),
             "limit_min": rc.max_travel_min,
+            "served_target": rc.served_share,
             "women_served_share": num(served / women.sum()) if women.sum() else None,
             "women_within_limit_share": num(float(women[within].sum()) / women.sum())
             if women.sum()

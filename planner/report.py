@@ -666,8 +666,19 @@ def _service_sections(plan: Plan) -> list[str]:
                 if not missing
                 else f"Regions without a centre: {esc(', '.join(missing))}."
             )
-            + " More centres than the national figure are proposed when a region's own women or "
-            "the travel limit need them.</p>",
+            + (
+                f" No plan with fewer than {rc['fewest_possible']} centres can serve "
+                f"{rc['served_target']:.0%} of women within {rc['limit_min']:g} minutes by "
+                "this standard (proven by the solver's bound)"
+                + (
+                    ", so the proposal needs no more centres than necessary."
+                    if rc["fewest_possible"] == rc["proposed"]
+                    else "."
+                )
+                if rc["fewest_possible"] is not None and rc["fewest_possible"] > rc["required"]
+                else ""
+            )
+            + "</p>",
             _table(table),
         ]
     fo = s.get("forensic_24_7")

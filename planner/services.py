@@ -164,6 +164,11 @@ class ServicesResult:
         settlements the target applies to).
     required_centres
         Centres the standard requires nationally (women / K, rounded up).
+    fewest_centres
+        A proven lower bound on the number of centres any plan needs to meet
+        the centre targets (capacity, travel limit, regions, share served) at
+        the candidate hospitals; when it equals the number proposed, no plan
+        does with fewer. ``None`` when unknown.
     objective, bound, gap, cost
         Objective (cost less co-location reward), the solver's bound on it,
         the relative gap, and the cost without the reward.
@@ -182,6 +187,7 @@ class ServicesResult:
     forensic_travel_min: FloatArray
     forensic_reachable: BoolArray
     required_centres: int
+    fewest_centres: int | None
     objective: float
     bound: float
     gap: float
@@ -443,7 +449,7 @@ class HospitalServicesModel:
         model = Milp(c=c, a=a, lb=lb, ub=ub, lo=np.asarray(lo), hi=np.asarray(hi),
                      integrality=integrality)  # fmt: skip
         built = time.perf_counter()
-        res = self._search(model, c, o_r, used, started)
+        res, fewest = self._search(model, c, o_r, used, started)
         if res.status not in (0, 1) or res.x is None:
             return self._infeasible(
                 [f"the solver found no plan meeting the service targets: {res.message}"],
@@ -478,6 +484,7 @@ class HospitalServicesModel:
             forensic_travel_min=_nearest(minutes, forensic),
             forensic_reachable=f_reachable,
             required_centres=self.required_centres,
+            fewest_centres=fewest,
             objective=value,
             bound=bound,
             gap=gap,
@@ -488,7 +495,7 @@ class HospitalServicesModel:
 
     def _search(
         self, model: Milp, c: FloatArray, o_r: int, used: npt.NDArray[np.int64], started: float
-    ) -> Any:
+    ) -> tuple[Any, int | None]:
         """Solve in two steps: the centres alone, then both services together.
 
         The centres alone are a capacitated set covering that
@@ -496,12 +503,14 @@ class HospitalServicesModel:
         region-by-region search); with those centres fixed, forensic
         examination and co-location are quick to add. That plan starts the
         joint search, which may move centres to co-locate them and proves the
-        bound.
+        bound. Also returns the fewest centres any plan needs, proven by the
+        centres-alone search's bound (``None`` if unknown).
         """
         opts = self.options
         rc = opts.rape_crisis
         n_m = len(used)
         start = None
+        fewest = None
         if rc is not None:
             cand = np.flatnonzero(self._candidates())
             st = opts.sites
@@ -525,6 +534,9 @@ class HospitalServicesModel:
                     mip_gap=opts.mip_gap,
                 ),
             ).solve()
+            unit = opts.sites.site_cost + rc.cost
+            if alone.feasible and unit > 0 and math.isfinite(alone.bound):
+                fewest = max(math.ceil(alone.bound / unit - 1e-6), self.required_centres)
             if alone.feasible:
                 chosen = np.isin(used, cand[alone.built]).astype(float)
                 lb, ub = model.lb.copy(), model.ub.copy()
@@ -540,8 +552,8 @@ class HospitalServicesModel:
         left = opts.time_limit_s - (time.perf_counter() - started)
         res = solve_milp(model, c, max(left, 1.0), opts.mip_gap, start)
         if start is not None and (res.x is None or float(c @ res.x) > float(c @ start) + 1e-9):
-            return replace(res, x=start, status=1)
-        return res
+            return replace(res, x=start, status=1), fewest
+        return res, fewest
 
     def _improve(
         self,
@@ -697,6 +709,7 @@ class HospitalServicesModel:
             forensic_travel_min=np.full(n_i, np.inf),
             forensic_reachable=f_reachable,
             required_centres=self.required_centres,
+            fewest_centres=None,
             objective=math.nan,
             bound=math.nan,
             gap=math.nan,

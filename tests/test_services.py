@@ -69,6 +69,7 @@ def test_centres_hand_instance() -> None:
     res = model.solve()
     assert res.status == "optimal"
     assert res.centre.tolist() == [True, True, True]
+    assert res.fewest_centres == 3
     assert res.objective == pytest.approx(60.0)  # 3 x (site 10 + centre 10)
     assert check_services(model, res) == []
     load = res.assignments.groupby("site")["women"].sum()
@@ -273,6 +274,9 @@ def test_full_recommendations_standards_arithmetic(full: Plan, dataset: Dataset)
     assert centres["region"].nunique() == 14
     assert len(centres) == rc["proposed"]
     assert rc["women_served_share"] >= 0.99 - 1e-6
+    # the proven fewest number of centres is a lower bound on the proposal
+    assert rc["fewest_possible"] is None or rc["required"] <= rc["fewest_possible"]
+    assert rc["fewest_possible"] is None or rc["fewest_possible"] <= rc["proposed"]
 
 
 def test_full_recommendations_is_feasible_independently(full: Plan, dataset: Dataset) -> None:
