@@ -194,26 +194,11 @@ def _settlements(path: Path, districts: gpd.GeoDataFrame, notes: list[str]) -> g
     unnamed = places["name"].isna() | (places["name"].astype(str).str.strip() == "")
     places.loc[unnamed, "name"] = "(unnamed " + places.loc[unnamed, "place"] + ")"
     places = places.to_crs("EPSG:4326")[["name", "place", "geometry"]].reset_index(drop=True)
-    joined = gpd.sjoin(
-        places, districts[["district_id", "geometry"]], predicate="within", how="left"
-    )
-    joined = joined[~joined.index.duplicated(keep="first")]
-    places["district_id"] = joined["district_id"]
-    outside = places["district_id"].isna()
-    if outside.any():
-        proj = places.loc[outside].to_crs(AREA_CRS)
-        near = gpd.sjoin_nearest(
-            proj,
-            districts[["district_id", "geometry"]].to_crs(AREA_CRS),
-            how="left",
-            max_distance=MAX_OUTSIDE_M,
-            distance_col="_dist",
-        )
-        near = near[~near.index.duplicated(keep="first")]
-        places.loc[outside, "district_id"] = near["district_id_right"]
-        dropped = int(places["district_id"].isna().sum())
+    ids, near, dropped = _assign_districts(places, districts)
+    places["district_id"] = ids
+    if near or dropped:
         notes.append(
-            f"{int(outside.sum()) - dropped} places just outside a district polygon were "
+            f"{near} places just outside a district polygon were "
             f"given the nearest district (within {MAX_OUTSIDE_M / 1000:g} km); {dropped} "
             "places beyond that are outside the country and were left out"
         )

@@ -1125,8 +1125,7 @@ def check_solution(model: SitingModel, result: PlanResult, *, tol: float = 1e-5)
         if missing:
             problems.append(f"regions {sorted(missing)} have no shelter")
     if opts.inclusive_served_share is not None and model.inclusive_cover is not None:
-        near = (np.asarray(model.inclusive_cover) & (cap > tol)[None, :]).any(axis=1)
-        share = float(d[near].sum()) / d.sum() if d.sum() > 0 else 1.0
+        share = model.inclusive_share(cap) if d.sum() > 0 else 1.0
         if share + tol < opts.inclusive_served_share:
             problems.append(
                 f"only {share:.4f} of the demand is within reach of an open inclusive shelter, "
