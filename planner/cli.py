@@ -391,7 +391,10 @@ def _print_plan(result: Plan) -> None:
 _TIME_LIMIT_OPTION = click.option(
     "--time-limit",
     type=click.FloatRange(min=1),
-    help="Solver time limit in seconds (overrides the scenario's solver.time_limit_s).",
+    help=(
+        "Solver time limit in seconds (overrides the scenario's solver.time_limit_s); "
+        "shelters and hospital services each get this long."
+    ),
 )
 
 
@@ -412,7 +415,11 @@ def plan(
     assets: str,
     time_limit: float | None,
 ) -> None:
-    """Propose new shelter sites for SCENARIO (a TOML file or a shipped scenario's name)."""
+    """Propose new shelter sites for SCENARIO (a TOML file or a shipped scenario's name).
+
+    A scenario with [rape_crisis] or [forensic] tables (e.g. full-recommendations) also plans
+    rape crisis centres and 24/7 forensic examination at hospitals.
+    """
     from planner.scenario import resolve_scenario
 
     progress = _RichProgress()
