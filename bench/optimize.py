@@ -25,8 +25,16 @@ from dataclasses import replace
 import numpy as np
 
 from planner.data import load_default
+from planner.locate import (
+    ObjectiveOptions,
+    SitingModel,
+    SitingOptions,
+    SolverOptions,
+    SupplyOptions,
+    TargetOptions,
+    check_solution,
+)
 from planner.network import travel_matrix
-from planner.optimize import SitingModel, SitingOptions, check_solution
 from planner.planning import plan
 from planner.scenario import load_scenario
 
@@ -75,13 +83,10 @@ def main() -> None:
         demand,
         existing,
         options=SitingOptions(
-            objective="min_cost",
-            tie_break="none",
-            one_per_region=False,
-            sizes=(40.0,),
-            size_costs=(1.0,),
-            time_limit_s=args.cbc_limit,
-            mip_gap=1e-4,
+            targets=TargetOptions(one_per_region=False),
+            supply=SupplyOptions(sizes=(40.0,), size_costs=(1.0,)),
+            objective=ObjectiveOptions(type="min_cost", tie_break="none"),
+            solver=SolverOptions(time_limit_s=args.cbc_limit, mip_gap=1e-4),
         ),
     )
     t0 = time.perf_counter()

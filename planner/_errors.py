@@ -21,3 +21,16 @@ class MissingInputError(PlannerError, FileNotFoundError):
 
 class NetworkError(PlannerError, ValueError):
     """The road graph or an endpoint on it is not usable."""
+
+
+class OptionError(InputDataError):
+    """An option (a scenario field or a model option) has a value that is not valid.
+
+    Messages name the option as it is written in a scenario file
+    (``targets.max_travel_min``), so the same error reads well whether the
+    value came from TOML or from Python.
+    """
+
+
+class SolverError(PlannerError, RuntimeError):
+    """The solver failed where a correct model cannot fail; please report it."""

@@ -145,7 +145,7 @@ def district_access(
     -------
     AccessTables
         Settlement and district tables. A district none of whose settlements
-        has a road path to a shelter (the Nakhchivan exclave) has
+        has a road path to a shelter (an exclave, say) has
         ``reachable_by_road`` false and empty travel figures.
     """
     thresholds = tuple(sorted({60.0, 120.0, *(float(t) for t in thresholds_min)}))

@@ -21,13 +21,14 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from planner import __version__
 from planner._errors import PlannerError
+from planner._version import __version__
 
 if TYPE_CHECKING:
     from planner.assessment import Assessment
     from planner.data import Dataset
     from planner.planning import Plan
+    from planner.scenario import Scenario
 
 console = Console(stderr=True)
 
@@ -103,15 +104,15 @@ def data() -> None:
 def data_build(
     raw: Path, out: Path, roads: str, population: Path | None, speeds: Path | None
 ) -> None:
-    """Build a dataset folder from the raw Azerbaijan files."""
-    from planner.data import build_azerbaijan
+    """Build the embedded dataset folder from its raw files (see data/README.md)."""
+    from planner.datasets import build_embedded
 
     if roads == "drive":
         console.print(
             "[yellow]note:[/] the drive network needs several GB of memory and minutes; "
             "its output is for local use and is not committed."
         )
-    report = build_azerbaijan(
+    report = build_embedded(
         raw,
         out,
         roads="drive" if roads == "drive" else "major",
@@ -135,7 +136,7 @@ _DATA_OPTION = click.option(
     "--data",
     "data_dir",
     type=click.Path(path_type=Path, file_okay=False),
-    help="Dataset folder to use instead of the embedded Azerbaijan dataset.",
+    help="Dataset folder to use instead of the embedded dataset.",
 )
 _POPULATION_OPTION = click.option(
     "--population",
@@ -171,7 +172,8 @@ _ASSETS_OPTION = click.option(
 
 
 def _load(data_dir: Path | None, population: Path | None) -> Dataset:
-    from planner.data import load_dataset, load_default, read_population_table
+    from planner.data import load_dataset, load_default
+    from planner.readers import read_population_table
 
     dataset = load_dataset(data_dir) if data_dir else load_default()
     if population:
@@ -179,7 +181,7 @@ def _load(data_dir: Path | None, population: Path | None) -> Dataset:
     return dataset
 
 
-def _print_assessment(assessment: Assessment) -> None:
+def _print_assessment(assessment: Assessment, dataset: Dataset) -> None:
     s = assessment.summary
     d = assessment.districts
     summary = Table(title=f"Shelter access today ({s['existing_shelters']} shelters)")
@@ -217,12 +219,13 @@ def _print_assessment(assessment: Assessment) -> None:
         )
     console.print(worst)
     cut = d.loc[~d["reachable_by_road"]]
+    note = dataset.report_text("disconnected_note")
     if len(cut):
         console.print(
             f"[bold red]{len(cut)} district(s) have no road path to any existing shelter[/] "
-            f"({int(cut['population'].sum()):,} people): {', '.join(cut['name'])}. "
-            "In Azerbaijan these are the Nakhchivan exclave, whose road links to the "
-            "mainland cross Armenia or Iran; their travel figures are left empty.",
+            f"({int(cut['population'].sum()):,} people): {escape(', '.join(cut['name']))}. "
+            + (f"{escape(note)} " if note else "")
+            + "Their travel figures are left empty.",
             soft_wrap=True,
         )
 
@@ -255,7 +258,7 @@ def _assess_and_write(
     )
     written = [p.name for p in vars(files).values() if p is not None]
     console.print(f"[green]wrote[/] {', '.join(written)} in {out}")
-    _print_assessment(assessment)
+    _print_assessment(assessment, dataset)
     return assessment, dataset
 
 
@@ -279,7 +282,7 @@ def assess(
 
 
 def _plan_and_write(
-    scenario_path: str | Path,
+    scenario: Scenario,
     out: Path,
     dataset: Dataset,
     tiles: str,
@@ -290,11 +293,9 @@ def _plan_and_write(
 ) -> Plan:
     from dataclasses import replace
 
+    from planner.outputs import write_plan
     from planner.planning import plan as make_plan
-    from planner.report import write_plan
-    from planner.scenario import load_scenario
 
-    scenario = load_scenario(scenario_path)
     if time_limit is not None:
         scenario = replace(scenario, solver=replace(scenario.solver, time_limit_s=time_limit))
     with progress.step(
@@ -420,12 +421,13 @@ def plan(
     A scenario with [rape_crisis] or [forensic] tables (e.g. full-recommendations) also plans
     rape crisis centres and 24/7 forensic examination at hospitals.
     """
-    from planner.scenario import resolve_scenario
+    from planner.scenario import load_scenario, resolve_scenario
 
+    loaded = load_scenario(resolve_scenario(scenario))
     progress = _RichProgress()
     with progress.step("Loading the dataset"):
         dataset = _load(data_dir, population)
-    _plan_and_write(resolve_scenario(scenario), out, dataset, tiles, assets, time_limit, progress)
+    _plan_and_write(loaded, out, dataset, tiles, assets, time_limit, progress)
 
 
 @cli.command()
@@ -447,17 +449,17 @@ def compare(
 ) -> None:
     """Plan several SCENARIOS and write a comparison table (CSV and Markdown)."""
     from planner._io import write_csv_atomic, write_text_atomic
-    from planner.report import comparison_markdown, comparison_table
+    from planner.outputs import comparison_markdown, comparison_table
     from planner.scenario import load_scenario, resolve_scenario
 
-    paths = [resolve_scenario(s) for s in scenarios]
-    names = [load_scenario(p).name for p in paths]  # validate all before the long work
+    # validate all before the long work
+    loaded = [load_scenario(resolve_scenario(s)) for s in scenarios]
     progress = _RichProgress()
     with progress.step("Loading the dataset"):
         dataset = _load(data_dir, population)
     plans = [
-        _plan_and_write(p, out / name, dataset, tiles, assets, time_limit, progress)
-        for p, name in zip(paths, names, strict=True)
+        _plan_and_write(sc, out / sc.name, dataset, tiles, assets, time_limit, progress)
+        for sc in loaded
     ]
     table = comparison_table(plans)
     write_csv_atomic(out / "comparison.csv", table)
@@ -489,12 +491,14 @@ def run(
     time_limit: float | None,
 ) -> None:
     """Run the main job: the access assessment and the coe-minimum plan with its report."""
-    from planner.scenario import resolve_scenario
+    from planner.scenario import load_scenario, resolve_scenario
 
-    before, dataset = _assess_and_write(out, data_dir, population, None, tiles, assets)
+    # one scenario for both: the assessment is the plan's "before"
+    path = resolve_scenario("coe-minimum")
+    before, dataset = _assess_and_write(out, data_dir, population, path, tiles, assets)
     progress = _RichProgress()
     _plan_and_write(
-        resolve_scenario("coe-minimum"),
+        load_scenario(path),
         out / "plan",
         dataset,
         tiles,

@@ -1,10 +1,10 @@
-"""Data stage: the embedded dataset, a user's own files, and the dataset builder.
+"""Data stage: dataset folders loaded into one typed :class:`Dataset`.
 
 A dataset is a folder of plain files (GeoJSON and CSV, see ``data/README.md``)
 loaded into one typed :class:`Dataset`. :func:`load_default` gives the embedded
-Azerbaijan dataset; :func:`load_dataset` any folder of the same layout;
-:func:`read_boundaries`, :func:`read_points` and :func:`read_population_table`
-read a user's own inputs with clear errors.
+dataset (see ``data/README.md``); :func:`load_dataset` any folder of the same layout;
+:func:`candidate_sites` the candidate sites a scenario allows. The readers of a
+user's own inputs are in :mod:`planner.readers` (and re-exported here).
 """
 
 from __future__ import annotations
@@ -15,20 +15,24 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any
 
 import geopandas as gpd
 import networkx as nx
 import numpy as np
 import pandas as pd
 
-from planner._errors import InputDataError, MissingInputError
-from planner._progress import Progress
+from planner._errors import InputDataError, MissingInputError, OptionError
 from planner.demand import distribute
 from planner.network import CompiledNetwork, load_graph
-
-if TYPE_CHECKING:
-    from planner._build import BuildReport
+from planner.readers import (
+    _numeric,
+    _require_columns,
+    _require_file,
+    read_boundaries,
+    read_points,
+    read_population_table,
+)
 
 __all__ = [
     "CANDIDATE_COLUMNS",
@@ -36,7 +40,7 @@ __all__ = [
     "SETTLEMENT_COLUMNS",
     "SHELTER_COLUMNS",
     "Dataset",
-    "build_azerbaijan",
+    "candidate_sites",
     "default_data_dir",
     "load_dataset",
     "load_default",
@@ -74,19 +78,21 @@ def default_data_dir() -> Path:
     """Return the folder of the embedded dataset.
 
     Looked for, in order: the ``SHELTER_PLANNER_DATA`` environment variable,
-    the copy shipped inside the installed package, and ``data/azerbaijan`` in a
-    source checkout.
+    the copy shipped inside the installed package, and ``data/<name>`` in a
+    source checkout (the name is :data:`planner.datasets.EMBEDDED`).
     """
+    from planner.datasets import EMBEDDED
+
     env = os.environ.get(_ENV_DATA)
     if env:
         return Path(env)
     here = Path(__file__).resolve().parent
-    for candidate in (here / "_data" / "azerbaijan", here.parent / "data" / "azerbaijan"):
+    for candidate in (here / "_data" / EMBEDDED, here.parent / "data" / EMBEDDED):
         if (candidate / "districts.geojson").is_file():
             return candidate
     raise MissingInputError(
         "the embedded dataset was not found (looked in the installed package and in "
-        "data/azerbaijan of a source checkout); reinstall the package or set "
+        f"data/{EMBEDDED} of a source checkout); reinstall the package or set "
         f"{_ENV_DATA} to a dataset folder"
     )
 
@@ -98,7 +104,7 @@ class Dataset:
     Attributes
     ----------
     name
-        Short name of the dataset (e.g. ``"azerbaijan"``).
+        Short name of the dataset (its ``metadata.json`` ``name``, else the folder's).
     districts
         Polygons with ``district_id``, ``name``, ``region``, ``population``...
         (EPSG:4326).
@@ -136,6 +142,32 @@ class Dataset:
     def network(self) -> CompiledNetwork:
         """The road graph compiled for shortest-path queries (built once)."""
         return CompiledNetwork.from_graph(self.graph)
+
+    def report_text(self, key: str) -> str | None:
+        """Return a sentence the dataset's metadata gives reports (``report.<key>``), if any.
+
+        Parameters
+        ----------
+        key
+            E.g. ``"disconnected_note"``.
+
+        Returns
+        -------
+        str or None
+        """
+        value = self.report_texts.get(key)
+        return value if isinstance(value, str) else None
+
+    def report_list(self, key: str) -> list[str]:
+        """Return a list the dataset's metadata gives reports (``sources``, ``limitations``)."""
+        value = self.report_texts.get(key)
+        return [str(v) for v in value] if isinstance(value, list) else []
+
+    @property
+    def report_texts(self) -> Mapping[str, object]:
+        """The ``report`` block of ``metadata.json`` (empty when the dataset has none)."""
+        block = self.metadata.get("report", {})
+        return block if isinstance(block, Mapping) else {}
 
     def with_population(self, table: pd.DataFrame) -> Dataset:
         """Return a copy with district populations replaced.
@@ -179,194 +211,6 @@ class Dataset:
             totals, settlements["district_id"], settlements["weight"].to_numpy(float)
         )
         return replace(self, districts=districts, settlements=settlements)
-
-
-# ----------------------------------------------------------------------------
-# Readers for user files
-# ----------------------------------------------------------------------------
-
-
-def _require_file(path: Path, what: str) -> None:
-    if not path.is_file():
-        raise MissingInputError(f"{what} {path} does not exist")
-
-
-def _require_columns(frame: pd.DataFrame, columns: Sequence[str], path: Path) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        have = [c for c in frame.columns if c != "geometry"]
-        raise InputDataError(f"{path} lacks column(s) {missing}; it has {have}")
-
-
-def _numeric(frame: pd.DataFrame, column: str, path: Path, *, row_offset: int = 2) -> pd.Series:
-    values = pd.to_numeric(frame[column], errors="coerce")
-    bad = values.isna() | ~np.isfinite(values.astype(float))
-    if bad.any():
-        pos = int(np.flatnonzero(bad.to_numpy())[0])
-        raw = frame[column].iloc[pos]
-        shown = "empty" if pd.isna(raw) else repr(str(raw))
-        raise InputDataError(
-            f"{path}, row {pos + row_offset}: {column} is {shown}; expected a number"
-        )
-    return values.astype(float)
-
-
-def read_boundaries(
-    path: str | Path,
-    *,
-    name_column: str,
-    id_column: str | None = None,
-    layer: str | None = None,
-) -> gpd.GeoDataFrame:
-    """Read a polygon layer of districts (GeoJSON, GeoPackage, Shapefile...).
-
-    Parameters
-    ----------
-    path
-        Any vector file pyogrio reads.
-    name_column
-        Column with the district name.
-    id_column
-        Column with a stable id; default: the name.
-    layer
-        Layer name for multi-layer files.
-
-    Returns
-    -------
-    geopandas.GeoDataFrame
-        ``district_id``, ``name`` and polygon ``geometry`` in EPSG:4326, one row
-        per district (polygons sharing an id are dissolved).
-    """
-    path = Path(path)
-    _require_file(path, "boundary file")
-    gdf = gpd.read_file(path, layer=layer)
-    _require_columns(gdf, [name_column] + ([id_column] if id_column else []), path)
-    if gdf.crs is None:
-        raise InputDataError(f"{path} has no coordinate reference system; expected one")
-    kinds = set(gdf.geom_type.dropna())
-    if not kinds <= {"Polygon", "MultiPolygon"}:
-        raise InputDataError(f"{path}: expected polygons, found {sorted(kinds)}")
-    names = gdf[name_column]
-    if names.isna().any():
-        row = int(np.flatnonzero(names.isna().to_numpy())[0])
-        raise InputDataError(f"{path}, feature {row}: {name_column} is empty")
-    out = gpd.GeoDataFrame(
-        {
-            "district_id": gdf[id_column or name_column].astype(str),
-            "name": names.astype(str),
-        },
-        geometry=gdf.geometry.make_valid(),
-        crs=gdf.crs,
-    ).to_crs("EPSG:4326")
-    out = out.dissolve(by="district_id", as_index=False, aggfunc="first")
-    return out[["district_id", "name", "geometry"]]
-
-
-def read_points(
-    path: str | Path,
-    *,
-    lon: str = "lon",
-    lat: str = "lat",
-    layer: str | None = None,
-    required: Sequence[str] = (),
-    numeric: Sequence[str] = (),
-) -> gpd.GeoDataFrame:
-    """Read points from a CSV with longitude/latitude columns, GeoJSON or GeoPackage.
-
-    Parameters
-    ----------
-    path
-        ``.csv`` (WGS 84 longitude and latitude columns) or any vector file.
-    lon, lat
-        Coordinate columns of a CSV.
-    layer
-        Layer name for multi-layer files.
-    required
-        Columns that must be present.
-    numeric
-        Columns that must hold a number in every row.
-
-    Returns
-    -------
-    geopandas.GeoDataFrame
-        The rows with point geometries in EPSG:4326.
-    """
-    path = Path(path)
-    _require_file(path, "points file")
-    if path.suffix.lower() in (".csv", ".txt"):
-        frame = pd.read_csv(path, keep_default_na=True)
-        _require_columns(frame, [lon, lat, *required], path)
-        x = _numeric(frame, lon, path)
-        y = _numeric(frame, lat, path)
-        bad = (x.abs() > 180) | (y.abs() > 90)
-        if bad.any():
-            pos = int(np.flatnonzero(bad.to_numpy())[0])
-            raise InputDataError(
-                f"{path}, row {pos + 2}: ({x.iloc[pos]}, {y.iloc[pos]}) is not a WGS 84 "
-                f"longitude/latitude pair; expected {lon} in [-180, 180] and {lat} in [-90, 90]"
-            )
-        for col in numeric:
-            frame[col] = _numeric(frame, col, path)
-        gdf = gpd.GeoDataFrame(
-            frame.drop(columns=[lon, lat]), geometry=gpd.points_from_xy(x, y), crs="EPSG:4326"
-        )
-        return gdf
-    gdf = gpd.read_file(path, layer=layer)
-    _require_columns(gdf, list(required), path)
-    if gdf.crs is None:
-        raise InputDataError(f"{path} has no coordinate reference system; expected one")
-    kinds = set(gdf.geom_type.dropna())
-    if kinds != {"Point"}:
-        raise InputDataError(f"{path}: expected Point geometries, found {sorted(kinds)}")
-    for col in numeric:
-        gdf[col] = _numeric(gdf, col, path, row_offset=0)
-    return gdf.to_crs("EPSG:4326")
-
-
-def read_population_table(path: str | Path) -> pd.DataFrame:
-    """Read an official district population table.
-
-    Parameters
-    ----------
-    path
-        CSV with ``district_id`` and ``population`` (a non-negative whole
-        number), optionally ``population_source``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``district_id``, ``population`` (int), ``population_source``.
-    """
-    path = Path(path)
-    _require_file(path, "population table")
-    frame = pd.read_csv(path, dtype={"district_id": str})
-    _require_columns(frame, ["district_id", "population"], path)
-    pop = _numeric(frame, "population", path)
-    bad = (pop < 0) | (pop != np.round(pop))
-    if bad.any():
-        pos = int(np.flatnonzero(bad.to_numpy())[0])
-        raise InputDataError(
-            f"{path}, row {pos + 2}: population is {frame['population'].iloc[pos]!r}; "
-            "expected a non-negative whole number"
-        )
-    dup = frame["district_id"].duplicated()
-    if dup.any():
-        pos = int(np.flatnonzero(dup.to_numpy())[0])
-        raise InputDataError(
-            f"{path}, row {pos + 2}: district_id {frame['district_id'].iloc[pos]!r} repeats"
-        )
-    source = (
-        frame["population_source"].fillna(f"user table {path.name}")
-        if "population_source" in frame
-        else pd.Series(f"user table {path.name}", index=frame.index)
-    )
-    return pd.DataFrame(
-        {
-            "district_id": frame["district_id"],
-            "population": pop.astype("int64"),
-            "population_source": source.astype(str),
-        }
-    )
 
 
 # ----------------------------------------------------------------------------
@@ -457,55 +301,71 @@ def load_dataset(directory: str | Path) -> Dataset:
 
 
 def load_default() -> Dataset:
-    """Load the embedded Azerbaijan dataset.
+    """Load the embedded dataset (``data/README.md`` describes it).
 
     Returns
     -------
     Dataset
-        78 districts, their settlements, the two existing shelters (Baku and
-        Ganja, approximate locations), the default candidate sites and the
+        Its districts, settlements, existing shelters (approximate,
+        generalised locations), default candidate sites, hospitals and
         major-road graph.
     """
     return load_dataset(default_data_dir())
 
 
-def build_azerbaijan(
-    raw: str | Path,
-    out: str | Path,
-    *,
-    roads: Literal["major", "drive"] = "major",
-    population: str | Path | None = None,
-    speeds: str | Path | None = None,
-    progress: Progress | None = None,
-) -> BuildReport:
-    """Build the Azerbaijan dataset folder from the raw files.
-
-    This is what ``shelter-planner data build`` runs; the committed
-    ``data/azerbaijan`` is its output on ``shared/data/raw``.
+def candidate_sites(
+    dataset: Dataset, *, file: Path | None = None, exclude_districts: Sequence[str] = ()
+) -> gpd.GeoDataFrame:
+    """Return the candidate sites for new shelters.
 
     Parameters
     ----------
-    raw
-        Folder holding ``geoBoundaries-AZE-ADM2.geojson``,
-        ``azerbaijan-places.geojson`` and the OSM XML road file.
-    out
-        Dataset folder; replaced only when the whole build has succeeded.
-    roads
-        ``"major"`` (the committed default) or ``"drive"`` (all drivable roads,
-        for local use: several GB of memory and minutes to parse).
-    population
-        Official district table (``district_id,population``) to use instead
-        of the estimate.
-    speeds
-        CSV of road-class speeds (``highway,speed_kph``) overriding the defaults.
-    progress
-        Receives the long steps; default logs them.
+    dataset
+        The dataset (its candidates, and districts to place a file's points).
+    file
+        A points file (CSV lon/lat, GeoJSON, GeoPackage) with a ``name``
+        column to use instead of the dataset's candidates; each point gets the
+        district it lies in.
+    exclude_districts
+        District ids where no new site may go.
 
     Returns
     -------
-    BuildReport
-        The folder written, counts, and notes about the inputs.
+    geopandas.GeoDataFrame
+        ``candidate_id, name, district_id`` and point geometry.
     """
-    from planner._build import build_azerbaijan as _build
-
-    return _build(raw, out, roads=roads, population=population, speeds=speeds, progress=progress)
+    if file is None:
+        cand = dataset.candidates[["candidate_id", "name", "district_id", "geometry"]].copy()
+    else:
+        pts = read_points(file, required=["name"])
+        joined = gpd.sjoin(
+            pts, dataset.districts[["district_id", "geometry"]], how="left", predicate="within"
+        )
+        joined = joined[~joined.index.duplicated(keep="first")]
+        outside = joined["district_id"].isna()
+        if outside.any():
+            pos = int(np.flatnonzero(outside.to_numpy())[0])
+            raise InputDataError(
+                f"{file}, row {pos + 2}: candidate {pts['name'].iloc[pos]!r} lies outside "
+                "every district"
+            )
+        ids = (
+            pts["candidate_id"]
+            if "candidate_id" in pts
+            else [f"C{i + 1:04d}" for i in range(len(pts))]
+        )
+        cand = gpd.GeoDataFrame(
+            {
+                "candidate_id": list(ids),
+                "name": pts["name"].astype(str),
+                "district_id": joined["district_id"],
+            },
+            geometry=pts.geometry.to_numpy(),
+            crs="EPSG:4326",
+        )
+    cand = cand.loc[~cand["district_id"].isin(list(exclude_districts))]
+    if cand.empty:
+        raise OptionError(
+            "no candidate sites remain after candidates.exclude_districts; nothing can be built"
+        )
+    return gpd.GeoDataFrame(cand.reset_index(drop=True), crs="EPSG:4326")

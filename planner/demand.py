@@ -4,7 +4,7 @@ District populations are spread over the district's settlements by a class
 weight (a city weighs more than a town, a town more than a village, a village
 more than a hamlet), with integer results that sum exactly to the district
 total (largest-remainder rounding). The same rule splits a region's total over
-its districts in the embedded Azerbaijan dataset.
+its districts in the embedded dataset's builder.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ __all__ = ["PLACE_WEIGHTS", "distribute", "largest_remainder", "settlement_weigh
 #: spread over settlements. They follow the OpenStreetMap conventions for the
 #: ``place`` key (city: about 100,000 people or more; town: 10,000-100,000;
 #: village: a few hundred to 10,000; hamlet: under about 100-200) against a
-#: typical Azerbaijani village of about 1,000 people. An estimate, documented
+#: typical rural village of about 1,000 people. An estimate, documented
 #: in data/README.md.
 PLACE_WEIGHTS: dict[str, float] = {"city": 100.0, "town": 10.0, "village": 1.0, "hamlet": 0.1}
 

@@ -1,4 +1,4 @@
-"""Maps and figures: an interactive folium map and static matplotlib figures.
+"""Output stage, maps: the interactive folium maps (assessment and plan).
 
 Existing shelters are drawn only at a generalised location (their district's
 representative point, capacity pooled), never at their coordinates.
@@ -16,16 +16,20 @@ import html
 import shutil
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
-from planner._io import atomic_path, write_text_atomic
+from planner._io import write_text_atomic
 from planner.assessment import Assessment, generalised_shelters
 from planner.data import Dataset
+from planner.figures import NO_ROAD, TRAVEL_BINS, TRAVEL_COLOURS, credits
+
+if TYPE_CHECKING:
+    from planner.planning import Plan
 
 __all__ = [
     "TILES",
@@ -34,8 +38,7 @@ __all__ = [
     "access_map",
     "base_map",
     "light_districts",
-    "shortfall_figure",
-    "travel_figure",
+    "plan_map",
     "write_access_map",
 ]
 
@@ -57,16 +60,7 @@ TILES: dict[str, tuple[str, str] | None] = {
     ),
 }
 LEAFLET_CDN = "https://cdn.jsdelivr.net/npm/leaflet@1.9.4/dist"
-CREDITS = (
-    "Roads and places &copy; OpenStreetMap contributors (ODbL); "
-    "boundaries: geoBoundaries (CC BY-SA 3.0)"
-)
-
-# travel-time classes (minutes) and their colours, light to dark
-TRAVEL_BINS = [0, 30, 60, 120, 180, 240, np.inf]
-TRAVEL_COLOURS = ["#ffffcc", "#fed976", "#fd8d3c", "#e31a1c", "#bd0026", "#800026"]
 SCORE_COLOURS = ["#f7fbff", "#c6dbef", "#6baed6", "#2171b5", "#08306b"]
-NO_ROAD = "#9e9e9e"
 
 
 def _class_colour(value: float, bins: list[float], colours: list[str]) -> str:
@@ -282,8 +276,8 @@ def access_map(
     if len(cut):
         notes.append(
             f"<b>No road path</b> (grey): {len(cut)} districts, "
-            f"{int(cut['population'].sum()):,} people. In Azerbaijan this is the Nakhchivan "
-            "exclave, whose road links to the mainland cross Armenia or Iran."
+            f"{int(cut['population'].sum()):,} people. "
+            + html.escape(dataset.report_text("disconnected_note") or "")
         )
     legend = (
         _legend("Mean travel to nearest shelter", TRAVEL_BINS, TRAVEL_COLOURS, "min", "")
@@ -305,7 +299,7 @@ def access_map(
     <div class="sp-box" id="sp-note" style="top: 10px; left: 60px;">
       <b>{html.escape(assessment.scenario.name)}: access to shelters</b><br>
       {"<br>".join(notes)}<br>
-      <span style="color:#555">{CREDITS}</span>
+      <span style="color:#555">{html.escape(credits(dataset))}</span>
     </div>
     """
     root: Any = fmap.get_root()
@@ -345,112 +339,235 @@ def copy_leaflet_assets(folder: str | Path) -> Path:
     return target
 
 
-def _save_figure(fig: Any, path: Path) -> None:
-    import matplotlib.pyplot as plt
+def plan_map(
+    plan: Plan,
+    dataset: Dataset,
+    *,
+    tiles: Tiles = "openstreetmap",
+    assets: Assets = "local",
+) -> Any:
+    """Build the before/after map of a plan.
 
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=150, bbox_inches="tight")
-    plt.close(fig)
+    Parameters
+    ----------
+    plan
+        The plan.
+    dataset
+        The dataset planned (credits).
+    tiles, assets
+        As for :func:`access_map`.
 
+    Returns
+    -------
+    folium.Map
+    """
+    import folium
 
-def travel_figure(assessment: Assessment, dataset: Dataset, path: str | Path) -> Path:
-    """Draw a static map of mean travel time by district with the generalised shelters."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib.colors import BoundaryNorm, ListedColormap
-    from matplotlib.patches import Patch
-
-    path = Path(path)
-    d = assessment.districts
-    fig, ax = plt.subplots(figsize=(10, 7.5))
-    cmap = ListedColormap(TRAVEL_COLOURS)
-    bounds = [0, 30, 60, 120, 180, 240, 300]
-    norm = BoundaryNorm(bounds, cmap.N)
-    reach = d.loc[d["reachable_by_road"]]
-    reach.plot(
-        column=reach["travel_min_mean"].clip(upper=299),
-        cmap=cmap,
-        norm=norm,
-        edgecolor="#555555",
-        linewidth=0.4,
-        ax=ax,
-    )
-    cut = d.loc[~d["reachable_by_road"]]
-    if len(cut):
-        cut.plot(color=NO_ROAD, edgecolor="#555555", linewidth=0.4, hatch="///", ax=ax)
-    sm = plt.cm.ScalarMappable(cmap=cmap, norm=norm)
-    cbar = fig.colorbar(sm, ax=ax, shrink=0.6, ticks=bounds[:-1])
-    cbar.set_label("Mean travel time to the nearest shelter (minutes; top class 240+)")
-    shelters = generalised_shelters(dataset)
-    ax.scatter(
-        shelters.geometry.x,
-        shelters.geometry.y,
-        s=60 + 4 * shelters["capacity_places"].to_numpy(float),
-        c="#41ab5d",
-        edgecolors="#00441b",
-        linewidths=1.5,
-        zorder=5,
-    )
-    for name, geom, cap in zip(
-        shelters["district"], shelters.geometry, shelters["capacity_places"], strict=True
-    ):
-        ax.annotate(f"{name}: {int(cap)} places", (geom.x, geom.y), xytext=(-30, 14),
-                    textcoords="offset points", fontsize=9, weight="bold")  # fmt: skip
-    handles = [
-        Patch(
-            facecolor="#41ab5d", edgecolor="#00441b", label="existing shelter capacity (district)"
-        ),
-        Patch(
-            facecolor=NO_ROAD, hatch="///", edgecolor="#555555", label="no road path to a shelter"
-        ),
+    d = light_districts(plan.districts)
+    fmap = base_map(d, tiles=tiles, assets=assets)
+    props = d[
+        [
+            "name",
+            "region",
+            "population",
+            "travel_min_mean_before",
+            "travel_min_mean_after",
+            "places_before",
+            "places_after",
+            "new_sites",
+            "served_share_after",
+            "geometry",
+        ]
+    ].copy()
+    for col in props.columns:
+        if props[col].dtype.kind == "f":
+            props[col] = props[col].round(1)
+    props = props.fillna(-1)
+    fields = [
+        ("name", "District"),
+        ("region", "Region"),
+        ("population", "Population"),
+        ("travel_min_mean_before", "Mean travel today (min)"),
+        ("travel_min_mean_after", "Mean travel with the plan (min)"),
+        ("places_before", "Family places today"),
+        ("places_after", "Family places with plan"),
+        ("new_sites", "New sites"),
+        ("served_share_after", "Share served"),
     ]
-    ax.legend(handles=handles, loc="lower left", fontsize=9)
-    summary = assessment.summary
-    ax.set_title(
-        "Travel time to the nearest domestic-violence shelter, by district\n"
-        f"{summary['population_share_beyond_120min']:.0%} of the population beyond 2 hours "
-        f"or without a road path; {summary['existing_places']} places in "
-        f"{summary['existing_shelters']} shelters",
-        fontsize=11,
+    for label, col, show in (
+        ("Travel time today", "travel_min_mean_before", False),
+        ("Travel time with the plan", "travel_min_mean_after", True),
+    ):
+        folium.GeoJson(
+            props.to_json(),
+            name=label,
+            overlay=False,
+            show=show,
+            style_function=lambda f, c=col: {
+                "fillColor": _class_colour(
+                    f["properties"][c] if f["properties"][c] >= 0 else np.nan,
+                    TRAVEL_BINS,
+                    TRAVEL_COLOURS,
+                ),
+                "color": "#555555",
+                "weight": 0.7,
+                "fillOpacity": 0.7,
+            },
+            tooltip=folium.GeoJsonTooltip(
+                fields=[f for f, _ in fields], aliases=[a for _, a in fields]
+            ),
+        ).add_to(fmap)
+    # assignments as lines from settlement to site (hidden by default)
+    s = plan.before.settlements.set_index("settlement_id")
+    sites = plan.sites.set_index("site_id")
+    a = plan.assignments
+    if len(a):
+        lines = shapely.linestrings(
+            np.stack(
+                [
+                    np.column_stack(
+                        [
+                            s.geometry.loc[a["settlement_id"]].x,
+                            s.geometry.loc[a["settlement_id"]].y,
+                        ]
+                    ),
+                    np.column_stack(
+                        [sites.loc[a["site_id"], "lon"], sites.loc[a["site_id"], "lat"]]
+                    ),
+                ],
+                axis=1,
+            )
+        )
+        import geopandas as gpd
+
+        lines_gdf = gpd.GeoDataFrame(
+            {"site": a["site_id"].to_numpy(), "minutes": a["travel_min"].to_numpy()},
+            geometry=shapely.set_precision(lines, 1e-4),
+            crs="EPSG:4326",
+        )
+        folium.GeoJson(
+            lines_gdf.to_json(),
+            name="Assignments (settlement to shelter)",
+            show=False,
+            style_function=lambda f: {"color": "#3f007d", "weight": 0.6, "opacity": 0.5},
+        ).add_to(fmap)
+    unserved = plan.result.unserved > 1e-6
+    if unserved.any():
+        grp = folium.FeatureGroup(name="Settlements left unserved", show=True)
+        for geom, name in zip(
+            plan.before.settlements.geometry[unserved],
+            plan.before.settlements["name"][unserved],
+            strict=True,
+        ):
+            folium.CircleMarker(
+                [round(geom.y, 4), round(geom.x, 4)],
+                radius=3,
+                color="#000000",
+                weight=1,
+                fill=True,
+                fill_color="#ffffff",
+                tooltip=f"{html.escape(str(name))}: unserved",
+            ).add_to(grp)
+        grp.add_to(fmap)
+    sgroup = folium.FeatureGroup(name="Shelters with the plan (size = capacity)", show=True)
+    for rec in plan.sites.to_dict("records"):
+        colour = {"new": "#2171b5", "expanded": "#41ab5d", "existing": "#41ab5d"}[rec["status"]]
+        folium.CircleMarker(
+            [rec["lat"], rec["lon"]],
+            radius=4 + float(np.sqrt(rec["capacity_places"])) * 1.5,
+            color="#08306b" if rec["status"] == "new" else "#00441b",
+            weight=2,
+            fill=True,
+            fill_color=colour,
+            fill_opacity=0.85,
+            tooltip=(
+                f"{html.escape(str(rec['name']))} ({rec['status']}): "
+                f"{rec['capacity_places']:g} family places, {rec['capacity_beds']:g} beds"
+                + ("; LGBTQ+-inclusive" if rec["inclusive"] else "")
+                + ("; location generalised to the district" if rec["status"] != "new" else "")
+            ),
+        ).add_to(sgroup)
+    sgroup.add_to(fmap)
+    inclusive = plan.sites.loc[plan.sites["inclusive"].astype(bool)]
+    igroup = folium.FeatureGroup(name="LGBTQ+-inclusive shelters", show=False)
+    for rec in inclusive.to_dict("records"):
+        folium.RegularPolygonMarker(
+            [rec["lat"], rec["lon"]],
+            number_of_sides=4,
+            radius=7,
+            color="#7a0177",
+            weight=2,
+            fill=True,
+            fill_color="#f768a1",
+            fill_opacity=0.9,
+            tooltip=f"{html.escape(str(rec['name']))}: inclusive, "
+            f"{rec['capacity_places']:g} family places",
+        ).add_to(igroup)
+    igroup.add_to(fmap)
+    if plan.services is not None:
+        _service_layers(plan, fmap)
+    folium.LayerControl(collapsed=False).add_to(fmap)
+    summ = plan.summary
+    note = (
+        f"<b>{html.escape(plan.scenario.name)}</b>: {summ['new_sites']} new sites, "
+        f"{summ['total_places']:g} family places in all, served share "
+        f"{summ['served_share']:.1%}, worst travel {summ['max_travel_min']} min. "
+        "Blue: new; green: existing (shown at district level).<br>"
+        f'<span style="color:#555">{html.escape(credits(dataset))}</span>'
     )
-    ax.set_axis_off()
-    fig.text(0.01, 0.01, CREDITS.replace("&copy;", "©"), fontsize=7, color="#555555")
-    _save_figure(fig, path)
-    return path
+    box = f"""<div style="position: fixed; z-index: 9999; top: 10px; left: 60px; max-width: 340px;
+      background: rgba(255,255,255,0.92); padding: 8px 10px; font: 12px/1.35 sans-serif;
+      border-radius: 4px; box-shadow: 0 1px 4px rgba(0,0,0,0.3);">{note}</div>"""
+    root: Any = fmap.get_root()
+    root.html.add_child(folium.Element(box))
+    return fmap
 
 
-def shortfall_figure(assessment: Assessment, path: str | Path) -> Path:
-    """Bar chart of required versus existing shelter beds by economic region."""
-    import matplotlib
+SERVICE_STYLE = {
+    "rape_crisis_centre": ("Rape crisis centres (proposed)", "#6a51a3", "#bcbddc"),
+    "forensic_24_7": ("24/7 forensic examination (proposed)", "#a50f15", "#fc9272"),
+}
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
-    path = Path(path)
-    r = assessment.regions.sort_values("required_beds")
-    fig, ax = plt.subplots(figsize=(9, 6))
-    y = np.arange(len(r))
-    ax.barh(
-        y + 0.2, r["required_beds"], height=0.4, color="#bd0026", label="required (CoE standard)"
-    )
-    ax.barh(y - 0.2, r["existing_places"], height=0.4, color="#41ab5d", label="existing")
-    ax.set_yticks(
-        y, [f"{n}{'' if h else ' *'}" for n, h in zip(r["region"], r["has_shelter"], strict=True)]
-    )
-    ax.set_xlabel("Shelter beds (places)")
-    dem = assessment.scenario.demand
-    s = assessment.summary
-    ax.set_title(
-        f"Required versus existing shelter places by economic region\n"
-        f"standard {dem.places_per_10000:g} family place per 10,000 people x "
-        f"{dem.family_place_size:g} beds: {s['required_beds']:,.0f} required, "
-        f"{s['existing_places']} existing ({s['required_to_existing_ratio']}x)",
-        fontsize=11,
-    )
-    ax.legend(loc="lower right")
-    fig.text(0.01, 0.01, "* no shelter in the region (CoE: at least one per region)", fontsize=8)
-    ax.grid(axis="x", alpha=0.3)
-    _save_figure(fig, path)
-    return path
+def _service_layers(plan: Plan, fmap: Any) -> None:
+    """Add one layer per hospital service, and the settlements beyond forensic reach."""
+    import folium
+
+    if plan.services is None:
+        return
+    sites = plan.services.sites
+    for service, (label, edge, fill) in SERVICE_STYLE.items():
+        group = folium.FeatureGroup(name=label, show=True)
+        offset = 0.004 if service == "forensic_24_7" else 0.0  # co-located: both visible
+        for rec in sites.loc[sites["service"] == service].to_dict("records"):
+            folium.CircleMarker(
+                [rec["lat"] + offset, rec["lon"] + offset],
+                radius=6 if service == "rape_crisis_centre" else 4,
+                color=edge,
+                weight=2,
+                fill=True,
+                fill_color=fill,
+                fill_opacity=0.95,
+                tooltip=f"{html.escape(str(rec['name']))} ({html.escape(rec['district_id'])}): "
+                f"{label.split(' (')[0].lower()}; {html.escape(rec['location'])}",
+            ).add_to(group)
+        group.add_to(fmap)
+    r = plan.services.result
+    fo = plan.scenario.forensic
+    if fo is not None:
+        far = r.forensic_travel_min > fo.max_travel_min + 1e-9
+        st = plan.before.settlements
+        far &= st["population"].to_numpy() > 0
+        group = folium.FeatureGroup(
+            name=f"Settlements beyond {fo.max_travel_min:g} min of forensic examination",
+            show=False,
+        )
+        for geom, name in zip(st.geometry[far], st["name"][far], strict=True):
+            folium.CircleMarker(
+                [round(geom.y, 4), round(geom.x, 4)],
+                radius=2,
+                color="#a50f15",
+                weight=1,
+                tooltip=html.escape(str(name)),
+            ).add_to(group)
+        group.add_to(fmap)

@@ -59,8 +59,8 @@ IntArray = npt.NDArray[np.int64]
 EARTH_RADIUS_M = 6_371_008.8
 
 #: Default free-flow speed (km/h) by OSM ``highway`` class. These are planning
-#: speeds for a car or minibus on Azerbaijan's roads, below the legal limits
-#: (90-110 km/h on motorways and trunk roads, 90 km/h outside settlements) to
+#: speeds for a car or minibus, below typical legal limits (90-110 km/h on
+#: motorways and trunk roads, 90 km/h outside settlements) to
 #: allow for settlements, mountain sections and road condition. Override them
 #: with :func:`apply_speeds` or ``shelter-planner data build --speeds FILE``.
 DEFAULT_SPEEDS_KPH: dict[str, float] = {
@@ -204,8 +204,8 @@ def graph_from_osm_xml(
 ) -> nx.MultiDiGraph:
     """Read an OSM XML road file (``.osm`` or ``.osm.bz2``) into a routable graph.
 
-    All road-connected parts are kept (an exclave such as Nakhchivan is its own
-    component), except fragments smaller than ``min_component_nodes``, which are
+    All road-connected parts are kept (an exclave is its own component),
+    except fragments smaller than ``min_component_nodes``, which are
     conversion artefacts that would trap snapped points.
 
     Parameters
@@ -241,8 +241,9 @@ def graph_from_polygon(
 ) -> nx.MultiDiGraph:  # pragma: no cover - needs internet
     """Download the road network inside a polygon from OpenStreetMap.
 
-    Uses :func:`osmnx.graph_from_polygon` with osmnx's own HTTP cache
-    (``osmnx.settings.use_cache``), so a second call works offline.
+    Uses :func:`osmnx.graph_from_polygon`; osmnx's HTTP cache
+    (``osmnx.settings.use_cache``, on by default) is the caller's setting and
+    is left as it is, so with it on a second call works offline.
 
     Parameters
     ----------
@@ -260,7 +261,6 @@ def graph_from_polygon(
     """
     import osmnx as ox
 
-    ox.settings.use_cache = True
     graph = ox.graph_from_polygon(polygon, network_type=network_type, retain_all=True)
     graph.graph["crs"] = "EPSG:4326"
     return apply_speeds(graph, speeds=speeds)

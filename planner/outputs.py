@@ -1,4 +1,4 @@
-"""Outputs stage: tables, maps and figures written for planners, atomically.
+"""Output stage, writers: every file of an assessment, a plan and a comparison, atomically.
 
 Nothing written here carries the coordinates of an existing shelter: shelters
 are referred to by name and district only, and drawn at their district's
@@ -8,9 +8,10 @@ representative point.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import pandas as pd
@@ -22,7 +23,20 @@ from planner.assessment import Assessment
 from planner.data import Dataset
 from planner.maps import Assets, Tiles
 
-__all__ = ["AssessmentFiles", "district_table", "write_assessment", "write_district_table"]
+if TYPE_CHECKING:
+    from planner.planning import Plan
+
+__all__ = [
+    "AssessmentFiles",
+    "PlanFiles",
+    "comparison_markdown",
+    "comparison_table",
+    "district_table",
+    "write_assessment",
+    "write_district_table",
+    "write_plan",
+    "write_summary",
+]
 
 
 def _round(frame: pd.DataFrame) -> pd.DataFrame:
@@ -75,7 +89,7 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
-def write_summary(summary: dict[str, Any], path: str | Path) -> Path:
+def write_summary(summary: Mapping[str, Any], path: str | Path) -> Path:
     """Write a summary mapping as indented JSON (NaN becomes null)."""
     clean = {k: (None if isinstance(v, float) and v != v else v) for k, v in summary.items()}
     text = json.dumps(clean, indent=2, ensure_ascii=False, default=_json_default)
@@ -102,7 +116,8 @@ def write_assessment(
     -------
     AssessmentFiles
     """
-    from planner.maps import shortfall_figure, travel_figure, write_access_map
+    from planner.figures import shortfall_figure, travel_figure
+    from planner.maps import write_access_map
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -129,3 +144,112 @@ def write_assessment(
         map_png,
         short_png,
     )
+
+
+@dataclass(frozen=True)
+class PlanFiles:
+    """Paths of the files :func:`write_plan` wrote."""
+
+    sites_csv: Path
+    assignments_csv: Path
+    districts_csv: Path
+    summary_json: Path
+    map_html: Path
+    report_html: Path
+    centre_assignments_csv: Path | None = None
+
+
+def write_plan(
+    plan: Plan,
+    dataset: Dataset,
+    out_dir: str | Path,
+    *,
+    tiles: Tiles = "openstreetmap",
+    assets: Assets = "local",
+) -> PlanFiles:
+    """Write every output of a plan into ``out_dir``.
+
+    Files: ``sites.csv`` (every service, see its ``service`` column),
+    ``assignments.csv``, ``districts.csv`` (before and after),
+    ``summary.json``, ``map.html`` (with ``assets/``), ``report.html`` and,
+    when rape crisis centres are planned, ``centre_assignments.csv``.
+
+    Returns
+    -------
+    PlanFiles
+    """
+    from planner.maps import copy_leaflet_assets, plan_map
+    from planner.report import write_report
+    from planner.tables import district_publication
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    write_csv_atomic(out / "sites.csv", pd.DataFrame(plan.all_sites.drop(columns="geometry")))
+    write_csv_atomic(out / "assignments.csv", plan.assignments)
+    centre_csv = None
+    if plan.services is not None and plan.scenario.rape_crisis is not None:
+        centre_csv = out / "centre_assignments.csv"
+        write_csv_atomic(centre_csv, plan.services.assignments)
+    write_csv_atomic(out / "districts.csv", district_publication(plan.districts))
+    write_summary(plan.summary, out / "summary.json")
+    if assets == "local":
+        copy_leaflet_assets(out)
+    fmap = plan_map(plan, dataset, tiles=tiles, assets=assets)
+    write_text_atomic(out / "map.html", fmap.get_root().render())
+    write_report(plan, dataset, out / "report.html")
+    return PlanFiles(
+        out / "sites.csv",
+        out / "assignments.csv",
+        out / "districts.csv",
+        out / "summary.json",
+        out / "map.html",
+        out / "report.html",
+        centre_csv,
+    )
+
+
+def comparison_table(plans: list[Plan]) -> pd.DataFrame:
+    """Return one row per plan: new sites, places, served share, mean and worst travel, cost."""
+    rows = []
+    for p in plans:
+        s = p.summary
+        rc, fo = s.get("rape_crisis_centres"), s.get("forensic_24_7")
+        rows.append(
+            {
+                "scenario": s["scenario"],
+                "objective": s["objective"],
+                "status": s["status"],
+                "new_sites": s["new_sites"],
+                "total_places": s["total_places"],
+                "total_beds": s["total_beds"],
+                "served_share": s["served_share"],
+                "mean_travel_min": s["mean_travel_min"],
+                "max_travel_min": s["max_travel_min"],
+                "cost": s["cost"],
+                "inclusive_places": s["inclusive_places"],
+                "inclusive_reach_share": s["inclusive_shelters"][
+                    "population_within_reach_share_after"
+                ],
+                "rape_crisis_centres": rc["proposed"] if rc is not None else None,
+                "forensic_24_7_sites": fo["proposed"] if fo is not None else None,
+                "mip_gap": s["mip_gap"],
+                "solve_seconds": s["solve_seconds"],
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def comparison_markdown(table: pd.DataFrame) -> str:
+    """Render a comparison table as a GitHub Markdown table."""
+
+    def cell(v: object) -> str:
+        if isinstance(v, float):
+            return "" if v != v else f"{v:,.4g}"
+        return str(v)
+
+    head = "| " + " | ".join(map(str, table.columns)) + " |"
+    rule = "|" + "|".join("---" for _ in table.columns) + "|"
+    rows = [
+        "| " + " | ".join(cell(v) for v in rec) + " |" for rec in table.itertuples(index=False)
+    ]
+    return "\n".join([head, rule, *rows]) + "\n"

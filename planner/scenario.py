@@ -79,14 +79,29 @@ Validation names the table, the key and the bad value.
 
 from __future__ import annotations
 
-import math
 import tomllib
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+import typing
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from planner._errors import InputDataError, MissingInputError
+from planner._errors import MissingInputError, OptionError
+from planner._validate import boolean, float_list, number
+from planner.locate.options import (
+    OBJECTIVES,
+    BudgetOptions,
+    ForensicOptions,
+    HospitalSiteOptions,
+    InclusiveOptions,
+    ObjectiveOptions,
+    RapeCrisisOptions,
+    ServiceOptions,
+    SitingOptions,
+    SolverOptions,
+    SupplyOptions,
+    TargetOptions,
+)
 from planner.network import OffNetworkLeg
 
 __all__ = [
@@ -111,25 +126,8 @@ __all__ = [
     "scenario_from_dict",
 ]
 
-
-class ScenarioError(InputDataError):
-    """A scenario file or value is not valid."""
-
-
-def _share(where: str, value: object) -> float:
-    share = _number(where, value)
-    if share > 1:
-        raise ScenarioError(f"{where} is {share!r}; expected a share in [0, 1]")
-    return share
-
-
-def _number(where: str, value: object, *, minimum: float = 0.0, strict: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ScenarioError(f"{where} is {value!r}; expected a number")
-    if value < minimum or (strict and value == minimum):
-        relation = ">" if strict else ">="
-        raise ScenarioError(f"{where} is {value!r}; expected a number {relation} {minimum:g}")
-    return float(value)
+ScenarioError = OptionError
+"""A scenario file or value is not valid (the option types raise it too)."""
 
 
 @dataclass(frozen=True)
@@ -154,8 +152,8 @@ class DemandOptions:
     family_place_size: float = 1.7
 
     def __post_init__(self) -> None:
-        _number("demand.places_per_10000", self.places_per_10000, strict=True)
-        _number("demand.family_place_size", self.family_place_size, minimum=1.0)
+        number("demand.places_per_10000", self.places_per_10000, strict=True)
+        number("demand.family_place_size", self.family_place_size, minimum=1.0)
 
 
 @dataclass(frozen=True)
@@ -188,15 +186,15 @@ class AccessOptions:
         if not self.thresholds_min:
             raise ScenarioError("access.thresholds_min is empty; expected a list of minutes")
         for i, t in enumerate(self.thresholds_min):
-            _number(f"access.thresholds_min[{i}]", t, strict=True)
-        _number("access.catchment_min", self.catchment_min, strict=True)
-        _number("access.map_threshold_min", self.map_threshold_min, strict=True)
+            number(f"access.thresholds_min[{i}]", t, strict=True)
+        number("access.catchment_min", self.catchment_min, strict=True)
+        number("access.map_threshold_min", self.map_threshold_min, strict=True)
         if self.decay not in ("step", "gaussian"):
             raise ScenarioError(f"access.decay is {self.decay!r}; expected 'step' or 'gaussian'")
         if not self.zone_weights:
             raise ScenarioError("access.zone_weights is empty; expected a list of weights")
         for i, w in enumerate(self.zone_weights):
-            _number(f"access.zone_weights[{i}]", w)
+            number(f"access.zone_weights[{i}]", w)
             if w > 1:
                 raise ScenarioError(f"access.zone_weights[{i}] is {w!r}; expected a weight <= 1")
         if list(self.zone_weights) != sorted(self.zone_weights, reverse=True):
@@ -217,267 +215,6 @@ class CandidateOptions:
 
     exclude_districts: tuple[str, ...] = ()
     file: Path | None = None
-
-
-@dataclass(frozen=True)
-class TargetOptions:
-    """What a plan must achieve.
-
-    Parameters
-    ----------
-    max_travel_min
-        Largest travel time (minutes) from a settlement to its assigned shelter.
-    max_travel_km
-        Largest road distance (km) to the assigned shelter; ``None`` for no limit.
-    served_share
-        Share of the required family places that must be served within the limits.
-    one_per_region
-        At least one shelter in every economic region (Council of Europe).
-    regional_capacity
-        Each region's capacity at least its own requirement.
-    """
-
-    max_travel_min: float = 120.0
-    max_travel_km: float | None = None
-    served_share: float = 1.0
-    one_per_region: bool = True
-    regional_capacity: bool = False
-
-    def __post_init__(self) -> None:
-        _number("targets.max_travel_min", self.max_travel_min, strict=True)
-        if self.max_travel_km is not None:
-            _number("targets.max_travel_km", self.max_travel_km, strict=True)
-        share = _number("targets.served_share", self.served_share)
-        if share > 1:
-            raise ScenarioError(f"targets.served_share is {share!r}; expected a share in [0, 1]")
-
-
-@dataclass(frozen=True)
-class SupplyOptions:
-    """What can be built.
-
-    Parameters
-    ----------
-    existing
-        ``"keep"`` existing shelters as they are or let them ``"expand"``.
-    expand_max_places
-        Family places an existing shelter may add when expanding.
-    expand_cost_per_place
-        Cost of one added family place.
-    sizes
-        Family places a new shelter may have.
-    size_costs
-        Cost of a new shelter of each size.
-    new_inclusive
-        New shelters accept LGBTQ+ survivors.
-    """
-
-    existing: Literal["keep", "expand"] = "keep"
-    expand_max_places: float = 20.0
-    expand_cost_per_place: float = 1.0
-    sizes: tuple[float, ...] = (10.0, 20.0, 40.0)
-    size_costs: tuple[float, ...] = (10.0, 18.0, 32.0)
-    new_inclusive: bool = True
-
-    def __post_init__(self) -> None:
-        if self.existing not in ("keep", "expand"):
-            raise ScenarioError(
-                f"supply.existing is {self.existing!r}; expected 'keep' or 'expand'"
-            )
-        _number("supply.expand_max_places", self.expand_max_places)
-        _number("supply.expand_cost_per_place", self.expand_cost_per_place)
-        if not self.sizes:
-            raise ScenarioError("supply.sizes is empty; expected at least one size")
-        for i, v in enumerate(self.sizes):
-            _number(f"supply.sizes[{i}]", v, strict=True)
-        for i, v in enumerate(self.size_costs):
-            _number(f"supply.size_costs[{i}]", v)
-        if len(self.size_costs) != len(self.sizes):
-            raise ScenarioError(
-                f"supply.size_costs has {len(self.size_costs)} values for "
-                f"{len(self.sizes)} sizes; expected one cost per size"
-            )
-
-
-@dataclass(frozen=True)
-class InclusiveOptions:
-    """LGBTQ+-inclusive shelters.
-
-    Parameters
-    ----------
-    max_travel_min
-        A person is within reach of an inclusive shelter when one is at most
-        this far; ``None`` takes ``targets.max_travel_min``.
-    served_share
-        Share of the population that must be within reach of an open
-        inclusive shelter; ``None`` reports the share without a target.
-    """
-
-    max_travel_min: float | None = None
-    served_share: float | None = None
-
-    def __post_init__(self) -> None:
-        if self.max_travel_min is not None:
-            _number("inclusive.max_travel_min", self.max_travel_min, strict=True)
-        if self.served_share is not None:
-            _share("inclusive.served_share", self.served_share)
-
-
-@dataclass(frozen=True)
-class RapeCrisisOptions:
-    """Rape crisis centres at hospitals (Council of Europe: one per 200,000 women).
-
-    Parameters
-    ----------
-    women_per_centre
-        Women one centre serves; the standard's 200,000.
-    women_share
-        Women's share of each settlement's population.
-    one_per_region
-        At least one centre in every economic region.
-    max_travel_min
-        Women are served by a centre at most this far.
-    served_share
-        Share of women that must be served by a centre within the limit.
-    cost
-        Cost of one centre.
-    """
-
-    women_per_centre: float = 200_000.0
-    women_share: float = 0.502
-    one_per_region: bool = True
-    max_travel_min: float = 120.0
-    served_share: float = 0.99
-    cost: float = 10.0
-
-    def __post_init__(self) -> None:
-        _number("rape_crisis.women_per_centre", self.women_per_centre, strict=True)
-        _share("rape_crisis.women_share", self.women_share)
-        _number("rape_crisis.max_travel_min", self.max_travel_min, strict=True)
-        _share("rape_crisis.served_share", self.served_share)
-        _number("rape_crisis.cost", self.cost)
-
-
-@dataclass(frozen=True)
-class ForensicOptions:
-    """24/7 forensic examination at hospitals.
-
-    Parameters
-    ----------
-    max_travel_min
-        Every settlement with a hospital at most this far must have a 24/7
-        forensic hospital at most this far.
-    cost
-        Cost of making one hospital's forensic service 24/7.
-    """
-
-    max_travel_min: float = 120.0
-    cost: float = 5.0
-
-    def __post_init__(self) -> None:
-        _number("forensic.max_travel_min", self.max_travel_min, strict=True)
-        _number("forensic.cost", self.cost)
-
-
-@dataclass(frozen=True)
-class HospitalSiteOptions:
-    """How rape crisis centres and forensic examination are planned together.
-
-    Parameters
-    ----------
-    site_cost
-        Cost of opening any service at a hospital, counted once per hospital
-        however many services it gets (a shared site is paid once).
-    colocation
-        ``"reward"``: subtract ``colocation_bonus`` for each hospital with
-        both services; ``"require"``: every centre must be at a hospital with
-        24/7 forensic examination; ``"none"``: no preference beyond the shared
-        site cost.
-    colocation_bonus
-        Reward per hospital with both services (``"reward"`` only).
-    """
-
-    site_cost: float = 10.0
-    colocation: Literal["reward", "require", "none"] = "reward"
-    colocation_bonus: float = 5.0
-
-    def __post_init__(self) -> None:
-        _number("hospital_sites.site_cost", self.site_cost)
-        _number("hospital_sites.colocation_bonus", self.colocation_bonus)
-        if self.colocation not in ("reward", "require", "none"):
-            raise ScenarioError(
-                f"hospital_sites.colocation is {self.colocation!r}; "
-                "expected 'reward', 'require' or 'none'"
-            )
-
-
-@dataclass(frozen=True)
-class BudgetOptions:
-    """Limits on what is built (``None``: no limit)."""
-
-    max_new_sites: int | None = None
-    max_cost: float | None = None
-
-    def __post_init__(self) -> None:
-        if self.max_new_sites is not None and (
-            isinstance(self.max_new_sites, bool)
-            or not isinstance(self.max_new_sites, int)
-            or self.max_new_sites < 0
-        ):
-            raise ScenarioError(
-                f"budget.max_new_sites is {self.max_new_sites!r}; expected a whole number >= 0"
-            )
-        if self.max_cost is not None:
-            _number("budget.max_cost", self.max_cost)
-
-
-Objective = Literal["min_cost", "max_coverage", "min_travel", "min_worst_travel"]
-OBJECTIVES: tuple[str, ...] = ("min_cost", "max_coverage", "min_travel", "min_worst_travel")
-
-
-@dataclass(frozen=True)
-class ObjectiveOptions:
-    """What the optimizer minimises or maximises.
-
-    Parameters
-    ----------
-    type
-        ``min_cost``: the cheapest set of new sites that serves the required
-        demand within the limits (capacitated set covering); ``max_coverage``:
-        the most demand served within the budget (capacitated maximum
-        covering); ``min_travel``: the least demand-weighted travel time for
-        ``budget.max_new_sites`` sites (capacitated p-median);
-        ``min_worst_travel``: the smallest worst-case travel time (p-centre).
-    tie_break
-        Second objective among solutions optimal for the first.
-    """
-
-    type: Objective = "min_cost"
-    tie_break: Literal["travel", "cost", "none"] = "travel"
-
-    def __post_init__(self) -> None:
-        if self.type not in OBJECTIVES:
-            raise ScenarioError(
-                f"objective.type is {self.type!r}; expected one of {list(OBJECTIVES)}"
-            )
-        if self.tie_break not in ("travel", "cost", "none"):
-            raise ScenarioError(
-                f"objective.tie_break is {self.tie_break!r}; expected 'travel', 'cost' or 'none'"
-            )
-
-
-@dataclass(frozen=True)
-class SolverOptions:
-    """HiGHS limits."""
-
-    time_limit_s: float = 60.0
-    mip_gap: float = 0.005
-
-    def __post_init__(self) -> None:
-        _number("solver.time_limit_s", self.time_limit_s, strict=True)
-        gap = _number("solver.mip_gap", self.mip_gap)
-        if gap >= 1:
-            raise ScenarioError(f"solver.mip_gap is {gap!r}; expected a relative gap below 1")
 
 
 @dataclass(frozen=True)
@@ -506,6 +243,34 @@ class Scenario:
     source: Path | None = None
 
     @property
+    def siting_options(self) -> SitingOptions:
+        """The shelter siting model's options, composed from this scenario's tables."""
+        return SitingOptions(
+            targets=self.targets,
+            supply=self.supply,
+            budget=self.budget,
+            objective=self.objective,
+            solver=self.solver,
+            inclusive_served_share=self.inclusive.served_share,
+        )
+
+    @property
+    def service_options(self) -> ServiceOptions:
+        """The hospital services model's options, composed from this scenario's tables."""
+        return ServiceOptions(
+            rape_crisis=self.rape_crisis,
+            forensic=self.forensic,
+            sites=self.hospital_sites,
+            solver=self.solver,
+        )
+
+    @property
+    def inclusive_limit_min(self) -> float:
+        """Travel time within which a person counts as within reach of an inclusive shelter."""
+        limit = self.inclusive.max_travel_min
+        return self.targets.max_travel_min if limit is None else limit
+
+    @property
     def plans_hospital_services(self) -> bool:
         """Whether the scenario plans rape crisis centres or forensic examination."""
         return self.rape_crisis is not None or self.forensic is not None
@@ -521,52 +286,98 @@ class Scenario:
                 )
 
 
-_TABLES: dict[str, set[str]] = {
-    "demand": {"population", "places_per_10000", "family_place_size"},
-    "access": {"thresholds_min", "catchment_min", "decay", "zone_weights", "map_threshold_min"},
-    "leg": {"speed_kph", "detour_factor"},
-    "candidates": {"exclude_districts", "file"},
-    "targets": {
-        "max_travel_min", "max_travel_km", "served_share", "one_per_region", "regional_capacity",
-    },
-    "supply": {
-        "existing", "expand_max_places", "expand_cost_per_place", "sizes", "size_costs",
-        "new_inclusive",
-    },
-    "budget": {"max_new_sites", "max_cost"},
-    "objective": {"type", "tie_break"},
-    "solver": {"time_limit_s", "mip_gap"},
-    "inclusive": {"max_travel_min", "served_share"},
-    "rape_crisis": {
-        "women_per_centre", "women_share", "one_per_region", "max_travel_min", "served_share",
-        "cost",
-    },
-    "forensic": {"max_travel_min", "cost"},
-    "hospital_sites": {"site_cost", "colocation", "colocation_bonus"},
-}  # fmt: skip
+#: Each TOML table and the option type it builds; the keys are the type's fields.
+_TABLES: dict[str, type[Any]] = {
+    "demand": DemandOptions,
+    "access": AccessOptions,
+    "leg": OffNetworkLeg,
+    "candidates": CandidateOptions,
+    "targets": TargetOptions,
+    "supply": SupplyOptions,
+    "budget": BudgetOptions,
+    "objective": ObjectiveOptions,
+    "solver": SolverOptions,
+    "inclusive": InclusiveOptions,
+    "rape_crisis": RapeCrisisOptions,
+    "forensic": ForensicOptions,
+    "hospital_sites": HospitalSiteOptions,
+}
+#: Tables whose presence turns a service on (absent: ``None``).
+_OPTIONAL_TABLES = ("rape_crisis", "forensic")
 _TOP = {"name", "description", *_TABLES}
 
 
-def _table(data: Mapping[str, Any], name: str) -> dict[str, Any]:
-    value = data.get(name, {})
-    if not isinstance(value, dict):
-        raise ScenarioError(f"[{name}] must be a table, not {value!r}")
-    unknown = sorted(set(value) - _TABLES[name])
-    if unknown:
+def _keys(table: str) -> set[str]:
+    return {f.name for f in fields(_TABLES[table])}
+
+
+def _path(where: str, expected: str) -> Callable[[object, Path], Path | None]:
+    def parse(value: object, base_dir: Path) -> Path | None:
+        if not isinstance(value, str):
+            raise ScenarioError(f"{where} is {value!r}; expected {expected}")
+        return None if value == "default" else base_dir / value
+
+    return parse
+
+
+def _district_ids(value: object, base_dir: Path) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(d, str) for d in value):
         raise ScenarioError(
-            f"[{name}] has unknown key(s) {unknown}; known: {sorted(_TABLES[name])}"
+            f"candidates.exclude_districts is {value!r}; expected a list of district ids"
         )
-    return dict(value)
+    return tuple(value)
 
 
-def _float_list(where: str, value: object) -> tuple[float, ...]:
-    if not isinstance(value, list):
-        raise ScenarioError(f"{where} is {value!r}; expected a list of numbers")
-    return tuple(_number(f"{where}[{i}]", v) for i, v in enumerate(value))
+#: Keys whose values are not plain numbers, booleans or names.
+_SPECIAL: dict[tuple[str, str], Callable[[object, Path], object]] = {
+    ("demand", "population"): _path("demand.population", "'default' or a CSV path"),
+    ("candidates", "file"): _path("candidates.file", "'default' or a path"),
+    ("candidates", "exclude_districts"): _district_ids,
+}
+
+
+def _parse_value(table: str, key: str, hint: object, value: object, base_dir: Path) -> object:
+    """Parse one TOML value by the type of the option field it sets."""
+    where = f"{table}.{key}"
+    special = _SPECIAL.get((table, key))
+    if special is not None:
+        return special(value, base_dir)
+    args = typing.get_args(hint)
+    if hint is bool:
+        return boolean(where, value)
+    if hint is float or (float in args and type(None) in args):
+        return number(where, value)
+    if typing.get_origin(hint) is tuple and args[:1] == (float,):
+        return float_list(where, value)
+    return value  # names (Literal) and whole numbers: the option type validates them
+
+
+def _table(data: Mapping[str, Any], table: str, base_dir: Path) -> Any:
+    """Build one option type from its TOML table (absent keys keep their defaults)."""
+    raw = data.get(table, {})
+    if not isinstance(raw, dict):
+        raise ScenarioError(f"[{table}] must be a table, not {raw!r}")
+    known = _keys(table)
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise ScenarioError(f"[{table}] has unknown key(s) {unknown}; known: {sorted(known)}")
+    cls = _TABLES[table]
+    hints = typing.get_type_hints(cls)
+    values = {k: _parse_value(table, k, hints[k], v, base_dir) for k, v in raw.items()}
+    try:
+        return cls(**values)
+    except OptionError:
+        raise
+    except ValueError as exc:
+        raise ScenarioError(f"[{table}]: {exc}") from None
 
 
 def scenario_from_dict(data: Mapping[str, Any], *, base_dir: Path | None = None) -> Scenario:
     """Validate a parsed scenario mapping.
+
+    Every table is parsed the same way, from the fields of its option type
+    (``_TABLES``): numbers, booleans and lists of numbers are checked here,
+    everything else by the option type itself.
 
     Parameters
     ----------
@@ -582,160 +393,16 @@ def scenario_from_dict(data: Mapping[str, Any], *, base_dir: Path | None = None)
     unknown = sorted(set(data) - _TOP)
     if unknown:
         raise ScenarioError(f"unknown top-level key(s) {unknown}; known: {sorted(_TOP)}")
-    for table in _TABLES:
-        _table(data, table)
-    demand = _table(data, "demand")
-    access = _table(data, "access")
-    leg = _table(data, "leg")
-    cand = _table(data, "candidates")
-    pop = demand.pop("population", "default")
-    if not isinstance(pop, str):
-        raise ScenarioError(f"demand.population is {pop!r}; expected 'default' or a CSV path")
-    pop_path = None if pop == "default" else (base_dir or Path.cwd()) / pop
-    demand_opts = DemandOptions(
-        population=pop_path,
-        **{k: _number(f"demand.{k}", v) for k, v in demand.items()},
-    )
-    acc: dict[str, Any] = {}
-    for key, value in access.items():
-        if key in ("thresholds_min", "zone_weights"):
-            acc[key] = _float_list(f"access.{key}", value)
-        elif key == "decay":
-            acc[key] = value
-        else:
-            acc[key] = _number(f"access.{key}", value)
-    try:
-        leg_opts = OffNetworkLeg(**{k: _number(f"leg.{k}", v) for k, v in leg.items()})
-    except ValueError as exc:
-        raise ScenarioError(f"[leg]: {exc}") from None
-    excl = cand.get("exclude_districts", [])
-    if not isinstance(excl, list) or not all(isinstance(d, str) for d in excl):
-        raise ScenarioError(
-            f"candidates.exclude_districts is {excl!r}; expected a list of district ids"
-        )
-    cand_file = cand.get("file", "default")
-    if not isinstance(cand_file, str):
-        raise ScenarioError(f"candidates.file is {cand_file!r}; expected 'default' or a path")
     name = data.get("name", "default")
     if not isinstance(name, str) or not name:
         raise ScenarioError(f"name is {name!r}; expected a non-empty string")
-
-    tg = _table(data, "targets")
-    targets = TargetOptions(
-        max_travel_min=_number("targets.max_travel_min", tg.get("max_travel_min", 120.0)),
-        max_travel_km=_optional(tg, "targets", "max_travel_km"),
-        served_share=_number("targets.served_share", tg.get("served_share", 1.0)),
-        one_per_region=_bool(tg, "targets", "one_per_region", True),
-        regional_capacity=_bool(tg, "targets", "regional_capacity", False),
-    )
-    sp = _table(data, "supply")
-    default_supply = SupplyOptions()
-    supply = SupplyOptions(
-        existing=sp.get("existing", "keep"),
-        expand_max_places=_number(
-            "supply.expand_max_places",
-            sp.get("expand_max_places", default_supply.expand_max_places),
-        ),
-        expand_cost_per_place=_number(
-            "supply.expand_cost_per_place",
-            sp.get("expand_cost_per_place", default_supply.expand_cost_per_place),
-        ),
-        sizes=_float_list("supply.sizes", sp.get("sizes", list(default_supply.sizes))),
-        size_costs=_float_list(
-            "supply.size_costs", sp.get("size_costs", list(default_supply.size_costs))
-        ),
-        new_inclusive=_bool(sp, "supply", "new_inclusive", True),
-    )
-    bg = _table(data, "budget")
-    budget = BudgetOptions(
-        max_new_sites=bg.get("max_new_sites"),
-        max_cost=_optional(bg, "budget", "max_cost"),
-    )
-    ob = _table(data, "objective")
-    objective = ObjectiveOptions(
-        type=ob.get("type", "min_cost"), tie_break=ob.get("tie_break", "travel")
-    )
-    sv = _table(data, "solver")
-    solver = SolverOptions(
-        time_limit_s=_number("solver.time_limit_s", sv.get("time_limit_s", 60.0)),
-        mip_gap=_number("solver.mip_gap", sv.get("mip_gap", 0.005)),
-    )
-    inc = _table(data, "inclusive")
-    inclusive = InclusiveOptions(
-        max_travel_min=_optional(inc, "inclusive", "max_travel_min"),
-        served_share=_optional(inc, "inclusive", "served_share"),
-    )
-    rape_crisis = None
-    if "rape_crisis" in data:
-        rc = _table(data, "rape_crisis")
-        rc_default = RapeCrisisOptions()
-        rape_crisis = RapeCrisisOptions(
-            one_per_region=_bool(rc, "rape_crisis", "one_per_region", True),
-            **{
-                k: _number(f"rape_crisis.{k}", rc.get(k, getattr(rc_default, k)))
-                for k in (
-                    "women_per_centre",
-                    "women_share",
-                    "max_travel_min",
-                    "served_share",
-                    "cost",
-                )
-            },
-        )
-    forensic = None
-    if "forensic" in data:
-        fo = _table(data, "forensic")
-        fo_default = ForensicOptions()
-        forensic = ForensicOptions(
-            **{
-                k: _number(f"forensic.{k}", fo.get(k, getattr(fo_default, k)))
-                for k in ("max_travel_min", "cost")
-            }
-        )
-    hs = _table(data, "hospital_sites")
-    hs_default = HospitalSiteOptions()
-    hospital_sites = HospitalSiteOptions(
-        site_cost=_number("hospital_sites.site_cost", hs.get("site_cost", hs_default.site_cost)),
-        colocation=hs.get("colocation", hs_default.colocation),
-        colocation_bonus=_number(
-            "hospital_sites.colocation_bonus",
-            hs.get("colocation_bonus", hs_default.colocation_bonus),
-        ),
-    )
-    return Scenario(
-        name=name,
-        description=str(data.get("description", "")),
-        demand=demand_opts,
-        access=AccessOptions(**acc),
-        leg=leg_opts,
-        candidates=CandidateOptions(
-            exclude_districts=tuple(excl),
-            file=None if cand_file == "default" else (base_dir or Path.cwd()) / cand_file,
-        ),
-        targets=targets,
-        supply=supply,
-        budget=budget,
-        objective=objective,
-        solver=solver,
-        inclusive=inclusive,
-        rape_crisis=rape_crisis,
-        forensic=forensic,
-        hospital_sites=hospital_sites,
-    )
-
-
-def _optional(table: Mapping[str, Any], name: str, key: str) -> float | None:
-    """Read an optional limit: absent means no limit."""
-    if key not in table:
-        return None
-    return _number(f"{name}.{key}", table[key])
-
-
-def _bool(table: Mapping[str, Any], name: str, key: str, default: bool) -> bool:
-    value = table.get(key, default)
-    if not isinstance(value, bool):
-        raise ScenarioError(f"{name}.{key} is {value!r}; expected true or false")
-    return value
+    base = base_dir or Path.cwd()
+    tables = {
+        table: _table(data, table, base)
+        for table in _TABLES
+        if table not in _OPTIONAL_TABLES or table in data
+    }
+    return Scenario(name=name, description=str(data.get("description", "")), **tables)
 
 
 def builtin_scenarios() -> dict[str, Path]:

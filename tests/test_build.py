@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from conftest import require_raw
 
-from planner._build import match_iso_codes
 from planner._errors import InputDataError, MissingInputError
-from planner.data import build_azerbaijan, load_dataset
+from planner.data import load_dataset
+from planner.datasets.azerbaijan import build_azerbaijan, match_iso_codes
 from planner.network import travel_matrix
 
 

@@ -27,12 +27,17 @@ def test_coe_minimum_plan_is_feasible(coe: Plan, dataset: Dataset) -> None:
     s = coe.summary
     assert coe.result.status in ("optimal", "time_limit")
     assert coe.violations == ()  # checked independently of the solver
-    assert s["served_share"] >= 0.999 - 1e-9
-    assert s["max_travel_min"] <= 120
-    assert s["total_places"] >= 0.999 * s["required_family_places"]
+    served, worst = s["served_share"], s["max_travel_min"]
+    total, required = s["total_places"], s["required_family_places"]
+    assert served is not None and worst is not None and total is not None and required
+    assert served >= 0.999 - 1e-9
+    assert worst <= 120
+    assert total >= 0.999 * required
     assert s["regions_without_shelter_after"] == []
     assert s["new_sites"] >= 12  # 12 regions have no shelter today
-    assert s["mip_gap"] is not None and s["bound"] <= s["objective_value"] + 1e-6
+    bound, value = s["bound"], s["objective_value"]
+    assert s["mip_gap"] is not None and bound is not None and value is not None
+    assert bound <= value + 1e-6
     for key in (
         "scenario",
         "objective",
@@ -96,8 +101,10 @@ def test_inclusive_scenario_reports_inclusive_coverage(dataset: Dataset) -> None
         p = plan(dataset, _quick("inclusive", 10.0), before=None)  # type: ignore[arg-type]
     s = p.summary
     assert s["inclusive_places"] == pytest.approx(s["new_places"])
-    assert s["inclusive_served_share"] > 0.5
-    assert 0.5 < s["population_within_limit_of_inclusive_shelter"] <= 1.0
+    served, reach = s["inclusive_served_share"], s["population_within_limit_of_inclusive_shelter"]
+    assert served is not None and reach is not None
+    assert served > 0.5
+    assert 0.5 < reach <= 1.0
 
 
 def test_impossible_target_is_explained(dataset: Dataset) -> None:

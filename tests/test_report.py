@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from planner.data import Dataset
+from planner.outputs import PlanFiles, comparison_markdown, comparison_table, write_plan
 from planner.planning import Plan, plan
-from planner.report import PlanFiles, comparison_markdown, comparison_table, write_plan
 from planner.scenario import load_scenario
 
 

@@ -9,21 +9,64 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from planner.optimize import PlanResult, SitingModel, SitingOptions, check_solution
+from planner.locate import (
+    BudgetOptions,
+    ObjectiveOptions,
+    PlanResult,
+    SitingModel,
+    SitingOptions,
+    SolverOptions,
+    SupplyOptions,
+    TargetOptions,
+    check_solution,
+)
 
 INF = math.inf
 BIG = 1e6  # "uncapacitated" size for comparisons with spopt
 
 
-def _opts(**kw: object) -> SitingOptions:
-    base: dict[str, object] = {
+_TABLE_OF = {
+    **dict.fromkeys(
+        ["max_travel_min", "max_travel_km", "served_share", "one_per_region", "regional_capacity"],
+        "targets",
+    ),
+    **dict.fromkeys(
+        ["existing", "expand_max_places", "expand_cost_per_place", "sizes", "size_costs"],
+        "supply",
+    ),
+    **dict.fromkeys(["max_new_sites", "max_cost"], "budget"),
+    "objective": "objective",
+    "tie_break": "objective",
+    **dict.fromkeys(["time_limit_s", "mip_gap"], "solver"),
+}
+_TYPES: dict[str, Any] = {
+    "targets": TargetOptions,
+    "supply": SupplyOptions,
+    "budget": BudgetOptions,
+    "objective": ObjectiveOptions,
+    "solver": SolverOptions,
+}
+
+
+def _opts(**kw: Any) -> SitingOptions:
+    """Small-instance options from flat keys (each goes to its option table)."""
+    base: dict[str, Any] = {
         "one_per_region": False,
         "tie_break": "none",
         "time_limit_s": 30.0,
         "mip_gap": 0.0,
     }
     base.update(kw)
-    return SitingOptions(**base)  # type: ignore[arg-type]
+    inclusive = base.pop("inclusive_served_share", None)
+    if base.pop("expand_existing", False):
+        base["existing"] = "expand"
+    tables: dict[str, dict[str, Any]] = {t: {} for t in _TYPES}
+    for key, value in base.items():
+        table = _TABLE_OF[key]
+        tables[table]["type" if key == "objective" else key] = value
+    return SitingOptions(
+        **{t: _TYPES[t](**v) for t, v in tables.items()}, inclusive_served_share=inclusive
+    )
 
 
 # --- tiny instances solved by hand ---------------------------------------------
@@ -283,7 +326,8 @@ def test_solutions_are_feasible_when_checked_independently(model: SitingModel) -
     a = r.assignments
     load = np.bincount(a["site"], weights=a["places"], minlength=len(r.open_sizes))
     assert (load <= r.open_sizes + 1e-6).all()  # no capacity exceeded
-    assert (a["travel_min"] <= model.options.max_travel_min + 1e-9).all()  # no limit exceeded
+    limit = model.options.targets.max_travel_min
+    assert (a["travel_min"] <= limit + 1e-9).all()  # no limit exceeded
     n_e = model.n_existing
     assert (r.open_sizes[:n_e] >= model.existing_capacity - 1e-9).all()  # existing stay open
     got = np.bincount(a["demand"], weights=a["places"], minlength=len(model.demand))

@@ -28,9 +28,9 @@ import pandas as pd
 from planner._errors import InputDataError, MissingInputError
 from planner._io import _umask, write_csv_atomic, write_text_atomic
 from planner._progress import LogProgress, Progress
-from planner.data import read_boundaries, read_population_table
 from planner.demand import PLACE_WEIGHTS, distribute, largest_remainder, settlement_weights
 from planner.network import DEFAULT_SPEEDS_KPH, graph_from_osm_xml, read_speed_table, save_graph
+from planner.readers import read_boundaries, read_population_table
 
 RAW_FILES: dict[str, str] = {
     "boundaries": "geoBoundaries-AZE-ADM2.geojson",
@@ -59,6 +59,48 @@ _ROMANISE = str.maketrans(
         "ı": "i", "ö": "o", "ü": "u", "q": "g",
     }
 )  # fmt: skip
+
+
+#: Licences of the sources, as the dataset's metadata states them.
+LICENCES = {
+    "OpenStreetMap": "ODbL 1.0, (c) OpenStreetMap contributors",
+    "geoBoundaries": "CC BY-SA 3.0, geoBoundaries (www.geoboundaries.org)",
+}
+
+#: What a report must say about this dataset (read by the generic report and
+#: map from ``metadata.json``; a dataset without them gets a report without them).
+REPORT_TEXTS: dict[str, object] = {
+    "sources": [
+        "Roads and places: OpenStreetMap, Geofabrik extract of August 2021 \u2014 ODbL 1.0, "
+        "\u00a9 OpenStreetMap contributors.",
+        "Hospitals and clinics: OpenStreetMap points of interest (same extract) \u2014 ODbL 1.0.",
+        "District boundaries: geoBoundaries gbOpen AZE ADM2 \u2014 CC BY-SA 3.0.",
+        "Population: State Statistical Committee of Azerbaijan, 1 January 2024 totals and "
+        "regional shares; district figures below the regional level are estimates.",
+        "Standards: Council of Europe, Combating violence against women: minimum standards "
+        "for support services (2008).",
+        "Situation: submission to the UN Universal Periodic Review (State Statistical "
+        "Committee yearbooks; Mukhtarova 2022).",
+    ],
+    "limitations": [
+        "District populations are estimates; Karabakh and East Zangezur figures are "
+        "registered populations that include displaced people living elsewhere.",
+        "Roads are those of 2021, without speed limits or road condition; travel times are "
+        "planning estimates for a car, not public transport.",
+        "Existing shelters are modelled as two pooled shelters at the city centres of Baku "
+        "and Ganja (their addresses are confidential); replace them with real data for "
+        "operational use.",
+        "Candidate sites are cities, towns and district centres; the cost figures are "
+        "relative units set by the scenario, not budgets.",
+        "Hospitals are OSM points of 2021 without departments or opening hours; a proposed "
+        "hospital's suitability for a rape crisis centre or forensic service must be checked "
+        "on the ground.",
+    ],
+    "disconnected_note": (
+        "In Azerbaijan this is the Nakhchivan exclave, whose road links to the mainland "
+        "cross Armenia or Iran."
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -101,7 +143,11 @@ def _fold(name: str) -> str:
 
 
 def _reference_csv(name: str) -> pd.DataFrame:
-    text = resources.files("planner").joinpath("_reference", name).read_text("utf-8")
+    text = (
+        resources.files("planner.datasets.azerbaijan")
+        .joinpath("_reference", name)
+        .read_text("utf-8")
+    )
     return pd.DataFrame(list(csv.DictReader(text.splitlines())))
 
 
@@ -152,7 +198,8 @@ def match_iso_codes(shape_names: pd.Series) -> pd.DataFrame:
         if len(found) != 1:
             raise InputDataError(
                 f"district {shape!r} matches {len(found)} ISO 3166-2 subdivisions "
-                f"({[s.code for s in found]}); add it to planner/_reference/aze_crosswalk.csv"
+                f"({[s.code for s in found]}); add it to "
+                "planner/datasets/azerbaijan/_reference/aze_crosswalk.csv"
             )
         rows.append((shape, found[0].code, found[0].name, kind, "automatic"))
     out = pd.DataFrame(rows, columns=["shape_name", "district_id", "name_az", "kind", "match"])
@@ -172,7 +219,7 @@ def _districts(path: Path) -> gpd.GeoDataFrame:
     if missing:
         raise InputDataError(
             f"{path}: district(s) {missing} have no economic region in "
-            "planner/_reference/aze_regions.csv"
+            "planner/datasets/azerbaijan/_reference/aze_regions.csv"
         )
     gdf["district_id"] = gdf["name"].map(codes["district_id"])
     gdf["name_az"] = gdf["name"].map(codes["name_az"])
@@ -477,6 +524,60 @@ def build_azerbaijan(
     """
     raw, out = Path(raw), Path(out)
     progress = progress or LogProgress()
+    paths = _raw_paths(raw, roads)
+    speed_table = read_speed_table(speeds) if speeds else None
+    notes: list[str] = []
+    with progress.step("Reading district boundaries"):
+        districts = _districts(paths["boundaries"])
+    with progress.step("Placing settlements in districts"):
+        settlements = _settlements(paths["places"], districts, notes)
+    with progress.step("Estimating population"):
+        pop = district_population(districts, settlements, notes)
+        if population is not None:
+            pop = _official_population(population, districts)
+        _apply_population(districts, settlements, pop)
+    layers = {
+        "shelters": _shelters(settlements, districts),
+        "candidates": _candidates(settlements, districts),
+    }
+    with progress.step("Placing hospitals in districts"):
+        layers["hospitals"] = _hospitals(paths["pois"], districts, notes)
+    with progress.step(f"Reading the {roads} road network (OSM XML, about a minute)"):
+        graph = graph_from_osm_xml(paths[roads], speeds=speed_table)
+    counts = {
+        "districts": len(districts),
+        "settlements": len(settlements),
+        **{k: len(v) for k, v in layers.items()},
+        "road_nodes": graph.number_of_nodes(),
+        "road_edges": graph.number_of_edges(),
+    }
+    metadata = {
+        "name": "azerbaijan",
+        "build_command": (
+            "shelter-planner data build --raw <raw folder> --out <dataset folder>"
+            + (f" --roads {roads}" if roads != "major" else "")
+        ),
+        "roads": roads,
+        "sources": {
+            key: {"file": p.name, "sha256": _sha256(p)} for key, p in sorted(paths.items())
+        },
+        "counts": counts,
+        "population_total": int(districts["population"].sum()),
+        "place_weights": PLACE_WEIGHTS,
+        "speeds_kph": dict(sorted({**DEFAULT_SPEEDS_KPH, **(speed_table or {})}.items())),
+        "notes": notes,
+        "report": REPORT_TEXTS,
+        "licences": LICENCES,
+    }
+    with progress.step("Writing the dataset"):
+        _write_folder(out, districts, settlements, layers, graph, metadata)
+    for note in notes:
+        warnings.warn(note, stacklevel=2)
+    return BuildReport(out=out, counts=counts, warnings=tuple(notes))
+
+
+def _raw_paths(raw: Path, roads: str) -> dict[str, Path]:
+    """Check the raw folder and return the files the build reads."""
     if roads not in ("major", "drive"):
         raise ValueError(f"roads is {roads!r}; expected 'major' or 'drive'")
     if not raw.is_dir():
@@ -487,84 +588,64 @@ def build_azerbaijan(
             raise MissingInputError(
                 f"raw {key} file {p} does not exist (expected {RAW_FILES[key]} in {raw})"
             )
-    speed_table = read_speed_table(speeds) if speeds else None
-    notes: list[str] = []
-    with progress.step("Reading district boundaries"):
-        districts = _districts(paths["boundaries"])
-    with progress.step("Placing settlements in districts"):
-        settlements = _settlements(paths["places"], districts, notes)
-    with progress.step("Estimating population"):
-        pop = district_population(districts, settlements, notes)
-        if population is not None:
-            table = read_population_table(population)
-            unknown = sorted(set(table["district_id"]) - set(districts["district_id"]))
-            missing = sorted(set(districts["district_id"]) - set(table["district_id"]))
-            if unknown or missing:
-                raise InputDataError(
-                    f"population table {population}: unknown district_id(s) {unknown}, "
-                    f"missing district_id(s) {missing}"
-                )
-            pop = table
-        by_id = pop.set_index("district_id")
-        districts["population"] = districts["district_id"].map(by_id["population"]).astype("int64")
-        districts["population_source"] = districts["district_id"].map(by_id["population_source"])
-        totals = dict(zip(districts["district_id"], districts["population"], strict=True))
-        settlements["population"] = distribute(
-            totals, settlements["district_id"], settlements["weight"].to_numpy(float)
-        )
-    shelters = _shelters(settlements, districts)
-    candidates = _candidates(settlements, districts)
-    with progress.step("Placing hospitals in districts"):
-        hospitals = _hospitals(paths["pois"], districts, notes)
-    with progress.step(f"Reading the {roads} road network (OSM XML, about a minute)"):
-        graph = graph_from_osm_xml(paths[roads], speeds=speed_table)
+    return paths
 
+
+def _official_population(path: str | Path, districts: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Read an official district table that must name every district exactly once."""
+    table = read_population_table(path)
+    unknown = sorted(set(table["district_id"]) - set(districts["district_id"]))
+    missing = sorted(set(districts["district_id"]) - set(table["district_id"]))
+    if unknown or missing:
+        raise InputDataError(
+            f"population table {path}: unknown district_id(s) {unknown}, "
+            f"missing district_id(s) {missing}"
+        )
+    return table
+
+
+def _apply_population(
+    districts: gpd.GeoDataFrame, settlements: gpd.GeoDataFrame, pop: pd.DataFrame
+) -> None:
+    """Set district populations and spread each over its settlements (in place)."""
+    by_id = pop.set_index("district_id")
+    districts["population"] = districts["district_id"].map(by_id["population"]).astype("int64")
+    districts["population_source"] = districts["district_id"].map(by_id["population_source"])
+    totals = dict(zip(districts["district_id"], districts["population"], strict=True))
+    settlements["population"] = distribute(
+        totals, settlements["district_id"], settlements["weight"].to_numpy(float)
+    )
+
+
+_DISTRICT_FILE_COLUMNS = [
+    "district_id", "name", "name_az", "kind", "region", "area_km2", "population",
+    "population_source", "geometry",
+]  # fmt: skip
+_SETTLEMENT_FILE_COLUMNS = [
+    "settlement_id", "name", "place", "district_id", "weight", "population", "lon", "lat",
+]  # fmt: skip
+
+
+def _write_folder(
+    out: Path,
+    districts: gpd.GeoDataFrame,
+    settlements: gpd.GeoDataFrame,
+    layers: Mapping[str, pd.DataFrame],
+    graph: Any,
+    metadata: Mapping[str, Any],
+) -> None:
+    """Write the dataset into a fresh folder and swap it in whole (or not at all)."""
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
-        with progress.step("Writing the dataset"):
-            cols = ["district_id", "name", "name_az", "kind", "region", "area_km2",
-                    "population", "population_source", "geometry"]  # fmt: skip
-            _write_geojson(districts[cols], tmp / "districts.geojson")
-            scols = ["settlement_id", "name", "place", "district_id", "weight", "population",
-                     "lon", "lat"]  # fmt: skip
-            write_csv_atomic(tmp / "settlements.csv", settlements[scols])
-            write_csv_atomic(tmp / "shelters.csv", shelters)
-            write_csv_atomic(tmp / "candidates.csv", candidates)
-            write_csv_atomic(tmp / "hospitals.csv", hospitals)
-            save_graph(graph, tmp)
-            counts = {
-                "districts": len(districts),
-                "settlements": len(settlements),
-                "shelters": len(shelters),
-                "candidates": len(candidates),
-                "hospitals": len(hospitals),
-                "road_nodes": graph.number_of_nodes(),
-                "road_edges": graph.number_of_edges(),
-            }
-            metadata = {
-                "name": "azerbaijan",
-                "build_command": (
-                    "shelter-planner data build --raw <raw folder> --out <dataset folder>"
-                    + (f" --roads {roads}" if roads != "major" else "")
-                ),
-                "roads": roads,
-                "sources": {
-                    key: {"file": p.name, "sha256": _sha256(p)} for key, p in sorted(paths.items())
-                },
-                "counts": counts,
-                "population_total": int(districts["population"].sum()),
-                "place_weights": PLACE_WEIGHTS,
-                "speeds_kph": dict(sorted({**DEFAULT_SPEEDS_KPH, **(speed_table or {})}.items())),
-                "notes": notes,
-                "licences": {
-                    "OpenStreetMap": "ODbL 1.0, (c) OpenStreetMap contributors",
-                    "geoBoundaries": "CC BY-SA 3.0, geoBoundaries (www.geoboundaries.org)",
-                },
-            }
-            write_text_atomic(
-                tmp / "metadata.json", json.dumps(metadata, indent=2, ensure_ascii=False) + "\n"
-            )
+        _write_geojson(districts[_DISTRICT_FILE_COLUMNS], tmp / "districts.geojson")
+        write_csv_atomic(tmp / "settlements.csv", settlements[_SETTLEMENT_FILE_COLUMNS])
+        for name in ("shelters", "candidates", "hospitals"):
+            write_csv_atomic(tmp / f"{name}.csv", layers[name])
+        save_graph(graph, tmp)
+        write_text_atomic(
+            tmp / "metadata.json", json.dumps(metadata, indent=2, ensure_ascii=False) + "\n"
+        )
         backup = out.with_name(f".{out.name}.old")
         if backup.exists():
             shutil.rmtree(backup)
@@ -577,6 +658,3 @@ def build_azerbaijan(
     finally:
         if tmp.exists():
             shutil.rmtree(tmp)
-    for note in notes:
-        warnings.warn(note, stacklevel=2)
-    return BuildReport(out=out, counts=counts, warnings=tuple(notes))

@@ -1,0 +1,117 @@
+"""Validation helpers shared by the option types (one idiom, one error type).
+
+Each helper names the option as a scenario file writes it (``where``), says
+what was expected and raises :class:`~planner._errors.OptionError`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+from planner._errors import OptionError
+
+__all__ = ["boolean", "float_list", "number", "optional_number", "share"]
+
+
+def number(where: str, value: object, *, minimum: float = 0.0, strict: bool = False) -> float:
+    """Return ``value`` as a float, checking it is a finite number at least ``minimum``.
+
+    Parameters
+    ----------
+    where
+        The option's name in messages, e.g. ``"targets.max_travel_min"``.
+    value
+        The value to check.
+    minimum
+        Smallest allowed value.
+    strict
+        Whether ``minimum`` itself is excluded.
+
+    Returns
+    -------
+    float
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise OptionError(f"{where} is {value!r}; expected a number")
+    if value < minimum or (strict and value == minimum):
+        relation = ">" if strict else ">="
+        raise OptionError(f"{where} is {value!r}; expected a number {relation} {minimum:g}")
+    return float(value)
+
+
+def share(where: str, value: object) -> float:
+    """Return ``value`` as a share in [0, 1].
+
+    Parameters
+    ----------
+    where
+        The option's name in messages.
+    value
+        The value to check.
+
+    Returns
+    -------
+    float
+    """
+    checked = number(where, value)
+    if checked > 1:
+        raise OptionError(f"{where} is {checked!r}; expected a share in [0, 1]")
+    return checked
+
+
+def optional_number(table: Mapping[str, object], name: str, key: str) -> float | None:
+    """Read an optional number from a table: absent means ``None`` (no limit).
+
+    Parameters
+    ----------
+    table
+        Parsed TOML table.
+    name, key
+        Table and key, for messages.
+
+    Returns
+    -------
+    float or None
+    """
+    if key not in table:
+        return None
+    return number(f"{name}.{key}", table[key])
+
+
+def boolean(where: str, value: object) -> bool:
+    """Return ``value`` if it is a boolean.
+
+    Parameters
+    ----------
+    where
+        The option's name in messages.
+    value
+        The value to check.
+
+    Returns
+    -------
+    bool
+    """
+    if not isinstance(value, bool):
+        raise OptionError(f"{where} is {value!r}; expected true or false")
+    return value
+
+
+def float_list(where: str, value: object) -> tuple[float, ...]:
+    """Return a list of numbers as a tuple of floats.
+
+    Parameters
+    ----------
+    where
+        The option's name in messages.
+    value
+        The value to check.
+
+    Returns
+    -------
+    tuple[float, ...]
+    """
+    if not isinstance(value, list | tuple):
+        raise OptionError(f"{where} is {value!r}; expected a list of numbers")
+    return tuple(number(f"{where}[{i}]", v) for i, v in enumerate(value))

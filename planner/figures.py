@@ -1,0 +1,263 @@
+"""Output stage, figures: static matplotlib figures for reports.
+
+Figures are drawn with matplotlib's object-oriented API
+(:class:`matplotlib.figure.Figure`), never through pyplot's global state, so
+the planner never switches a caller's backend (a notebook keeps its own).
+Existing shelters are drawn only at their district's representative point.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from planner._io import atomic_path
+from planner.assessment import Assessment, generalised_shelters
+from planner.data import Dataset
+
+if TYPE_CHECKING:
+    from planner.planning import Plan
+
+__all__ = [
+    "NO_ROAD",
+    "TRAVEL_BINS",
+    "TRAVEL_COLOURS",
+    "credits",
+    "plan_figures",
+    "shortfall_figure",
+    "travel_figure",
+]
+
+# travel-time classes (minutes) and their colours, light to dark
+TRAVEL_BINS = [0, 30, 60, 120, 180, 240, np.inf]
+TRAVEL_COLOURS = ["#ffffcc", "#fed976", "#fd8d3c", "#e31a1c", "#bd0026", "#800026"]
+NO_ROAD = "#9e9e9e"
+#: Class edges of the static travel maps (the top class is 240+).
+_FIGURE_BOUNDS = [0, 30, 60, 120, 180, 240, 300]
+_FALLBACK_CREDITS = "Roads and places \u00a9 OpenStreetMap contributors (ODbL)"
+
+
+def credits(dataset: Dataset) -> str:
+    """Return the attribution line of a dataset's figures and maps (from its licences)."""
+    licences = dataset.metadata.get("licences")
+    if isinstance(licences, dict) and licences:
+        return "; ".join(f"{name}: {text}" for name, text in licences.items())
+    return _FALLBACK_CREDITS
+
+
+def _figure(size: tuple[float, float]) -> tuple[Any, Any]:
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=size)
+    return fig, fig.subplots()
+
+
+def _save(fig: Any, path: Path, dpi: int = 150) -> Path:
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=dpi, bbox_inches="tight")
+    return path
+
+
+def _png(fig: Any) -> str:
+    """Return a figure as base64 PNG text, for embedding in HTML."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=120, bbox_inches="tight")
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _travel_choropleth(ax: Any, fig: Any, districts: Any, column: str, label: str) -> None:
+    """Draw districts by travel class (grey where empty) with a colour bar."""
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import BoundaryNorm, ListedColormap
+
+    cmap = ListedColormap(TRAVEL_COLOURS)
+    norm = BoundaryNorm(_FIGURE_BOUNDS, cmap.N)
+    has = districts[column].notna()
+    if has.any():
+        districts.loc[has].plot(
+            column=districts.loc[has, column].clip(upper=299),
+            cmap=cmap,
+            norm=norm,
+            edgecolor="#555555",
+            linewidth=0.4,
+            ax=ax,
+        )
+    if (~has).any():
+        districts.loc[~has].plot(
+            color=NO_ROAD, edgecolor="#555555", linewidth=0.4, hatch="///", ax=ax
+        )
+    cbar = fig.colorbar(
+        ScalarMappable(cmap=cmap, norm=norm), ax=ax, shrink=0.6, ticks=_FIGURE_BOUNDS[:-1]
+    )
+    cbar.set_label(label)
+
+
+def travel_figure(assessment: Assessment, dataset: Dataset, path: str | Path) -> Path:
+    """Draw a static map of mean travel time by district with the generalised shelters.
+
+    Parameters
+    ----------
+    assessment
+        The assessment.
+    dataset
+        The dataset (shelters, pooled by district; credits).
+    path
+        PNG file to write.
+
+    Returns
+    -------
+    Path
+    """
+    from matplotlib.patches import Patch
+
+    fig, ax = _figure((10, 7.5))
+    d = assessment.districts.copy()
+    d["travel_shown"] = d["travel_min_mean"].where(d["reachable_by_road"])
+    _travel_choropleth(
+        ax,
+        fig,
+        d,
+        "travel_shown",
+        "Mean travel time to the nearest shelter (minutes; top class 240+)",
+    )
+    shelters = generalised_shelters(dataset)
+    ax.scatter(
+        shelters.geometry.x,
+        shelters.geometry.y,
+        s=60 + 4 * shelters["capacity_places"].to_numpy(float),
+        c="#41ab5d",
+        edgecolors="#00441b",
+        linewidths=1.5,
+        zorder=5,
+    )
+    for name, geom, cap in zip(
+        shelters["district"], shelters.geometry, shelters["capacity_places"], strict=True
+    ):
+        ax.annotate(
+            f"{name}: {int(cap)} places",
+            (geom.x, geom.y),
+            xytext=(-30, 14),
+            textcoords="offset points",
+            fontsize=9,
+            weight="bold",
+        )
+    handles = [
+        Patch(
+            facecolor="#41ab5d", edgecolor="#00441b", label="existing shelter capacity (district)"
+        ),
+        Patch(
+            facecolor=NO_ROAD, hatch="///", edgecolor="#555555", label="no road path to a shelter"
+        ),
+    ]
+    ax.legend(handles=handles, loc="lower left", fontsize=9)
+    summary = assessment.summary
+    ax.set_title(
+        "Travel time to the nearest domestic-violence shelter, by district\n"
+        f"{summary['population_share_beyond_120min']:.0%} of the population beyond 2 hours "
+        f"or without a road path; {summary['existing_places']} places in "
+        f"{summary['existing_shelters']} shelters",
+        fontsize=11,
+    )
+    ax.set_axis_off()
+    fig.text(0.01, 0.01, credits(dataset), fontsize=7, color="#555555")
+    return _save(fig, Path(path))
+
+
+def shortfall_figure(assessment: Assessment, path: str | Path) -> Path:
+    """Draw a bar chart of required versus existing shelter beds by economic region.
+
+    Parameters
+    ----------
+    assessment
+        The assessment.
+    path
+        PNG file to write.
+
+    Returns
+    -------
+    Path
+    """
+    r = assessment.regions.sort_values("required_beds")
+    fig, ax = _figure((9, 6))
+    y = np.arange(len(r))
+    ax.barh(
+        y + 0.2, r["required_beds"], height=0.4, color="#bd0026", label="required (CoE standard)"
+    )
+    ax.barh(y - 0.2, r["existing_places"], height=0.4, color="#41ab5d", label="existing")
+    ax.set_yticks(
+        y, [f"{n}{'' if h else ' *'}" for n, h in zip(r["region"], r["has_shelter"], strict=True)]
+    )
+    ax.set_xlabel("Shelter beds (places)")
+    dem = assessment.scenario.demand
+    s = assessment.summary
+    ax.set_title(
+        f"Required versus existing shelter places by economic region\n"
+        f"standard {dem.places_per_10000:g} family place per 10,000 people x "
+        f"{dem.family_place_size:g} beds: {s['required_beds']:,.0f} required, "
+        f"{s['existing_places']} existing ({s['required_to_existing_ratio']}x)",
+        fontsize=11,
+    )
+    ax.legend(loc="lower right")
+    fig.text(0.01, 0.01, "* no shelter in the region (CoE: at least one per region)", fontsize=8)
+    ax.grid(axis="x", alpha=0.3)
+    return _save(fig, Path(path))
+
+
+def plan_figures(plan: Plan, dataset: Dataset) -> tuple[str, str]:
+    """Draw a plan's travel map and its places-by-region bars, as base64 PNG text.
+
+    Parameters
+    ----------
+    plan
+        The plan.
+    dataset
+        The dataset (credits).
+
+    Returns
+    -------
+    tuple[str, str]
+        The map and the bar chart.
+    """
+    d = plan.districts
+    fig, ax = _figure((9, 6.5))
+    _travel_choropleth(
+        ax, fig, d, "travel_min_mean_after", "Mean travel to the assigned shelter (min)"
+    )
+    for status, colour in (("new", "#2171b5"), ("existing", "#41ab5d"), ("expanded", "#41ab5d")):
+        sel = plan.sites.loc[plan.sites["status"] == status]
+        if len(sel):
+            ax.scatter(
+                sel["lon"],
+                sel["lat"],
+                s=8 + 3 * sel["capacity_places"],
+                c=colour,
+                edgecolors="black",
+                linewidths=0.8,
+                zorder=5,
+                label=status,
+            )
+    ax.legend(loc="lower left", fontsize=8, title="shelters (size = capacity)")
+    ax.set_title(
+        f"{plan.scenario.name}: travel to the assigned shelter with the plan", fontsize=11
+    )
+    ax.set_axis_off()
+    fig.text(0.01, 0.01, credits(dataset), fontsize=7, color="#555555")
+    map_png = _png(fig)
+
+    r = d.groupby("region")[["required_family_places", "places_before", "places_after"]].sum()
+    r = r.sort_values("required_family_places")
+    fig, ax = _figure((9, 6))
+    y = np.arange(len(r))
+    ax.barh(y + 0.27, r["required_family_places"], 0.27, color="#bd0026", label="required")
+    ax.barh(y, r["places_before"], 0.27, color="#a1d99b", label="today")
+    ax.barh(y - 0.27, r["places_after"], 0.27, color="#2171b5", label="with the plan")
+    ax.set_yticks(y, r.index)
+    ax.set_xlabel("Family places")
+    ax.legend(loc="lower right")
+    ax.set_title("Family places by economic region: required, today, with the plan", fontsize=11)
+    ax.grid(axis="x", alpha=0.3)
+    return map_png, _png(fig)

@@ -1,0 +1,461 @@
+r"""MILP plumbing shared by the location models: named blocks, one solve call, typed status.
+
+A model is assembled by a :class:`MilpBuilder` that hands out **named** blocks
+of variables (:meth:`MilpBuilder.add_variables`) and of constraint rows
+(:meth:`MilpBuilder.add_constraints`), in the vocabulary of linopy, and
+produces a :class:`Milp` in :func:`scipy.optimize.milp` form: minimise
+:math:`c^\top x` subject to :math:`lo \le A x \le hi`, :math:`lb \le x \le ub`.
+The matrices stay plain scipy/numpy (that is the speed); the names replace
+hand-computed offsets. :func:`solve_milp` runs HiGHS and reports a
+:class:`Termination`, not an integer code.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+__all__ = [
+    "BoolArray",
+    "Deadline",
+    "FloatArray",
+    "IntArray",
+    "Milp",
+    "MilpBuilder",
+    "Outcome",
+    "Termination",
+    "VarBlock",
+    "solve_milp",
+]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+#: Slack on comparisons of travel times and distances with their limits.
+TOL_LIMIT = 1e-9
+#: Flows and capacities at or below this are zero.
+TOL_FLOW = 1e-6
+
+
+class Termination(StrEnum):
+    """Why one solver call ended (after linopy's ``TerminationCondition``)."""
+
+    OPTIMAL = "optimal"
+    LIMIT = "limit"
+    INFEASIBLE = "infeasible"
+    OTHER = "other"
+
+
+@dataclass
+class Milp:
+    """A MILP in scipy.optimize.milp form: min c x, lo <= A x <= hi, lb <= x <= ub."""
+
+    c: FloatArray
+    a: sp.csr_matrix
+    lb: FloatArray
+    ub: FloatArray
+    lo: FloatArray
+    hi: FloatArray
+    integrality: npt.NDArray[np.int_]
+
+    def rows(self, keep: IntArray) -> Milp:
+        """Return the model with only the rows ``keep``."""
+        return Milp(
+            self.c, self.a[keep], self.lb, self.ub, self.lo[keep], self.hi[keep], self.integrality
+        )
+
+    def with_row(self, coefficients: FloatArray, lower: float, upper: float) -> Milp:
+        """Return the model with one more row ``lower <= coefficients @ x <= upper``."""
+        extra = sp.csr_matrix(np.asarray(coefficients, dtype=float).reshape(1, -1))
+        return Milp(
+            self.c,
+            sp.vstack([self.a, extra]).tocsr(),
+            self.lb,
+            self.ub,
+            np.append(self.lo, lower),
+            np.append(self.hi, upper),
+            self.integrality,
+        )
+
+    def fixed(self, columns: IntArray, values: FloatArray) -> Milp:
+        """Return the model with ``columns`` fixed to ``values``."""
+        lb, ub = self.lb.copy(), self.ub.copy()
+        lb[columns] = values
+        ub[columns] = values
+        return Milp(self.c, self.a, lb, ub, self.lo, self.hi, self.integrality)
+
+    def relaxed(self) -> Milp:
+        """Return the linear relaxation (no integer variables)."""
+        return Milp(
+            self.c, self.a, self.lb, self.ub, self.lo, self.hi, np.zeros_like(self.integrality)
+        )
+
+
+@dataclass(frozen=True)
+class VarBlock:
+    """A named block of variables: its columns are ``start + arange(size)``, shaped."""
+
+    name: str
+    start: int
+    shape: tuple[int, ...]
+
+    @property
+    def size(self) -> int:
+        """Number of variables in the block."""
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    @property
+    def stop(self) -> int:
+        """One past the last column."""
+        return self.start + self.size
+
+    @property
+    def cols(self) -> IntArray:
+        """Column of each variable, in the block's shape."""
+        return np.arange(self.start, self.stop, dtype=np.int64).reshape(self.shape)
+
+    @property
+    def slice(self) -> slice:
+        """The block's columns as a slice of a solution vector."""
+        return slice(self.start, self.stop)
+
+
+@dataclass
+class MilpBuilder:
+    """Assemble a sparse MILP from named variable and constraint blocks.
+
+    Examples
+    --------
+    >>> b = MilpBuilder()
+    >>> x = b.add_variables("x", (2,), ub=1.0, integer=True)
+    >>> _ = b.add_constraints("one", rows=[0, 0], cols=x.cols, vals=[1, 1], lower=1, upper=1)
+    >>> b.build().a.toarray().tolist()
+    [[1.0, 1.0]]
+    """
+
+    _blocks: dict[str, VarBlock] = field(default_factory=dict)
+    _lb: list[FloatArray] = field(default_factory=list)
+    _ub: list[FloatArray] = field(default_factory=list)
+    _int: list[npt.NDArray[np.int_]] = field(default_factory=list)
+    _rows: list[IntArray] = field(default_factory=list)
+    _cols: list[IntArray] = field(default_factory=list)
+    _vals: list[FloatArray] = field(default_factory=list)
+    _lo: list[FloatArray] = field(default_factory=list)
+    _hi: list[FloatArray] = field(default_factory=list)
+    _row_blocks: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    n_vars: int = 0
+    n_rows: int = 0
+
+    def add_variables(
+        self,
+        name: str,
+        shape: int | tuple[int, ...],
+        *,
+        lb: float | npt.ArrayLike = 0.0,
+        ub: float | npt.ArrayLike = np.inf,
+        integer: bool = False,
+    ) -> VarBlock:
+        """Add a block of variables and return it.
+
+        Parameters
+        ----------
+        name
+            Unique block name.
+        shape
+            Number of variables, or their shape (flattened in C order).
+        lb, ub
+            Bounds, scalars or arrays broadcast to the block.
+        integer
+            Whether the variables are integer.
+
+        Returns
+        -------
+        VarBlock
+        """
+        if name in self._blocks:
+            raise ValueError(f"variable block {name!r} exists already")
+        dims = (shape,) if isinstance(shape, int) else tuple(shape)
+        block = VarBlock(name, self.n_vars, dims)
+        n = block.size
+        self._lb.append(np.broadcast_to(np.asarray(lb, dtype=float).ravel(), (n,)).copy())
+        self._ub.append(np.broadcast_to(np.asarray(ub, dtype=float).ravel(), (n,)).copy())
+        self._int.append(np.full(n, 1 if integer else 0, dtype=np.int_))
+        self._blocks[name] = block
+        self.n_vars += n
+        return block
+
+    def add_constraints(
+        self,
+        name: str,
+        *,
+        rows: npt.ArrayLike,
+        cols: npt.ArrayLike,
+        vals: npt.ArrayLike,
+        lower: float | npt.ArrayLike,
+        upper: float | npt.ArrayLike,
+        count: int | None = None,
+    ) -> IntArray:
+        """Add ``count`` rows ``lower <= A x <= upper`` given as triplets; return their indices.
+
+        Parameters
+        ----------
+        name
+            Constraint family; a name may be used again (its rows accumulate).
+        rows
+            Row of each coefficient, numbered from 0 within this block.
+        cols, vals
+            Column and value of each coefficient (``vals`` broadcast).
+        lower, upper
+            Bounds of each row, scalars or arrays.
+        count
+            Number of rows; default one more than the largest row number.
+
+        Returns
+        -------
+        numpy.ndarray
+            Indices of the new rows in the model.
+        """
+        rr = np.asarray(rows, dtype=np.int64).ravel()
+        cc = np.asarray(cols, dtype=np.int64).ravel()
+        n = int(count) if count is not None else (int(rr.max()) + 1 if len(rr) else 0)
+        first = self.n_rows
+        self._rows.append(rr + first)
+        self._cols.append(cc)
+        self._vals.append(np.broadcast_to(np.asarray(vals, dtype=float), cc.shape).copy())
+        self._lo.append(np.broadcast_to(np.asarray(lower, dtype=float), (n,)).copy())
+        self._hi.append(np.broadcast_to(np.asarray(upper, dtype=float), (n,)).copy())
+        self._row_blocks.setdefault(name, []).append((first, first + n))
+        self.n_rows += n
+        return np.arange(first, first + n, dtype=np.int64)
+
+    def add_row(
+        self, name: str, cols: npt.ArrayLike, vals: npt.ArrayLike, lower: float, upper: float
+    ) -> int:
+        """Add one row ``lower <= sum(vals * x[cols]) <= upper``; return its index.
+
+        Parameters
+        ----------
+        name
+            Constraint family.
+        cols, vals
+            Columns and coefficients (``vals`` broadcast).
+        lower, upper
+            Bounds of the row.
+
+        Returns
+        -------
+        int
+        """
+        cc = np.asarray(cols, dtype=np.int64).ravel()
+        rows = self.add_constraints(
+            name, rows=np.zeros(len(cc)), cols=cc, vals=vals, lower=lower, upper=upper, count=1
+        )
+        return int(rows[0])
+
+    def block(self, name: str) -> VarBlock:
+        """Return the variable block called ``name``."""
+        return self._blocks[name]
+
+    def constraint_rows(self, name: str) -> IntArray:
+        """Return the indices of every row added under ``name`` (empty if none)."""
+        spans = self._row_blocks.get(name, [])
+        if not spans:
+            return np.zeros(0, dtype=np.int64)
+        return np.concatenate([np.arange(a, b, dtype=np.int64) for a, b in spans])
+
+    def build(self, c: FloatArray | None = None) -> Milp:
+        """Return the assembled :class:`Milp` (objective ``c``, default zero)."""
+        a = sp.csr_matrix(
+            (
+                np.concatenate(self._vals) if self._vals else np.zeros(0),
+                (
+                    np.concatenate(self._rows) if self._rows else np.zeros(0, dtype=np.int64),
+                    np.concatenate(self._cols) if self._cols else np.zeros(0, dtype=np.int64),
+                ),
+            ),
+            shape=(self.n_rows, self.n_vars),
+        )
+        return Milp(
+            c=np.zeros(self.n_vars) if c is None else np.asarray(c, dtype=float),
+            a=a,
+            lb=np.concatenate(self._lb) if self._lb else np.zeros(0),
+            ub=np.concatenate(self._ub) if self._ub else np.zeros(0),
+            lo=np.concatenate(self._lo) if self._lo else np.zeros(0),
+            hi=np.concatenate(self._hi) if self._hi else np.zeros(0),
+            integrality=np.concatenate(self._int) if self._int else np.zeros(0, dtype=np.int_),
+        )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one solver call returned."""
+
+    termination: Termination
+    x: FloatArray | None
+    mip_dual_bound: float | None
+    mip_gap: float | None
+    message: str
+
+    @property
+    def has_solution(self) -> bool:
+        """Whether a solution came back (optimal, or the best found at a limit)."""
+        return self.x is not None and self.termination in (Termination.OPTIMAL, Termination.LIMIT)
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A time budget for a sequence of solver calls, measured from ``started``."""
+
+    started: float
+    limit_s: float
+
+    @classmethod
+    def start(cls, limit_s: float) -> Deadline:
+        """Start a budget of ``limit_s`` seconds now."""
+        return cls(time.perf_counter(), limit_s)
+
+    def elapsed(self) -> float:
+        """Seconds since the start."""
+        return time.perf_counter() - self.started
+
+    def left(self) -> float:
+        """Seconds left of the budget (negative when spent)."""
+        return self.limit_s - self.elapsed()
+
+    def at(self, fraction: float) -> float:
+        """Return the clock time at ``fraction`` of the budget (a sub-step's deadline)."""
+        return self.started + fraction * self.limit_s
+
+
+@contextmanager
+def _quiet_stdout() -> Iterator[None]:
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # pragma: no cover - no file descriptor 1
+        yield
+        return
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+_SCIPY_TERMINATION = {
+    0: Termination.OPTIMAL,
+    1: Termination.LIMIT,
+    2: Termination.INFEASIBLE,
+}
+
+
+def _solve_scipy(model: Milp, c: FloatArray, time_limit: float, gap: float) -> Outcome:
+    res = milp(
+        c,
+        constraints=LinearConstraint(model.a, model.lo, model.hi),
+        integrality=model.integrality,
+        bounds=Bounds(model.lb, model.ub),
+        options={"time_limit": time_limit, "mip_rel_gap": gap, "disp": False},
+    )
+    return Outcome(
+        _SCIPY_TERMINATION.get(int(res.status), Termination.OTHER),
+        res.x,
+        getattr(res, "mip_dual_bound", None),
+        getattr(res, "mip_gap", None),
+        str(res.message),
+    )
+
+
+def solve_milp(
+    model: Milp, c: FloatArray, time_limit: float, gap: float, start: FloatArray | None
+) -> Outcome:
+    """Solve with highspy when installed (it accepts a starting solution), else scipy's milp.
+
+    Parameters
+    ----------
+    model
+        The model (its own ``c`` is ignored in favour of ``c``).
+    c
+        Objective vector.
+    time_limit
+        Seconds the solver may take.
+    gap
+        Relative MIP gap at which to stop.
+    start
+        A feasible solution to start from, or ``None``.
+
+    Returns
+    -------
+    Outcome
+    """
+    try:
+        import highspy
+    except ImportError:  # pragma: no cover - highspy is a dependency
+        return _solve_scipy(model, c, time_limit, gap)
+    with _quiet_stdout():  # HiGHS prints a banner when the first instance is made
+        h = highspy.Highs()  # type: ignore[no-untyped-call]
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("time_limit", float(time_limit))
+    h.setOptionValue("mip_rel_gap", float(gap))
+    lp = highspy.HighsLp()
+    lp.num_col_ = len(c)
+    lp.num_row_ = model.a.shape[0]
+    lp.col_cost_ = np.asarray(c, dtype=float)
+    lp.col_lower_ = model.lb
+    lp.col_upper_ = model.ub
+    lp.row_lower_ = model.lo
+    lp.row_upper_ = model.hi
+    csc = model.a.tocsc()
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = csc.indptr
+    lp.a_matrix_.index_ = csc.indices
+    lp.a_matrix_.value_ = csc.data
+    is_mip = bool(np.any(model.integrality))
+    if is_mip:
+        lp.integrality_ = [
+            highspy.HighsVarType.kInteger if v else highspy.HighsVarType.kContinuous
+            for v in model.integrality
+        ]
+    h.passModel(lp)
+    if start is not None and is_mip:
+        sol = highspy.HighsSolution()
+        sol.col_value = list(np.asarray(start, dtype=float))
+        h.setSolution(sol)
+    h.run()
+    status = h.getModelStatus()
+    info = h.getInfo()
+    x = (
+        np.asarray(h.getSolution().col_value, dtype=float)
+        if info.primal_solution_status == 2
+        else None
+    )
+    ms = highspy.HighsModelStatus
+    if status == ms.kOptimal:
+        termination = Termination.OPTIMAL
+    elif status in (ms.kInfeasible, ms.kUnboundedOrInfeasible):
+        termination, x = Termination.INFEASIBLE, None
+    elif status in (ms.kTimeLimit, ms.kIterationLimit, ms.kSolutionLimit, ms.kInterrupt):
+        termination = Termination.LIMIT
+    else:
+        termination = Termination.OTHER
+    bound = float(info.mip_dual_bound) if is_mip else (float(c @ x) if x is not None else None)
+    return Outcome(
+        termination,
+        x,
+        bound,
+        float(info.mip_gap) if is_mip else 0.0,
+        h.modelStatusToString(status),
+    )

@@ -1,0 +1,166 @@
+"""Solve strategies shared by the location models.
+
+The formulations (:mod:`planner.locate.siting`, :mod:`planner.locate.services`)
+say *what* is optimised; these functions say *how* a hard instance is solved
+fast and exactly: merging settlements that no constraint tells apart, finding
+the groups of settlements whose demand only a known set of sites can take
+(valid capacity rows), and improving a solution one region at a time (a
+large-neighbourhood search).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+
+from planner.locate._milp import BoolArray, FloatArray, IntArray, Milp, Outcome
+
+__all__ = ["SolveFn", "closed_groups", "improve_by_groups", "merge_units", "region_codes"]
+
+SolveFn = Callable[[Milp, FloatArray, float, float, FloatArray | None], Outcome]
+"""``solve(model, c, time_limit, gap, start)``, as :func:`~planner.locate._milp.solve_milp`."""
+
+#: Seconds a sub-problem of the neighbourhood search may take at most.
+SUBPROBLEM_SECONDS = 5.0
+#: A neighbourhood search stops when less than this is left before its deadline.
+MIN_SUBPROBLEM_SECONDS = 0.5
+
+
+def region_codes(region: npt.ArrayLike | None, n: int) -> IntArray:
+    """Return each row's region as a small integer (all 0 without regions)."""
+    if region is None:
+        return np.zeros(n, dtype=np.int64)
+    codes = np.unique(np.asarray(region).astype(str), return_inverse=True)[1]
+    return np.asarray(codes, dtype=np.int64).ravel()
+
+
+def merge_units(
+    region: npt.ArrayLike | None, masks: Sequence[BoolArray]
+) -> tuple[IntArray, IntArray]:
+    """Group rows of one region that agree on every boolean mask (exact merging).
+
+    Parameters
+    ----------
+    region
+        Region of each row, or ``None``.
+    masks
+        Boolean matrices with one row per settlement (e.g. which sites each
+        reaches within the limit); rows equal in all of them merge.
+
+    Returns
+    -------
+    tuple[numpy.ndarray, numpy.ndarray]
+        The first row of each unit, and each row's unit.
+    """
+    n = len(masks[0])
+    codes = region_codes(region, n)
+    parts = [codes.astype(np.uint32).view(np.uint8).reshape(n, -1)]
+    parts += [np.packbits(np.asarray(m, dtype=bool), axis=1) for m in masks]
+    _, first, inv = np.unique(
+        np.column_stack(parts), axis=0, return_index=True, return_inverse=True
+    )
+    return np.asarray(first, dtype=np.int64), np.asarray(inv, dtype=np.int64).ravel()
+
+
+def closed_groups(
+    pi: IntArray, pj: IntArray, n_i: int, n_j: int, site_region: npt.ArrayLike | None
+) -> list[tuple[IntArray, IntArray]]:
+    """Find groups of settlements whose demand can only go to a known set of sites.
+
+    The connected parts of the settlement-site reachability graph and, per
+    region and pair of regions, the settlements that reach only those
+    regions' sites.
+
+    Parameters
+    ----------
+    pi, pj
+        Settlement and site of each reachable pair.
+    n_i, n_j
+        Numbers of settlements and sites.
+    site_region
+        Region of each site, or ``None``.
+
+    Returns
+    -------
+    list[tuple[numpy.ndarray, numpy.ndarray]]
+        ``(settlements, sites)`` of each group.
+    """
+    graph = sp.coo_matrix((np.ones(len(pi)), (pi, n_i + pj)), shape=(n_i + n_j, n_i + n_j)).tocsr()
+    n_comp, labels = sp.csgraph.connected_components(graph, directed=False)
+    groups: list[tuple[IntArray, IntArray]] = []
+    if n_comp > 1:
+        for c in range(n_comp):
+            members = np.flatnonzero(labels == c)
+            units, sites_in = members[members < n_i], members[members >= n_i] - n_i
+            if len(units) and len(sites_in):
+                groups.append((units.astype(np.int64), sites_in.astype(np.int64)))
+    if site_region is None:
+        return groups
+    srg = np.asarray(site_region)
+    names = sorted(set(srg.tolist()))
+    code = np.searchsorted(names, srg)
+    # which regions' sites each settlement reaches, as a bit mask
+    masks = np.zeros(n_i, dtype=np.int64)
+    np.bitwise_or.at(masks, pi, np.left_shift(1, code[pj]).astype(np.int64))
+    reach = np.zeros(n_i, dtype=bool)
+    reach[pi] = True
+    sets = [1 << a for a in range(len(names))]
+    sets += [(1 << a) | (1 << b) for a in range(len(names)) for b in range(a + 1, len(names))]
+    for region_set in sets:
+        units = np.flatnonzero(reach & ((masks & ~region_set) == 0))
+        if len(units):
+            in_set = np.flatnonzero((np.left_shift(1, code) & region_set) != 0)
+            groups.append((units.astype(np.int64), in_set.astype(np.int64)))
+    return groups
+
+
+def improve_by_groups(
+    model: Milp,
+    c: FloatArray,
+    x: FloatArray,
+    fixed_columns: Sequence[IntArray],
+    deadline: float,
+    solve: SolveFn,
+) -> FloatArray:
+    """Improve a solution by re-optimising one group of sites at a time, the rest fixed.
+
+    A large-neighbourhood search: sub-problem ``g`` fixes the columns
+    ``fixed_columns[g]`` at their incumbent values (everything but one
+    region's sites), so it solves in moments; a better solution replaces the
+    incumbent. Groups are tried in the order given.
+
+    Parameters
+    ----------
+    model
+        The model.
+    c
+        Objective vector.
+    x
+        A feasible solution.
+    fixed_columns
+        For each sub-problem, the columns held at the incumbent.
+    deadline
+        ``time.perf_counter()`` value after which no sub-problem starts.
+    solve
+        The solve call.
+
+    Returns
+    -------
+    numpy.ndarray
+        The best solution found.
+    """
+    best = np.asarray(x, dtype=float).copy()
+    value = float(c @ best)
+    for cols in fixed_columns:
+        left = deadline - time.perf_counter()
+        if left < MIN_SUBPROBLEM_SECONDS:
+            break
+        sub = model.fixed(cols, np.round(best[cols]))
+        res = solve(sub, c, min(left, SUBPROBLEM_SECONDS), 0.0, best)
+        if res.x is not None and float(c @ res.x) < value - 1e-9:
+            best, value = np.asarray(res.x, dtype=float), float(c @ res.x)
+    return best

@@ -1,0 +1,138 @@
+"""Independent checks of a solution: every rule of a model, re-checked from its inputs.
+
+These functions do not use the solver or the model's matrices; they read the
+result against the travel matrix and the options, so a formulation error shows
+up as a violated rule in words.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from planner.locate._milp import TOL_LIMIT
+from planner.locate.options import required_centres
+from planner.locate.result import PlanResult, ServicesResult
+
+if TYPE_CHECKING:
+    from planner.locate.formulation import SitingFormulation
+    from planner.locate.services import HospitalServicesModel
+
+__all__ = ["check_services", "check_solution"]
+
+
+def check_solution(
+    model: SitingFormulation, result: PlanResult, *, tol: float = 1e-5
+) -> list[str]:
+    """Check a solution against the model's rules, independently of the solver.
+
+    Returns
+    -------
+    list[str]
+        Every violated rule, in words; empty for a feasible solution.
+    """
+    opts = model.options
+    tg = opts.targets
+    problems = []
+    a = result.assignments
+    d = np.asarray(model.demand, dtype=float)
+    cap = result.open_sizes
+    n_e = model.n_existing
+    load = np.bincount(a["site"], weights=a["places"], minlength=len(cap))
+    over = np.flatnonzero(load > cap + tol)
+    if len(over):
+        problems.append(f"sites {over.tolist()} serve more than their capacity")
+    if (cap[:n_e] + tol < np.asarray(model.existing_capacity)).any():
+        problems.append("an existing site lost capacity")
+    if len(a) and (a["travel_min"] > tg.max_travel_min + TOL_LIMIT).any():
+        problems.append("an assignment exceeds the travel limit")
+    t = np.asarray(model.minutes)[a["demand"], a["site"]] if len(a) else np.zeros(0)
+    if len(a) and not np.allclose(t, a["travel_min"]):
+        problems.append("assignment travel times do not match the matrix")
+    got = np.bincount(a["demand"], weights=a["places"], minlength=len(d))
+    if (got > d + tol).any():
+        problems.append("a settlement receives more than its demand")
+    served = got.sum() / d.sum() if d.sum() > 0 else 1.0
+    if opts.objective.type != "max_coverage" and served + tol < tg.served_share:
+        problems.append(f"served share {served:.4f} is below {tg.served_share:g}")
+    built_sizes = cap[n_e:][result.built]
+    if not np.isin(np.round(built_sizes, 6), np.round(opts.supply.sizes, 6)).all():
+        problems.append("a new site has a size that is not allowed")
+    if len(a) and (cap[a["site"]] <= tol).any():
+        problems.append("demand is assigned to a site that is not open")
+    if opts.budget.max_new_sites is not None and result.built.sum() > opts.budget.max_new_sites:
+        problems.append("more new sites than the budget allows")
+    if model.demand_region is not None and model.site_region is not None and tg.one_per_region:
+        open_regions = set(np.asarray(model.site_region)[cap > tol].tolist())
+        missing = set(np.asarray(model.demand_region).tolist()) - open_regions
+        if missing:
+            problems.append(f"regions {sorted(missing)} have no shelter")
+    if opts.inclusive_served_share is not None and model.inclusive_cover is not None:
+        share = model.inclusive_share(cap) if d.sum() > 0 else 1.0
+        if share + tol < opts.inclusive_served_share:
+            problems.append(
+                f"only {share:.4f} of the demand is within reach of an open inclusive shelter, "
+                f"below {opts.inclusive_served_share:g}"
+            )
+    return problems
+
+
+def check_services(
+    model: HospitalServicesModel, result: ServicesResult, *, tol: float = 1e-4
+) -> list[str]:
+    """Check a services plan against the standards, independently of the solver.
+
+    Returns
+    -------
+    list[str]
+        Every violated rule, in words; empty for a feasible plan.
+    """
+    problems: list[str] = []
+    opts = model.options
+    rc, fo = opts.rape_crisis, opts.forensic
+    minutes = np.asarray(model.minutes, dtype=float)
+    pop = np.asarray(model.population, dtype=float)
+    centre, forensic = result.centre, result.forensic
+    if rc is not None:
+        women = model.women
+        need = required_centres(float(women.sum()), rc.women_per_centre)
+        if int(centre.sum()) < need:
+            problems.append(f"{int(centre.sum())} centres, fewer than the {need} required")
+        if not model.candidates[centre].all():
+            problems.append("a centre is at a hospital that is not a candidate")
+        a = result.assignments
+        site = a["site"].to_numpy(int)
+        dem = a["demand"].to_numpy(int)
+        got = a["women"].to_numpy(float)
+        if len(a) and not centre[site].all():
+            problems.append("women are assigned to a hospital without a centre")
+        load = np.bincount(site, weights=got, minlength=len(centre))
+        if (load > rc.women_per_centre * (1 + tol)).any():
+            problems.append(f"a centre serves more than {rc.women_per_centre:,.0f} women")
+        if len(a) and (minutes[dem, site] > rc.max_travel_min + TOL_LIMIT).any():
+            problems.append("women are assigned to a centre beyond the travel limit")
+        per = np.bincount(dem, weights=got, minlength=len(women))
+        if (per > women * (1 + tol) + tol).any():
+            problems.append("a settlement's assigned women exceed its women")
+        share = float(per.sum()) / women.sum() if women.sum() > 0 else 1.0
+        if share + tol < rc.served_share:
+            problems.append(f"{share:.4f} of women served, below {rc.served_share:g}")
+        if rc.one_per_region and model.demand_region is not None and model.site_region is not None:
+            missing = set(np.asarray(model.demand_region).tolist()) - set(
+                np.asarray(model.site_region)[centre].tolist()
+            )
+            if missing:
+                problems.append(f"regions {sorted(missing)} have no rape crisis centre")
+    if fo is not None:
+        reach = minutes <= fo.max_travel_min + TOL_LIMIT
+        must = reach.any(axis=1) & (pop > 0)
+        have = (reach & forensic[None, :]).any(axis=1)
+        if (must & ~have).any():
+            problems.append(
+                f"{int((must & ~have).sum())} settlements with a hospital within "
+                f"{fo.max_travel_min:g} min have no 24/7 forensic hospital within it"
+            )
+    if opts.sites.colocation == "require" and (centre & ~forensic).any():
+        problems.append("a rape crisis centre is at a hospital without 24/7 forensic examination")
+    return problems

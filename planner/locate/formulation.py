@@ -1,0 +1,525 @@
+"""The siting model's formulation: inputs, validation and named constraint families.
+
+:class:`SitingFormulation` holds a travel-time matrix, the demand, the existing
+capacity and the options, and builds the MILP of
+:mod:`planner.locate.siting` (equations there) with a
+:class:`~planner.locate._milp.MilpBuilder`: each constraint family is one
+function below (``_add_*``), its equation in its docstring.
+:class:`~planner.locate.SitingModel` adds the solve strategies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal, Self
+
+import numpy as np
+import numpy.typing as npt
+
+from planner._errors import OptionError
+from planner.locate._milp import (
+    TOL_FLOW,
+    TOL_LIMIT,
+    BoolArray,
+    FloatArray,
+    IntArray,
+    Milp,
+    MilpBuilder,
+    VarBlock,
+)
+from planner.locate._search import closed_groups, merge_units
+from planner.locate.options import BudgetOptions, SitingOptions
+
+__all__ = ["SitingFormulation", "SitingLayout"]
+
+Vector = Literal["cost", "travel", "unserved"]
+_VECTOR_OF: dict[str, Vector] = {
+    "min_cost": "cost",
+    "cost": "cost",
+    "min_travel": "travel",
+    "travel": "travel",
+    "max_coverage": "unserved",
+}
+
+
+@dataclass(frozen=True)
+class SitingLayout:
+    """A built siting model: the MILP and where each variable block sits in it.
+
+    Attributes
+    ----------
+    milp
+        The model.
+    pi, pj
+        Settlement and site of each assignment variable.
+    y, z, x, u, v
+        The variable blocks: sizes built (candidates x sizes), expansions,
+        assignments, unserved demand, inclusive reach (``None`` if absent).
+    core_rows
+        Every row but the linking rows (implied once sites are integer).
+    cost, travel, unserved
+        Objective vectors.
+    """
+
+    milp: Milp
+    pi: IntArray
+    pj: IntArray
+    y: VarBlock
+    z: VarBlock
+    x: VarBlock
+    u: VarBlock
+    v: VarBlock | None
+    core_rows: IntArray
+    cost: FloatArray
+    travel: FloatArray
+    unserved: FloatArray
+
+    def vector(self, which: str) -> FloatArray:
+        """Return the objective vector of an objective type or a tie-break."""
+        name = _VECTOR_OF[which]
+        return np.asarray(getattr(self, name), dtype=float)
+
+
+@dataclass(frozen=True)
+class SitingFormulation:
+    """The siting model's inputs and formulation (solved by :class:`~planner.locate.SitingModel`).
+
+    It holds the cost matrix and options, validates them, and builds the MILP
+    one named constraint family at a time; :class:`~planner.locate.SitingModel`
+    adds the solve strategies. The mathematics is in :mod:`planner.locate.siting`.
+
+    Parameters
+    ----------
+    minutes
+        Travel time (minutes) from each settlement (rows) to each site
+        (columns: existing sites first, then candidates); ``inf`` where there
+        is no road path.
+    demand
+        Family places needed at each settlement.
+    existing_capacity
+        Capacity (family places) of each existing site; its length says how
+        many of the columns are existing sites.
+    km
+        Road distance (km), same shape as ``minutes``; needed for
+        ``max_travel_km`` and reported on assignments.
+    demand_region, site_region
+        Region of each settlement and site, for the per-region targets.
+    options
+        Targets, supply, budget, objective and solver limits.
+    demand_names
+        Labels of the settlements, used in messages.
+    inclusive_cover
+        Boolean, same shape as ``minutes``: which sites, if open, put each
+        settlement within reach of an LGBTQ+-inclusive site. Needed for
+        ``options.inclusive_served_share``.
+    """
+
+    minutes: FloatArray
+    demand: FloatArray
+    existing_capacity: FloatArray
+    km: FloatArray | None = None
+    demand_region: npt.NDArray[Any] | None = None
+    site_region: npt.NDArray[Any] | None = None
+    options: SitingOptions = field(default_factory=SitingOptions)
+    demand_names: Sequence[str] | None = None
+    inclusive_cover: BoolArray | None = None
+
+    def __post_init__(self) -> None:
+        n_i, n_j = np.shape(self.minutes)
+        if len(self.demand) != n_i:
+            raise OptionError(f"demand has {len(self.demand)} values for {n_i} matrix rows")
+        if len(self.existing_capacity) > n_j:
+            raise OptionError(
+                f"existing_capacity has {len(self.existing_capacity)} values for {n_j} sites"
+            )
+        if self.km is not None and np.shape(self.km) != (n_i, n_j):
+            raise OptionError(f"km has shape {np.shape(self.km)}; expected {(n_i, n_j)}")
+        if np.any(np.asarray(self.demand) < 0):
+            raise OptionError("demand must not be negative")
+        if self.options.targets.max_travel_km is not None and self.km is None:
+            raise OptionError("max_travel_km needs the km matrix")
+        if (self.demand_region is None) != (self.site_region is None):
+            raise OptionError("give both demand_region and site_region, or neither")
+        if self.inclusive_cover is not None and np.shape(self.inclusive_cover) != (n_i, n_j):
+            raise OptionError(
+                f"inclusive_cover has shape {np.shape(self.inclusive_cover)}; "
+                f"expected {(n_i, n_j)}"
+            )
+        if self.options.inclusive_served_share is not None and self.inclusive_cover is None:
+            raise OptionError("inclusive_served_share needs the inclusive_cover matrix")
+
+    # ------------------------------------------------------------------ sizes
+
+    @property
+    def n_existing(self) -> int:
+        """Number of existing sites (the first columns)."""
+        return len(self.existing_capacity)
+
+    @property
+    def n_candidates(self) -> int:
+        """Number of candidate sites."""
+        return int(np.shape(self.minutes)[1]) - self.n_existing
+
+    def pairs(self, limit_min: float) -> tuple[IntArray, IntArray]:
+        """Return the settlement-site pairs within ``limit_min`` (and the km limit)."""
+        ok = np.asarray(self.minutes) <= limit_min + TOL_LIMIT
+        km_limit = self.options.targets.max_travel_km
+        if km_limit is not None and self.km is not None:
+            ok &= np.asarray(self.km) <= km_limit + TOL_LIMIT
+        ok &= (np.asarray(self.demand) > 0)[:, None]
+        pi, pj = np.nonzero(ok)
+        return pi.astype(np.int64), pj.astype(np.int64)
+
+    def inclusive_share(self, open_sizes: FloatArray) -> float:
+        """Share of the demand within reach of an open inclusive site (``inclusive_cover``).
+
+        Parameters
+        ----------
+        open_sizes
+            Capacity of each site in a solution (:attr:`PlanResult.open_sizes`).
+
+        Returns
+        -------
+        float
+            Between 0 and 1; 0 without ``inclusive_cover``.
+        """
+        d = np.asarray(self.demand, dtype=float)
+        if self.inclusive_cover is None or d.sum() <= 0:
+            return 0.0
+        near = (np.asarray(self.inclusive_cover) & (open_sizes > TOL_FLOW)[None, :]).any(axis=1)
+        return float(d[near].sum() / d.sum())
+
+    # ------------------------------------------------------------- the model
+
+    def build(
+        self, limit_min: float, *, budget: bool = True, linking: bool = True
+    ) -> SitingLayout:
+        """Build the MILP for a travel limit, one named constraint family at a time.
+
+        Parameters
+        ----------
+        limit_min
+            Travel limit of the pairs that get a variable.
+        budget
+            Whether to add the budget rows.
+        linking
+            Whether to add the linking rows (they tighten the LP).
+
+        Returns
+        -------
+        SitingLayout
+        """
+        opts = self.options
+        d = np.asarray(self.demand, dtype=float)
+        sizes = np.asarray(opts.supply.sizes, dtype=float)
+        n_i, n_e, n_c, n_k = len(d), self.n_existing, self.n_candidates, len(sizes)
+        pi, pj = self.pairs(limit_min)
+        allow_unserved = opts.objective.type == "max_coverage" or opts.targets.served_share < 1
+        b = MilpBuilder()
+        y = b.add_variables("y", (n_c, n_k), ub=1.0, integer=True)
+        z = b.add_variables(
+            "z", n_e if opts.expand_existing else 0, ub=opts.supply.expand_max_places
+        )
+        x = b.add_variables("x", len(pi), ub=d[pi])
+        u = b.add_variables("u", n_i, ub=d if allow_unserved else 0.0)
+        _add_demand_balance(self, b, pi)
+        _add_capacity(self, b, pj)
+        b.add_constraints(
+            "one_size",
+            rows=np.repeat(np.arange(n_c), n_k),
+            cols=y.cols.ravel(),
+            vals=1.0,
+            lower=-np.inf,
+            upper=1.0,
+            count=n_c,
+        )
+        _add_linking(self, b, pi, pj, enabled=linking)
+        _add_served_share(self, b)
+        _add_regions(self, b)
+        _add_closed_group_capacity(self, b, pi, pj)
+        v = _add_inclusive_reach(self, b)
+        cost = np.zeros(b.n_vars)
+        cost[y.cols.ravel()] = np.tile(np.asarray(opts.supply.size_costs, dtype=float), n_c)
+        cost[z.slice] = opts.supply.expand_cost_per_place
+        if budget:
+            _add_budget(self, b, cost)
+        travel = np.zeros(b.n_vars)
+        travel[x.slice] = np.asarray(self.minutes)[pi, pj]
+        unserved = np.zeros(b.n_vars)
+        unserved[u.slice] = 1.0
+        linking_rows = b.constraint_rows("linking")
+        core = np.setdiff1d(np.arange(b.n_rows, dtype=np.int64), linking_rows)
+        return SitingLayout(b.build(), pi, pj, y, z, x, u, v, core, cost, travel, unserved)
+
+    def merged(self) -> tuple[Self, IntArray]:
+        """Merge settlements of one region that reach the same sites within the limits.
+
+        Returns
+        -------
+        tuple[SitingFormulation, numpy.ndarray]
+            The merged model (of the same class) (travel 0 on reachable pairs, ``inf`` elsewhere)
+            and each settlement's unit.
+        """
+        opts = self.options
+        reach = np.asarray(self.minutes) <= opts.targets.max_travel_min + TOL_LIMIT
+        km_limit = opts.targets.max_travel_km
+        if km_limit is not None and self.km is not None:
+            reach &= np.asarray(self.km) <= km_limit + TOL_LIMIT
+        masks = [reach]
+        if self.inclusive_cover is not None:
+            masks.append(np.asarray(self.inclusive_cover, dtype=bool))
+        first, inv = merge_units(self.demand_region, masks)
+        demand = np.bincount(
+            inv, weights=np.asarray(self.demand, dtype=float), minlength=len(first)
+        )
+        names = None
+        if self.demand_names is not None:
+            names = [str(self.demand_names[i]) for i in first]
+        merged = replace(
+            self,
+            minutes=np.where(reach[first], 0.0, np.inf),
+            demand=np.asarray(demand, dtype=np.float64),
+            km=None,
+            demand_region=(
+                np.asarray(self.demand_region)[first] if self.demand_region is not None else None
+            ),
+            options=replace(opts, targets=replace(opts.targets, max_travel_km=None)),
+            demand_names=names,
+            inclusive_cover=(
+                np.asarray(self.inclusive_cover)[first]
+                if self.inclusive_cover is not None
+                else None
+            ),
+        )
+        return merged, inv
+
+    def assignment_model(self, capacity: FloatArray) -> tuple[Self, IntArray]:
+        """Return the least-travel assignment to open sites of fixed capacity, and their columns.
+
+        Parameters
+        ----------
+        capacity
+            Capacity of every site (0: closed).
+
+        Returns
+        -------
+        tuple[SitingFormulation, numpy.ndarray]
+        """
+        opts = self.options
+        open_cols = np.flatnonzero(capacity > TOL_FLOW)
+        fixed = replace(
+            self,
+            minutes=np.asarray(self.minutes)[:, open_cols],
+            km=None if self.km is None else np.asarray(self.km)[:, open_cols],
+            existing_capacity=np.asarray(capacity, dtype=float)[open_cols],
+            site_region=None,
+            demand_region=None,
+            options=SitingOptions(
+                targets=replace(
+                    opts.targets, one_per_region=False, regional_capacity=False, served_share=1.0
+                ),
+                supply=replace(opts.supply, existing="keep"),
+                budget=BudgetOptions(),
+                objective=replace(opts.objective, type="min_travel"),
+                solver=opts.solver,
+            ),
+            inclusive_cover=None,
+        )
+        return fixed, open_cols
+
+
+def _add_demand_balance(model: SitingFormulation, b: MilpBuilder, pi: IntArray) -> None:
+    r"""Every settlement's demand is served or unserved: :math:`\sum_j x_{ij} + u_i = d_i`."""
+    d = np.asarray(model.demand, dtype=float)
+    x, u = b.block("x"), b.block("u")
+    b.add_constraints(
+        "demand_balance",
+        rows=np.concatenate([pi, np.arange(len(d))]),
+        cols=np.concatenate([x.cols, u.cols]),
+        vals=1.0,
+        lower=d,
+        upper=d,
+        count=len(d),
+    )
+
+
+def _add_capacity(model: SitingFormulation, b: MilpBuilder, pj: IntArray) -> None:
+    r"""Add the capacity rows of existing sites and candidates.
+
+    :math:`\sum_i x_{ie} - z_e \le c_e` and :math:`\sum_i x_{ij} - \sum_k s_k y_{jk} \le 0`.
+    """
+    n_e, n_c = model.n_existing, model.n_candidates
+    x, y, z = b.block("x"), b.block("y"), b.block("z")
+    sizes = np.asarray(model.options.supply.sizes, dtype=float)
+    is_e = pj < n_e
+    b.add_constraints(
+        "capacity_existing",
+        rows=np.concatenate([pj[is_e], np.arange(z.size)]),
+        cols=np.concatenate([x.cols[is_e], z.cols]),
+        vals=np.concatenate([np.ones(int(is_e.sum())), -np.ones(z.size)]),
+        lower=-np.inf,
+        upper=np.asarray(model.existing_capacity, dtype=float),
+        count=n_e,
+    )
+    b.add_constraints(
+        "capacity_candidate",
+        rows=np.concatenate([pj[~is_e] - n_e, np.repeat(np.arange(n_c), len(sizes))]),
+        cols=np.concatenate([x.cols[~is_e], y.cols.ravel()]),
+        vals=np.concatenate([np.ones(int((~is_e).sum())), -np.tile(sizes, n_c)]),
+        lower=-np.inf,
+        upper=0.0,
+        count=n_c,
+    )
+
+
+def _add_linking(
+    model: SitingFormulation, b: MilpBuilder, pi: IntArray, pj: IntArray, *, enabled: bool
+) -> None:
+    r"""Linking: :math:`x_{ij} - d_i \sum_k y_{jk} \le 0` for candidate pairs."""
+    d = np.asarray(model.demand, dtype=float)
+    x, y = b.block("x"), b.block("y")
+    n_k = y.shape[1]
+    cp = np.flatnonzero(pj >= model.n_existing) if enabled else np.zeros(0, dtype=np.int64)
+    m = len(cp)
+    b.add_constraints(
+        "linking",
+        rows=np.concatenate([np.arange(m), np.repeat(np.arange(m), n_k)]),
+        cols=np.concatenate([x.cols[cp], y.cols[pj[cp] - model.n_existing].ravel()]),
+        vals=np.concatenate([np.ones(m), -np.repeat(d[pi[cp]], n_k)]),
+        lower=-np.inf,
+        upper=0.0,
+        count=m,
+    )
+
+
+def _add_served_share(model: SitingFormulation, b: MilpBuilder) -> None:
+    r"""Limit the unserved demand: :math:`\sum_i u_i \le (1 - \sigma) \sum_i d_i`."""
+    opts = model.options
+    if opts.objective.type == "max_coverage" or opts.targets.served_share >= 1:
+        return
+    d = np.asarray(model.demand, dtype=float)
+    b.add_row(
+        "served_share",
+        b.block("u").cols,
+        1.0,
+        -np.inf,
+        (1 - opts.targets.served_share) * d.sum(),
+    )
+
+
+def _add_regions(model: SitingFormulation, b: MilpBuilder) -> None:
+    r"""Add the per-region rows: one site in every region, and regional capacity.
+
+    :math:`|E_r| + \sum_{j \in r,k} y_{jk} \ge 1` and
+    :math:`\sum_{e \in r}(c_e + z_e) + \sum_{j \in r,k} s_k y_{jk} \ge \sum_{i \in r} d_i`.
+    """
+    if model.demand_region is None or model.site_region is None:
+        return
+    opts = model.options
+    d = np.asarray(model.demand, dtype=float)
+    cap_e = np.asarray(model.existing_capacity, dtype=float)
+    sizes = np.asarray(opts.supply.sizes, dtype=float)
+    y, z = b.block("y"), b.block("z")
+    n_e = model.n_existing
+    srg, dr = np.asarray(model.site_region), np.asarray(model.demand_region)
+    for region in sorted(set(dr.tolist())):
+        cand = np.flatnonzero(srg[n_e:] == region)
+        ex = np.flatnonzero(srg[:n_e] == region)
+        if opts.targets.one_per_region and len(ex) == 0:
+            b.add_row("one_per_region", y.cols[cand].ravel(), 1.0, 1.0, np.inf)
+        if opts.targets.regional_capacity:
+            zc = z.start + ex if opts.expand_existing else np.zeros(0, dtype=np.int64)
+            b.add_row(
+                "regional_capacity",
+                np.concatenate([y.cols[cand].ravel(), zc]),
+                np.concatenate([np.tile(sizes, len(cand)), np.ones(len(zc))]),
+                d[dr == region].sum() - cap_e[ex].sum(),
+                np.inf,
+            )
+
+
+def _add_closed_group_capacity(
+    model: SitingFormulation, b: MilpBuilder, pi: IntArray, pj: IntArray
+) -> None:
+    r"""Add valid capacity rows for demand that only a known set of sites can take.
+
+    For a group :math:`G` of settlements whose reachable sites are
+    :math:`S_G`: :math:`\sum_{e \in S_G} z_e + \sum_{j \in S_G,k} s_k y_{jk}
+    \ge \sum_{i \in G} d_i - \sum_{e \in S_G} c_e - a`, where :math:`a` is the
+    part of the unserved allowance not taken by demand no site reaches.
+    They expose integer rounding to the solver (not for max_coverage).
+    """
+    opts = model.options
+    if opts.objective.type == "max_coverage":
+        return
+    d = np.asarray(model.demand, dtype=float)
+    cap_e = np.asarray(model.existing_capacity, dtype=float)
+    sizes = np.asarray(opts.supply.sizes, dtype=float)
+    y, z = b.block("y"), b.block("z")
+    n_e, n_i = model.n_existing, len(d)
+    reached = np.zeros(n_i, dtype=bool)
+    reached[pi] = True
+    allowance = (1 - opts.targets.served_share) * d.sum() - float(d[~reached].sum())
+    n_j = int(np.shape(model.minutes)[1])
+    for units, sites_in in closed_groups(pi, pj, n_i, n_j, model.site_region):
+        need = d[units].sum() - cap_e[sites_in[sites_in < n_e]].sum() - allowance
+        cand = sites_in[sites_in >= n_e] - n_e
+        if need <= 1e-9 or len(cand) == 0:
+            continue
+        ex = sites_in[sites_in < n_e]
+        zc = z.start + ex if opts.expand_existing else np.zeros(0, dtype=np.int64)
+        b.add_row(
+            "closed_group_capacity",
+            np.concatenate([y.cols[cand].ravel(), zc]),
+            np.concatenate([np.tile(sizes, len(cand)), np.ones(len(zc))]),
+            need,
+            np.inf,
+        )
+
+
+def _add_inclusive_reach(model: SitingFormulation, b: MilpBuilder) -> VarBlock | None:
+    r"""Add the inclusive-reach rows and their variables :math:`v`.
+
+    :math:`v_i \le \sum_{j \in I_i,k} y_{jk}` and :math:`\sum_i d_i v_i \ge \iota \sum_i d_i`.
+    """
+    target = model.options.inclusive_served_share
+    if target is None or model.inclusive_cover is None:
+        return None
+    d = np.asarray(model.demand, dtype=float)
+    n_e, n_i = model.n_existing, len(d)
+    y = b.block("y")
+    n_k = y.shape[1]
+    cover = np.asarray(model.inclusive_cover, dtype=bool)
+    done: BoolArray = np.asarray(cover[:, :n_e].any(axis=1), dtype=bool)
+    ci, cj = np.nonzero(cover[:, n_e:] & ~done[:, None])
+    rows_i = np.flatnonzero(~done & (d > 0))
+    row_of = np.full(n_i, -1, dtype=np.int64)
+    row_of[rows_i] = np.arange(len(rows_i))
+    keep = row_of[ci] >= 0
+    ci, cj = ci[keep], cj[keep]
+    v = b.add_variables("v", n_i, ub=1.0)
+    b.add_constraints(
+        "inclusive_cover",
+        rows=np.concatenate([row_of[ci].repeat(n_k), np.arange(len(rows_i))]),
+        cols=np.concatenate([y.cols[cj].ravel(), v.start + rows_i]),
+        vals=np.concatenate([-np.ones(len(ci) * n_k), np.ones(len(rows_i))]),
+        lower=-np.inf,
+        upper=0.0,
+        count=len(rows_i),
+    )
+    b.add_row("inclusive_share", v.cols, d, target * d.sum() - 1e-9 * max(d.sum(), 1.0), np.inf)
+    return v
+
+
+def _add_budget(model: SitingFormulation, b: MilpBuilder, cost: FloatArray) -> None:
+    r"""Add the budget rows.
+
+    :math:`\sum_{jk} y_{jk} \le p` and :math:`\sum_{jk} f_k y_{jk} + \phi \sum_e z_e \le B`.
+    """
+    budget = model.options.budget
+    if budget.max_new_sites is not None:
+        b.add_row("max_new_sites", b.block("y").cols.ravel(), 1.0, -np.inf, budget.max_new_sites)
+    if budget.max_cost is not None:
+        nz = np.flatnonzero(cost)
+        b.add_row("max_cost", nz, cost[nz], -np.inf, budget.max_cost)

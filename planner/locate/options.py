@@ -1,0 +1,366 @@
+"""Options of the location models: plain, validated dataclasses.
+
+Each option type lives here, with the model that reads it, and is declared
+once: its fields and defaults are the scenario file's keys and defaults
+(:mod:`planner.scenario` composes them and derives its TOML schema from these
+fields), and its ``__post_init__`` is the only validation. Messages name an
+option as a scenario file writes it (``targets.max_travel_min``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Literal
+
+from planner._errors import OptionError
+from planner._validate import number, share
+
+__all__ = [
+    "OBJECTIVES",
+    "BudgetOptions",
+    "ForensicOptions",
+    "HospitalSiteOptions",
+    "InclusiveOptions",
+    "Objective",
+    "ObjectiveOptions",
+    "RapeCrisisOptions",
+    "ServiceOptions",
+    "SitingOptions",
+    "SolverOptions",
+    "SupplyOptions",
+    "TargetOptions",
+    "TieBreak",
+    "required_centres",
+]
+
+
+@dataclass(frozen=True)
+class TargetOptions:
+    """What a plan must achieve.
+
+    Parameters
+    ----------
+    max_travel_min
+        Largest travel time (minutes) from a settlement to its assigned shelter.
+    max_travel_km
+        Largest road distance (km) to the assigned shelter; ``None`` for no limit.
+    served_share
+        Share of the required family places that must be served within the limits.
+    one_per_region
+        At least one shelter in every economic region (Council of Europe).
+    regional_capacity
+        Each region's capacity at least its own requirement.
+    """
+
+    max_travel_min: float = 120.0
+    max_travel_km: float | None = None
+    served_share: float = 1.0
+    one_per_region: bool = True
+    regional_capacity: bool = False
+
+    def __post_init__(self) -> None:
+        number("targets.max_travel_min", self.max_travel_min, strict=True)
+        if self.max_travel_km is not None:
+            number("targets.max_travel_km", self.max_travel_km, strict=True)
+        share = number("targets.served_share", self.served_share)
+        if share > 1:
+            raise OptionError(f"targets.served_share is {share!r}; expected a share in [0, 1]")
+
+
+@dataclass(frozen=True)
+class SupplyOptions:
+    """What can be built.
+
+    Parameters
+    ----------
+    existing
+        ``"keep"`` existing shelters as they are or let them ``"expand"``.
+    expand_max_places
+        Family places an existing shelter may add when expanding.
+    expand_cost_per_place
+        Cost of one added family place.
+    sizes
+        Family places a new shelter may have.
+    size_costs
+        Cost of a new shelter of each size.
+    new_inclusive
+        New shelters accept LGBTQ+ survivors.
+    """
+
+    existing: Literal["keep", "expand"] = "keep"
+    expand_max_places: float = 20.0
+    expand_cost_per_place: float = 1.0
+    sizes: tuple[float, ...] = (10.0, 20.0, 40.0)
+    size_costs: tuple[float, ...] = (10.0, 18.0, 32.0)
+    new_inclusive: bool = True
+
+    def __post_init__(self) -> None:
+        if self.existing not in ("keep", "expand"):
+            raise OptionError(f"supply.existing is {self.existing!r}; expected 'keep' or 'expand'")
+        number("supply.expand_max_places", self.expand_max_places)
+        number("supply.expand_cost_per_place", self.expand_cost_per_place)
+        if not self.sizes:
+            raise OptionError("supply.sizes is empty; expected at least one size")
+        for i, v in enumerate(self.sizes):
+            number(f"supply.sizes[{i}]", v, strict=True)
+        for i, v in enumerate(self.size_costs):
+            number(f"supply.size_costs[{i}]", v)
+        if len(self.size_costs) != len(self.sizes):
+            raise OptionError(
+                f"supply.size_costs has {len(self.size_costs)} values for "
+                f"{len(self.sizes)} sizes; expected one cost per size"
+            )
+
+
+@dataclass(frozen=True)
+class InclusiveOptions:
+    """LGBTQ+-inclusive shelters.
+
+    Parameters
+    ----------
+    max_travel_min
+        A person is within reach of an inclusive shelter when one is at most
+        this far; ``None`` takes ``targets.max_travel_min``.
+    served_share
+        Share of the population that must be within reach of an open
+        inclusive shelter; ``None`` reports the share without a target.
+    """
+
+    max_travel_min: float | None = None
+    served_share: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.max_travel_min is not None:
+            number("inclusive.max_travel_min", self.max_travel_min, strict=True)
+        if self.served_share is not None:
+            share("inclusive.served_share", self.served_share)
+
+
+@dataclass(frozen=True)
+class RapeCrisisOptions:
+    """Rape crisis centres at hospitals (Council of Europe: one per 200,000 women).
+
+    Parameters
+    ----------
+    women_per_centre
+        Women one centre serves; the standard's 200,000.
+    women_share
+        Women's share of each settlement's population.
+    one_per_region
+        At least one centre in every economic region.
+    max_travel_min
+        Women are served by a centre at most this far.
+    served_share
+        Share of women that must be served by a centre within the limit.
+    cost
+        Cost of one centre.
+    """
+
+    women_per_centre: float = 200_000.0
+    women_share: float = 0.502
+    one_per_region: bool = True
+    max_travel_min: float = 120.0
+    served_share: float = 0.99
+    cost: float = 10.0
+
+    def __post_init__(self) -> None:
+        number("rape_crisis.women_per_centre", self.women_per_centre, strict=True)
+        share("rape_crisis.women_share", self.women_share)
+        number("rape_crisis.max_travel_min", self.max_travel_min, strict=True)
+        share("rape_crisis.served_share", self.served_share)
+        number("rape_crisis.cost", self.cost)
+
+
+@dataclass(frozen=True)
+class ForensicOptions:
+    """24/7 forensic examination at hospitals.
+
+    Parameters
+    ----------
+    max_travel_min
+        Every settlement with a hospital at most this far must have a 24/7
+        forensic hospital at most this far.
+    cost
+        Cost of making one hospital's forensic service 24/7.
+    """
+
+    max_travel_min: float = 120.0
+    cost: float = 5.0
+
+    def __post_init__(self) -> None:
+        number("forensic.max_travel_min", self.max_travel_min, strict=True)
+        number("forensic.cost", self.cost)
+
+
+@dataclass(frozen=True)
+class HospitalSiteOptions:
+    """How rape crisis centres and forensic examination are planned together.
+
+    Parameters
+    ----------
+    site_cost
+        Cost of opening any service at a hospital, counted once per hospital
+        however many services it gets (a shared site is paid once).
+    colocation
+        ``"reward"``: subtract ``colocation_bonus`` for each hospital with
+        both services; ``"require"``: every centre must be at a hospital with
+        24/7 forensic examination; ``"none"``: no preference beyond the shared
+        site cost.
+    colocation_bonus
+        Reward per hospital with both services (``"reward"`` only).
+    """
+
+    site_cost: float = 10.0
+    colocation: Literal["reward", "require", "none"] = "reward"
+    colocation_bonus: float = 5.0
+
+    def __post_init__(self) -> None:
+        number("hospital_sites.site_cost", self.site_cost)
+        number("hospital_sites.colocation_bonus", self.colocation_bonus)
+        if self.colocation not in ("reward", "require", "none"):
+            raise OptionError(
+                f"hospital_sites.colocation is {self.colocation!r}; "
+                "expected 'reward', 'require' or 'none'"
+            )
+
+
+@dataclass(frozen=True)
+class BudgetOptions:
+    """Limits on what is built (``None``: no limit)."""
+
+    max_new_sites: int | None = None
+    max_cost: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.max_new_sites is not None and (
+            isinstance(self.max_new_sites, bool)
+            or not isinstance(self.max_new_sites, int)
+            or self.max_new_sites < 0
+        ):
+            raise OptionError(
+                f"budget.max_new_sites is {self.max_new_sites!r}; expected a whole number >= 0"
+            )
+        if self.max_cost is not None:
+            number("budget.max_cost", self.max_cost)
+
+
+Objective = Literal["min_cost", "max_coverage", "min_travel", "min_worst_travel"]
+TieBreak = Literal["travel", "cost", "none"]
+OBJECTIVES: tuple[str, ...] = ("min_cost", "max_coverage", "min_travel", "min_worst_travel")
+
+
+@dataclass(frozen=True)
+class ObjectiveOptions:
+    """What the optimizer minimises or maximises.
+
+    Parameters
+    ----------
+    type
+        ``min_cost``: the cheapest set of new sites that serves the required
+        demand within the limits (capacitated set covering); ``max_coverage``:
+        the most demand served within the budget (capacitated maximum
+        covering); ``min_travel``: the least demand-weighted travel time for
+        ``budget.max_new_sites`` sites (capacitated p-median);
+        ``min_worst_travel``: the smallest worst-case travel time (p-centre).
+    tie_break
+        Second objective among solutions optimal for the first.
+    """
+
+    type: Objective = "min_cost"
+    tie_break: TieBreak = "travel"
+
+    def __post_init__(self) -> None:
+        if self.type not in OBJECTIVES:
+            raise OptionError(
+                f"objective.type is {self.type!r}; expected one of {list(OBJECTIVES)}"
+            )
+        if self.tie_break not in ("travel", "cost", "none"):
+            raise OptionError(
+                f"objective.tie_break is {self.tie_break!r}; expected 'travel', 'cost' or 'none'"
+            )
+
+
+@dataclass(frozen=True)
+class SolverOptions:
+    """HiGHS limits."""
+
+    time_limit_s: float = 60.0
+    mip_gap: float = 0.005
+
+    def __post_init__(self) -> None:
+        number("solver.time_limit_s", self.time_limit_s, strict=True)
+        gap = number("solver.mip_gap", self.mip_gap)
+        if gap >= 1:
+            raise OptionError(f"solver.mip_gap is {gap!r}; expected a relative gap below 1")
+
+
+@dataclass(frozen=True)
+class SitingOptions:
+    """Targets, supply, budget, objective and solver limits of a shelter siting model.
+
+    Parameters
+    ----------
+    targets, supply, budget, objective, solver
+        The option tables of the same names.
+    inclusive_served_share
+        Share of the demand that must be within reach of an open
+        LGBTQ+-inclusive site (``None``: no target); the model's
+        ``inclusive_cover`` says what "within reach" means.
+    """
+
+    targets: TargetOptions = field(default_factory=TargetOptions)
+    supply: SupplyOptions = field(default_factory=SupplyOptions)
+    budget: BudgetOptions = field(default_factory=BudgetOptions)
+    objective: ObjectiveOptions = field(default_factory=ObjectiveOptions)
+    solver: SolverOptions = field(default_factory=SolverOptions)
+    inclusive_served_share: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.inclusive_served_share is not None:
+            share("inclusive.served_share", self.inclusive_served_share)
+
+    @property
+    def expand_existing(self) -> bool:
+        """Whether existing sites may expand."""
+        return self.supply.existing == "expand"
+
+    @property
+    def has_budget(self) -> bool:
+        """Whether a budget limits the number or cost of new sites."""
+        return self.budget.max_new_sites is not None or self.budget.max_cost is not None
+
+
+@dataclass(frozen=True)
+class ServiceOptions:
+    """Standards, costs and solver limits of a hospital services model.
+
+    ``rape_crisis`` or ``forensic`` set to ``None`` leaves that service out.
+    """
+
+    rape_crisis: RapeCrisisOptions | None = field(default_factory=RapeCrisisOptions)
+    forensic: ForensicOptions | None = field(default_factory=ForensicOptions)
+    sites: HospitalSiteOptions = field(default_factory=HospitalSiteOptions)
+    solver: SolverOptions = field(default_factory=SolverOptions)
+
+
+def required_centres(women: float, women_per_centre: float = 200_000.0) -> int:
+    """Return the number of rape crisis centres a standard requires for ``women``.
+
+    Parameters
+    ----------
+    women
+        Number of women.
+    women_per_centre
+        Women per centre (Council of Europe: 200,000).
+
+    Returns
+    -------
+    int
+        ``women / women_per_centre`` rounded up (0 for no women).
+    """
+    if women < 0 or not math.isfinite(women):
+        raise OptionError(f"women is {women!r}; expected a number >= 0")
+    if women_per_centre <= 0:
+        raise OptionError(f"women_per_centre is {women_per_centre!r}; expected a number > 0")
+    return math.ceil(women / women_per_centre - 1e-9)

@@ -1,0 +1,194 @@
+"""Typed results of the location models and the arithmetic they share.
+
+:class:`PlanStatus` is what a plan's ``status`` says (``optimal``,
+``time_limit``, ``infeasible``); it is a :class:`str` enum, so it compares
+equal to those strings and serialises to them in JSON.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from enum import StrEnum
+
+import numpy as np
+import pandas as pd
+
+from planner.locate._milp import BoolArray, FloatArray, Outcome, Termination
+
+__all__ = ["PlanResult", "PlanStatus", "ServicesResult", "empty_frame", "objective_bound_gap"]
+
+
+class PlanStatus(StrEnum):
+    """How a plan's solve ended."""
+
+    OPTIMAL = "optimal"
+    """Proven within the requested gap."""
+    TIME_LIMIT = "time_limit"
+    """Stopped at the time limit with the best plan found; the gap says how good it is."""
+    INFEASIBLE = "infeasible"
+    """No plan meets the targets; ``messages`` says why."""
+
+    @classmethod
+    def of(cls, outcome: Outcome, gap: float, mip_gap: float) -> PlanStatus:
+        """Optimal when the solver proved it or the proven gap is within the requested one."""
+        if outcome.termination == Termination.OPTIMAL or gap <= mip_gap:
+            return cls.OPTIMAL
+        return cls.TIME_LIMIT
+
+
+def objective_bound_gap(c: FloatArray, outcome: Outcome) -> tuple[float, float, float]:
+    """Return the objective of ``outcome.x``, the proven bound and their relative gap.
+
+    The bound is never above the objective (a start solution returned at a
+    limit may be worse than the solver's own incumbent's bound suggests).
+
+    Parameters
+    ----------
+    c
+        Objective vector.
+    outcome
+        A solver outcome with a solution.
+
+    Returns
+    -------
+    tuple[float, float, float]
+    """
+    if outcome.x is None:
+        return math.nan, math.nan, math.nan
+    value = float(c @ outcome.x)
+    bound = float(outcome.mip_dual_bound) if outcome.mip_dual_bound is not None else value
+    bound = min(bound, value)
+    gap = 0.0 if value == bound else (value - bound) / max(abs(value), 1e-9)
+    return value, bound, gap
+
+
+def empty_frame(columns: dict[str, type]) -> pd.DataFrame:
+    """Return an empty frame with typed columns."""
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    """The outcome of :meth:`~planner.locate.SitingModel.solve`.
+
+    Attributes
+    ----------
+    status
+        ``optimal`` (within the gap), ``time_limit`` (best found, gap
+        reported), or ``infeasible`` (see ``messages``).
+    open_sizes
+        Capacity (family places) of each site in the solution: existing sites
+        first (their capacity plus expansion), then candidates (0 if not built).
+    built
+        Whether each candidate is built.
+    assignments
+        ``demand``, ``site`` (positions) and ``places`` served, ``travel_min``,
+        ``travel_km`` of every used pair.
+    unserved
+        Unserved demand per settlement.
+    objective, bound, gap
+        Primary objective value, the solver's bound on it, the relative gap.
+    cost
+        Cost of new sites and expansions.
+    served_share
+        Served demand over total demand.
+    max_travel_min
+        Largest travel time over the assignments.
+    build_seconds, solve_seconds
+        Time to build the model and to solve it (all solver calls).
+    messages
+        Why a target cannot be met, in words (empty when feasible).
+    """
+
+    status: PlanStatus
+    open_sizes: FloatArray
+    built: BoolArray
+    assignments: pd.DataFrame
+    unserved: FloatArray
+    objective: float
+    bound: float
+    gap: float
+    cost: float
+    served_share: float
+    max_travel_min: float
+    build_seconds: float
+    solve_seconds: float
+    messages: tuple[str, ...] = ()
+
+    @property
+    def feasible(self) -> bool:
+        """Whether a solution meeting every constraint was found."""
+        return self.status in (PlanStatus.OPTIMAL, PlanStatus.TIME_LIMIT)
+
+
+@dataclass(frozen=True)
+class ServicesResult:
+    """The outcome of :meth:`~planner.locate.HospitalServicesModel.solve`.
+
+    Attributes
+    ----------
+    status
+        ``optimal``, ``time_limit`` (best found, gap reported) or
+        ``infeasible`` (see ``messages``).
+    centre
+        Whether each hospital gets a rape crisis centre.
+    forensic
+        Whether each hospital gets 24/7 forensic examination.
+    assignments
+        ``demand`` (settlement position), ``site`` (hospital position),
+        ``women`` and ``travel_min`` of every settlement-centre pair used.
+    unserved_women
+        Women of each settlement not served by a centre within the limit.
+    centre_travel_min
+        Travel time from each settlement to its nearest open centre (``inf``
+        if none).
+    forensic_travel_min
+        Travel time from each settlement to its nearest 24/7 forensic
+        hospital (``inf`` if none).
+    forensic_reachable
+        Whether a settlement has any hospital within the forensic limit (the
+        settlements the target applies to).
+    required_centres
+        Centres the standard requires nationally (women / K, rounded up).
+    fewest_centres
+        A proven lower bound on the number of centres any plan needs to meet
+        the centre targets (capacity, travel limit, regions, share served) at
+        the candidate hospitals; when it equals the number proposed, no plan
+        does with fewer. ``None`` when unknown.
+    objective, bound, gap, cost
+        Objective (cost less co-location reward), the solver's bound on it,
+        the relative gap, and the cost without the reward.
+    build_seconds, solve_seconds
+        Model build and solve times.
+    messages
+        Why a target cannot be met, in words.
+    """
+
+    status: PlanStatus
+    centre: BoolArray
+    forensic: BoolArray
+    assignments: pd.DataFrame
+    unserved_women: FloatArray
+    centre_travel_min: FloatArray
+    forensic_travel_min: FloatArray
+    forensic_reachable: BoolArray
+    required_centres: int
+    fewest_centres: int | None
+    objective: float
+    bound: float
+    gap: float
+    cost: float
+    build_seconds: float
+    solve_seconds: float
+    messages: tuple[str, ...] = ()
+
+    @property
+    def feasible(self) -> bool:
+        """Whether a plan meeting every target was found."""
+        return self.status in (PlanStatus.OPTIMAL, PlanStatus.TIME_LIMIT)
+
+    @property
+    def colocated(self) -> BoolArray:
+        """Hospitals with both a centre and 24/7 forensic examination."""
+        return np.asarray(self.centre & self.forensic, dtype=bool)

@@ -1,0 +1,480 @@
+r"""The shelter siting model: capacitated facility location on a travel-time matrix.
+
+:class:`SitingModel` is one capacitated facility-location model with four
+objectives, solved exactly by HiGHS.
+
+Notation: settlements :math:`i` with demand :math:`d_i` (family places);
+existing sites :math:`e` with capacity :math:`c_e` (always open, optionally
+expanded by :math:`0 \le z_e \le \bar z`); candidate sites :math:`j` with sizes
+:math:`s_k` at cost :math:`f_k`; travel time :math:`t_{ij}`. Only the pairs
+within the travel limit (:math:`t_{ij} \le T`, and road distance
+:math:`\le D` when set) get a variable, so pairs across road-disconnected
+parts never exist and each part is planned on its own.
+
+Variables: :math:`y_{jk} \in \{0, 1\}` (site :math:`j` built at size
+:math:`k`), :math:`x_{ij} \ge 0` (demand of :math:`i` served at site
+:math:`j`; a settlement's demand may be split), :math:`u_i \ge 0` (unserved).
+Each constraint family is one function of :mod:`planner.locate.formulation`
+(``_add_*``) with its equation in its docstring:
+
+.. math::
+
+    \sum_j x_{ij} + u_i = d_i                          &\quad \forall i \\
+    \sum_i x_{ie} \le c_e + z_e,\quad
+    \sum_i x_{ij} \le \sum_k s_k y_{jk}                &\quad \text{capacity} \\
+    x_{ij} \le d_i \sum_k y_{jk}                       &\quad \text{(linking, tightens the LP)} \\
+    \sum_k y_{jk} \le 1                                &\quad \forall j \\
+    \sum_i u_i \le (1 - \sigma) \sum_i d_i             &\quad \text{served share } \sigma \\
+    |E_r| + \sum_{j \in r} \sum_k y_{jk} \ge 1         &\quad \text{one site per region } r \\
+    \textstyle\sum_{e \in r} (c_e + z_e) + \sum_{j \in r} \sum_k s_k y_{jk}
+        \ge \sum_{i \in r} d_i                         &\quad \text{regional capacity} \\
+    \sum_{jk} y_{jk} \le p,\quad \sum_{jk} f_k y_{jk} + \phi \sum_e z_e \le B
+                                                       &\quad \text{budget} \\
+    v_i \le \sum_{j \in I_i} \sum_k y_{jk},\quad
+    \textstyle\sum_i d_i v_i \ge \iota \sum_i d_i       &\quad \text{inclusive reach}
+
+where :math:`I_i` are the inclusive candidates that count as "within reach"
+of :math:`i` (``inclusive_cover``) and :math:`0 \le v_i \le 1`; a settlement
+already within reach of an existing inclusive site has :math:`v_i` free.
+
+Objectives: ``min_cost`` minimises :math:`\sum f_k y_{jk} + \phi \sum z_e`
+(capacitated set covering); ``max_coverage`` minimises :math:`\sum u_i`
+(capacitated maximum covering); ``min_travel`` minimises
+:math:`\sum t_{ij} x_{ij}` (capacitated p-median); ``min_worst_travel``
+finds the smallest :math:`T` for which the constraints are feasible, by
+bisection over the distinct travel times (p-centre). A tie-break objective is
+then minimised with the first held at its optimum (lexicographic).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from planner.locate._milp import (
+    TOL_FLOW,
+    Deadline,
+    FloatArray,
+    IntArray,
+    Milp,
+    Outcome,
+    Termination,
+    solve_milp,
+)
+from planner.locate._search import improve_by_groups
+from planner.locate.explain import budget_reason, explain_siting
+from planner.locate.formulation import _VECTOR_OF, SitingFormulation, SitingLayout
+from planner.locate.options import BudgetOptions, ObjectiveOptions
+from planner.locate.result import PlanResult, PlanStatus, empty_frame, objective_bound_gap
+
+__all__ = ["SitingModel"]
+
+#: Share of the time limit the first search of ``min_cost`` may take.
+_FIRST_SEARCH_SHARE = 0.3
+#: Point of the time limit by which the region-by-region search stops.
+_REGION_SEARCH_UNTIL = 0.7
+
+
+def _run(
+    model: Milp, c: FloatArray, time_limit: float, gap: float, start: FloatArray | None = None
+) -> Outcome:
+    return solve_milp(model, c, max(time_limit, 1.0), gap, start)
+
+
+@dataclass(frozen=True)
+class SitingModel(SitingFormulation):
+    """Capacitated siting of new sites on a travel-time matrix, with its solve strategies.
+
+    The one real constructor takes the cost matrix (as spopt's
+    ``from_cost_matrix``); :func:`planner.planning.plan` builds it from a
+    dataset and a scenario. The parameters are those of
+    :class:`~planner.locate.formulation.SitingFormulation`; the mathematics is
+    in the module docstring. ``solve()`` returns an immutable
+    :class:`~planner.locate.PlanResult`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from planner.locate import SitingModel, SitingOptions, SupplyOptions, TargetOptions
+    >>> opts = SitingOptions(
+    ...     targets=TargetOptions(one_per_region=False),
+    ...     supply=SupplyOptions(sizes=(5.0,), size_costs=(1.0,)),
+    ... )
+    >>> model = SitingModel(np.array([[10.0, 20.0]]), np.array([3.0]), np.zeros(0), options=opts)
+    >>> r = model.solve()
+    >>> r.built.tolist(), str(r.status)
+    ([False, True], 'optimal')
+    """
+
+    def explain(self, limit_min: float | None = None) -> list[str]:
+        """Say in words why the targets cannot be met, before any solving.
+
+        Parameters
+        ----------
+        limit_min
+            Travel limit to check (default: the targets').
+
+        Returns
+        -------
+        list[str]
+            One sentence per problem found; empty if none is evident.
+        """
+        return explain_siting(self, limit_min)
+
+    def solve(self) -> PlanResult:
+        """Solve the model to the gap and time limit of the options.
+
+        For ``min_cost`` and ``max_coverage`` only which sites each settlement
+        can reach matters, so settlements of one region with the same set of
+        reachable sites are merged into one demand unit (exact), the site
+        decisions are solved on the merged model, and every settlement is then
+        assigned to the open sites by a linear programme that minimises
+        demand-weighted travel (the tie-break). ``min_travel`` and
+        ``min_worst_travel`` solve the full model.
+
+        Returns
+        -------
+        PlanResult
+            The sites opened, the assignments, objective, bound, gap and
+            timings; for an infeasible target, the reasons in ``messages``.
+        """
+        opts = self.options
+        start = time.perf_counter()
+        reasons = self.explain()
+        if reasons:
+            return self._infeasible(reasons, time.perf_counter() - start, 0.0)
+        target = opts.inclusive_served_share
+        if target is None or self.inclusive_cover is None:
+            return self._solve_with_targets(start)
+        # lazily: a plan optimal without the inclusive-reach rows that meets the
+        # target anyway is optimal with them (and its bound holds for both)
+        relaxed = replace(self, options=replace(opts, inclusive_served_share=None)).solve()
+        if not relaxed.feasible or self.inclusive_share(relaxed.open_sizes) >= target - 1e-9:
+            return relaxed
+        spent = time.perf_counter() - start
+        limit = opts.solver.time_limit_s
+        left = max(limit - spent, 0.5 * limit)
+        held = replace(self, options=replace(opts, solver=replace(opts.solver, time_limit_s=left)))
+        out = held._solve_with_targets(start)
+        return replace(out, solve_seconds=out.solve_seconds + spent)
+
+    def _solve_with_targets(self, start: float) -> PlanResult:
+        opts = self.options
+        if opts.objective.type == "min_worst_travel":
+            return self._solve_worst(start)
+        if opts.objective.type == "min_travel":
+            return self._solve_full(start)
+        merged, _ = self.merged()
+        layout = merged.build(opts.targets.max_travel_min)
+        built_at = time.perf_counter()
+        second = (
+            "cost"
+            if (opts.objective.type == "max_coverage" and opts.objective.tie_break == "cost")
+            else None
+        )
+        res, value, bound, gap = merged._lexicographic(
+            layout, opts.objective.type, second, Deadline(built_at, opts.solver.time_limit_s)
+        )
+        if not res.has_solution or res.x is None:
+            return self._infeasible(
+                merged._budget_reason(res), built_at - start, time.perf_counter() - built_at
+            )
+        sites = merged._result(np.asarray(res.x), layout, PlanStatus.OPTIMAL, (value, bound, gap))
+        served = float(np.asarray(self.demand).sum()) - float(sites.unserved.sum())
+        assigned = self._assign(sites.open_sizes, served)
+        solved = time.perf_counter()
+        if assigned is None:  # cannot happen for a correct model; say so rather than guess
+            return self._infeasible(
+                ["the assignment of settlements to the chosen sites failed; please report this"],
+                built_at - start,
+                solved - built_at,
+            )
+        # the proven gap decides: a time-limited search may return the region search's
+        # plan, which the final search's bound shows to be within the requested gap
+        status = PlanStatus.of(res, gap, opts.solver.mip_gap)
+        x, fixed_layout = assigned
+        out = self._result(
+            x, fixed_layout, status, (value, bound, gap), (built_at - start, solved - built_at)
+        )
+        return replace(out, open_sizes=sites.open_sizes, built=sites.built, cost=sites.cost)
+
+    def _solve_full(self, start: float) -> PlanResult:
+        opts = self.options
+        layout = self.build(opts.targets.max_travel_min)
+        built_at = time.perf_counter()
+        second = "cost" if opts.objective.tie_break == "cost" else None
+        res, value, bound, gap = self._lexicographic(
+            layout, "min_travel", second, Deadline(built_at, opts.solver.time_limit_s)
+        )
+        solved = time.perf_counter()
+        if not res.has_solution or res.x is None:
+            return self._infeasible(self._budget_reason(res), built_at - start, solved - built_at)
+        status = PlanStatus.of(res, gap, opts.solver.mip_gap)
+        return self._result(
+            res.x, layout, status, (value, bound, gap), (built_at - start, solved - built_at)
+        )
+
+    def _rounded_start(self, layout: SitingLayout) -> FloatArray | None:
+        """Make a feasible starting solution from the LP relaxation, rounded up.
+
+        Every candidate the LP opens at all is built at the smallest size that
+        holds the flow the LP sends to it (and its fractional capacity), so
+        the LP's flows stay feasible. Returns None if rounding breaks a budget.
+        """
+        sizes = np.asarray(self.options.supply.sizes, dtype=float)
+        if len(sizes) == 1:
+            # one size: rounding opens every site the LP touches, a worse start than
+            # HiGHS finds by itself (see bench/optimize.py)
+            return None
+        model = layout.milp
+        res = _run(model.relaxed(), layout.cost, self.options.solver.time_limit_s, 0.0)
+        if res.x is None:
+            return None
+        x = np.asarray(res.x, dtype=float).copy()
+        y_cols = layout.y.cols
+        n_e = self.n_existing
+        flows = np.bincount(layout.pj, weights=x[layout.x.slice], minlength=n_e + len(y_cols))
+        for j in range(len(y_cols)):
+            frac = x[y_cols[j]]
+            x[y_cols[j]] = 0.0
+            if frac.sum() <= 1e-7:
+                continue
+            need = max(flows[n_e + j], float(frac @ sizes)) - 1e-7
+            fits = np.flatnonzero(sizes >= need)
+            k = int(fits[np.argmin(sizes[fits])]) if len(fits) else int(np.argmax(sizes))
+            x[y_cols[j][k]] = 1.0
+        viol = model.a @ x
+        tol = 1e-6 * max(1.0, float(np.abs(model.hi[np.isfinite(model.hi)]).max(initial=1.0)))
+        if np.any(viol < model.lo - tol) or np.any(viol > model.hi + tol):
+            return None
+        return x
+
+    def _region_groups(self, n_c: int) -> list[IntArray]:
+        """Candidate groups for the neighbourhood search: one per region, largest first."""
+        if self.site_region is not None:
+            regions = np.asarray(self.site_region)[self.n_existing :]
+            groups = [np.flatnonzero(regions == r) for r in sorted(set(regions.tolist()))]
+        else:
+            groups = [np.arange(i, min(i + 10, n_c)) for i in range(0, n_c, 10)]
+        return sorted(groups, key=len, reverse=True)
+
+    def _min_cost_search(
+        self, layout: SitingLayout, c1: FloatArray, deadline: Deadline
+    ) -> Outcome:
+        """Start from a rounded LP, improve it region by region, then search in full."""
+        opts = self.options.solver
+        model = layout.milp
+        begin = self._rounded_start(layout)
+        first = _run(model, c1, _FIRST_SEARCH_SHARE * opts.time_limit_s, opts.mip_gap, begin)
+        if first.termination == Termination.OPTIMAL or first.x is None:
+            return first
+        # without the linking rows (implied once sites are integer) each
+        # sub-problem's LP solves in a fraction of a second
+        light = model.rows(layout.core_rows)
+        y_cols = layout.y.cols
+        every = np.arange(len(y_cols))
+        fixed = [y_cols[np.setdiff1d(every, g)].ravel() for g in self._region_groups(len(y_cols))]
+        better = improve_by_groups(
+            light, c1, first.x, fixed, deadline.at(_REGION_SEARCH_UNTIL), _run
+        )
+        res = _run(model, c1, deadline.left(), opts.mip_gap, better)
+        if res.x is None or c1 @ res.x > c1 @ better + 1e-9:
+            res = replace(res, x=better, termination=Termination.LIMIT)
+        return res
+
+    def _lexicographic(
+        self, layout: SitingLayout, primary: str, second: str | None, deadline: Deadline
+    ) -> tuple[Outcome, float, float, float]:
+        opts = self.options.solver
+        c1 = layout.vector(primary)
+        if primary == "min_cost":
+            res = self._min_cost_search(layout, c1, deadline)
+        else:
+            res = _run(layout.milp, c1, deadline.left(), opts.mip_gap)
+        if not res.has_solution or res.x is None:
+            return res, math.nan, math.nan, math.nan
+        value, bound, gap = objective_bound_gap(c1, res)
+        if second and _VECTOR_OF[second] != _VECTOR_OF.get(primary):
+            remaining = deadline.left()
+            if remaining > 1:
+                tol = max(abs(value) * max(gap, 1e-9), 1e-6)
+                held = layout.milp.with_row(c1, -np.inf, value + tol)
+                res2 = _run(held, layout.vector(second), remaining, opts.mip_gap)
+                if res2.has_solution:
+                    res = res2
+        return res, value, bound, gap
+
+    def _assign(
+        self, capacity: FloatArray, served: float
+    ) -> tuple[FloatArray, SitingLayout] | None:
+        """Assign every settlement to open sites with fixed capacities, least travel first."""
+        fixed, open_cols = self.assignment_model(capacity)
+        layout = fixed.build(self.options.targets.max_travel_min, linking=False)
+        d = np.asarray(self.demand, dtype=float)
+        total = float(d.sum())
+        # serve what the site decision served (small slack for round-off)
+        layout.milp.ub[layout.u.slice] = d
+        row = np.zeros(len(layout.milp.lb))
+        row[layout.u.slice] = 1.0
+        held = layout.milp.with_row(
+            row, -np.inf, max(total - served, 0.0) + 1e-9 * max(total, 1.0)
+        )
+        res = _run(held, layout.travel, max(self.options.solver.time_limit_s, 10.0), 0.0)
+        if res.x is None:
+            return None
+        # map pair sites back to the full column numbering
+        return np.asarray(res.x, dtype=float), replace(layout, pj=open_cols[layout.pj])
+
+    def _budget_reason(self, res: Outcome) -> list[str]:
+        opts = self.options
+        if not opts.has_budget:
+            return [f"the solver found no solution: {res.message}"]
+        free = replace(
+            self,
+            options=replace(
+                opts,
+                objective=ObjectiveOptions(type="min_cost", tie_break="none"),
+                budget=BudgetOptions(),
+            ),
+        )
+        layout = free.build(opts.targets.max_travel_min, budget=False)
+        alt = _run(layout.milp, layout.cost, opts.solver.time_limit_s, opts.solver.mip_gap)
+        cheapest = None
+        if alt.has_solution and alt.x is not None:
+            y = alt.x[layout.y.cols.ravel()] > 0.5
+            cheapest = (int(y.sum()), float(layout.cost @ alt.x))
+        return [budget_reason(opts.budget, cheapest)]
+
+    def _solve_worst(self, start: float) -> PlanResult:
+        """p-centre: bisection over the distinct travel times, then the tie-break."""
+        opts = self.options
+        deadline = Deadline(start, opts.solver.time_limit_s)
+        pi, pj = self.pairs(opts.targets.max_travel_min)
+        levels = np.unique(np.asarray(self.minutes)[pi, pj])
+        probe = replace(
+            self,
+            options=replace(opts, objective=ObjectiveOptions(type="min_cost", tie_break="none")),
+        )
+        build_s = 0.0
+        best: tuple[Outcome, SitingLayout, float] | None = None
+        lo_i, hi_i = 0, len(levels) - 1
+        proven = True
+        layout = None
+        # the largest level is feasible iff the whole problem is
+        while lo_i <= hi_i:
+            mid = (lo_i + hi_i) // 2
+            t0 = time.perf_counter()
+            layout = probe.build(float(levels[mid]))
+            build_s += time.perf_counter() - t0
+            zero = np.zeros(len(layout.milp.lb))
+            res = _run(layout.milp, zero, deadline.left(), opts.solver.mip_gap)
+            if res.termination == Termination.OPTIMAL and res.x is not None:
+                best = (res, layout, float(levels[mid]))
+                hi_i = mid - 1
+            else:
+                proven = proven and res.termination == Termination.INFEASIBLE
+                lo_i = mid + 1
+        if best is None:
+            solve_s = time.perf_counter() - start - build_s
+            last = layout or probe.build(opts.targets.max_travel_min)
+            res_any = _run(last.milp, np.zeros(len(last.milp.lb)), 1.0, opts.solver.mip_gap)
+            return self._infeasible(self._budget_reason(res_any), build_s, solve_s)
+        worst = best[2]
+        # tie-break among plans with this worst case
+        final = replace(
+            self,
+            options=replace(
+                opts,
+                targets=replace(opts.targets, max_travel_min=worst),
+                objective=replace(opts.objective, type="min_cost"),
+            ),
+        )
+        t0 = time.perf_counter()
+        layout = final.build(worst)
+        build_s += time.perf_counter() - t0
+        second = opts.objective.tie_break if opts.objective.tie_break != "none" else "travel"
+        res = _run(layout.milp, layout.vector(second), deadline.left(), opts.solver.mip_gap)
+        if not res.has_solution or res.x is None:
+            res, layout = best[0], best[1]
+        solve_s = time.perf_counter() - start - build_s
+        status = PlanStatus.OPTIMAL if proven else PlanStatus.TIME_LIMIT
+        figures = (worst, worst if proven else math.nan, 0.0 if proven else math.nan)
+        assert res.x is not None
+        return self._result(
+            np.asarray(res.x, dtype=float), layout, status, figures, (build_s, solve_s)
+        )
+
+    def _infeasible(self, reasons: list[str], build_s: float, solve_s: float) -> PlanResult:
+        n_j = int(np.shape(self.minutes)[1])
+        return PlanResult(
+            status=PlanStatus.INFEASIBLE,
+            open_sizes=np.zeros(n_j),
+            built=np.zeros(self.n_candidates, dtype=bool),
+            assignments=empty_frame(
+                {
+                    "demand": int,
+                    "site": int,
+                    "places": float,
+                    "travel_min": float,
+                    "travel_km": float,
+                }
+            ),
+            unserved=np.asarray(self.demand, dtype=float).copy(),
+            objective=math.nan,
+            bound=math.nan,
+            gap=math.nan,
+            cost=math.nan,
+            served_share=0.0,
+            max_travel_min=math.nan,
+            build_seconds=build_s,
+            solve_seconds=solve_s,
+            messages=tuple(reasons),
+        )
+
+    def _result(
+        self,
+        x: FloatArray,
+        layout: SitingLayout,
+        status: PlanStatus,
+        figures: tuple[float, float, float],
+        seconds: tuple[float, float] = (0.0, 0.0),
+    ) -> PlanResult:
+        """Read a solution: ``figures`` is (objective, bound, gap), ``seconds`` (build, solve)."""
+        sizes = np.asarray(self.options.supply.sizes, dtype=float)
+        y = x[layout.y.cols] > 0.5  # (n_c, n_k)
+        ext = np.asarray(self.existing_capacity, dtype=float).copy()
+        if layout.z.size:
+            ext += np.round(x[layout.z.slice], 6)
+        flows = x[layout.x.slice]
+        used = flows > TOL_FLOW
+        pi, pj = layout.pi[used], layout.pj[used]
+        km = np.asarray(self.km)[pi, pj] if self.km is not None else np.full(len(pi), np.nan)
+        assignments = pd.DataFrame(
+            {
+                "demand": pi,
+                "site": pj,
+                "places": flows[used],
+                "travel_min": np.asarray(self.minutes)[pi, pj],
+                "travel_km": km,
+            }
+        )
+        total = float(np.asarray(self.demand, dtype=float).sum())
+        return PlanResult(
+            status=status,
+            open_sizes=np.concatenate([ext, (y * sizes[None, :]).sum(axis=1)]),
+            built=np.asarray(y.any(axis=1), dtype=bool),
+            assignments=assignments,
+            unserved=np.clip(x[layout.u.slice], 0, None),
+            objective=figures[0],
+            bound=figures[1],
+            gap=figures[2],
+            cost=float(layout.cost @ x),
+            served_share=float(flows[used].sum()) / total if total > 0 else 1.0,
+            max_travel_min=float(assignments["travel_min"].max()) if len(assignments) else 0.0,
+            build_seconds=seconds[0],
+            solve_seconds=seconds[1],
+        )

@@ -1,0 +1,203 @@
+"""Readers for a user's own inputs: boundaries, points and population tables.
+
+Every reader checks its input and names the file, row and column at fault
+("row 7: lon is empty; expected a number", "lacks column(s) ['shapeName']").
+Used by :mod:`planner.data` to load dataset folders and by the dataset
+builders; it imports nothing else from the planner but the error types.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from planner._errors import InputDataError, MissingInputError
+
+__all__ = ["read_boundaries", "read_points", "read_population_table"]
+
+
+def _require_file(path: Path, what: str) -> None:
+    if not path.is_file():
+        raise MissingInputError(f"{what} {path} does not exist")
+
+
+def _require_columns(frame: pd.DataFrame, columns: Sequence[str], path: Path) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        have = [c for c in frame.columns if c != "geometry"]
+        raise InputDataError(f"{path} lacks column(s) {missing}; it has {have}")
+
+
+def _numeric(frame: pd.DataFrame, column: str, path: Path, *, row_offset: int = 2) -> pd.Series:
+    values = pd.to_numeric(frame[column], errors="coerce")
+    bad = values.isna() | ~np.isfinite(values.astype(float))
+    if bad.any():
+        pos = int(np.flatnonzero(bad.to_numpy())[0])
+        raw = frame[column].iloc[pos]
+        shown = "empty" if pd.isna(raw) else repr(str(raw))
+        raise InputDataError(
+            f"{path}, row {pos + row_offset}: {column} is {shown}; expected a number"
+        )
+    return values.astype(float)
+
+
+def read_boundaries(
+    path: str | Path,
+    *,
+    name_column: str,
+    id_column: str | None = None,
+    layer: str | None = None,
+) -> gpd.GeoDataFrame:
+    """Read a polygon layer of districts (GeoJSON, GeoPackage, Shapefile...).
+
+    Parameters
+    ----------
+    path
+        Any vector file pyogrio reads.
+    name_column
+        Column with the district name.
+    id_column
+        Column with a stable id; default: the name.
+    layer
+        Layer name for multi-layer files.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``district_id``, ``name`` and polygon ``geometry`` in EPSG:4326, one row
+        per district (polygons sharing an id are dissolved).
+    """
+    path = Path(path)
+    _require_file(path, "boundary file")
+    gdf = gpd.read_file(path, layer=layer)
+    _require_columns(gdf, [name_column] + ([id_column] if id_column else []), path)
+    if gdf.crs is None:
+        raise InputDataError(f"{path} has no coordinate reference system; expected one")
+    kinds = set(gdf.geom_type.dropna())
+    if not kinds <= {"Polygon", "MultiPolygon"}:
+        raise InputDataError(f"{path}: expected polygons, found {sorted(kinds)}")
+    names = gdf[name_column]
+    if names.isna().any():
+        row = int(np.flatnonzero(names.isna().to_numpy())[0])
+        raise InputDataError(f"{path}, feature {row}: {name_column} is empty")
+    out = gpd.GeoDataFrame(
+        {
+            "district_id": gdf[id_column or name_column].astype(str),
+            "name": names.astype(str),
+        },
+        geometry=gdf.geometry.make_valid(),
+        crs=gdf.crs,
+    ).to_crs("EPSG:4326")
+    out = out.dissolve(by="district_id", as_index=False, aggfunc="first")
+    return out[["district_id", "name", "geometry"]]
+
+
+def read_points(
+    path: str | Path,
+    *,
+    lon: str = "lon",
+    lat: str = "lat",
+    layer: str | None = None,
+    required: Sequence[str] = (),
+    numeric: Sequence[str] = (),
+) -> gpd.GeoDataFrame:
+    """Read points from a CSV with longitude/latitude columns, GeoJSON or GeoPackage.
+
+    Parameters
+    ----------
+    path
+        ``.csv`` (WGS 84 longitude and latitude columns) or any vector file.
+    lon, lat
+        Coordinate columns of a CSV.
+    layer
+        Layer name for multi-layer files.
+    required
+        Columns that must be present.
+    numeric
+        Columns that must hold a number in every row.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The rows with point geometries in EPSG:4326.
+    """
+    path = Path(path)
+    _require_file(path, "points file")
+    if path.suffix.lower() in (".csv", ".txt"):
+        frame = pd.read_csv(path, keep_default_na=True)
+        _require_columns(frame, [lon, lat, *required], path)
+        x = _numeric(frame, lon, path)
+        y = _numeric(frame, lat, path)
+        bad = (x.abs() > 180) | (y.abs() > 90)
+        if bad.any():
+            pos = int(np.flatnonzero(bad.to_numpy())[0])
+            raise InputDataError(
+                f"{path}, row {pos + 2}: ({x.iloc[pos]}, {y.iloc[pos]}) is not a WGS 84 "
+                f"longitude/latitude pair; expected {lon} in [-180, 180] and {lat} in [-90, 90]"
+            )
+        for col in numeric:
+            frame[col] = _numeric(frame, col, path)
+        gdf = gpd.GeoDataFrame(
+            frame.drop(columns=[lon, lat]), geometry=gpd.points_from_xy(x, y), crs="EPSG:4326"
+        )
+        return gdf
+    gdf = gpd.read_file(path, layer=layer)
+    _require_columns(gdf, list(required), path)
+    if gdf.crs is None:
+        raise InputDataError(f"{path} has no coordinate reference system; expected one")
+    kinds = set(gdf.geom_type.dropna())
+    if kinds != {"Point"}:
+        raise InputDataError(f"{path}: expected Point geometries, found {sorted(kinds)}")
+    for col in numeric:
+        gdf[col] = _numeric(gdf, col, path, row_offset=0)
+    return gdf.to_crs("EPSG:4326")
+
+
+def read_population_table(path: str | Path) -> pd.DataFrame:
+    """Read an official district population table.
+
+    Parameters
+    ----------
+    path
+        CSV with ``district_id`` and ``population`` (a non-negative whole
+        number), optionally ``population_source``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``district_id``, ``population`` (int), ``population_source``.
+    """
+    path = Path(path)
+    _require_file(path, "population table")
+    frame = pd.read_csv(path, dtype={"district_id": str})
+    _require_columns(frame, ["district_id", "population"], path)
+    pop = _numeric(frame, "population", path)
+    bad = (pop < 0) | (pop != np.round(pop))
+    if bad.any():
+        pos = int(np.flatnonzero(bad.to_numpy())[0])
+        raise InputDataError(
+            f"{path}, row {pos + 2}: population is {frame['population'].iloc[pos]!r}; "
+            "expected a non-negative whole number"
+        )
+    dup = frame["district_id"].duplicated()
+    if dup.any():
+        pos = int(np.flatnonzero(dup.to_numpy())[0])
+        raise InputDataError(
+            f"{path}, row {pos + 2}: district_id {frame['district_id'].iloc[pos]!r} repeats"
+        )
+    source = (
+        frame["population_source"].fillna(f"user table {path.name}")
+        if "population_source" in frame
+        else pd.Series(f"user table {path.name}", index=frame.index)
+    )
+    return pd.DataFrame(
+        {
+            "district_id": frame["district_id"],
+            "population": pop.astype("int64"),
+            "population_source": source.astype(str),
+        }
+    )
