@@ -1,0 +1,80 @@
+"""The named-block MILP builder and the typed solver status (planner.locate._milp)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from planner.locate._milp import Deadline, MilpBuilder, Termination, solve_milp
+from planner.locate.result import PlanStatus
+
+
+def _knapsack() -> MilpBuilder:
+    # max 5a + 4b + 3c  s.t.  2a + 3b + c <= 5,  a, b, c binary  -> a + b (9) or a + c (8)
+    b = MilpBuilder()
+    x = b.add_variables("x", 3, ub=1.0, integer=True)
+    b.add_row("weight", x.cols, [2.0, 3.0, 1.0], -np.inf, 5.0)
+    return b
+
+
+def test_blocks_get_consecutive_named_columns() -> None:
+    b = MilpBuilder()
+    y = b.add_variables("y", (2, 3), ub=1.0, integer=True)
+    u = b.add_variables("u", 4, ub=[1, 2, 3, 4])
+    assert y.cols.tolist() == [[0, 1, 2], [3, 4, 5]]
+    assert u.cols.tolist() == [6, 7, 8, 9] and u.slice == slice(6, 10)
+    assert b.block("u") is u
+    milp = b.build()
+    assert milp.ub.tolist() == [1.0] * 6 + [1.0, 2.0, 3.0, 4.0]
+    assert milp.integrality.tolist() == [1] * 6 + [0] * 4
+    with pytest.raises(ValueError, match="'y' exists"):
+        b.add_variables("y", 1)
+
+
+def test_constraint_families_are_named_and_accumulate() -> None:
+    b = MilpBuilder()
+    x = b.add_variables("x", 3)
+    first = b.add_constraints(
+        "cap", rows=[0, 0, 1], cols=x.cols[[0, 1, 2]], vals=1.0, lower=-np.inf, upper=[4, 5]
+    )
+    other = b.add_row("share", x.cols, 1.0, 1.0, np.inf)
+    again = b.add_row("cap", [0], 2.0, -np.inf, 9.0)
+    assert first.tolist() == [0, 1] and other == 2 and again == 3
+    assert b.constraint_rows("cap").tolist() == [0, 1, 3]
+    assert b.constraint_rows("absent").tolist() == []
+    milp = b.build()
+    assert milp.a.toarray().tolist() == [
+        [1.0, 1.0, 0.0],
+        [0.0, 0.0, 1.0],
+        [1.0, 1.0, 1.0],
+        [2.0, 0.0, 0.0],
+    ]
+    assert milp.hi.tolist() == [4.0, 5.0, np.inf, 9.0]
+    assert milp.rows(np.array([1, 3])).a.shape == (2, 3)
+
+
+def test_solve_reports_a_typed_termination() -> None:
+    milp = _knapsack().build()
+    c = np.array([-5.0, -4.0, -3.0])
+    out = solve_milp(milp, c, 10.0, 0.0, None)
+    assert out.termination == Termination.OPTIMAL and out.has_solution
+    assert out.x is not None and np.round(out.x).tolist() == [1.0, 1.0, 0.0]
+    # fixing a = 0 leaves b + c (7)
+    fixed = solve_milp(milp.fixed(np.array([0]), np.array([0.0])), c, 10.0, 0.0, None)
+    assert fixed.x is not None and float(c @ fixed.x) == pytest.approx(-7.0)
+    # an extra row a + b + c >= 4 makes it infeasible: proven, no solution
+    tight = milp.with_row(np.ones(3), 4.0, np.inf)
+    none = solve_milp(tight, c, 10.0, 0.0, None)
+    assert none.termination == Termination.INFEASIBLE and not none.has_solution
+
+
+def test_plan_status_is_a_string() -> None:
+    status: str = PlanStatus.OPTIMAL
+    assert status == "optimal" and f"{PlanStatus.TIME_LIMIT}" == "time_limit"
+    assert PlanStatus("infeasible") is PlanStatus.INFEASIBLE
+
+
+def test_deadline_fractions() -> None:
+    d = Deadline(100.0, 60.0)
+    assert d.at(0.5) == pytest.approx(130.0)
+    assert Deadline.start(5.0).left() <= 5.0
