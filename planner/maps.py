@@ -1,7 +1,7 @@
 """Output stage, maps: the interactive folium maps (assessment and plan).
 
 Existing shelters are drawn only at a generalised location (their district's
-representative point, capacity pooled), never at their coordinates.
+public point: its most populous settlement, capacity pooled), never at their coordinates.
 
 The interactive map works without internet: the background tile layer is
 optional (``tiles="none"`` draws the districts on a plain background) and the
@@ -12,7 +12,6 @@ CDN (``assets="cdn"``).
 
 from __future__ import annotations
 
-import html
 import shutil
 from importlib import resources
 from pathlib import Path
@@ -23,6 +22,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from planner._escape import html_text, web_frame
 from planner._io import write_text_atomic
 from planner.assessment import Assessment, generalised_shelters
 from planner.data import Dataset
@@ -90,7 +90,7 @@ def _legend(title: str, bins: list[float], colours: list[str], unit: str, zero: 
         else:
             label = f"{lo_text}-{hi:g} {unit}"
         rows.append(f'<div><span class="sw" style="background:{colour}"></span>{label}</div>')
-    return f"<b>{html.escape(title)}</b>" + "".join(rows)
+    return f"<b>{html_text(title)}</b>" + "".join(rows)
 
 
 def light_districts(districts: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -175,6 +175,7 @@ def access_map(
     ].copy()  # fmt: skip
     for col in ("required_beds", "shortfall_beds", "shortfall_per_10000", "e2sfca_per_10000"):
         props[col] = props[col].round(2)
+    props = web_frame(props, ["district_id", "name", "region", "travel_label"])
     props["travel_km_mean"] = props["travel_km_mean"].round(0)
     props["travel_min_mean"] = props["travel_min_mean"].fillna(-1)
     tooltip_fields = [
@@ -232,7 +233,7 @@ def access_map(
     far = s.loc[s["travel_min"] > threshold]
     pts = gpd.GeoDataFrame(
         {
-            "name": far["name"].astype(str).to_numpy(),
+            "name": [str(html_text(n)) for n in far["name"]],
             "people": far["population"].map("~{:,}".format).to_numpy(),
             "travel": [
                 f"{m:.0f} min" if np.isfinite(m) else "no road path" for m in far["travel_min"]
@@ -241,15 +242,19 @@ def access_map(
         geometry=shapely.set_precision(far.geometry.to_numpy(), 1e-4),
         crs="EPSG:4326",
     )
-    folium.GeoJson(
-        pts.to_json(),
-        name=f"Settlements beyond {threshold:g} min",
-        marker=folium.CircleMarker(radius=2, weight=0, fill=True, fill_opacity=0.6),
-        style_function=lambda f: {"fillColor": "#4a1486", "weight": 0},
-        tooltip=folium.GeoJsonTooltip(
-            fields=["name", "people", "travel"], aliases=["Settlement", "People", "Travel"]
-        ),
-    ).add_to(fmap)
+    far_name = f"Settlements beyond {threshold:g} min"
+    if len(pts):
+        folium.GeoJson(
+            pts.to_json(),
+            name=far_name,
+            marker=folium.CircleMarker(radius=2, weight=0, fill=True, fill_opacity=0.6),
+            style_function=lambda f: {"fillColor": "#4a1486", "weight": 0},
+            tooltip=folium.GeoJsonTooltip(
+                fields=["name", "people", "travel"], aliases=["Settlement", "People", "Travel"]
+            ),
+        ).add_to(fmap)
+    else:  # an empty layer still says in the layer control that there are none
+        folium.FeatureGroup(name=f"{far_name} (none)", show=False).add_to(fmap)
 
     shelters = generalised_shelters(dataset)
     sgroup = folium.FeatureGroup(name="Existing shelter capacity (by district)", show=True)
@@ -263,7 +268,7 @@ def access_map(
             fill_color="#41ab5d",
             fill_opacity=0.9,
             tooltip=(
-                f"{html.escape(str(rec['district']))}: {rec['count']} shelter(s), "
+                f"{html_text(str(rec['district']))}: {rec['count']} shelter(s), "
                 f"{rec['capacity_places']} places, {rec['inclusive_places']} LGBTQ+-inclusive. "
                 "Location generalised to the district: shelter addresses are confidential."
             ),
@@ -277,7 +282,7 @@ def access_map(
         notes.append(
             f"<b>No road path</b> (grey): {len(cut)} districts, "
             f"{int(cut['population'].sum()):,} people. "
-            + html.escape(dataset.report_text("disconnected_note") or "")
+            + html_text(dataset.report_text("disconnected_note") or "")
         )
     legend = (
         _legend("Mean travel to nearest shelter", TRAVEL_BINS, TRAVEL_COLOURS, "min", "")
@@ -297,9 +302,9 @@ def access_map(
     </style>
     <div class="sp-box" id="sp-legend" style="bottom: 24px; left: 10px;">{legend}</div>
     <div class="sp-box" id="sp-note" style="top: 10px; left: 60px;">
-      <b>{html.escape(assessment.scenario.name)}: access to shelters</b><br>
+      <b>{html_text(assessment.scenario.name)}: access to shelters</b><br>
       {"<br>".join(notes)}<br>
-      <span style="color:#555">{html.escape(credits(dataset))}</span>
+      <span style="color:#555">{html_text(credits(dataset))}</span>
     </div>
     """
     root: Any = fmap.get_root()
@@ -382,7 +387,7 @@ def plan_map(
     for col in props.columns:
         if props[col].dtype.kind == "f":
             props[col] = props[col].round(1)
-    props = props.fillna(-1)
+    props = web_frame(props.fillna(-1), ["name", "region"])
     fields = [
         ("name", "District"),
         ("region", "Region"),
@@ -441,7 +446,10 @@ def plan_map(
         import geopandas as gpd
 
         lines_gdf = gpd.GeoDataFrame(
-            {"site": a["site_id"].to_numpy(), "minutes": a["travel_min"].to_numpy()},
+            {
+                "site": [str(html_text(v)) for v in a["site_id"]],
+                "minutes": a["travel_min"].to_numpy(),
+            },
             geometry=shapely.set_precision(lines, 1e-4),
             crs="EPSG:4326",
         )
@@ -466,7 +474,7 @@ def plan_map(
                 weight=1,
                 fill=True,
                 fill_color="#ffffff",
-                tooltip=f"{html.escape(str(name))}: unserved",
+                tooltip=f"{html_text(str(name))}: unserved",
             ).add_to(grp)
         grp.add_to(fmap)
     sgroup = folium.FeatureGroup(name="Shelters with the plan (size = capacity)", show=True)
@@ -481,7 +489,7 @@ def plan_map(
             fill_color=colour,
             fill_opacity=0.85,
             tooltip=(
-                f"{html.escape(str(rec['name']))} ({rec['status']}): "
+                f"{html_text(rec['name'])} ({rec['status']}): "
                 f"{rec['capacity_places']:g} family places, {rec['capacity_beds']:g} beds"
                 + ("; LGBTQ+-inclusive" if rec["inclusive"] else "")
                 + ("; location generalised to the district" if rec["status"] != "new" else "")
@@ -491,16 +499,17 @@ def plan_map(
     inclusive = plan.sites.loc[plan.sites["inclusive"].astype(bool)]
     igroup = folium.FeatureGroup(name="LGBTQ+-inclusive shelters", show=False)
     for rec in inclusive.to_dict("records"):
-        folium.RegularPolygonMarker(
+        # a ring, drawn by Leaflet itself (no plugin from a CDN: the map works offline)
+        folium.CircleMarker(
             [rec["lat"], rec["lon"]],
-            number_of_sides=4,
-            radius=7,
+            radius=9,
             color="#7a0177",
-            weight=2,
+            weight=3,
+            dash_array="3 3",
             fill=True,
             fill_color="#f768a1",
             fill_opacity=0.9,
-            tooltip=f"{html.escape(str(rec['name']))}: inclusive, "
+            tooltip=f"{html_text(str(rec['name']))}: inclusive, "
             f"{rec['capacity_places']:g} family places",
         ).add_to(igroup)
     igroup.add_to(fmap)
@@ -509,11 +518,11 @@ def plan_map(
     folium.LayerControl(collapsed=False).add_to(fmap)
     summ = plan.summary
     note = (
-        f"<b>{html.escape(plan.scenario.name)}</b>: {summ['new_sites']} new sites, "
+        f"<b>{html_text(plan.scenario.name)}</b>: {summ['new_sites']} new sites, "
         f"{summ['total_places']:g} family places in all, served share "
         f"{summ['served_share']:.1%}, worst travel {summ['max_travel_min']} min. "
         "Blue: new; green: existing (shown at district level).<br>"
-        f'<span style="color:#555">{html.escape(credits(dataset))}</span>'
+        f'<span style="color:#555">{html_text(credits(dataset))}</span>'
     )
     box = f"""<div style="position: fixed; z-index: 9999; top: 10px; left: 60px; max-width: 340px;
       background: rgba(255,255,255,0.92); padding: 8px 10px; font: 12px/1.35 sans-serif;
@@ -548,8 +557,8 @@ def _service_layers(plan: Plan, fmap: Any) -> None:
                 fill=True,
                 fill_color=fill,
                 fill_opacity=0.95,
-                tooltip=f"{html.escape(str(rec['name']))} ({html.escape(rec['district_id'])}): "
-                f"{label.split(' (')[0].lower()}; {html.escape(rec['location'])}",
+                tooltip=f"{html_text(str(rec['name']))} ({html_text(rec['district_id'])}): "
+                f"{label.split(' (')[0].lower()}; {html_text(rec['location'])}",
             ).add_to(group)
         group.add_to(fmap)
     r = plan.services.result
@@ -568,6 +577,6 @@ def _service_layers(plan: Plan, fmap: Any) -> None:
                 radius=2,
                 color="#a50f15",
                 weight=1,
-                tooltip=html.escape(str(name)),
+                tooltip=html_text(str(name)),
             ).add_to(group)
         group.add_to(fmap)

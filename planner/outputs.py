@@ -2,13 +2,14 @@
 
 Nothing written here carries the coordinates of an existing shelter: shelters
 are referred to by name and district only, and drawn at their district's
-representative point.
+public point (its most populous settlement).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,24 +17,31 @@ from typing import TYPE_CHECKING, Any
 import geopandas as gpd
 import pandas as pd
 
+from planner._errors import OptionError
+from planner._escape import spreadsheet_frame
 from planner._io import atomic_path, write_csv_atomic, write_text_atomic
 from planner._progress import LogProgress, Progress
 from planner.access import AccessTables
 from planner.assessment import Assessment
 from planner.data import Dataset
 from planner.maps import Assets, Tiles
+from planner.network import OffNetworkLeg
 
 if TYPE_CHECKING:
     from planner.planning import Plan
 
 __all__ = [
+    "CONFIDENTIAL_TRAVEL",
     "AssessmentFiles",
     "PlanFiles",
     "comparison_markdown",
     "comparison_table",
     "district_table",
+    "scenario_folders",
     "write_assessment",
+    "write_comparison",
     "write_district_table",
+    "write_internal_travel",
     "write_plan",
     "write_summary",
 ]
@@ -66,7 +74,7 @@ def district_table(tables: AccessTables) -> pd.DataFrame:
 def write_district_table(tables: AccessTables, out_dir: str | Path) -> Path:
     """Write ``districts.csv`` into ``out_dir`` (created if needed) and return its path."""
     path = Path(out_dir) / "districts.csv"
-    write_csv_atomic(path, district_table(tables))
+    write_csv_atomic(path, district_table(tables), spreadsheet=True)
     return path
 
 
@@ -123,11 +131,11 @@ def write_assessment(
     out.mkdir(parents=True, exist_ok=True)
     progress = progress or LogProgress()
     table = _round(pd.DataFrame(assessment.districts.drop(columns="geometry")))
-    write_csv_atomic(out / "districts.csv", table)
+    write_csv_atomic(out / "districts.csv", table, spreadsheet=True)
     gdf = gpd.GeoDataFrame(_round(assessment.districts), geometry="geometry", crs="EPSG:4326")
     with atomic_path(out / "districts.gpkg") as tmp:
         gdf.to_file(tmp, driver="GPKG", layer="districts")
-    write_csv_atomic(out / "regions.csv", _round(assessment.regions))
+    write_csv_atomic(out / "regions.csv", _round(assessment.regions), spreadsheet=True)
     write_summary(assessment.summary, out / "summary.json")
     with progress.step("Drawing the maps and figures"):
         map_html = write_access_map(
@@ -144,6 +152,50 @@ def write_assessment(
         map_png,
         short_png,
     )
+
+
+#: File name of the one output computed from existing shelters' own coordinates.
+CONFIDENTIAL_TRAVEL = "CONFIDENTIAL-settlement-travel.csv"
+
+
+def write_internal_travel(
+    dataset: Dataset, out_dir: str | Path, *, leg: OffNetworkLeg | None = None
+) -> Path:
+    """Write travel from each settlement to its nearest shelter at the shelter's own location.
+
+    Every other output places existing shelters at their district
+    (:meth:`planner.data.Dataset.public`); this one is for the shelters'
+    operators only, is never written by default, and says so in its file name
+    (:data:`CONFIDENTIAL_TRAVEL`) and its first line.
+
+    Parameters
+    ----------
+    dataset
+        The dataset with the shelters' own coordinates.
+    out_dir
+        Folder to write into.
+    leg
+        Off-network leg model.
+
+    Returns
+    -------
+    Path
+    """
+    from planner.access import settlement_access
+
+    if dataset.shelters_generalised:
+        raise ValueError("the dataset's shelters are generalised; pass the dataset as loaded")
+    table = settlement_access(dataset, leg=leg)
+    table["travel_min"] = table["travel_min"].round(1)
+    table["travel_km"] = table["travel_km"].round(1)
+    path = Path(out_dir) / CONFIDENTIAL_TRAVEL
+    body = spreadsheet_frame(table).to_csv(index=False, lineterminator="\n")
+    write_text_atomic(
+        path,
+        "# CONFIDENTIAL: travel to existing shelters at their own locations; these figures "
+        "can locate a shelter. Do not publish or share outside the shelters' operators.\n" + body,
+    )
+    return path
 
 
 @dataclass(frozen=True)
@@ -184,13 +236,15 @@ def write_plan(
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    write_csv_atomic(out / "sites.csv", pd.DataFrame(plan.all_sites.drop(columns="geometry")))
-    write_csv_atomic(out / "assignments.csv", plan.assignments)
+    write_csv_atomic(
+        out / "sites.csv", pd.DataFrame(plan.all_sites.drop(columns="geometry")), spreadsheet=True
+    )
+    write_csv_atomic(out / "assignments.csv", plan.assignments, spreadsheet=True)
     centre_csv = None
     if plan.services is not None and plan.scenario.rape_crisis is not None:
         centre_csv = out / "centre_assignments.csv"
-        write_csv_atomic(centre_csv, plan.services.assignments)
-    write_csv_atomic(out / "districts.csv", district_publication(plan.districts))
+        write_csv_atomic(centre_csv, plan.services.assignments, spreadsheet=True)
+    write_csv_atomic(out / "districts.csv", district_publication(plan.districts), spreadsheet=True)
     write_summary(plan.summary, out / "summary.json")
     if assets == "local":
         copy_leaflet_assets(out)
@@ -237,6 +291,58 @@ def comparison_table(plans: list[Plan]) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def scenario_folders(names: Sequence[str], out_dir: str | Path) -> list[Path]:
+    """Return one safe folder under ``out_dir`` for each scenario name.
+
+    A name becomes a folder name of letters, digits, ``.``, ``_`` and ``-``
+    only (anything else is replaced by ``-``), so that no name can write
+    outside ``out_dir`` (``../x`` or an absolute path becomes ``x``).
+
+    Parameters
+    ----------
+    names
+        Scenario names, in order.
+    out_dir
+        The output folder.
+
+    Returns
+    -------
+    list[Path]
+
+    Raises
+    ------
+    OptionError
+        Two scenarios would share a folder, or a name has no usable character.
+    """
+    out = Path(out_dir)
+    folders: dict[str, str] = {}
+    paths = []
+    for name in names:
+        safe = _UNSAFE.sub("-", name).strip(".-")
+        if not safe:
+            raise OptionError(f"scenario name {name!r} gives no usable folder name")
+        if safe.lower() in folders:
+            raise OptionError(
+                f"scenarios {folders[safe.lower()]!r} and {name!r} would both be written to "
+                f"{out / safe}; give them different names"
+            )
+        folders[safe.lower()] = name
+        paths.append(out / safe)
+    return paths
+
+
+def write_comparison(plans: list[Plan], out_dir: str | Path) -> pd.DataFrame:
+    """Write ``comparison.csv`` and ``comparison.md`` into ``out_dir`` and return the table."""
+    out = Path(out_dir)
+    table = comparison_table(plans)
+    write_csv_atomic(out / "comparison.csv", table, spreadsheet=True)
+    write_text_atomic(out / "comparison.md", comparison_markdown(table))
+    return table
 
 
 def comparison_markdown(table: pd.DataFrame) -> str:

@@ -22,6 +22,7 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
+from planner._escape import html_text, markup, web_frame
 from planner._io import write_text_atomic
 from planner._version import __version__
 from planner.data import Dataset
@@ -46,14 +47,16 @@ class _Section:
 
 
 def _table(frame: pd.DataFrame) -> Markup:
-    """Render a table; pandas escapes every cell (``escape=True``)."""
+    """Render a table; every text cell and heading passes through :func:`html_text` once."""
+    shown = web_frame(frame)
+    shown.columns = [str(html_text(c)) for c in shown.columns]
     return Markup(
-        frame.to_html(
+        shown.to_html(
             index=False,
             border=0,
             classes="t",
             na_rep="-",
-            escape=True,
+            escape=False,
             float_format=lambda v: f"{v:,.1f}",
         )
     )
@@ -195,15 +198,16 @@ def _method(plan: Plan) -> list[Markup]:
             "none": "not rewarded beyond that",
         }[hs.colocation]
         paragraphs.append(
-            Markup(
+            markup(
                 "Rape crisis centres and 24/7 forensic examination are planned at hospitals and "
                 "clinics by a second exact model (<code>planner/locate/services.py</code>): each "
                 "centre serves at most its standard's number of women within the travel limit, "
                 "at least the standard's national number of centres and one per region; every "
                 "settlement with a hospital within the forensic limit gets a 24/7 service within "
                 "it. A hospital hosting both services pays its site cost once; co-location is "
-                "{}. No hospital is assumed to offer either service today."
-            ).format(colocation)
+                "{}. No hospital is assumed to offer either service today.",
+                colocation,
+            )
         )
     return paragraphs
 
@@ -211,12 +215,11 @@ def _method(plan: Plan) -> list[Markup]:
 def _inclusive_text(s: PlanSummary) -> Markup:
     inc = s["inclusive_shelters"]
     target = inc["target_population_share"]
-    return Markup(
+    return markup(
         "Today {} shelters are known to accept LGBTQ+ survivors; {} of people live within {} "
         "minutes of one. With the plan, <b>{} inclusive shelters with {} family places</b>, "
         "and <b>{} of people within {} minutes</b> of one{}. New shelters are {} in this "
-        "scenario."
-    ).format(
+        "scenario.",
         inc["inclusive_sites_before"],
         f"{inc['population_within_reach_share_before']:.1%}",
         f"{inc['reach_limit_min']:g}",
@@ -258,12 +261,11 @@ def _centre_section(plan: Plan) -> _Section | None:
                 else "."
             )
         )
-    text = Markup(
+    text = markup(
         "<b>{} rape crisis centres needed</b> ({}: {} women, {} of the population; {} regions), "
         "<b>{} proposed</b> (none exists today); <b>{} of women within {} minutes</b> of one, "
         "{} served by a centre with room within the limit, mean travel {} min. {} of the "
-        "centres are at a hospital that also gets 24/7 forensic examination. {}{}"
-    ).format(
+        "centres are at a hospital that also gets 24/7 forensic examination. {}{}",
         rc["required"],
         rc["standard"],
         f"{rc['women']:,}",
@@ -289,13 +291,12 @@ def _forensic_section(plan: Plan) -> _Section | None:
         return None
     sites = plan.services.sites
     forensic = sites.loc[sites["service"] == "forensic_24_7"]
-    text = Markup(
+    text = markup(
         "Forensic examination is not available around the clock today. <b>{} hospitals "
         "proposed for 24/7 forensic examination</b> ({} beside a rape crisis centre), putting "
         "<b>{} of people within {} minutes</b>. {} people in {} settlements have no hospital "
         "at all within {} minutes, so no hospital-based service can reach them in time: they "
-        "need a mobile or non-hospital option."
-    ).format(
+        "need a mobile or non-hospital option.",
         fo["proposed"],
         fo["with_rape_crisis_centre"],
         f"{fo['population_within_limit_share'] or 0:.1%}",
@@ -340,9 +341,12 @@ def _service_sections(plan: Plan) -> tuple[list[_Section], str | None]:
 
 
 def _environment() -> Environment:
+    # every value the template prints passes through html_text (the one escaping path);
+    # autoescape stays on as a second guard and leaves its Markup alone
     return Environment(
         loader=PackageLoader("planner", "_templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
+        finalize=html_text,
         keep_trailing_newline=True,
     )
 
@@ -374,7 +378,9 @@ def render_report(plan: Plan, dataset: Dataset) -> str:
         "css": Markup(resources.files("planner").joinpath("_templates", "report.css").read_text()),
         "key_figures": _key_figures(plan),
         "infeasible": infeasible,
-        "messages": list(plan.result.messages) if infeasible else s["messages"],
+        "messages": [
+            html_text(m) for m in (plan.result.messages if infeasible else s["messages"])
+        ],
         "quality": "" if infeasible else _quality(plan),
         "map_png": figures[0],
         "bars_png": figures[1],

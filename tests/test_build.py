@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import require_raw
 
 from planner._errors import InputDataError, MissingInputError
 from planner.data import load_dataset
 from planner.datasets.azerbaijan import build_azerbaijan, match_iso_codes
 from planner.network import travel_matrix
+from tests.conftest import require_raw
 
 
 @pytest.fixture(scope="module")

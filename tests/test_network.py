@@ -8,7 +8,6 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 import pytest
-from conftest import GRID_STEP, grid_graph, points
 
 from planner._errors import InputDataError, MissingInputError, NetworkError
 from planner.data import Dataset
@@ -26,6 +25,7 @@ from planner.network import (
     snap_points,
     travel_matrix,
 )
+from tests.conftest import GRID_STEP, grid_graph, points
 
 
 def test_grid_travel_times_by_hand(grid: nx.MultiDiGraph) -> None:
