@@ -99,15 +99,21 @@ def settlement_access(dataset: Dataset, *, leg: OffNetworkLeg | None = None) -> 
     )
     reach = nearest.reachable
     rows = np.arange(len(settlements))
-    km = np.where(reach, metres[rows, np.maximum(nearest.index, 0)] / 1000.0, np.inf)
-    names = shelters["name"].to_numpy(dtype=object)
+    if len(shelters) == 0:  # a region with no shelter yet: nobody reaches one
+        km = np.full(len(settlements), np.inf)
+        names = np.array([None], dtype=object)
+    else:
+        km = np.where(reach, metres[rows, np.maximum(nearest.index, 0)] / 1000.0, np.inf)
+        names = shelters["name"].to_numpy(dtype=object)
     return pd.DataFrame(
         {
             "settlement_id": settlements["settlement_id"].to_numpy(),
             "name": settlements["name"].to_numpy(),
             "district_id": settlements["district_id"].to_numpy(),
             "population": settlements["population"].to_numpy(np.int64),
-            "nearest_shelter": np.where(reach, names[np.maximum(nearest.index, 0)], None),
+            "nearest_shelter": np.where(
+                reach, names[np.maximum(nearest.index, 0)], np.array(None, dtype=object)
+            ),
             "travel_min": nearest.cost / 60.0,
             "travel_km": km,
             "reachable": reach,

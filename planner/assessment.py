@@ -83,7 +83,7 @@ def capacity_gap(
 
 
 def generalised_shelters(dataset: Dataset) -> gpd.GeoDataFrame:
-    """Existing shelter capacity pooled per district, at the district's representative point.
+    """Existing shelter capacity pooled per district, at the district's public point.
 
     This is the only form in which existing shelters appear in public outputs:
     the exact coordinates never leave the dataset.
@@ -104,7 +104,7 @@ def generalised_shelters(dataset: Dataset) -> gpd.GeoDataFrame:
     )
     d = dataset.districts.set_index("district_id")
     pooled["district"] = pooled["district_id"].map(d["name"])
-    points = d.geometry.loc[pooled["district_id"]].representative_point().to_numpy()
+    points = dataset.district_points().loc[pooled["district_id"]].to_numpy()
     return gpd.GeoDataFrame(pooled, geometry=points, crs="EPSG:4326")
 
 
@@ -163,6 +163,8 @@ def assess(dataset: Dataset, scenario: Scenario | None = None) -> Assessment:
     """
     scenario = scenario or Scenario()
     scenario.check_districts(list(dataset.districts["district_id"]))
+    # every figure below is published: existing shelters count at their district only
+    dataset = dataset.public()
     if scenario.demand.population is not None:
         dataset = dataset.with_population(read_population_table(scenario.demand.population))
     opts, dem = scenario.access, scenario.demand

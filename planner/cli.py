@@ -12,6 +12,7 @@ import time
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -21,7 +22,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from planner._errors import PlannerError
+from planner._errors import InputDataError, PlannerError
 from planner._version import __version__
 
 if TYPE_CHECKING:
@@ -128,6 +129,30 @@ def data_build(
     console.print(table)
 
 
+@data.command("check")
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False))
+def data_check(folder: Path) -> None:
+    """Check a dataset FOLDER the way every command loads it; exit 2 naming what is wrong."""
+    from planner.data import load_dataset
+
+    dataset = load_dataset(folder)
+    table = Table(title=f"Dataset {dataset.name!r} in {folder}: every check passed")
+    table.add_column("layer")
+    table.add_column("rows", justify="right")
+    for name, rows in (
+        ("districts", len(dataset.districts)),
+        ("settlements", len(dataset.settlements)),
+        ("people", int(dataset.settlements["population"].sum())),
+        ("existing shelters", len(dataset.shelters)),
+        ("candidate sites", len(dataset.candidates)),
+        ("hospitals", len(dataset.hospitals)),
+        ("road nodes", dataset.graph.number_of_nodes()),
+        ("road edges", dataset.graph.number_of_edges()),
+    ):
+        table.add_row(escape(name), f"{rows:,}")
+    console.print(table)
+
+
 def _fmt(value: float, digits: int = 0) -> str:
     return "-" if value != value else f"{value:,.{digits}f}"
 
@@ -154,6 +179,15 @@ _SCENARIO_OPTION = click.option(
     "--scenario",
     type=click.Path(path_type=Path, dir_okay=False),
     help="Scenario TOML file (standard, thresholds, catchment); default: CoE minimum.",
+)
+_INTERNAL_OPTION = click.option(
+    "--internal-out",
+    type=click.Path(path_type=Path, file_okay=False),
+    help=(
+        "Also write CONFIDENTIAL-settlement-travel.csv (travel to the existing shelters at "
+        "their own locations, which can locate them) into this folder, outside --out. "
+        "Every other output places shelters at their district."
+    ),
 )
 _TILES_OPTION = click.option(
     "--tiles",
@@ -230,36 +264,53 @@ def _print_assessment(assessment: Assessment, dataset: Dataset) -> None:
         )
 
 
+@dataclass(frozen=True)
+class _Out:
+    """Where a command writes now (inside a fresh result folder) and what it shows."""
+
+    folder: Path
+    shown: Path
+    tiles: str
+    assets: str
+
+    def sub(self, name: str | Path) -> _Out:
+        return replace(self, folder=self.folder / name, shown=self.shown / name)
+
+
 def _assess_and_write(
-    out: Path,
-    data_dir: Path | None,
-    population: Path | None,
-    scenario_path: Path | None,
-    tiles: str,
-    assets: str,
-) -> tuple[Assessment, Dataset]:
+    out: _Out, dataset: Dataset, scenario: Scenario, progress: _RichProgress
+) -> Assessment:
     from planner.assessment import assess
     from planner.outputs import write_assessment
-    from planner.scenario import Scenario, load_scenario
 
-    progress = _RichProgress()
-    scenario = load_scenario(scenario_path) if scenario_path else Scenario(name="coe-minimum")
-    with progress.step("Loading the dataset"):
-        dataset = _load(data_dir, population)
     with progress.step("Routing every settlement and measuring access"):
         assessment = assess(dataset, scenario)
     files = write_assessment(
         assessment,
         dataset,
-        out,
-        tiles=cast(Any, tiles),
-        assets=cast(Any, assets),
+        out.folder,
+        tiles=cast(Any, out.tiles),
+        assets=cast(Any, out.assets),
         progress=progress,
     )
     written = [p.name for p in vars(files).values() if p is not None]
-    console.print(f"[green]wrote[/] {', '.join(written)} in {out}")
+    console.print(f"[green]wrote[/] {', '.join(written)} in {out.shown}")
     _print_assessment(assessment, dataset)
-    return assessment, dataset
+    return assessment
+
+
+def _write_internal(dataset: Dataset, scenario: Scenario, internal: Path, out: Path) -> None:
+    from planner.outputs import write_internal_travel
+
+    inside = internal.resolve()
+    if inside == out.resolve() or out.resolve() in inside.parents:
+        raise InputDataError(
+            f"--internal-out {internal} is inside --out {out}; keep the confidential file "
+            "apart from the outputs you share"
+        )
+    inside.mkdir(parents=True, exist_ok=True)
+    path = write_internal_travel(dataset, inside, leg=scenario.leg)
+    console.print(f"[bold yellow]wrote CONFIDENTIAL[/] {path}: do not publish or share it")
 
 
 @cli.command()
@@ -269,6 +320,7 @@ def _assess_and_write(
 @_POPULATION_OPTION
 @_TILES_OPTION
 @_ASSETS_OPTION
+@_INTERNAL_OPTION
 def assess(
     out: Path,
     scenario: Path | None,
@@ -276,23 +328,30 @@ def assess(
     population: Path | None,
     tiles: str,
     assets: str,
+    internal_out: Path | None,
 ) -> None:
     """Assess access today: distance, capacity gap, E2SFCA, maps and figures."""
-    _assess_and_write(out, data_dir, population, scenario, tiles, assets)
+    from planner._io import result_folder
+    from planner.scenario import Scenario, load_scenario
+
+    loaded = load_scenario(scenario) if scenario else Scenario(name="coe-minimum")
+    progress = _RichProgress()
+    with progress.step("Loading the dataset"):
+        dataset = _load(data_dir, population)
+    with result_folder(out) as folder:
+        _assess_and_write(_Out(folder, out, tiles, assets), dataset, loaded, progress)
+    if internal_out is not None:
+        _write_internal(dataset, loaded, internal_out, out)
 
 
 def _plan_and_write(
     scenario: Scenario,
-    out: Path,
+    out: _Out,
     dataset: Dataset,
-    tiles: str,
-    assets: str,
     time_limit: float | None,
     progress: _RichProgress,
     before: Assessment | None = None,
 ) -> Plan:
-    from dataclasses import replace
-
     from planner.outputs import write_plan
     from planner.planning import plan as make_plan
 
@@ -310,9 +369,11 @@ def _plan_and_write(
         + ")"
     ):
         result = make_plan(dataset, scenario, before=before)
-    files = write_plan(result, dataset, out, tiles=cast(Any, tiles), assets=cast(Any, assets))
+    files = write_plan(
+        result, dataset, out.folder, tiles=cast(Any, out.tiles), assets=cast(Any, out.assets)
+    )
     written = [p.name for p in vars(files).values() if p is not None]
-    console.print(f"[green]wrote[/] {', '.join(written)} in {out}")
+    console.print(f"[green]wrote[/] {', '.join(written)} in {out.shown}")
     _print_plan(result)
     return result
 
@@ -421,13 +482,15 @@ def plan(
     A scenario with [rape_crisis] or [forensic] tables (e.g. full-recommendations) also plans
     rape crisis centres and 24/7 forensic examination at hospitals.
     """
+    from planner._io import result_folder
     from planner.scenario import load_scenario, resolve_scenario
 
     loaded = load_scenario(resolve_scenario(scenario))
     progress = _RichProgress()
     with progress.step("Loading the dataset"):
         dataset = _load(data_dir, population)
-    _plan_and_write(loaded, out, dataset, tiles, assets, time_limit, progress)
+    with result_folder(out) as folder:
+        _plan_and_write(loaded, _Out(folder, out, tiles, assets), dataset, time_limit, progress)
 
 
 @cli.command()
@@ -448,22 +511,23 @@ def compare(
     time_limit: float | None,
 ) -> None:
     """Plan several SCENARIOS and write a comparison table (CSV and Markdown)."""
-    from planner._io import write_csv_atomic, write_text_atomic
-    from planner.outputs import comparison_markdown, comparison_table
+    from planner._io import result_folder
+    from planner.outputs import scenario_folders, write_comparison
     from planner.scenario import load_scenario, resolve_scenario
 
     # validate all before the long work
     loaded = [load_scenario(resolve_scenario(s)) for s in scenarios]
+    names = [f.name for f in scenario_folders([sc.name for sc in loaded], out)]
     progress = _RichProgress()
     with progress.step("Loading the dataset"):
         dataset = _load(data_dir, population)
-    plans = [
-        _plan_and_write(sc, out / sc.name, dataset, tiles, assets, time_limit, progress)
-        for sc in loaded
-    ]
-    table = comparison_table(plans)
-    write_csv_atomic(out / "comparison.csv", table)
-    write_text_atomic(out / "comparison.md", comparison_markdown(table))
+    with result_folder(out) as folder:
+        base = _Out(folder, out, tiles, assets)
+        plans = [
+            _plan_and_write(sc, base.sub(name), dataset, time_limit, progress)
+            for sc, name in zip(loaded, names, strict=True)
+        ]
+        table = write_comparison(plans, folder)
     view = Table(title="Scenarios compared")
     for col in table.columns:
         view.add_column(
@@ -482,6 +546,7 @@ def compare(
 @_TILES_OPTION
 @_ASSETS_OPTION
 @_TIME_LIMIT_OPTION
+@_INTERNAL_OPTION
 def run(
     out: Path,
     data_dir: Path | None,
@@ -489,24 +554,23 @@ def run(
     tiles: str,
     assets: str,
     time_limit: float | None,
+    internal_out: Path | None,
 ) -> None:
     """Run the main job: the access assessment and the coe-minimum plan with its report."""
+    from planner._io import result_folder
     from planner.scenario import load_scenario, resolve_scenario
 
     # one scenario for both: the assessment is the plan's "before"
-    path = resolve_scenario("coe-minimum")
-    before, dataset = _assess_and_write(out, data_dir, population, path, tiles, assets)
+    scenario = load_scenario(resolve_scenario("coe-minimum"))
     progress = _RichProgress()
-    _plan_and_write(
-        load_scenario(path),
-        out / "plan",
-        dataset,
-        tiles,
-        assets,
-        time_limit,
-        progress,
-        before=before,
-    )
+    with progress.step("Loading the dataset"):
+        dataset = _load(data_dir, population)
+    with result_folder(out) as folder:
+        target = _Out(folder, out, tiles, assets)
+        before = _assess_and_write(target, dataset, scenario, progress)
+        _plan_and_write(scenario, target.sub("plan"), dataset, time_limit, progress, before)
+    if internal_out is not None:
+        _write_internal(dataset, scenario, internal_out, out)
 
 
 def main() -> None:
@@ -521,4 +585,12 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except PlannerError as exc:
         console.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
+        sys.exit(2)
+    except OSError as exc:  # a folder that cannot be written: full, read-only, missing
+        where = f" ({exc.filename})" if exc.filename else ""
+        console.print(
+            f"[bold red]error:[/] cannot write the results{escape(where)}: "
+            f"{escape(exc.strerror or str(exc))}",
+            soft_wrap=True,
+        )
         sys.exit(2)

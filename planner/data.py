@@ -22,11 +22,20 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from planner._dataset_checks import (
+    MAX_OUTSIDE_M,
+    boolean_column,
+    district_polygons,
+    number_column,
+    populations_agree,
+    unique_ids,
+    within_districts,
+)
 from planner._errors import InputDataError, MissingInputError, OptionError
 from planner.demand import distribute
 from planner.network import CompiledNetwork, load_graph
 from planner.readers import (
-    _numeric,
+    MAX_POPULATION,
     _require_columns,
     _require_file,
     read_boundaries,
@@ -72,6 +81,8 @@ CANDIDATE_COLUMNS = ["candidate_id", "settlement_id", "name", "district_id", "re
 HOSPITAL_COLUMNS = ["hospital_id", "name", "subclass", "district_id"]
 
 _ENV_DATA = "SHELTER_PLANNER_DATA"
+#: Largest capacity (beds) one existing shelter may have (more is a data error).
+MAX_SHELTER_PLACES = 10_000
 
 
 def default_data_dir() -> Path:
@@ -126,6 +137,9 @@ class Dataset:
         Build information (sources, methods, counts).
     source
         Folder the dataset was read from, if any.
+    shelters_generalised
+        Whether ``shelters`` sit at their district's public point
+        (:meth:`public`) rather than at their own coordinates.
     """
 
     name: str
@@ -137,11 +151,61 @@ class Dataset:
     hospitals: gpd.GeoDataFrame = field(default_factory=lambda: _empty_points(HOSPITAL_COLUMNS))
     metadata: Mapping[str, Any] = field(default_factory=dict)
     source: Path | None = None
+    shelters_generalised: bool = False
 
     @cached_property
     def network(self) -> CompiledNetwork:
         """The road graph compiled for shortest-path queries (built once)."""
         return CompiledNetwork.from_graph(self.graph)
+
+    def district_points(self) -> gpd.GeoSeries:
+        """Return each district's public point: its most populous settlement.
+
+        Where an existing shelter is shown and measured from. It says no more
+        than that a district has a shelter (the main town of a district is
+        public), while travel to it stays close to what people in the district
+        travel to reach services. A district without settlements gets its
+        polygon's representative point.
+
+        Returns
+        -------
+        geopandas.GeoSeries
+            Indexed by ``district_id``.
+        """
+        s = self.settlements.sort_values(
+            ["district_id", "population", "settlement_id"], ascending=[True, False, True]
+        ).drop_duplicates("district_id")
+        main = pd.Series(s.geometry.to_numpy(), index=s["district_id"].to_numpy())
+        fallback = self.districts.set_index("district_id").geometry.representative_point()
+        points = [main.get(d, fallback.loc[d]) for d in fallback.index]
+        return gpd.GeoSeries(points, index=fallback.index, crs="EPSG:4326")
+
+    def public(self) -> Dataset:
+        """Return the dataset as every public output sees it: shelters at their district.
+
+        Each existing shelter is moved to its district's public point
+        (:meth:`district_points`), so that travel times and distances computed
+        to it, and every figure derived from them, say where its district is
+        and nothing more. The road network is shared, not recompiled.
+        Idempotent.
+
+        Returns
+        -------
+        Dataset
+        """
+        if self.shelters_generalised:
+            return self
+        points = self.district_points()
+        shelters = self.shelters.copy()
+        shelters["geometry"] = points.loc[shelters["district_id"]].to_numpy()
+        shelters = gpd.GeoDataFrame(shelters, geometry="geometry", crs="EPSG:4326")
+        return self._sharing_network(replace(self, shelters=shelters, shelters_generalised=True))
+
+    def _sharing_network(self, other: Dataset) -> Dataset:
+        """Give ``other`` (same graph) this dataset's compiled network, if compiled."""
+        if "network" in self.__dict__:  # a cached_property: stored in the instance dict
+            other.__dict__["network"] = self.__dict__["network"]
+        return other
 
     def report_text(self, key: str) -> str | None:
         """Return a sentence the dataset's metadata gives reports (``report.<key>``), if any.
@@ -210,7 +274,7 @@ class Dataset:
         settlements["population"] = distribute(
             totals, settlements["district_id"], settlements["weight"].to_numpy(float)
         )
-        return replace(self, districts=districts, settlements=settlements)
+        return self._sharing_network(replace(self, districts=districts, settlements=settlements))
 
 
 # ----------------------------------------------------------------------------
@@ -224,15 +288,62 @@ def _empty_points(columns: Sequence[str]) -> gpd.GeoDataFrame:
     )
 
 
-def _read_csv_points(
-    path: Path, columns: Sequence[str], numeric: Sequence[str]
+def _read_layer(
+    path: Path,
+    columns: Sequence[str],
+    id_column: str,
+    districts: gpd.GeoDataFrame,
+    *,
+    may_be_empty: bool = True,
 ) -> gpd.GeoDataFrame:
-    gdf = read_points(path, required=columns, numeric=numeric)
+    """Read one point layer of a dataset folder and check it against the districts."""
+    gdf = read_points(path, required=columns, allow_no_rows=may_be_empty)
+    unique_ids(gdf, id_column, path)
+    within_districts(gdf, districts, path, id_column)
     return gdf[[*columns, "geometry"]]
 
 
+def _read_districts(path: Path) -> gpd.GeoDataFrame:
+    _require_file(path, "district file")
+    try:
+        districts = gpd.read_file(path)
+    except Exception as exc:
+        raise InputDataError(f"{path} is not a readable GeoJSON file: {exc}") from None
+    if districts.empty:
+        raise InputDataError(f"{path} has no districts; expected polygons")
+    _require_columns(districts, DISTRICT_COLUMNS, path)
+    for col in ("district_id", "name", "region"):
+        empty = districts[col].isna() | (districts[col].astype(str).str.strip() == "")
+        if empty.any():
+            pos = int(np.flatnonzero(empty.to_numpy())[0])
+            raise InputDataError(f"{path}, feature {pos}: {col} is empty")
+    districts["district_id"] = districts["district_id"].astype(str)
+    districts = district_polygons(districts, path)
+    districts["population"] = number_column(
+        districts, "population", path, whole=True, maximum=MAX_POPULATION, row_offset=0
+    ).astype("int64")
+    return districts
+
+
+def _read_metadata(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    try:
+        metadata = json.loads(path.read_text("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputDataError(f"{path} is not valid JSON: {exc}") from None
+    if not isinstance(metadata, dict):
+        raise InputDataError(f"{path} holds a {type(metadata).__name__}; expected an object")
+    return metadata
+
+
 def load_dataset(directory: str | Path) -> Dataset:
-    """Load a dataset folder written by ``shelter-planner data build``.
+    """Load and check a dataset folder written by ``shelter-planner data build``.
+
+    Every file is checked on load (see :mod:`planner._dataset_checks`): each
+    problem is an :class:`~planner._errors.InputDataError` naming the file,
+    row, column and value; certain repairs (reprojection, an invalid polygon)
+    are made with a warning.
 
     Parameters
     ----------
@@ -250,42 +361,33 @@ def load_dataset(directory: str | Path) -> Dataset:
     directory = Path(directory)
     if not directory.is_dir():
         raise MissingInputError(f"dataset folder {directory} does not exist")
-    districts_path = directory / "districts.geojson"
-    _require_file(districts_path, "district file")
-    districts = gpd.read_file(districts_path)
-    _require_columns(districts, DISTRICT_COLUMNS, districts_path)
-    districts["population"] = _numeric(districts, "population", districts_path, row_offset=0)
-    districts["population"] = districts["population"].astype("int64")
-    settlements = _read_csv_points(
-        directory / "settlements.csv", SETTLEMENT_COLUMNS, ["weight", "population"]
+    districts = _read_districts(directory / "districts.geojson")
+    path = directory / "settlements.csv"
+    settlements = _read_layer(
+        path, SETTLEMENT_COLUMNS, "settlement_id", districts, may_be_empty=False
     )
-    settlements["population"] = settlements["population"].astype("int64")
-    shelters = _read_csv_points(directory / "shelters.csv", SHELTER_COLUMNS, ["capacity_places"])
+    settlements["weight"] = number_column(settlements, "weight", path)
+    settlements["population"] = number_column(
+        settlements, "population", path, whole=True, maximum=MAX_POPULATION
+    ).astype("int64")
+    populations_agree(districts, settlements, path)
+    path = directory / "shelters.csv"
+    shelters = _read_layer(path, SHELTER_COLUMNS, "shelter_id", districts)
+    shelters["capacity_places"] = number_column(
+        shelters, "capacity_places", path, strict=True, maximum=MAX_SHELTER_PLACES
+    )
     for col in ("inclusive", "location_approximate"):
-        shelters[col] = shelters[col].astype(str).str.lower().isin(["true", "1", "yes"])
-    candidates = _read_csv_points(directory / "candidates.csv", CANDIDATE_COLUMNS, [])
+        shelters[col] = boolean_column(shelters, col, path)
+    candidates = _read_layer(
+        directory / "candidates.csv", CANDIDATE_COLUMNS, "candidate_id", districts
+    )
     hospitals_path = directory / "hospitals.csv"
     hospitals = (
-        _read_csv_points(hospitals_path, HOSPITAL_COLUMNS, [])
+        _read_layer(hospitals_path, HOSPITAL_COLUMNS, "hospital_id", districts)
         if hospitals_path.is_file()
         else _empty_points(HOSPITAL_COLUMNS)
     )
-    known = set(districts["district_id"])
-    for label, frame in (
-        ("settlements.csv", settlements),
-        ("shelters.csv", shelters),
-        ("candidates.csv", candidates),
-        ("hospitals.csv", hospitals),
-    ):
-        unknown = frame.loc[~frame["district_id"].isin(known), "district_id"]
-        if len(unknown):
-            raise InputDataError(
-                f"{directory / label}: district_id {unknown.iloc[0]!r} is not in districts.geojson"
-            )
-    meta_path = directory / "metadata.json"
-    metadata: dict[str, Any] = (
-        json.loads(meta_path.read_text("utf-8")) if meta_path.is_file() else {}
-    )
+    metadata = _read_metadata(directory / "metadata.json")
     graph = load_graph(directory)
     return Dataset(
         name=str(metadata.get("name", directory.name)),
@@ -313,6 +415,36 @@ def load_default() -> Dataset:
     return load_dataset(default_data_dir())
 
 
+def _place_in_districts(points: gpd.GeoDataFrame, districts: gpd.GeoDataFrame) -> pd.Series:
+    """Return the district of each point: the one it lies in, else the nearest within 3 km."""
+    joined = gpd.sjoin(
+        points[["geometry"]],
+        districts[["district_id", "geometry"]],
+        how="left",
+        predicate="within",
+    )
+    joined = joined[~joined.index.duplicated(keep="first")]
+    out = joined["district_id"].reindex(points.index)
+    outside = out.isna()
+    if outside.any():
+        metric = "EPSG:3857"
+        near = gpd.sjoin_nearest(
+            points.loc[outside, ["geometry"]].to_crs(metric),
+            districts[["district_id", "geometry"]].to_crs(metric),
+            how="left",
+            distance_col="gap_m",
+        )
+        near = near[~near.index.duplicated(keep="first")]
+        scale = np.cos(np.radians(points.loc[outside].geometry.y.to_numpy()))
+        close = near["gap_m"].to_numpy() * scale <= MAX_OUTSIDE_M
+        out.loc[near.index[close]] = near["district_id"].to_numpy()[close]
+    if out.isna().any():
+        pos = int(np.flatnonzero(out.isna().to_numpy())[0])
+        name = points["name"].iloc[pos] if "name" in points else pos
+        raise InputDataError(f"row {pos + 2}: candidate {name!r} lies outside every district")
+    return pd.Series(out.astype(str), index=points.index)
+
+
 def candidate_sites(
     dataset: Dataset, *, file: Path | None = None, exclude_districts: Sequence[str] = ()
 ) -> gpd.GeoDataFrame:
@@ -338,31 +470,31 @@ def candidate_sites(
         cand = dataset.candidates[["candidate_id", "name", "district_id", "geometry"]].copy()
     else:
         pts = read_points(file, required=["name"])
-        joined = gpd.sjoin(
-            pts, dataset.districts[["district_id", "geometry"]], how="left", predicate="within"
-        )
-        joined = joined[~joined.index.duplicated(keep="first")]
-        outside = joined["district_id"].isna()
-        if outside.any():
-            pos = int(np.flatnonzero(outside.to_numpy())[0])
-            raise InputDataError(
-                f"{file}, row {pos + 2}: candidate {pts['name'].iloc[pos]!r} lies outside "
-                "every district"
-            )
+        given = pts.pop("district_id") if "district_id" in pts else None
+        if given is not None:
+            # a file may carry its own district ids: they must agree with the polygons
+            pts["district_id"] = given.astype(str)
+            within_districts(pts, dataset.districts, Path(file), "name")
+        else:
+            try:
+                pts["district_id"] = _place_in_districts(pts, dataset.districts)
+            except InputDataError as exc:
+                raise InputDataError(f"{file}, {exc}") from None
         ids = (
-            pts["candidate_id"]
+            pts["candidate_id"].astype(str)
             if "candidate_id" in pts
-            else [f"C{i + 1:04d}" for i in range(len(pts))]
+            else pd.Series([f"C{i + 1:04d}" for i in range(len(pts))])
         )
         cand = gpd.GeoDataFrame(
             {
-                "candidate_id": list(ids),
-                "name": pts["name"].astype(str),
-                "district_id": joined["district_id"],
+                "candidate_id": ids.to_numpy(),
+                "name": pts["name"].astype(str).to_numpy(),
+                "district_id": pts["district_id"].to_numpy(),
             },
             geometry=pts.geometry.to_numpy(),
             crs="EPSG:4326",
         )
+        unique_ids(cand, "candidate_id", Path(file))
     cand = cand.loc[~cand["district_id"].isin(list(exclude_districts))]
     if cand.empty:
         raise OptionError(

@@ -3,7 +3,7 @@
 Figures are drawn with matplotlib's object-oriented API
 (:class:`matplotlib.figure.Figure`), never through pyplot's global state, so
 the planner never switches a caller's backend (a notebook keeps its own).
-Existing shelters are drawn only at their district's representative point.
+Existing shelters are drawn only at their district's public point (its most populous settlement).
 """
 
 from __future__ import annotations

@@ -97,6 +97,12 @@ _SOURCE_BLOCK = 512
 # ----------------------------------------------------------------------------
 
 
+#: OSM ``highway`` classes a speed table may set (the drivable ones).
+KNOWN_HIGHWAYS = frozenset(
+    {*DEFAULT_SPEEDS_KPH, "busway", "track", "road", "motorway_junction", "rest_area"}
+)
+
+
 def read_speed_table(path: str | Path) -> dict[str, float]:
     """Read a road-class speed table from a CSV file.
 
@@ -114,7 +120,9 @@ def read_speed_table(path: str | Path) -> dict[str, float]:
     path = Path(path)
     if not path.is_file():
         raise MissingInputError(f"speed table {path} does not exist")
-    table = pd.read_csv(path, dtype=str)
+    from planner.readers import read_csv_text
+
+    table = read_csv_text(path, "speed table", dtype=str)
     missing = {"highway", "speed_kph"} - set(table.columns)
     if missing:
         raise InputDataError(
@@ -132,7 +140,13 @@ def read_speed_table(path: str | Path) -> dict[str, float]:
                 f"speed table {path}, row {row} ({hwy!r}): speed_kph {raw!r} "
                 "is not a positive number"
             )
-        speeds[str(hwy).strip()] = value
+        name = str(hwy).strip()
+        if name not in KNOWN_HIGHWAYS:
+            raise InputDataError(
+                f"speed table {path}, row {row}: highway {hwy!r} is not an OSM road class "
+                f"the planner knows; expected one of {sorted(KNOWN_HIGHWAYS)}"
+            )
+        speeds[name] = value
     return speeds
 
 
@@ -320,6 +334,57 @@ def save_graph(graph: nx.MultiDiGraph, directory: str | Path) -> tuple[Path, Pat
     return nodes_path, edges_path
 
 
+def _checked_tables(nodes_path: Path, edges_path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Read the stored graph's tables, refusing anything a route could be wrong with."""
+    from planner._dataset_checks import check_columns, number_column, unique_ids
+    from planner.readers import read_csv_text
+
+    nodes = read_csv_text(nodes_path, "road graph file", dtype=str)
+    check_columns(nodes, ["osmid", "x", "y"], nodes_path)
+    edges = read_csv_text(edges_path, "road graph file", dtype=str)
+    check_columns(edges, _EDGE_COLUMNS, edges_path)
+    unique_ids(nodes, "osmid", nodes_path)
+    for col in ("osmid",):
+        nodes[col] = number_column(nodes, col, nodes_path, minimum=-(2.0**62), whole=True)
+    nodes["x"] = number_column(nodes, "x", nodes_path, minimum=-180, maximum=180)
+    nodes["y"] = number_column(nodes, "y", nodes_path, minimum=-90, maximum=90)
+    for col in ("u", "v", "key"):
+        edges[col] = number_column(edges, col, edges_path, minimum=-(2.0**62), whole=True)
+    # a road of zero length or speed would make travel free; refuse it
+    for col in ("length", "travel_time"):
+        edges[col] = number_column(edges, col, edges_path, strict=True)
+    # a graph saved without speeds (travel_time is what routes use) gets them derived
+    unset = edges["speed_kph"].isna()
+    edges.loc[unset, "speed_kph"] = (
+        edges.loc[unset, "length"] / edges.loc[unset, "travel_time"] * 3.6
+    ).astype(str)
+    edges["speed_kph"] = number_column(edges, "speed_kph", edges_path, strict=True)
+    known = set(nodes["osmid"].astype(np.int64))
+    for end in ("u", "v"):
+        missing = ~edges[end].astype(np.int64).isin(known)
+        if missing.any():
+            pos = int(np.flatnonzero(missing.to_numpy())[0])
+            raise InputDataError(
+                f"{edges_path}, row {pos + 2}: {end} {int(edges[end].iloc[pos])} is not a node "
+                f"of {nodes_path.name}"
+            )
+    expected = edges["length"] / (edges["speed_kph"] / 3.6)
+    off = (edges["travel_time"] - expected).abs() > 0.05 * expected + 1.0
+    if off.any():
+        pos = int(np.flatnonzero(off.to_numpy())[0])
+        raise InputDataError(
+            f"{edges_path}, row {pos + 2}: travel_time {edges['travel_time'].iloc[pos]:g} s "
+            f"does not match length {edges['length'].iloc[pos]:g} m at speed_kph "
+            f"{edges['speed_kph'].iloc[pos]:g} (expected about {expected.iloc[pos]:.1f} s)"
+        )
+    edges["highway"] = edges["highway"].fillna("")
+    edges["oneway"] = edges["oneway"].astype(str).str.strip().str.lower().isin(["true", "1"])
+    nodes["osmid"] = nodes["osmid"].astype(np.int64)
+    for col in ("u", "v", "key"):
+        edges[col] = edges[col].astype(np.int64)
+    return nodes, edges
+
+
 def load_graph(directory: str | Path) -> nx.MultiDiGraph:
     """Load a road graph stored by :func:`save_graph`.
 
@@ -335,18 +400,7 @@ def load_graph(directory: str | Path) -> nx.MultiDiGraph:
     """
     directory = Path(directory)
     nodes_path, edges_path = directory / _NODES_FILE, directory / _EDGES_FILE
-    for p in (nodes_path, edges_path):
-        if not p.is_file():
-            raise MissingInputError(f"road graph file {p} does not exist")
-    nodes = pd.read_csv(nodes_path, dtype={"osmid": np.int64, "x": float, "y": float})
-    edges = pd.read_csv(
-        edges_path,
-        dtype={"u": np.int64, "v": np.int64, "key": np.int64, "highway": str, "oneway": bool},
-    )
-    edges["highway"] = edges["highway"].fillna("")
-    missing = set(_EDGE_COLUMNS) - set(edges.columns)
-    if missing:
-        raise InputDataError(f"{edges_path} lacks column(s) {sorted(missing)}")
+    nodes, edges = _checked_tables(nodes_path, edges_path)
     graph = nx.MultiDiGraph(crs="EPSG:4326")
     graph.add_nodes_from(
         (int(n), {"x": float(x), "y": float(y)})

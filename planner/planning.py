@@ -202,6 +202,8 @@ def plan(dataset: Dataset, scenario: Scenario, *, before: Assessment | None = No
         Check ``plan.result.status``; when a target cannot be met,
         ``plan.result.messages`` says why.
     """
+    # every figure of a plan is published: existing shelters count at their district only
+    dataset = dataset.public()
     if scenario.demand.population is not None:
         dataset = dataset.with_population(read_population_table(scenario.demand.population))
         scenario = replace(scenario, demand=replace(scenario.demand, population=None))

@@ -8,8 +8,11 @@ builders; it imports nothing else from the planner but the error types.
 
 from __future__ import annotations
 
+import gzip
+import io
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -17,7 +20,16 @@ import pandas as pd
 
 from planner._errors import InputDataError, MissingInputError
 
-__all__ = ["read_boundaries", "read_points", "read_population_table"]
+__all__ = [
+    "MAX_POPULATION",
+    "read_boundaries",
+    "read_csv_text",
+    "read_points",
+    "read_population_table",
+]
+
+#: Largest population a district or settlement may have (more is a data error).
+MAX_POPULATION = 100_000_000
 
 
 def _require_file(path: Path, what: str) -> None:
@@ -30,6 +42,55 @@ def _require_columns(frame: pd.DataFrame, columns: Sequence[str], path: Path) ->
     if missing:
         have = [c for c in frame.columns if c != "geometry"]
         raise InputDataError(f"{path} lacks column(s) {missing}; it has {have}")
+
+
+def read_csv_text(
+    path: Path, what: str, *, allow_no_rows: bool = False, **kwargs: Any
+) -> pd.DataFrame:
+    """Read a CSV (or ``.csv.gz``) as UTF-8 text with clear errors.
+
+    Parameters
+    ----------
+    path
+        The file.
+    what
+        What the file is, for messages (``"settlement file"``).
+    allow_no_rows
+        Accept a header without rows (a layer that may be empty).
+    **kwargs
+        Passed to :func:`pandas.read_csv`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        At least one row, unless ``allow_no_rows``.
+    """
+    _require_file(path, what)
+    raw = path.read_bytes()
+    if path.suffix == ".gz":
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError) as exc:
+            raise InputDataError(f"{path} is not a gzip file: {exc}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputDataError(
+            f"{path}, line {line}: byte {raw[exc.start]:#04x} is not UTF-8; save the file "
+            "as UTF-8 text"
+        ) from None
+    if "\x00" in text:
+        raise InputDataError(f"{path} holds binary data (NUL bytes); expected CSV text")
+    if not text.strip():
+        raise InputDataError(f"{path} is empty; expected a header row and data rows")
+    try:
+        frame: pd.DataFrame = pd.read_csv(io.StringIO(text.removeprefix("\ufeff")), **kwargs)
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise InputDataError(f"{path} is not a valid CSV table: {exc}") from None
+    if frame.empty and not allow_no_rows:
+        raise InputDataError(f"{path} has a header but no data rows")
+    return frame
 
 
 def _numeric(frame: pd.DataFrame, column: str, path: Path, *, row_offset: int = 2) -> pd.Series:
@@ -104,6 +165,7 @@ def read_points(
     layer: str | None = None,
     required: Sequence[str] = (),
     numeric: Sequence[str] = (),
+    allow_no_rows: bool = False,
 ) -> gpd.GeoDataFrame:
     """Read points from a CSV with longitude/latitude columns, GeoJSON or GeoPackage.
 
@@ -119,6 +181,8 @@ def read_points(
         Columns that must be present.
     numeric
         Columns that must hold a number in every row.
+    allow_no_rows
+        Accept a CSV with a header and no rows.
 
     Returns
     -------
@@ -128,7 +192,9 @@ def read_points(
     path = Path(path)
     _require_file(path, "points file")
     if path.suffix.lower() in (".csv", ".txt"):
-        frame = pd.read_csv(path, keep_default_na=True)
+        frame = read_csv_text(
+            path, "points file", allow_no_rows=allow_no_rows, keep_default_na=True
+        )
         _require_columns(frame, [lon, lat, *required], path)
         x = _numeric(frame, lon, path)
         y = _numeric(frame, lat, path)
@@ -172,17 +238,18 @@ def read_population_table(path: str | Path) -> pd.DataFrame:
         ``district_id``, ``population`` (int), ``population_source``.
     """
     path = Path(path)
-    _require_file(path, "population table")
-    frame = pd.read_csv(path, dtype={"district_id": str})
+    frame = read_csv_text(path, "population table", dtype={"district_id": str})
     _require_columns(frame, ["district_id", "population"], path)
     pop = _numeric(frame, "population", path)
-    bad = (pop < 0) | (pop != np.round(pop))
+    bad = (pop < 0) | (pop != np.round(pop)) | (pop > MAX_POPULATION)
     if bad.any():
         pos = int(np.flatnonzero(bad.to_numpy())[0])
         raise InputDataError(
-            f"{path}, row {pos + 2}: population is {frame['population'].iloc[pos]!r}; "
-            "expected a non-negative whole number"
+            f"{path}, row {pos + 2}: population is {str(frame['population'].iloc[pos])!r}; "
+            f"expected a whole number from 0 to {MAX_POPULATION:,}"
         )
+    if pop.sum() <= 0:
+        raise InputDataError(f"{path}: every population is 0; expected people somewhere")
     dup = frame["district_id"].duplicated()
     if dup.any():
         pos = int(np.flatnonzero(dup.to_numpy())[0])

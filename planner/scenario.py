@@ -449,6 +449,8 @@ def load_scenario(path: str | Path) -> Scenario:
             raise MissingInputError(f"scenario file {path} does not exist")
     try:
         data = tomllib.loads(path.read_text("utf-8"))
+    except UnicodeDecodeError:
+        raise ScenarioError(f"{path} is not UTF-8 text; expected a TOML scenario") from None
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"{path} is not valid TOML: {exc}") from None
     try:

@@ -3,7 +3,7 @@
 Each function turns a solver result (positions into the model's matrices) into
 a table with ids and names, in family places and beds, rounded for
 publication. Existing shelters appear at their district's representative
-point, never at their own coordinates.
+public point (its most populous settlement), never at their own coordinates.
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ def site_table(
     base = dataset.shelters["capacity_places"].to_numpy(float) / size
     cap = result.open_sizes
     rows = []
-    reps = dataset.districts.set_index("district_id").geometry.representative_point()
+    reps = dataset.district_points()
     cost_of = dict(zip(opts.sizes, opts.size_costs, strict=True))
     for j, rec in enumerate(sites.to_dict("records")):
         is_existing = j < n_e

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from planner.assessment import Assessment, assess, capacity_gap, generalised_shelters
-from planner.data import Dataset
-from planner.scenario import Scenario, scenario_from_dict
+from planner.data import Dataset, load_dataset
+from planner.scenario import scenario_from_dict
+from tests.tiny import node_xy, write_tiny_dataset
 
 
 @pytest.fixture(scope="module")
@@ -96,10 +99,24 @@ def test_unknown_district_in_scenario_is_rejected(dataset: Dataset) -> None:
         assess(dataset, scenario)
 
 
-def test_generalised_shelters_hide_coordinates(dataset: Dataset) -> None:
-    g = generalised_shelters(dataset)
-    exact = {(round(p.x, 4), round(p.y, 4)) for p in dataset.shelters.geometry}
-    shown = {(round(p.x, 4), round(p.y, 4)) for p in g.geometry}
-    assert not exact & shown
-    assert int(g["capacity_places"].sum()) == 175
-    assert Scenario().name == "default"
+def test_generalised_shelters_hide_coordinates(tmp_path: Path) -> None:
+    # a shelter at a secret point (grid node 4) of district W, whose public point is its
+    # most populous settlement (node 3 here): only the public point is shown or routed from
+    folder = write_tiny_dataset(tmp_path / "ds", shelter_xy=node_xy(4))
+    settlements = pd.read_csv(folder / "settlements.csv")
+    settlements.loc[settlements["settlement_id"] == "S3", "population"] += 1
+    settlements.loc[settlements["settlement_id"] == "S0", "population"] -= 1
+    settlements.to_csv(folder / "settlements.csv", index=False)
+    ds = load_dataset(folder)
+    g = generalised_shelters(ds)
+    assert [(p.x, p.y) for p in g.geometry] == [node_xy(3)]
+    public = ds.public()
+    assert [(p.x, p.y) for p in public.shelters.geometry] == [node_xy(3)]
+    assert public.public() is public
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        a = assess(ds)
+    # settlement S3 sits on the public point: 0 minutes; S4 (the secret point) is 1 minute away
+    travel = a.settlements.set_index("settlement_id")["travel_min"]
+    assert travel["S3"] == pytest.approx(0.0, abs=1e-6)
+    assert travel["S4"] == pytest.approx(1.0, abs=1e-6)

@@ -171,7 +171,7 @@ def test_read_population_table_errors(tmp_path: Path) -> None:
     with pytest.raises(InputDataError, match="row 3: district_id 'AZ-BA' repeats"):
         read_population_table(p)
     p.write_text("district_id,population\nAZ-BA,-4\n", "utf-8")
-    with pytest.raises(InputDataError, match="non-negative whole number"):
+    with pytest.raises(InputDataError, match="whole number from 0"):
         read_population_table(p)
     with pytest.raises(MissingInputError, match=r"nope\.csv"):
         read_population_table(tmp_path / "nope.csv")
@@ -235,7 +235,7 @@ def test_load_dataset_rejects_unknown_district(tmp_path: Path) -> None:
     sh = pd.read_csv(tmp_path / "shelters.csv")
     sh.loc[0, "district_id"] = "AZ-XXX"
     sh.to_csv(tmp_path / "shelters.csv", index=False)
-    with pytest.raises(InputDataError, match=r"shelters\.csv: district_id 'AZ-XXX'"):
+    with pytest.raises(InputDataError, match=r"shelters\.csv, row 2: district_id 'AZ-XXX'"):
         load_dataset(tmp_path)
 
 

@@ -34,3 +34,36 @@ def test_gzip_csv_is_deterministic(tmp_path: Path) -> None:
     write_csv_atomic(tmp_path / "a.csv.gz", frame)
     assert (tmp_path / "a.csv.gz").read_bytes() == first
     assert gzip.decompress(first).decode() == "a,b\n1,x\n2,y\n"
+
+
+def test_result_folder_swaps_a_whole_set_in(tmp_path: Path) -> None:
+    from planner._io import MANIFEST, result_folder
+
+    out = tmp_path / "results"
+    with result_folder(out) as folder:
+        (folder / "summary.json").write_text("one")
+        (folder / "centre_assignments.csv").write_text("old")
+    assert (out / MANIFEST).is_file()
+    # an interrupted run leaves the previous set as it was
+    with pytest.raises(RuntimeError), result_folder(out) as folder:
+        (folder / "summary.json").write_text("half")
+        raise RuntimeError("interrupted")
+    assert (out / "summary.json").read_text() == "one"
+    # a complete run replaces it whole: no file of the earlier run survives
+    with result_folder(out) as folder:
+        (folder / "summary.json").write_text("two")
+    assert (out / "summary.json").read_text() == "two"
+    assert not (out / "centre_assignments.csv").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["results"]  # nothing left beside it
+
+
+def test_result_folder_refuses_a_folder_it_did_not_write(tmp_path: Path) -> None:
+    from planner._errors import InputDataError
+    from planner._io import result_folder
+
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "thesis.docx").write_text("keep")
+    with pytest.raises(InputDataError, match="did not write"), result_folder(mine):
+        pass
+    assert (mine / "thesis.docx").read_text() == "keep"

@@ -102,3 +102,17 @@ def test_leak_check_catches_a_planted_location() -> None:
     assert _leaks(f'{{"coordinates": [{x:.4f}, {y:.4f}]}}', x, y)
     assert _leaks(f"lat={y}", x, y)
     assert not _leaks("47.7654 and far away 99 then 40.1235" + " " * 40, x, y)
+
+
+def test_scenario_folders_stay_inside_out(tmp_path: Path) -> None:
+    from planner._errors import OptionError
+    from planner.outputs import scenario_folders
+
+    out = tmp_path / "cmp"
+    folders = scenario_folders(["coe-minimum", "../escape", "/etc/passwd", "a b/c"], out)
+    assert [f.name for f in folders] == ["coe-minimum", "escape", "etc-passwd", "a-b-c"]
+    assert all(f.parent == out for f in folders)
+    with pytest.raises(OptionError, match="both be written"):
+        scenario_folders(["x", "X"], out)
+    with pytest.raises(OptionError, match="no usable folder name"):
+        scenario_folders([".."], out)

@@ -4,7 +4,6 @@ import json
 import re
 import warnings
 from dataclasses import replace
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -89,18 +88,6 @@ def test_map_has_before_and_after(files: PlanFiles) -> None:
     ):
         assert layer in html
     assert (files.map_html.parent / "assets" / "leaflet" / "leaflet.js").is_file()
-
-
-def test_no_plan_output_shows_shelter_coordinates(files: PlanFiles, dataset: Dataset) -> None:
-    # the default shelters sit on the OSM centre points of Baku and Ganja, which the map
-    # may show (rounded) as settlements; tables, summary and report must not carry them
-    for path in vars(files).values():
-        if path is None or Path(path).name == "map.html":
-            continue
-        text = Path(path).read_text("utf-8")
-        for p in dataset.shelters.geometry:
-            for digits in (5, 6, 7):
-                assert f"{p.x:.{digits}f}" not in text and f"{p.y:.{digits}f}" not in text, path
 
 
 def test_comparison_table(small_plan: Plan) -> None:

@@ -1,0 +1,218 @@
+"""Checks a dataset folder must pass on load: each names the file, row, column and value.
+
+Used by :func:`planner.data.load_dataset` (and so by ``shelter-planner data
+check``). Nothing that fails here reaches a figure: duplicated rows, negative
+or absurd numbers, points outside their district, populations that disagree,
+polygons in another coordinate system or tangled on themselves are refused,
+or repaired with a warning where the repair is certain.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from planner._errors import InputDataError
+
+__all__ = [
+    "MAX_OUTSIDE_M",
+    "boolean_column",
+    "district_polygons",
+    "number_column",
+    "populations_agree",
+    "unique_ids",
+    "within_districts",
+]
+
+#: How far outside its district polygon a point may lie (generalised borders).
+MAX_OUTSIDE_M = 3_000.0
+_TRUE = {"true", "1", "yes"}
+_FALSE = {"false", "0", "no"}
+_METRIC = "EPSG:3857"
+
+
+def _row(pos: int) -> int:
+    """File line of data row ``pos`` of a CSV with a header."""
+    return pos + 2
+
+
+def unique_ids(frame: pd.DataFrame, column: str, path: Path, *, row_offset: int = 2) -> None:
+    """Refuse a table in which an id repeats (a duplicated row would count twice)."""
+    values = frame[column].astype(str)
+    empty = frame[column].isna() | (values.str.strip() == "")
+    if empty.any():
+        pos = int(np.flatnonzero(empty.to_numpy())[0])
+        raise InputDataError(f"{path}, row {pos + row_offset}: {column} is empty")
+    dup = values.duplicated()
+    if dup.any():
+        pos = int(np.flatnonzero(dup.to_numpy())[0])
+        first = int(np.flatnonzero((values == values.iloc[pos]).to_numpy())[0])
+        raise InputDataError(
+            f"{path}, row {pos + row_offset}: {column} {values.iloc[pos]!r} repeats row "
+            f"{first + row_offset}; expected each {column} once"
+        )
+
+
+def number_column(
+    frame: pd.DataFrame,
+    column: str,
+    path: Path,
+    *,
+    minimum: float = 0.0,
+    strict: bool = False,
+    maximum: float | None = None,
+    whole: bool = False,
+    row_offset: int = 2,
+) -> pd.Series:
+    """Return a column as numbers, refusing empty, NaN, out-of-range or fractional values."""
+    values = pd.to_numeric(frame[column], errors="coerce").astype(float)
+    bad = ~np.isfinite(values.to_numpy())
+    bad |= (values.to_numpy() <= minimum) if strict else (values.to_numpy() < minimum)
+    if maximum is not None:
+        bad |= values.to_numpy() > maximum
+    if whole:
+        bad |= values.to_numpy() != np.round(values.to_numpy())
+    if bad.any():
+        pos = int(np.flatnonzero(bad)[0])
+        raw = frame[column].iloc[pos]
+        shown = "empty" if pd.isna(raw) else repr(str(raw))
+        kind = "a whole number" if whole else "a number"
+        rng = f"{'>' if strict else '>='} {minimum:g}" + (
+            f" and <= {maximum:,.0f}" if maximum is not None else ""
+        )
+        raise InputDataError(
+            f"{path}, row {pos + row_offset}: {column} is {shown}; expected {kind} {rng}"
+        )
+    return values
+
+
+def boolean_column(frame: pd.DataFrame, column: str, path: Path) -> pd.Series:
+    """Return a true/false column, refusing anything else (``True``, ``false``, 1, 0, yes, no)."""
+    text = frame[column].astype(str).str.strip().str.lower()
+    bad = ~text.isin(_TRUE | _FALSE)
+    if bad.any():
+        pos = int(np.flatnonzero(bad.to_numpy())[0])
+        raise InputDataError(
+            f"{path}, row {_row(pos)}: {column} is {frame[column].iloc[pos]!r}; "
+            "expected true or false"
+        )
+    return text.isin(_TRUE)
+
+
+def district_polygons(gdf: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
+    """Check district polygons: coordinate system, ids, geometry; repair what is certain.
+
+    A layer in another coordinate system is reprojected to EPSG:4326 with a
+    warning; an invalid (self-intersecting) polygon is repaired with a warning;
+    a missing, empty or non-polygon geometry, or coordinates that are not
+    longitude/latitude, are refused.
+    """
+    if gdf.crs is None:
+        raise InputDataError(f"{path} has no coordinate reference system; expected EPSG:4326")
+    if gdf.crs.to_epsg() != 4326:
+        warnings.warn(
+            f"{path} is in {gdf.crs.to_string()}, not EPSG:4326; reprojected to EPSG:4326",
+            stacklevel=3,
+        )
+        gdf = gdf.to_crs("EPSG:4326")
+    unique_ids(gdf, "district_id", path, row_offset=0)
+    for pos, geom in enumerate(gdf.geometry):
+        label = f"{path}, feature {pos} (district_id {gdf['district_id'].iloc[pos]!r})"
+        if geom is None or geom.is_empty:
+            raise InputDataError(f"{label}: the geometry is empty; expected a polygon")
+        if geom.geom_type not in ("Polygon", "MultiPolygon"):
+            raise InputDataError(
+                f"{label}: the geometry is a {geom.geom_type}; expected a polygon"
+            )
+        west, south, east, north = geom.bounds
+        if (
+            min(west, east) < -180
+            or max(west, east) > 180
+            or min(south, north) < -90
+            or max(south, north) > 90
+        ):
+            raise InputDataError(
+                f"{label}: coordinates {geom.bounds} are not longitude/latitude degrees; "
+                "check the file's coordinate reference system"
+            )
+    invalid = ~gdf.geometry.is_valid
+    if invalid.any():
+        names = gdf.loc[invalid, "district_id"].astype(str).tolist()
+        warnings.warn(
+            f"{path}: the polygon(s) of {names} are invalid (e.g. self-intersecting) and were "
+            "repaired; check their borders",
+            stacklevel=3,
+        )
+        gdf = gdf.copy()
+        gdf["geometry"] = gdf.geometry.make_valid()
+        polygonal = gdf.geometry.apply(
+            lambda g: g.geom_type in ("Polygon", "MultiPolygon") and not g.is_empty
+        )
+        if not polygonal.all():
+            bad = gdf.loc[~polygonal, "district_id"].astype(str).tolist()
+            raise InputDataError(f"{path}: the polygon(s) of {bad} cannot be repaired")
+    return gdf
+
+
+def within_districts(
+    points: gpd.GeoDataFrame, districts: gpd.GeoDataFrame, path: Path, id_column: str
+) -> None:
+    """Refuse a point more than :data:`MAX_OUTSIDE_M` outside its own district's polygon.
+
+    This catches points moved abroad, swapped longitude and latitude, and
+    points given to the wrong district.
+    """
+    if points.empty:
+        return
+    known = set(districts["district_id"])
+    unknown = ~points["district_id"].isin(known)
+    if unknown.any():
+        pos = int(np.flatnonzero(unknown.to_numpy())[0])
+        raise InputDataError(
+            f"{path}, row {_row(pos)}: district_id {points['district_id'].iloc[pos]!r} is not "
+            "in districts.geojson"
+        )
+    own = districts.set_index("district_id").geometry.loc[points["district_id"]]
+    pts = gpd.GeoSeries(points.geometry.to_numpy(), crs="EPSG:4326").to_crs(_METRIC)
+    polys = gpd.GeoSeries(own.to_numpy(), crs="EPSG:4326").to_crs(_METRIC)
+    # web-mercator metres shrink by cos(latitude); scale them back to ground metres
+    scale = np.cos(np.radians(points.geometry.y.to_numpy()))
+    gap = pts.distance(polys).to_numpy() * scale
+    far = gap > MAX_OUTSIDE_M
+    if far.any():
+        pos = int(np.flatnonzero(far)[0])
+        p = points.geometry.iloc[pos]
+        raise InputDataError(
+            f"{path}, row {_row(pos)}: {id_column} {points[id_column].iloc[pos]!r} at "
+            f"({p.x:.5f}, {p.y:.5f}) lies {gap[pos] / 1000:,.1f} km outside its district "
+            f"{points['district_id'].iloc[pos]!r}; expected a point inside it (are longitude "
+            "and latitude swapped?)"
+        )
+
+
+def populations_agree(districts: gpd.GeoDataFrame, settlements: pd.DataFrame, path: Path) -> None:
+    """Refuse settlements whose populations do not sum to their district's figure."""
+    sums = settlements.groupby("district_id")["population"].sum()
+    given = districts.set_index("district_id")["population"]
+    got = sums.reindex(given.index).fillna(0)
+    off = (got - given).abs() > 0.5
+    if off.any():
+        did = str(given.index[np.flatnonzero(off.to_numpy())[0]])
+        raise InputDataError(
+            f"{path}: the settlements of district {did!r} hold {int(got.loc[did]):,} people "
+            f"but districts.geojson gives it {int(given.loc[did]):,}; a row is duplicated or "
+            "missing, or one of the files was edited alone"
+        )
+
+
+def check_columns(frame: pd.DataFrame, columns: Sequence[str], path: Path) -> None:
+    """Refuse a table without the columns it needs."""
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        have = [c for c in frame.columns if c != "geometry"]
+        raise InputDataError(f"{path} lacks column(s) {missing}; it has {have}")
