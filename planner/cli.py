@@ -60,7 +60,14 @@ def _show_warning(
 @click.version_option(__version__, prog_name="shelter-planner")
 @click.option("-v", "--verbose", is_flag=True, help="Log every step.")
 def cli(verbose: bool) -> None:
-    """Plan shelter access: travel times to help, capacity gaps, new sites."""
+    r"""Plan shelter access: travel times to help, capacity gaps, new sites.
+
+    \b
+    Exit status: 0 when every plan meets its targets, proven within the requested gap;
+    3 when a plan misses a target, a solve stops at its time limit, or an independent
+    check fails (the files are written all the same); 2 for bad input (the message
+    names the file, row, column and value); 130 when interrupted.
+    """
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(message)s")
     warnings.showwarning = _show_warning
 
@@ -378,25 +385,41 @@ def _plan_and_write(
     return result
 
 
+def _f(value: float | None, spec: str) -> str:
+    """Format a summary figure; ``-`` where there is none."""
+    return "-" if value is None else format(value, spec)
+
+
 def _print_plan(result: Plan) -> None:
     s = result.summary
-    if result.result.status == "infeasible":
-        console.print(f"[bold red]'{s['scenario']}': the targets cannot be met[/]")
+    if not result.result.feasible:
+        title = (
+            "the targets cannot be met"
+            if result.result.status == "infeasible"
+            else "the time limit stopped the solver before it found a plan"
+        )
+        console.print(f"[bold red]'{escape(s['scenario'])}': {title}[/]")
         for msg in s["messages"]:
             console.print(f"  - {escape(msg)}", soft_wrap=True)
         return
-    table = Table(title=f"Plan '{s['scenario']}' ({s['objective']}, {s['status']})")
+    table = Table(title=f"Plan '{escape(s['scenario'])}' ({s['objective']}, {s['status']})")
     table.add_column("measure")
     table.add_column("value", justify="right")
     rows = [
         ("new sites", f"{s['new_sites']}"),
-        ("family places in all (beds)", f"{s['total_places']:,.0f} ({s['total_beds']:,.0f})"),
-        ("required family places", f"{s['required_family_places']:,.1f}"),
-        ("demand served within the limit", f"{s['served_share']:.2%}"),
+        (
+            "family places in all (beds)",
+            f"{_f(s['total_places'], ',.0f')} ({_f(s['total_beds'], ',.0f')})",
+        ),
+        ("required family places", _f(s["required_family_places"], ",.1f")),
+        ("demand served within the limit", _f(s["served_share"], ".2%")),
         ("mean / worst travel (min)", f"{s['mean_travel_min']} / {s['max_travel_min']}"),
-        ("cost", f"{s['cost']:,.0f}"),
-        ("inclusive family places", f"{s['inclusive_places']:,.0f}"),
-        ("objective / bound / gap", f"{s['objective_value']} / {s['bound']} / {s['mip_gap']:.2%}"),
+        ("cost", _f(s["cost"], ",.0f")),
+        ("inclusive family places", _f(s["inclusive_places"], ",.0f")),
+        (
+            "objective / bound / gap",
+            f"{s['objective_value']} / {s['bound']} / {_f(s['mip_gap'], '.2%')}",
+        ),
         ("build + solve seconds", f"{s['build_seconds']} + {s['solve_seconds']}"),
     ]
     inc = s["inclusive_shelters"]
@@ -412,9 +435,7 @@ def _print_plan(result: Plan) -> None:
             ("rape crisis centres needed / proposed", f"{rc['required']} / {rc['proposed']}"),
             (
                 f"women within {rc['limit_min']:g} min of a centre",
-                f"{rc['women_within_limit_share']:.1%}"
-                if rc["women_within_limit_share"] is not None
-                else "-",
+                _f(rc["women_within_limit_share"], ".1%"),
             ),
         ]
     fo = s.get("forensic_24_7")
@@ -423,7 +444,7 @@ def _print_plan(result: Plan) -> None:
             ("24/7 forensic hospitals proposed", f"{fo['proposed']}"),
             (
                 f"people within {fo['limit_min']:g} min of 24/7 forensic examination",
-                f"{fo['population_within_limit_share']:.1%}",
+                _f(fo["population_within_limit_share"], ".1%"),
             ),
         ]
     hs = s.get("hospital_services")
@@ -431,8 +452,7 @@ def _print_plan(result: Plan) -> None:
         rows.append(
             (
                 "hospital services: objective / bound / gap",
-                f"{hs['objective_value']} / {hs['bound']} / "
-                + (f"{hs['mip_gap']:.2%}" if hs["mip_gap"] is not None else "-"),
+                f"{hs['objective_value']} / {hs['bound']} / {_f(hs['mip_gap'], '.2%')}",
             )
         )
     for k, v in rows:
@@ -446,8 +466,37 @@ def _print_plan(result: Plan) -> None:
         if result.services.violations:
             console.print(
                 "[bold red]hospital services: independent check failed:[/] "
-                + "; ".join(result.services.violations)
+                + escape("; ".join(result.services.violations))
             )
+    if result.result.status == "time_limit":
+        console.print(
+            "[bold yellow]stopped at the time limit:[/] this is the best plan found, at most "
+            f"{_f(s['mip_gap'], '.2%')} from the best possible; raise --time-limit to prove "
+            "the requested gap.",
+            soft_wrap=True,
+        )
+
+
+#: Exit status of a command whose plans do not all meet their targets, proven.
+EXIT_NOT_MET = 3
+
+
+def _exit_status(plans: list[Plan]) -> None:
+    """Exit 3 when a plan misses a target, stops at a limit or fails its independent check."""
+    short = [
+        p.scenario.name
+        for p in plans
+        if p.result.status != "optimal"
+        or p.violations
+        or (p.services is not None and p.services.result.status != "optimal")
+    ]
+    if short:
+        console.print(
+            f"[bold yellow]exit status {EXIT_NOT_MET}:[/] {escape(', '.join(short))}: a target is "
+            "not met, or a solve stopped at its time limit (see above)",
+            soft_wrap=True,
+        )
+        raise SystemExit(EXIT_NOT_MET)
 
 
 _TIME_LIMIT_OPTION = click.option(
@@ -490,7 +539,10 @@ def plan(
     with progress.step("Loading the dataset"):
         dataset = _load(data_dir, population)
     with result_folder(out) as folder:
-        _plan_and_write(loaded, _Out(folder, out, tiles, assets), dataset, time_limit, progress)
+        made = _plan_and_write(
+            loaded, _Out(folder, out, tiles, assets), dataset, time_limit, progress
+        )
+    _exit_status([made])
 
 
 @cli.command()
@@ -537,6 +589,7 @@ def compare(
         view.add_row(*("" if pd.isna(v) else str(v) for v in rec))
     console.print(view)
     console.print(f"[green]wrote[/] comparison.csv, comparison.md in {out}")
+    _exit_status(plans)
 
 
 @cli.command()
@@ -568,9 +621,10 @@ def run(
     with result_folder(out) as folder:
         target = _Out(folder, out, tiles, assets)
         before = _assess_and_write(target, dataset, scenario, progress)
-        _plan_and_write(scenario, target.sub("plan"), dataset, time_limit, progress, before)
+        made = _plan_and_write(scenario, target.sub("plan"), dataset, time_limit, progress, before)
     if internal_out is not None:
         _write_internal(dataset, scenario, internal_out, out)
+    _exit_status([made])
 
 
 def main() -> None:

@@ -318,8 +318,12 @@ def _service_sections(plan: Plan) -> tuple[list[_Section], str | None]:
     if plan.services is None or hs is None:
         return [], None
     r = plan.services.result
-    if r.status == "infeasible":
-        title = "Rape crisis centres and forensic examination: targets cannot be met"
+    if not r.feasible:
+        title = "Rape crisis centres and forensic examination: " + (
+            "targets cannot be met"
+            if r.status == "infeasible"
+            else "no plan within the time limit"
+        )
         return [_Section(title, warnings=r.messages)], None
     checked = (
         "every standard holds."
@@ -368,7 +372,7 @@ def render_report(plan: Plan, dataset: Dataset) -> str:
     """
     env = _environment()
     s = plan.summary
-    infeasible = plan.result.status == "infeasible"
+    infeasible = not plan.result.feasible  # no plan: proven impossible, or stopped in time
     figures = ("", "") if infeasible else plan_figures(plan, dataset)
     sections, services_quality = _service_sections(plan)
     tables = {} if infeasible else _proposal_tables(plan)
@@ -378,6 +382,12 @@ def render_report(plan: Plan, dataset: Dataset) -> str:
         "css": Markup(resources.files("planner").joinpath("_templates", "report.css").read_text()),
         "key_figures": _key_figures(plan),
         "infeasible": infeasible,
+        "no_plan_title": (
+            "The targets cannot be met"
+            if plan.result.status == "infeasible"
+            else "The time limit stopped the solver before it found a plan"
+        ),
+        "time_limit_warning": _time_limit_warning(plan),
         "messages": [
             html_text(m) for m in (plan.result.messages if infeasible else s["messages"])
         ],
@@ -395,6 +405,25 @@ def render_report(plan: Plan, dataset: Dataset) -> str:
         "dataset_name": dataset.name,
     }
     return env.get_template("report.html.j2").render(context)
+
+
+def _time_limit_warning(plan: Plan) -> str | None:
+    """Return the warning for the top of a report whose solve stopped at a time limit."""
+    limited = [
+        name
+        for name, result in (
+            ("the shelter plan", plan.result),
+            ("the hospital services", plan.services.result if plan.services else None),
+        )
+        if result is not None and result.feasible and result.status == "time_limit"
+    ]
+    if not limited:
+        return None
+    return (
+        f"The solver stopped at its time limit for {' and '.join(limited)}: what follows is the "
+        "best plan found, not proven within the requested gap (the gap below says how far from "
+        "the best possible it may be). Run again with a longer --time-limit before quoting it."
+    )
 
 
 def _sources(dataset: Dataset) -> Sequence[str]:

@@ -96,8 +96,9 @@ def published(
             ["plan", "current", "--out", str(out / "plan"), *common],
             ["compare", "current", "budget-5-sites", "--out", str(out / "compare"), *common],
         ):
-            result = runner.invoke(cli, args, catch_exceptions=False)
-            assert result.exit_code == 0, result.output
+            result = runner.invoke(cli, args)
+            # 3: a 10 s limit may stop a solve (the outputs are written all the same)
+            assert result.exit_code in (0, 3), result.output
     return out
 
 

@@ -20,6 +20,7 @@ from planner.locate import (
     TargetOptions,
     check_solution,
 )
+from planner.locate._milp import Outcome, Termination
 
 INF = math.inf
 BIG = 1e6  # "uncapacitated" size for comparisons with spopt
@@ -444,3 +445,28 @@ def test_same_as_spopt_p_centre(matrix: np.ndarray) -> None:
         ),
     ).solve()
     assert ours.objective == pytest.approx(ref.problem.objective.value(), rel=1e-6)
+
+
+def _stopped_solver(*args: object, **kwargs: object) -> Outcome:
+    """A solve that a time limit stopped before any solution (no clock needed)."""
+    return Outcome(Termination.LIMIT, None, None, None, "Time limit reached")
+
+
+def test_a_limit_before_any_plan_is_not_called_infeasible(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import planner.locate.siting as siting
+
+    monkeypatch.setattr(siting, "solve_milp", _stopped_solver)
+    minutes = np.array([[10.0, 20.0, INF], [INF, 30.0, 40.0]])
+    model = SitingModel(
+        minutes,
+        np.array([4.0, 6.0]),
+        np.array([5.0]),
+        options=_opts(sizes=(10.0,), size_costs=(1.0,)),
+    )
+    r = model.solve()
+    assert r.status == "time_limit" and not r.feasible
+    assert "time limit" in r.messages[0] and "nothing is proven" in r.messages[0]
+    # existing sites keep their capacity: never zero, never negative
+    assert r.open_sizes.tolist() == [5.0, 0.0, 0.0]

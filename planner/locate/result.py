@@ -118,8 +118,10 @@ class PlanResult:
 
     @property
     def feasible(self) -> bool:
-        """Whether a solution meeting every constraint was found."""
-        return self.status in (PlanStatus.OPTIMAL, PlanStatus.TIME_LIMIT)
+        """Whether a plan meeting every constraint was found (a limit may stop before one)."""
+        return self.status in (PlanStatus.OPTIMAL, PlanStatus.TIME_LIMIT) and math.isfinite(
+            self.objective
+        )
 
 
 @dataclass(frozen=True)
@@ -185,8 +187,10 @@ class ServicesResult:
 
     @property
     def feasible(self) -> bool:
-        """Whether a plan meeting every target was found."""
-        return self.status in (PlanStatus.OPTIMAL, PlanStatus.TIME_LIMIT)
+        """Whether a plan meeting every target was found (a limit may stop before one)."""
+        return self.status in (PlanStatus.OPTIMAL, PlanStatus.TIME_LIMIT) and math.isfinite(
+            self.objective
+        )
 
     @property
     def colocated(self) -> BoolArray:

@@ -293,10 +293,18 @@ class HospitalServicesModel:
         built = time.perf_counter()
         res, fewest = self._search(layout, Deadline(started, self.options.solver.time_limit_s))
         if not res.has_solution or res.x is None:
+            proven = res.termination == Termination.INFEASIBLE
             return self._infeasible(
-                [f"the solver found no plan meeting the service targets: {res.message}"],
+                [
+                    "no plan meets the service targets (proven by the solver)"
+                    if proven
+                    else f"the time limit ({self.options.solver.time_limit_s:g} s) stopped the "
+                    "solver before it found a plan; nothing is proven about the targets. Raise "
+                    "the limit (--time-limit or solver.time_limit_s)."
+                ],
                 built - started,
                 time.perf_counter() - built,
+                PlanStatus.INFEASIBLE if proven else PlanStatus.TIME_LIMIT,
             )
         x = np.asarray(res.x, dtype=float)
         n_h = int(np.shape(self.minutes)[1])
@@ -454,11 +462,15 @@ class HospitalServicesModel:
         return out, res.unserved * k
 
     def _infeasible(
-        self, reasons: list[str], build_s: float, solve_s: float = 0.0
+        self,
+        reasons: list[str],
+        build_s: float,
+        solve_s: float = 0.0,
+        status: PlanStatus = PlanStatus.INFEASIBLE,
     ) -> ServicesResult:
         n_i, n_h = np.shape(self.minutes)
         return ServicesResult(
-            status=PlanStatus.INFEASIBLE,
+            status=status,
             centre=np.zeros(n_h, dtype=bool),
             forensic=np.zeros(n_h, dtype=bool),
             assignments=pd.DataFrame(columns=["demand", "site", "women", "travel_min"]),

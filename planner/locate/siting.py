@@ -79,6 +79,13 @@ _FIRST_SEARCH_SHARE = 0.3
 _REGION_SEARCH_UNTIL = 0.7
 
 
+def _stopped(limit_s: float) -> str:
+    return (
+        f"the time limit ({limit_s:g} s) stopped the solver before it found any plan; nothing "
+        "is proven about the targets. Raise the limit (--time-limit or solver.time_limit_s)."
+    )
+
+
 def _run(
     model: Milp, c: FloatArray, time_limit: float, gap: float, start: FloatArray | None = None
 ) -> Outcome:
@@ -180,10 +187,10 @@ class SitingModel(SitingFormulation):
             layout, opts.objective.type, second, Deadline(built_at, opts.solver.time_limit_s)
         )
         if not res.has_solution or res.x is None:
-            return self._infeasible(
-                merged._budget_reason(res), built_at - start, time.perf_counter() - built_at
-            )
-        sites = merged._result(np.asarray(res.x), layout, PlanStatus.OPTIMAL, (value, bound, gap))
+            return self._no_plan(res, merged, built_at - start, time.perf_counter() - built_at)
+        sites = _read_solution(
+            merged, np.asarray(res.x), layout, PlanStatus.OPTIMAL, (value, bound, gap)
+        )
         served = float(np.asarray(self.demand).sum()) - float(sites.unserved.sum())
         assigned = self._assign(sites.open_sizes, served)
         solved = time.perf_counter()
@@ -197,8 +204,13 @@ class SitingModel(SitingFormulation):
         # plan, which the final search's bound shows to be within the requested gap
         status = PlanStatus.of(res, gap, opts.solver.mip_gap)
         x, fixed_layout = assigned
-        out = self._result(
-            x, fixed_layout, status, (value, bound, gap), (built_at - start, solved - built_at)
+        out = _read_solution(
+            self,
+            x,
+            fixed_layout,
+            status,
+            (value, bound, gap),
+            (built_at - start, solved - built_at),
         )
         return replace(out, open_sizes=sites.open_sizes, built=sites.built, cost=sites.cost)
 
@@ -212,10 +224,10 @@ class SitingModel(SitingFormulation):
         )
         solved = time.perf_counter()
         if not res.has_solution or res.x is None:
-            return self._infeasible(self._budget_reason(res), built_at - start, solved - built_at)
+            return self._no_plan(res, self, built_at - start, solved - built_at)
         status = PlanStatus.of(res, gap, opts.solver.mip_gap)
-        return self._result(
-            res.x, layout, status, (value, bound, gap), (built_at - start, solved - built_at)
+        return _read_solution(
+            self, res.x, layout, status, (value, bound, gap), (built_at - start, solved - built_at)
         )
 
     def _rounded_start(self, layout: SitingLayout) -> FloatArray | None:
@@ -380,6 +392,10 @@ class SitingModel(SitingFormulation):
                 lo_i = mid + 1
         if best is None:
             solve_s = time.perf_counter() - start - build_s
+            if not proven:  # a limit stopped a probe: nothing is proven
+                return self._infeasible(
+                    [_stopped(opts.solver.time_limit_s)], build_s, solve_s, PlanStatus.TIME_LIMIT
+                )
             last = layout or probe.build(opts.targets.max_travel_min)
             res_any = _run(last.milp, np.zeros(len(last.milp.lb)), 1.0, opts.solver.mip_gap)
             return self._infeasible(self._budget_reason(res_any), build_s, solve_s)
@@ -404,15 +420,32 @@ class SitingModel(SitingFormulation):
         status = PlanStatus.OPTIMAL if proven else PlanStatus.TIME_LIMIT
         figures = (worst, worst if proven else math.nan, 0.0 if proven else math.nan)
         assert res.x is not None
-        return self._result(
-            np.asarray(res.x, dtype=float), layout, status, figures, (build_s, solve_s)
+        return _read_solution(
+            self, np.asarray(res.x, dtype=float), layout, status, figures, (build_s, solve_s)
         )
 
-    def _infeasible(self, reasons: list[str], build_s: float, solve_s: float) -> PlanResult:
-        n_j = int(np.shape(self.minutes)[1])
+    def _no_plan(
+        self, res: Outcome, model: SitingModel, build_s: float, solve_s: float
+    ) -> PlanResult:
+        """No plan came back: proven infeasible, or stopped by the limit before finding one."""
+        if res.termination == Termination.INFEASIBLE:
+            return self._infeasible(model._budget_reason(res), build_s, solve_s)
+        return self._infeasible(
+            [_stopped(self.options.solver.time_limit_s)], build_s, solve_s, PlanStatus.TIME_LIMIT
+        )
+
+    def _infeasible(
+        self,
+        reasons: list[str],
+        build_s: float,
+        solve_s: float,
+        status: PlanStatus = PlanStatus.INFEASIBLE,
+    ) -> PlanResult:
+        """Return a result without a plan: existing sites keep their capacity, none is built."""
+        existing = np.asarray(self.existing_capacity, dtype=float)
         return PlanResult(
-            status=PlanStatus.INFEASIBLE,
-            open_sizes=np.zeros(n_j),
+            status=status,
+            open_sizes=np.concatenate([existing, np.zeros(self.n_candidates)]),
             built=np.zeros(self.n_candidates, dtype=bool),
             assignments=empty_frame(
                 {
@@ -435,46 +468,47 @@ class SitingModel(SitingFormulation):
             messages=tuple(reasons),
         )
 
-    def _result(
-        self,
-        x: FloatArray,
-        layout: SitingLayout,
-        status: PlanStatus,
-        figures: tuple[float, float, float],
-        seconds: tuple[float, float] = (0.0, 0.0),
-    ) -> PlanResult:
-        """Read a solution: ``figures`` is (objective, bound, gap), ``seconds`` (build, solve)."""
-        sizes = np.asarray(self.options.supply.sizes, dtype=float)
-        y = x[layout.y.cols] > 0.5  # (n_c, n_k)
-        ext = np.asarray(self.existing_capacity, dtype=float).copy()
-        if layout.z.size:
-            ext += np.round(x[layout.z.slice], 6)
-        flows = x[layout.x.slice]
-        used = flows > TOL_FLOW
-        pi, pj = layout.pi[used], layout.pj[used]
-        km = np.asarray(self.km)[pi, pj] if self.km is not None else np.full(len(pi), np.nan)
-        assignments = pd.DataFrame(
-            {
-                "demand": pi,
-                "site": pj,
-                "places": flows[used],
-                "travel_min": np.asarray(self.minutes)[pi, pj],
-                "travel_km": km,
-            }
-        )
-        total = float(np.asarray(self.demand, dtype=float).sum())
-        return PlanResult(
-            status=status,
-            open_sizes=np.concatenate([ext, (y * sizes[None, :]).sum(axis=1)]),
-            built=np.asarray(y.any(axis=1), dtype=bool),
-            assignments=assignments,
-            unserved=np.clip(x[layout.u.slice], 0, None),
-            objective=figures[0],
-            bound=figures[1],
-            gap=figures[2],
-            cost=float(layout.cost @ x),
-            served_share=float(flows[used].sum()) / total if total > 0 else 1.0,
-            max_travel_min=float(assignments["travel_min"].max()) if len(assignments) else 0.0,
-            build_seconds=seconds[0],
-            solve_seconds=seconds[1],
-        )
+
+def _read_solution(
+    model: SitingModel,
+    x: FloatArray,
+    layout: SitingLayout,
+    status: PlanStatus,
+    figures: tuple[float, float, float],
+    seconds: tuple[float, float] = (0.0, 0.0),
+) -> PlanResult:
+    """Read a solution: ``figures`` is (objective, bound, gap), ``seconds`` (build, solve)."""
+    sizes = np.asarray(model.options.supply.sizes, dtype=float)
+    y = x[layout.y.cols] > 0.5  # (n_c, n_k)
+    ext = np.asarray(model.existing_capacity, dtype=float).copy()
+    if layout.z.size:
+        ext += np.round(x[layout.z.slice], 6)
+    flows = x[layout.x.slice]
+    used = flows > TOL_FLOW
+    pi, pj = layout.pi[used], layout.pj[used]
+    km = np.asarray(model.km)[pi, pj] if model.km is not None else np.full(len(pi), np.nan)
+    assignments = pd.DataFrame(
+        {
+            "demand": pi,
+            "site": pj,
+            "places": flows[used],
+            "travel_min": np.asarray(model.minutes)[pi, pj],
+            "travel_km": km,
+        }
+    )
+    total = float(np.asarray(model.demand, dtype=float).sum())
+    return PlanResult(
+        status=status,
+        open_sizes=np.concatenate([ext, (y * sizes[None, :]).sum(axis=1)]),
+        built=np.asarray(y.any(axis=1), dtype=bool),
+        assignments=assignments,
+        unserved=np.clip(x[layout.u.slice], 0, None),
+        objective=figures[0],
+        bound=figures[1],
+        gap=figures[2],
+        cost=float(layout.cost @ x),
+        served_share=float(flows[used].sum()) / total if total > 0 else 1.0,
+        max_travel_min=float(assignments["travel_min"].max()) if len(assignments) else 0.0,
+        build_seconds=seconds[0],
+        solve_seconds=seconds[1],
+    )
