@@ -22,7 +22,7 @@ Existing shelters appear in these tables by name and district only.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import geopandas as gpd
 import numpy as np
@@ -32,6 +32,7 @@ from planner.access import DISTRICT_TABLE_COLUMNS, district_access, e2sfca
 from planner.data import Dataset, read_population_table
 from planner.network import travel_matrix
 from planner.scenario import Scenario
+from planner.summary import AssessmentSummary
 
 __all__ = ["Assessment", "assess", "capacity_gap", "generalised_shelters"]
 
@@ -133,7 +134,7 @@ class Assessment:
     settlements: gpd.GeoDataFrame
     districts: gpd.GeoDataFrame
     regions: pd.DataFrame
-    summary: dict[str, Any]
+    summary: AssessmentSummary
 
 
 def _weighted(values: pd.Series, weights: pd.Series) -> float:
@@ -272,7 +273,7 @@ def _summary(
     regions: pd.DataFrame,
     dataset: Dataset,
     scenario: Scenario,
-) -> dict[str, Any]:
+) -> AssessmentSummary:
     dem, opts = scenario.demand, scenario.access
     pop = float(settlements["population"].sum())
     existing = float(dataset.shelters["capacity_places"].sum())
@@ -283,7 +284,7 @@ def _summary(
         family_place_size=dem.family_place_size,
     ).iloc[0]
     reach = settlements.loc[settlements["reachable"]]
-    out: dict[str, Any] = {
+    out: dict[str, Any] = {  # typed on return: AssessmentSummary
         "dataset": dataset.name,
         "scenario": scenario.name,
         "population_total": int(pop),
@@ -320,4 +321,4 @@ def _summary(
     for t in sorted({60.0, 120.0, *opts.thresholds_min}):
         share = float(settlements.loc[settlements["travel_min"] > t, "population"].sum()) / pop
         out[f"population_share_beyond_{t:g}min"] = round(share, 4)
-    return out
+    return cast(AssessmentSummary, out)

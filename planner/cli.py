@@ -10,7 +10,7 @@ import logging
 import sys
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -235,9 +235,12 @@ def _print_assessment(assessment: Assessment, dataset: Dataset) -> None:
     summary.add_row("shortfall (beds)", _fmt(s["shortfall_beds"], 1))
     summary.add_row("required / existing", f"{s['required_to_existing_ratio']}x")
     summary.add_row("mean travel time, reachable population (min)", _fmt(s["travel_min_mean"], 1))
-    for key in [k for k in s if k.startswith("population_share_beyond_")]:
-        minutes = key.removeprefix("population_share_beyond_").removesuffix("min")
-        summary.add_row(f"population beyond {minutes} min (incl. no road)", f"{s[key]:.1%}")
+    # one key per threshold of the scenario: read them as a plain mapping
+    shares: Mapping[str, object] = s
+    for key, value in shares.items():
+        if key.startswith("population_share_beyond_") and isinstance(value, float):
+            minutes = key.removeprefix("population_share_beyond_").removesuffix("min")
+            summary.add_row(f"population beyond {minutes} min (incl. no road)", f"{value:.1%}")
     summary.add_row("population with no road path to a shelter", _fmt(s["unreachable_population"]))
     summary.add_row(
         "regions without a shelter",

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from planner.scenario import Scenario
 
 __all__ = [
+    "AssessmentSummary",
     "ForensicSummary",
     "HospitalServicesSummary",
     "InclusiveSummary",
@@ -35,6 +36,41 @@ __all__ = [
 ]
 
 FloatArray = npt.NDArray[np.float64]
+
+
+class AssessmentSummary(TypedDict):
+    """Today's national figures (an assessment's ``summary.json``; keys as always).
+
+    ``population_share_beyond_60min`` and ``..._120min`` are always written;
+    each other threshold of the scenario adds a key of the same form.
+    """
+
+    dataset: str
+    scenario: str
+    population_total: int
+    places_per_10000_standard: float
+    family_place_size: float
+    required_family_places: float
+    required_beds: float
+    existing_shelters: int
+    existing_places: int
+    existing_inclusive_places: int
+    shortfall_beds: float
+    required_to_existing_ratio: float | None
+    places_per_10000: float
+    travel_min_mean: float
+    travel_km_mean: float
+    unreachable_population: int
+    unreachable_districts: list[str]
+    regions_total: int
+    regions_without_shelter: list[str]
+    e2sfca_per_10000_mean: float
+    e2sfca_catchment_min: float
+    e2sfca_decay: str
+    population_share_beyond_60min: float
+    population_share_beyond_120min: float
+    population_share_beyond_30min: NotRequired[float]
+    population_share_beyond_180min: NotRequired[float]
 
 
 class ShelterSummary(TypedDict):
