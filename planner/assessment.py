@@ -163,7 +163,9 @@ def assess(dataset: Dataset, scenario: Scenario | None = None) -> Assessment:
     Assessment
     """
     scenario = scenario or Scenario()
-    scenario.check_districts(list(dataset.districts["district_id"]))
+    scenario = scenario.check_districts(
+        list(dataset.districts["district_id"]), dataset.district_names()
+    )
     # every figure below is published: existing shelters count at their district only
     dataset = dataset.public()
     if scenario.demand.population is not None:

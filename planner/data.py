@@ -158,6 +158,18 @@ class Dataset:
         """The road graph compiled for shortest-path queries (built once)."""
         return CompiledNetwork.from_graph(self.graph)
 
+    def district_names(self) -> dict[str, str]:
+        """Return every name a district goes by (``name``, ``name_az``) mapped to its id."""
+        out: dict[str, str] = {}
+        for col in ("name", "name_az"):
+            if col in self.districts:
+                for name, did in zip(
+                    self.districts[col], self.districts["district_id"], strict=True
+                ):
+                    if isinstance(name, str) and name:
+                        out.setdefault(name, str(did))
+        return out
+
     def district_points(self) -> gpd.GeoSeries:
         """Return each district's public point: its most populous settlement.
 

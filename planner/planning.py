@@ -142,7 +142,9 @@ class Plan:
 
 
 def _check_inputs(dataset: Dataset, scenario: Scenario, before: Assessment | None) -> None:
-    scenario.check_districts(list(dataset.districts["district_id"]))
+    scenario = scenario.check_districts(
+        list(dataset.districts["district_id"]), dataset.district_names()
+    )
     if scenario.plans_hospital_services and dataset.hospitals.empty:
         raise InputDataError(
             f"scenario {scenario.name!r} plans rape crisis centres or forensic examination, "

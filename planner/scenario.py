@@ -79,8 +79,10 @@ Validation names the table, the key and the bad value.
 
 from __future__ import annotations
 
+import difflib
 import tomllib
 import typing
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -210,7 +212,7 @@ class CandidateOptions:
     Parameters
     ----------
     exclude_districts
-        District ids in which no new site may be proposed.
+        Districts (ids or names) in which no new site may be proposed.
     """
 
     exclude_districts: tuple[str, ...] = ()
@@ -275,15 +277,53 @@ class Scenario:
         """Whether the scenario plans rape crisis centres or forensic examination."""
         return self.rape_crisis is not None or self.forensic is not None
 
-    def check_districts(self, district_ids: Sequence[str]) -> None:
-        """Raise if the scenario names a district id not in ``district_ids``."""
+    def check_districts(
+        self, district_ids: Sequence[str], names: Mapping[str, str] | None = None
+    ) -> Scenario:
+        """Return the scenario with every district it names given by id.
+
+        ``candidates.exclude_districts`` may name a district by id or by name
+        (any of ``names``, which maps a name to its id; case and accents
+        ignored). An unknown one is an error that suggests the nearest match.
+
+        Parameters
+        ----------
+        district_ids
+            The dataset's district ids.
+        names
+            Other names of the districts (e.g. ``name`` and ``name_az``) to their ids.
+
+        Returns
+        -------
+        Scenario
+        """
         known = set(district_ids)
+        by_name = {_fold(k): v for k, v in (names or {}).items()}
+        by_name.update({_fold(k): k for k in known})
+        ids = []
         for i, d in enumerate(self.candidates.exclude_districts):
-            if d not in known:
-                raise ScenarioError(
-                    f"candidates.exclude_districts[{i}] is {d!r}, not a district id of the "
-                    f"dataset (e.g. {sorted(known)[:3]})"
+            found = d if d in known else by_name.get(_fold(d))
+            if found is None:
+                near = difflib.get_close_matches(_fold(d), list(by_name), n=1, cutoff=0.6)
+                hint = (
+                    f"; did you mean {by_name[near[0]]!r}?"
+                    if near
+                    else f" (e.g. {sorted(known)[:3]})"
                 )
+                raise ScenarioError(
+                    f"candidates.exclude_districts[{i}] is {d!r}, not a district id or name of "
+                    f"the dataset{hint}"
+                )
+            ids.append(found)
+        candidates = replace(self.candidates, exclude_districts=tuple(ids))
+        return replace(self, candidates=candidates)
+
+
+def _fold(text: str) -> str:
+    """Fold case and accents, so that 'baku', 'Bakı' and 'BAKU' match."""
+    folded = text.casefold().replace("ı", "i").replace("ə", "e")
+    decomposed = unicodedata.normalize("NFKD", folded)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).strip()
 
 
 #: Each TOML table and the option type it builds; the keys are the type's fields.

@@ -155,3 +155,13 @@ def test_full_recommendations_is_shipped() -> None:
     assert s.rape_crisis is not None and s.forensic is not None
     assert s.rape_crisis.women_per_centre == 200_000 and s.rape_crisis.one_per_region
     assert s.supply.new_inclusive and s.inclusive.served_share is not None
+
+
+def test_districts_by_name_with_a_suggestion() -> None:
+    s = scenario_from_dict({"candidates": {"exclude_districts": ["Baku City", "GƏNCƏ", "AZ-GA"]}})
+    names = {"Baku City": "AZ-BA", "Bakı": "AZ-BA", "Ganja City": "AZ-GA", "Gəncə": "AZ-GA"}
+    resolved = s.check_districts(["AZ-BA", "AZ-GA"], names)
+    assert resolved.candidates.exclude_districts == ("AZ-BA", "AZ-GA", "AZ-GA")
+    near = scenario_from_dict({"candidates": {"exclude_districts": ["Baku"]}})
+    with pytest.raises(ScenarioError, match=r"is 'Baku', not a district id or name.*'AZ-BA'"):
+        near.check_districts(["AZ-BA", "AZ-GA"], names)
