@@ -100,14 +100,15 @@ def write_csv_atomic(
     A ``.gz`` suffix gives a gzip file with a zero timestamp, so that the same
     content always gives the same bytes. ``spreadsheet=True`` (every output
     meant for people) neutralises text cells a spreadsheet would run as a
-    formula (:func:`planner._escape.spreadsheet_frame`); dataset files, read
-    back by the planner, are written as they are.
+    formula (:func:`planner._escape.spreadsheet_frame`) and starts the file
+    with a UTF-8 byte-order mark, so that Excel shows "Ağcabədi", not
+    "AÄŸcabÉ™di"; dataset files, read back by the planner, are written as they are.
     """
     path = Path(path)
     if spreadsheet:
         frame = spreadsheet_frame(frame)
     text = frame.to_csv(index=False, lineterminator="\n", float_format=float_format)
-    data = text.encode("utf-8")
+    data = text.encode("utf-8-sig" if spreadsheet else "utf-8")
     if path.suffix == ".gz":
         buf = io.BytesIO()
         with gzip.GzipFile(filename="", mode="wb", fileobj=buf, mtime=0, compresslevel=9) as gz:

@@ -388,6 +388,45 @@ def _plan_and_write(
     return result
 
 
+#: How the comparison's measures read in the terminal (one row each, a column per scenario).
+_COMPARE_ROWS = {
+    "objective": ("objective", ""),
+    "status": ("status", ""),
+    "new_sites": ("new sites", "d"),
+    "total_places": ("family places in all", ",.0f"),
+    "total_beds": ("beds in all", ",.0f"),
+    "served_share": ("demand served within the limit", ".1%"),
+    "mean_travel_min": ("mean travel (min)", ".1f"),
+    "max_travel_min": ("worst travel (min)", ".0f"),
+    "cost": ("cost (relative units)", ",.0f"),
+    "inclusive_places": ("LGBTQ+-inclusive family places", ",.0f"),
+    "inclusive_reach_share": ("people within reach of an inclusive shelter", ".1%"),
+    "rape_crisis_centres": ("rape crisis centres", ".0f"),
+    "forensic_24_7_sites": ("24/7 forensic hospitals", ".0f"),
+    "mip_gap": ("proven gap", ".2%"),
+    "solve_seconds": ("solve seconds", ".0f"),
+}
+
+
+def _comparison_view(table: pd.DataFrame) -> Table:
+    """Show the comparison transposed: measures down, scenarios across, numbers for people."""
+    view = Table(title="Scenarios compared")
+    view.add_column("measure", min_width=22, overflow="fold")
+    for name in table["scenario"]:
+        view.add_column(escape(str(name)), justify="right", overflow="fold", no_wrap=False)
+    for key, (label, spec) in _COMPARE_ROWS.items():
+        cells = []
+        for value in table[key]:
+            if value is None or (isinstance(value, float) and value != value):
+                cells.append("-")
+            elif spec and isinstance(value, int | float):
+                cells.append(format(value, spec))
+            else:
+                cells.append(escape(str(value)))
+        view.add_row(label, *cells)
+    return view
+
+
 def _f(value: float | None, spec: str) -> str:
     """Format a summary figure; ``-`` where there is none."""
     return "-" if value is None else format(value, spec)
@@ -583,14 +622,7 @@ def compare(
             for sc, name in zip(loaded, names, strict=True)
         ]
         table = write_comparison(plans, folder)
-    view = Table(title="Scenarios compared")
-    for col in table.columns:
-        view.add_column(
-            str(col), justify="left" if col in ("scenario", "objective", "status") else "right"
-        )
-    for rec in table.itertuples(index=False):
-        view.add_row(*("" if pd.isna(v) else str(v) for v in rec))
-    console.print(view)
+    console.print(_comparison_view(table))
     console.print(f"[green]wrote[/] comparison.csv, comparison.md in {out}")
     _exit_status(plans)
 

@@ -192,7 +192,7 @@ def write_internal_travel(
     body = spreadsheet_frame(table).to_csv(index=False, lineterminator="\n")
     write_text_atomic(
         path,
-        "# CONFIDENTIAL: travel to existing shelters at their own locations; these figures "
+        "\ufeff# CONFIDENTIAL: travel to existing shelters at their own locations; these figures "
         "can locate a shelter. Do not publish or share outside the shelters' operators.\n" + body,
     )
     return path

@@ -296,3 +296,35 @@ def test_a_time_limit_before_any_plan(tmp_path: Path, monkeypatch: pytest.Monkey
     sites = pd.read_csv(out / "sites.csv")
     assert sites["capacity_places"].tolist() == pytest.approx([10 / 1.7], abs=1e-3)
     assert (sites["added_places"] == 0).all()
+
+
+def test_comparison_reads_across_scenarios() -> None:
+    from rich.console import Console
+
+    from planner.cli import _comparison_view
+
+    table = pd.DataFrame(
+        {
+            "scenario": ["a", "b"],
+            "objective": ["min_cost", "max_coverage"],
+            "status": ["optimal", "time_limit"],
+            "new_sites": [25, 5],
+            "total_places": [1023.2, 302.9],
+            "total_beds": [1739.0, 515.0],
+            "served_share": [0.999, 0.2976],
+            "mean_travel_min": [43.0, 19.0],
+            "max_travel_min": [120.0, 56.0],
+            "cost": [742.0, 160.0],
+            "inclusive_places": [0.0, 200.0],
+            "inclusive_reach_share": [0.0, 0.5948],
+            "rape_crisis_centres": [float("nan"), 27.0],
+            "forensic_24_7_sites": [float("nan"), 25.0],
+            "mip_gap": [0.0027, 0.0],
+            "solve_seconds": [53.1, 7.8],
+        }
+    )
+    console = Console(width=160, record=True)
+    console.print(_comparison_view(table))
+    text = console.export_text()
+    assert "demand served within the limit" in text and "99.9%" in text and "29.8%" in text
+    assert "1,023" in text and "0.27%" in text and "27" in text

@@ -67,3 +67,14 @@ def test_result_folder_refuses_a_folder_it_did_not_write(tmp_path: Path) -> None
     with pytest.raises(InputDataError, match="did not write"), result_folder(mine):
         pass
     assert (mine / "thesis.docx").read_text() == "keep"
+
+
+def test_spreadsheet_csv_opens_in_excel(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"name": ["Ağcabədi", "=cmd"], "value": [1.5, -2.0]})
+    write_csv_atomic(tmp_path / "out.csv", frame, spreadsheet=True)
+    data = (tmp_path / "out.csv").read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")  # UTF-8 byte-order mark: Excel reads UTF-8
+    back = pd.read_csv(tmp_path / "out.csv")
+    assert back["name"].tolist() == ["Ağcabədi", "'=cmd"] and back["value"].tolist() == [1.5, -2.0]
+    write_csv_atomic(tmp_path / "data.csv", frame)  # dataset files: plain UTF-8, as given
+    assert not (tmp_path / "data.csv").read_bytes().startswith(b"\xef\xbb\xbf")
