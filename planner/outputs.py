@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import shapely
 
 from planner._errors import OptionError
 from planner._escape import spreadsheet_frame
@@ -43,6 +45,7 @@ __all__ = [
     "write_district_table",
     "write_internal_travel",
     "write_plan",
+    "write_plan_geopackage",
     "write_summary",
 ]
 
@@ -209,6 +212,60 @@ class PlanFiles:
     map_html: Path
     report_html: Path
     centre_assignments_csv: Path | None = None
+    geopackage: Path | None = None
+
+
+def _lines(
+    points: gpd.GeoSeries, table: pd.DataFrame, sites: gpd.GeoDataFrame
+) -> gpd.GeoDataFrame:
+    """Return assignment rows as lines from each settlement to its site (for GIS)."""
+    site_xy = sites.drop_duplicates("site_id").set_index("site_id")[["lon", "lat"]]
+    start = points.loc[table["settlement_id"]]
+    end = site_xy.loc[table["site_id"]]
+    lines = shapely.linestrings(
+        np.stack(
+            [
+                np.column_stack([start.x.to_numpy(), start.y.to_numpy()]),
+                end[["lon", "lat"]].to_numpy(float),
+            ],
+            axis=1,
+        )
+    )
+    return gpd.GeoDataFrame(table.reset_index(drop=True), geometry=lines, crs="EPSG:4326")
+
+
+def write_plan_geopackage(plan: Plan, path: str | Path) -> Path:
+    """Write a plan as one GeoPackage for QGIS: sites, assignment lines, districts.
+
+    Layers: ``sites`` (shelters and hospital services; existing shelters at
+    their district's public point), ``assignments`` (a line from each
+    settlement to its shelter), ``districts`` (before and after, with
+    polygons) and, when centres are planned, ``centre_assignments``.
+
+    Parameters
+    ----------
+    plan
+        The plan.
+    path
+        The ``.gpkg`` file (written atomically).
+
+    Returns
+    -------
+    Path
+    """
+    points = plan.before.settlements.set_index("settlement_id").geometry
+    sites = plan.all_sites
+    layers: list[tuple[str, gpd.GeoDataFrame]] = [
+        ("sites", sites),
+        ("assignments", _lines(points, plan.assignments, sites)),
+        ("districts", plan.districts),
+    ]
+    if plan.services is not None and len(plan.services.assignments):
+        layers.append(("centre_assignments", _lines(points, plan.services.assignments, sites)))
+    with atomic_path(path) as tmp:
+        for name, layer in layers:
+            layer.to_file(tmp, driver="GPKG", layer=name)
+    return Path(path)
 
 
 def write_plan(
@@ -223,8 +280,9 @@ def write_plan(
 
     Files: ``sites.csv`` (every service, see its ``service`` column),
     ``assignments.csv``, ``districts.csv`` (before and after),
-    ``summary.json``, ``map.html`` (with ``assets/``), ``report.html`` and,
-    when rape crisis centres are planned, ``centre_assignments.csv``.
+    ``summary.json``, ``map.html`` (with ``assets/``), ``report.html``,
+    ``plan.gpkg`` (the same as GIS layers) and, when rape crisis centres are
+    planned, ``centre_assignments.csv``.
 
     Returns
     -------
@@ -259,6 +317,7 @@ def write_plan(
         out / "map.html",
         out / "report.html",
         centre_csv,
+        write_plan_geopackage(plan, out / "plan.gpkg"),
     )
 
 

@@ -320,7 +320,7 @@ class Scenario:
 
 
 def _fold(text: str) -> str:
-    """Fold case and accents, so that 'baku', 'Bakı' and 'BAKU' match."""
+    """Fold case and accents (dotless ı as i, schwa ə as e), so spellings match."""
     folded = text.casefold().replace("ı", "i").replace("ə", "e")
     decomposed = unicodedata.normalize("NFKD", folded)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).strip()

@@ -5,6 +5,7 @@ import re
 import warnings
 from dataclasses import replace
 
+import geopandas as gpd
 import pandas as pd
 import pytest
 
@@ -96,3 +97,20 @@ def test_comparison_table(small_plan: Plan) -> None:
     md = comparison_markdown(table)
     assert md.startswith("| scenario | objective |")
     assert md.count("\n") == 4
+
+
+def test_plan_geopackage_for_qgis(files: PlanFiles, small_plan: Plan) -> None:
+    import pyogrio
+
+    assert files.geopackage is not None
+    layers = dict(pyogrio.list_layers(files.geopackage).tolist())
+    assert layers["sites"] == "Point"
+    assert layers["assignments"] == "LineString" and layers["districts"] in (
+        "Polygon",
+        "MultiPolygon",
+    )
+    sites = gpd.read_file(files.geopackage, layer="sites")
+    assert len(sites) == len(small_plan.all_sites) and sites.crs.to_epsg() == 4326
+    lines = gpd.read_file(files.geopackage, layer="assignments")
+    assert len(lines) == len(small_plan.assignments)
+    assert {"settlement_id", "site_id", "travel_min"} <= set(lines.columns)
