@@ -14,10 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
@@ -46,10 +48,47 @@ class _Section:
     warnings: tuple[str, ...] = ()
 
 
+#: Headings people read, for the columns the report's tables show.
+HEADINGS = {
+    "name": "Name",
+    "site_id": "Site",
+    "district_id": "District",
+    "region": "Economic region",
+    "population": "Population",
+    "status": "Status",
+    "location": "Location",
+    "capacity_places": "Family places",
+    "family places": "Family places",
+    "capacity_beds": "Beds",
+    "beds": "Beds",
+    "added_places": "Family places added",
+    "cost": "Cost (relative units)",
+    "inclusive": "LGBTQ+-inclusive",
+    "travel_min_mean_before": "Mean travel today (min)",
+    "travel_min_mean_after": "Mean travel with the plan (min)",
+    "places_before": "Family places today",
+    "places_after": "Family places with the plan",
+    "served_share_after": "Share of demand served",
+    "women served": "Women served",
+    "parameter": "Parameter",
+    "value": "Value",
+}
+
+
+def _cell(value: object) -> object:
+    """Format a cell for people: yes/no for booleans, thousands separators."""
+    if isinstance(value, bool | np.bool_):
+        return "yes" if value else "no"
+    return value
+
+
 def _table(frame: pd.DataFrame) -> Markup:
-    """Render a table; every text cell and heading passes through :func:`html_text` once."""
-    shown = web_frame(frame)
-    shown.columns = [str(html_text(c)) for c in shown.columns]
+    """Render a table with headings for people; every cell passes through :func:`html_text`."""
+    shown = web_frame(frame.map(_cell) if len(frame) else frame)
+    for col in shown.columns:
+        if "share" in str(col) and pd.api.types.is_float_dtype(shown[col]):
+            shown[col] = [f"{v:.1%}" if v == v else "-" for v in shown[col]]
+    shown.columns = [str(html_text(HEADINGS.get(str(c), str(c)))) for c in shown.columns]
     return Markup(
         shown.to_html(
             index=False,
@@ -60,6 +99,57 @@ def _table(frame: pd.DataFrame) -> Markup:
             float_format=lambda v: f"{v:,.1f}",
         )
     )
+
+
+def _executive_summary(plan: Plan) -> list[str]:
+    """Say in plain words what is missing, where, what the plan proposes and how sure it is."""
+    s, b = plan.summary, plan.before.summary
+    size = plan.scenario.demand.family_place_size
+    ratio = b["required_to_existing_ratio"]
+    out = [
+        f"By the standard of {plan.scenario.demand.places_per_10000:g} family place per 10,000 "
+        f"people, the {b['population_total']:,} people of the area studied need "
+        f"{b['required_family_places']:,.0f} family places ({b['required_beds']:,.0f} beds); "
+        f"{b['existing_places'] / size:,.0f} exist today"
+        + (f", {ratio:g} times too few" if ratio else "")
+        + f". {b['population_share_beyond_120min']:.0%} of people live more than two hours from "
+        f"a shelter or have no road path to one, and {len(b['regions_without_shelter'])} of "
+        f"{b['regions_total']} regions have none.",
+    ]
+    if not plan.result.feasible:
+        out.append(
+            "No plan is proposed: "
+            + (
+                "the targets cannot be met as set (see below)."
+                if plan.result.status == "infeasible"
+                else "the solver's time limit ran out before it found one."
+            )
+        )
+        return out
+    worse = len(plan.summary["regions_without_shelter_after"])
+    out.append(
+        f"The plan proposes {s['new_sites']} new shelters, bringing the total to "
+        f"{s['total_places'] or 0:,.0f} family places and serving {s['served_share'] or 0:.1%} "
+        f"of the need within {s['max_travel_limit_min']:g} minutes (mean travel "
+        f"{s['mean_travel_min']} min), at a relative cost of {s['cost'] or 0:,.0f}; "
+        + (
+            "every region would have a shelter."
+            if worse == 0
+            else f"{worse} regions would still have none."
+        )
+    )
+    certainty = (
+        f"The plan is proven to be within {s['mip_gap'] or 0:.1%} of the best possible plan "
+        "for its objective."
+        if s["status"] == "optimal"
+        else f"The solver stopped at its time limit: the plan may be up to "
+        f"{s['mip_gap'] or 0:.1%} from the best possible."
+    )
+    out.append(
+        certainty + " Travel times are planning estimates on the road network; the data's "
+        "limitations are listed at the end."
+    )
+    return out
 
 
 def _key_figures(plan: Plan) -> list[tuple[str, str]]:
@@ -379,6 +469,8 @@ def render_report(plan: Plan, dataset: Dataset) -> str:
     tables["scenario"] = _scenario_table(plan)
     context = {
         "scenario": plan.scenario,
+        "summary_text": _executive_summary(plan),
+        "generated": datetime.now(UTC).strftime("%d %B %Y"),
         "css": Markup(resources.files("planner").joinpath("_templates", "report.css").read_text()),
         "key_figures": _key_figures(plan),
         "infeasible": infeasible,

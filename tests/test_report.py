@@ -114,3 +114,15 @@ def test_plan_geopackage_for_qgis(files: PlanFiles, small_plan: Plan) -> None:
     lines = gpd.read_file(files.geopackage, layer="assignments")
     assert len(lines) == len(small_plan.assignments)
     assert {"settlement_id", "site_id", "travel_min"} <= set(lines.columns)
+
+
+def test_report_reads_for_people(files: PlanFiles) -> None:
+    html = files.report_html.read_text("utf-8")
+    headings = re.findall(r"<(?:h[1-3]|th)[^>]*>(.*?)</(?:h[1-3]|th)>", html, flags=re.S)
+    assert headings
+    snake = [h for h in headings if re.search(r"\b[a-z0-9]+_[a-z0-9_]+\b", h)]
+    assert snake == []  # no identifier from the code as a heading
+    # the first screen: title, scenario / dataset / version / date, then the summary in words
+    first = html[: html.index("<h2>The proposal</h2>")]
+    assert "<h2>Summary</h2>" in first and "family places" in first and "generated" in first
+    assert "shelter-planner" in first and "@media print" in html
