@@ -635,6 +635,13 @@ def compare(
 @_ASSETS_OPTION
 @_TIME_LIMIT_OPTION
 @_INTERNAL_OPTION
+@click.option(
+    "--scenario",
+    "scenario_name",
+    default="coe-minimum",
+    show_default=True,
+    help="Scenario for the assessment and the plan: a TOML file or a shipped scenario's name.",
+)
 def run(
     out: Path,
     data_dir: Path | None,
@@ -643,13 +650,14 @@ def run(
     assets: str,
     time_limit: float | None,
     internal_out: Path | None,
+    scenario_name: str,
 ) -> None:
-    """Run the main job: the access assessment and the coe-minimum plan with its report."""
+    """Run the main job: the access assessment and a plan (default coe-minimum) with its report."""
     from planner._io import result_folder
     from planner.scenario import load_scenario, resolve_scenario
 
     # one scenario for both: the assessment is the plan's "before"
-    scenario = load_scenario(resolve_scenario("coe-minimum"))
+    scenario = load_scenario(resolve_scenario(scenario_name))
     progress = _RichProgress()
     with progress.step("Loading the dataset"):
         dataset = _load(data_dir, population)

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner, Result
 
+from planner._errors import PlannerError
 from planner.access import DISTRICT_TABLE_COLUMNS
 from planner.cli import cli
 
@@ -328,3 +329,18 @@ def test_comparison_reads_across_scenarios() -> None:
     text = console.export_text()
     assert "demand served within the limit" in text and "99.9%" in text and "29.8%" in text
     assert "1,023" in text and "0.27%" in text and "27" in text
+
+
+def test_run_takes_a_scenario(tmp_path: Path) -> None:
+    from tests.tiny import write_tiny_dataset
+
+    folder = write_tiny_dataset(tmp_path / "ds")
+    scenario = _scenario_file(tmp_path, TINY_TOML.replace('name = "tiny"', 'name = "mine"'))
+    out = tmp_path / "out"
+    args = ["run", "--out", str(out), "--data", str(folder), "--tiles", "none"]
+    result = CliRunner().invoke(cli, [*args, "--scenario", str(scenario)])
+    assert result.exit_code == 0, result.output
+    assert json.loads((out / "plan" / "summary.json").read_text("utf-8"))["scenario"] == "mine"
+    assert json.loads((out / "summary.json").read_text("utf-8"))["scenario"] == "mine"
+    bad = CliRunner().invoke(cli, [*args, "--scenario", "no-such-scenario"])
+    assert bad.exit_code != 0 and isinstance(bad.exception, PlannerError)
