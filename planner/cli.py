@@ -60,9 +60,8 @@ def _show_warning(
 @click.version_option(__version__, prog_name="shelter-planner")
 @click.option("-v", "--verbose", is_flag=True, help="Log every step.")
 def cli(verbose: bool) -> None:
-    r"""Plan shelter access: travel times to help, capacity gaps, new sites.
+    """Plan shelter access: travel times to help, capacity gaps, new sites.
 
-    \b
     Exit status: 0 when every plan meets its targets, proven within the requested gap;
     3 when a plan misses a target, a solve stops at its time limit, or an independent
     check fails (the files are written all the same); 2 for bad input (the message
