@@ -23,6 +23,7 @@ __all__ = [
     "MAX_OUTSIDE_M",
     "boolean_column",
     "district_polygons",
+    "nearest_districts",
     "number_column",
     "populations_agree",
     "unique_ids",
@@ -157,6 +158,60 @@ def district_polygons(gdf: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
             bad = gdf.loc[~polygonal, "district_id"].astype(str).tolist()
             raise InputDataError(f"{path}: the polygon(s) of {bad} cannot be repaired")
     return gdf
+
+
+def nearest_districts(
+    points: gpd.GeoDataFrame,
+    districts: gpd.GeoDataFrame,
+    *,
+    max_outside_m: float = MAX_OUTSIDE_M,
+    metric_crs: str | None = None,
+) -> tuple[pd.Series, pd.Series]:
+    """Return each point's district: the polygon it lies in, else the nearest one close by.
+
+    A point outside every polygon (generalised borders cut corners) takes the
+    nearest district within ``max_outside_m``; farther points get NaN (they
+    are outside the area).
+
+    Parameters
+    ----------
+    points, districts
+        Points and district polygons (``district_id``), EPSG:4326.
+    max_outside_m
+        How far outside a polygon a point may lie.
+    metric_crs
+        A metric CRS for the distances; default an azimuthal equidistant
+        projection centred on the points.
+
+    Returns
+    -------
+    tuple[pandas.Series, pandas.Series]
+        ``district_id`` per point (NaN beyond the tolerance), and whether
+        each point lay outside every polygon; both indexed like ``points``.
+    """
+    joined = gpd.sjoin(
+        points[["geometry"]],
+        districts[["district_id", "geometry"]],
+        predicate="within",
+        how="left",
+    )
+    joined = joined[~joined.index.duplicated(keep="first")]
+    ids = joined["district_id"].reindex(points.index)
+    outside = ids.isna()
+    if not outside.any():
+        return ids, outside
+    if metric_crs is None:
+        lon, lat = points.geometry.x.mean(), points.geometry.y.mean()
+        metric_crs = f"+proj=aeqd +lat_0={lat:.4f} +lon_0={lon:.4f} +datum=WGS84 +units=m"
+    near = gpd.sjoin_nearest(
+        points.loc[outside, ["geometry"]].to_crs(metric_crs),
+        districts[["district_id", "geometry"]].to_crs(metric_crs),
+        how="left",
+        max_distance=max_outside_m,
+    )
+    near = near[~near.index.duplicated(keep="first")]
+    ids.loc[outside] = near["district_id"]
+    return ids, outside
 
 
 def within_districts(

@@ -23,9 +23,9 @@ import numpy as np
 import pandas as pd
 
 from planner._dataset_checks import (
-    MAX_OUTSIDE_M,
     boolean_column,
     district_polygons,
+    nearest_districts,
     number_column,
     populations_agree,
     unique_ids,
@@ -429,27 +429,7 @@ def load_default() -> Dataset:
 
 def _place_in_districts(points: gpd.GeoDataFrame, districts: gpd.GeoDataFrame) -> pd.Series:
     """Return the district of each point: the one it lies in, else the nearest within 3 km."""
-    joined = gpd.sjoin(
-        points[["geometry"]],
-        districts[["district_id", "geometry"]],
-        how="left",
-        predicate="within",
-    )
-    joined = joined[~joined.index.duplicated(keep="first")]
-    out = joined["district_id"].reindex(points.index)
-    outside = out.isna()
-    if outside.any():
-        metric = "EPSG:3857"
-        near = gpd.sjoin_nearest(
-            points.loc[outside, ["geometry"]].to_crs(metric),
-            districts[["district_id", "geometry"]].to_crs(metric),
-            how="left",
-            distance_col="gap_m",
-        )
-        near = near[~near.index.duplicated(keep="first")]
-        scale = np.cos(np.radians(points.loc[outside].geometry.y.to_numpy()))
-        close = near["gap_m"].to_numpy() * scale <= MAX_OUTSIDE_M
-        out.loc[near.index[close]] = near["district_id"].to_numpy()[close]
+    out, _ = nearest_districts(points, districts)
     if out.isna().any():
         pos = int(np.flatnonzero(out.isna().to_numpy())[0])
         name = points["name"].iloc[pos] if "name" in points else pos

@@ -25,6 +25,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from planner._dataset_checks import nearest_districts
 from planner._errors import InputDataError, MissingInputError
 from planner._io import _umask, write_csv_atomic, write_text_atomic
 from planner._progress import LogProgress, Progress
@@ -367,30 +368,14 @@ def district_population(
 def _assign_districts(
     points: gpd.GeoDataFrame, districts: gpd.GeoDataFrame
 ) -> tuple[pd.Series, int, int]:
-    """District of each point: the polygon it is in, else the nearest within MAX_OUTSIDE_M.
+    """District of each point (see :func:`planner._dataset_checks.nearest_districts`).
 
     Returns the district ids (NaN for points outside the country), how many
     points were just outside a polygon and how many were beyond the tolerance.
     """
-    joined = gpd.sjoin(
-        points[["geometry"]],
-        districts[["district_id", "geometry"]],
-        predicate="within",
-        how="left",
+    ids, outside = nearest_districts(
+        points, districts, max_outside_m=MAX_OUTSIDE_M, metric_crs=AREA_CRS
     )
-    joined = joined[~joined.index.duplicated(keep="first")]
-    ids = joined["district_id"].reindex(points.index)
-    outside = ids.isna()
-    if not outside.any():
-        return ids, 0, 0
-    near = gpd.sjoin_nearest(
-        points.loc[outside, ["geometry"]].to_crs(AREA_CRS),
-        districts[["district_id", "geometry"]].to_crs(AREA_CRS),
-        how="left",
-        max_distance=MAX_OUTSIDE_M,
-    )
-    near = near[~near.index.duplicated(keep="first")]
-    ids.loc[outside] = near["district_id"]
     dropped = int(ids.isna().sum())
     return ids, int(outside.sum()) - dropped, dropped
 
