@@ -7,6 +7,7 @@ the raw files into a dataset folder.
 from __future__ import annotations
 
 import logging
+import math
 import sys
 import time
 import warnings
@@ -28,6 +29,7 @@ from planner._version import __version__
 if TYPE_CHECKING:
     from planner.assessment import Assessment
     from planner.data import Dataset
+    from planner.locate import PlanResult, ServicesResult
     from planner.planning import Plan
     from planner.scenario import Scenario
 
@@ -509,11 +511,22 @@ def _print_plan(result: Plan) -> None:
                 "[bold red]hospital services: independent check failed:[/] "
                 + escape("; ".join(result.services.violations))
             )
-    if result.result.status == "time_limit":
+    solves: list[tuple[str, PlanResult | ServicesResult]] = [("shelters", result.result)]
+    if result.services is not None:
+        solves.append(("hospital services", result.services.result))
+    for what, r in solves:
+        if not r.feasible or r.status == "optimal":
+            continue
+        how = (
+            "stopped at the time limit (a safety net; the plan may differ on another machine); "
+            "raise --time-limit"
+            if r.status == "time_limit"
+            else "used its work budget (the same plan on every machine); raise solver.node_limit"
+        )
+        gap = f"at most {r.gap:.2%}" if math.isfinite(r.gap) else "an unknown distance"
         console.print(
-            "[bold yellow]stopped at the time limit:[/] this is the best plan found, at most "
-            f"{_f(s['mip_gap'], '.2%')} from the best possible; raise --time-limit to prove "
-            "the requested gap.",
+            f"[bold yellow]{what}: not proven:[/] the solver {how} to prove the requested gap. "
+            f"This is the best plan found, {gap} from the best possible.",
             soft_wrap=True,
         )
 
@@ -534,7 +547,7 @@ def _exit_status(plans: list[Plan]) -> None:
     if short:
         console.print(
             f"[bold yellow]exit status {EXIT_NOT_MET}:[/] {escape(', '.join(short))}: a target is "
-            "not met, or a solve stopped at its time limit (see above)",
+            "not met, or a solve stopped at its work budget or time limit (see above)",
             soft_wrap=True,
         )
         raise SystemExit(EXIT_NOT_MET)
@@ -544,7 +557,7 @@ _TIME_LIMIT_OPTION = click.option(
     "--time-limit",
     type=click.FloatRange(min=1),
     help=(
-        "Solver time limit in seconds (overrides the scenario's solver.time_limit_s); "
+        "Safety-net time limit in seconds (overrides the scenario's solver.time_limit_s); "
         "shelters and hospital services each get this long."
     ),
 )

@@ -266,7 +266,11 @@ def plan(dataset: Dataset, scenario: Scenario, *, before: Assessment | None = No
             summary["rape_crisis_centres"] = rc
         if fo is not None:
             summary["forensic_24_7"] = fo
-    districts = district_table(dataset, before, result, demand, table)
+    open_cols = np.flatnonzero(result.open_sizes > 1e-6)
+    nearest_after = (
+        minutes[:, open_cols].min(axis=1) if len(open_cols) else np.full(len(settlements), np.inf)
+    )
+    districts = district_table(dataset, before, result, demand, table, nearest_after)
     return Plan(
         scenario, result, table, assignments, districts, summary, before, violations, services
     )

@@ -64,8 +64,9 @@ HEADINGS = {
     "added_places": "Family places added",
     "cost": "Cost (relative units)",
     "inclusive": "LGBTQ+-inclusive",
-    "travel_min_mean_before": "Mean travel today (min)",
-    "travel_min_mean_after": "Mean travel with the plan (min)",
+    "travel_min_mean_before": "Mean travel to the nearest shelter today (min)",
+    "travel_min_mean_nearest_after": "Mean travel to the nearest shelter with the plan (min)",
+    "travel_min_mean_after": "Mean travel to the assigned shelter with the plan (min)",
     "places_before": "Family places today",
     "places_after": "Family places with the plan",
     "served_share_after": "Share of demand served",
@@ -142,8 +143,13 @@ def _executive_summary(plan: Plan) -> list[str]:
         f"The plan is proven to be within {s['mip_gap'] or 0:.1%} of the best possible plan "
         "for its objective."
         if s["status"] == "optimal"
-        else f"The solver stopped at its time limit: the plan may be up to "
-        f"{s['mip_gap'] or 0:.1%} from the best possible."
+        else (
+            "The solver stopped before proving the requested gap: the plan may be up to "
+            f"{s['mip_gap']:.1%} from the best possible."
+            if s["mip_gap"] is not None
+            else "The solver stopped before proving any bound: how far the plan is from the "
+            "best possible is unknown."
+        )
     )
     out.append(
         certainty + " Travel times are planning estimates on the road network; the data's "
@@ -173,22 +179,41 @@ def _key_figures(plan: Plan) -> list[tuple[str, str]]:
     ]
 
 
+_STOPPED = {
+    "optimal": "the solver proved the plan optimal within the requested gap",
+    "work_limit": "the solver used its whole work budget (solver.node_limit) without proving "
+    "the requested gap; the plan is the best found, the same on every machine",
+    "time_limit": "the solver stopped at its time limit (a safety net) with the best plan "
+    "found; on another machine the plan may differ",
+}
+
+
+def _bound_words(objective: float | None, bound: float | None, gap: float | None) -> str:
+    """Say how far a plan may be from the best possible (or that nothing is proven)."""
+    if objective is None:
+        return "no objective"
+    if bound is None or gap is None:
+        return (
+            f"objective {objective:g}; no bound was proven, so its distance from the best "
+            "is unknown"
+        )
+    return (
+        f"objective {objective:g}, proven bound {bound:g}: at most {gap:.2%} from the best "
+        "possible"
+    )
+
+
 def _quality(plan: Plan) -> str:
     s = plan.summary
-    stopped = (
-        "the solver proved the plan optimal within the requested gap"
-        if s["status"] == "optimal"
-        else "the solver stopped at its time limit with the best plan found"
-    )
+    stopped = _STOPPED.get(str(s["status"]), str(s["status"]))
     checked = (
         "every constraint holds."
         if not plan.violations
         else "PROBLEMS: " + "; ".join(plan.violations)
     )
     return (
-        f"Solved with HiGHS (an exact branch-and-bound method): {stopped}. Objective "
-        f"{s['objective_value']:g}, proven bound {s['bound']:g}: the plan is at most "
-        f"{s['mip_gap']:.2%} from the best possible. Model built in "
+        f"Solved with HiGHS (an exact branch-and-bound method): {stopped}. The plan has "
+        f"{_bound_words(s['objective_value'], s['bound'], s['mip_gap'])}. Model built in "
         f"{s['build_seconds']:.1f} s and solved in {s['solve_seconds']:.1f} s. "
         f"The solution was re-checked independently of the solver: {checked}"
     )
@@ -218,6 +243,7 @@ def _proposal_tables(plan: Plan) -> dict[str, Markup]:
                     "region",
                     "population",
                     "travel_min_mean_before",
+                    "travel_min_mean_nearest_after",
                     "travel_min_mean_after",
                     "places_before",
                     "places_after",
@@ -225,7 +251,46 @@ def _proposal_tables(plan: Plan) -> dict[str, Markup]:
                 ]
             ]
         ),
+        "worse": _worse_off(plan),
     }
+
+
+def _worse_off(plan: Plan) -> Markup:
+    """List every district referred farther than its nearest shelter today, or say none is."""
+    d = district_publication(plan.districts)
+    worse = d.loc[d["worse_off"].astype(bool)].sort_values("population", ascending=False)
+    if worse.empty:
+        return (
+            Markup("<p>")
+            + html_text(
+                "No district is worse off than today: in every district the mean travel to the "
+                "shelter people are referred to is at most today's mean travel to the nearest "
+                "shelter (half a minute of round-off allowed)."
+            )
+            + Markup("</p>")
+        )
+    people = int(worse["population"].sum())
+    return (
+        Markup("<p>")
+        + html_text(
+            f"{len(worse)} districts ({people:,} people) would be referred farther on average "
+            "than their nearest shelter today, because the shelters near them have no room "
+            "left. Every one is listed:"
+        )
+        + Markup("</p>")
+        + _table(
+            worse[
+                [
+                    "name",
+                    "region",
+                    "population",
+                    "travel_min_mean_before",
+                    "travel_min_mean_nearest_after",
+                    "travel_min_mean_after",
+                ]
+            ]
+        )
+    )
 
 
 def _scenario_table(plan: Plan) -> Markup:
@@ -412,7 +477,7 @@ def _service_sections(plan: Plan) -> tuple[list[_Section], str | None]:
         title = "Rape crisis centres and forensic examination: " + (
             "targets cannot be met"
             if r.status == "infeasible"
-            else "no plan within the time limit"
+            else "no plan within the solver's limits"
         )
         return [_Section(title, warnings=r.messages)], None
     checked = (
@@ -422,8 +487,8 @@ def _service_sections(plan: Plan) -> tuple[list[_Section], str | None]:
     )
     quality = (
         f"Both services were planned together at hospitals by one exact model (HiGHS): "
-        f"{'optimal within the requested gap' if hs['status'] == 'optimal' else 'time limit'}; "
-        f"objective {hs['objective_value']:g}, bound {hs['bound']:g} (gap {hs['mip_gap']:.2%}); "
+        f"{_STOPPED.get(str(hs['status']), str(hs['status']))}; "
+        f"{_bound_words(hs['objective_value'], hs['bound'], hs['mip_gap'])}; "
         f"{hs['hospitals_used']} hospitals used, {hs['hospitals_with_both']} with both services "
         f"(site cost {hs['site_cost']:g} counted once per hospital; co-location "
         f"{hs['colocation']}"
@@ -507,14 +572,25 @@ def _time_limit_warning(plan: Plan) -> str | None:
             ("the shelter plan", plan.result),
             ("the hospital services", plan.services.result if plan.services else None),
         )
-        if result is not None and result.feasible and result.status == "time_limit"
+        if result is not None and result.feasible and result.status in ("time_limit", "work_limit")
     ]
     if not limited:
         return None
+    timed = any(
+        r is not None and r.status == "time_limit"
+        for r in (plan.result, plan.services.result if plan.services else None)
+    )
     return (
-        f"The solver stopped at its time limit for {' and '.join(limited)}: what follows is the "
-        "best plan found, not proven within the requested gap (the gap below says how far from "
-        "the best possible it may be). Run again with a longer --time-limit before quoting it."
+        f"Not proven: the solver stopped before proving the requested gap for "
+        f"{' and '.join(limited)}. What follows is the best plan found (the gap below says how "
+        "far from the best possible it may be). "
+        + (
+            "The time limit, a safety net, stopped it, so the plan may differ on another machine: "
+            "run again with a longer --time-limit before quoting it."
+            if timed
+            else "The work budget stopped it (the same plan on every machine): raise "
+            "solver.node_limit to prove it before quoting it."
+        )
     )
 
 

@@ -32,6 +32,9 @@ default shown (see ``scenarios/`` for examples)::
     served_share = 1.0            # share of required places that must be served within the limits
     one_per_region = true         # at least one shelter in every economic region
     regional_capacity = false     # each region's capacity at least its own requirement
+    nearest_tolerance_min = 15    # default 15: nobody is referred more than this beyond their
+                                  # nearest open shelter (existing ones always count);
+                                  # false lifts the rule (cheaper plans that send people far)
 
     [supply]
     existing = "keep"             # or "expand": existing shelters may grow
@@ -39,7 +42,7 @@ default shown (see ``scenarios/`` for examples)::
     expand_cost_per_place = 1.0
     sizes = [10, 20, 40]          # family places a new shelter may have
     size_costs = [10, 18, 32]     # cost of each size (any unit)
-    new_inclusive = true          # new shelters accept LGBTQ+ survivors
+    new_inclusive = true          # default true: new shelters accept LGBTQ+ survivors
 
     [inclusive]                   # LGBTQ+-inclusive shelters (reported always; a target if set)
     max_travel_min = 120          # "within reach of an inclusive shelter" means this close
@@ -71,8 +74,10 @@ default shown (see ``scenarios/`` for examples)::
     tie_break = "travel"          # travel | cost | none
 
     [solver]
-    time_limit_s = 60
-    mip_gap = 0.005
+    mip_gap = 0.005               # prove the plan within this relative gap of the best
+    node_limit = 1                # work budget of the final search (1: prove the bound at the
+                                  # root); the same plan on every machine
+    time_limit_s = 300            # safety net only: a plan stopped by it says so
 
 Validation names the table, the key and the bad value.
 """
@@ -369,7 +374,15 @@ def _district_ids(value: object, base_dir: Path) -> tuple[str, ...]:
 
 
 #: Keys whose values are not plain numbers, booleans or names.
+def _tolerance(value: object, base_dir: Path) -> float | None:
+    """``targets.nearest_tolerance_min``: minutes, or ``false`` to lift the rule."""
+    if value is False:
+        return None
+    return number("targets.nearest_tolerance_min", value)
+
+
 _SPECIAL: dict[tuple[str, str], Callable[[object, Path], object]] = {
+    ("targets", "nearest_tolerance_min"): _tolerance,
     ("demand", "population"): _path("demand.population", "'default' or a CSV path"),
     ("candidates", "file"): _path("candidates.file", "'default' or a path"),
     ("candidates", "exclude_districts"): _district_ids,

@@ -214,14 +214,27 @@ def centre_assignment_table(dataset: Dataset, result: ServicesResult) -> pd.Data
     )
 
 
+#: A district is worse off when its mean referral travel after exceeds today's
+#: nearest-shelter travel by more than this (minutes): round-off, not a change.
+WORSE_OFF_MARGIN_MIN = 0.5
+
+
 def district_table(
     dataset: Dataset,
     before: Assessment,
     result: PlanResult,
     demand: npt.NDArray[np.float64],
     sites: gpd.GeoDataFrame,
+    nearest_after: npt.NDArray[np.float64] | None = None,
 ) -> gpd.GeoDataFrame:
     """Return each district before (today) and after the plan.
+
+    ``travel_min_mean_before`` is the mean travel to the nearest shelter today
+    and ``travel_min_mean_nearest_after`` the same with the plan (the same
+    definition); ``travel_min_mean_after`` is the mean travel to the shelter
+    each settlement is referred to, which capacity may make longer.
+    ``worse_off`` marks a district whose referral travel after is longer than
+    its nearest-shelter travel today (by more than half a minute).
 
     Parameters
     ----------
@@ -235,6 +248,9 @@ def district_table(
         Family places needed at each settlement.
     sites
         The plan's site table (:func:`site_table`).
+    nearest_after
+        Travel (minutes) from each settlement to its nearest open site with the
+        plan; ``None`` leaves ``travel_min_mean_nearest_after`` empty.
 
     Returns
     -------
@@ -274,6 +290,21 @@ def district_table(
         served = pd.Series(dtype=float)
         d["travel_min_mean_after"] = np.nan
         d["travel_min_max_after"] = np.nan
+    pop = dataset.settlements["population"].to_numpy(float)
+    if nearest_after is not None:
+        finite = np.isfinite(nearest_after)
+        w = pd.Series(np.where(finite, pop, 0.0), index=dist_of).groupby(level=0).sum()
+        t = (
+            pd.Series(np.where(finite, pop * nearest_after, 0.0), index=dist_of)
+            .groupby(level=0)
+            .sum()
+        )
+        d["travel_min_mean_nearest_after"] = d["district_id"].map(t / w.where(w > 0))
+    else:
+        d["travel_min_mean_nearest_after"] = np.nan
+    d["worse_off"] = (
+        d["travel_min_mean_after"] > d["travel_min_mean_before"] + WORSE_OFF_MARGIN_MIN
+    ).fillna(False)
     need = pd.Series(demand, index=dist_of).groupby(level=0).sum()
     d["served_share_after"] = (
         d["district_id"].map(served).fillna(0.0) / d["district_id"].map(need)

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from planner._errors import OptionError
 from planner.locate import (
     BudgetOptions,
     ObjectiveOptions,
@@ -28,7 +29,14 @@ BIG = 1e6  # "uncapacitated" size for comparisons with spopt
 
 _TABLE_OF = {
     **dict.fromkeys(
-        ["max_travel_min", "max_travel_km", "served_share", "one_per_region", "regional_capacity"],
+        [
+            "max_travel_min",
+            "max_travel_km",
+            "served_share",
+            "one_per_region",
+            "regional_capacity",
+            "nearest_tolerance_min",
+        ],
         "targets",
     ),
     **dict.fromkeys(
@@ -53,6 +61,8 @@ def _opts(**kw: Any) -> SitingOptions:
     """Small-instance options from flat keys (each goes to its option table)."""
     base: dict[str, Any] = {
         "one_per_region": False,
+        # the textbook models (the closest-assignment rule has tests of its own)
+        "nearest_tolerance_min": None,
         "tie_break": "none",
         "time_limit_s": 30.0,
         "mip_gap": 0.0,
@@ -470,3 +480,118 @@ def test_a_limit_before_any_plan_is_not_called_infeasible(
     assert "time limit" in r.messages[0] and "nothing is proven" in r.messages[0]
     # existing sites keep their capacity: never zero, never negative
     assert r.open_sizes.tolist() == [5.0, 0.0, 0.0]
+
+
+# --- closest assignment: nobody sent far past a nearer shelter --------------------
+
+
+def test_a_city_whose_shelter_is_full_gets_a_shelter_nearby() -> None:
+    # village: 5 min from candidate 2, out of reach of the shelter and candidate 1
+    minutes = np.array([[1.0, 5.0, 100.0], [INF, 130.0, 5.0]])
+    demand = np.array([5.0, 1.0])
+
+    def solve(tolerance: float | None) -> PlanResult:
+        opts = SitingOptions(
+            targets=TargetOptions(
+                max_travel_min=120.0, one_per_region=False, nearest_tolerance_min=tolerance
+            ),
+            supply=SupplyOptions(sizes=(10.0,), size_costs=(10.0,)),
+            objective=ObjectiveOptions(type="min_cost", tie_break="none"),
+            solver=SolverOptions(mip_gap=0.0),
+        )
+        model = SitingModel(minutes, demand, np.array([1.0]), options=opts)
+        r = model.solve()
+        assert check_solution(model, r) == []
+        return r
+
+    # without the rule one new site does: candidate 2 takes the village and the city's
+    # overflow, 100 minutes from the city
+    free = solve(None)
+    assert free.status == "optimal" and free.built.tolist() == [False, True]
+    assert free.assignments["travel_min"].max() == 100.0
+    # with the rule the city (1 min from today's shelter) may not be sent more than
+    # 15 min beyond it: candidate 1 must open, and the village still needs candidate 2
+    kept = solve(15.0)
+    assert kept.status == "optimal"
+    assert kept.built.tolist() == [True, True]
+    city = kept.assignments[kept.assignments["demand"] == 0]
+    assert (city["travel_min"] <= 16.0).all()
+    assert kept.messages == ()
+
+
+def test_closest_rule_among_new_sites_or_a_note_when_capacity_forbids() -> None:
+    # no existing site; villages A (12 places) and B (2) each next to one candidate of
+    # 10 places: A's overflow must travel to B's site, past its own
+    minutes = np.array([[5.0, 60.0], [60.0, 5.0]])
+    opts = SitingOptions(
+        targets=TargetOptions(max_travel_min=120.0, one_per_region=False),
+        supply=SupplyOptions(sizes=(10.0,), size_costs=(10.0,)),
+        objective=ObjectiveOptions(type="min_cost", tie_break="none"),
+        solver=SolverOptions(mip_gap=0.0),
+    )
+    r = SitingModel(minutes, np.array([12.0, 2.0]), np.zeros(0), options=opts).solve()
+    assert r.status == "optimal" and r.built.tolist() == [True, True]
+    assert len(r.messages) == 1 and "2.0 family places in 1 settlements" in r.messages[0]
+    # with room at the near site nobody is referred past it, and nothing is said
+    r = SitingModel(minutes, np.array([8.0, 3.0]), np.zeros(0), options=opts).solve()
+    assert r.messages == ()
+    assert sorted(r.assignments["travel_min"].tolist()) == [5.0, 5.0]
+
+
+def test_check_solution_catches_a_referral_far_past_todays_shelter() -> None:
+    minutes = np.array([[1.0, 50.0]])
+    opts = SitingOptions(
+        targets=TargetOptions(max_travel_min=120.0, one_per_region=False),
+        supply=SupplyOptions(sizes=(10.0,), size_costs=(10.0,)),
+    )
+    model = SitingModel(minutes, np.array([1.0]), np.array([5.0]), options=opts)
+    r = model.solve()
+    assert check_solution(model, r) == []
+    moved = r.assignments.assign(site=1, travel_min=50.0)
+    bad = PlanResult(**{**r.__dict__, "assignments": moved, "open_sizes": np.array([5.0, 10.0])})
+    assert any(
+        "beyond the settlement's nearest existing site" in p for p in check_solution(model, bad)
+    )
+
+
+def test_a_work_limit_before_any_plan_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    import planner.locate.siting as siting
+
+    def budget_spent(*args: object, **kwargs: object) -> Outcome:
+        return Outcome(Termination.WORK_LIMIT, None, None, None, "Node limit reached")
+
+    monkeypatch.setattr(siting, "solve_milp", budget_spent)
+    minutes = np.array([[10.0, 20.0, INF], [INF, 30.0, 40.0]])
+    model = SitingModel(
+        minutes,
+        np.array([4.0, 6.0]),
+        np.array([5.0]),
+        options=_opts(sizes=(10.0,), size_costs=(1.0,)),
+    )
+    r = model.solve()
+    assert r.status == "work_limit" and not r.feasible
+    assert "solver.node_limit" in r.messages[0]
+    assert r.open_sizes.tolist() == [5.0, 0.0, 0.0]
+
+
+def test_node_limit_is_validated() -> None:
+    with pytest.raises(OptionError, match=r"solver.node_limit is -1"):
+        SolverOptions(node_limit=-1)
+    with pytest.raises(OptionError, match=r"targets.nearest_tolerance_min is -5"):
+        TargetOptions(nearest_tolerance_min=-5.0)
+
+
+def test_the_same_model_gives_the_same_plan() -> None:
+    rng = np.random.default_rng(7)
+    minutes = rng.uniform(5, 150, size=(40, 12))
+    demand = rng.uniform(0.5, 4, size=40)
+    opts = SitingOptions(
+        targets=TargetOptions(max_travel_min=120.0, one_per_region=False, served_share=0.9),
+        supply=SupplyOptions(sizes=(5.0, 10.0), size_costs=(6.0, 10.0)),
+    )
+    runs = [
+        SitingModel(minutes, demand, np.array([3.0, 2.0]), options=opts).solve() for _ in range(2)
+    ]
+    assert runs[0].built.tolist() == runs[1].built.tolist()
+    assert runs[0].objective == runs[1].objective
+    assert runs[0].assignments.equals(runs[1].assignments)

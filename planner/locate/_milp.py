@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -53,6 +54,9 @@ class Termination(StrEnum):
 
     OPTIMAL = "optimal"
     LIMIT = "limit"
+    """The time limit stopped it (depends on machine speed and load)."""
+    WORK_LIMIT = "work_limit"
+    """The node budget stopped it (the same on every machine)."""
     INFEASIBLE = "infeasible"
     OTHER = "other"
 
@@ -310,7 +314,11 @@ class Outcome:
     @property
     def has_solution(self) -> bool:
         """Whether a solution came back (optimal, or the best found at a limit)."""
-        return self.x is not None and self.termination in (Termination.OPTIMAL, Termination.LIMIT)
+        return self.x is not None and self.termination in (
+            Termination.OPTIMAL,
+            Termination.LIMIT,
+            Termination.WORK_LIMIT,
+        )
 
 
 @dataclass(frozen=True)
@@ -362,13 +370,22 @@ _SCIPY_TERMINATION = {
 }
 
 
-def _solve_scipy(model: Milp, c: FloatArray, time_limit: float, gap: float) -> Outcome:
+def _solve_scipy(
+    model: Milp, c: FloatArray, time_limit: float, gap: float, node_limit: int | None
+) -> Outcome:
+    options: dict[str, Any] = {
+        "time_limit": time_limit,
+        "mip_rel_gap": gap,
+        "disp": False,
+    }
+    if node_limit is not None:
+        options["node_limit"] = node_limit
     res = milp(
         c,
         constraints=LinearConstraint(model.a, model.lo, model.hi),
         integrality=model.integrality,
         bounds=Bounds(model.lb, model.ub),
-        options={"time_limit": time_limit, "mip_rel_gap": gap, "disp": False},
+        options=cast("Any", options),
     )
     return Outcome(
         _SCIPY_TERMINATION.get(int(res.status), Termination.OTHER),
@@ -379,10 +396,45 @@ def _solve_scipy(model: Milp, c: FloatArray, time_limit: float, gap: float) -> O
     )
 
 
+def _options(time_limit: float, gap: float, node_limit: int | None) -> dict[str, Any]:
+    """HiGHS options of one solve."""
+    options: dict[str, Any] = {
+        "output_flag": False,
+        "time_limit": float(time_limit),
+        "mip_rel_gap": float(gap),
+        # the same answer on 2 or 16 cores: one thread, a fixed seed
+        "threads": 1,
+        "random_seed": 0,
+    }
+    if node_limit is not None:
+        # a node budget does not bound the root's heuristics (sub-MIPs such as RINS
+        # and RENS can run for minutes on the full model): they are off, and the
+        # region-by-region search plays their part
+        options |= {
+            "mip_max_nodes": int(node_limit),
+            "mip_heuristic_run_rins": False,
+            "mip_heuristic_run_rens": False,
+            "mip_heuristic_run_root_reduced_cost": False,
+            "mip_heuristic_effort": 0.0,
+        }
+    return options
+
+
 def solve_milp(
-    model: Milp, c: FloatArray, time_limit: float, gap: float, start: FloatArray | None
+    model: Milp,
+    c: FloatArray,
+    time_limit: float,
+    gap: float,
+    start: FloatArray | None,
+    node_limit: int | None = None,
 ) -> Outcome:
     """Solve with highspy when installed (it accepts a starting solution), else scipy's milp.
+
+    The solver runs on one thread with a fixed random seed, so the same model
+    gives the same answer on any machine unless the **time** limit stops it
+    (a safety net; :attr:`Termination.LIMIT` says it did). Work is bounded by
+    ``node_limit`` instead (:attr:`Termination.WORK_LIMIT`), which does not
+    depend on machine speed or load.
 
     Parameters
     ----------
@@ -396,6 +448,10 @@ def solve_milp(
         Relative MIP gap at which to stop.
     start
         A feasible solution to start from, or ``None``.
+    node_limit
+        Branch-and-bound nodes the solver may explore (``None``: no limit).
+        With a node limit the root's heuristics, whose work no node limit
+        bounds, are off.
 
     Returns
     -------
@@ -404,12 +460,11 @@ def solve_milp(
     try:
         import highspy
     except ImportError:  # pragma: no cover - highspy is a dependency
-        return _solve_scipy(model, c, time_limit, gap)
+        return _solve_scipy(model, c, time_limit, gap, node_limit)
     with _quiet_stdout():  # HiGHS prints a banner when the first instance is made
         h = highspy.Highs()  # type: ignore[no-untyped-call]
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("time_limit", float(time_limit))
-    h.setOptionValue("mip_rel_gap", float(gap))
+    for name, value in _options(time_limit, gap, node_limit).items():
+        h.setOptionValue(name, value)
     lp = highspy.HighsLp()
     lp.num_col_ = len(c)
     lp.num_row_ = model.a.shape[0]
@@ -447,8 +502,10 @@ def solve_milp(
         termination = Termination.OPTIMAL
     elif status in (ms.kInfeasible, ms.kUnboundedOrInfeasible):
         termination, x = Termination.INFEASIBLE, None
-    elif status in (ms.kTimeLimit, ms.kIterationLimit, ms.kSolutionLimit, ms.kInterrupt):
+    elif status in (ms.kTimeLimit, ms.kInterrupt):
         termination = Termination.LIMIT
+    elif status in (ms.kIterationLimit, ms.kSolutionLimit):
+        termination = Termination.WORK_LIMIT
     else:
         termination = Termination.OTHER
     bound = float(info.mip_dual_bound) if is_mip else (float(c @ x) if x is not None else None)

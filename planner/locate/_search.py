@@ -17,17 +17,19 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from planner.locate._milp import BoolArray, FloatArray, IntArray, Milp, Outcome
+from planner.locate._milp import BoolArray, FloatArray, IntArray, Milp, Outcome, Termination
 
 __all__ = ["SolveFn", "closed_groups", "improve_by_groups", "merge_units", "region_codes"]
 
-SolveFn = Callable[[Milp, FloatArray, float, float, FloatArray | None], Outcome]
-"""``solve(model, c, time_limit, gap, start)``, as :func:`~planner.locate._milp.solve_milp`."""
+SolveFn = Callable[[Milp, FloatArray, float, float, FloatArray | None, int | None], Outcome]
+"""``solve(model, c, time_limit, gap, start, node_limit)``, as
+:func:`~planner.locate._milp.solve_milp`."""
 
-#: Seconds a sub-problem of the neighbourhood search may take at most.
-SUBPROBLEM_SECONDS = 5.0
-#: A neighbourhood search stops when less than this is left before its deadline.
-MIN_SUBPROBLEM_SECONDS = 0.5
+#: Branch-and-bound nodes one sub-problem of the neighbourhood search may explore:
+#: the search's work budget, the same on every machine.
+SUBPROBLEM_NODES = 200
+#: Passes over the groups at most (a pass that improves nothing ends the search).
+MAX_PASSES = 3
 
 
 def region_codes(region: npt.ArrayLike | None, n: int) -> IntArray:
@@ -125,13 +127,16 @@ def improve_by_groups(
     fixed_columns: Sequence[IntArray],
     deadline: float,
     solve: SolveFn,
-) -> FloatArray:
+) -> tuple[FloatArray, bool]:
     """Improve a solution by re-optimising one group of sites at a time, the rest fixed.
 
     A large-neighbourhood search: sub-problem ``g`` fixes the columns
     ``fixed_columns[g]`` at their incumbent values (everything but one
     region's sites), so it solves in moments; a better solution replaces the
-    incumbent. Groups are tried in the order given.
+    incumbent. Groups are tried in the order given, in passes, until a pass
+    improves nothing (at most :data:`MAX_PASSES`). Each sub-problem is bounded
+    by :data:`SUBPROBLEM_NODES` nodes, not by time, so the search is the same
+    on a quiet or a busy machine; ``deadline`` is only a safety net.
 
     Parameters
     ----------
@@ -150,17 +155,24 @@ def improve_by_groups(
 
     Returns
     -------
-    numpy.ndarray
-        The best solution found.
+    tuple[numpy.ndarray, bool]
+        The best solution found, and whether the deadline cut the search short.
     """
     best = np.asarray(x, dtype=float).copy()
     value = float(c @ best)
-    for cols in fixed_columns:
-        left = deadline - time.perf_counter()
-        if left < MIN_SUBPROBLEM_SECONDS:
+    for _ in range(MAX_PASSES):
+        improved = False
+        for cols in fixed_columns:
+            left = deadline - time.perf_counter()
+            if left <= 0:
+                return best, True
+            sub = model.fixed(cols, np.round(best[cols]))
+            res = solve(sub, c, left, 0.0, best, SUBPROBLEM_NODES)
+            if res.termination == Termination.LIMIT:
+                return best, True
+            if res.x is not None and float(c @ res.x) < value - 1e-9:
+                best, value = np.asarray(res.x, dtype=float), float(c @ res.x)
+                improved = True
+        if not improved:
             break
-        sub = model.fixed(cols, np.round(best[cols]))
-        res = solve(sub, c, min(left, SUBPROBLEM_SECONDS), 0.0, best)
-        if res.x is not None and float(c @ res.x) < value - 1e-9:
-            best, value = np.asarray(res.x, dtype=float), float(c @ res.x)
-    return best
+    return best, False

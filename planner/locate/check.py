@@ -47,6 +47,7 @@ def check_solution(
         problems.append("an existing site lost capacity")
     if len(a) and (a["travel_min"] > tg.max_travel_min + TOL_LIMIT).any():
         problems.append("an assignment exceeds the travel limit")
+    problems += _closest_to_today(model, result)
     t = np.asarray(model.minutes)[a["demand"], a["site"]] if len(a) else np.zeros(0)
     if len(a) and not np.allclose(t, a["travel_min"]):
         problems.append("assignment travel times do not match the matrix")
@@ -76,6 +77,24 @@ def check_solution(
                 f"below {opts.inclusive_served_share:g}"
             )
     return problems
+
+
+def _closest_to_today(model: SitingFormulation, result: PlanResult) -> list[str]:
+    """Check the closest-assignment rule's exact part: nobody far past today's nearest site."""
+    tolerance = model.options.targets.nearest_tolerance_min
+    a, n_e = result.assignments, model.n_existing
+    if not len(a) or tolerance is None or not n_e:
+        return []
+    today = np.asarray(model.minutes, dtype=float)[:, :n_e].min(axis=1)
+    beyond = a["travel_min"].to_numpy(float) > (
+        today[a["demand"].to_numpy(int)] + tolerance + TOL_LIMIT
+    )
+    if not beyond.any():
+        return []
+    return [
+        f"{int(beyond.sum())} assignments are more than {tolerance:g} min beyond the "
+        "settlement's nearest existing site"
+    ]
 
 
 def check_services(

@@ -99,12 +99,19 @@ def explain_siting(model: SitingFormulation, limit_min: float | None = None) -> 
         lim = f"{limit:g} min" + (
             f" / {tg.max_travel_km:g} km" if tg.max_travel_km is not None else ""
         )
+        rule = (
+            f" and within {tg.nearest_tolerance_min:g} min of their nearest existing site "
+            "(targets.nearest_tolerance_min)"
+            if tg.nearest_tolerance_min is not None and model.n_existing
+            else ""
+        )
         msgs.append(
             f"{int(lost.sum())} settlements with {d[lost].sum():.1f} family places of demand "
-            f"have no existing or candidate site within {lim} (largest: "
+            f"have no existing or candidate site within {lim}{rule} (largest: "
             f"{_examples(lost, d, names)}); at most {allowed:.1f} may go unserved (served_share "
-            f"{tg.served_share:g}). Add candidate sites near them, raise the travel limit or "
-            "lower served_share."
+            f"{tg.served_share:g}). Add candidate sites near them, raise the travel limit"
+            + (", raise targets.nearest_tolerance_min" if rule else "")
+            + " or lower served_share."
         )
     msgs += _explain_regions(model)
     target = opts.inclusive_served_share

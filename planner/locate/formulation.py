@@ -161,13 +161,28 @@ class SitingFormulation:
         """Number of candidate sites."""
         return int(np.shape(self.minutes)[1]) - self.n_existing
 
-    def pairs(self, limit_min: float) -> tuple[IntArray, IntArray]:
-        """Return the settlement-site pairs within ``limit_min`` (and the km limit)."""
-        ok = np.asarray(self.minutes) <= limit_min + TOL_LIMIT
+    def allowed(self, limit_min: float) -> BoolArray:
+        """Return which settlement-site pairs a plan may use, whatever is built.
+
+        A pair is allowed within the travel limit (and the km limit) and, under
+        the closest-assignment rule, at most ``targets.nearest_tolerance_min``
+        farther than the settlement's nearest existing site (existing sites are
+        always open, so this part of the rule is exact and only removes pairs).
+        """
+        minutes = np.asarray(self.minutes, dtype=float)
+        ok = minutes <= limit_min + TOL_LIMIT
         km_limit = self.options.targets.max_travel_km
         if km_limit is not None and self.km is not None:
             ok &= np.asarray(self.km) <= km_limit + TOL_LIMIT
-        ok &= (np.asarray(self.demand) > 0)[:, None]
+        tolerance = self.options.targets.nearest_tolerance_min
+        if tolerance is not None and self.n_existing:
+            nearest = minutes[:, : self.n_existing].min(axis=1)
+            ok &= minutes <= nearest[:, None] + tolerance + TOL_LIMIT
+        return np.asarray(ok, dtype=bool)
+
+    def pairs(self, limit_min: float) -> tuple[IntArray, IntArray]:
+        """Return the settlement-site pairs a plan may use (:meth:`allowed`) with demand."""
+        ok = self.allowed(limit_min) & (np.asarray(self.demand) > 0)[:, None]
         pi, pj = np.nonzero(ok)
         return pi.astype(np.int64), pj.astype(np.int64)
 
@@ -258,14 +273,11 @@ class SitingFormulation:
         Returns
         -------
         tuple[SitingFormulation, numpy.ndarray]
-            The merged model (of the same class) (travel 0 on reachable pairs, ``inf`` elsewhere)
+            The merged model (of the same class) (``inf`` on pairs out of reach)
             and each settlement's unit.
         """
         opts = self.options
-        reach = np.asarray(self.minutes) <= opts.targets.max_travel_min + TOL_LIMIT
-        km_limit = opts.targets.max_travel_km
-        if km_limit is not None and self.km is not None:
-            reach &= np.asarray(self.km) <= km_limit + TOL_LIMIT
+        reach = self.allowed(opts.targets.max_travel_min)
         masks = [reach]
         if self.inclusive_cover is not None:
             masks.append(np.asarray(self.inclusive_cover, dtype=bool))
@@ -294,13 +306,20 @@ class SitingFormulation:
         )
         return merged, inv
 
-    def assignment_model(self, capacity: FloatArray) -> tuple[Self, IntArray]:
+    def assignment_model(
+        self, capacity: FloatArray, *, closest: bool = True
+    ) -> tuple[Self, IntArray]:
         """Return the least-travel assignment to open sites of fixed capacity, and their columns.
 
         Parameters
         ----------
         capacity
             Capacity of every site (0: closed).
+        closest
+            Apply the closest-assignment rule to every open site (new sites
+            included: each settlement at most ``targets.nearest_tolerance_min``
+            beyond its nearest open site). ``False`` keeps only the rule's
+            part about existing sites (the pairs :meth:`allowed`).
 
         Returns
         -------
@@ -308,17 +327,22 @@ class SitingFormulation:
         """
         opts = self.options
         open_cols = np.flatnonzero(capacity > TOL_FLOW)
+        minutes = np.asarray(self.minutes, dtype=float)
+        targets = replace(
+            opts.targets, one_per_region=False, regional_capacity=False, served_share=1.0
+        )
+        if not closest:
+            minutes = np.where(self.allowed(opts.targets.max_travel_min), minutes, np.inf)
+            targets = replace(targets, nearest_tolerance_min=None)
         fixed = replace(
             self,
-            minutes=np.asarray(self.minutes)[:, open_cols],
+            minutes=minutes[:, open_cols],
             km=None if self.km is None else np.asarray(self.km)[:, open_cols],
             existing_capacity=np.asarray(capacity, dtype=float)[open_cols],
             site_region=None,
             demand_region=None,
             options=SitingOptions(
-                targets=replace(
-                    opts.targets, one_per_region=False, regional_capacity=False, served_share=1.0
-                ),
+                targets=targets,
                 supply=replace(opts.supply, existing="keep"),
                 budget=BudgetOptions(),
                 objective=replace(opts.objective, type="min_travel"),

@@ -51,6 +51,14 @@ class TargetOptions:
         At least one shelter in every economic region (Council of Europe).
     regional_capacity
         Each region's capacity at least its own requirement.
+    nearest_tolerance_min
+        Closest assignment: a settlement is served only at a site at most this
+        many minutes farther than its nearest open shelter. Existing shelters
+        are always open, so nobody is sent more than this beyond today's
+        nearest shelter, and a city whose shelter is full gets a new one
+        nearby instead of being sent into the countryside. ``None`` lifts the
+        rule (the cheapest plan may then send people far past a nearer
+        shelter).
     """
 
     max_travel_min: float = 120.0
@@ -58,11 +66,14 @@ class TargetOptions:
     served_share: float = 1.0
     one_per_region: bool = True
     regional_capacity: bool = False
+    nearest_tolerance_min: float | None = 15.0
 
     def __post_init__(self) -> None:
         number("targets.max_travel_min", self.max_travel_min, strict=True)
         if self.max_travel_km is not None:
             number("targets.max_travel_km", self.max_travel_km, strict=True)
+        if self.nearest_tolerance_min is not None:
+            number("targets.nearest_tolerance_min", self.nearest_tolerance_min)
         share = number("targets.served_share", self.served_share)
         if share > 1:
             raise OptionError(f"targets.served_share is {share!r}; expected a share in [0, 1]")
@@ -283,13 +294,38 @@ class ObjectiveOptions:
 
 @dataclass(frozen=True)
 class SolverOptions:
-    """HiGHS limits."""
+    """How far the solver goes: the gap to prove, a work budget, and a time safety net.
 
-    time_limit_s: float = 60.0
+    Parameters
+    ----------
+    time_limit_s
+        Safety net: the solve stops after this many seconds. A normal run
+        ends before it (at the gap or the node budget); a plan stopped by it
+        depends on machine speed and load and is reported as ``time_limit``.
+    mip_gap
+        Relative gap between the plan and the proven bound at which to stop.
+    node_limit
+        Work budget of the final exact search of ``min_cost`` plans and of
+        hospital services, in branch-and-bound nodes (1: the root node, which
+        proves the bound). Before it, a region-by-region search whose work is
+        bounded too finds the plan. A plan the budget stops is the same on every
+        machine and is reported as ``work_limit`` with its proven gap.
+    """
+
+    time_limit_s: float = 300.0
     mip_gap: float = 0.005
+    node_limit: int = 1
 
     def __post_init__(self) -> None:
         number("solver.time_limit_s", self.time_limit_s, strict=True)
+        if (
+            isinstance(self.node_limit, bool)
+            or not isinstance(self.node_limit, int)
+            or self.node_limit < 0
+        ):
+            raise OptionError(
+                f"solver.node_limit is {self.node_limit!r}; expected a whole number >= 0"
+            )
         gap = number("solver.mip_gap", self.mip_gap)
         if gap >= 1:
             raise OptionError(f"solver.mip_gap is {gap!r}; expected a relative gap below 1")

@@ -25,15 +25,28 @@ class PlanStatus(StrEnum):
     OPTIMAL = "optimal"
     """Proven within the requested gap."""
     TIME_LIMIT = "time_limit"
-    """Stopped at the time limit with the best plan found; the gap says how good it is."""
+    """Stopped at the time limit (a safety net) with the best plan found; the gap says how
+    good it is. Such a plan may differ on a faster or quieter machine."""
+    WORK_LIMIT = "work_limit"
+    """Stopped at the node budget (``solver.node_limit``) with the best plan found and its
+    proven gap, above the one requested; the same on every machine."""
     INFEASIBLE = "infeasible"
     """No plan meets the targets; ``messages`` says why."""
 
     @classmethod
     def of(cls, outcome: Outcome, gap: float, mip_gap: float) -> PlanStatus:
-        """Optimal when the solver proved it or the proven gap is within the requested one."""
+        """Map a solve's end to a status; a time limit anywhere is reported as such.
+
+        Optimal when the solver proved it or the proven gap is within the
+        requested one, unless the time limit (a safety net) cut a step short:
+        then the plan may differ on another machine, and the status says so.
+        """
+        if outcome.termination == Termination.LIMIT:
+            return cls.TIME_LIMIT
         if outcome.termination == Termination.OPTIMAL or gap <= mip_gap:
             return cls.OPTIMAL
+        if outcome.termination == Termination.WORK_LIMIT:
+            return cls.WORK_LIMIT
         return cls.TIME_LIMIT
 
 
@@ -119,9 +132,11 @@ class PlanResult:
     @property
     def feasible(self) -> bool:
         """Whether a plan meeting every constraint was found (a limit may stop before one)."""
-        return self.status in (PlanStatus.OPTIMAL, PlanStatus.TIME_LIMIT) and math.isfinite(
-            self.objective
-        )
+        return self.status in (
+            PlanStatus.OPTIMAL,
+            PlanStatus.TIME_LIMIT,
+            PlanStatus.WORK_LIMIT,
+        ) and math.isfinite(self.objective)
 
 
 @dataclass(frozen=True)
@@ -188,9 +203,11 @@ class ServicesResult:
     @property
     def feasible(self) -> bool:
         """Whether a plan meeting every target was found (a limit may stop before one)."""
-        return self.status in (PlanStatus.OPTIMAL, PlanStatus.TIME_LIMIT) and math.isfinite(
-            self.objective
-        )
+        return self.status in (
+            PlanStatus.OPTIMAL,
+            PlanStatus.TIME_LIMIT,
+            PlanStatus.WORK_LIMIT,
+        ) and math.isfinite(self.objective)
 
     @property
     def colocated(self) -> BoolArray:

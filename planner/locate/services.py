@@ -98,11 +98,6 @@ from planner.locate.siting import SitingModel
 __all__ = ["HospitalServicesModel"]
 
 #: Share of the time limit the centres-alone search may take.
-_CENTRES_ALONE_SHARE = 0.4
-#: Share of what is left that fixing the centres and adding forensic cover may take.
-_FIXED_CENTRES_SHARE = 0.1
-#: Point of the time limit by which the region-by-region search stops.
-_REGION_SEARCH_UNTIL = 0.75
 
 
 @dataclass(frozen=True)
@@ -341,7 +336,7 @@ class HospitalServicesModel:
             solve_seconds=solved - built,
         )
 
-    def _centres_alone(self, time_limit_s: float) -> tuple[IntArray, Any]:
+    def _centres_alone(self) -> tuple[IntArray, Any]:
         """Solve the centres alone as a capacitated set covering (a :class:`SitingModel`)."""
         opts = self.options
         rc = opts.rape_crisis
@@ -360,10 +355,11 @@ class HospitalServicesModel:
                     max_travel_min=rc.max_travel_min,
                     served_share=rc.served_share,
                     one_per_region=rc.one_per_region,
+                    nearest_tolerance_min=None,
                 ),
                 supply=SupplyOptions(sizes=(1.0,), size_costs=(opts.sites.site_cost + rc.cost,)),
                 objective=ObjectiveOptions(type="min_cost", tie_break="none"),
-                solver=SolverOptions(time_limit_s=time_limit_s, mip_gap=opts.solver.mip_gap),
+                solver=opts.solver,
             ),
         ).solve()
         return cand, alone
@@ -384,8 +380,10 @@ class HospitalServicesModel:
         model, c = layout.milp, layout.milp.c
         start = None
         fewest = None
+        cut = False
         if rc is not None:
-            cand, alone = self._centres_alone(_CENTRES_ALONE_SHARE * opts.solver.time_limit_s)
+            cand, alone = self._centres_alone()
+            cut = alone.status == PlanStatus.TIME_LIMIT
             unit = opts.sites.site_cost + rc.cost
             if alone.feasible and unit > 0 and math.isfinite(alone.bound):
                 fewest = max(math.ceil(alone.bound / unit - 1e-6), self.required_centres)
@@ -394,19 +392,31 @@ class HospitalServicesModel:
                 fixed = solve_milp(
                     model.fixed(layout.r.cols, chosen),
                     c,
-                    max(_FIXED_CENTRES_SHARE * deadline.left(), 1.0),
+                    max(deadline.left(), 1.0),
                     opts.solver.mip_gap,
                     None,
+                    opts.solver.node_limit,
                 )
                 start = fixed.x
+                cut = cut or fixed.termination == Termination.LIMIT
         if start is not None and self.site_region is not None:
-            start = self._improve(layout, start, deadline.at(_REGION_SEARCH_UNTIL))
-        res = solve_milp(model, c, max(deadline.left(), 1.0), opts.solver.mip_gap, start)
+            start, cut_here = self._improve(layout, start, deadline.started + deadline.limit_s)
+            cut = cut or cut_here
+        res = solve_milp(
+            model, c, max(deadline.left(), 1.0), opts.solver.mip_gap, start, opts.solver.node_limit
+        )
         if start is not None and (res.x is None or float(c @ res.x) > float(c @ start) + 1e-9):
-            return replace(res, x=start, termination=Termination.LIMIT), fewest
+            kept = (
+                Termination.LIMIT
+                if res.termination == Termination.LIMIT
+                else Termination.WORK_LIMIT
+            )
+            res = replace(res, x=start, termination=kept)
+        if cut:
+            res = replace(res, termination=Termination.LIMIT)
         return res, fewest
 
-    def _improve(self, layout: _Layout, x: FloatArray, deadline: float) -> FloatArray:
+    def _improve(self, layout: _Layout, x: FloatArray, deadline: float) -> tuple[FloatArray, bool]:
         """Re-optimise one region's hospitals at a time, the others fixed (both services).
 
         Moving a region's centres onto hospitals that also cover its forensic gaps
@@ -439,6 +449,9 @@ class HospitalServicesModel:
                     max_travel_min=rc.max_travel_min,
                     served_share=max(rc.served_share - 1e-9, 0.0),
                     one_per_region=False,
+                    # women go to the nearest centres with room (least travel); the
+                    # shelters' referral rule is not a standard for centres
+                    nearest_tolerance_min=None,
                 ),
                 supply=SupplyOptions(sizes=(1.0,), size_costs=(0.0,)),
                 objective=ObjectiveOptions(type="min_travel", tie_break="none"),

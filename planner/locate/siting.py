@@ -73,10 +73,8 @@ from planner.locate.result import PlanResult, PlanStatus, empty_frame, objective
 
 __all__ = ["SitingModel"]
 
-#: Share of the time limit the first search of ``min_cost`` may take.
-_FIRST_SEARCH_SHARE = 0.3
-#: Point of the time limit by which the region-by-region search stops.
-_REGION_SEARCH_UNTIL = 0.7
+#: Nodes the first search of ``min_cost`` may explore when the LP gives no start.
+_FIRST_SEARCH_NODES = 200
 
 
 def _stopped(limit_s: float) -> str:
@@ -86,10 +84,23 @@ def _stopped(limit_s: float) -> str:
     )
 
 
+def _worse(a: Termination, b: Termination) -> Termination:
+    """Return the termination of two steps in a row: a time limit anywhere shows."""
+    for t in (Termination.LIMIT, Termination.WORK_LIMIT):
+        if t in (a, b):
+            return t
+    return b
+
+
 def _run(
-    model: Milp, c: FloatArray, time_limit: float, gap: float, start: FloatArray | None = None
+    model: Milp,
+    c: FloatArray,
+    time_limit: float,
+    gap: float,
+    start: FloatArray | None = None,
+    node_limit: int | None = None,
 ) -> Outcome:
-    return solve_milp(model, c, max(time_limit, 1.0), gap, start)
+    return solve_milp(model, c, max(time_limit, 1.0), gap, start, node_limit)
 
 
 @dataclass(frozen=True)
@@ -203,7 +214,7 @@ class SitingModel(SitingFormulation):
         # the proven gap decides: a time-limited search may return the region search's
         # plan, which the final search's bound shows to be within the requested gap
         status = PlanStatus.of(res, gap, opts.solver.mip_gap)
-        x, fixed_layout = assigned
+        x, fixed_layout, notes = assigned
         out = _read_solution(
             self,
             x,
@@ -212,7 +223,13 @@ class SitingModel(SitingFormulation):
             (value, bound, gap),
             (built_at - start, solved - built_at),
         )
-        return replace(out, open_sizes=sites.open_sizes, built=sites.built, cost=sites.cost)
+        return replace(
+            out,
+            open_sizes=sites.open_sizes,
+            built=sites.built,
+            cost=sites.cost,
+            messages=out.messages + notes,
+        )
 
     def _solve_full(self, start: float) -> PlanResult:
         opts = self.options
@@ -230,41 +247,6 @@ class SitingModel(SitingFormulation):
             self, res.x, layout, status, (value, bound, gap), (built_at - start, solved - built_at)
         )
 
-    def _rounded_start(self, layout: SitingLayout) -> FloatArray | None:
-        """Make a feasible starting solution from the LP relaxation, rounded up.
-
-        Every candidate the LP opens at all is built at the smallest size that
-        holds the flow the LP sends to it (and its fractional capacity), so
-        the LP's flows stay feasible. Returns None if rounding breaks a budget.
-        """
-        sizes = np.asarray(self.options.supply.sizes, dtype=float)
-        if len(sizes) == 1:
-            # one size: rounding opens every site the LP touches, a worse start than
-            # HiGHS finds by itself (see bench/optimize.py)
-            return None
-        model = layout.milp
-        res = _run(model.relaxed(), layout.cost, self.options.solver.time_limit_s, 0.0)
-        if res.x is None:
-            return None
-        x = np.asarray(res.x, dtype=float).copy()
-        y_cols = layout.y.cols
-        n_e = self.n_existing
-        flows = np.bincount(layout.pj, weights=x[layout.x.slice], minlength=n_e + len(y_cols))
-        for j in range(len(y_cols)):
-            frac = x[y_cols[j]]
-            x[y_cols[j]] = 0.0
-            if frac.sum() <= 1e-7:
-                continue
-            need = max(flows[n_e + j], float(frac @ sizes)) - 1e-7
-            fits = np.flatnonzero(sizes >= need)
-            k = int(fits[np.argmin(sizes[fits])]) if len(fits) else int(np.argmax(sizes))
-            x[y_cols[j][k]] = 1.0
-        viol = model.a @ x
-        tol = 1e-6 * max(1.0, float(np.abs(model.hi[np.isfinite(model.hi)]).max(initial=1.0)))
-        if np.any(viol < model.lo - tol) or np.any(viol > model.hi + tol):
-            return None
-        return x
-
     def _region_groups(self, n_c: int) -> list[IntArray]:
         """Candidate groups for the neighbourhood search: one per region, largest first."""
         if self.site_region is not None:
@@ -277,25 +259,39 @@ class SitingModel(SitingFormulation):
     def _min_cost_search(
         self, layout: SitingLayout, c1: FloatArray, deadline: Deadline
     ) -> Outcome:
-        """Start from a rounded LP, improve it region by region, then search in full."""
+        """Start from a rounded LP, improve it region by region, then search in full.
+
+        Every step is bounded by work (nodes), not time, so the plan is the same
+        on any machine; the deadline is only a safety net, and a result it cut
+        short says so (:attr:`Termination.LIMIT`).
+        """
         opts = self.options.solver
         model = layout.milp
-        begin = self._rounded_start(layout)
-        first = _run(model, c1, _FIRST_SEARCH_SHARE * opts.time_limit_s, opts.mip_gap, begin)
-        if first.termination == Termination.OPTIMAL or first.x is None:
-            return first
+        begin = _rounded_start(self, layout)
+        if begin is None:
+            first = _run(model, c1, deadline.left(), opts.mip_gap, None, _FIRST_SEARCH_NODES)
+            if first.termination in (Termination.OPTIMAL, Termination.LIMIT) or first.x is None:
+                return first
+            begin = first.x
         # without the linking rows (implied once sites are integer) each
         # sub-problem's LP solves in a fraction of a second
         light = model.rows(layout.core_rows)
         y_cols = layout.y.cols
         every = np.arange(len(y_cols))
         fixed = [y_cols[np.setdiff1d(every, g)].ravel() for g in self._region_groups(len(y_cols))]
-        better = improve_by_groups(
-            light, c1, first.x, fixed, deadline.at(_REGION_SEARCH_UNTIL), _run
+        better, cut = improve_by_groups(
+            light, c1, begin, fixed, deadline.started + deadline.limit_s, _run
         )
-        res = _run(model, c1, deadline.left(), opts.mip_gap, better)
+        res = _run(model, c1, deadline.left(), opts.mip_gap, better, opts.node_limit)
         if res.x is None or c1 @ res.x > c1 @ better + 1e-9:
-            res = replace(res, x=better, termination=Termination.LIMIT)
+            kept = (
+                Termination.LIMIT
+                if res.termination == Termination.LIMIT
+                else Termination.WORK_LIMIT
+            )
+            res = replace(res, x=better, termination=kept)
+        if cut:
+            res = replace(res, termination=Termination.LIMIT)
         return res
 
     def _lexicographic(
@@ -306,40 +302,56 @@ class SitingModel(SitingFormulation):
         if primary == "min_cost":
             res = self._min_cost_search(layout, c1, deadline)
         else:
+            # p-median and coverage searches run HiGHS in full (its heuristics find their
+            # plans); only the time limit, a safety net, bounds them
             res = _run(layout.milp, c1, deadline.left(), opts.mip_gap)
         if not res.has_solution or res.x is None:
             return res, math.nan, math.nan, math.nan
         value, bound, gap = objective_bound_gap(c1, res)
         if second and _VECTOR_OF[second] != _VECTOR_OF.get(primary):
-            remaining = deadline.left()
-            if remaining > 1:
-                tol = max(abs(value) * max(gap, 1e-9), 1e-6)
-                held = layout.milp.with_row(c1, -np.inf, value + tol)
-                res2 = _run(held, layout.vector(second), remaining, opts.mip_gap)
-                if res2.has_solution:
-                    res = res2
+            tol = max(abs(value) * max(gap, 1e-9), 1e-6)
+            held = layout.milp.with_row(c1, -np.inf, value + tol)
+            res2 = _run(held, layout.vector(second), deadline.left(), opts.mip_gap, res.x)
+            if res2.has_solution:
+                res = replace(res2, termination=_worse(res.termination, res2.termination))
+            elif res2.termination == Termination.LIMIT:
+                res = replace(res, termination=Termination.LIMIT)
         return res, value, bound, gap
 
     def _assign(
         self, capacity: FloatArray, served: float
-    ) -> tuple[FloatArray, SitingLayout] | None:
-        """Assign every settlement to open sites with fixed capacities, least travel first."""
-        fixed, open_cols = self.assignment_model(capacity)
-        layout = fixed.build(self.options.targets.max_travel_min, linking=False)
-        d = np.asarray(self.demand, dtype=float)
-        total = float(d.sum())
-        # serve what the site decision served (small slack for round-off)
-        layout.milp.ub[layout.u.slice] = d
-        row = np.zeros(len(layout.milp.lb))
-        row[layout.u.slice] = 1.0
-        held = layout.milp.with_row(
-            row, -np.inf, max(total - served, 0.0) + 1e-9 * max(total, 1.0)
-        )
-        res = _run(held, layout.travel, max(self.options.solver.time_limit_s, 10.0), 0.0)
-        if res.x is None:
-            return None
-        # map pair sites back to the full column numbering
-        return np.asarray(res.x, dtype=float), replace(layout, pj=open_cols[layout.pj])
+    ) -> tuple[FloatArray, SitingLayout, tuple[str, ...]] | None:
+        """Assign every settlement to open sites with fixed capacities, least travel first.
+
+        Under the closest-assignment rule the assignment first keeps every
+        settlement within the tolerance of its nearest *open* site; if the
+        capacities chosen do not allow that, only the rule's exact part (about
+        existing sites) holds and a message says how many people it concerns.
+        """
+        tolerance = self.options.targets.nearest_tolerance_min
+        for closest in (True, False) if tolerance is not None else (False,):
+            fixed, open_cols = self.assignment_model(capacity, closest=closest)
+            layout = fixed.build(self.options.targets.max_travel_min, linking=False)
+            d = np.asarray(self.demand, dtype=float)
+            total = float(d.sum())
+            # serve what the site decision served (small slack for round-off)
+            layout.milp.ub[layout.u.slice] = d
+            row = np.zeros(len(layout.milp.lb))
+            row[layout.u.slice] = 1.0
+            held = layout.milp.with_row(
+                row, -np.inf, max(total - served, 0.0) + 1e-9 * max(total, 1.0)
+            )
+            res = _run(held, layout.travel, max(self.options.solver.time_limit_s, 10.0), 0.0)
+            if res.x is not None:
+                x = np.asarray(res.x, dtype=float)
+                notes = (
+                    ()
+                    if closest or tolerance is None
+                    else (_far_note(self, capacity, x, layout, open_cols),)
+                )
+                # map pair sites back to the full column numbering
+                return x, replace(layout, pj=open_cols[layout.pj]), notes
+        return None
 
     def _budget_reason(self, res: Outcome) -> list[str]:
         opts = self.options
@@ -430,6 +442,17 @@ class SitingModel(SitingFormulation):
         """No plan came back: proven infeasible, or stopped by the limit before finding one."""
         if res.termination == Termination.INFEASIBLE:
             return self._infeasible(model._budget_reason(res), build_s, solve_s)
+        if res.termination == Termination.WORK_LIMIT:
+            return self._infeasible(
+                [
+                    f"the node budget (solver.node_limit = {self.options.solver.node_limit}) "
+                    "stopped the solver before it found any plan; nothing is proven about the "
+                    "targets. Raise solver.node_limit."
+                ],
+                build_s,
+                solve_s,
+                PlanStatus.WORK_LIMIT,
+            )
         return self._infeasible(
             [_stopped(self.options.solver.time_limit_s)], build_s, solve_s, PlanStatus.TIME_LIMIT
         )
@@ -512,3 +535,59 @@ def _read_solution(
         build_seconds=seconds[0],
         solve_seconds=seconds[1],
     )
+
+
+def _far_note(
+    model: SitingModel,
+    capacity: FloatArray,
+    x: FloatArray,
+    layout: SitingLayout,
+    open_cols: IntArray,
+) -> str:
+    """Say who is served beyond the tolerance of their nearest open site."""
+    tolerance = model.options.targets.nearest_tolerance_min
+    minutes = np.asarray(model.minutes, dtype=float)
+    nearest = minutes[:, open_cols].min(axis=1)
+    flows = x[layout.x.slice]
+    pi, pj = layout.pi, open_cols[layout.pj]
+    far = (flows > TOL_FLOW) & (minutes[pi, pj] > nearest[pi] + (tolerance or 0.0) + 1e-6)
+    places = float(flows[far].sum())
+    settlements = len(np.unique(pi[far]))
+    return (
+        f"the capacities chosen cannot keep everyone within {tolerance:g} min of their "
+        f"nearest open shelter: {places:.1f} family places in {settlements} settlements "
+        "are referred farther (never farther than the rule allows beyond today's nearest "
+        "shelter)"
+    )
+
+
+def _rounded_start(siting: SitingModel, layout: SitingLayout) -> FloatArray | None:
+    """Make a feasible starting solution from the LP relaxation, rounded up.
+
+    Every candidate the LP opens at all is built at the smallest size that
+    holds the flow the LP sends to it (and its fractional capacity), so
+    the LP's flows stay feasible. Returns None if rounding breaks a budget.
+    """
+    sizes = np.asarray(siting.options.supply.sizes, dtype=float)
+    model = layout.milp
+    res = _run(model.relaxed(), layout.cost, siting.options.solver.time_limit_s, 0.0)
+    if res.x is None:
+        return None
+    x = np.asarray(res.x, dtype=float).copy()
+    y_cols = layout.y.cols
+    n_e = siting.n_existing
+    flows = np.bincount(layout.pj, weights=x[layout.x.slice], minlength=n_e + len(y_cols))
+    for j in range(len(y_cols)):
+        frac = x[y_cols[j]]
+        x[y_cols[j]] = 0.0
+        if frac.sum() <= 1e-7:
+            continue
+        need = max(flows[n_e + j], float(frac @ sizes)) - 1e-7
+        fits = np.flatnonzero(sizes >= need)
+        k = int(fits[np.argmin(sizes[fits])]) if len(fits) else int(np.argmax(sizes))
+        x[y_cols[j][k]] = 1.0
+    viol = model.a @ x
+    tol = 1e-6 * max(1.0, float(np.abs(model.hi[np.isfinite(model.hi)]).max(initial=1.0)))
+    if np.any(viol < model.lo - tol) or np.any(viol > model.hi + tol):
+        return None
+    return x
