@@ -127,6 +127,12 @@ def site_table(
     return _frame(rows)
 
 
+#: How a dataset names a facility that has no name in its source (``data build``).
+UNNAMED_PREFIX = "(unnamed"
+#: Added to the location of a proposed service at an unnamed hospital.
+UNNAMED_NOTE = "; no name in the source data: confirm the facility and its type before planning"
+
+
 def service_site_table(
     dataset: Dataset, scenario: Scenario, result: ServicesResult, region_of: pd.Series
 ) -> gpd.GeoDataFrame:
@@ -170,7 +176,8 @@ def service_site_table(
                     "lon": round(float(rec.geometry.x), 5),
                     "lat": round(float(rec.geometry.y), 5),
                     "location": f"OSM {rec['subclass']}"
-                    + (" (with both services)" if shared else ""),
+                    + (" (with both services)" if shared else "")
+                    + (UNNAMED_NOTE if str(rec["name"]).startswith(UNNAMED_PREFIX) else ""),
                     "status": "new",
                     "capacity_places": np.nan,
                     "capacity_beds": np.nan,

@@ -319,6 +319,11 @@ def test_full_recommendations_outputs(full: Plan, dataset: Dataset, tmp_path: Pa
     files = write_plan(full, dataset, tmp_path, tiles="none")
     sites = pd.read_csv(files.sites_csv)
     assert set(sites["service"]) == {"shelter", "rape_crisis_centre", "forensic_24_7"}
+    # a service proposed at a hospital with no name says so, and only there
+    hosp = sites.loc[sites["service"] != "shelter"]
+    unnamed = hosp["name"].str.startswith("(unnamed")
+    flagged = hosp["location"].str.contains("no name in the source data")
+    assert (unnamed == flagged).all()
     both = sites.groupby("site_id")["service"].nunique()
     assert (both == 2).sum() == full.summary["hospital_services"]["hospitals_with_both"]
     # existing shelters stay generalised (at their district's public point); hospitals are
