@@ -239,6 +239,7 @@ def plan(dataset: Dataset, scenario: Scenario, *, before: Assessment | None = No
         options=scenario.siting_options,
         demand_names=_settlement_labels(dataset),
         inclusive_cover=cover,
+        demand_district=settlements["district_id"].to_numpy(),
     )
     result = model.solve()
     violations = tuple(check_solution(model, result)) if result.feasible else ()

@@ -595,3 +595,31 @@ def test_the_same_model_gives_the_same_plan() -> None:
     assert runs[0].built.tolist() == runs[1].built.tolist()
     assert runs[0].objective == runs[1].objective
     assert runs[0].assignments.equals(runs[1].assignments)
+
+
+def test_when_nearest_open_is_full_districts_stay_no_worse_than_today() -> None:
+    # a village 40 min from today's shelter (5 places) and 10 min from the one candidate
+    # (5 places): the candidate fills up, so 3 places go 40 min, past the 15-min
+    # tolerance of the nearest open site; the district's mean (21.25 min) stays below
+    # today's 40, so only the referral note is given
+    minutes = np.array([[40.0, 10.0]])
+    opts = SitingOptions(
+        targets=TargetOptions(max_travel_min=120.0, one_per_region=False),
+        supply=SupplyOptions(sizes=(5.0,), size_costs=(1.0,)),
+        objective=ObjectiveOptions(type="min_cost", tie_break="none"),
+        solver=SolverOptions(mip_gap=0.0),
+    )
+    model = SitingModel(
+        minutes, np.array([8.0]), np.array([5.0]), options=opts, demand_district=np.array(["Y"])
+    )
+    r = model.solve()
+    assert r.status == "optimal" and r.built.tolist() == [True]
+    assert len(r.messages) == 1 and "3.0 family places in 1 settlements" in r.messages[0]
+    a = r.assignments
+    mean = float((a["places"] * a["travel_min"]).sum() / a["places"].sum())
+    assert mean == pytest.approx(21.25)
+    assert check_solution(model, r) == []
+    with pytest.raises(OptionError, match="demand_district has 2 values for 1 matrix rows"):
+        SitingModel(
+            minutes, np.array([8.0]), np.array([5.0]), demand_district=np.array(["Y", "Z"])
+        )

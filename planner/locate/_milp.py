@@ -92,6 +92,18 @@ class Milp:
             self.integrality,
         )
 
+    def with_rows(self, rows: sp.csr_matrix, lower: FloatArray, upper: FloatArray) -> Milp:
+        """Return the model with more rows ``lower <= rows @ x <= upper``."""
+        return Milp(
+            self.c,
+            sp.vstack([self.a, rows]).tocsr(),
+            self.lb,
+            self.ub,
+            np.concatenate([self.lo, lower]),
+            np.concatenate([self.hi, upper]),
+            self.integrality,
+        )
+
     def fixed(self, columns: IntArray, values: FloatArray) -> Milp:
         """Return the model with ``columns`` fixed to ``values``."""
         lb, ub = self.lb.copy(), self.ub.copy()

@@ -113,6 +113,10 @@ class SitingFormulation:
         Boolean, same shape as ``minutes``: which sites, if open, put each
         settlement within reach of an LGBTQ+-inclusive site. Needed for
         ``options.inclusive_served_share``.
+    demand_district
+        District of each settlement: with the closest-assignment rule, the
+        assignment keeps every district's mean travel at most today's when the
+        chosen capacities cannot keep everyone near their nearest open site.
     """
 
     minutes: FloatArray
@@ -124,6 +128,7 @@ class SitingFormulation:
     options: SitingOptions = field(default_factory=SitingOptions)
     demand_names: Sequence[str] | None = None
     inclusive_cover: BoolArray | None = None
+    demand_district: npt.NDArray[Any] | None = None
 
     def __post_init__(self) -> None:
         n_i, n_j = np.shape(self.minutes)
@@ -145,6 +150,10 @@ class SitingFormulation:
             raise OptionError(
                 f"inclusive_cover has shape {np.shape(self.inclusive_cover)}; "
                 f"expected {(n_i, n_j)}"
+            )
+        if self.demand_district is not None and len(self.demand_district) != n_i:
+            raise OptionError(
+                f"demand_district has {len(self.demand_district)} values for {n_i} matrix rows"
             )
         if self.options.inclusive_served_share is not None and self.inclusive_cover is None:
             raise OptionError("inclusive_served_share needs the inclusive_cover matrix")
@@ -298,6 +307,11 @@ class SitingFormulation:
             ),
             options=replace(opts, targets=replace(opts.targets, max_travel_km=None)),
             demand_names=names,
+            demand_district=(
+                np.asarray(self.demand_district)[first]
+                if self.demand_district is not None
+                else None
+            ),
             inclusive_cover=(
                 np.asarray(self.inclusive_cover)[first]
                 if self.inclusive_cover is not None

@@ -54,6 +54,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from planner.locate._milp import (
     TOL_FLOW,
@@ -329,7 +330,16 @@ class SitingModel(SitingFormulation):
         existing sites) holds and a message says how many people it concerns.
         """
         tolerance = self.options.targets.nearest_tolerance_min
-        for closest in (True, False) if tolerance is not None else (False,):
+        # (closest to every open site, no district worse off than today) in order of
+        # preference; the last keeps only the rule's exact part
+        steps = [(False, False)]
+        if tolerance is not None:
+            steps = [
+                (True, False),
+                *([(False, True)] if self.demand_district is not None else []),
+                (False, False),
+            ]
+        for closest, districts in steps:
             fixed, open_cols = self.assignment_model(capacity, closest=closest)
             layout = fixed.build(self.options.targets.max_travel_min, linking=False)
             d = np.asarray(self.demand, dtype=float)
@@ -341,14 +351,19 @@ class SitingModel(SitingFormulation):
             held = layout.milp.with_row(
                 row, -np.inf, max(total - served, 0.0) + 1e-9 * max(total, 1.0)
             )
+            if districts:
+                held = held.with_rows(*_no_worse_than_today(self, layout, open_cols))
             res = _run(held, layout.travel, max(self.options.solver.time_limit_s, 10.0), 0.0)
             if res.x is not None:
                 x = np.asarray(res.x, dtype=float)
-                notes = (
-                    ()
-                    if closest or tolerance is None
-                    else (_far_note(self, capacity, x, layout, open_cols),)
-                )
+                notes: tuple[str, ...] = ()
+                if not closest and tolerance is not None:
+                    notes = (_far_note(self, capacity, x, layout, open_cols),)
+                    if not districts and self.demand_district is not None:
+                        notes += (
+                            "nor can they keep every district's mean travel at most today's: "
+                            "the districts referred farther are listed",
+                        )
                 # map pair sites back to the full column numbering
                 return x, replace(layout, pj=open_cols[layout.pj]), notes
         return None
@@ -535,6 +550,42 @@ def _read_solution(
         build_seconds=seconds[0],
         solve_seconds=seconds[1],
     )
+
+
+def _no_worse_than_today(
+    model: SitingModel, layout: SitingLayout, open_cols: IntArray
+) -> tuple[sp.csr_matrix, FloatArray, FloatArray]:
+    r"""Rows keeping every district's mean travel at most today's, on an assignment layout.
+
+    With :math:`B_D` district :math:`D`'s demand-weighted mean travel to the
+    nearest existing site today (over its settlements reachable today), the
+    mean travel of the demand served is at most :math:`B_D`:
+    :math:`\sum_{i \in D} \sum_j (t_{ij} - B_D)\, x_{ij} \le 0` (linear, and
+    unserved demand cannot loosen it).
+    """
+    minutes = np.asarray(model.minutes, dtype=float)
+    d = np.asarray(model.demand, dtype=float)
+    today = (
+        minutes[:, : model.n_existing].min(axis=1) if model.n_existing else np.full(len(d), np.inf)
+    )
+    known = np.isfinite(today) & (d > 0)
+    _, code = np.unique(np.asarray(model.demand_district).astype(str), return_inverse=True)
+    code = np.asarray(code, dtype=np.int64).ravel()
+    n_d = int(code.max()) + 1 if len(code) else 0
+    weight = np.bincount(code[known], weights=d[known], minlength=n_d)
+    spent = np.bincount(
+        code[known], weights=(d * np.where(known, today, 0.0))[known], minlength=n_d
+    )
+    mean = np.where(weight > 0, spent / np.where(weight > 0, weight, 1.0), np.nan)
+    pi, pj = layout.pi, layout.pj
+    use = np.isfinite(mean[code[pi]])
+    t = minutes[pi[use], open_cols[pj[use]]] - mean[code[pi[use]]]
+    rows = sp.csr_matrix(
+        (t, (code[pi[use]], layout.x.start + np.flatnonzero(use))),
+        shape=(n_d, len(layout.milp.lb)),
+    )
+    slack = 1e-6 * max(float(d.sum()), 1.0)
+    return rows, np.full(n_d, -np.inf), np.full(n_d, slack)
 
 
 def _far_note(
