@@ -237,22 +237,25 @@ def _proposal_tables(plan: Plan) -> dict[str, Markup]:
         "farthest": _table(
             district_publication(plan.districts)
             .sort_values("travel_min_mean_before", ascending=False)
-            .head(15)[
-                [
-                    "name",
-                    "region",
-                    "population",
-                    "travel_min_mean_before",
-                    "travel_min_mean_nearest_after",
-                    "travel_min_mean_after",
-                    "places_before",
-                    "places_after",
-                    "served_share_after",
-                ]
-            ]
+            .head(15)[[*_TRAVEL_COLUMNS, "places_before", "places_after", "served_share_after"]]
         ),
         "worse": _worse_off(plan),
     }
+
+
+#: The district columns that compare travel today and with the plan.
+_TRAVEL_COLUMNS = [
+    "name",
+    "region",
+    "population",
+    "travel_min_mean_before",
+    "travel_min_mean_nearest_after",
+    "travel_min_mean_after",
+]
+
+
+def _paragraph(text: str) -> Markup:
+    return Markup("<p>") + html_text(text) + Markup("</p>")
 
 
 def _worse_off(plan: Plan) -> Markup:
@@ -260,37 +263,17 @@ def _worse_off(plan: Plan) -> Markup:
     d = district_publication(plan.districts)
     worse = d.loc[d["worse_off"].astype(bool)].sort_values("population", ascending=False)
     if worse.empty:
-        return (
-            Markup("<p>")
-            + html_text(
-                "No district is worse off than today: in every district the mean travel to the "
-                "shelter people are referred to is at most today's mean travel to the nearest "
-                "shelter (half a minute of round-off allowed)."
-            )
-            + Markup("</p>")
+        return _paragraph(
+            "No district is worse off than today: in every district the mean travel to the "
+            "shelter people are referred to is at most today's mean travel to the nearest "
+            "shelter (half a minute of round-off allowed)."
         )
     people = int(worse["population"].sum())
-    return (
-        Markup("<p>")
-        + html_text(
-            f"{len(worse)} districts ({people:,} people) would be referred farther on average "
-            "than their nearest shelter today, because the shelters near them have no room "
-            "left. Every one is listed:"
-        )
-        + Markup("</p>")
-        + _table(
-            worse[
-                [
-                    "name",
-                    "region",
-                    "population",
-                    "travel_min_mean_before",
-                    "travel_min_mean_nearest_after",
-                    "travel_min_mean_after",
-                ]
-            ]
-        )
-    )
+    return _paragraph(
+        f"{len(worse)} districts ({people:,} people) would be referred farther on average "
+        "than their nearest shelter today, because the shelters near them have no room "
+        "left. Every one is listed:"
+    ) + _table(worse[_TRAVEL_COLUMNS])
 
 
 def _scenario_table(plan: Plan) -> Markup:

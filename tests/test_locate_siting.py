@@ -462,20 +462,24 @@ def _stopped_solver(*args: object, **kwargs: object) -> Outcome:
     return Outcome(Termination.LIMIT, None, None, None, "Time limit reached")
 
 
+def _small_model() -> SitingModel:
+    """Two settlements, one existing site of 5 places, two candidates."""
+    minutes = np.array([[10.0, 20.0, INF], [INF, 30.0, 40.0]])
+    return SitingModel(
+        minutes,
+        np.array([4.0, 6.0]),
+        np.array([5.0]),
+        options=_opts(sizes=(10.0,), size_costs=(1.0,)),
+    )
+
+
 def test_a_limit_before_any_plan_is_not_called_infeasible(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     import planner.locate.siting as siting
 
     monkeypatch.setattr(siting, "solve_milp", _stopped_solver)
-    minutes = np.array([[10.0, 20.0, INF], [INF, 30.0, 40.0]])
-    model = SitingModel(
-        minutes,
-        np.array([4.0, 6.0]),
-        np.array([5.0]),
-        options=_opts(sizes=(10.0,), size_costs=(1.0,)),
-    )
-    r = model.solve()
+    r = _small_model().solve()
     assert r.status == "time_limit" and not r.feasible
     assert "time limit" in r.messages[0] and "nothing is proven" in r.messages[0]
     # existing sites keep their capacity: never zero, never negative
@@ -561,14 +565,7 @@ def test_a_work_limit_before_any_plan_says_so(monkeypatch: pytest.MonkeyPatch) -
         return Outcome(Termination.WORK_LIMIT, None, None, None, "Node limit reached")
 
     monkeypatch.setattr(siting, "solve_milp", budget_spent)
-    minutes = np.array([[10.0, 20.0, INF], [INF, 30.0, 40.0]])
-    model = SitingModel(
-        minutes,
-        np.array([4.0, 6.0]),
-        np.array([5.0]),
-        options=_opts(sizes=(10.0,), size_costs=(1.0,)),
-    )
-    r = model.solve()
+    r = _small_model().solve()
     assert r.status == "work_limit" and not r.feasible
     assert "solver.node_limit" in r.messages[0]
     assert r.open_sizes.tolist() == [5.0, 0.0, 0.0]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 import numpy as np
 import numpy.typing as npt
@@ -19,7 +20,14 @@ import scipy.sparse as sp
 
 from planner.locate._milp import BoolArray, FloatArray, IntArray, Milp, Outcome, Termination
 
-__all__ = ["SolveFn", "closed_groups", "improve_by_groups", "merge_units", "region_codes"]
+__all__ = [
+    "SolveFn",
+    "closed_groups",
+    "final_outcome",
+    "improve_by_groups",
+    "merge_units",
+    "region_codes",
+]
 
 SolveFn = Callable[[Milp, FloatArray, float, float, FloatArray | None, int | None], Outcome]
 """``solve(model, c, time_limit, gap, start, node_limit)``, as
@@ -176,3 +184,20 @@ def improve_by_groups(
         if not improved:
             break
     return best, False
+
+
+def final_outcome(res: Outcome, start: FloatArray | None, c: FloatArray, cut: bool) -> Outcome:
+    """Settle the final search of a work-bounded strategy.
+
+    Keeps ``start`` (the neighbourhood search's plan) when the final search
+    returned nothing better, as stopped by its limit (time or work), and marks
+    the outcome time-limited when the safety net ``cut`` an earlier step.
+    """
+    if start is not None and (res.x is None or float(c @ res.x) > float(c @ start) + 1e-9):
+        kept = (
+            Termination.LIMIT if res.termination == Termination.LIMIT else Termination.WORK_LIMIT
+        )
+        res = replace(res, x=start, termination=kept)
+    if cut:
+        res = replace(res, termination=Termination.LIMIT)
+    return res

@@ -59,7 +59,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -80,7 +80,7 @@ from planner.locate._milp import (
     VarBlock,
     solve_milp,
 )
-from planner.locate._search import improve_by_groups, merge_units
+from planner.locate._search import final_outcome, improve_by_groups, merge_units
 from planner.locate.explain import explain_services
 from planner.locate.options import (
     ObjectiveOptions,
@@ -405,16 +405,7 @@ class HospitalServicesModel:
         res = solve_milp(
             model, c, max(deadline.left(), 1.0), opts.solver.mip_gap, start, opts.solver.node_limit
         )
-        if start is not None and (res.x is None or float(c @ res.x) > float(c @ start) + 1e-9):
-            kept = (
-                Termination.LIMIT
-                if res.termination == Termination.LIMIT
-                else Termination.WORK_LIMIT
-            )
-            res = replace(res, x=start, termination=kept)
-        if cut:
-            res = replace(res, termination=Termination.LIMIT)
-        return res, fewest
+        return final_outcome(res, start, c, cut), fewest
 
     def _improve(self, layout: _Layout, x: FloatArray, deadline: float) -> tuple[FloatArray, bool]:
         """Re-optimise one region's hospitals at a time, the others fixed (both services).

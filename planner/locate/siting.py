@@ -66,7 +66,7 @@ from planner.locate._milp import (
     Termination,
     solve_milp,
 )
-from planner.locate._search import improve_by_groups
+from planner.locate._search import final_outcome, improve_by_groups
 from planner.locate.explain import budget_reason, explain_siting
 from planner.locate.formulation import _VECTOR_OF, SitingFormulation, SitingLayout
 from planner.locate.options import BudgetOptions, ObjectiveOptions
@@ -284,16 +284,7 @@ class SitingModel(SitingFormulation):
             light, c1, begin, fixed, deadline.started + deadline.limit_s, _run
         )
         res = _run(model, c1, deadline.left(), opts.mip_gap, better, opts.node_limit)
-        if res.x is None or c1 @ res.x > c1 @ better + 1e-9:
-            kept = (
-                Termination.LIMIT
-                if res.termination == Termination.LIMIT
-                else Termination.WORK_LIMIT
-            )
-            res = replace(res, x=better, termination=kept)
-        if cut:
-            res = replace(res, termination=Termination.LIMIT)
-        return res
+        return final_outcome(res, better, c1, cut)
 
     def _lexicographic(
         self, layout: SitingLayout, primary: str, second: str | None, deadline: Deadline
