@@ -65,9 +65,10 @@ def cli(verbose: bool) -> None:
     """Plan shelter access: travel times to help, capacity gaps, new sites.
 
     Exit status: 0 when every plan meets its targets, proven within the requested gap;
-    3 when a plan misses a target, a solve stops at its time limit, or an independent
-    check fails (the files are written all the same); 2 for bad input (the message
-    names the file, row, column and value); 130 when interrupted.
+    3 when a plan misses a target, a solve stops at its work budget or time limit
+    before proving the gap, or an independent check fails (the files are written all
+    the same); 2 for bad input (the message names the file, row, column and value);
+    130 when interrupted.
     """
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(message)s")
     warnings.showwarning = _show_warning
@@ -439,6 +440,8 @@ def _print_plan(result: Plan) -> None:
         title = (
             "the targets cannot be met"
             if result.result.status == "infeasible"
+            else "the work budget (solver.node_limit) stopped the solver before it found a plan"
+            if result.result.status == "work_limit"
             else "the time limit stopped the solver before it found a plan"
         )
         console.print(f"[bold red]'{escape(s['scenario'])}': {title}[/]")
