@@ -33,6 +33,7 @@ from planner._dataset_checks import (
 )
 from planner._errors import InputDataError, MissingInputError, OptionError
 from planner.demand import distribute
+from planner.hospital_types import HOSPITAL_TYPES, UNCLASSIFIED
 from planner.network import CompiledNetwork, load_graph
 from planner.readers import (
     MAX_POPULATION,
@@ -79,6 +80,8 @@ SHELTER_COLUMNS = [
 ]
 CANDIDATE_COLUMNS = ["candidate_id", "settlement_id", "name", "district_id", "reason"]
 HOSPITAL_COLUMNS = ["hospital_id", "name", "subclass", "district_id"]
+#: Columns of ``Dataset.hospitals``: the file's, and ``hospital_type`` (optional in the file).
+_HOSPITAL_FRAME = [*HOSPITAL_COLUMNS, "hospital_type"]
 
 _ENV_DATA = "SHELTER_PLANNER_DATA"
 #: Largest capacity (beds) one existing shelter may have (more is a data error).
@@ -129,8 +132,10 @@ class Dataset:
         Candidate sites for new shelters.
     hospitals
         Hospitals and clinics (``hospital_id``, ``name``, ``subclass``,
-        ``district_id``): the candidate sites of rape crisis centres and 24/7
-        forensic examination. Empty when the dataset has no ``hospitals.csv``.
+        ``district_id``, ``hospital_type``: see :mod:`planner.hospital_types`;
+        ``unclassified`` when the file has no type): the candidate sites of
+        rape crisis centres and 24/7 forensic examination. Empty when the
+        dataset has no ``hospitals.csv``.
     graph
         osmnx-style road graph with ``travel_time`` and ``length`` on edges.
     metadata
@@ -148,7 +153,7 @@ class Dataset:
     shelters: gpd.GeoDataFrame
     candidates: gpd.GeoDataFrame
     graph: nx.MultiDiGraph
-    hospitals: gpd.GeoDataFrame = field(default_factory=lambda: _empty_points(HOSPITAL_COLUMNS))
+    hospitals: gpd.GeoDataFrame = field(default_factory=lambda: _empty_points(_HOSPITAL_FRAME))
     metadata: Mapping[str, Any] = field(default_factory=dict)
     source: Path | None = None
     shelters_generalised: bool = False
@@ -315,6 +320,25 @@ def _read_layer(
     return gdf[[*columns, "geometry"]]
 
 
+def _read_hospitals(path: Path, districts: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Read ``hospitals.csv``; its optional ``hospital_type`` is one of :data:`HOSPITAL_TYPES`."""
+    gdf = read_points(path, required=HOSPITAL_COLUMNS, allow_no_rows=True)
+    unique_ids(gdf, "hospital_id", path)
+    within_districts(gdf, districts, path, "hospital_id")
+    if "hospital_type" not in gdf.columns:
+        gdf["hospital_type"] = UNCLASSIFIED
+    gdf["hospital_type"] = gdf["hospital_type"].fillna("").astype(str).str.strip()
+    bad = ~gdf["hospital_type"].isin([*HOSPITAL_TYPES, UNCLASSIFIED])
+    if bad.any():
+        pos = int(np.flatnonzero(bad.to_numpy())[0])
+        raise InputDataError(
+            f"{path}, row {pos + 2} ({gdf['hospital_id'].iloc[pos]}): hospital_type is "
+            f"{gdf['hospital_type'].iloc[pos]!r}; expected one of {sorted(HOSPITAL_TYPES)} "
+            "(see planner.hospital_types), or no hospital_type column at all"
+        )
+    return gdf[[*_HOSPITAL_FRAME, "geometry"]]
+
+
 def _read_districts(path: Path) -> gpd.GeoDataFrame:
     _require_file(path, "district file")
     try:
@@ -395,9 +419,9 @@ def load_dataset(directory: str | Path) -> Dataset:
     )
     hospitals_path = directory / "hospitals.csv"
     hospitals = (
-        _read_layer(hospitals_path, HOSPITAL_COLUMNS, "hospital_id", districts)
+        _read_hospitals(hospitals_path, districts)
         if hospitals_path.is_file()
-        else _empty_points(HOSPITAL_COLUMNS)
+        else _empty_points(_HOSPITAL_FRAME)
     )
     metadata = _read_metadata(directory / "metadata.json")
     graph = load_graph(directory)

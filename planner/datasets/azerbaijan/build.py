@@ -30,6 +30,7 @@ from planner._errors import InputDataError, MissingInputError
 from planner._io import _umask, write_csv_atomic, write_text_atomic
 from planner._progress import LogProgress, Progress
 from planner.demand import PLACE_WEIGHTS, distribute, largest_remainder, settlement_weights
+from planner.hospital_types import HOSPITAL_TYPES, TypeRule, classify_hospitals, read_type_rules
 from planner.network import DEFAULT_SPEEDS_KPH, graph_from_osm_xml, read_speed_table, save_graph
 from planner.readers import read_boundaries, read_population_table
 
@@ -410,9 +411,24 @@ def _hospitals(path: Path, districts: gpd.GeoDataFrame, notes: list[str]) -> pd.
     hosp = hosp.sort_values(["district_id", "lat", "lon", "subclass"]).reset_index(drop=True)
     seq = hosp.groupby("district_id").cumcount() + 1
     hosp["hospital_id"] = "H-" + hosp["district_id"] + "-" + seq.map("{:03d}".format)
+    hosp["hospital_type"] = classify_hospitals(list(hosp["name"]), _type_rules()).to_numpy()
+    counts = hosp["hospital_type"].value_counts()
+    notes.append(
+        "hospital types read from names (_reference/hospital_types.csv): "
+        + ", ".join(f"{t} {int(counts.get(t, 0))}" for t in HOSPITAL_TYPES)
+    )
     return pd.DataFrame(
-        hosp[["hospital_id", "name", "subclass", "district_id", "lon", "lat"]]
+        hosp[["hospital_id", "name", "subclass", "hospital_type", "district_id", "lon", "lat"]]
     ).reset_index(drop=True)
+
+
+def _type_rules() -> list[TypeRule]:
+    """Read the name patterns that give each hospital its type."""
+    path = resources.files("planner.datasets.azerbaijan").joinpath(
+        "_reference", "hospital_types.csv"
+    )
+    with resources.as_file(path) as file:
+        return read_type_rules(Path(file))
 
 
 def _candidates(settlements: gpd.GeoDataFrame, districts: gpd.GeoDataFrame) -> pd.DataFrame:
