@@ -23,7 +23,7 @@ import pandas as pd
 
 from planner._errors import InputDataError
 from planner.assessment import Assessment, assess
-from planner.data import Dataset, candidate_sites
+from planner.data import Dataset
 from planner.locate import (
     HospitalServicesModel,
     PlanResult,
@@ -36,6 +36,7 @@ from planner.locate import (
 from planner.network import travel_matrix
 from planner.readers import read_population_table
 from planner.scenario import Scenario, ScenarioError
+from planner.selection import HospitalOffer, offered_hospitals, shelter_candidates
 from planner.summary import PlanSummary, inclusive_summary, plan_summary, services_summary
 from planner.tables import (
     SERVICE_NAMES,
@@ -77,6 +78,8 @@ class ServicesPlan:
         Rules the plan breaks when checked independently of the solver.
     model_ids
         ``hospital_id`` of each column of the model's matrix.
+    offer
+        The hospitals the scenario offered (by type and its lists).
     """
 
     model: HospitalServicesModel
@@ -85,6 +88,7 @@ class ServicesPlan:
     assignments: pd.DataFrame
     violations: tuple[str, ...]
     model_ids: npt.NDArray[np.object_]
+    offer: HospitalOffer
 
 
 @dataclass(frozen=True)
@@ -213,11 +217,8 @@ def plan(dataset: Dataset, scenario: Scenario, *, before: Assessment | None = No
             before = replace(before, scenario=replace(before.scenario, demand=scenario.demand))
     _check_inputs(dataset, scenario, before)
     before = before or assess(dataset, scenario)
-    cand = scenario.candidates
-    sites = _model_sites(
-        dataset,
-        candidate_sites(dataset, file=cand.file, exclude_districts=cand.exclude_districts),
-    )
+    candidates, required = shelter_candidates(dataset, scenario)
+    sites = _model_sites(dataset, candidates)
     settlements = dataset.settlements
     net, leg = dataset.network, scenario.leg
     minutes = travel_matrix(net, settlements, sites, leg=leg, warn_beyond_m=np.inf) / 60
@@ -240,6 +241,7 @@ def plan(dataset: Dataset, scenario: Scenario, *, before: Assessment | None = No
         demand_names=_settlement_labels(dataset),
         inclusive_cover=cover,
         demand_district=settlements["district_id"].to_numpy(),
+        required=required,
     )
     result = model.solve()
     violations = tuple(check_solution(model, result)) if result.feasible else ()
@@ -261,7 +263,13 @@ def plan(dataset: Dataset, scenario: Scenario, *, before: Assessment | None = No
     )
     services = _plan_services(dataset, scenario) if scenario.plans_hospital_services else None
     if services is not None:
-        block, rc, fo = services_summary(dataset, scenario, services.result, services.violations)
+        block, rc, fo = services_summary(
+            replace(dataset, hospitals=services.offer.hospitals),
+            scenario,
+            services.result,
+            services.violations,
+            services.offer.note,
+        )
         summary["hospital_services"] = block
         if rc is not None:
             summary["rape_crisis_centres"] = rc
@@ -326,6 +334,8 @@ def rcc_candidates(
 
 
 def _plan_services(dataset: Dataset, scenario: Scenario) -> ServicesPlan:
+    offer = offered_hospitals(dataset, scenario)
+    dataset = replace(dataset, hospitals=offer.hospitals)
     hosp = dataset.hospitals
     s = dataset.settlements
     region_of = dataset.districts.set_index("district_id")["region"]
@@ -344,6 +354,8 @@ def _plan_services(dataset: Dataset, scenario: Scenario) -> ServicesPlan:
         options=scenario.service_options,
         rcc_candidate=mask,
         demand_names=_settlement_labels(dataset),
+        require_rcc=offer.require_rape_crisis,
+        require_forensic=offer.require_forensic,
     )
     result = model.solve()
     violations = tuple(check_services(model, result)) if result.feasible else ()
@@ -354,4 +366,5 @@ def _plan_services(dataset: Dataset, scenario: Scenario) -> ServicesPlan:
         centre_assignment_table(dataset, result),
         violations,
         hosp["hospital_id"].to_numpy(),
+        offer,
     )

@@ -432,9 +432,10 @@ def _forensic_section(plan: Plan) -> _Section | None:
     text = markup(
         "Forensic examination is not available around the clock today. <b>{} hospitals "
         "proposed for 24/7 forensic examination</b> ({} beside a rape crisis centre), putting "
-        "<b>{} of people within {} minutes</b>. {} people in {} settlements have no hospital "
-        "at all within {} minutes, so no hospital-based service can reach them in time: they "
-        "need a mobile or non-hospital option.",
+        "<b>{} of people within {} minutes</b>. {} people in {} settlements have no offered "
+        "hospital within {} minutes (see the hospital types above), so no hospital-based "
+        "service can reach them in time: they need another hospital offered, a mobile or a "
+        "non-hospital option.",
         fo["proposed"],
         fo["with_rape_crisis_centre"],
         f"{fo['population_within_limit_share'] or 0:.1%}",
@@ -476,7 +477,7 @@ def _service_sections(plan: Plan) -> tuple[list[_Section], str | None]:
         f"(site cost {hs['site_cost']:g} counted once per hospital; co-location "
         f"{hs['colocation']}"
         + (f", reward {hs['colocation_bonus']:g}" if hs["colocation"] == "reward" else "")
-        + f"). Re-checked independently of the solver: {checked}"
+        + f"). {hs['hospitals_offered']}. Re-checked independently of the solver: {checked}"
     )
     sections = [s for s in (_centre_section(plan), _forensic_section(plan)) if s is not None]
     return sections, quality

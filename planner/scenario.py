@@ -25,6 +25,9 @@ default shown (see ``scenarios/`` for examples)::
     [candidates]
     file = "default"              # or a points file (CSV lon/lat, GeoJSON, GeoPackage) with a name
     exclude_districts = []        # district ids where no new site may go
+    include = []                  # settlement ids or names added as candidate sites
+    exclude = []                  # candidate ids or names never proposed
+    require = []                  # candidate ids or names every plan must open
 
     [targets]                     # used by the optimizer (shelter-planner plan)
     max_travel_min = 120          # an assigned shelter is at most this far (minutes)
@@ -59,6 +62,14 @@ default shown (see ``scenarios/`` for examples)::
     [forensic]                    # plan 24/7 forensic examination at hospitals
     max_travel_min = 120          # every settlement with a hospital this close gets one
     cost = 5                      # cost of making a hospital's service 24/7
+
+    [hospitals]                   # which hospitals may host the two services
+    types = ["general", "polyclinic"]   # default: general hospitals and polyclinics only
+                                  # (types read from names: planner.hospital_types)
+    include = []                  # hospital ids or names offered whatever their type
+    exclude = []                  # hospital ids or names never offered
+    require_rape_crisis = []      # hospitals that must host a rape crisis centre
+    require_forensic = []         # hospitals that must offer 24/7 forensic examination
 
     [hospital_sites]              # how the two hospital services are weighed together
     site_cost = 10                # cost of opening any service at a hospital, counted once
@@ -95,6 +106,7 @@ from typing import Any, Literal
 
 from planner._errors import MissingInputError, OptionError
 from planner._validate import boolean, float_list, number
+from planner.hospital_types import HOSPITAL_TYPES, SUITABLE_TYPES
 from planner.locate.options import (
     OBJECTIVES,
     BudgetOptions,
@@ -118,6 +130,7 @@ __all__ = [
     "CandidateOptions",
     "DemandOptions",
     "ForensicOptions",
+    "HospitalSelection",
     "HospitalSiteOptions",
     "InclusiveOptions",
     "ObjectiveOptions",
@@ -218,10 +231,74 @@ class CandidateOptions:
     ----------
     exclude_districts
         Districts (ids or names) in which no new site may be proposed.
+    file
+        A points file of candidate sites instead of the dataset's.
+    include
+        Settlements (ids or names) added as candidate sites.
+    exclude
+        Candidates (ids or names) never proposed.
+    require
+        Candidates (ids or names, an included settlement's too) that every
+        plan must open, at one of the sizes.
     """
 
     exclude_districts: tuple[str, ...] = ()
     file: Path | None = None
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    require: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        _no_conflict("candidates", self.require, self.exclude)
+
+
+@dataclass(frozen=True)
+class HospitalSelection:
+    """Which hospitals may host a rape crisis centre or 24/7 forensic examination.
+
+    Parameters
+    ----------
+    types
+        Hospital types offered (:data:`planner.hospital_types.HOSPITAL_TYPES`);
+        by default general hospitals and polyclinics. Ignored, with a note,
+        for a dataset whose hospitals have no type.
+    include
+        Hospitals (ids or names) offered whatever their type.
+    exclude
+        Hospitals (ids or names) never offered.
+    require_rape_crisis, require_forensic
+        Hospitals that every plan must give the service.
+    """
+
+    types: tuple[str, ...] = SUITABLE_TYPES
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    require_rape_crisis: tuple[str, ...] = ()
+    require_forensic: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.types:
+            raise ScenarioError(
+                f"hospitals.types is empty; expected some of {sorted(HOSPITAL_TYPES)}"
+            )
+        for i, t in enumerate(self.types):
+            if t not in HOSPITAL_TYPES:
+                near = difflib.get_close_matches(t, list(HOSPITAL_TYPES), n=1)
+                hint = f"; did you mean {near[0]!r}?" if near else ""
+                raise ScenarioError(
+                    f"hospitals.types[{i}] is {t!r}, not a hospital type{hint} "
+                    f"(types: {sorted(HOSPITAL_TYPES)})"
+                )
+        _no_conflict("hospitals", self.require_rape_crisis, self.exclude, "require_rape_crisis")
+        _no_conflict("hospitals", self.require_forensic, self.exclude, "require_forensic")
+
+
+def _no_conflict(
+    table: str, required: Sequence[str], excluded: Sequence[str], key: str = "require"
+) -> None:
+    both = sorted(set(required) & set(excluded))
+    if both:
+        raise ScenarioError(f"{table}.{key} and {table}.exclude both list {both}")
 
 
 @dataclass(frozen=True)
@@ -247,6 +324,7 @@ class Scenario:
     rape_crisis: RapeCrisisOptions | None = None
     forensic: ForensicOptions | None = None
     hospital_sites: HospitalSiteOptions = field(default_factory=HospitalSiteOptions)
+    hospitals: HospitalSelection = field(default_factory=HospitalSelection)
     source: Path | None = None
 
     @property
@@ -346,6 +424,7 @@ _TABLES: dict[str, type[Any]] = {
     "rape_crisis": RapeCrisisOptions,
     "forensic": ForensicOptions,
     "hospital_sites": HospitalSiteOptions,
+    "hospitals": HospitalSelection,
 }
 #: Tables whose presence turns a service on (absent: ``None``).
 _OPTIONAL_TABLES = ("rape_crisis", "forensic")
@@ -381,8 +460,25 @@ def _tolerance(value: object, base_dir: Path) -> float | None:
     return number("targets.nearest_tolerance_min", value)
 
 
+def _names(where: str, expected: str) -> Callable[[object, Path], tuple[str, ...]]:
+    def parse(value: object, base_dir: Path) -> tuple[str, ...]:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ScenarioError(f"{where} is {value!r}; expected a list of {expected}")
+        return tuple(value)
+
+    return parse
+
+
 _SPECIAL: dict[tuple[str, str], Callable[[object, Path], object]] = {
     ("targets", "nearest_tolerance_min"): _tolerance,
+    ("candidates", "include"): _names("candidates.include", "settlement ids or names"),
+    ("candidates", "exclude"): _names("candidates.exclude", "candidate ids or names"),
+    ("candidates", "require"): _names("candidates.require", "candidate ids or names"),
+    ("hospitals", "types"): _names("hospitals.types", "hospital types"),
+    **{
+        ("hospitals", key): _names(f"hospitals.{key}", "hospital ids or names")
+        for key in ("include", "exclude", "require_rape_crisis", "require_forensic")
+    },
     ("demand", "population"): _path("demand.population", "'default' or a CSV path"),
     ("candidates", "file"): _path("candidates.file", "'default' or a path"),
     ("candidates", "exclude_districts"): _district_ids,

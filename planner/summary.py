@@ -118,6 +118,7 @@ class HospitalServicesSummary(TypedDict):
     site_cost: float
     hospitals_used: int
     hospitals_with_both: int
+    hospitals_offered: str
     messages: list[str]
     violations: list[str]
 
@@ -352,6 +353,7 @@ def services_summary(
     scenario: Scenario,
     result: ServicesResult,
     violations: tuple[str, ...],
+    offered: str = "",
 ) -> tuple[HospitalServicesSummary, RapeCrisisSummary | None, ForensicSummary | None]:
     """Return the summary blocks of the hospital services (figures a recommendation quotes).
 
@@ -365,6 +367,8 @@ def services_summary(
         The services result.
     violations
         Rules the plan breaks when checked independently.
+    offered
+        Which hospitals were offered (:attr:`planner.selection.HospitalOffer.note`).
 
     Returns
     -------
@@ -387,6 +391,7 @@ def services_summary(
         site_cost=hs.site_cost,
         hospitals_used=int((r.centre | r.forensic).sum()),
         hospitals_with_both=int(r.colocated.sum()),
+        hospitals_offered=offered,
         messages=list(r.messages),
         violations=list(violations),
     )

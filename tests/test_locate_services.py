@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from planner._errors import OptionError
 from planner.data import Dataset
 from planner.locate import (
     ForensicOptions,
@@ -251,9 +252,8 @@ def test_services_need_hospitals(dataset: Dataset) -> None:
 
 @pytest.fixture(scope="module")
 def full(dataset: Dataset) -> Plan:
+    # the shipped scenario as it is: its work limits, not the clock, end each search
     scenario = load_scenario("full-recommendations")
-    # shorter limits than the shipped 45 s keep the suite quick; the plan stays feasible
-    scenario = replace(scenario, solver=replace(scenario.solver, time_limit_s=25.0))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return plan(dataset, scenario)
@@ -350,3 +350,63 @@ def test_full_recommendations_outputs(full: Plan, dataset: Dataset, tmp_path: Pa
     assert "of women within 120 minutes" in report
     assert "24/7 forensic examination</h2>" in report
     assert "LGBTQ+-inclusive shelters</h2>" in report
+
+
+def test_required_hospitals_get_their_service() -> None:
+    # one settlement of 100,000 women needs one centre, at either hospital (same cost)
+    minutes = np.array([[30.0, 60.0]])
+    women = np.array([100_000.0])
+    free = HospitalServicesModel(minutes, women, options=_centres_only()).solve()
+    assert free.centre.sum() == 1
+    other = ~free.centre
+    model = HospitalServicesModel(minutes, women, options=_centres_only(), require_rcc=other)
+    res = model.solve()
+    assert res.status == "optimal" and res.centre.tolist() == other.tolist()
+    assert res.objective == pytest.approx(20.0)  # one site, one centre
+    assert check_services(model, res) == []
+    assert check_services(model, free) == [
+        f"hospitals {np.flatnonzero(other).tolist()} are required to host a rape crisis "
+        "centre but do not"
+    ]
+    # the forensic chain: h1 is not in the cheapest cover {h0, h2}; required, it joins it
+    chain = np.array(
+        [
+            [60.0, 200.0, 300.0],
+            [100.0, 90.0, 250.0],
+            [250.0, 80.0, 110.0],
+            [300.0, 200.0, 30.0],
+        ]
+    )
+    forced = HospitalServicesModel(
+        chain,
+        np.full(4, 100.0),
+        options=_forensic_only(),
+        require_forensic=np.array([False, True, False]),
+    )
+    got = forced.solve()
+    assert got.forensic.tolist() == [True, True, True]
+    assert got.objective == pytest.approx(45.0)
+    assert check_services(forced, got) == []
+    with pytest.raises(OptionError, match="require_rcc names hospitals, but rape_crisis"):
+        HospitalServicesModel(
+            chain, np.full(4, 100.0), options=_forensic_only(), require_rcc=np.ones(3, bool)
+        )
+
+
+def test_full_recommendations_offers_only_suitable_hospitals(full: Plan, dataset: Dataset) -> None:
+    assert full.services is not None
+    offer = full.services.offer
+    assert offer.types == ("general", "polyclinic")
+    assert offer.total == len(dataset.hospitals) == 962
+    # the general hospitals and polyclinics, and Kalbajar's unnamed hospital the scenario
+    # includes so that East Zangezur can have a centre
+    assert len(offer.hospitals) == 210
+    used = full.services.sites["site_id"]
+    types = dataset.hospitals.set_index("hospital_id").loc[used, "hospital_type"]
+    assert set(types) <= {"general", "polyclinic", "unknown"}
+    assert set(used[types.to_numpy() == "unknown"]) <= {"H-AZ-KAL-001"}
+    names = full.services.sites["name"].str.casefold()
+    assert not names.str.contains("dispanser|stansiya|gigiyena|onkolo").any()
+    assert "210 of the dataset's 962 hospitals were offered" in str(
+        full.summary["hospital_services"]["hospitals_offered"]
+    )

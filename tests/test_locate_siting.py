@@ -620,3 +620,27 @@ def test_when_nearest_open_is_full_districts_stay_no_worse_than_today() -> None:
         SitingModel(
             minutes, np.array([8.0]), np.array([5.0]), demand_district=np.array(["Y", "Z"])
         )
+
+
+def test_required_candidate_is_opened_and_checked() -> None:
+    # both candidates reach both settlements at the same cost: the cheapest plan opens one
+    minutes = np.array([[10.0, 50.0], [12.0, 40.0]])
+    demand = np.array([5.0, 5.0])
+    opts = _opts(sizes=(10.0,), size_costs=(10.0,))
+    free = SitingModel(minutes, demand, np.zeros(0), options=opts).solve()
+    assert free.built.sum() == 1
+    other = ~free.built
+    required = SitingModel(minutes, demand, np.zeros(0), options=opts, required=other)
+    res = required.solve()
+    # the other alone serves everyone, so the cheapest plan with it required opens it only
+    assert res.status == "optimal" and res.built.tolist() == other.tolist()
+    assert res.objective == pytest.approx(10.0)
+    assert check_solution(required, res) == []
+    assert check_solution(required, free) == [
+        f"required candidate sites {np.flatnonzero(other).tolist()} are not opened"
+    ]
+    # both required: both open although one would do
+    both = SitingModel(minutes, demand, np.zeros(0), options=opts, required=np.ones(2, bool))
+    assert both.solve().built.tolist() == [True, True]
+    with pytest.raises(OptionError, match="required has 3 values for 2 candidate sites"):
+        SitingModel(minutes, demand, np.zeros(0), options=opts, required=np.ones(3, dtype=bool))

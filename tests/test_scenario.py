@@ -143,8 +143,19 @@ colocation = "require"
         ("[forensic]\nhours = 24", r"\[forensic\] has unknown key"),
         ("[hospital_sites]\ncolocation = 'maybe'", r"hospital_sites\.colocation is 'maybe'"),
         ("[inclusive]\nserved_share = 2", r"inclusive\.served_share"),
+        (
+            "[hospitals]\ntypes = ['general', 'polyclinics']",
+            r"hospitals\.types\[1\] is 'polyclinics', not a hospital type; did you mean "
+            r"'polyclinic'\?",
+        ),
+        ("[hospitals]\ntypes = []", r"hospitals\.types is empty"),
+        ("[hospitals]\ninclude = 'H-AZ-BA-001'", r"hospitals\.include is 'H-AZ-BA-001'; "
+         r"expected a list of hospital ids or names"),
+        ("[hospitals]\nrequire_forensic = ['H1']\nexclude = ['H1']",
+         r"hospitals\.require_forensic and hospitals\.exclude both list \['H1'\]"),
+        ("[candidates]\nrequire = [3]", r"candidates\.require is \[3\]; expected a list"),
     ],
-)
+)  # fmt: skip
 def test_service_table_errors(tmp_path: Path, text: str, match: str) -> None:
     with pytest.raises(ScenarioError, match=match):
         load_scenario(_write(tmp_path, text))
@@ -165,3 +176,20 @@ def test_districts_by_name_with_a_suggestion() -> None:
     near = scenario_from_dict({"candidates": {"exclude_districts": ["Baku"]}})
     with pytest.raises(ScenarioError, match=r"is 'Baku', not a district id or name.*'AZ-BA'"):
         near.check_districts(["AZ-BA", "AZ-GA"], names)
+
+
+def test_hospital_and_candidate_lists_are_read(tmp_path: Path) -> None:
+    s = load_scenario(
+        _write(
+            tmp_path,
+            "[hospitals]\ntypes = ['general']\ninclude = ['H-AZ-KAL-001']\n"
+            "require_rape_crisis = ['Şuşa Xəstəxanası']\n"
+            "[candidates]\ninclude = ['Lerik']\nexclude = ['C-AZ-BA-0001']\nrequire = ['Lerik']\n",
+        )
+    )
+    assert s.hospitals.types == ("general",)
+    assert s.hospitals.include == ("H-AZ-KAL-001",)
+    assert s.hospitals.require_rape_crisis == ("Şuşa Xəstəxanası",)
+    assert s.candidates.include == ("Lerik",) and s.candidates.require == ("Lerik",)
+    # the default offers general hospitals and polyclinics only
+    assert scenario_from_dict({}).hospitals.types == ("general", "polyclinic")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 
 from planner.locate._milp import TOL_LIMIT
 from planner.locate.options import required_centres
@@ -62,6 +63,8 @@ def check_solution(
         problems.append("a new site has a size that is not allowed")
     if len(a) and (cap[a["site"]] <= tol).any():
         problems.append("demand is assigned to a site that is not open")
+    closed = np.flatnonzero(model.must_open & ~result.built).tolist()
+    problems += [f"required candidate sites {closed} are not opened"] if closed else []
     if opts.budget.max_new_sites is not None and result.built.sum() > opts.budget.max_new_sites:
         problems.append("more new sites than the budget allows")
     if model.demand_region is not None and model.site_region is not None and tg.one_per_region:
@@ -152,6 +155,24 @@ def check_services(
                 f"{int((must & ~have).sum())} settlements with a hospital within "
                 f"{fo.max_travel_min:g} min have no 24/7 forensic hospital within it"
             )
+    problems += _required_services(model, centre, forensic)
     if opts.sites.colocation == "require" and (centre & ~forensic).any():
         problems.append("a rape crisis centre is at a hospital without 24/7 forensic examination")
+    return problems
+
+
+def _required_services(
+    model: HospitalServicesModel, centre: npt.NDArray[np.bool_], forensic: npt.NDArray[np.bool_]
+) -> list[str]:
+    """Check that every required hospital hosts its service."""
+    problems = []
+    for what, must_have, have in (
+        ("a rape crisis centre", model.require_rcc, centre),
+        ("24/7 forensic examination", model.require_forensic, forensic),
+    ):
+        if must_have is None:
+            continue
+        lacking = np.flatnonzero(np.asarray(must_have, dtype=bool) & ~have).tolist()
+        if lacking:
+            problems.append(f"hospitals {lacking} are required to host {what} but do not")
     return problems

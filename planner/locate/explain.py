@@ -42,6 +42,11 @@ class ServicesInputs(Protocol):
         ...
 
     @property
+    def required_centres(self) -> int:
+        """The model's ``required_centres``."""
+        ...
+
+    @property
     def demand_names(self) -> Sequence[str] | None:
         """The model's ``demand_names``."""
         ...
@@ -227,12 +232,21 @@ def explain_services(model: ServicesInputs) -> list[str]:
             f"(rape_crisis.served_share {rc.served_share:g}). Raise the travel limit or lower "
             "the served share."
         )
+    if int(cand.sum()) < model.required_centres:
+        msgs.append(
+            f"the standard needs {model.required_centres} rape crisis centres, but only "
+            f"{int(cand.sum())} hospitals may host one (one centre per hospital); offer more "
+            "hospitals (hospitals.types or hospitals.include) or raise "
+            "rape_crisis.women_per_centre."
+        )
     if rc.one_per_region and model.demand_region is not None and model.site_region is not None:
         have = set(np.asarray(model.site_region)[cand].tolist())
         for region in sorted(set(np.asarray(model.demand_region).tolist()) - have):
             msgs.append(
                 f"region {region} has no hospital that may host a rape crisis centre, so "
-                "'at least one centre per region' cannot hold; add hospitals there or set "
+                "'at least one centre per region' cannot hold; offer one of its hospitals "
+                "(hospitals.include: hospitals of other types or without a name are not "
+                "offered by default), add hospitals there, or set "
                 "rape_crisis.one_per_region = false."
             )
     return msgs

@@ -117,6 +117,9 @@ class SitingFormulation:
         District of each settlement: with the closest-assignment rule, the
         assignment keeps every district's mean travel at most today's when the
         chosen capacities cannot keep everyone near their nearest open site.
+    required
+        Boolean, one per candidate: candidates every plan must open (at one
+        of the sizes), e.g. a building already promised.
     """
 
     minutes: FloatArray
@@ -129,6 +132,7 @@ class SitingFormulation:
     demand_names: Sequence[str] | None = None
     inclusive_cover: BoolArray | None = None
     demand_district: npt.NDArray[Any] | None = None
+    required: BoolArray | None = None
 
     def __post_init__(self) -> None:
         n_i, n_j = np.shape(self.minutes)
@@ -155,6 +159,11 @@ class SitingFormulation:
             raise OptionError(
                 f"demand_district has {len(self.demand_district)} values for {n_i} matrix rows"
             )
+        if self.required is not None and len(self.required) != n_j - len(self.existing_capacity):
+            raise OptionError(
+                f"required has {len(self.required)} values for "
+                f"{n_j - len(self.existing_capacity)} candidate sites"
+            )
         if self.options.inclusive_served_share is not None and self.inclusive_cover is None:
             raise OptionError("inclusive_served_share needs the inclusive_cover matrix")
 
@@ -169,6 +178,13 @@ class SitingFormulation:
     def n_candidates(self) -> int:
         """Number of candidate sites."""
         return int(np.shape(self.minutes)[1]) - self.n_existing
+
+    @property
+    def must_open(self) -> BoolArray:
+        """Which candidates every plan must open (``required``; none by default)."""
+        if self.required is None:
+            return np.zeros(self.n_candidates, dtype=bool)
+        return np.asarray(self.required, dtype=bool)
 
     def allowed(self, limit_min: float) -> BoolArray:
         """Return which settlement-site pairs a plan may use, whatever is built.
@@ -254,7 +270,7 @@ class SitingFormulation:
             rows=np.repeat(np.arange(n_c), n_k),
             cols=y.cols.ravel(),
             vals=1.0,
-            lower=-np.inf,
+            lower=np.where(self.must_open, 1.0, -np.inf),
             upper=1.0,
             count=n_c,
         )
@@ -363,6 +379,7 @@ class SitingFormulation:
                 solver=opts.solver,
             ),
             inclusive_cover=None,
+            required=None,
         )
         return fixed, open_cols
 

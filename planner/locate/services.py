@@ -147,6 +147,9 @@ class HospitalServicesModel:
         Which hospitals may host a rape crisis centre (default: all).
     demand_names
         Labels of the settlements, used in messages.
+    require_rcc, require_forensic
+        Hospitals that every plan must give a rape crisis centre or 24/7
+        forensic examination (a required centre is a candidate).
     """
 
     minutes: FloatArray
@@ -156,6 +159,8 @@ class HospitalServicesModel:
     options: ServiceOptions = field(default_factory=ServiceOptions)
     rcc_candidate: BoolArray | None = None
     demand_names: Sequence[str] | None = None
+    require_rcc: BoolArray | None = None
+    require_forensic: BoolArray | None = None
 
     def __post_init__(self) -> None:
         n_i, n_h = np.shape(self.minutes)
@@ -169,10 +174,18 @@ class HospitalServicesModel:
             raise OptionError(
                 f"site_region has {len(self.site_region)} values for {n_h} hospitals"
             )
-        if self.rcc_candidate is not None and len(self.rcc_candidate) != n_h:
-            raise OptionError(
-                f"rcc_candidate has {len(self.rcc_candidate)} values for {n_h} hospitals"
-            )
+        for name, service in (
+            ("rcc_candidate", "rape_crisis"),
+            ("require_rcc", "rape_crisis"),
+            ("require_forensic", "forensic"),
+        ):
+            mask = getattr(self, name)
+            if mask is None:
+                continue
+            if len(mask) != n_h:
+                raise OptionError(f"{name} has {len(mask)} values for {n_h} hospitals")
+            if name.startswith("require") and np.any(mask) and self._service(service) is None:
+                raise OptionError(f"{name} names hospitals, but {service} is not planned")
 
     # ---------------------------------------------------------------- figures
 
@@ -191,13 +204,19 @@ class HospitalServicesModel:
             return 0
         return required_centres(float(self.women.sum()), rc.women_per_centre)
 
+    def _service(self, name: str) -> object:
+        return self.options.rape_crisis if name == "rape_crisis" else self.options.forensic
+
+    def _mask(self, mask: BoolArray | None) -> BoolArray:
+        n_h = int(np.shape(self.minutes)[1])
+        return np.zeros(n_h, dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
+
     @property
     def candidates(self) -> BoolArray:
-        """Which hospitals may host a rape crisis centre."""
-        n_h = int(np.shape(self.minutes)[1])
+        """Which hospitals may host a rape crisis centre (the required ones included)."""
         if self.rcc_candidate is None:
-            return np.ones(n_h, dtype=bool)
-        return np.asarray(self.rcc_candidate, dtype=bool)
+            return np.ones(int(np.shape(self.minutes)[1]), dtype=bool)
+        return np.asarray(self.rcc_candidate, dtype=bool) | self._mask(self.require_rcc)
 
     def explain(self) -> list[str]:
         """Say in words why the targets cannot be met, before any solving.
@@ -242,14 +261,19 @@ class HospitalServicesModel:
         n_h = minutes.shape[1]
         reach_f = minutes <= (fo.max_travel_min if fo is not None else -1.0) + TOL_LIMIT
         cand = self.candidates if rc is not None else np.zeros(n_h, dtype=bool)
-        fcols = _forensic_columns(reach_f, cand) if fo is not None else np.zeros(n_h, bool)
+        req_r, req_f = self._mask(self.require_rcc), self._mask(self.require_forensic)
+        fcols = _forensic_columns(reach_f, cand | req_f) if fo is not None else np.zeros(n_h, bool)
         used = np.flatnonzero(cand | fcols).astype(np.int64)  # model hospitals
         n_m = len(used)
         is_c, is_f = cand[used], fcols[used]
         units = self._units(minutes[:, used], is_c) if rc is not None else None
         b = MilpBuilder()
-        r = b.add_variables("r", n_m, ub=is_c.astype(float), integer=True)
-        f = b.add_variables("f", n_m, ub=is_f.astype(float), integer=True)
+        r = b.add_variables(
+            "r", n_m, lb=req_r[used].astype(float), ub=is_c.astype(float), integer=True
+        )
+        f = b.add_variables(
+            "f", n_m, lb=req_f[used].astype(float), ub=is_f.astype(float), integer=True
+        )
         o = b.add_variables("o", n_m, ub=1.0, integer=True)
         c = b.add_variables("c", n_m, ub=(is_c & is_f).astype(float))
         if units is not None:
@@ -361,6 +385,7 @@ class HospitalServicesModel:
                 objective=ObjectiveOptions(type="min_cost", tie_break="none"),
                 solver=opts.solver,
             ),
+            required=self._mask(self.require_rcc)[cand],
         ).solve()
         return cand, alone
 
