@@ -271,3 +271,60 @@ def check_columns(frame: pd.DataFrame, columns: Sequence[str], path: Path) -> No
     if missing:
         have = [c for c in frame.columns if c != "geometry"]
         raise InputDataError(f"{path} lacks column(s) {missing}; it has {have}")
+
+
+#: Optional columns of a candidate file: a site's own capacity (family places) and cost.
+SITE_SIZE_COLUMNS = ("capacity_places", "cost")
+
+
+def own_site_sizes(frame: pd.DataFrame, path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Read candidates' own capacity (family places) and opening cost, where given.
+
+    Both columns are optional; when present they go together, row by row: a
+    row with both gives that site's own size, a row with neither uses the
+    scenario's size table.
+
+    Returns
+    -------
+    tuple[numpy.ndarray, numpy.ndarray]
+        Capacities and costs, ``nan`` where not given.
+    """
+    cap_col, cost_col = SITE_SIZE_COLUMNS
+    present = [c for c in SITE_SIZE_COLUMNS if c in frame.columns]
+    if not present:
+        return np.full(len(frame), np.nan), np.full(len(frame), np.nan)
+    if len(present) == 1:
+        missing = cost_col if present[0] == cap_col else cap_col
+        raise InputDataError(
+            f"{path} has a {present[0]!r} column but no {missing!r}; a site's own capacity "
+            "(family places) and opening cost go together"
+        )
+    csv = path.suffix.lower() in (".csv", ".txt")
+
+    def where(pos: int) -> str:
+        return f"{path}, row {pos + 2}" if csv else f"{path}, feature {pos}"
+
+    values = {}
+    for col in SITE_SIZE_COLUMNS:
+        raw = frame[col]
+        blank = raw.isna() | (raw.astype(str).str.strip() == "")
+        nums = pd.to_numeric(raw.where(~blank), errors="coerce").astype(float)
+        bad = ~blank & ~np.isfinite(nums)
+        if bad.any():
+            pos = int(np.flatnonzero(bad.to_numpy())[0])
+            raise InputDataError(f"{where(pos)}: {col} is {raw.iloc[pos]!r}; expected a number")
+        values[col] = nums.to_numpy()
+    cap, cost = values[cap_col], values[cost_col]
+    lone = np.isfinite(cap) != np.isfinite(cost)
+    if lone.any():
+        pos = int(np.flatnonzero(lone)[0])
+        raise InputDataError(
+            f"{where(pos)}: give both capacity_places and cost, or leave both empty"
+        )
+    if (cap <= 0).any():
+        pos = int(np.flatnonzero(cap <= 0)[0])
+        raise InputDataError(f"{where(pos)}: capacity_places is {cap[pos]:g}; expected > 0")
+    if (cost < 0).any():
+        pos = int(np.flatnonzero(cost < 0)[0])
+        raise InputDataError(f"{where(pos)}: cost is {cost[pos]:g}; expected >= 0")
+    return cap, cost

@@ -23,10 +23,12 @@ import numpy as np
 import pandas as pd
 
 from planner._dataset_checks import (
+    SITE_SIZE_COLUMNS,
     boolean_column,
     district_polygons,
     nearest_districts,
     number_column,
+    own_site_sizes,
     populations_agree,
     unique_ids,
     within_districts,
@@ -414,9 +416,14 @@ def load_dataset(directory: str | Path) -> Dataset:
     )
     for col in ("inclusive", "location_approximate"):
         shelters[col] = boolean_column(shelters, col, path)
-    candidates = _read_layer(
-        directory / "candidates.csv", CANDIDATE_COLUMNS, "candidate_id", districts
-    )
+    path = directory / "candidates.csv"
+    candidates = read_points(path, required=CANDIDATE_COLUMNS)
+    unique_ids(candidates, "candidate_id", path)
+    within_districts(candidates, districts, path, "candidate_id")
+    own = own_site_sizes(candidates, path)
+    candidates = candidates[[*CANDIDATE_COLUMNS, "geometry"]]
+    if np.isfinite(own[0]).any():
+        candidates = candidates.assign(capacity_places=own[0], cost=own[1])
     hospitals_path = directory / "hospitals.csv"
     hospitals = (
         _read_hospitals(hospitals_path, districts)
@@ -473,17 +480,25 @@ def candidate_sites(
     file
         A points file (CSV lon/lat, GeoJSON, GeoPackage) with a ``name``
         column to use instead of the dataset's candidates; each point gets the
-        district it lies in.
+        district it lies in. Optional ``capacity_places`` (family places) and
+        ``cost`` give a site its own size and opening cost (both or neither).
     exclude_districts
         District ids where no new site may go.
 
     Returns
     -------
     geopandas.GeoDataFrame
-        ``candidate_id, name, district_id`` and point geometry.
+        ``candidate_id, name, district_id, capacity_places, cost`` (the last
+        two ``nan`` where the scenario's size table applies) and point geometry.
     """
     if file is None:
         cand = dataset.candidates[["candidate_id", "name", "district_id", "geometry"]].copy()
+        for col in SITE_SIZE_COLUMNS:
+            cand[col] = (
+                dataset.candidates[col].to_numpy(float)
+                if col in dataset.candidates.columns
+                else np.nan
+            )
     else:
         pts = read_points(file, required=["name"])
         given = pts.pop("district_id") if "district_id" in pts else None
@@ -501,11 +516,14 @@ def candidate_sites(
             if "candidate_id" in pts
             else pd.Series([f"C{i + 1:04d}" for i in range(len(pts))])
         )
+        own_cap, own_cost = own_site_sizes(pts, Path(file))
         cand = gpd.GeoDataFrame(
             {
                 "candidate_id": ids.to_numpy(),
                 "name": pts["name"].astype(str).to_numpy(),
                 "district_id": pts["district_id"].to_numpy(),
+                "capacity_places": own_cap,
+                "cost": own_cost,
             },
             geometry=pts.geometry.to_numpy(),
             crs="EPSG:4326",

@@ -242,6 +242,7 @@ def plan(dataset: Dataset, scenario: Scenario, *, before: Assessment | None = No
         inclusive_cover=cover,
         demand_district=settlements["district_id"].to_numpy(),
         required=required,
+        **_own_sizes(candidates),
     )
     result = model.solve()
     violations = tuple(check_solution(model, result)) if result.feasible else ()
@@ -283,6 +284,14 @@ def plan(dataset: Dataset, scenario: Scenario, *, before: Assessment | None = No
     return Plan(
         scenario, result, table, assignments, districts, summary, before, violations, services
     )
+
+
+def _own_sizes(candidates: gpd.GeoDataFrame) -> dict[str, FloatArray | None]:
+    """Return the candidates' own capacities and costs, when a candidate file gives any."""
+    cap = candidates["capacity_places"].to_numpy(float)
+    if not np.isfinite(cap).any():
+        return {"site_capacity": None, "site_cost": None}
+    return {"site_capacity": cap, "site_cost": candidates["cost"].to_numpy(float)}
 
 
 def _reach_share(settlements: gpd.GeoDataFrame, minutes: FloatArray, limit: float) -> float:

@@ -306,10 +306,32 @@ def _scenario_table(plan: Plan) -> Markup:
             f"sites {sc.budget.max_new_sites or 'no limit'}, "
             f"cost {sc.budget.max_cost or 'no limit'}",
         ),
-        ("Objective", f"{sc.objective.type} (tie-break: {sc.objective.tie_break})"),
+        (
+            "Objective",
+            f"{sc.objective.type} (tie-break: {sc.objective.tie_break}"
+            + (
+                f"; travel weight {sc.objective.travel_weight:g} cost units per family "
+                "place-minute)"
+                if sc.objective.type == "fixed_charge"
+                else ")"
+            ),
+        ),
         ("Candidates excluded in", ", ".join(sc.candidates.exclude_districts) or "none"),
+        ("Candidates added / excluded / required", _listed(sc.candidates)),
+        ("Hospital types offered", ", ".join(sc.hospitals.types)),
+        ("Hospitals included / excluded", _listed(sc.hospitals)),
     ]
     return _table(pd.DataFrame(rows, columns=["parameter", "value"]))
+
+
+def _listed(options: object) -> str:
+    """Write the include, exclude and require lists of a scenario table in one cell."""
+    parts = []
+    for key in ("include", "exclude", "require", "require_rape_crisis", "require_forensic"):
+        values = getattr(options, key, None)
+        if values is not None:
+            parts.append(f"{key.replace('_', ' ')}: {', '.join(values) or 'none'}")
+    return "; ".join(parts)
 
 
 def _method(plan: Plan) -> list[Markup]:

@@ -38,6 +38,7 @@ default shown (see ``scenarios/`` for examples)::
     nearest_tolerance_min = 15    # default 15: nobody is referred more than this beyond their
                                   # nearest open shelter (existing ones always count);
                                   # false lifts the rule (cheaper plans that send people far)
+    single_source = false         # true: every settlement referred to one shelter (slower)
 
     [supply]
     existing = "keep"             # or "expand": existing shelters may grow
@@ -82,6 +83,8 @@ default shown (see ``scenarios/`` for examples)::
 
     [objective]
     type = "min_cost"             # min_cost | max_coverage | min_travel | min_worst_travel
+                                  # | fixed_charge (opening cost + weighted travel)
+    travel_weight = 0.01          # fixed_charge: cost of one family place travelling one minute
     tie_break = "travel"          # travel | cost | none
 
     [solver]

@@ -41,8 +41,9 @@ def shelter_candidates(dataset: Dataset, scenario: Scenario) -> tuple[gpd.GeoDat
     Returns
     -------
     tuple[geopandas.GeoDataFrame, numpy.ndarray]
-        ``candidate_id, name, district_id`` and points; a boolean per row,
-        true for the required ones.
+        ``candidate_id, name, district_id, capacity_places, cost`` (a site's
+        own size and cost, ``nan`` where the size table applies) and points;
+        a boolean per row, true for the required ones.
 
     Raises
     ------
@@ -68,6 +69,8 @@ def shelter_candidates(dataset: Dataset, scenario: Scenario) -> tuple[gpd.GeoDat
                 "candidate_id": ("C-" + added["settlement_id"].astype(str)).to_numpy(),
                 "name": added["name"].to_numpy(),
                 "district_id": added["district_id"].to_numpy(),
+                "capacity_places": np.nan,
+                "cost": np.nan,
             },
             geometry=added.geometry.to_numpy(),
             crs="EPSG:4326",

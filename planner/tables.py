@@ -97,13 +97,21 @@ def site_table(
             status = "expanded" if added > 1e-6 else "existing"
             point = reps.loc[rec["district_id"]]
             location = CONFIDENTIAL_LOCATION
-            cost = added * opts.expand_cost_per_place
+            cost = (
+                added * opts.expand_cost_per_place
+                if result.site_costs is None
+                else float(result.site_costs[j])
+            )
             inclusive = bool(dataset.shelters["inclusive"].iloc[j])
         else:
             status = "new"
             point = rec["geometry"]
             location = "candidate site"
-            cost = cost_of.get(float(cap[j]), math.nan)
+            cost = (
+                cost_of.get(float(cap[j]), math.nan)
+                if result.site_costs is None
+                else float(result.site_costs[j])
+            )
             inclusive = opts.new_inclusive
         rows.append(
             {

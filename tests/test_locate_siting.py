@@ -21,7 +21,8 @@ from planner.locate import (
     TargetOptions,
     check_solution,
 )
-from planner.locate._milp import Outcome, Termination
+from planner.locate._milp import FloatArray, Outcome, Termination
+from tests import brute
 
 INF = math.inf
 BIG = 1e6  # "uncapacitated" size for comparisons with spopt
@@ -36,6 +37,7 @@ _TABLE_OF = {
             "one_per_region",
             "regional_capacity",
             "nearest_tolerance_min",
+            "single_source",
         ],
         "targets",
     ),
@@ -46,7 +48,8 @@ _TABLE_OF = {
     **dict.fromkeys(["max_new_sites", "max_cost"], "budget"),
     "objective": "objective",
     "tie_break": "objective",
-    **dict.fromkeys(["time_limit_s", "mip_gap"], "solver"),
+    "travel_weight": "objective",
+    **dict.fromkeys(["time_limit_s", "mip_gap", "node_limit"], "solver"),
 }
 _TYPES: dict[str, Any] = {
     "targets": TargetOptions,
@@ -644,3 +647,144 @@ def test_required_candidate_is_opened_and_checked() -> None:
     assert both.solve().built.tolist() == [True, True]
     with pytest.raises(OptionError, match="required has 3 values for 2 candidate sites"):
         SitingModel(minutes, demand, np.zeros(0), options=opts, required=np.ones(3, dtype=bool))
+
+
+# --- fixed-charge objective, per-site sizes and single sourcing against brute force ------
+
+
+def _small(seed: int) -> tuple[FloatArray, FloatArray]:
+    rng = np.random.default_rng(seed)
+    minutes = rng.uniform(5, 100, size=(4, 3)).round(1)
+    minutes[rng.random((4, 3)) < 0.15] = INF
+    minutes[:, 0] = np.minimum(minutes[:, 0], 90.0)  # candidate 0 reaches everyone
+    return minutes, rng.uniform(1, 6, size=4).round(1)
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("weight", [0.01, 0.2])
+def test_fixed_charge_matches_brute_force(seed: int, weight: float) -> None:
+    minutes, demand = _small(seed)
+    sizes, costs = (5.0, 10.0, 20.0), (6.0, 10.0, 16.0)
+    opts = _opts(
+        objective="fixed_charge",
+        travel_weight=weight,
+        sizes=sizes,
+        size_costs=costs,
+        max_travel_min=120.0,
+    )
+    model = SitingModel(minutes, demand, np.zeros(0), options=opts)
+    res = model.solve()
+    best, _ = brute.fixed_charge_optimum(minutes, demand, [sizes] * 3, [costs] * 3, weight)
+    assert res.status == "optimal"
+    assert res.objective == pytest.approx(best, abs=1e-6)
+    travel = float((res.assignments["places"] * res.assignments["travel_min"]).sum())
+    assert res.cost + weight * travel == pytest.approx(best, abs=1e-6)
+    assert check_solution(model, res) == []
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_own_capacity_and_cost_match_brute_force(seed: int) -> None:
+    minutes, demand = _small(seed)
+    sizes, costs = (5.0, 10.0), (6.0, 10.0)
+    # candidate 1 is a given building: 8 places for a rent of 3; the others use the table
+    own_cap = np.array([np.nan, 8.0, np.nan])
+    own_cost = np.array([np.nan, 3.0, np.nan])
+    for objective, weight in (("min_cost", 0.0), ("fixed_charge", 0.05)):
+        opts = _opts(
+            objective=objective,
+            travel_weight=weight or 0.01,
+            sizes=sizes,
+            size_costs=costs,
+            max_travel_min=120.0,
+        )
+        model = SitingModel(
+            minutes, demand, np.zeros(0), options=opts, site_capacity=own_cap, site_cost=own_cost
+        )
+        res = model.solve()
+        site_sizes = [sizes, (8.0,), sizes]
+        site_costs = [costs, (3.0,), costs]
+        best, _ = brute.fixed_charge_optimum(minutes, demand, site_sizes, site_costs, weight)
+        if not math.isfinite(best):
+            assert res.status == "infeasible"
+            continue
+        assert res.objective == pytest.approx(best, abs=1e-6)
+        assert check_solution(model, res) == []
+        if res.built[1]:
+            assert res.open_sizes[1] == pytest.approx(8.0)
+            assert res.site_costs is not None and res.site_costs[1] == pytest.approx(3.0)
+        assert res.site_costs is not None and res.cost == pytest.approx(res.site_costs.sum())
+
+
+def test_own_sizes_are_checked() -> None:
+    minutes = np.array([[10.0, 20.0]])
+    opts = _opts()
+    with pytest.raises(OptionError, match="give both site_capacity and site_cost"):
+        SitingModel(minutes, np.ones(1), np.zeros(0), options=opts, site_capacity=np.ones(2))
+    with pytest.raises(OptionError, match="candidate 1 has only one of its own capacity"):
+        SitingModel(
+            minutes,
+            np.ones(1),
+            np.zeros(0),
+            options=opts,
+            site_capacity=np.array([np.nan, 5.0]),
+            site_cost=np.array([np.nan, np.nan]),
+        )
+    with pytest.raises(OptionError, match="own capacity must be > 0"):
+        SitingModel(
+            minutes,
+            np.ones(1),
+            np.zeros(0),
+            options=opts,
+            site_capacity=np.array([0.0, 5.0]),
+            site_cost=np.array([1.0, 1.0]),
+        )
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("objective", ["min_cost", "fixed_charge"])
+def test_single_sourcing_matches_brute_force(seed: int, objective: str) -> None:
+    minutes, demand = _small(seed)
+    sizes, costs = (5.0, 10.0), (6.0, 10.0)
+    weight = 0.05 if objective == "fixed_charge" else 0.0
+    opts = _opts(
+        objective=objective,
+        travel_weight=0.05,
+        sizes=sizes,
+        size_costs=costs,
+        max_travel_min=120.0,
+        single_source=True,
+        node_limit=100_000,  # a work budget, far beyond what these instances need
+    )
+    model = SitingModel(minutes, demand, np.zeros(0), options=opts)
+    res = model.solve()
+    best, _ = brute.fixed_charge_optimum(
+        minutes, demand, [sizes] * 3, [costs] * 3, weight, single_source=True
+    )
+    if not math.isfinite(best):
+        assert res.status == "infeasible" and res.messages
+        return
+    assert res.status == "optimal"
+    assert res.objective == pytest.approx(best, abs=1e-6)
+    assert check_solution(model, res) == []
+    a = res.assignments
+    assert (a.groupby("demand")["site"].nunique() == 1).all()
+    assert a.groupby("demand")["places"].sum().to_numpy() == pytest.approx(demand)
+
+
+def test_single_sourcing_costs_more_when_a_settlement_must_not_be_split() -> None:
+    # an existing shelter of 4 places and two candidates of 10 reach both settlements of 6.
+    # Split, 4 + 10 places hold the 12 (one new site); whole, neither settlement fits in the
+    # existing 4, and 12 do not fit in one site of 10: two new sites.
+    minutes = np.array([[10.0, 20.0, 30.0], [10.0, 30.0, 20.0]])
+    demand = np.array([6.0, 6.0])
+    kw: dict[str, Any] = {"sizes": (10.0,), "size_costs": (10.0,), "node_limit": 10_000}
+    split_model = SitingModel(minutes, demand, np.array([4.0]), options=_opts(**kw))
+    whole_model = SitingModel(
+        minutes, demand, np.array([4.0]), options=_opts(single_source=True, **kw)
+    )
+    split, whole = split_model.solve(), whole_model.solve()
+    assert split.objective == pytest.approx(10.0) and split.built.sum() == 1
+    assert whole.objective == pytest.approx(20.0) and whole.built.sum() == 2
+    assert check_solution(whole_model, whole) == []
+    # the split plan breaks the single-sourcing rule, and the check says so
+    assert "settlements are split between sites" in " ".join(check_solution(whole_model, split))

@@ -195,3 +195,53 @@ def test_the_readme_lists_work_on_the_embedded_data(dataset: Dataset) -> None:
                 {"rape_crisis": {}, "hospitals": {"include": ["Shusha Xestexanasi"]}}
             ),
         )
+
+
+def _candidate_file(tmp_path: Path, rows: str) -> Path:
+    path = tmp_path / "sites.csv"
+    path.write_text("candidate_id,name,lon,lat,capacity_places,cost\n" + rows, encoding="utf-8")
+    return path
+
+
+def test_a_candidate_file_gives_sites_their_own_size_and_cost(
+    tiny: Dataset, tmp_path: Path
+) -> None:
+    from tests.tiny import node_xy
+
+    # a rented building of 25 places at node 4 for 7 units; node 8 uses the size table
+    (x4, y4), (x8, y8) = node_xy(4), node_xy(8)
+    path = _candidate_file(tmp_path, f"B1,Rented house,{x4},{y4},25,7\nB2,Plot,{x8},{y8},,\n")
+    sc = scenario_from_dict(
+        {k: v for k, v in TINY_SCENARIO.items() if k not in ("rape_crisis", "forensic")}
+        | {"candidates": {"file": str(path)}}
+    )
+    cand, _ = shelter_candidates(tiny, sc)
+    assert cand["capacity_places"].tolist()[0] == 25.0
+    assert np.isnan(cand["capacity_places"].tolist()[1])
+    result = plan(tiny, sc)
+    new = result.sites.loc[result.sites["status"] == "new"].set_index("site_id")
+    # 9 settlements x 20,000 people need 18 places; the existing shelter has 10 beds: the
+    # rented house (25 places for 7) is cheaper than a 10-place plot (10) and holds the rest
+    assert list(new.index) == ["B1"]
+    assert new.loc["B1", "capacity_places"] == pytest.approx(25.0)
+    assert new.loc["B1", "cost"] == pytest.approx(7.0)
+    assert result.result.cost == pytest.approx(7.0)
+    assert result.violations == ()
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        ("B1,House,47.0,40.0,25,\n", "sites.csv, row 2: give both capacity_places and cost"),
+        ("B1,House,47.0,40.0,big,3\n", "sites.csv, row 2: capacity_places is 'big'"),
+        ("B1,House,47.0,40.0,0,3\n", "sites.csv, row 2: capacity_places is 0; expected > 0"),
+        ("B1,House,47.0,40.0,5,-1\n", "sites.csv, row 2: cost is -1; expected >= 0"),
+    ],
+)
+def test_bad_own_sizes_name_the_row(
+    tiny: Dataset, tmp_path: Path, rows: str, message: str
+) -> None:
+    path = _candidate_file(tmp_path, rows)
+    with pytest.raises(InputDataError) as err:
+        shelter_candidates(tiny, _scenario(candidates={"file": str(path)}))
+    assert message in str(err.value)

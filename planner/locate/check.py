@@ -49,6 +49,7 @@ def check_solution(
     if len(a) and (a["travel_min"] > tg.max_travel_min + TOL_LIMIT).any():
         problems.append("an assignment exceeds the travel limit")
     problems += _closest_to_today(model, result)
+    problems += _single_source(model, result)
     t = np.asarray(model.minutes)[a["demand"], a["site"]] if len(a) else np.zeros(0)
     if len(a) and not np.allclose(t, a["travel_min"]):
         problems.append("assignment travel times do not match the matrix")
@@ -58,8 +59,9 @@ def check_solution(
     served = got.sum() / d.sum() if d.sum() > 0 else 1.0
     if opts.objective.type != "max_coverage" and served + tol < tg.served_share:
         problems.append(f"served share {served:.4f} is below {tg.served_share:g}")
-    built_sizes = cap[n_e:][result.built]
-    if not np.isin(np.round(built_sizes, 6), np.round(opts.supply.sizes, 6)).all():
+    caps, _, ok = model.size_options()
+    allowed_size = (np.abs(caps - cap[n_e:, None]) < 1e-6) & ok
+    if not allowed_size[result.built].any(axis=1).all():
         problems.append("a new site has a size that is not allowed")
     if len(a) and (cap[a["site"]] <= tol).any():
         problems.append("demand is assigned to a site that is not open")
@@ -79,6 +81,23 @@ def check_solution(
                 f"only {share:.4f} of the demand is within reach of an open inclusive shelter, "
                 f"below {opts.inclusive_served_share:g}"
             )
+    return problems
+
+
+def _single_source(model: SitingFormulation, result: PlanResult) -> list[str]:
+    """Check single sourcing: no settlement split between sites, none served in part."""
+    a = result.assignments
+    if not model.options.targets.single_source or not len(a):
+        return []
+    d = np.asarray(model.demand, dtype=float)
+    split = a.groupby("demand")["site"].nunique()
+    problems = []
+    if (split > 1).any():
+        problems.append(f"{int((split > 1).sum())} settlements are split between sites")
+    got = a.groupby("demand")["places"].sum()
+    part = np.abs(got.to_numpy() - d[got.index.to_numpy()]) > 1e-5 * np.maximum(1.0, d[got.index])
+    if part.any():
+        problems.append(f"{int(part.sum())} settlements are served only in part")
     return problems
 
 

@@ -156,7 +156,8 @@ def _explain_regions(model: SitingFormulation) -> list[str]:
         cap = np.asarray(model.existing_capacity, dtype=float)[sites[:n_e]].sum()
         if opts.expand_existing:
             cap += opts.supply.expand_max_places * int(sites[:n_e].sum())
-        cap += max(opts.supply.sizes) * int(sites[n_e:].sum())
+        caps, _, ok = model.size_options()
+        cap += float(np.where(ok, caps, 0.0).max(axis=1, initial=0.0)[sites[n_e:]].sum())
         if cap + TOL_LIMIT < need:
             msgs.append(
                 f"region {region} needs {need:.1f} family places but can reach at most "

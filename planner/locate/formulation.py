@@ -33,13 +33,14 @@ from planner.locate.options import BudgetOptions, SitingOptions
 
 __all__ = ["SitingFormulation", "SitingLayout"]
 
-Vector = Literal["cost", "travel", "unserved"]
+Vector = Literal["cost", "travel", "unserved", "fixed_charge"]
 _VECTOR_OF: dict[str, Vector] = {
     "min_cost": "cost",
     "cost": "cost",
     "min_travel": "travel",
     "travel": "travel",
     "max_coverage": "unserved",
+    "fixed_charge": "fixed_charge",
 }
 
 
@@ -58,8 +59,8 @@ class SitingLayout:
         assignments, unserved demand, inclusive reach (``None`` if absent).
     core_rows
         Every row but the linking rows (implied once sites are integer).
-    cost, travel, unserved
-        Objective vectors.
+    cost, travel, unserved, fixed_charge
+        Objective vectors (``fixed_charge`` is cost plus the weighted travel).
     """
 
     milp: Milp
@@ -74,6 +75,7 @@ class SitingLayout:
     cost: FloatArray
     travel: FloatArray
     unserved: FloatArray
+    fixed_charge: FloatArray
 
     def vector(self, which: str) -> FloatArray:
         """Return the objective vector of an objective type or a tie-break."""
@@ -120,6 +122,10 @@ class SitingFormulation:
     required
         Boolean, one per candidate: candidates every plan must open (at one
         of the sizes), e.g. a building already promised.
+    site_capacity, site_cost
+        One per candidate: a site's own capacity (family places) and opening
+        cost, overriding ``supply.sizes`` and ``supply.size_costs`` for it (a
+        given building, a given rent); ``nan`` where the shared table applies.
     """
 
     minutes: FloatArray
@@ -133,6 +139,8 @@ class SitingFormulation:
     inclusive_cover: BoolArray | None = None
     demand_district: npt.NDArray[Any] | None = None
     required: BoolArray | None = None
+    site_capacity: FloatArray | None = None
+    site_cost: FloatArray | None = None
 
     def __post_init__(self) -> None:
         n_i, n_j = np.shape(self.minutes)
@@ -164,6 +172,7 @@ class SitingFormulation:
                 f"required has {len(self.required)} values for "
                 f"{n_j - len(self.existing_capacity)} candidate sites"
             )
+        _check_site_sizes(self.site_capacity, self.site_cost, n_j - len(self.existing_capacity))
         if self.options.inclusive_served_share is not None and self.inclusive_cover is None:
             raise OptionError("inclusive_served_share needs the inclusive_cover matrix")
 
@@ -185,6 +194,30 @@ class SitingFormulation:
         if self.required is None:
             return np.zeros(self.n_candidates, dtype=bool)
         return np.asarray(self.required, dtype=bool)
+
+    def size_options(self) -> tuple[FloatArray, FloatArray, BoolArray]:
+        """Return each candidate's size options: capacities, costs and which exist.
+
+        Three arrays of shape (candidates, options): the shared sizes
+        (``supply.sizes`` at ``supply.size_costs``) and, when some candidate
+        has its own capacity and cost, one more option that only those have
+        (they lose the shared sizes).
+        """
+        supply = self.options.supply
+        n_c = self.n_candidates
+        caps = np.tile(np.asarray(supply.sizes, dtype=float), (n_c, 1))
+        costs = np.tile(np.asarray(supply.size_costs, dtype=float), (n_c, 1))
+        ok = np.ones(caps.shape, dtype=bool)
+        if self.site_capacity is None or self.site_cost is None:
+            return caps, costs, ok
+        cap = np.asarray(self.site_capacity, dtype=float)
+        own = np.isfinite(cap)
+        cost = np.where(own, np.asarray(self.site_cost, dtype=float), 0.0)
+        return (
+            np.hstack([caps, np.where(own, cap, 0.0)[:, None]]),
+            np.hstack([costs, cost[:, None]]),
+            np.hstack([ok & ~own[:, None], own[:, None]]),
+        )
 
     def allowed(self, limit_min: float) -> BoolArray:
         """Return which settlement-site pairs a plan may use, whatever is built.
@@ -252,18 +285,19 @@ class SitingFormulation:
         """
         opts = self.options
         d = np.asarray(self.demand, dtype=float)
-        sizes = np.asarray(opts.supply.sizes, dtype=float)
-        n_i, n_e, n_c, n_k = len(d), self.n_existing, self.n_candidates, len(sizes)
+        caps, costs, ok = self.size_options()
+        n_i, n_e, n_c, n_k = len(d), self.n_existing, self.n_candidates, caps.shape[1]
         pi, pj = self.pairs(limit_min)
         allow_unserved = opts.objective.type == "max_coverage" or opts.targets.served_share < 1
         b = MilpBuilder()
-        y = b.add_variables("y", (n_c, n_k), ub=1.0, integer=True)
+        y = b.add_variables("y", (n_c, n_k), ub=ok.astype(float), integer=True)
         z = b.add_variables(
             "z", n_e if opts.expand_existing else 0, ub=opts.supply.expand_max_places
         )
         x = b.add_variables("x", len(pi), ub=d[pi])
         u = b.add_variables("u", n_i, ub=d if allow_unserved else 0.0)
         _add_demand_balance(self, b, pi)
+        _add_single_source(self, b, pi)
         _add_capacity(self, b, pj)
         b.add_constraints(
             "one_size",
@@ -280,7 +314,7 @@ class SitingFormulation:
         _add_closed_group_capacity(self, b, pi, pj)
         v = _add_inclusive_reach(self, b)
         cost = np.zeros(b.n_vars)
-        cost[y.cols.ravel()] = np.tile(np.asarray(opts.supply.size_costs, dtype=float), n_c)
+        cost[y.cols.ravel()] = costs.ravel()
         cost[z.slice] = opts.supply.expand_cost_per_place
         if budget:
             _add_budget(self, b, cost)
@@ -290,7 +324,10 @@ class SitingFormulation:
         unserved[u.slice] = 1.0
         linking_rows = b.constraint_rows("linking")
         core = np.setdiff1d(np.arange(b.n_rows, dtype=np.int64), linking_rows)
-        return SitingLayout(b.build(), pi, pj, y, z, x, u, v, core, cost, travel, unserved)
+        fixed_charge = cost + opts.objective.travel_weight * travel
+        return SitingLayout(
+            b.build(), pi, pj, y, z, x, u, v, core, cost, travel, unserved, fixed_charge
+        )
 
     def merged(self) -> tuple[Self, IntArray]:
         """Merge settlements of one region that reach the same sites within the limits.
@@ -302,6 +339,8 @@ class SitingFormulation:
             and each settlement's unit.
         """
         opts = self.options
+        if opts.targets.single_source:  # units would be referred as one: not exact
+            return self, np.arange(len(self.demand), dtype=np.int64)
         reach = self.allowed(opts.targets.max_travel_min)
         masks = [reach]
         if self.inclusive_cover is not None:
@@ -380,6 +419,8 @@ class SitingFormulation:
             ),
             inclusive_cover=None,
             required=None,
+            site_capacity=None,
+            site_cost=None,
         )
         return fixed, open_cols
 
@@ -399,6 +440,38 @@ def _add_demand_balance(model: SitingFormulation, b: MilpBuilder, pi: IntArray) 
     )
 
 
+def _add_single_source(model: SitingFormulation, b: MilpBuilder, pi: IntArray) -> None:
+    r"""Single sourcing: :math:`x_{ij} = d_i w_{ij}` and :math:`\sum_j w_{ij} \le 1`.
+
+    With :math:`w` binary and the demand balance, a settlement is served
+    whole at one site or not at all.
+    """
+    if not model.options.targets.single_source:
+        return
+    d = np.asarray(model.demand, dtype=float)
+    x = b.block("x")
+    m = len(pi)
+    w = b.add_variables("w", m, ub=1.0, integer=True)
+    b.add_constraints(
+        "single_source_link",
+        rows=np.concatenate([np.arange(m), np.arange(m)]),
+        cols=np.concatenate([x.cols, w.cols]),
+        vals=np.concatenate([np.ones(m), -d[pi]]),
+        lower=0.0,
+        upper=0.0,
+        count=m,
+    )
+    b.add_constraints(
+        "single_source_one",
+        rows=pi,
+        cols=w.cols,
+        vals=1.0,
+        lower=-np.inf,
+        upper=1.0,
+        count=len(d),
+    )
+
+
 def _add_capacity(model: SitingFormulation, b: MilpBuilder, pj: IntArray) -> None:
     r"""Add the capacity rows of existing sites and candidates.
 
@@ -406,7 +479,7 @@ def _add_capacity(model: SitingFormulation, b: MilpBuilder, pj: IntArray) -> Non
     """
     n_e, n_c = model.n_existing, model.n_candidates
     x, y, z = b.block("x"), b.block("y"), b.block("z")
-    sizes = np.asarray(model.options.supply.sizes, dtype=float)
+    caps = model.size_options()[0]
     is_e = pj < n_e
     b.add_constraints(
         "capacity_existing",
@@ -419,9 +492,9 @@ def _add_capacity(model: SitingFormulation, b: MilpBuilder, pj: IntArray) -> Non
     )
     b.add_constraints(
         "capacity_candidate",
-        rows=np.concatenate([pj[~is_e] - n_e, np.repeat(np.arange(n_c), len(sizes))]),
+        rows=np.concatenate([pj[~is_e] - n_e, np.repeat(np.arange(n_c), caps.shape[1])]),
         cols=np.concatenate([x.cols[~is_e], y.cols.ravel()]),
-        vals=np.concatenate([np.ones(int((~is_e).sum())), -np.tile(sizes, n_c)]),
+        vals=np.concatenate([np.ones(int((~is_e).sum())), -caps.ravel()]),
         lower=-np.inf,
         upper=0.0,
         count=n_c,
@@ -474,7 +547,7 @@ def _add_regions(model: SitingFormulation, b: MilpBuilder) -> None:
     opts = model.options
     d = np.asarray(model.demand, dtype=float)
     cap_e = np.asarray(model.existing_capacity, dtype=float)
-    sizes = np.asarray(opts.supply.sizes, dtype=float)
+    caps = model.size_options()[0]
     y, z = b.block("y"), b.block("z")
     n_e = model.n_existing
     srg, dr = np.asarray(model.site_region), np.asarray(model.demand_region)
@@ -488,7 +561,7 @@ def _add_regions(model: SitingFormulation, b: MilpBuilder) -> None:
             b.add_row(
                 "regional_capacity",
                 np.concatenate([y.cols[cand].ravel(), zc]),
-                np.concatenate([np.tile(sizes, len(cand)), np.ones(len(zc))]),
+                np.concatenate([caps[cand].ravel(), np.ones(len(zc))]),
                 d[dr == region].sum() - cap_e[ex].sum(),
                 np.inf,
             )
@@ -510,7 +583,7 @@ def _add_closed_group_capacity(
         return
     d = np.asarray(model.demand, dtype=float)
     cap_e = np.asarray(model.existing_capacity, dtype=float)
-    sizes = np.asarray(opts.supply.sizes, dtype=float)
+    caps = model.size_options()[0]
     y, z = b.block("y"), b.block("z")
     n_e, n_i = model.n_existing, len(d)
     reached = np.zeros(n_i, dtype=bool)
@@ -527,7 +600,7 @@ def _add_closed_group_capacity(
         b.add_row(
             "closed_group_capacity",
             np.concatenate([y.cols[cand].ravel(), zc]),
-            np.concatenate([np.tile(sizes, len(cand)), np.ones(len(zc))]),
+            np.concatenate([caps[cand].ravel(), np.ones(len(zc))]),
             need,
             np.inf,
         )
@@ -578,3 +651,24 @@ def _add_budget(model: SitingFormulation, b: MilpBuilder, cost: FloatArray) -> N
     if budget.max_cost is not None:
         nz = np.flatnonzero(cost)
         b.add_row("max_cost", nz, cost[nz], -np.inf, budget.max_cost)
+
+
+def _check_site_sizes(
+    capacity: FloatArray | None, cost: FloatArray | None, n_candidates: int
+) -> None:
+    """Check candidates' own capacities and costs: given together, positive, one per site."""
+    if capacity is None and cost is None:
+        return
+    if capacity is None or cost is None:
+        raise OptionError("give both site_capacity and site_cost, or neither")
+    for name, values in (("site_capacity", capacity), ("site_cost", cost)):
+        if len(values) != n_candidates:
+            raise OptionError(
+                f"{name} has {len(values)} values for {n_candidates} candidate sites"
+            )
+    cap, fee = np.asarray(capacity, dtype=float), np.asarray(cost, dtype=float)
+    if (np.isfinite(cap) != np.isfinite(fee)).any():
+        j = int(np.flatnonzero(np.isfinite(cap) != np.isfinite(fee))[0])
+        raise OptionError(f"candidate {j} has only one of its own capacity and cost")
+    if (cap[np.isfinite(cap)] <= 0).any() or (fee[np.isfinite(fee)] < 0).any():
+        raise OptionError("a site's own capacity must be > 0 and its own cost >= 0")

@@ -59,6 +59,10 @@ class TargetOptions:
         nearby instead of being sent into the countryside. ``None`` lifts the
         rule (the cheapest plan may then send people far past a nearer
         shelter).
+    single_source
+        Refer every settlement to one shelter, as a referral system works
+        (default ``False``: a settlement's demand may be split between
+        shelters). Exact, but harder to solve: settlements are not merged.
     """
 
     max_travel_min: float = 120.0
@@ -67,6 +71,7 @@ class TargetOptions:
     one_per_region: bool = True
     regional_capacity: bool = False
     nearest_tolerance_min: float | None = 15.0
+    single_source: bool = False
 
     def __post_init__(self) -> None:
         number("targets.max_travel_min", self.max_travel_min, strict=True)
@@ -256,9 +261,18 @@ class BudgetOptions:
             number("budget.max_cost", self.max_cost)
 
 
-Objective = Literal["min_cost", "max_coverage", "min_travel", "min_worst_travel"]
+Objective = Literal["min_cost", "max_coverage", "min_travel", "min_worst_travel", "fixed_charge"]
 TieBreak = Literal["travel", "cost", "none"]
-OBJECTIVES: tuple[str, ...] = ("min_cost", "max_coverage", "min_travel", "min_worst_travel")
+OBJECTIVES: tuple[str, ...] = (
+    "min_cost",
+    "max_coverage",
+    "min_travel",
+    "min_worst_travel",
+    "fixed_charge",
+)
+#: Default weight of travel in the ``fixed_charge`` objective: cost units per
+#: family place-minute (100 family place-minutes cost as much as one unit).
+DEFAULT_TRAVEL_WEIGHT = 0.01
 
 
 @dataclass(frozen=True)
@@ -273,19 +287,27 @@ class ObjectiveOptions:
         the most demand served within the budget (capacitated maximum
         covering); ``min_travel``: the least demand-weighted travel time for
         ``budget.max_new_sites`` sites (capacitated p-median);
-        ``min_worst_travel``: the smallest worst-case travel time (p-centre).
+        ``min_worst_travel``: the smallest worst-case travel time (p-centre);
+        ``fixed_charge``: the least opening cost plus ``travel_weight`` times
+        the demand-weighted travel time (fixed-charge facility location).
     tie_break
         Second objective among solutions optimal for the first.
+    travel_weight
+        For ``fixed_charge``: the cost of one family place travelling one
+        minute, in the units of ``supply.size_costs`` (default 0.01: 100
+        family place-minutes cost as much as one unit).
     """
 
     type: Objective = "min_cost"
     tie_break: TieBreak = "travel"
+    travel_weight: float = DEFAULT_TRAVEL_WEIGHT
 
     def __post_init__(self) -> None:
         if self.type not in OBJECTIVES:
             raise OptionError(
                 f"objective.type is {self.type!r}; expected one of {list(OBJECTIVES)}"
             )
+        number("objective.travel_weight", self.travel_weight, strict=True)
         if self.tie_break not in ("travel", "cost", "none"):
             raise OptionError(
                 f"objective.tie_break is {self.tie_break!r}; expected 'travel', 'cost' or 'none'"

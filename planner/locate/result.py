@@ -112,6 +112,9 @@ class PlanResult:
         Time to build the model and to solve it (all solver calls).
     messages
         Why a target cannot be met, in words (empty when feasible).
+    site_costs
+        Cost of each site in the plan (expansion of an existing site, opening
+        of a candidate; 0 for a site left as it is or closed), when known.
     """
 
     status: PlanStatus
@@ -128,6 +131,7 @@ class PlanResult:
     build_seconds: float
     solve_seconds: float
     messages: tuple[str, ...] = ()
+    site_costs: FloatArray | None = None
 
     @property
     def feasible(self) -> bool:

@@ -40,7 +40,10 @@ already within reach of an existing inclusive site has :math:`v_i` free.
 Objectives: ``min_cost`` minimises :math:`\sum f_k y_{jk} + \phi \sum z_e`
 (capacitated set covering); ``max_coverage`` minimises :math:`\sum u_i`
 (capacitated maximum covering); ``min_travel`` minimises
-:math:`\sum t_{ij} x_{ij}` (capacitated p-median); ``min_worst_travel``
+:math:`\sum t_{ij} x_{ij}` (capacitated p-median); ``fixed_charge``
+minimises :math:`\sum f_k y_{jk} + \phi \sum z_e + w \sum t_{ij} x_{ij}`
+with the stated weight :math:`w` (``objective.travel_weight``, cost units per
+family place-minute; capacitated fixed-charge facility location); ``min_worst_travel``
 finds the smallest :math:`T` for which the constraints are feasible, by
 bisection over the distinct travel times (p-centre). A tie-break objective is
 then minimised with the first held at its optimum (lexicographic).
@@ -152,8 +155,8 @@ class SitingModel(SitingFormulation):
         reachable sites are merged into one demand unit (exact), the site
         decisions are solved on the merged model, and every settlement is then
         assigned to the open sites by a linear programme that minimises
-        demand-weighted travel (the tie-break). ``min_travel`` and
-        ``min_worst_travel`` solve the full model.
+        demand-weighted travel (the tie-break). ``min_travel``,
+        ``fixed_charge`` and ``min_worst_travel`` solve the full model.
 
         Returns
         -------
@@ -185,7 +188,7 @@ class SitingModel(SitingFormulation):
         opts = self.options
         if opts.objective.type == "min_worst_travel":
             return self._solve_worst(start)
-        if opts.objective.type == "min_travel":
+        if opts.objective.type in ("min_travel", "fixed_charge"):
             return self._solve_full(start)
         merged, _ = self.merged()
         layout = merged.build(opts.targets.max_travel_min)
@@ -229,6 +232,7 @@ class SitingModel(SitingFormulation):
             open_sizes=sites.open_sizes,
             built=sites.built,
             cost=sites.cost,
+            site_costs=sites.site_costs,
             messages=out.messages + notes,
         )
 
@@ -238,7 +242,7 @@ class SitingModel(SitingFormulation):
         built_at = time.perf_counter()
         second = "cost" if opts.objective.tie_break == "cost" else None
         res, value, bound, gap = self._lexicographic(
-            layout, "min_travel", second, Deadline(built_at, opts.solver.time_limit_s)
+            layout, opts.objective.type, second, Deadline(built_at, opts.solver.time_limit_s)
         )
         solved = time.perf_counter()
         if not res.has_solution or res.x is None:
@@ -507,11 +511,15 @@ def _read_solution(
     seconds: tuple[float, float] = (0.0, 0.0),
 ) -> PlanResult:
     """Read a solution: ``figures`` is (objective, bound, gap), ``seconds`` (build, solve)."""
-    sizes = np.asarray(model.options.supply.sizes, dtype=float)
     y = x[layout.y.cols] > 0.5  # (n_c, n_k)
+    caps, costs, _ = model.size_options()
+    if caps.shape != y.shape:  # an assignment layout (no candidates): replaced by the caller
+        caps, costs = np.zeros(y.shape), np.zeros(y.shape)
     ext = np.asarray(model.existing_capacity, dtype=float).copy()
+    ext_cost = np.zeros(len(ext))
     if layout.z.size:
         ext += np.round(x[layout.z.slice], 6)
+        ext_cost = np.round(x[layout.z.slice], 6) * model.options.supply.expand_cost_per_place
     flows = x[layout.x.slice]
     used = flows > TOL_FLOW
     pi, pj = layout.pi[used], layout.pj[used]
@@ -528,7 +536,7 @@ def _read_solution(
     total = float(np.asarray(model.demand, dtype=float).sum())
     return PlanResult(
         status=status,
-        open_sizes=np.concatenate([ext, (y * sizes[None, :]).sum(axis=1)]),
+        open_sizes=np.concatenate([ext, (y * caps).sum(axis=1)]),
         built=np.asarray(y.any(axis=1), dtype=bool),
         assignments=assignments,
         unserved=np.clip(x[layout.u.slice], 0, None),
@@ -540,6 +548,7 @@ def _read_solution(
         max_travel_min=float(assignments["travel_min"].max()) if len(assignments) else 0.0,
         build_seconds=seconds[0],
         solve_seconds=seconds[1],
+        site_costs=np.concatenate([ext_cost, (y * costs).sum(axis=1)]),
     )
 
 
@@ -610,7 +619,7 @@ def _rounded_start(siting: SitingModel, layout: SitingLayout) -> FloatArray | No
     holds the flow the LP sends to it (and its fractional capacity), so
     the LP's flows stay feasible. Returns None if rounding breaks a budget.
     """
-    sizes = np.asarray(siting.options.supply.sizes, dtype=float)
+    caps, _, ok = siting.size_options()
     model = layout.milp
     res = _run(model.relaxed(), layout.cost, siting.options.solver.time_limit_s, 0.0)
     if res.x is None:
@@ -624,12 +633,16 @@ def _rounded_start(siting: SitingModel, layout: SitingLayout) -> FloatArray | No
         x[y_cols[j]] = 0.0
         if frac.sum() <= 1e-7:
             continue
-        need = max(flows[n_e + j], float(frac @ sizes)) - 1e-7
+        sizes = np.where(ok[j], caps[j], -np.inf)
+        need = max(flows[n_e + j], float(frac @ caps[j])) - 1e-7
         fits = np.flatnonzero(sizes >= need)
         k = int(fits[np.argmin(sizes[fits])]) if len(fits) else int(np.argmax(sizes))
         x[y_cols[j][k]] = 1.0
     viol = model.a @ x
     tol = 1e-6 * max(1.0, float(np.abs(model.hi[np.isfinite(model.hi)]).max(initial=1.0)))
     if np.any(viol < model.lo - tol) or np.any(viol > model.hi + tol):
+        return None
+    whole = x[model.integrality > 0]  # e.g. single sourcing's referrals, not rounded here
+    if np.any(np.abs(whole - np.round(whole)) > 1e-6):
         return None
     return x
