@@ -525,6 +525,11 @@ def _print_plan(result: Plan) -> None:
             "raise --time-limit"
             if r.status == "time_limit"
             else "used its work budget (the same plan on every machine); raise solver.node_limit"
+            + (
+                " with solver.root_search = true"
+                if what == "shelters" and not result.scenario.solver.root_search
+                else ""
+            )
         )
         gap = f"at most {r.gap:.2%}" if math.isfinite(r.gap) else "an unknown distance"
         console.print(

@@ -350,6 +350,21 @@ def _method(plan: Plan) -> list[Markup]:
             "<code>planner/locate/siting.py</code>."
         )
     ]
+    tolerance = plan.scenario.targets.nearest_tolerance_min
+    if tolerance is not None:
+        paragraphs.append(
+            markup(
+                "Closest assignment: nobody is referred more than {} minutes beyond their nearest "
+                "shelter today, and, in the site decision itself, no district whose people are "
+                "within the travel limit today may have a longer mean travel after the plan "
+                "(one row per district). Settlements are then assigned to the nearest open "
+                "shelters with room; where the capacities chosen cannot keep everyone within {} "
+                "minutes of their nearest open shelter, the plan's messages say how many family "
+                "places are referred farther.",
+                f"{tolerance:g}",
+                f"{tolerance:g}",
+            )
+        )
     if plan.services is not None:
         hs = plan.scenario.hospital_sites
         colocation = {

@@ -36,7 +36,8 @@ default shown (see ``scenarios/`` for examples)::
     one_per_region = true         # at least one shelter in every economic region
     regional_capacity = false     # each region's capacity at least its own requirement
     nearest_tolerance_min = 15    # default 15: nobody is referred more than this beyond their
-                                  # nearest open shelter (existing ones always count);
+                                  # nearest open shelter (existing ones always count), and
+                                  # no district's mean travel grows beyond today's;
                                   # false lifts the rule (cheaper plans that send people far)
     single_source = false         # true: every settlement referred to one shelter (slower)
 
@@ -92,6 +93,8 @@ default shown (see ``scenarios/`` for examples)::
     node_limit = 1                # work budget of the final search (1: prove the bound at the
                                   # root); the same plan on every machine
     time_limit_s = 300            # safety net only: a plan stopped by it says so
+    root_search = true            # end min_cost plans with that final search; false: report
+                                  # the LP relaxation's bound (quicker on large models)
 
 Validation names the table, the key and the bad value.
 """

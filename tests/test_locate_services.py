@@ -393,6 +393,17 @@ def test_required_hospitals_get_their_service() -> None:
         )
 
 
+def test_full_recommendations_keeps_everyone_near_help(full: Plan) -> None:
+    d = full.districts.set_index("district_id")
+    assert not d["worse_off"].any(), d.loc[d["worse_off"], "name"].tolist()
+    for city in ("AZ-GA", "AZ-SM", "AZ-BA"):
+        assert d.loc[city, "travel_min_mean_after"] < 30, city
+    # the shelters' search ends by its work budget, never by the clock
+    assert full.result.status in ("optimal", "work_limit")
+    assert full.services is not None
+    assert full.services.result.status in ("optimal", "work_limit")
+
+
 def test_full_recommendations_offers_only_suitable_hospitals(full: Plan, dataset: Dataset) -> None:
     assert full.services is not None
     offer = full.services.offer

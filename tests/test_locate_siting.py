@@ -49,7 +49,7 @@ _TABLE_OF = {
     "objective": "objective",
     "tie_break": "objective",
     "travel_weight": "objective",
-    **dict.fromkeys(["time_limit_s", "mip_gap", "node_limit"], "solver"),
+    **dict.fromkeys(["time_limit_s", "mip_gap", "node_limit", "root_search"], "solver"),
 }
 _TYPES: dict[str, Any] = {
     "targets": TargetOptions,
@@ -788,3 +788,80 @@ def test_single_sourcing_costs_more_when_a_settlement_must_not_be_split() -> Non
     assert check_solution(whole_model, whole) == []
     # the split plan breaks the single-sourcing rule, and the check says so
     assert "settlements are split between sites" in " ".join(check_solution(whole_model, split))
+
+
+def test_single_sourcing_explains_a_settlement_too_large_for_any_site() -> None:
+    minutes = np.array([[10.0, 20.0], [15.0, 25.0]])
+    model = SitingModel(
+        minutes,
+        np.array([30.0, 2.0]),
+        np.zeros(0),
+        options=_opts(sizes=(10.0, 20.0), size_costs=(10.0, 18.0), single_source=True),
+        demand_names=["Big city", "Village"],
+    )
+    res = model.solve()
+    assert res.status == "infeasible"
+    assert (
+        "single sourcing: 1 settlements need more family places than any site" in (res.messages[0])
+    )
+    assert "Big city" in res.messages[0]
+
+
+def test_no_district_worse_off_than_today_is_part_of_the_site_decision() -> None:
+    # district A (a1, a2) lives around the existing shelter E (10 places, full with a1);
+    # district B (b1) is beyond the travel limit from E today. Candidates: F between them
+    # (12 min from A, 20 from B), G in A, H in B; sizes 10 (cost 10) and 20 (cost 18).
+    minutes = np.array(
+        [
+            [1.0, 12.0, 2.0, INF],  # a1
+            [5.0, 12.0, 4.0, INF],  # a2
+            [130.0, 20.0, INF, 5.0],  # b1
+        ]
+    )
+    demand = np.array([10.0, 10.0, 10.0])
+    opts = _opts(
+        sizes=(10.0, 20.0), size_costs=(10.0, 18.0), nearest_tolerance_min=15.0, node_limit=1000
+    )
+    kw: dict[str, Any] = {"options": opts, "demand_names": ["a1", "a2", "b1"]}
+    # without districts the cheapest plan is F at 20 places: A's mean goes from 3 to 6.5
+    blind = SitingModel(minutes, demand, np.array([10.0]), **kw).solve()
+    assert blind.objective == pytest.approx(18.0)
+    assert blind.built.tolist() == [True, False, False]
+    # with districts A stays at most 3 minutes on average: G for A, and F or H for b1
+    model = SitingModel(
+        minutes, demand, np.array([10.0]), demand_district=np.array(["A", "A", "B"]), **kw
+    )
+    res = model.solve()
+    assert res.status == "optimal" and res.objective == pytest.approx(20.0)
+    a = res.assignments
+    in_a = a["demand"] < 2
+    mean_a = float((a["places"] * a["travel_min"])[in_a].sum() / a["places"][in_a].sum())
+    assert mean_a <= 3.0 + 1e-6
+    assert res.built[1]  # G, in A
+    assert check_solution(model, res) == []
+    assert not any("district" in m for m in res.messages)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_without_the_root_search_the_bound_is_the_lp_relaxations(seed: int) -> None:
+    minutes, demand = _small(seed)
+    kw: dict[str, Any] = {"sizes": (5.0, 10.0), "size_costs": (6.0, 10.0), "node_limit": 10_000}
+    full = SitingModel(minutes, demand, np.zeros(0), options=_opts(**kw)).solve()
+    quick_model = SitingModel(
+        minutes,
+        demand,
+        np.zeros(0),
+        options=_opts(**kw, root_search=False),
+    )
+    quick = quick_model.solve()
+    if full.status == "infeasible":
+        assert quick.status == "infeasible"
+        return
+    assert full.status == "optimal"
+    assert check_solution(quick_model, quick) == []
+    # a weaker (LP) bound, never above the proven optimum; a plan never below it
+    assert quick.bound <= full.objective + 1e-9
+    assert quick.objective >= full.objective - 1e-9
+    assert quick.status in ("optimal", "work_limit")
+    if quick.status == "work_limit":
+        assert quick.gap > 0.0

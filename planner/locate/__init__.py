@@ -6,8 +6,8 @@ a typed, immutable result; ``check_*`` re-checks a result independently of the
 solver. Nothing here knows about datasets, scenarios or a country:
 
 - :class:`SitingModel` (:mod:`planner.locate.siting`): capacitated siting of
-  shelters, four objectives (``min_cost``, ``max_coverage``, ``min_travel``,
-  ``min_worst_travel``) with a lexicographic tie-break.
+  shelters, five objectives (``min_cost``, ``max_coverage``, ``min_travel``,
+  ``min_worst_travel``, ``fixed_charge``) with a lexicographic tie-break.
 - :class:`HospitalServicesModel` (:mod:`planner.locate.services`): rape crisis
   centres and 24/7 forensic examination planned together at hospitals.
 - Options (:mod:`planner.locate.options`), results

@@ -119,6 +119,7 @@ def explain_siting(model: SitingFormulation, limit_min: float | None = None) -> 
             + " or lower served_share."
         )
     msgs += _explain_regions(model)
+    msgs += _explain_single_source(model, limit, allowed)
     target = opts.inclusive_served_share
     if target is not None and model.inclusive_cover is not None:
         cover = np.asarray(model.inclusive_cover)
@@ -165,6 +166,34 @@ def _explain_regions(model: SitingFormulation) -> list[str]:
                 "or larger sizes, or turn targets.regional_capacity off."
             )
     return msgs
+
+
+def _explain_single_source(model: SitingFormulation, limit: float, allowed: float) -> list[str]:
+    """Settlements too large for any site they reach cannot be referred whole."""
+    opts = model.options
+    if not opts.targets.single_source or opts.objective.type == "max_coverage":
+        return []
+    d = np.asarray(model.demand, dtype=float)
+    caps, _, ok = model.size_options()
+    largest = np.concatenate(
+        [
+            np.asarray(model.existing_capacity, dtype=float)
+            + (opts.supply.expand_max_places if opts.expand_existing else 0.0),
+            np.where(ok, caps, 0.0).max(axis=1, initial=0.0),
+        ]
+    )
+    room = np.where(model.allowed(limit), largest[None, :], 0.0).max(axis=1, initial=0.0)
+    big = d > room + TOL_LIMIT
+    if d[big].sum() <= allowed + TOL_LIMIT:
+        return []
+    names = list(model.demand_names) if model.demand_names is not None else None
+    return [
+        f"single sourcing: {int(big.sum())} settlements need more family places than any site "
+        f"within reach can hold (largest: {_examples(big, d, names)}; the largest settlement "
+        f"needs {d.max():.1f}, the largest site holds {largest.max():.1f}), so they cannot be "
+        "referred whole to one shelter; allow split referrals (targets.single_source = "
+        "false), offer larger sizes, or split the settlement in the data."
+    ]
 
 
 def budget_reason(budget: BudgetOptions, cheapest: tuple[int, float] | None) -> str:

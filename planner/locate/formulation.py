@@ -16,6 +16,7 @@ from typing import Any, Literal, Self
 
 import numpy as np
 import numpy.typing as npt
+import scipy.sparse as sp
 
 from planner._errors import OptionError
 from planner.locate._milp import (
@@ -126,6 +127,11 @@ class SitingFormulation:
         One per candidate: a site's own capacity (family places) and opening
         cost, overriding ``supply.sizes`` and ``supply.size_costs`` for it (a
         given building, a given rent); ``nan`` where the shared table applies.
+    district_limit
+        One per settlement: the most its district's demand-weighted mean
+        travel may be (``nan``: no limit). :meth:`merged` sets it to today's
+        mean under the closest-assignment rule, so that no district is worse
+        off than today (one row per district).
     """
 
     minutes: FloatArray
@@ -141,6 +147,7 @@ class SitingFormulation:
     required: BoolArray | None = None
     site_capacity: FloatArray | None = None
     site_cost: FloatArray | None = None
+    district_limit: FloatArray | None = None
 
     def __post_init__(self) -> None:
         n_i, n_j = np.shape(self.minutes)
@@ -311,6 +318,7 @@ class SitingFormulation:
         _add_linking(self, b, pi, pj, enabled=linking)
         _add_served_share(self, b)
         _add_regions(self, b)
+        _add_district_means(self, b, pi, pj)
         _add_closed_group_capacity(self, b, pi, pj)
         v = _add_inclusive_reach(self, b)
         cost = np.zeros(b.n_vars)
@@ -345,17 +353,25 @@ class SitingFormulation:
         masks = [reach]
         if self.inclusive_cover is not None:
             masks.append(np.asarray(self.inclusive_cover, dtype=bool))
-        first, inv = merge_units(self.demand_region, masks)
+        limits = self._today_by_district()
+        # with district rows, settlements merge only within their district
+        first, inv = merge_units(
+            self.demand_district if limits is not None else self.demand_region, masks
+        )
         demand = np.bincount(
             inv, weights=np.asarray(self.demand, dtype=float), minlength=len(first)
         )
+        minutes = np.where(reach[first], 0.0, np.inf)
+        if limits is not None:  # the units' demand-weighted mean travel (one district each)
+            minutes = _unit_means(self.minutes, self.demand, reach, first, inv)
         names = None
         if self.demand_names is not None:
             names = [str(self.demand_names[i]) for i in first]
         merged = replace(
             self,
-            minutes=np.where(reach[first], 0.0, np.inf),
+            minutes=minutes,
             demand=np.asarray(demand, dtype=np.float64),
+            district_limit=None if limits is None else limits[first],
             km=None,
             demand_region=(
                 np.asarray(self.demand_region)[first] if self.demand_region is not None else None
@@ -374,6 +390,28 @@ class SitingFormulation:
             ),
         )
         return merged, inv
+
+    def _today_by_district(self) -> FloatArray | None:
+        """Each settlement's district's mean travel to its nearest existing site today.
+
+        ``nan`` where the district is not limited: beyond the travel limit
+        (the limit already keeps it) or unreachable today. ``None`` when the
+        closest-assignment rule is off or districts are not given.
+        """
+        tolerance = self.options.targets.nearest_tolerance_min
+        if tolerance is None or self.demand_district is None or not self.n_existing:
+            return None
+        minutes = np.asarray(self.minutes, dtype=float)
+        d = np.asarray(self.demand, dtype=float)
+        today = minutes[:, : self.n_existing].min(axis=1)
+        known = np.isfinite(today) & (d > 0)
+        _, code = np.unique(np.asarray(self.demand_district).astype(str), return_inverse=True)
+        code = np.asarray(code, dtype=np.int64).ravel()
+        weight = np.bincount(code[known], weights=d[known], minlength=int(code.max()) + 1)
+        spent = np.bincount(code[known], weights=(d * today)[known], minlength=int(code.max()) + 1)
+        mean = np.where(weight > 0, spent / np.where(weight > 0, weight, 1.0), np.nan)
+        mean[mean >= self.options.targets.max_travel_min] = np.nan
+        return np.asarray(mean[code], dtype=float)
 
     def assignment_model(
         self, capacity: FloatArray, *, closest: bool = True
@@ -437,6 +475,54 @@ def _add_demand_balance(model: SitingFormulation, b: MilpBuilder, pi: IntArray) 
         lower=d,
         upper=d,
         count=len(d),
+    )
+
+
+def _unit_means(
+    minutes: FloatArray, demand: FloatArray, reach: BoolArray, first: IntArray, inv: IntArray
+) -> FloatArray:
+    """Demand-weighted mean travel of each unit to each site it reaches (``inf`` elsewhere)."""
+    t = np.asarray(minutes, dtype=float)
+    d = np.asarray(demand, dtype=float)
+    n_u = len(first)
+    members = sp.csr_matrix((d, (inv, np.arange(len(d)))), shape=(n_u, len(d)))
+    total = np.asarray(members.sum(axis=1)).ravel()
+    mean = np.asarray(members @ np.where(reach, t, 0.0))
+    mean = np.where(total[:, None] > 0, mean / np.where(total > 0, total, 1.0)[:, None], t[first])
+    return np.asarray(np.where(reach[first], mean, np.inf), dtype=float)
+
+
+def _add_district_means(
+    model: SitingFormulation, b: MilpBuilder, pi: IntArray, pj: IntArray
+) -> None:
+    r"""No district worse off than today: :math:`\sum_{i \in D,j} (t_{ij} - B_D) x_{ij} \le 0`.
+
+    :math:`B_D` is the district's mean travel today (``district_limit``); the
+    mean travel of the demand it gets served stays at most that. On merged
+    units with their mean travel the rows are sufficient: splitting each
+    unit's flows in proportion to its settlements' demand meets them exactly.
+    """
+    if model.district_limit is None or model.demand_district is None:
+        return
+    limit = np.asarray(model.district_limit, dtype=float)
+    use = np.isfinite(limit[pi])
+    if not use.any():
+        return
+    _, code = np.unique(np.asarray(model.demand_district).astype(str), return_inverse=True)
+    code = np.asarray(code, dtype=np.int64).ravel()
+    rows_d = np.unique(code[pi[use]])
+    row_of = np.full(int(code.max()) + 1, -1, dtype=np.int64)
+    row_of[rows_d] = np.arange(len(rows_d))
+    t = np.asarray(model.minutes, dtype=float)[pi[use], pj[use]] - limit[pi[use]]
+    slack = 1e-6 * max(float(np.asarray(model.demand, dtype=float).sum()), 1.0)
+    b.add_constraints(
+        "district_means",
+        rows=row_of[code[pi[use]]],
+        cols=b.block("x").cols[use],
+        vals=t,
+        lower=-np.inf,
+        upper=slack,
+        count=len(rows_d),
     )
 
 

@@ -56,9 +56,12 @@ class TargetOptions:
         many minutes farther than its nearest open shelter. Existing shelters
         are always open, so nobody is sent more than this beyond today's
         nearest shelter, and a city whose shelter is full gets a new one
-        nearby instead of being sent into the countryside. ``None`` lifts the
-        rule (the cheapest plan may then send people far past a nearer
-        shelter).
+        nearby instead of being sent into the countryside. When the model
+        knows each settlement's district (``demand_district``; planning gives
+        it), the rule also keeps every district whose people are within
+        ``max_travel_min`` today at most at today's mean travel. ``None``
+        lifts the rule (the cheapest plan may then send people far past a
+        nearer shelter).
     single_source
         Refer every settlement to one shelter, as a referral system works
         (default ``False``: a settlement's demand may be split between
@@ -332,11 +335,17 @@ class SolverOptions:
         proves the bound). Before it, a region-by-region search whose work is
         bounded too finds the plan. A plan the budget stops is the same on every
         machine and is reported as ``work_limit`` with its proven gap.
+    root_search
+        Whether ``min_cost`` shelter plans end with that final exact search
+        (default). ``False`` skips it and reports the bound of the LP
+        relaxation already solved for the starting plan: much quicker on
+        large models (whose root search takes minutes), with a weaker bound.
     """
 
     time_limit_s: float = 300.0
     mip_gap: float = 0.005
     node_limit: int = 1
+    root_search: bool = True
 
     def __post_init__(self) -> None:
         number("solver.time_limit_s", self.time_limit_s, strict=True)

@@ -59,7 +59,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -383,7 +383,8 @@ class HospitalServicesModel:
                 ),
                 supply=SupplyOptions(sizes=(1.0,), size_costs=(opts.sites.site_cost + rc.cost,)),
                 objective=ObjectiveOptions(type="min_cost", tie_break="none"),
-                solver=opts.solver,
+                # its root search is quick and proves the fewest centres any plan needs
+                solver=replace(opts.solver, root_search=True),
             ),
             required=self._mask(self.require_rcc)[cand],
         ).solve()

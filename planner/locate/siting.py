@@ -1,6 +1,6 @@
 r"""The shelter siting model: capacitated facility location on a travel-time matrix.
 
-:class:`SitingModel` is one capacitated facility-location model with four
+:class:`SitingModel` is one capacitated facility-location model with five
 objectives, solved exactly by HiGHS.
 
 Notation: settlements :math:`i` with demand :math:`d_i` (family places);
@@ -31,11 +31,19 @@ Each constraint family is one function of :mod:`planner.locate.formulation`
     \sum_{jk} y_{jk} \le p,\quad \sum_{jk} f_k y_{jk} + \phi \sum_e z_e \le B
                                                        &\quad \text{budget} \\
     v_i \le \sum_{j \in I_i} \sum_k y_{jk},\quad
-    \textstyle\sum_i d_i v_i \ge \iota \sum_i d_i       &\quad \text{inclusive reach}
+    \textstyle\sum_i d_i v_i \ge \iota \sum_i d_i       &\quad \text{inclusive reach} \\
+    \textstyle\sum_{i \in D} \sum_j (t_{ij} - B_D)\, x_{ij} \le 0
+                                                       &\quad \text{no district worse off} \\
+    x_{ij} = d_i w_{ij},\quad \sum_j w_{ij} \le 1        &\quad \text{single sourcing}
 
 where :math:`I_i` are the inclusive candidates that count as "within reach"
 of :math:`i` (``inclusive_cover``) and :math:`0 \le v_i \le 1`; a settlement
 already within reach of an existing inclusive site has :math:`v_i` free.
+:math:`B_D` is district :math:`D`'s mean travel to its nearest shelter today
+(rows for districts within the travel limit, under the closest-assignment
+rule); :math:`w_{ij} \in \{0, 1\}` exist only with ``single_source``. A
+candidate with its own capacity and cost has one size option, its own;
+:math:`s_k` and :math:`f_k` are then per candidate.
 
 Objectives: ``min_cost`` minimises :math:`\sum f_k y_{jk} + \phi \sum z_e`
 (capacitated set covering); ``max_coverage`` minimises :math:`\sum u_i`
@@ -57,8 +65,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
+from planner.locate._assign import assign_to_open_sites
 from planner.locate._milp import (
     TOL_FLOW,
     Deadline,
@@ -207,7 +215,7 @@ class SitingModel(SitingFormulation):
             merged, np.asarray(res.x), layout, PlanStatus.OPTIMAL, (value, bound, gap)
         )
         served = float(np.asarray(self.demand).sum()) - float(sites.unserved.sum())
-        assigned = self._assign(sites.open_sizes, served)
+        assigned = assign_to_open_sites(self, sites.open_sizes, served)
         solved = time.perf_counter()
         if assigned is None:  # cannot happen for a correct model; say so rather than guess
             return self._infeasible(
@@ -272,7 +280,7 @@ class SitingModel(SitingFormulation):
         """
         opts = self.options.solver
         model = layout.milp
-        begin = _rounded_start(self, layout)
+        begin, lp_bound = _rounded_start(self, layout)
         if begin is None:
             first = _run(model, c1, deadline.left(), opts.mip_gap, None, _FIRST_SEARCH_NODES)
             if first.termination in (Termination.OPTIMAL, Termination.LIMIT) or first.x is None:
@@ -287,7 +295,11 @@ class SitingModel(SitingFormulation):
         better, cut = improve_by_groups(
             light, c1, begin, fixed, deadline.started + deadline.limit_s, _run
         )
-        res = _run(model, c1, deadline.left(), opts.mip_gap, better, opts.node_limit)
+        if not opts.root_search and lp_bound is not None:
+            skipped = "no final search (solver.root_search = false): the LP relaxation's bound"
+            res = Outcome(Termination.WORK_LIMIT, better, lp_bound, None, skipped)
+        else:
+            res = _run(model, c1, deadline.left(), opts.mip_gap, better, opts.node_limit)
         return final_outcome(res, better, c1, cut)
 
     def _lexicographic(
@@ -313,55 +325,6 @@ class SitingModel(SitingFormulation):
             elif res2.termination == Termination.LIMIT:
                 res = replace(res, termination=Termination.LIMIT)
         return res, value, bound, gap
-
-    def _assign(
-        self, capacity: FloatArray, served: float
-    ) -> tuple[FloatArray, SitingLayout, tuple[str, ...]] | None:
-        """Assign every settlement to open sites with fixed capacities, least travel first.
-
-        Under the closest-assignment rule the assignment first keeps every
-        settlement within the tolerance of its nearest *open* site; if the
-        capacities chosen do not allow that, only the rule's exact part (about
-        existing sites) holds and a message says how many people it concerns.
-        """
-        tolerance = self.options.targets.nearest_tolerance_min
-        # (closest to every open site, no district worse off than today) in order of
-        # preference; the last keeps only the rule's exact part
-        steps = [(False, False)]
-        if tolerance is not None:
-            steps = [
-                (True, False),
-                *([(False, True)] if self.demand_district is not None else []),
-                (False, False),
-            ]
-        for closest, districts in steps:
-            fixed, open_cols = self.assignment_model(capacity, closest=closest)
-            layout = fixed.build(self.options.targets.max_travel_min, linking=False)
-            d = np.asarray(self.demand, dtype=float)
-            total = float(d.sum())
-            # serve what the site decision served (small slack for round-off)
-            layout.milp.ub[layout.u.slice] = d
-            row = np.zeros(len(layout.milp.lb))
-            row[layout.u.slice] = 1.0
-            held = layout.milp.with_row(
-                row, -np.inf, max(total - served, 0.0) + 1e-9 * max(total, 1.0)
-            )
-            if districts:
-                held = held.with_rows(*_no_worse_than_today(self, layout, open_cols))
-            res = _run(held, layout.travel, max(self.options.solver.time_limit_s, 10.0), 0.0)
-            if res.x is not None:
-                x = np.asarray(res.x, dtype=float)
-                notes: tuple[str, ...] = ()
-                if not closest and tolerance is not None:
-                    notes = (_far_note(self, capacity, x, layout, open_cols),)
-                    if not districts and self.demand_district is not None:
-                        notes += (
-                            "nor can they keep every district's mean travel at most today's: "
-                            "the districts referred farther are listed",
-                        )
-                # map pair sites back to the full column numbering
-                return x, replace(layout, pj=open_cols[layout.pj]), notes
-        return None
 
     def _budget_reason(self, res: Outcome) -> list[str]:
         opts = self.options
@@ -552,78 +515,23 @@ def _read_solution(
     )
 
 
-def _no_worse_than_today(
-    model: SitingModel, layout: SitingLayout, open_cols: IntArray
-) -> tuple[sp.csr_matrix, FloatArray, FloatArray]:
-    r"""Rows keeping every district's mean travel at most today's, on an assignment layout.
-
-    With :math:`B_D` district :math:`D`'s demand-weighted mean travel to the
-    nearest existing site today (over its settlements reachable today), the
-    mean travel of the demand served is at most :math:`B_D`:
-    :math:`\sum_{i \in D} \sum_j (t_{ij} - B_D)\, x_{ij} \le 0` (linear, and
-    unserved demand cannot loosen it).
-    """
-    minutes = np.asarray(model.minutes, dtype=float)
-    d = np.asarray(model.demand, dtype=float)
-    today = (
-        minutes[:, : model.n_existing].min(axis=1) if model.n_existing else np.full(len(d), np.inf)
-    )
-    known = np.isfinite(today) & (d > 0)
-    _, code = np.unique(np.asarray(model.demand_district).astype(str), return_inverse=True)
-    code = np.asarray(code, dtype=np.int64).ravel()
-    n_d = int(code.max()) + 1 if len(code) else 0
-    weight = np.bincount(code[known], weights=d[known], minlength=n_d)
-    spent = np.bincount(
-        code[known], weights=(d * np.where(known, today, 0.0))[known], minlength=n_d
-    )
-    mean = np.where(weight > 0, spent / np.where(weight > 0, weight, 1.0), np.nan)
-    pi, pj = layout.pi, layout.pj
-    use = np.isfinite(mean[code[pi]])
-    t = minutes[pi[use], open_cols[pj[use]]] - mean[code[pi[use]]]
-    rows = sp.csr_matrix(
-        (t, (code[pi[use]], layout.x.start + np.flatnonzero(use))),
-        shape=(n_d, len(layout.milp.lb)),
-    )
-    slack = 1e-6 * max(float(d.sum()), 1.0)
-    return rows, np.full(n_d, -np.inf), np.full(n_d, slack)
-
-
-def _far_note(
-    model: SitingModel,
-    capacity: FloatArray,
-    x: FloatArray,
-    layout: SitingLayout,
-    open_cols: IntArray,
-) -> str:
-    """Say who is served beyond the tolerance of their nearest open site."""
-    tolerance = model.options.targets.nearest_tolerance_min
-    minutes = np.asarray(model.minutes, dtype=float)
-    nearest = minutes[:, open_cols].min(axis=1)
-    flows = x[layout.x.slice]
-    pi, pj = layout.pi, open_cols[layout.pj]
-    far = (flows > TOL_FLOW) & (minutes[pi, pj] > nearest[pi] + (tolerance or 0.0) + 1e-6)
-    places = float(flows[far].sum())
-    settlements = len(np.unique(pi[far]))
-    return (
-        f"the capacities chosen cannot keep everyone within {tolerance:g} min of their "
-        f"nearest open shelter: {places:.1f} family places in {settlements} settlements "
-        "are referred farther (never farther than the rule allows beyond today's nearest "
-        "shelter)"
-    )
-
-
-def _rounded_start(siting: SitingModel, layout: SitingLayout) -> FloatArray | None:
+def _rounded_start(
+    siting: SitingModel, layout: SitingLayout
+) -> tuple[FloatArray | None, float | None]:
     """Make a feasible starting solution from the LP relaxation, rounded up.
 
     Every candidate the LP opens at all is built at the smallest size that
     holds the flow the LP sends to it (and its fractional capacity), so
-    the LP's flows stay feasible. Returns None if rounding breaks a budget.
+    the LP's flows stay feasible. Returns the start (``None`` if rounding
+    breaks a row, e.g. a budget) and the LP's value, a bound on the optimum
+    (``None`` if the LP was not solved).
     """
     caps, _, ok = siting.size_options()
     model = layout.milp
     res = _run(model.relaxed(), layout.cost, siting.options.solver.time_limit_s, 0.0)
-    if res.x is None:
-        return None
+    if res.x is None or res.termination != Termination.OPTIMAL:
+        return None, None
+    bound = float(layout.cost @ res.x)
     x = np.asarray(res.x, dtype=float).copy()
     y_cols = layout.y.cols
     n_e = siting.n_existing
@@ -641,8 +549,8 @@ def _rounded_start(siting: SitingModel, layout: SitingLayout) -> FloatArray | No
     viol = model.a @ x
     tol = 1e-6 * max(1.0, float(np.abs(model.hi[np.isfinite(model.hi)]).max(initial=1.0)))
     if np.any(viol < model.lo - tol) or np.any(viol > model.hi + tol):
-        return None
+        return None, bound
     whole = x[model.integrality > 0]  # e.g. single sourcing's referrals, not rounded here
     if np.any(np.abs(whole - np.round(whole)) > 1e-6):
-        return None
-    return x
+        return None, bound
+    return x, bound

@@ -1,0 +1,168 @@
+"""The assignment step: settlements referred to the chosen sites, nearest first.
+
+Once the site decision has fixed every site's capacity, each settlement is
+assigned by a linear programme of least demand-weighted travel (a MILP under
+single sourcing), with the closest-assignment rule applied to every open site
+and every district's mean travel kept at most today's where the capacities
+allow, relaxed step by step where they do not, each relaxation said in words.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import scipy.sparse as sp
+
+from planner.locate._milp import TOL_FLOW, FloatArray, IntArray, solve_milp
+from planner.locate.formulation import SitingFormulation, SitingLayout
+
+__all__ = ["assign_to_open_sites"]
+
+#: Smallest time limit (s) of an assignment solve (a safety net, like every limit).
+_MIN_LIMIT_S = 10.0
+
+
+def _steps(model: SitingFormulation) -> list[tuple[bool, bool]]:
+    """List the rules to try, strictest first: (closest to every open site, districts)."""
+    if model.options.targets.nearest_tolerance_min is None:
+        return [(False, False)]
+    if model.demand_district is None:
+        return [(True, False), (False, False)]
+    return [(True, True), (True, False), (False, True), (False, False)]
+
+
+def assign_to_open_sites(
+    model: SitingFormulation, capacity: FloatArray, served: float
+) -> tuple[FloatArray, SitingLayout, tuple[str, ...]] | None:
+    """Assign every settlement to open sites with fixed capacities, least travel first.
+
+    Under the closest-assignment rule the assignment keeps every settlement
+    within the tolerance of its nearest *open* site and every district's mean
+    travel at most today's (``demand_district``); when the capacities chosen
+    do not allow both, it drops the district rows, then the closest rule
+    (keeping the districts), then both (only the rule's exact part about
+    existing sites holds), and says which in the returned notes.
+
+    Parameters
+    ----------
+    model
+        The siting model (its matrix, demand and options).
+    capacity
+        Capacity of every site (0: closed).
+    served
+        Demand the site decision served (the assignment serves as much).
+
+    Returns
+    -------
+    tuple or None
+        The solution vector, its layout (sites in the model's numbering) and
+        notes; ``None`` if no assignment exists (a model error).
+    """
+    limit = max(model.options.solver.time_limit_s, _MIN_LIMIT_S)
+    d = np.asarray(model.demand, dtype=float)
+    total = float(d.sum())
+    for closest, districts in _steps(model):
+        fixed, open_cols = model.assignment_model(capacity, closest=closest)
+        layout = fixed.build(model.options.targets.max_travel_min, linking=False)
+        # serve what the site decision served (small slack for round-off)
+        layout.milp.ub[layout.u.slice] = d
+        row = np.zeros(len(layout.milp.lb))
+        row[layout.u.slice] = 1.0
+        held = layout.milp.with_row(
+            row, -np.inf, max(total - served, 0.0) + 1e-9 * max(total, 1.0)
+        )
+        if districts:
+            held = held.with_rows(*_no_worse_than_today(model, layout, open_cols))
+        res = solve_milp(held, layout.travel, limit, 0.0, None)
+        if res.x is None:
+            continue
+        x = np.asarray(res.x, dtype=float)
+        notes = _notes(model, (closest, districts), capacity, x, layout, open_cols)
+        # map pair sites back to the full column numbering
+        return x, replace(layout, pj=open_cols[layout.pj]), notes
+    return None
+
+
+def _notes(
+    model: SitingFormulation,
+    step: tuple[bool, bool],
+    capacity: FloatArray,
+    x: FloatArray,
+    layout: SitingLayout,
+    open_cols: IntArray,
+) -> tuple[str, ...]:
+    """Say which rules the assignment had to drop."""
+    closest, districts = step
+    notes: list[str] = []
+    if model.options.targets.nearest_tolerance_min is None:
+        return ()
+    if not closest:
+        notes.append(_far_note(model, capacity, x, layout, open_cols))
+    if model.demand_district is not None and not districts:
+        notes.append(
+            ("nor can they" if not closest else "the capacities chosen cannot")
+            + " keep every district's mean travel at most today's: the districts referred "
+            "farther are listed"
+        )
+    return tuple(notes)
+
+
+def _no_worse_than_today(
+    model: SitingFormulation, layout: SitingLayout, open_cols: IntArray
+) -> tuple[sp.csr_matrix, FloatArray, FloatArray]:
+    r"""Rows keeping every district's mean travel at most today's, on an assignment layout.
+
+    With :math:`B_D` district :math:`D`'s demand-weighted mean travel to the
+    nearest existing site today (over its settlements reachable today), the
+    mean travel of the demand served is at most :math:`B_D`:
+    :math:`\sum_{i \in D} \sum_j (t_{ij} - B_D)\, x_{ij} \le 0` (linear, and
+    unserved demand cannot loosen it).
+    """
+    minutes = np.asarray(model.minutes, dtype=float)
+    d = np.asarray(model.demand, dtype=float)
+    today = (
+        minutes[:, : model.n_existing].min(axis=1) if model.n_existing else np.full(len(d), np.inf)
+    )
+    known = np.isfinite(today) & (d > 0)
+    _, code = np.unique(np.asarray(model.demand_district).astype(str), return_inverse=True)
+    code = np.asarray(code, dtype=np.int64).ravel()
+    n_d = int(code.max()) + 1 if len(code) else 0
+    weight = np.bincount(code[known], weights=d[known], minlength=n_d)
+    spent = np.bincount(
+        code[known], weights=(d * np.where(known, today, 0.0))[known], minlength=n_d
+    )
+    mean = np.where(weight > 0, spent / np.where(weight > 0, weight, 1.0), np.nan)
+    pi, pj = layout.pi, layout.pj
+    use = np.isfinite(mean[code[pi]])
+    t = minutes[pi[use], open_cols[pj[use]]] - mean[code[pi[use]]]
+    rows = sp.csr_matrix(
+        (t, (code[pi[use]], layout.x.start + np.flatnonzero(use))),
+        shape=(n_d, len(layout.milp.lb)),
+    )
+    slack = 1e-6 * max(float(d.sum()), 1.0)
+    return rows, np.full(n_d, -np.inf), np.full(n_d, slack)
+
+
+def _far_note(
+    model: SitingFormulation,
+    capacity: FloatArray,
+    x: FloatArray,
+    layout: SitingLayout,
+    open_cols: IntArray,
+) -> str:
+    """Say who is served beyond the tolerance of their nearest open site."""
+    tolerance = model.options.targets.nearest_tolerance_min
+    minutes = np.asarray(model.minutes, dtype=float)
+    nearest = minutes[:, open_cols].min(axis=1)
+    flows = x[layout.x.slice]
+    pi, pj = layout.pi, open_cols[layout.pj]
+    far = (flows > TOL_FLOW) & (minutes[pi, pj] > nearest[pi] + (tolerance or 0.0) + 1e-6)
+    places = float(flows[far].sum())
+    settlements = len(np.unique(pi[far]))
+    return (
+        f"the capacities chosen cannot keep everyone within {tolerance:g} min of their "
+        f"nearest open shelter: {places:.1f} family places in {settlements} settlements "
+        "are referred farther (never farther than the rule allows beyond today's nearest "
+        "shelter)"
+    )
