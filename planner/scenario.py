@@ -104,7 +104,6 @@ from __future__ import annotations
 import difflib
 import tomllib
 import typing
-import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -112,7 +111,7 @@ from typing import Any, Literal
 
 from planner._errors import MissingInputError, OptionError
 from planner._validate import boolean, float_list, number
-from planner.hospital_types import HOSPITAL_TYPES, SUITABLE_TYPES
+from planner.hospital_types import HOSPITAL_TYPES, SUITABLE_TYPES, fold_name
 from planner.locate.options import (
     OBJECTIVES,
     BudgetOptions,
@@ -410,9 +409,7 @@ class Scenario:
 
 def _fold(text: str) -> str:
     """Fold case and accents (dotless ı as i, schwa ə as e), so spellings match."""
-    folded = text.casefold().replace("ı", "i").replace("ə", "e")
-    decomposed = unicodedata.normalize("NFKD", folded)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).strip()
+    return fold_name(text).strip()
 
 
 #: Each TOML table and the option type it builds; the keys are the type's fields.

@@ -121,21 +121,13 @@ def _no_worse_than_today(
     """
     minutes = np.asarray(model.minutes, dtype=float)
     d = np.asarray(model.demand, dtype=float)
-    today = (
-        minutes[:, : model.n_existing].min(axis=1) if model.n_existing else np.full(len(d), np.inf)
-    )
-    known = np.isfinite(today) & (d > 0)
+    mean = model.district_mean_today()
     _, code = np.unique(np.asarray(model.demand_district).astype(str), return_inverse=True)
     code = np.asarray(code, dtype=np.int64).ravel()
     n_d = int(code.max()) + 1 if len(code) else 0
-    weight = np.bincount(code[known], weights=d[known], minlength=n_d)
-    spent = np.bincount(
-        code[known], weights=(d * np.where(known, today, 0.0))[known], minlength=n_d
-    )
-    mean = np.where(weight > 0, spent / np.where(weight > 0, weight, 1.0), np.nan)
     pi, pj = layout.pi, layout.pj
-    use = np.isfinite(mean[code[pi]])
-    t = minutes[pi[use], open_cols[pj[use]]] - mean[code[pi[use]]]
+    use = np.isfinite(mean[pi])
+    t = minutes[pi[use], open_cols[pj[use]]] - mean[pi[use]]
     rows = sp.csr_matrix(
         (t, (code[pi[use]], layout.x.start + np.flatnonzero(use))),
         shape=(n_d, len(layout.milp.lb)),

@@ -401,16 +401,28 @@ class SitingFormulation:
         tolerance = self.options.targets.nearest_tolerance_min
         if tolerance is None or self.demand_district is None or not self.n_existing:
             return None
-        minutes = np.asarray(self.minutes, dtype=float)
+        mean = self.district_mean_today()
+        mean[mean >= self.options.targets.max_travel_min] = np.nan
+        return mean
+
+    def district_mean_today(self) -> FloatArray:
+        """Return each settlement's district's mean travel to its nearest existing site today.
+
+        Demand-weighted over the district's settlements with demand and a road
+        path to an existing site; ``nan`` where there are none (or no
+        districts or existing sites are given).
+        """
         d = np.asarray(self.demand, dtype=float)
-        today = minutes[:, : self.n_existing].min(axis=1)
+        if self.demand_district is None or not self.n_existing:
+            return np.full(len(d), np.nan)
+        today = np.asarray(self.minutes, dtype=float)[:, : self.n_existing].min(axis=1)
         known = np.isfinite(today) & (d > 0)
         _, code = np.unique(np.asarray(self.demand_district).astype(str), return_inverse=True)
         code = np.asarray(code, dtype=np.int64).ravel()
-        weight = np.bincount(code[known], weights=d[known], minlength=int(code.max()) + 1)
-        spent = np.bincount(code[known], weights=(d * today)[known], minlength=int(code.max()) + 1)
+        n_d = int(code.max()) + 1 if len(code) else 0
+        weight = np.bincount(code[known], weights=d[known], minlength=n_d)
+        spent = np.bincount(code[known], weights=(d * today)[known], minlength=n_d)
         mean = np.where(weight > 0, spent / np.where(weight > 0, weight, 1.0), np.nan)
-        mean[mean >= self.options.targets.max_travel_min] = np.nan
         return np.asarray(mean[code], dtype=float)
 
     def assignment_model(
