@@ -15,7 +15,7 @@ import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, TypeAlias, cast
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias, cast
 
 import geopandas as gpd
 import networkx as nx
@@ -39,6 +39,7 @@ __all__ = [
     "NearestResult",
     "OffNetworkLeg",
     "Weight",
+    "add_road_lines",
     "apply_speeds",
     "graph_from_osm_xml",
     "graph_from_polygon",
@@ -245,6 +246,121 @@ def graph_from_osm_xml(
     graph = _prune_small_components(graph, min_component_nodes)
     graph.graph["crs"] = "EPSG:4326"
     return apply_speeds(graph, speeds=speeds)
+
+
+def _great_circle_m(
+    lon1: FloatArray, lat1: FloatArray, lon2: FloatArray, lat2: FloatArray
+) -> FloatArray:
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dp, dl = p2 - p1, np.radians(lon2) - np.radians(lon1)
+    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return np.asarray(2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0, 1))), dtype=float)
+
+
+def add_road_lines(
+    graph: nx.MultiDiGraph,
+    lines: gpd.GeoDataFrame,
+    *,
+    speeds: Mapping[str, float] | None = None,
+    connect_within_m: float = 500.0,
+    source: str = "road lines",
+) -> int:
+    """Add road lines (roads built after the OSM extract, say) to a graph, in place.
+
+    Each line becomes a chain of edges through its vertices, both ways unless
+    its ``oneway`` is true, with ``length`` along the line and the class speed
+    of its ``highway``. Each end of a line is joined to the nearest node of
+    the graph (or of a line added before it) within ``connect_within_m`` by a
+    straight connector of the same class; crossings with existing roads in
+    between are not joined (split the line there to join them).
+
+    Parameters
+    ----------
+    graph
+        Road graph in EPSG:4326 with ``length`` and ``travel_time`` on edges.
+    lines
+        LineString or MultiLineString geometries with a ``highway`` column
+        (OSM road class, e.g. ``trunk``) and optionally ``oneway``.
+    speeds
+        Road-class speeds, as for :func:`apply_speeds`.
+    connect_within_m
+        How far a line end may be from the graph to be joined to it.
+    source
+        Name of the file the lines came from, for error messages.
+
+    Returns
+    -------
+    int
+        Number of line ends left unjoined (farther than ``connect_within_m``).
+
+    Raises
+    ------
+    InputDataError
+        If a row has no ``highway`` class or is not a line.
+    """
+    if "highway" not in lines.columns:
+        raise InputDataError(
+            f"{source} lacks column 'highway' (an OSM road class such as 'trunk'); "
+            f"it has {[c for c in lines.columns if c != 'geometry']}"
+        )
+    lines = lines.to_crs("EPSG:4326") if lines.crs is not None else lines
+    table = {**DEFAULT_SPEEDS_KPH, **(speeds or {})}
+    unjoined = 0
+    for pos, row in enumerate(lines.itertuples(index=False)):
+        geom = row.geometry
+        highway = str(getattr(row, "highway", "") or "").strip()
+        if not highway or geom is None or geom.geom_type not in ("LineString", "MultiLineString"):
+            raise InputDataError(
+                f"{source}, feature {pos + 1}: expected a LineString with a 'highway' class, "
+                f"got {getattr(geom, 'geom_type', None)} with highway {highway!r}"
+            )
+        oneway = str(getattr(row, "oneway", "") or "").strip().lower() in ("true", "1", "yes")
+        attrs = {"highway": highway, "oneway": oneway,
+                 "speed_kph": _edge_speed(highway, table, FALLBACK_SPEED_KPH)}  # fmt: skip
+        for part in getattr(geom, "geoms", [geom]):
+            xy = np.asarray(part.coords, dtype=float)[:, :2]
+            if len(xy) >= 2:
+                unjoined += _add_chain(graph, xy, attrs, connect_within_m)
+    return unjoined
+
+
+def _add_chain(
+    graph: nx.MultiDiGraph, xy: FloatArray, attrs: Mapping[str, Any], within_m: float
+) -> int:
+    """Add one line's vertices and edges, joining its ends; return the ends left unjoined."""
+    ends = [_nearest_node(graph, float(x), float(y), within_m) for x, y in (xy[0], xy[-1])]
+    start = max((int(n) for n in graph.nodes), default=0) + 1
+    ids = list(range(start, start + len(xy)))
+    graph.add_nodes_from(
+        (i, {"x": float(x), "y": float(y)}) for i, (x, y) in zip(ids, xy, strict=True)
+    )
+    seg = _great_circle_m(xy[:-1, 0], xy[:-1, 1], xy[1:, 0], xy[1:, 1])
+    chain = list(zip(ids[:-1], ids[1:], seg.tolist(), strict=True))
+    if ends[0] is not None:
+        chain.append((ends[0][0], ids[0], ends[0][1]))
+    if ends[1] is not None:
+        chain.append((ids[-1], ends[1][0], ends[1][1]))
+    speed = float(attrs["speed_kph"])
+    for u, v, metres in chain:
+        data = {**attrs, "length": float(metres), "travel_time": float(metres) / (speed / 3.6)}
+        graph.add_edge(u, v, **data)
+        if not attrs["oneway"]:
+            graph.add_edge(v, u, **data)
+    return sum(e is None for e in ends)
+
+
+def _nearest_node(
+    graph: nx.MultiDiGraph, x: float, y: float, within_m: float
+) -> tuple[int, float] | None:
+    """Nearest graph node to a point and the metres to it, or None beyond ``within_m``."""
+    if len(graph) == 0:
+        return None
+    nodes = np.fromiter(graph.nodes, dtype=np.int64, count=len(graph))
+    lon = np.fromiter((graph.nodes[n]["x"] for n in nodes), float, count=len(nodes))
+    lat = np.fromiter((graph.nodes[n]["y"] for n in nodes), float, count=len(nodes))
+    d = _great_circle_m(np.full(len(nodes), x), np.full(len(nodes), y), lon, lat)
+    i = int(np.argmin(d))
+    return (int(nodes[i]), float(d[i])) if d[i] <= within_m else None
 
 
 def graph_from_polygon(

@@ -17,6 +17,7 @@ from planner.network import (
     CompiledNetwork,
     OffNetworkLeg,
     Weight,
+    add_road_lines,
     apply_speeds,
     load_graph,
     nearest_facility,
@@ -244,3 +245,34 @@ def test_nakhchivan_unreachable_from_baku(dataset: Dataset) -> None:
     # but the exclave has roads of its own: Nakhchivan city reaches its settlements
     inner = travel_matrix(dataset.network, _city(dataset, "AZ-NV"), nakh)
     assert np.isfinite(inner).mean() > 0.95
+
+
+def test_add_road_lines_joins_a_new_road() -> None:
+    import geopandas as gpd
+    from shapely.geometry import LineString
+
+    g = grid_graph()
+    # a new trunk road from node 2 (47.02, 40.00) east to a new village 0.02 degrees away,
+    # its start 50 m off node 2, and a line far from everything
+    start = (47.02 + 0.0005, 40.0)
+    lines = gpd.GeoDataFrame(
+        {"highway": ["trunk", "track"], "oneway": [False, "yes"]},
+        geometry=[
+            LineString([start, (47.03, 40.0), (47.04, 40.0)]),
+            LineString([(48.0, 41.0), (48.01, 41.0)]),
+        ],
+        crs="EPSG:4326",
+    )
+    unjoined = add_road_lines(g, lines)
+    assert unjoined == 3  # the new road's far end and both ends of the far line
+    end = max(n for n in g.nodes if g.nodes[n]["x"] == pytest.approx(47.04))
+    t = travel_matrix(g, [0], [end])[0, 0]
+    # 2 km of grid (120 s) + ~43 m connector + ~1.66 km of trunk at 80 km/h
+    trunk_m = 0.02 * 111_195 * math.cos(math.radians(40.0)) - 43
+    assert t == pytest.approx(120 + (43 + trunk_m) / (80 / 3.6), rel=0.02)
+    # two-way unless oneway, and a one-way line only forwards
+    assert travel_matrix(g, [end], [0])[0, 0] == pytest.approx(t, rel=1e-9)
+    far = [n for n in g.nodes if g.nodes[n]["x"] >= 48.0]
+    assert g.has_edge(far[0], far[1]) and not g.has_edge(far[1], far[0])
+    with pytest.raises(InputDataError, match="lacks column 'highway'"):
+        add_road_lines(g, lines.drop(columns="highway"))
