@@ -215,9 +215,14 @@ def nearest_districts(
 
 
 def within_districts(
-    points: gpd.GeoDataFrame, districts: gpd.GeoDataFrame, path: Path, id_column: str
+    points: gpd.GeoDataFrame,
+    districts: gpd.GeoDataFrame,
+    path: Path,
+    id_column: str,
+    *,
+    max_outside_m: float = MAX_OUTSIDE_M,
 ) -> None:
-    """Refuse a point more than :data:`MAX_OUTSIDE_M` outside its own district's polygon.
+    """Refuse a point more than ``max_outside_m`` outside its own district's polygon.
 
     This catches points moved abroad, swapped longitude and latitude, and
     points given to the wrong district.
@@ -238,7 +243,7 @@ def within_districts(
     # web-mercator metres shrink by cos(latitude); scale them back to ground metres
     scale = np.cos(np.radians(points.geometry.y.to_numpy()))
     gap = pts.distance(polys).to_numpy() * scale
-    far = gap > MAX_OUTSIDE_M
+    far = gap > max_outside_m
     if far.any():
         pos = int(np.flatnonzero(far)[0])
         p = points.geometry.iloc[pos]

@@ -111,8 +111,19 @@ def data() -> None:
     type=click.Path(path_type=Path, dir_okay=False),
     help="CSV of road-class speeds (highway,speed_kph) overriding the defaults.",
 )
+@click.option(
+    "--extra-roads",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="GeoJSON (or any vector file) of road lines with a 'highway' class to add: roads "
+    "built after the OSM extract.",
+)
 def data_build(
-    raw: Path, out: Path, roads: str, population: Path | None, speeds: Path | None
+    raw: Path,
+    out: Path,
+    roads: str,
+    population: Path | None,
+    speeds: Path | None,
+    extra_roads: Path | None,
 ) -> None:
     """Build the embedded dataset folder from its raw files (see data/README.md)."""
     from planner.datasets import build_embedded
@@ -128,6 +139,7 @@ def data_build(
         roads="drive" if roads == "drive" else "major",
         population=population,
         speeds=speeds,
+        extra_roads=extra_roads,
         progress=_RichProgress(),
     )
     table = Table(title=f"Dataset written to {report.out}")

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from planner._dataset_checks import (
+    MAX_OUTSIDE_M,
     SITE_SIZE_COLUMNS,
     boolean_column,
     district_polygons,
@@ -34,7 +35,7 @@ from planner._dataset_checks import (
     within_districts,
 )
 from planner._errors import InputDataError, MissingInputError, OptionError
-from planner.demand import distribute
+from planner.demand import distribute, largest_remainder
 from planner.hospital_types import HOSPITAL_TYPES, UNCLASSIFIED
 from planner.network import CompiledNetwork, load_graph
 from planner.readers import (
@@ -295,6 +296,69 @@ class Dataset:
         )
         return self._sharing_network(replace(self, districts=districts, settlements=settlements))
 
+    def with_resident_basis(self, resident_share: float) -> Dataset:
+        """Return a copy where registered populations count where people live.
+
+        Districts whose figures are registered populations (``population_basis``
+        is ``registered`` in ``districts.geojson``: people displaced from them
+        are still counted there) keep ``resident_share`` of their people; the
+        rest are counted in the districts the dataset's metadata names under
+        ``population.displaced_live_in``, in proportion to those districts'
+        populations (or in every other district when it names none). The
+        national total does not change.
+
+        Parameters
+        ----------
+        resident_share
+            Share of a registered population that lives in its district, 0..1.
+
+        Returns
+        -------
+        Dataset
+
+        Raises
+        ------
+        OptionError
+            If the dataset marks no district as registered.
+        """
+        if not 0.0 <= resident_share <= 1.0:
+            raise OptionError(f"resident_share is {resident_share!r}; expected a share 0..1")
+        d = self.districts
+        basis = d["population_basis"] if "population_basis" in d else pd.Series("", index=d.index)
+        registered = basis.astype(str).eq("registered").to_numpy()
+        if not registered.any():
+            raise OptionError(
+                "demand.population_basis is 'resident' but the dataset marks no district's "
+                "population as registered (districts.geojson, column population_basis)"
+            )
+        pop = d["population"].to_numpy(np.int64)
+        kept = np.floor(pop * resident_share + 0.5).astype(np.int64)
+        moved = int((pop - kept)[registered].sum())
+        block = self.metadata.get("population", {})
+        named = set(block.get("displaced_live_in", [])) if isinstance(block, Mapping) else set()
+        hosts = d["district_id"].isin(named).to_numpy() & ~registered
+        if not hosts.any():
+            hosts = ~registered
+        new = np.where(registered, kept, pop)
+        new[hosts] += largest_remainder(moved, pop[hosts].astype(float))
+        table = pd.DataFrame(
+            {
+                "district_id": d["district_id"].to_numpy(),
+                "population": new,
+                "population_source": np.where(
+                    registered,
+                    f"{resident_share:.0%} of the registered population (resident basis)",
+                    np.where(
+                        hosts,
+                        d["population_source"].astype(str)
+                        + "; plus people displaced from registered districts (resident basis)",
+                        d["population_source"].astype(str),
+                    ),
+                ),
+            }
+        )
+        return self.with_population(table)
+
 
 # ----------------------------------------------------------------------------
 # Dataset folders
@@ -314,19 +378,22 @@ def _read_layer(
     districts: gpd.GeoDataFrame,
     *,
     may_be_empty: bool = True,
+    max_outside_m: float = MAX_OUTSIDE_M,
 ) -> gpd.GeoDataFrame:
     """Read one point layer of a dataset folder and check it against the districts."""
     gdf = read_points(path, required=columns, allow_no_rows=may_be_empty)
     unique_ids(gdf, id_column, path)
-    within_districts(gdf, districts, path, id_column)
+    within_districts(gdf, districts, path, id_column, max_outside_m=max_outside_m)
     return gdf[[*columns, "geometry"]]
 
 
-def _read_hospitals(path: Path, districts: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def _read_hospitals(
+    path: Path, districts: gpd.GeoDataFrame, *, max_outside_m: float
+) -> gpd.GeoDataFrame:
     """Read ``hospitals.csv``; its optional ``hospital_type`` is one of :data:`HOSPITAL_TYPES`."""
     gdf = read_points(path, required=HOSPITAL_COLUMNS, allow_no_rows=True)
     unique_ids(gdf, "hospital_id", path)
-    within_districts(gdf, districts, path, "hospital_id")
+    within_districts(gdf, districts, path, "hospital_id", max_outside_m=max_outside_m)
     if "hospital_type" not in gdf.columns:
         gdf["hospital_type"] = UNCLASSIFIED
     gdf["hospital_type"] = gdf["hospital_type"].fillna("").astype(str).str.strip()
@@ -375,6 +442,20 @@ def _read_metadata(path: Path) -> dict[str, Any]:
     return metadata
 
 
+def _max_outside_m(metadata: dict[str, Any], path: Path) -> float:
+    """How far outside its district polygon a point of this dataset may lie.
+
+    A dataset with generalised polygons may state it (``max_outside_m`` in
+    ``metadata.json``, at most 50 km); the default is :data:`MAX_OUTSIDE_M`.
+    """
+    value = metadata.get("max_outside_m", MAX_OUTSIDE_M)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 50_000:
+        raise InputDataError(
+            f"{path}: max_outside_m is {value!r}; expected metres, more than 0 and at most 50000"
+        )
+    return float(value)
+
+
 def load_dataset(directory: str | Path) -> Dataset:
     """Load and check a dataset folder written by ``shelter-planner data build``.
 
@@ -400,9 +481,16 @@ def load_dataset(directory: str | Path) -> Dataset:
     if not directory.is_dir():
         raise MissingInputError(f"dataset folder {directory} does not exist")
     districts = _read_districts(directory / "districts.geojson")
+    metadata = _read_metadata(directory / "metadata.json")
+    tolerance = _max_outside_m(metadata, directory / "metadata.json")
     path = directory / "settlements.csv"
     settlements = _read_layer(
-        path, SETTLEMENT_COLUMNS, "settlement_id", districts, may_be_empty=False
+        path,
+        SETTLEMENT_COLUMNS,
+        "settlement_id",
+        districts,
+        may_be_empty=False,
+        max_outside_m=tolerance,
     )
     settlements["weight"] = number_column(settlements, "weight", path)
     settlements["population"] = number_column(
@@ -410,7 +498,7 @@ def load_dataset(directory: str | Path) -> Dataset:
     ).astype("int64")
     populations_agree(districts, settlements, path)
     path = directory / "shelters.csv"
-    shelters = _read_layer(path, SHELTER_COLUMNS, "shelter_id", districts)
+    shelters = _read_layer(path, SHELTER_COLUMNS, "shelter_id", districts, max_outside_m=tolerance)
     shelters["capacity_places"] = number_column(
         shelters, "capacity_places", path, strict=True, maximum=MAX_SHELTER_PLACES
     )
@@ -419,18 +507,17 @@ def load_dataset(directory: str | Path) -> Dataset:
     path = directory / "candidates.csv"
     candidates = read_points(path, required=CANDIDATE_COLUMNS)
     unique_ids(candidates, "candidate_id", path)
-    within_districts(candidates, districts, path, "candidate_id")
+    within_districts(candidates, districts, path, "candidate_id", max_outside_m=tolerance)
     own = own_site_sizes(candidates, path)
     candidates = candidates[[*CANDIDATE_COLUMNS, "geometry"]]
     if np.isfinite(own[0]).any():
         candidates = candidates.assign(capacity_places=own[0], cost=own[1])
     hospitals_path = directory / "hospitals.csv"
     hospitals = (
-        _read_hospitals(hospitals_path, districts)
+        _read_hospitals(hospitals_path, districts, max_outside_m=tolerance)
         if hospitals_path.is_file()
         else _empty_points(_HOSPITAL_FRAME)
     )
-    metadata = _read_metadata(directory / "metadata.json")
     graph = load_graph(directory)
     return Dataset(
         name=str(metadata.get("name", directory.name)),

@@ -18,6 +18,8 @@ from planner.data import Dataset, load_default
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW = Path(os.environ.get("SHELTER_PLANNER_RAW", ROOT.parent / "shared" / "data" / "raw"))
+#: The committed embedded dataset (its files, read directly by real-data tests).
+DATA_DIR = ROOT / "data" / "azerbaijan"
 
 # 3x3 grid, 0.01 degree apart, south-west corner at (47.00, 40.00):
 #   6 - 7 - 8
@@ -128,7 +130,13 @@ def raw_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
         f for f in boundaries["features"] if f["properties"]["shapeName"] in CLIP_DISTRICTS
     ]
     (out / "geoBoundaries-AZE-ADM2.geojson").write_text(json.dumps(boundaries), "utf-8")
-    for name in ("azerbaijan-places.geojson", "azerbaijan-pois.geojson"):
+    for name in (
+        "azerbaijan-places.geojson",
+        "azerbaijan-pois.geojson",
+        "azerbaijan-admin-boundaries.geojson",
+        "azerbaijan-residential.geojson",
+        "azerbaijan-district-population.csv",
+    ):
         shutil.copy(raw / name, out / name)
     _clip_osm(
         raw / "azerbaijan-roads-major.osm.bz2", out / "azerbaijan-roads-major.osm.bz2", CLIP_BOX

@@ -31,6 +31,7 @@ def build_embedded(
     roads: Literal["major", "drive"] = "major",
     population: str | Path | None = None,
     speeds: str | Path | None = None,
+    extra_roads: str | Path | None = None,
     progress: Progress | None = None,
 ) -> BuildReport:
     """Build the embedded dataset folder from its raw files (what ``data build`` runs).
@@ -45,5 +46,11 @@ def build_embedded(
     from planner.datasets.azerbaijan import build_azerbaijan
 
     return build_azerbaijan(
-        raw, out, roads=roads, population=population, speeds=speeds, progress=progress
+        raw,
+        out,
+        roads=roads,
+        population=population,
+        speeds=speeds,
+        extra_roads=extra_roads,
+        progress=progress,
     )

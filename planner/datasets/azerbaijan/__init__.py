@@ -11,8 +11,7 @@ from __future__ import annotations
 from planner.datasets.azerbaijan.build import (
     BuildReport,
     build_azerbaijan,
-    district_population,
     match_iso_codes,
 )
 
-__all__ = ["BuildReport", "build_azerbaijan", "district_population", "match_iso_codes"]
+__all__ = ["BuildReport", "build_azerbaijan", "match_iso_codes"]

@@ -23,20 +23,47 @@ from typing import Any, Literal
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
+import shapely
 
+from planner._borders import abroad
 from planner._dataset_checks import nearest_districts
 from planner._errors import InputDataError, MissingInputError
 from planner._io import _umask, write_csv_atomic, write_text_atomic
 from planner._progress import LogProgress, Progress
-from planner.demand import PLACE_WEIGHTS, distribute, largest_remainder, settlement_weights
+from planner.datasets.azerbaijan._names import azerbaijani_names
+from planner.datasets.azerbaijan._population import (
+    REFERENCE_DATE,
+    REGISTERED_REGIONS,
+    PopulationFigures,
+    figure_errors,
+    official_population,
+    read_population_figures,
+)
+from planner.demand import (
+    dasymetric_weights,
+    distribute,
+    fit_urban_multiplier,
+    largest_remainder,
+    residential_area,
+)
 from planner.hospital_types import HOSPITAL_TYPES, TypeRule, classify_hospitals, read_type_rules
-from planner.network import DEFAULT_SPEEDS_KPH, graph_from_osm_xml, read_speed_table, save_graph
+from planner.network import (
+    DEFAULT_SPEEDS_KPH,
+    add_road_lines,
+    graph_from_osm_xml,
+    read_speed_table,
+    save_graph,
+)
 from planner.readers import read_boundaries, read_population_table
 
 RAW_FILES: dict[str, str] = {
     "boundaries": "geoBoundaries-AZE-ADM2.geojson",
+    "borders": "azerbaijan-admin-boundaries.geojson",
     "places": "azerbaijan-places.geojson",
+    "residential": "azerbaijan-residential.geojson",
+    "population": "azerbaijan-district-population.csv",
     "major": "azerbaijan-roads-major.osm.bz2",
     "drive": "azerbaijan-roads-drive.osm.bz2",
     "pois": "azerbaijan-pois.geojson",
@@ -44,12 +71,23 @@ RAW_FILES: dict[str, str] = {
 # OSM hospital points that can host a rape crisis centre or 24/7 forensic
 # examination (nursing homes cannot)
 HOSPITAL_SUBCLASSES = ("hospital", "clinic")
-NATIONAL_POPULATION = 10_180_770
 EXISTING_PLACES = 175
 SETTLEMENT_CLASSES = ("city", "town", "village", "hamlet")
 # A place up to this far outside every district polygon is given the nearest
 # district (boundary generalisation); farther ones are outside the country.
 MAX_OUTSIDE_M = 3_000.0
+# Within this distance of OSM's land border line, the line decides the side.
+NEAR_BORDER_M = 15_000.0
+# Urban share of the population, 1 January 2024 (State Statistical Committee,
+# via Trend/MENAFN, 14 Feb 2024): the urban density multiplier is fitted to it.
+URBAN_SHARE = 0.545
+# The least residential land a settlement counts with (a hamlet of some twenty
+# houses with gardens), so villages whose houses are not mapped get people.
+FLOOR_KM2 = 0.05
+URBAN_PLACES = ("city", "town")
+# How far outside its generalised polygon a city's own OSM place may lie
+# (Naftalan's lies 4.6 km out); the dataset states it as max_outside_m.
+CITY_PLACE_M = 5_000.0
 # Equal-area projection centred on Azerbaijan, for areas and distances.
 AREA_CRS = "+proj=laea +lat_0=40.2 +lon_0=47.6 +datum=WGS84 +units=m +no_defs"
 
@@ -77,18 +115,30 @@ REPORT_TEXTS: dict[str, object] = {
         "\u00a9 OpenStreetMap contributors.",
         "Hospitals and clinics: OpenStreetMap points of interest (same extract) \u2014 ODbL 1.0.",
         "District boundaries: geoBoundaries gbOpen AZE ADM2 \u2014 CC BY-SA 3.0.",
-        "Population: State Statistical Committee of Azerbaijan, 1 January 2024 totals and "
-        "regional shares; district figures below the regional level are estimates.",
+        "Population: State Statistical Committee of Azerbaijan, 1 January 2024 national total "
+        "and regional shares; district figures of the 2019 census and the Committee's estimates "
+        "(2018-2024), each brought to 1 January 2024 by its region's factor; settlements by OSM "
+        "residential land.",
+        "Place names: OpenStreetMap; Karabakh names from a cited table of official Azerbaijani "
+        "names, others transliterated from Armenian (marked in the data).",
         "Standards: Council of Europe, Combating violence against women: minimum standards "
         "for support services (2008).",
         "Situation: submission to the UN Universal Periodic Review (State Statistical "
         "Committee yearbooks; Mukhtarova 2022).",
     ],
     "limitations": [
-        "District populations are estimates; Karabakh and East Zangezur figures are "
-        "registered populations that include displaced people living elsewhere.",
-        "Roads are those of 2021, without speed limits or road condition; travel times are "
-        "planning estimates for a car, not public transport.",
+        "District populations are official figures of 2018-2024 brought to 1 January 2024 "
+        "(median difference 0.4 %, worst 14 %); seven units have no published figure and are "
+        "assumed. Karabakh and East Zangezur figures are registered populations that include "
+        "displaced people living elsewhere.",
+        "Settlement populations are spread by OSM residential land with one density factor "
+        "for all towns: single towns may be off by a factor of two.",
+        "Roads are those of August 2021, without speed limits or road condition; travel times "
+        "are planning estimates for a car, not public transport. Roads built since are "
+        "missing: in Karabakh and East Zangezur (the Fuzuli-Shusha road, Horadiz-Aghband, "
+        "Toghanali-Kalbajar with the Murovdag tunnel, the Barda-Aghdam and Aghdam-Khankendi "
+        "roads), travel times to and from Shusha, Khankendi, Lachin, Kalbajar, Qubadli, "
+        "Zangilan and Jabrayil are overstated; `data build --extra-roads` adds road lines.",
         "Existing shelters are modelled as two pooled shelters at the city centres of Baku "
         "and Ganja (their addresses are confidential); replace them with real data for "
         "operational use.",
@@ -231,7 +281,66 @@ def _districts(path: Path) -> gpd.GeoDataFrame:
     return gdf.sort_values("district_id").reset_index(drop=True)
 
 
-def _settlements(path: Path, districts: gpd.GeoDataFrame, notes: list[str]) -> gpd.GeoDataFrame:
+@dataclass(frozen=True)
+class _Territory:
+    """The country as the build sees it: generalised polygons and OSM's land border."""
+
+    polygon: Any
+    border: Any
+
+    def abroad(self, points: gpd.GeoSeries) -> tuple[npt.NDArray[np.bool_], int]:
+        """Which points lie across the national border, and how many the line decided."""
+        sides = abroad(
+            points.to_crs(AREA_CRS).to_numpy(),
+            territory=self.polygon,
+            border=self.border,
+            near_m=NEAR_BORDER_M,
+            max_outside_m=MAX_OUTSIDE_M,
+        )
+        return sides.abroad, int(sides.by_line.sum())
+
+
+def _territory(districts: gpd.GeoDataFrame, borders_path: Path) -> _Territory:
+    """Read OSM's land border (admin level 2) beside the district polygons."""
+    lines = gpd.read_file(borders_path)
+    if "admin_level" not in lines.columns:
+        raise InputDataError(
+            f"{borders_path} lacks column 'admin_level'; "
+            f"it has {[c for c in lines.columns if c != 'geometry']}"
+        )
+    level = pd.to_numeric(lines["admin_level"], errors="coerce")
+    national = lines.loc[level == 2].to_crs(AREA_CRS)
+    if national.empty:
+        raise InputDataError(f"{borders_path} has no admin_level 2 (national border) line")
+    polygon = shapely.union_all(districts.to_crs(AREA_CRS).geometry.to_numpy())
+    return _Territory(polygon=polygon, border=shapely.union_all(national.geometry.to_numpy()))
+
+
+def _place_points(
+    points: gpd.GeoDataFrame,
+    districts: gpd.GeoDataFrame,
+    territory: _Territory,
+    what: str,
+    notes: list[str],
+) -> gpd.GeoDataFrame:
+    """Drop points across the national border and give the others their district."""
+    away, by_line = territory.abroad(points.geometry)
+    inside = points.loc[~away].copy()
+    ids, outside = nearest_districts(
+        inside, districts, max_outside_m=NEAR_BORDER_M + MAX_OUTSIDE_M, metric_crs=AREA_CRS
+    )
+    inside["district_id"] = ids
+    notes.append(
+        f"{what}: {int(away.sum())} across the national border (OSM's land border line decided "
+        f"{by_line} points near it) were left out; {int(outside.sum())} just outside the "
+        "district polygons were given the nearest district"
+    )
+    return inside.loc[inside["district_id"].notna()].copy()
+
+
+def _settlements(
+    path: Path, districts: gpd.GeoDataFrame, territory: _Territory, notes: list[str]
+) -> gpd.GeoDataFrame:
     places = gpd.read_file(path)
     for col in ("name", "place"):
         if col not in places.columns:
@@ -243,30 +352,19 @@ def _settlements(path: Path, districts: gpd.GeoDataFrame, notes: list[str]) -> g
     unnamed = places["name"].isna() | (places["name"].astype(str).str.strip() == "")
     places.loc[unnamed, "name"] = "(unnamed " + places.loc[unnamed, "place"] + ")"
     places = places.to_crs("EPSG:4326")[["name", "place", "geometry"]].reset_index(drop=True)
-    ids, near, dropped = _assign_districts(places, districts)
-    places["district_id"] = ids
-    if near or dropped:
-        notes.append(
-            f"{near} places just outside a district polygon were "
-            f"given the nearest district (within {MAX_OUTSIDE_M / 1000:g} km); {dropped} "
-            "places beyond that are outside the country and were left out"
-        )
-        places = places.loc[places["district_id"].notna()].copy()
-    places["weight"] = settlement_weights(places["place"], weights=PLACE_WEIGHTS)
+    places = _place_points(places, districts, territory, "settlements", notes)
+    places[["name", "name_source"]] = azerbaijani_names(places["name"], kind="settlement")
+    _note_names(places, "settlement", notes)
+    _own_city_places(places, districts, notes)
     empty = sorted(set(districts["district_id"]) - set(places["district_id"]))
     if empty:
         reps = districts.set_index("district_id").loc[empty]
         extra = gpd.GeoDataFrame(
             {
-                "name": reps["name"].to_numpy(),
+                "name": reps["name_az"].to_numpy(),
+                "name_source": "district name",
                 "place": "district centre",
                 "district_id": empty,
-                # a city municipality without an OSM place is at least a town
-                "weight": np.where(
-                    reps["kind"].to_numpy() == "city",
-                    PLACE_WEIGHTS["town"],
-                    PLACE_WEIGHTS["village"],
-                ),
             },
             geometry=reps.geometry.representative_point().to_numpy(),
             crs="EPSG:4326",
@@ -278,110 +376,125 @@ def _settlements(path: Path, districts: gpd.GeoDataFrame, notes: list[str]) -> g
         )
     places["lon"] = places.geometry.x.round(7)
     places["lat"] = places.geometry.y.round(7)
-    places = places.sort_values(
-        ["district_id", "weight", "name", "lon", "lat"], ascending=[True, False, True, True, True]
-    ).reset_index(drop=True)
+    rank = {c: i for i, c in enumerate((*SETTLEMENT_CLASSES, "district centre"))}
+    places["_rank"] = places["place"].map(rank)
+    places = places.sort_values(["district_id", "_rank", "name", "lon", "lat"]).reset_index(
+        drop=True
+    )
     seq = places.groupby("district_id").cumcount() + 1
     places["settlement_id"] = places["district_id"] + "-" + seq.map("{:04d}".format)
-    return gpd.GeoDataFrame(places, geometry="geometry", crs="EPSG:4326")
+    return gpd.GeoDataFrame(places.drop(columns="_rank"), geometry="geometry", crs="EPSG:4326")
 
 
-def district_population(
-    districts: gpd.GeoDataFrame, settlements: gpd.GeoDataFrame, notes: list[str]
-) -> pd.DataFrame:
-    """Estimate each district's population (see data/README.md for the method).
+def _own_city_places(
+    places: gpd.GeoDataFrame, districts: gpd.GeoDataFrame, notes: list[str]
+) -> None:
+    """Give each city municipality the OSM city or town named like it (in place).
 
-    1. Regions with an official total (Baku, Nakhchivan) keep it; the other
-       regions share the rest of 10,180,770 by their 2024 population shares.
-    2. Units with an official figure keep it.
-    3. Each region's remainder goes to its other units in proportion to the
-       summed class weights of their OSM settlements.
-
-    Parameters
-    ----------
-    districts
-        Districts with ``district_id``, ``name`` (geoBoundaries spelling) and ``region``.
-    settlements
-        Settlements with ``district_id`` and ``weight``.
-    notes
-        Warnings are appended here.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``district_id``, ``population``, ``population_source``.
+    Generalised city polygons are offset by up to a few km (Naftalan's by
+    4.6 km, Khankendi's by 1.6 km), so the city's own OSM place can fall in the
+    surrounding district. The nearest city or town with the municipality's
+    Azerbaijani name within ``CITY_PLACE_M`` of its polygon is moved into it.
     """
-    shares = _reference_csv("aze_region_shares.csv")
-    shares["population_share_pct"] = shares["population_share_pct"].astype(float)
-    exact = shares.loc[shares["population_exact"] != "", ["region", "population_exact"]]
-    exact_totals = {
-        r: int(v) for r, v in zip(exact["region"], exact["population_exact"], strict=True)
-    }
-    rest = shares.loc[~shares["region"].isin(exact_totals)]
-    split = largest_remainder(
-        NATIONAL_POPULATION - sum(exact_totals.values()), rest["population_share_pct"].to_numpy()
-    )
-    region_total = {**exact_totals, **dict(zip(rest["region"], split.tolist(), strict=True))}
-    known = _reference_csv("aze_population_known.csv").set_index("shape_name")
-    weight = settlements.groupby("district_id")["weight"].sum()
-    out = districts[["district_id", "name", "region"]].copy()
-    out["population"] = 0
-    out["population_source"] = ""
-    expected = _reference_csv("aze_regions.csv").groupby("region")["shape_name"].apply(set)
-    for region, members in out.groupby("region"):
-        absent = sorted(expected.get(str(region), set()) - set(members["name"]))
-        if absent:
-            notes.append(
-                f"region {region}: unit(s) {absent} are not in the boundary file; "
-                "the region's total is spread over the units present"
-            )
-        pinned = members["name"].isin(known.index)
-        pinned_pop = members.loc[pinned, "name"].map(known["population"]).astype(int)
-        out.loc[pinned_pop.index, "population"] = pinned_pop
-        out.loc[pinned_pop.index, "population_source"] = members.loc[pinned, "name"].map(
-            known["population_source"]
-        )
-        remainder = region_total[str(region)] - int(pinned_pop.sum())
-        free = members.loc[~pinned]
-        if remainder < 0:
-            raise InputDataError(
-                f"official unit figures of region {region} ({int(pinned_pop.sum())}) exceed "
-                f"its total ({region_total[str(region)]})"
-            )
-        if free.empty:
-            if remainder:
-                notes.append(
-                    f"region {region}: {remainder} people not assigned (its other units "
-                    "are not in the boundary file)"
-                )
+    cities = districts.loc[districts["kind"] == "city"].to_crs(AREA_CRS)
+    urban = places.loc[places["place"].isin(URBAN_PLACES)]
+    folded = urban["name"].astype(str).map(_fold)
+    points = urban.geometry.to_crs(AREA_CRS)
+    moved = []
+    for unit in cities.itertuples():
+        same = folded == _fold(str(unit.name_az))
+        if not same.any():
             continue
-        w = free["district_id"].map(weight).fillna(0).to_numpy(float)
-        out.loc[free.index, "population"] = largest_remainder(remainder, np.maximum(w, 1e-9))
-        exact_region = str(region) in exact_totals
-        out.loc[free.index, "population_source"] = (
-            f"estimate: official {region} total"
-            if exact_region
-            else f"estimate: {region} share of the 2024 national total"
-        ) + " less its units with official figures, split by OSM settlement weights"
-    return pd.DataFrame(out[["district_id", "population", "population_source"]])
+        dist = points[same].distance(unit.geometry)
+        best = dist.sort_values(kind="stable").index[0]
+        if dist[best] <= CITY_PLACE_M and places.loc[best, "district_id"] != unit.district_id:
+            moved.append(f"{places.loc[best, 'name']} ({dist[best] / 1000:.1f} km)")
+            places.loc[best, "district_id"] = unit.district_id
+    if moved:
+        notes.append(
+            "city places outside their municipality's generalised polygon moved into it: "
+            + ", ".join(moved)
+        )
 
 
-def _assign_districts(
-    points: gpd.GeoDataFrame, districts: gpd.GeoDataFrame
-) -> tuple[pd.Series, int, int]:
-    """District of each point (see :func:`planner._dataset_checks.nearest_districts`).
+def _note_names(frame: pd.DataFrame, what: str, notes: list[str]) -> None:
+    counts = frame["name_source"].value_counts()
+    changed = {k: int(v) for k, v in counts.items() if k != "OSM"}
+    if changed:
+        notes.append(
+            f"{what} names put into the Azerbaijani Latin alphabet: "
+            + ", ".join(f"{k} {v}" for k, v in sorted(changed.items()))
+        )
 
-    Returns the district ids (NaN for points outside the country), how many
-    points were just outside a polygon and how many were beyond the tolerance.
-    """
-    ids, outside = nearest_districts(
-        points, districts, max_outside_m=MAX_OUTSIDE_M, metric_crs=AREA_CRS
+
+def _settlement_weights(
+    settlements: gpd.GeoDataFrame,
+    districts: gpd.GeoDataFrame,
+    residential_path: Path,
+    territory: _Territory,
+    notes: list[str],
+) -> None:
+    """Give each settlement its residential land (``residential_km2``), in place."""
+    land = gpd.read_file(residential_path).to_crs("EPSG:4326")
+    land = land.loc[land.geometry.notna() & ~land.geometry.is_empty]
+    away, _ = territory.abroad(land.geometry.representative_point())
+    land = land.loc[~away]
+    settlements["residential_km2"] = np.round(
+        residential_area(settlements, land, metric_crs=AREA_CRS), 4
     )
-    dropped = int(ids.isna().sum())
-    return ids, int(outside.sum()) - dropped, dropped
+    settlements["urban"] = settlements["place"].isin(URBAN_PLACES) | (
+        (settlements["place"] == "district centre")
+        & settlements["district_id"].map(districts.set_index("district_id")["kind"]).eq("city")
+    )
+    notes.append(
+        f"residential land: {len(land)} OSM residential areas ({int(away.sum())} across the "
+        f"border left out), {settlements['residential_km2'].sum():.0f} km² shared among the "
+        "settlements by Voronoi cells"
+    )
 
 
-def _hospitals(path: Path, districts: gpd.GeoDataFrame, notes: list[str]) -> pd.DataFrame:
+def _population(
+    districts: gpd.GeoDataFrame,
+    settlements: gpd.GeoDataFrame,
+    figures: PopulationFigures,
+    notes: list[str],
+) -> tuple[pd.DataFrame, float]:
+    """District populations (official, brought to 2024) and the fitted urban multiplier.
+
+    The city + district pairs are split by the settlement weights, which depend
+    on the urban multiplier, which is fitted to the national urban share of the
+    district populations: three rounds of this loop settle it.
+    """
+    groups = settlements["district_id"]
+    area = settlements["residential_km2"].to_numpy(float)
+    urban = settlements["urban"].to_numpy(bool)
+    land = pd.Series(np.maximum(area, FLOOR_KM2), index=groups.index).groupby(groups).sum()
+    city_units = frozenset(districts.loc[districts["kind"] == "city", "district_id"])
+    multiplier = 1.0
+    for _ in range(3):
+        w = dasymetric_weights(area, urban, urban_multiplier=multiplier, floor_km2=FLOOR_KM2)
+        split = pd.Series(w, index=groups.index).groupby(groups).sum()
+        pop = official_population(districts, figures, land_km2=land, split_weight=split, notes=[])
+        totals = dict(zip(pop["district_id"], pop["population"].astype(int), strict=True))
+        try:
+            multiplier = fit_urban_multiplier(
+                totals, groups, area, urban, target_share=URBAN_SHARE, floor_km2=FLOOR_KM2,
+                urban_groups=city_units,
+            )  # fmt: skip
+        except InputDataError as exc:  # a part of the country: the national share cannot hold
+            notes.append(f"urban density multiplier left at 1 (plain areal weighting): {exc}")
+            multiplier = 1.0
+            break
+    w = dasymetric_weights(area, urban, urban_multiplier=multiplier, floor_km2=FLOOR_KM2)
+    split = pd.Series(w, index=groups.index).groupby(groups).sum()
+    pop = official_population(districts, figures, land_km2=land, split_weight=split, notes=notes)
+    settlements["weight"] = np.round(w, 4)
+    return pop, multiplier
+
+
+def _hospitals(
+    path: Path, districts: gpd.GeoDataFrame, territory: _Territory, notes: list[str]
+) -> pd.DataFrame:
     """Hospitals and clinics from the OSM points of interest, each with its district."""
     pois = gpd.read_file(path)
     for col in ("name", "class", "subclass"):
@@ -398,28 +511,28 @@ def _hospitals(path: Path, districts: gpd.GeoDataFrame, notes: list[str]) -> pd.
     hosp["lat"] = hosp.geometry.y.round(7)
     before = len(hosp)
     hosp = hosp.drop_duplicates(["subclass", "lon", "lat"]).reset_index(drop=True)
-    ids, near, dropped = _assign_districts(hosp, districts)
-    hosp["district_id"] = ids
-    notes.append(
-        f"{len(hosp)} OSM hospitals and clinics ({before - len(hosp)} exact duplicates "
-        f"dropped); {near} just outside a district polygon were given the nearest district; "
-        f"{dropped} outside the country were left out"
-    )
-    hosp = hosp.loc[hosp["district_id"].notna()].copy()
+    notes.append(f"{len(hosp)} OSM hospitals and clinics ({before - len(hosp)} exact duplicates)")
+    hosp = _place_points(hosp, districts, territory, "hospitals", notes)
     unnamed = hosp["name"].isna() | (hosp["name"].astype(str).str.strip() == "")
     hosp.loc[unnamed, "name"] = "(unnamed " + hosp.loc[unnamed, "subclass"] + ")"
     hosp = hosp.sort_values(["district_id", "lat", "lon", "subclass"]).reset_index(drop=True)
     seq = hosp.groupby("district_id").cumcount() + 1
     hosp["hospital_id"] = "H-" + hosp["district_id"] + "-" + seq.map("{:03d}".format)
+    # types from the names as OSM has them (the rules know Armenian and Russian words)
     hosp["hospital_type"] = classify_hospitals(list(hosp["name"]), _type_rules()).to_numpy()
+    hosp[["name", "name_source"]] = azerbaijani_names(hosp["name"], kind="hospital")
+    _note_names(hosp, "hospital", notes)
     counts = hosp["hospital_type"].value_counts()
     notes.append(
         "hospital types read from names (_reference/hospital_types.csv): "
         + ", ".join(f"{t} {int(counts.get(t, 0))}" for t in HOSPITAL_TYPES)
     )
     return pd.DataFrame(
-        hosp[["hospital_id", "name", "subclass", "hospital_type", "district_id", "lon", "lat"]]
-    ).reset_index(drop=True)
+        hosp[
+            ["hospital_id", "name", "name_source", "subclass", "hospital_type", "district_id",
+             "lon", "lat"]
+        ]
+    ).reset_index(drop=True)  # fmt: skip
 
 
 def _type_rules() -> list[TypeRule]:
@@ -466,7 +579,10 @@ def _shelters(settlements: gpd.GeoDataFrame, districts: pd.DataFrame) -> pd.Data
         ]
         if cities.empty:
             raise InputDataError(f"no OSM city place in {district_id} to locate {name!r}")
-        centre = cities.iloc[0]
+        # the city's own place (Bakı, Gəncə), else its largest city place
+        name_az = _fold(str(districts.set_index("district_id").loc[district_id, "name_az"]))
+        own = cities.loc[cities["name"].astype(str).map(_fold) == name_az]
+        centre = (own if len(own) else cities.sort_values("weight", ascending=False)).iloc[0]
         rows.append(
             {
                 "shelter_id": sid,
@@ -497,6 +613,7 @@ def build_azerbaijan(
     roads: Literal["major", "drive"] = "major",
     population: str | Path | None = None,
     speeds: str | Path | None = None,
+    extra_roads: str | Path | None = None,
     progress: Progress | None = None,
 ) -> BuildReport:
     """Build the Azerbaijan dataset folder from the raw files.
@@ -516,6 +633,10 @@ def build_azerbaijan(
         instead of the estimate.
     speeds
         Optional CSV of road-class speeds (``highway,speed_kph``).
+    extra_roads
+        Optional vector file of road lines with a ``highway`` class (roads
+        built after the 2021 extract), added by
+        :func:`planner.network.add_road_lines`.
     progress
         Receives the steps; default logs them.
 
@@ -528,23 +649,41 @@ def build_azerbaijan(
     paths = _raw_paths(raw, roads)
     speed_table = read_speed_table(speeds) if speeds else None
     notes: list[str] = []
-    with progress.step("Reading district boundaries"):
+    with progress.step("Reading district boundaries and the national border"):
         districts = _districts(paths["boundaries"])
+        territory = _territory(districts, paths["borders"])
     with progress.step("Placing settlements in districts"):
-        settlements = _settlements(paths["places"], districts, notes)
-    with progress.step("Estimating population"):
-        pop = district_population(districts, settlements, notes)
+        settlements = _settlements(paths["places"], districts, territory, notes)
+    with progress.step("Sharing residential land among settlements"):
+        _settlement_weights(settlements, districts, paths["residential"], territory, notes)
+    with progress.step("Bringing official populations to 1 January 2024"):
+        figures = read_population_figures(paths["population"], districts)
+        pop, multiplier = _population(districts, settlements, figures, notes)
         if population is not None:
-            pop = _official_population(population, districts)
+            user = _official_population(population, districts)
+            basis = pop.set_index("district_id")["population_basis"]
+            pop = user.assign(
+                population_figure=user["population"],
+                population_figure_date="",
+                population_figure_kind=f"user table {Path(population).name}",
+                population_method="kept",
+                population_factor=1.0,
+                population_basis=user["district_id"].map(basis),
+            )
         _apply_population(districts, settlements, pop)
     layers = {
         "shelters": _shelters(settlements, districts),
         "candidates": _candidates(settlements, districts),
     }
     with progress.step("Placing hospitals in districts"):
-        layers["hospitals"] = _hospitals(paths["pois"], districts, notes)
+        layers["hospitals"] = _hospitals(paths["pois"], districts, territory, notes)
     with progress.step(f"Reading the {roads} road network (OSM XML, about a minute)"):
         graph = graph_from_osm_xml(paths[roads], speeds=speed_table)
+        _drop_roads_abroad(graph, territory, notes)
+    if extra_roads is not None:
+        with progress.step("Adding road lines"):
+            _add_extra_roads(graph, Path(extra_roads), speed_table, notes)
+            paths["extra_roads"] = Path(extra_roads)
     counts = {
         "districts": len(districts),
         "settlements": len(settlements),
@@ -557,6 +696,7 @@ def build_azerbaijan(
         "build_command": (
             "shelter-planner data build --raw <raw folder> --out <dataset folder>"
             + (f" --roads {roads}" if roads != "major" else "")
+            + (f" --extra-roads {Path(extra_roads).name}" if extra_roads is not None else "")
         ),
         "roads": roads,
         "sources": {
@@ -564,7 +704,21 @@ def build_azerbaijan(
         },
         "counts": counts,
         "population_total": int(districts["population"].sum()),
-        "place_weights": PLACE_WEIGHTS,
+        "max_outside_m": CITY_PLACE_M,
+        "max_outside_reason": (
+            "the geoBoundaries city polygons are generalised and offset: Naftalan's own OSM "
+            "place lies 4.6 km outside its polygon"
+        ),
+        "population": _population_summary(districts, pop),
+        "settlement_weights": {
+            "method": (
+                "dasymetric: residential land in each settlement's Voronoi cell (at least "
+                f"{FLOOR_KM2} km²), times the urban multiplier for cities and towns"
+            ),
+            "urban_multiplier": multiplier,
+            "floor_km2": FLOOR_KM2,
+            "urban_share_target": URBAN_SHARE,
+        },
         "speeds_kph": dict(sorted({**DEFAULT_SPEEDS_KPH, **(speed_table or {})}.items())),
         "notes": notes,
         "report": REPORT_TEXTS,
@@ -577,13 +731,94 @@ def build_azerbaijan(
     return BuildReport(out=out, counts=counts, warnings=tuple(notes))
 
 
+def _drop_roads_abroad(graph: Any, territory: _Territory, notes: list[str]) -> None:
+    """Remove road fragments that lie mostly abroad, then every node abroad (in place).
+
+    A point is never snapped to a road across the border: a fragment with most
+    of its nodes abroad goes whole (its few nodes at home would strand the
+    settlements snapped to them), and roads that cross the border are cut there.
+    """
+    import networkx as nx
+
+    nodes = list(graph.nodes)
+    xy = np.array([(graph.nodes[n]["x"], graph.nodes[n]["y"]) for n in nodes], dtype=float)
+    points = gpd.GeoSeries(gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs="EPSG:4326")
+    away_flags, _ = territory.abroad(points)
+    away = dict(zip(nodes, away_flags.tolist(), strict=True))
+    drop: set[Any] = set()
+    fragments = 0
+    for comp in nx.weakly_connected_components(graph):
+        share = sum(away[n] for n in comp) / len(comp)
+        if share > 0.5:
+            drop |= comp
+            fragments += 1
+    drop |= {n for n, a in away.items() if a}
+    graph.remove_nodes_from(sorted(drop))
+    notes.append(
+        f"roads: {len(drop)} nodes across the national border removed, among them "
+        f"{fragments} fragment(s) lying mostly abroad"
+    )
+
+
+def _add_extra_roads(
+    graph: Any, path: Path, speeds: Mapping[str, float] | None, notes: list[str]
+) -> None:
+    """Add the road lines of ``path`` to the graph (in place), noting what was done."""
+    if not path.is_file():
+        raise MissingInputError(f"extra road file {path} does not exist")
+    try:
+        lines = gpd.read_file(path)
+    except Exception as exc:  # fiona/pyogrio raise many kinds
+        raise InputDataError(f"cannot read the extra road file {path}: {exc}") from exc
+    before = graph.number_of_edges()
+    unjoined = add_road_lines(graph, lines, speeds=speeds, source=str(path))
+    notes.append(
+        f"roads: {len(lines)} extra road line(s) from {path.name} added as "
+        f"{graph.number_of_edges() - before} edges; {unjoined} line end(s) farther than 500 m "
+        "from any road were left unjoined"
+    )
+
+
+def _population_summary(districts: gpd.GeoDataFrame, pop: pd.DataFrame) -> dict[str, Any]:
+    """How far the 2024 populations are from the published figures (for metadata)."""
+    pairs = _reference_csv("aze_population_pairs.csv")
+    ids = dict(zip(districts["name"], districts["district_id"], strict=True))
+    partner = {
+        ids[d]: ids[c]
+        for c, d in zip(pairs["city"], pairs["district"], strict=True)
+        if c in ids and d in ids
+    }
+    err = figure_errors(pop, partner)
+    if err.empty:
+        return {"reference_date": REFERENCE_DATE, "units_with_figure": 0}
+    recent = pop.set_index("district_id")["population_figure_date"].isin(
+        [REFERENCE_DATE, "2023-01-01"]
+    )
+    worst = str(err.abs().idxmax())
+    return {
+        "reference_date": REFERENCE_DATE,
+        "units_with_figure": len(err),
+        "median_abs_error_pct": round(float(err.abs().median()) * 100, 2),
+        "worst_error_pct": round(float(err[worst]) * 100, 2),
+        "worst_error_unit": worst,
+        "max_abs_error_2023_2024_pct": round(
+            float(err[err.index.isin(recent[recent].index)].abs().max()) * 100, 2
+        ),
+        "registered_basis_regions": list(REGISTERED_REGIONS),
+        # where people displaced from registered districts mostly live (reference facts:
+        # "mostly Baku, Sumgait and Absheron"); used by population_basis = "resident"
+        "displaced_live_in": ["AZ-BA", "AZ-SM", "AZ-ABS"],
+    }
+
+
 def _raw_paths(raw: Path, roads: str) -> dict[str, Path]:
     """Check the raw folder and return the files the build reads."""
     if roads not in ("major", "drive"):
         raise ValueError(f"roads is {roads!r}; expected 'major' or 'drive'")
     if not raw.is_dir():
         raise MissingInputError(f"raw data folder {raw} does not exist")
-    paths = {k: raw / RAW_FILES[k] for k in ("boundaries", "places", "pois", roads)}
+    keys = ("boundaries", "borders", "places", "residential", "population", "pois", roads)
+    paths = {k: raw / RAW_FILES[k] for k in keys}
     for key, p in paths.items():
         if not p.is_file():
             raise MissingInputError(
@@ -611,7 +846,9 @@ def _apply_population(
     """Set district populations and spread each over its settlements (in place)."""
     by_id = pop.set_index("district_id")
     districts["population"] = districts["district_id"].map(by_id["population"]).astype("int64")
-    districts["population_source"] = districts["district_id"].map(by_id["population_source"])
+    for col in pop.columns:
+        if col.startswith("population_"):
+            districts[col] = districts["district_id"].map(by_id[col])
     totals = dict(zip(districts["district_id"], districts["population"], strict=True))
     settlements["population"] = distribute(
         totals, settlements["district_id"], settlements["weight"].to_numpy(float)
@@ -620,10 +857,13 @@ def _apply_population(
 
 _DISTRICT_FILE_COLUMNS = [
     "district_id", "name", "name_az", "kind", "region", "area_km2", "population",
-    "population_source", "geometry",
+    "population_source", "population_figure", "population_figure_date",
+    "population_figure_kind", "population_method", "population_factor", "population_basis",
+    "geometry",
 ]  # fmt: skip
 _SETTLEMENT_FILE_COLUMNS = [
-    "settlement_id", "name", "place", "district_id", "weight", "population", "lon", "lat",
+    "settlement_id", "name", "name_source", "place", "district_id", "residential_km2",
+    "weight", "population", "lon", "lat",
 ]  # fmt: skip
 
 
