@@ -167,9 +167,44 @@ def assess(dataset: Dataset, scenario: Scenario | None = None) -> Assessment:
         list(dataset.districts["district_id"]), dataset.district_names()
     )
     # every figure below is published: existing shelters count at their district only
-    dataset = dataset.public()
+    return assess_prepared(demand_dataset(dataset.public(), scenario), scenario)
+
+
+def demand_dataset(dataset: Dataset, scenario: Scenario) -> Dataset:
+    """Return the dataset with the scenario's populations (``[demand]`` table).
+
+    Parameters
+    ----------
+    dataset
+        The dataset as loaded.
+    scenario
+        Its ``demand.population`` table and ``demand.population_basis`` apply.
+
+    Returns
+    -------
+    Dataset
+    """
     if scenario.demand.population is not None:
         dataset = dataset.with_population(read_population_table(scenario.demand.population))
+    if scenario.demand.population_basis == "resident":
+        dataset = dataset.with_resident_basis(scenario.demand.resident_share)
+    return dataset
+
+
+def assess_prepared(dataset: Dataset, scenario: Scenario) -> Assessment:
+    """Assess a dataset whose populations already follow the scenario (:func:`demand_dataset`).
+
+    Parameters
+    ----------
+    dataset
+        The public dataset with the scenario's populations.
+    scenario
+        The scenario, its districts checked.
+
+    Returns
+    -------
+    Assessment
+    """
     opts, dem = scenario.access, scenario.demand
 
     tables = district_access(dataset, thresholds_min=opts.thresholds_min, leg=scenario.leg)
@@ -290,6 +325,7 @@ def _summary(
         "dataset": dataset.name,
         "scenario": scenario.name,
         "population_total": int(pop),
+        "population_basis": dem.basis_text,
         "places_per_10000_standard": dem.places_per_10000,
         "family_place_size": dem.family_place_size,
         "required_family_places": round(float(gap["required_family_places"]), 1),

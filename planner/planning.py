@@ -22,7 +22,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from planner._errors import InputDataError
-from planner.assessment import Assessment, assess
+from planner.assessment import Assessment, assess_prepared, demand_dataset
 from planner.data import Dataset
 from planner.locate import (
     HospitalServicesModel,
@@ -34,7 +34,6 @@ from planner.locate import (
     required_centres,
 )
 from planner.network import travel_matrix
-from planner.readers import read_population_table
 from planner.scenario import Scenario, ScenarioError
 from planner.selection import HospitalOffer, offered_hospitals, shelter_candidates
 from planner.summary import PlanSummary, inclusive_summary, plan_summary, services_summary
@@ -209,14 +208,12 @@ def plan(dataset: Dataset, scenario: Scenario, *, before: Assessment | None = No
         ``plan.result.messages`` says why.
     """
     # every figure of a plan is published: existing shelters count at their district only
-    dataset = dataset.public()
-    if scenario.demand.population is not None:
-        dataset = dataset.with_population(read_population_table(scenario.demand.population))
-        scenario = replace(scenario, demand=replace(scenario.demand, population=None))
-        if before is not None:
-            before = replace(before, scenario=replace(before.scenario, demand=scenario.demand))
     _check_inputs(dataset, scenario, before)
-    before = before or assess(dataset, scenario)
+    scenario = scenario.check_districts(
+        list(dataset.districts["district_id"]), dataset.district_names()
+    )
+    dataset = demand_dataset(dataset.public(), scenario)
+    before = before or assess_prepared(dataset, scenario)
     candidates, required = shelter_candidates(dataset, scenario)
     sites = _model_sites(dataset, candidates)
     settlements = dataset.settlements

@@ -162,7 +162,7 @@ def _key_figures(plan: Plan) -> list[tuple[str, str]]:
     s, b = plan.summary, plan.before.summary
     size = plan.scenario.demand.family_place_size
     return [
-        ("Population", f"{b['population_total']:,}"),
+        ("Population", f"{b['population_total']:,} ({b['population_basis']})"),
         ("Family places required (standard)", f"{s['required_family_places'] or 0:,.0f}"),
         ("Family places today", f"{b['existing_places'] / size:,.0f}"),
         ("New shelters proposed", f"{s['new_sites']}"),
@@ -337,18 +337,18 @@ def _listed(options: object) -> str:
 def _method(plan: Plan) -> list[Markup]:
     paragraphs = [
         Markup(
-            "Every settlement (OSM city, town, village, hamlet) carries a share of its district's "
-            "population. Travel times and road distances run on the road network with planning "
-            "speeds by road class, from each settlement (plus a short off-road leg) to every "
-            "existing shelter and candidate site, computed with many-source Dijkstra on a sparse "
-            "matrix. Demand is the standard's family places per settlement. The siting model is a "
-            "capacitated facility-location mixed-integer programme: existing shelters stay open, "
-            "each candidate may be built at one of the allowed sizes, a settlement's demand may "
-            "be split between shelters, and only settlement-shelter pairs within the travel "
-            "limit exist, so road-disconnected parts are planned on their own. It is solved "
-            "exactly by HiGHS to the stated gap; the model's equations are in "
+            "Every settlement (OSM city, town, village, hamlet) carries a share of its district's"
+            " population ({}). Travel times and road distances run on the road network with "
+            "planning speeds by road class, from each settlement (plus a short off-road leg) to "
+            "every existing shelter and candidate site, computed with many-source Dijkstra on a "
+            "sparse matrix. Demand is the standard's family places per settlement. The siting "
+            "model is a capacitated facility-location mixed-integer programme: existing shelters "
+            "stay open, each candidate may be built at one of the allowed sizes, a settlement's "
+            "demand may be split between shelters, and only settlement-shelter pairs within the "
+            "travel limit exist, so road-disconnected parts are planned on their own. It is "
+            "solved exactly by HiGHS to the stated gap; the model's equations are in "
             "<code>planner/locate/siting.py</code>."
-        )
+        ).format(plan.scenario.demand.basis_text)
     ]
     tolerance = plan.scenario.targets.nearest_tolerance_min
     if tolerance is not None:

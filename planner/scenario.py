@@ -8,6 +8,11 @@ default shown (see ``scenarios/`` for examples)::
 
     [demand]
     population = "default"        # or a CSV path (district_id,population), relative to the file
+    population_basis = "registered"   # or "resident": districts whose official figures are
+                                  # registered populations (displaced people still counted there)
+                                  # keep resident_share of them; the rest count where the dataset
+                                  # says displaced people live
+    resident_share = 0.25         # assumption used with population_basis = "resident"
     places_per_10000 = 1.0        # family places required per 10,000 people (CoE: 1)
     family_place_size = 1.7       # beds per family place: a woman plus 0.7 children on average
 
@@ -164,6 +169,14 @@ class DemandOptions:
     population
         ``None`` for the dataset's populations, or a CSV path
         (``district_id,population``).
+    population_basis
+        ``"registered"`` (the figures as published) or ``"resident"``: districts
+        whose figures are registered populations keep ``resident_share`` of them
+        and the rest are counted where the dataset says displaced people live
+        (:meth:`planner.data.Dataset.with_resident_basis`).
+    resident_share
+        Share of a registered population living in its district (an
+        assumption; used with ``population_basis = "resident"``).
     places_per_10000
         Family places required per 10,000 people (Council of Europe: 1).
     family_place_size
@@ -173,12 +186,33 @@ class DemandOptions:
     """
 
     population: Path | None = None
+    population_basis: str = "registered"
+    resident_share: float = 0.25
     places_per_10000: float = 1.0
     family_place_size: float = 1.7
 
     def __post_init__(self) -> None:
         number("demand.places_per_10000", self.places_per_10000, strict=True)
         number("demand.family_place_size", self.family_place_size, minimum=1.0)
+        if number("demand.resident_share", self.resident_share) > 1.0:
+            raise ScenarioError(
+                f"demand.resident_share is {self.resident_share!r}; expected a share 0..1"
+            )
+        if self.population_basis not in ("registered", "resident"):
+            raise ScenarioError(
+                f"demand.population_basis is {self.population_basis!r}; expected 'registered' "
+                "or 'resident'"
+            )
+
+    @property
+    def basis_text(self) -> str:
+        """The population basis in words, for reports."""
+        if self.population_basis == "resident":
+            return (
+                f"resident basis: {self.resident_share:.0%} of each registered population "
+                "counted in its district, the rest where displaced people live"
+            )
+        return "registered basis: official figures as published"
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,7 @@ class AssessmentSummary(TypedDict):
     dataset: str
     scenario: str
     population_total: int
+    population_basis: str
     places_per_10000_standard: float
     family_place_size: float
     required_family_places: float
