@@ -100,6 +100,19 @@ def test_scenario_changes_the_standard(dataset: Dataset) -> None:
     assert a.summary["required_beds"] == pytest.approx(2 * 10_180_770 / 10_000, abs=0.05)
 
 
+def test_resident_basis_is_assessed_and_reported(dataset: Dataset) -> None:
+    scenario = scenario_from_dict({"demand": {"population_basis": "resident",
+                                              "resident_share": 0.1}})  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        a = assess(dataset, scenario)
+    assert a.summary["population_basis"].startswith("resident basis: 10%")
+    assert a.summary["population_total"] == 10_180_770
+    d = a.districts.set_index("district_id")["population"]
+    shusha = dataset.districts.set_index("district_id").loc["AZ-XVD", "population"]
+    assert d["AZ-XVD"] == pytest.approx(0.1 * shusha, abs=1)
+
+
 def test_unknown_district_in_scenario_is_rejected(dataset: Dataset) -> None:
     scenario = scenario_from_dict({"candidates": {"exclude_districts": ["AZ-NOPE"]}})
     with pytest.raises(ValueError, match="AZ-NOPE"):

@@ -78,6 +78,8 @@ exclude_districts = ["AZ-BA"]
         ("[leg]\ndetour_factor = 0.5", r"detour_factor is 0\.5"),
         ("[candidates]\nexclude_districts = [1]", r"candidates\.exclude_districts is \[1\]"),
         ("name = = 1", r"not valid TOML"),
+        ('[demand]\npopulation_basis = "de facto"', r"population_basis is 'de facto'; expected"),
+        ("[demand]\nresident_share = 1.2", r"demand\.resident_share is 1\.2; expected a share"),
     ],
 )
 def test_bad_values_are_named(tmp_path: Path, text: str, message: str) -> None:
