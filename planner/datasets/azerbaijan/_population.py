@@ -32,18 +32,16 @@ an undated one. They are brought to one reference date, 1 January 2024, so:
 
 from __future__ import annotations
 
-import csv
 import math
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from planner._errors import InputDataError
+from planner.datasets.azerbaijan._tables import fold, reference_csv
 from planner.demand import largest_remainder
 
 __all__ = [
@@ -84,18 +82,11 @@ class PopulationFigures:
 
 
 def _reference_rows(name: str) -> pd.DataFrame:
-    text = (
-        resources.files("planner.datasets.azerbaijan")
-        .joinpath("_reference", name)
-        .read_text("utf-8")
-    )
-    return pd.DataFrame(list(csv.DictReader(text.splitlines())))
+    return reference_csv(name)
 
 
 def _fold(name: str) -> str:
-    s = name.lower().replace(" rayonu", "").replace("ı", "i").replace("ə", "e").replace("ǝ", "e")
-    s = unicodedata.normalize("NFKD", s)
-    return "".join(c for c in s if c.isalnum() and not unicodedata.combining(c))
+    return fold(name.replace(" rayonu", ""))
 
 
 def region_totals(shares: pd.DataFrame, *, national: int = NATIONAL_POPULATION) -> dict[str, int]:

@@ -7,7 +7,6 @@ give the same output bytes.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import re
@@ -41,6 +40,7 @@ from planner.datasets.azerbaijan._population import (
     official_population,
     read_population_figures,
 )
+from planner.datasets.azerbaijan._tables import fold, reference_csv
 from planner.demand import (
     dasymetric_weights,
     distribute,
@@ -189,18 +189,8 @@ def _skeleton(name: str, *, azerbaijani: bool = False) -> str:
     return re.sub("[^a-z]", "", s)
 
 
-def _fold(name: str) -> str:
-    s = unicodedata.normalize("NFKD", name.lower().replace("ı", "i").replace("ə", "e"))
-    return "".join(c for c in s if c.isalnum() and not unicodedata.combining(c))
-
-
-def _reference_csv(name: str) -> pd.DataFrame:
-    text = (
-        resources.files("planner.datasets.azerbaijan")
-        .joinpath("_reference", name)
-        .read_text("utf-8")
-    )
-    return pd.DataFrame(list(csv.DictReader(text.splitlines())))
+_fold = fold
+_reference_csv = reference_csv
 
 
 def _sha256(path: Path) -> str:
