@@ -19,7 +19,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from planner.data import Dataset
-from planner.network import OffNetworkLeg, nearest_facility, travel_matrix
+from planner.network import OffNetworkLeg, TravelMode, nearest_facility, travel_matrix
 
 __all__ = [
     "DISTRICT_TABLE_COLUMNS",
@@ -75,8 +75,13 @@ class AccessTables:
         return self.districts.loc[~self.districts["reachable_by_road"]]
 
 
-def settlement_access(dataset: Dataset, *, leg: OffNetworkLeg | None = None) -> pd.DataFrame:
+def settlement_access(
+    dataset: Dataset, *, leg: OffNetworkLeg | None = None, mode: TravelMode | str = "car"
+) -> pd.DataFrame:
     """Route every settlement to its nearest existing shelter.
+
+    ``travel_min`` is door to door in ``mode``; ``travel_km`` is the length of
+    the fastest route (the road travelled, not the shortest one).
 
     Parameters
     ----------
@@ -84,6 +89,8 @@ def settlement_access(dataset: Dataset, *, leg: OffNetworkLeg | None = None) -> 
         Dataset with settlements, shelters and the road graph.
     leg
         Off-network leg model for settlements and shelters off the graph.
+    mode
+        Travel mode, or the name of one of the dataset's modes.
 
     Returns
     -------
@@ -92,10 +99,13 @@ def settlement_access(dataset: Dataset, *, leg: OffNetworkLeg | None = None) -> 
     """
     settlements, shelters = dataset.settlements, dataset.shelters
     net = dataset.network
-    nearest = nearest_facility(net, settlements, shelters, weight="travel_time", leg=leg)
+    travel = dataset.travel_mode(mode) if isinstance(mode, str) else mode
+    nearest = nearest_facility(
+        net, settlements, shelters, weight="travel_time", leg=leg, mode=travel
+    )
     # the same points were snapped (and any far ones reported) just above
     metres = travel_matrix(
-        net, settlements, shelters, weight="length", leg=leg, warn_beyond_m=np.inf
+        net, settlements, shelters, weight="route_length", leg=leg, warn_beyond_m=np.inf
     )
     reach = nearest.reachable
     rows = np.arange(len(settlements))
@@ -134,6 +144,7 @@ def district_access(
     *,
     thresholds_min: Sequence[float] = (60.0, 120.0),
     leg: OffNetworkLeg | None = None,
+    mode: TravelMode | str = "car",
 ) -> AccessTables:
     """Summarise travel to the nearest existing shelter by district.
 
@@ -146,6 +157,8 @@ def district_access(
         120 are always included.
     leg
         Off-network leg model.
+    mode
+        Travel mode of the times (see :func:`settlement_access`).
 
     Returns
     -------
@@ -158,7 +171,7 @@ def district_access(
     for t in thresholds:
         if not (np.isfinite(t) and t > 0):
             raise ValueError(f"threshold {t!r} minutes is not a positive number")
-    per_settlement = settlement_access(dataset, leg=leg)
+    per_settlement = settlement_access(dataset, leg=leg, mode=mode)
     rows = []
     for district_id, group in per_settlement.groupby("district_id", sort=False):
         pop = group["population"]

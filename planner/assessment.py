@@ -206,8 +206,10 @@ def assess_prepared(dataset: Dataset, scenario: Scenario) -> Assessment:
     Assessment
     """
     opts, dem = scenario.access, scenario.demand
-
-    tables = district_access(dataset, thresholds_min=opts.thresholds_min, leg=scenario.leg)
+    mode = dataset.travel_mode(scenario.travel.mode)
+    tables = district_access(
+        dataset, thresholds_min=opts.thresholds_min, leg=scenario.leg, mode=mode
+    )
     minutes = (
         travel_matrix(
             dataset.network,
@@ -215,6 +217,7 @@ def assess_prepared(dataset: Dataset, scenario: Scenario) -> Assessment:
             dataset.shelters,
             leg=scenario.leg,
             warn_beyond_m=np.inf,
+            mode=mode,
         )
         / 60.0
     )
@@ -359,4 +362,25 @@ def _summary(
     for t in sorted({60.0, 120.0, *opts.thresholds_min}):
         share = float(settlements.loc[settlements["travel_min"] > t, "population"].sum()) / pop
         out[f"population_share_beyond_{t:g}min"] = round(share, 4)
+    out.update(_shares_by_mode(settlements, dataset, scenario, pop))
     return cast(AssessmentSummary, out)
+
+
+def _shares_by_mode(
+    settlements: pd.DataFrame, dataset: Dataset, scenario: Scenario, pop: float
+) -> dict[str, Any]:
+    """Shares beyond 60 and 120 minutes in every travel mode of the dataset.
+
+    Modes are affine in the road time (:class:`planner.network.TravelMode`),
+    so the nearest shelter is the same in every mode and one routing serves all.
+    """
+    chosen = dataset.travel_mode(scenario.travel.mode)
+    road_s = chosen.road_seconds(settlements["travel_min"].to_numpy(float) * 60.0)
+    people = settlements["population"].to_numpy(float)
+    out: dict[str, Any] = {"travel_mode": chosen.name}
+    for t in (60.0, 120.0):
+        out[f"population_share_beyond_{t:g}min_by_mode"] = {
+            name: round(float(people[m.seconds(road_s) > t * 60.0].sum()) / pop, 4)
+            for name, m in sorted(dataset.travel_modes.items())
+        }
+    return out

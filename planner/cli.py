@@ -301,6 +301,21 @@ class _Out:
         return replace(self, folder=self.folder / name, shown=self.shown / name)
 
 
+_MODE_OPTION = click.option(
+    "--mode",
+    type=str,
+    default=None,
+    help="Travel mode: car or bus (bus or minibus: slower, plus waiting and stops); overrides "
+    "the scenario's [travel] mode.",
+)
+
+
+def _with_mode(scenario: Scenario, mode: str | None) -> Scenario:
+    if mode is None:
+        return scenario
+    return replace(scenario, travel=replace(scenario.travel, mode=mode))
+
+
 def _assess_and_write(
     out: _Out, dataset: Dataset, scenario: Scenario, progress: _RichProgress
 ) -> Assessment:
@@ -345,6 +360,7 @@ def _write_internal(dataset: Dataset, scenario: Scenario, internal: Path, out: P
 @_TILES_OPTION
 @_ASSETS_OPTION
 @_INTERNAL_OPTION
+@_MODE_OPTION
 def assess(
     out: Path,
     scenario: Path | None,
@@ -353,12 +369,14 @@ def assess(
     tiles: str,
     assets: str,
     internal_out: Path | None,
+    mode: str | None,
 ) -> None:
     """Assess access today: distance, capacity gap, E2SFCA, maps and figures."""
     from planner._io import result_folder
     from planner.scenario import Scenario, load_scenario
 
     loaded = load_scenario(scenario) if scenario else Scenario(name="coe-minimum")
+    loaded = _with_mode(loaded, mode)
     progress = _RichProgress()
     with progress.step("Loading the dataset"):
         dataset = _load(data_dir, population)
@@ -591,6 +609,7 @@ _TIME_LIMIT_OPTION = click.option(
 @_TILES_OPTION
 @_ASSETS_OPTION
 @_TIME_LIMIT_OPTION
+@_MODE_OPTION
 def plan(
     scenario: str,
     out: Path,
@@ -599,6 +618,7 @@ def plan(
     tiles: str,
     assets: str,
     time_limit: float | None,
+    mode: str | None,
 ) -> None:
     """Propose new shelter sites for SCENARIO (a TOML file or a shipped scenario's name).
 
@@ -608,7 +628,7 @@ def plan(
     from planner._io import result_folder
     from planner.scenario import load_scenario, resolve_scenario
 
-    loaded = load_scenario(resolve_scenario(scenario))
+    loaded = _with_mode(load_scenario(resolve_scenario(scenario)), mode)
     progress = _RichProgress()
     with progress.step("Loading the dataset"):
         dataset = _load(data_dir, population)
@@ -627,6 +647,7 @@ def plan(
 @_TILES_OPTION
 @_ASSETS_OPTION
 @_TIME_LIMIT_OPTION
+@_MODE_OPTION
 def compare(
     scenarios: tuple[str, ...],
     out: Path,
@@ -635,6 +656,7 @@ def compare(
     tiles: str,
     assets: str,
     time_limit: float | None,
+    mode: str | None,
 ) -> None:
     """Plan several SCENARIOS and write a comparison table (CSV and Markdown)."""
     from planner._io import result_folder
@@ -642,7 +664,7 @@ def compare(
     from planner.scenario import load_scenario, resolve_scenario
 
     # validate all before the long work
-    loaded = [load_scenario(resolve_scenario(s)) for s in scenarios]
+    loaded = [_with_mode(load_scenario(resolve_scenario(s)), mode) for s in scenarios]
     names = [f.name for f in scenario_folders([sc.name for sc in loaded], out)]
     progress = _RichProgress()
     with progress.step("Loading the dataset"):
@@ -674,7 +696,8 @@ def compare(
     show_default=True,
     help="Scenario for the assessment and the plan: a TOML file or a shipped scenario's name.",
 )
-def run(
+@_MODE_OPTION
+def run(  # noqa: PLR0913 -- one parameter per command-line option
     out: Path,
     data_dir: Path | None,
     population: Path | None,
@@ -683,13 +706,14 @@ def run(
     time_limit: float | None,
     internal_out: Path | None,
     scenario_name: str,
+    mode: str | None,
 ) -> None:
     """Run the main job: the access assessment and a plan (default coe-minimum) with its report."""
     from planner._io import result_folder
     from planner.scenario import load_scenario, resolve_scenario
 
     # one scenario for both: the assessment is the plan's "before"
-    scenario = load_scenario(resolve_scenario(scenario_name))
+    scenario = _with_mode(load_scenario(resolve_scenario(scenario_name)), mode)
     progress = _RichProgress()
     with progress.step("Loading the dataset"):
         dataset = _load(data_dir, population)

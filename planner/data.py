@@ -37,7 +37,7 @@ from planner._dataset_checks import (
 from planner._errors import InputDataError, MissingInputError, OptionError
 from planner.demand import distribute, largest_remainder
 from planner.hospital_types import HOSPITAL_TYPES, UNCLASSIFIED
-from planner.network import CompiledNetwork, load_graph
+from planner.network import DEFAULT_MODES, CompiledNetwork, TravelMode, load_graph
 from planner.readers import (
     MAX_POPULATION,
     _require_columns,
@@ -246,6 +246,46 @@ class Dataset:
         """Return a list the dataset's metadata gives reports (``sources``, ``limitations``)."""
         value = self.report_texts.get(key)
         return [str(v) for v in value] if isinstance(value, list) else []
+
+    @property
+    def travel_modes(self) -> dict[str, TravelMode]:
+        """The dataset's travel modes: ``travel_modes`` of its metadata over :data:`DEFAULT_MODES`.
+
+        ``metadata.json`` may state, per mode name, ``time_factor`` and
+        ``wait_min`` (see :class:`planner.network.TravelMode`), calibrated for
+        the dataset's roads.
+        """
+        modes = dict(DEFAULT_MODES)
+        block = self.metadata.get("travel_modes", {})
+        if not isinstance(block, Mapping):
+            raise InputDataError(
+                f"metadata.json: travel_modes is {block!r}; expected an object of modes"
+            )
+        for name, spec in block.items():
+            if not isinstance(spec, Mapping):
+                raise InputDataError(f"metadata.json: travel_modes.{name} is not an object")
+            try:
+                modes[str(name)] = TravelMode(
+                    str(name),
+                    time_factor=float(spec.get("time_factor", 1.0)),
+                    wait_min=float(spec.get("wait_min", 0.0)),
+                )
+            except (TypeError, ValueError) as exc:
+                raise InputDataError(f"metadata.json: travel_modes.{name}: {exc}") from None
+        return modes
+
+    def travel_mode(self, name: str) -> TravelMode:
+        """Return the travel mode called ``name`` (see :attr:`travel_modes`).
+
+        Raises
+        ------
+        OptionError
+            If the dataset has no mode of that name.
+        """
+        modes = self.travel_modes
+        if name not in modes:
+            raise OptionError(f"travel mode is {name!r}; this dataset has {sorted(modes)}")
+        return modes[name]
 
     @property
     def report_texts(self) -> Mapping[str, object]:

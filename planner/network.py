@@ -33,11 +33,13 @@ from planner._errors import InputDataError, MissingInputError, NetworkError
 from planner._io import write_csv_atomic
 
 __all__ = [
+    "DEFAULT_MODES",
     "DEFAULT_SPEEDS_KPH",
     "FALLBACK_SPEED_KPH",
     "CompiledNetwork",
     "NearestResult",
     "OffNetworkLeg",
+    "TravelMode",
     "Weight",
     "add_road_lines",
     "apply_speeds",
@@ -53,7 +55,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-Weight = Literal["travel_time", "length"]
+Weight = Literal["travel_time", "length", "route_length"]
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
@@ -575,9 +577,82 @@ class OffNetworkLeg:
     def cost(self, straight_m: FloatArray, weight: Weight) -> FloatArray:
         """Return the leg's cost in the unit of ``weight`` (seconds or metres)."""
         metres = straight_m * self.detour_factor
-        if weight == "length":
+        if weight in ("length", "route_length"):
             return metres
         return metres / (self.speed_kph / 3.6)
+
+
+@dataclass(frozen=True)
+class TravelMode:
+    """How one way of travelling turns road time into door-to-door time.
+
+    A trip takes ``time_factor`` times the road network's travel time (the
+    class speeds of the edges) plus ``wait_min`` once: a car is the road time
+    itself (or a calibrated multiple of it), a bus or minibus is slower and
+    adds waiting and stops. Both are affine, so the fastest route by road time
+    is the fastest for every mode, and one routing serves all modes.
+
+    Parameters
+    ----------
+    name
+        The mode's name (``"car"``, ``"bus"``).
+    time_factor
+        Multiplier on the road travel time (0.5 to 5).
+    wait_min
+        Minutes added to every trip (0 to 240).
+    """
+
+    name: str = "car"
+    time_factor: float = 1.0
+    wait_min: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not self.name:
+            raise ValueError("a travel mode needs a name")
+        if not (math.isfinite(self.time_factor) and 0.5 <= self.time_factor <= 5):
+            raise ValueError(
+                f"travel mode {self.name!r}: time_factor is {self.time_factor!r}; "
+                "expected a number from 0.5 to 5"
+            )
+        if not (math.isfinite(self.wait_min) and 0 <= self.wait_min <= 240):
+            raise ValueError(
+                f"travel mode {self.name!r}: wait_min is {self.wait_min!r}; "
+                "expected minutes from 0 to 240"
+            )
+
+    def seconds(self, road_seconds: npt.ArrayLike) -> FloatArray:
+        """Return door-to-door seconds of trips whose road time is ``road_seconds``."""
+        road = np.asarray(road_seconds, dtype=float)
+        return np.asarray(road * self.time_factor + self.wait_min * 60.0, dtype=float)
+
+    def road_seconds(self, seconds: npt.ArrayLike) -> FloatArray:
+        """Return the road time of trips that take ``seconds`` door to door (the inverse)."""
+        trip = np.asarray(seconds, dtype=float)
+        return np.asarray((trip - self.wait_min * 60.0) / self.time_factor, dtype=float)
+
+
+#: Travel modes when a dataset states none (its ``metadata.json`` may, under
+#: ``travel_modes``): a car at the road time; a bus or minibus 1.3 times
+#: slower plus 20 minutes of waiting and stops (generic planning values).
+DEFAULT_MODES: dict[str, TravelMode] = {
+    "car": TravelMode("car"),
+    "bus": TravelMode("bus", time_factor=1.3, wait_min=20.0),
+}
+
+
+def _mode(mode: TravelMode | str) -> TravelMode:
+    if isinstance(mode, TravelMode):
+        return mode
+    try:
+        return DEFAULT_MODES[mode]
+    except KeyError:
+        raise ValueError(f"mode is {mode!r}; expected one of {sorted(DEFAULT_MODES)}") from None
+
+
+# Route length along the fastest route: a combined weight, road time in tenths of a
+# second times _ROUTE_SCALE plus whole metres, all integers (exact in float64 up to 2**53),
+# so Dijkstra minimises time first and the remainder is the route's length.
+_ROUTE_SCALE = 10_000_000.0
 
 
 @dataclass(frozen=True)
@@ -667,6 +742,7 @@ class CompiledNetwork:
         rows = np.fromiter((position[u] for u, _, _ in edges), np.int64, count=m)
         cols = np.fromiter((position[v] for _, v, _ in edges), np.int64, count=m)
         matrices: dict[str, sp.csr_matrix] = {}
+        raw: dict[str, FloatArray] = {}
         for w in weights:
             try:
                 vals = np.fromiter((d[w] for _, _, d in edges), float, count=m)
@@ -678,6 +754,10 @@ class CompiledNetwork:
             if np.any(~np.isfinite(vals)) or np.any(vals < 0):
                 raise NetworkError(f"edge weight {w!r} has negative or non-finite values")
             matrices[w] = _csr(len(node_ids), rows, cols, vals)
+            raw[w] = vals
+        if "travel_time" in raw and "length" in raw:
+            combined = np.round(raw["travel_time"] * 10) * _ROUTE_SCALE + np.round(raw["length"])
+            matrices["route_length"] = _csr(len(node_ids), rows, cols, combined)
         any_matrix = next(iter(matrices.values()))
         n_comp, labels = sp.csgraph.connected_components(
             any_matrix, directed=True, connection="strong"
@@ -818,6 +898,7 @@ def travel_matrix(
     weight: Weight = "travel_time",
     leg: OffNetworkLeg | None = None,
     warn_beyond_m: float = 10_000.0,
+    mode: TravelMode | str = "car",
 ) -> FloatArray:
     """Shortest travel cost from every origin to every destination.
 
@@ -830,11 +911,18 @@ def travel_matrix(
         with an :class:`OffNetworkLeg` added, or sequences of graph node ids
         (no leg).
     weight
-        ``"travel_time"`` (seconds) or ``"length"`` (metres).
+        ``"travel_time"`` (seconds door to door for ``mode``), ``"length"``
+        (metres of the shortest route) or ``"route_length"`` (metres of the
+        fastest route: the distance travelled on the trip ``"travel_time"``
+        times; the route minimises road time in tenths of a second).
     leg
         Off-network leg model; default ``OffNetworkLeg()``.
     warn_beyond_m
         Warn (with the count) when points lie farther than this from the network.
+    mode
+        A :class:`TravelMode` or the name of one of :data:`DEFAULT_MODES`;
+        it changes travel times only (``"car"``, the default, is the road
+        time itself).
 
     Returns
     -------
@@ -847,8 +935,11 @@ def travel_matrix(
     Dijkstra runs once per distinct snapped node of the smaller side: from the
     origins on the graph, or from the destinations on the reversed graph.
     """
-    if weight not in ("travel_time", "length"):
-        raise ValueError(f"weight is {weight!r}; expected 'travel_time' or 'length'")
+    if weight not in ("travel_time", "length", "route_length"):
+        raise ValueError(
+            f"weight is {weight!r}; expected 'travel_time', 'length' or 'route_length'"
+        )
+    travel = _mode(mode)
     net = _compile(network)
     leg = leg or OffNetworkLeg()
     o = _endpoints(net, origins, "origins", warn_beyond_m)
@@ -862,10 +953,13 @@ def travel_matrix(
         core = _many_source(matrix, uo, ud)
     else:
         core = _many_source(matrix.T.tocsr(), ud, uo).T
+    if weight == "route_length":
+        finite = np.isfinite(core)
+        core = np.where(finite, np.mod(np.where(finite, core, 0.0), _ROUTE_SCALE), np.inf)
     result = core[np.ix_(inv_o, inv_d)]
     result += leg.cost(o.straight_m, weight)[:, None]
     result += leg.cost(d.straight_m, weight)[None, :]
-    return result
+    return travel.seconds(result) if weight == "travel_time" else result
 
 
 @dataclass(frozen=True)
@@ -898,6 +992,7 @@ def nearest_facility(
     weight: Weight = "travel_time",
     leg: OffNetworkLeg | None = None,
     warn_beyond_m: float = 10_000.0,
+    mode: TravelMode | str = "car",
 ) -> NearestResult:
     """Find every origin's nearest facility in one multi-source Dijkstra pass.
 
@@ -912,11 +1007,14 @@ def nearest_facility(
     origins, facilities
         Points or node ids, as in :func:`travel_matrix`.
     weight
-        ``"travel_time"`` (seconds) or ``"length"`` (metres).
+        ``"travel_time"`` (seconds door to door for ``mode``) or ``"length"``
+        (metres).
     leg
         Off-network leg model; default ``OffNetworkLeg()``.
     warn_beyond_m
         Warn when points lie farther than this from the network.
+    mode
+        Travel mode of the times, as in :func:`travel_matrix`.
 
     Returns
     -------
@@ -925,6 +1023,7 @@ def nearest_facility(
     """
     if weight not in ("travel_time", "length"):
         raise ValueError(f"weight is {weight!r}; expected 'travel_time' or 'length'")
+    travel = _mode(mode)
     net = _compile(network)
     leg = leg or OffNetworkLeg()
     o = _endpoints(net, origins, "origins", warn_beyond_m)
@@ -949,4 +1048,4 @@ def nearest_facility(
     # take back the floor put on zero-cost virtual edges
     floor = (f_cost - leg.cost(f.straight_m, weight))[np.maximum(index, 0)]
     cost = np.where(reachable, node_cost - floor + leg.cost(o.straight_m, weight), np.inf)
-    return NearestResult(index, cost)
+    return NearestResult(index, travel.seconds(cost) if weight == "travel_time" else cost)

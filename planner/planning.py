@@ -218,8 +218,11 @@ def plan(dataset: Dataset, scenario: Scenario, *, before: Assessment | None = No
     sites = _model_sites(dataset, candidates)
     settlements = dataset.settlements
     net, leg = dataset.network, scenario.leg
-    minutes = travel_matrix(net, settlements, sites, leg=leg, warn_beyond_m=np.inf) / 60
-    km = travel_matrix(net, settlements, sites, weight="length", leg=leg, warn_beyond_m=np.inf)
+    mode = dataset.travel_mode(scenario.travel.mode)
+    minutes = travel_matrix(net, settlements, sites, leg=leg, warn_beyond_m=np.inf, mode=mode) / 60
+    km = travel_matrix(
+        net, settlements, sites, weight="route_length", leg=leg, warn_beyond_m=np.inf
+    )
     region_of = dataset.districts.set_index("district_id")["region"]
     demand = settlements["population"].to_numpy(float) * scenario.demand.places_per_10000 / 10_000
     inclusive = np.full(len(sites), scenario.supply.new_inclusive, dtype=bool)
@@ -345,7 +348,11 @@ def _plan_services(dataset: Dataset, scenario: Scenario) -> ServicesPlan:
     hosp = dataset.hospitals
     s = dataset.settlements
     region_of = dataset.districts.set_index("district_id")["region"]
-    minutes = travel_matrix(dataset.network, s, hosp, leg=scenario.leg, warn_beyond_m=np.inf) / 60
+    mode = dataset.travel_mode(scenario.travel.mode)
+    minutes = (
+        travel_matrix(dataset.network, s, hosp, leg=scenario.leg, warn_beyond_m=np.inf, mode=mode)
+        / 60
+    )
     rc = scenario.rape_crisis
     mask = (
         rcc_candidates(dataset, minutes, rc.women_per_centre, rc.women_share)

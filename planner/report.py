@@ -12,12 +12,12 @@ send or print.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -113,7 +113,7 @@ def _executive_summary(plan: Plan) -> list[str]:
         f"{b['required_family_places']:,.0f} family places ({b['required_beds']:,.0f} beds); "
         f"{b['existing_places'] / size:,.0f} exist today"
         + (f", {ratio:g} times too few" if ratio else "")
-        + f". {b['population_share_beyond_120min']:.0%} of people live more than two hours from "
+        + f". {_beyond_two_hours(b)} of people live more than two hours from "
         f"a shelter or have no road path to one, and {len(b['regions_without_shelter'])} of "
         f"{b['regions_total']} regions have none.",
     ]
@@ -175,8 +175,18 @@ def _key_figures(plan: Plan) -> list[tuple[str, str]]:
             "Worst travel with the plan",
             f"{s['max_travel_min']} min" if s["max_travel_min"] is not None else "-",
         ),
-        ("Beyond 2 hours today", f"{b['population_share_beyond_120min']:.1%} of people"),
+        ("Beyond 2 hours today", f"{_beyond_two_hours(b, digits=1)} of people"),
     ]
+
+
+def _beyond_two_hours(b: Mapping[str, Any], *, digits: int = 0) -> str:
+    """Write the share beyond two hours in the plan's mode, with its range across modes."""
+    share = f"{b['population_share_beyond_120min']:.{digits}%}"
+    by_mode = b.get("population_share_beyond_120min_by_mode") or {}
+    if len(by_mode) < 2:
+        return share
+    parts = ", ".join(f"{v:.{digits}%} by {k}" for k, v in sorted(by_mode.items()))
+    return f"{share} ({b.get('travel_mode', 'car')}; {parts})"
 
 
 _STOPPED = {

@@ -16,6 +16,10 @@ default shown (see ``scenarios/`` for examples)::
     places_per_10000 = 1.0        # family places required per 10,000 people (CoE: 1)
     family_place_size = 1.7       # beds per family place: a woman plus 0.7 children on average
 
+    [travel]
+    mode = "car"                  # or "bus" (bus or minibus: slower, plus waiting and stops);
+                                  # every time, limit and share below is in this mode
+
     [access]
     thresholds_min = [30, 60, 120, 180]   # travel-time thresholds reported
     catchment_min = 120           # E2SFCA catchment
@@ -150,6 +154,7 @@ __all__ = [
     "SolverOptions",
     "SupplyOptions",
     "TargetOptions",
+    "TravelOptions",
     "builtin_scenarios",
     "load_scenario",
     "resolve_scenario",
@@ -213,6 +218,26 @@ class DemandOptions:
                 "counted in its district, the rest where displaced people live"
             )
         return "registered basis: official figures as published"
+
+
+@dataclass(frozen=True)
+class TravelOptions:
+    """How people travel to help.
+
+    Parameters
+    ----------
+    mode
+        ``"car"`` (the default) or ``"bus"`` (bus or minibus: slower, plus
+        waiting and stops), or any mode the dataset defines; every travel
+        time, limit and share of the scenario is in this mode (see
+        :class:`planner.network.TravelMode`).
+    """
+
+    mode: str = "car"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.mode, str) or not self.mode.strip():
+            raise ScenarioError(f"travel.mode is {self.mode!r}; expected 'car' or 'bus'")
 
 
 @dataclass(frozen=True)
@@ -351,6 +376,7 @@ class Scenario:
     name: str = "default"
     description: str = ""
     demand: DemandOptions = field(default_factory=DemandOptions)
+    travel: TravelOptions = field(default_factory=TravelOptions)
     access: AccessOptions = field(default_factory=AccessOptions)
     leg: OffNetworkLeg = field(default_factory=OffNetworkLeg)
     candidates: CandidateOptions = field(default_factory=CandidateOptions)
@@ -449,6 +475,7 @@ def _fold(text: str) -> str:
 #: Each TOML table and the option type it builds; the keys are the type's fields.
 _TABLES: dict[str, type[Any]] = {
     "demand": DemandOptions,
+    "travel": TravelOptions,
     "access": AccessOptions,
     "leg": OffNetworkLeg,
     "candidates": CandidateOptions,

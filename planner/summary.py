@@ -70,6 +70,9 @@ class AssessmentSummary(TypedDict):
     e2sfca_decay: str
     population_share_beyond_60min: float
     population_share_beyond_120min: float
+    travel_mode: str
+    population_share_beyond_60min_by_mode: dict[str, float]
+    population_share_beyond_120min_by_mode: dict[str, float]
     population_share_beyond_30min: NotRequired[float]
     population_share_beyond_180min: NotRequired[float]
 

@@ -55,6 +55,13 @@ def test_national_figures(assessment: Assessment) -> None:
         s.get("population_share_beyond_180min", math.nan),
     ]
     assert shares == sorted(shares, reverse=True)
+    # both travel modes, calibrated on published times: about half the people are more than
+    # two hours from a shelter by car (41 % at the uncalibrated 2021 class speeds), more by bus
+    car = s["population_share_beyond_120min_by_mode"]["car"]
+    bus = s["population_share_beyond_120min_by_mode"]["bus"]
+    assert s["travel_mode"] == "car" and car == s["population_share_beyond_120min"]
+    assert 0.45 <= car <= 0.60 and bus >= car
+    assert s["population_share_beyond_60min_by_mode"]["bus"] >= car
     for key in (
         "population_total",
         "required_family_places",

@@ -344,3 +344,21 @@ def test_run_takes_a_scenario(tmp_path: Path) -> None:
     assert json.loads((out / "summary.json").read_text("utf-8"))["scenario"] == "mine"
     bad = CliRunner().invoke(cli, [*args, "--scenario", "no-such-scenario"])
     assert bad.exit_code != 0 and isinstance(bad.exception, PlannerError)
+
+
+def test_mode_option_changes_the_times(tmp_path: Path) -> None:
+    from tests.tiny import write_tiny_dataset
+
+    folder = write_tiny_dataset(tmp_path / "ds")
+    args = ["assess", "--data", str(folder), "--tiles", "none"]
+    car = CliRunner().invoke(cli, [*args, "--out", str(tmp_path / "car")])
+    bus = CliRunner().invoke(cli, [*args, "--out", str(tmp_path / "bus"), "--mode", "bus"])
+    assert car.exit_code == 0 and bus.exit_code == 0, bus.output
+    a = json.loads((tmp_path / "car" / "summary.json").read_text("utf-8"))
+    b = json.loads((tmp_path / "bus" / "summary.json").read_text("utf-8"))
+    assert (a["travel_mode"], b["travel_mode"]) == ("car", "bus")
+    # the tiny dataset states no modes: the generic bus is 1.3 x the road time + 20 min
+    assert b["travel_min_mean"] == pytest.approx(a["travel_min_mean"] * 1.3 + 20, abs=0.1)
+    assert b["population_share_beyond_60min_by_mode"] == a["population_share_beyond_60min_by_mode"]
+    bad = CliRunner().invoke(cli, [*args, "--out", str(tmp_path / "x"), "--mode", "plane"])
+    assert bad.exit_code != 0 and "travel mode is 'plane'" in str(bad.exception)

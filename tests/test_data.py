@@ -272,3 +272,26 @@ def test_resident_basis_needs_registered_districts(tmp_path: Path) -> None:
     tiny = load_dataset(write_tiny_dataset(tmp_path / "tiny"))
     with pytest.raises(OptionError, match="marks no district's population as registered"):
         tiny.with_resident_basis(0.5)
+
+
+def test_travel_modes_come_from_the_metadata(dataset: Dataset) -> None:
+    modes = dataset.travel_modes
+    assert set(modes) >= {"car", "bus"}
+    calibrated = dataset.metadata["travel_modes"]
+    assert modes["car"].time_factor == calibrated["car"]["time_factor"]
+    assert modes["bus"].wait_min == calibrated["bus"]["wait_min"]
+    with pytest.raises(
+        OptionError, match=r"travel mode is 'plane'; this dataset has \['bus', 'car'\]"
+    ):
+        dataset.travel_mode("plane")
+
+
+def test_bad_travel_modes_in_metadata_are_named(tmp_path: Path) -> None:
+    from tests.tiny import write_tiny_dataset
+
+    folder = write_tiny_dataset(tmp_path / "tiny")
+    meta = json.loads((folder / "metadata.json").read_text("utf-8"))
+    meta["travel_modes"] = {"bus": {"time_factor": 9}}
+    (folder / "metadata.json").write_text(json.dumps(meta), "utf-8")
+    with pytest.raises(InputDataError, match=r"travel_modes\.bus: .*time_factor is 9"):
+        _ = load_dataset(folder).travel_modes

@@ -12,10 +12,12 @@ import pytest
 from planner._errors import InputDataError, MissingInputError, NetworkError
 from planner.data import Dataset
 from planner.network import (
+    DEFAULT_MODES,
     DEFAULT_SPEEDS_KPH,
     EARTH_RADIUS_M,
     CompiledNetwork,
     OffNetworkLeg,
+    TravelMode,
     Weight,
     add_road_lines,
     apply_speeds,
@@ -276,3 +278,40 @@ def test_add_road_lines_joins_a_new_road() -> None:
     assert g.has_edge(far[0], far[1]) and not g.has_edge(far[1], far[0])
     with pytest.raises(InputDataError, match="lacks column 'highway'"):
         add_road_lines(g, lines.drop(columns="highway"))
+
+
+def test_travel_modes_are_affine_in_road_time() -> None:
+    bus = TravelMode("bus", time_factor=1.5, wait_min=10)
+    assert bus.seconds([60.0, np.inf]).tolist() == [60 * 1.5 + 600, np.inf]
+    assert bus.road_seconds(bus.seconds([123.0])).tolist() == pytest.approx([123.0])
+    g = grid_graph()
+    car = travel_matrix(g, [0], [8])[0, 0]
+    assert car == pytest.approx(240.0)  # four 60 s edges
+    assert travel_matrix(g, [0], [8], mode=bus)[0, 0] == pytest.approx(240 * 1.5 + 600)
+    default_bus = DEFAULT_MODES["bus"]
+    assert travel_matrix(g, [0], [8], mode="bus")[0, 0] == pytest.approx(
+        240 * default_bus.time_factor + 60 * default_bus.wait_min
+    )
+    # lengths do not depend on the mode; the nearest facility is the same in every mode
+    near = nearest_facility(g, [0, 8], [2, 6], mode=bus)
+    assert near.cost.tolist() == pytest.approx((np.array([120.0, 120.0]) * 1.5 + 600).tolist())
+    with pytest.raises(ValueError, match=r"time_factor is 0\.1"):
+        TravelMode("walk", time_factor=0.1)
+    with pytest.raises(ValueError, match="mode is 'plane'"):
+        travel_matrix(g, [0], [8], mode="plane")
+
+
+def test_route_length_is_the_length_of_the_fastest_route() -> None:
+    # A -> B direct: 10 km of residential road (25 km/h, 1,440 s); A -> C -> B: 12 km of
+    # motorway (100 km/h, 432 s). The shortest route is 10 km, the fastest 12 km.
+    g = nx.MultiDiGraph(crs="EPSG:4326")
+    for n, x in ((1, 47.0), (2, 47.1), (3, 47.05)):
+        g.add_node(n, x=x, y=40.0)
+    for u, v, length, hwy in ((1, 2, 10_000, "residential"), (1, 3, 6_000, "motorway"),
+                              (3, 2, 6_000, "motorway")):  # fmt: skip
+        g.add_edge(u, v, length=float(length), highway=hwy)
+    apply_speeds(g)
+    assert travel_matrix(g, [1], [2], weight="length")[0, 0] == pytest.approx(10_000)
+    assert travel_matrix(g, [1], [2], weight="route_length")[0, 0] == pytest.approx(12_000)
+    assert travel_matrix(g, [1], [2])[0, 0] == pytest.approx(432.0)
+    assert np.isinf(travel_matrix(g, [2], [1], weight="route_length")[0, 0])

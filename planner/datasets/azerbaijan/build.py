@@ -31,6 +31,7 @@ from planner._dataset_checks import nearest_districts
 from planner._errors import InputDataError, MissingInputError
 from planner._io import _umask, write_csv_atomic, write_text_atomic
 from planner._progress import LogProgress, Progress
+from planner.datasets.azerbaijan._modes import calibrate_modes
 from planner.datasets.azerbaijan._names import azerbaijani_names
 from planner.datasets.azerbaijan._population import (
     REFERENCE_DATE,
@@ -51,6 +52,7 @@ from planner.demand import (
 from planner.hospital_types import HOSPITAL_TYPES, TypeRule, classify_hospitals, read_type_rules
 from planner.network import (
     DEFAULT_SPEEDS_KPH,
+    CompiledNetwork,
     add_road_lines,
     graph_from_osm_xml,
     read_speed_table,
@@ -674,10 +676,15 @@ def build_azerbaijan(
         with progress.step("Adding road lines"):
             _add_extra_roads(graph, Path(extra_roads), speed_table, notes)
             paths["extra_roads"] = Path(extra_roads)
+    with progress.step("Calibrating travel modes on published travel times"):
+        modes, calibration, calibration_summary = calibrate_modes(
+            CompiledNetwork.from_graph(graph), settlements, notes
+        )
+    layers["travel_calibration"] = calibration
     counts = {
         "districts": len(districts),
         "settlements": len(settlements),
-        **{k: len(v) for k, v in layers.items()},
+        **{k: len(v) for k, v in layers.items() if k != "travel_calibration"},
         "road_nodes": graph.number_of_nodes(),
         "road_edges": graph.number_of_edges(),
     }
@@ -710,6 +717,8 @@ def build_azerbaijan(
             "urban_share_target": URBAN_SHARE,
         },
         "speeds_kph": dict(sorted({**DEFAULT_SPEEDS_KPH, **(speed_table or {})}.items())),
+        "travel_modes": modes,
+        "travel_calibration": calibration_summary,
         "notes": notes,
         "report": REPORT_TEXTS,
         "licences": LICENCES,
@@ -871,7 +880,7 @@ def _write_folder(
     try:
         _write_geojson(districts[_DISTRICT_FILE_COLUMNS], tmp / "districts.geojson")
         write_csv_atomic(tmp / "settlements.csv", settlements[_SETTLEMENT_FILE_COLUMNS])
-        for name in ("shelters", "candidates", "hospitals"):
+        for name in ("shelters", "candidates", "hospitals", "travel_calibration"):
             write_csv_atomic(tmp / f"{name}.csv", layers[name])
         save_graph(graph, tmp)
         write_text_atomic(

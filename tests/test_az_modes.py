@@ -1,0 +1,39 @@
+"""Travel modes calibrated on published travel times (planner/datasets/azerbaijan/_modes.py)."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from planner.datasets.azerbaijan._modes import BUS_WAIT_MIN, read_durations
+from tests.conftest import DATA_DIR
+
+
+def test_every_published_time_has_a_source() -> None:
+    table = read_durations()
+    assert set(table["mode"]) == {"car", "bus"}
+    assert table["source"].str.startswith("http").all()
+    assert (table["quoted"].str.len() > 10).all()
+
+
+def test_calibration_table_and_summary() -> None:
+    table = pd.read_csv(DATA_DIR / "travel_calibration.csv")
+    meta = json.loads((DATA_DIR / "metadata.json").read_text("utf-8"))
+    summary = meta["travel_calibration"]
+    for mode in ("car", "bus"):
+        rows = table.loc[table["mode"] == mode]
+        assert summary[mode]["pairs"] == len(rows) > 0
+        # calibrated: the median ratio of modelled to published time within 0.9-1.1
+        assert 0.9 <= rows["ratio"].median() <= 1.1
+        assert summary[mode]["median_ratio"] == pytest.approx(rows["ratio"].median(), abs=1e-3)
+        # before calibration the 2021 class speeds were too fast (a quarter too quick)
+        assert summary[mode]["median_ratio_before"] < 0.85
+    assert meta["travel_modes"]["bus"]["wait_min"] == BUS_WAIT_MIN
+    assert meta["travel_modes"]["car"]["time_factor"] > 1.2
+    # modelled = road time x factor (+ the bus allowance)
+    car = table.loc[table["mode"] == "car"]
+    factor = meta["travel_modes"]["car"]["time_factor"]
+    assert car["modelled_min"].tolist() == pytest.approx((car["road_min"] * factor).tolist(),
+                                                         abs=0.2)  # fmt: skip
