@@ -135,12 +135,15 @@ REPORT_TEXTS: dict[str, object] = {
         "displaced people living elsewhere.",
         "Settlement populations are spread by OSM residential land with one density factor "
         "for all towns: single towns may be off by a factor of two.",
-        "Roads are those of August 2021, without speed limits or road condition; travel times "
-        "are planning estimates for a car, not public transport. Roads built since are "
-        "missing: in Karabakh and East Zangezur (the Fuzuli-Shusha road, Horadiz-Aghband, "
-        "Toghanali-Kalbajar with the Murovdag tunnel, the Barda-Aghdam and Aghdam-Khankendi "
-        "roads), travel times to and from Shusha, Khankendi, Lachin, Kalbajar, Qubadli, "
-        "Zangilan and Jabrayil are overstated; `data build --extra-roads` adds road lines.",
+        "Roads are those of August 2021, without speed limits or road condition. Travel times "
+        "are door to door by car (or by bus or minibus where the scenario says so), the road "
+        "time scaled by factors fitted on only 12 published travel times (see the dataset's "
+        "travel_calibration.csv); one factor slows mountain and lowland roads alike. Roads "
+        "built since are missing: in Karabakh and East Zangezur (the Fuzuli-Shusha road, "
+        "Horadiz-Aghband, Toghanali-Kalbajar with the Murovdag tunnel, the Barda-Aghdam and "
+        "Aghdam-Khankendi roads), travel times to and from Shusha, Khankendi, Lachin, Kalbajar,"
+        " Qubadli, Zangilan and Jabrayil are overstated; `data build --extra-roads` adds road "
+        "lines.",
         "Existing shelters are modelled as two pooled shelters at the city centres of Baku "
         "and Ganja (their addresses are confidential); replace them with real data for "
         "operational use.",
