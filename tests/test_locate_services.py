@@ -272,7 +272,10 @@ def test_full_recommendations_standards_arithmetic(full: Plan, dataset: Dataset)
     assert centres["region"].nunique() == 14
     assert len(centres) == rc["proposed"]
     served = rc["women_served_share"]
-    assert served is not None and served >= 0.99 - 1e-6
+    # the scenario's target: 98 %, since at calibrated car speeds 1.7 % of women have no
+    # general hospital or polyclinic within two hours
+    assert rc["served_target"] == 0.98
+    assert served is not None and served >= 0.98 - 1e-6
     # the proven fewest number of centres is a lower bound on the proposal
     assert rc["fewest_possible"] is None or rc["required"] <= rc["fewest_possible"]
     assert rc["fewest_possible"] is None or rc["fewest_possible"] <= rc["proposed"]
