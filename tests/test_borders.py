@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
@@ -9,6 +10,8 @@ from shapely.geometry import LineString, MultiLineString, Point, box
 from shapely.geometry.base import BaseGeometry
 
 from planner._borders import abroad
+from planner.data import Dataset
+from tests.conftest import require_raw
 
 # the country: a 10 km square, generalised (its true eastern border is the line x = 10.5 km)
 TERRITORY = box(0, 0, 10_000, 10_000)
@@ -61,3 +64,19 @@ def test_line_direction_does_not_matter() -> None:
 def test_bad_distances_are_refused() -> None:
     with pytest.raises(ValueError, match="near_m is 0"):
         abroad(np.array([Point(0, 0)]), territory=TERRITORY, border=EAST, near_m=0)
+
+
+def test_no_settlement_or_hospital_of_the_dataset_lies_abroad(dataset: Dataset) -> None:
+    raw = require_raw()
+    laea = "+proj=laea +lat_0=40.2 +lon_0=47.6 +datum=WGS84 +units=m +no_defs"
+    lines = gpd.read_file(raw / "azerbaijan-admin-boundaries.geojson").to_crs(laea)
+    border = shapely.union_all(lines.loc[lines["admin_level"].astype(int) == 2].geometry)
+    territory = shapely.union_all(dataset.districts.to_crs(laea).geometry.to_numpy())
+    for layer in (dataset.settlements, dataset.hospitals, dataset.candidates):
+        pts = layer.geometry.to_crs(laea).to_numpy()
+        assert not abroad(pts, territory=territory, border=border).abroad.any()
+    # the raw places do include villages across the border (Iran, Armenia, Georgia, Russia)
+    places = gpd.read_file(raw / "azerbaijan-places.geojson").to_crs(laea)
+    places = places.loc[places["place"].isin(["city", "town", "village", "hamlet"])]
+    away = abroad(places.geometry.to_numpy(), territory=territory, border=border).abroad
+    assert away.sum() >= 140
