@@ -660,7 +660,7 @@ def compare(
 ) -> None:
     """Plan several SCENARIOS and write a comparison table (CSV and Markdown)."""
     from planner._io import result_folder
-    from planner.outputs import scenario_folders, write_comparison
+    from planner.outputs import scenario_folders, write_comparison, write_comparison_map
     from planner.scenario import load_scenario, resolve_scenario
 
     # validate all before the long work
@@ -676,8 +676,12 @@ def compare(
             for sc, name in zip(loaded, names, strict=True)
         ]
         table = write_comparison(plans, folder)
+        side = write_comparison_map(
+            [(sc.name, name) for sc, name in zip(loaded, names, strict=True)], folder
+        )
     console.print(_comparison_view(table))
-    console.print(f"[green]wrote[/] comparison.csv, comparison.md in {out}")
+    written = "comparison.csv, comparison.md" + (", comparison_map.html" if side else "")
+    console.print(f"[green]wrote[/] {written} in {out}")
     _exit_status(plans)
 
 

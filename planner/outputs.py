@@ -18,9 +18,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from markupsafe import Markup
 
 from planner._errors import OptionError
-from planner._escape import spreadsheet_frame
+from planner._escape import html_text, markup, spreadsheet_frame
 from planner._io import atomic_path, write_csv_atomic, write_text_atomic
 from planner._progress import LogProgress, Progress
 from planner.access import AccessTables
@@ -402,6 +403,86 @@ def write_comparison(plans: list[Plan], out_dir: str | Path) -> pd.DataFrame:
     write_csv_atomic(out / "comparison.csv", table, spreadsheet=True)
     write_text_atomic(out / "comparison.md", comparison_markdown(table))
     return table
+
+
+_SIDE_BY_SIDE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Scenarios side by side</title>
+<style>
+body {{ margin: 0; font-family: system-ui, sans-serif; }}
+header {{ padding: 0.4em 0.8em; background: #f3f3f3; border-bottom: 1px solid #ccc; }}
+.panes {{ display: flex; height: calc(100vh - 2.6em); }}
+.pane {{ flex: 1; display: flex; flex-direction: column; border-left: 1px solid #ccc; }}
+.pane label {{ padding: 0.3em 0.6em; }}
+.pane iframe {{ flex: 1; border: 0; }}
+</style></head>
+<body>
+<header>Scenarios side by side: choose a plan on each side; each map is the plan's own
+<code>map.html</code> (layers, legend and tooltips as there). {count} scenarios.</header>
+<div class="panes">
+<div class="pane"><label>Left: <select id="left">{left}</select></label>
+<iframe id="left-map" title="left plan map" src="{left_src}"></iframe></div>
+<div class="pane"><label>Right: <select id="right">{right}</select></label>
+<iframe id="right-map" title="right plan map" src="{right_src}"></iframe></div>
+</div>
+<script>
+for (const side of ["left", "right"]) {{
+  const pick = document.getElementById(side);
+  pick.addEventListener("change", () => {{
+    document.getElementById(side + "-map").src = encodeURIComponent(pick.value) + "/map.html";
+  }});
+}}
+</script>
+</body></html>
+"""
+
+
+def write_comparison_map(scenarios: Sequence[tuple[str, str]], out_dir: str | Path) -> Path | None:
+    """Write ``comparison_map.html``: two plan maps side by side, each side's scenario chosen.
+
+    The page frames each scenario's own ``<folder>/map.html`` (written by
+    :func:`write_plan`), so it needs nothing more than those maps and works
+    offline as they do.
+
+    Parameters
+    ----------
+    scenarios
+        ``(name shown, folder under out_dir)`` per scenario, in order.
+    out_dir
+        The comparison's output folder.
+
+    Returns
+    -------
+    pathlib.Path or None
+        The page, or None when fewer than two scenarios have a map.
+    """
+    out = Path(out_dir)
+    shown = [(n, f) for n, f in scenarios if (out / f / "map.html").is_file()]
+    if len(shown) < 2:
+        return None
+
+    def options(selected: int) -> Markup:
+        return Markup("").join(
+            markup(
+                '<option value="{}"{}>{}</option>',
+                f,
+                Markup(" selected") if i == selected else "",
+                n,
+            )
+            for i, (n, f) in enumerate(shown)
+        )
+
+    page = _SIDE_BY_SIDE.format(
+        count=len(shown),
+        left=options(0),
+        right=options(1),
+        left_src=html_text(f"{shown[0][1]}/map.html"),
+        right_src=html_text(f"{shown[1][1]}/map.html"),
+    )
+    path = out / "comparison_map.html"
+    write_text_atomic(path, page)
+    return path
 
 
 def comparison_markdown(table: pd.DataFrame) -> str:

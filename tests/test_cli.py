@@ -214,6 +214,8 @@ def test_compare_writes_a_table(tmp_path: Path) -> None:
     assert table["new_sites"].iloc[1] <= 5
     assert (tmp_path / "comparison.md").read_text("utf-8").startswith("| scenario |")
     assert (tmp_path / "budget-5-sites" / "report.html").is_file()
+    side = (tmp_path / "comparison_map.html").read_text("utf-8")
+    assert 'src="current/map.html"' in side and 'src="budget-5-sites/map.html"' in side
 
 
 def test_plan_unknown_scenario_is_a_clear_error(tmp_path: Path) -> None:

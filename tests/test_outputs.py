@@ -116,3 +116,21 @@ def test_scenario_folders_stay_inside_out(tmp_path: Path) -> None:
         scenario_folders(["x", "X"], out)
     with pytest.raises(OptionError, match="no usable folder name"):
         scenario_folders([".."], out)
+
+
+def test_comparison_map_puts_two_plans_side_by_side(tmp_path: Path) -> None:
+    from planner.outputs import write_comparison_map
+
+    for folder in ("a", "b", "c"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "map.html").write_text("<html></html>", "utf-8")
+    hostile = '<script>alert("x")</script>'
+    path = write_comparison_map([(hostile, "a"), ("Plan B", "b"), ("no map", "nomap")], tmp_path)
+    assert path is not None
+    page = path.read_text("utf-8")
+    assert '<iframe id="left-map" title="left plan map" src="a/map.html">' in page
+    assert 'src="b/map.html"' in page
+    assert "<script>alert" not in page and "&lt;script&gt;alert" in page
+    assert "nomap" not in page  # a scenario without a map is not offered
+    assert "http" not in page  # nothing to fetch: works offline like the maps it frames
+    assert write_comparison_map([("only", "a")], tmp_path / "none") is None
