@@ -137,7 +137,7 @@ REPORT_TEXTS: dict[str, object] = {
         "for all towns: single towns may be off by a factor of two.",
         "Roads are those of August 2021, without speed limits or road condition. Travel times "
         "are door to door by car (or by bus or minibus where the scenario says so), the road "
-        "time scaled by factors fitted on only 12 published travel times (see the dataset's "
+        "time scaled by factors fitted on only 17 published travel times (see the dataset's "
         "travel_calibration.csv); one factor slows mountain and lowland roads alike. Roads "
         "built since are missing: in Karabakh and East Zangezur (the Fuzuli-Shusha road, "
         "Horadiz-Aghband, Toghanali-Kalbajar with the Murovdag tunnel, the Barda-Aghdam and "
