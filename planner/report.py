@@ -348,17 +348,19 @@ def _method(plan: Plan) -> list[Markup]:
     paragraphs = [
         Markup(
             "Every settlement (OSM city, town, village, hamlet) carries a share of its district's"
-            " population ({}). Travel times and road distances run on the road network with "
-            "planning speeds by road class, from each settlement (plus a short off-road leg) to "
-            "every existing shelter and candidate site, computed with many-source Dijkstra on a "
-            "sparse matrix. Demand is the standard's family places per settlement. The siting "
-            "model is a capacitated facility-location mixed-integer programme: existing shelters "
-            "stay open, each candidate may be built at one of the allowed sizes, a settlement's "
-            "demand may be split between shelters, and only settlement-shelter pairs within the "
-            "travel limit exist, so road-disconnected parts are planned on their own. It is "
-            "solved exactly by HiGHS to the stated gap; the model's equations are in "
-            "<code>planner/locate/siting.py</code>."
-        ).format(plan.scenario.demand.basis_text)
+            " population ({}). Travel times are door to door by {}: the road time at the class "
+            "speeds of each road, scaled and with an allowance as the dataset's travel modes "
+            "state (calibrated on published travel times where the dataset has them); road "
+            "distances are the length of that fastest route. Both run from each settlement (plus "
+            "a short off-road leg) to every existing shelter and candidate site, computed with "
+            "many-source Dijkstra on a sparse matrix. Demand is the standard's family places per "
+            "settlement. The siting model is a capacitated facility-location mixed-integer "
+            "programme: existing shelters stay open, each candidate may be built at one of the "
+            "allowed sizes, a settlement's demand may be split between shelters, and only "
+            "settlement-shelter pairs within the travel limit exist, so road-disconnected parts "
+            "are planned on their own. It is solved exactly by HiGHS to the stated gap; the "
+            "model's equations are in <code>planner/locate/siting.py</code>."
+        ).format(plan.scenario.demand.basis_text, plan.scenario.travel.mode)
     ]
     tolerance = plan.scenario.targets.nearest_tolerance_min
     if tolerance is not None:
