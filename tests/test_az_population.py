@@ -178,10 +178,10 @@ def test_official_figures_are_kept_or_close(districts: pd.DataFrame) -> None:
 
 
 def test_national_and_regional_totals_exact(districts: pd.DataFrame) -> None:
-    from planner.datasets.azerbaijan._population import _reference_rows
+    from planner.datasets.azerbaijan._tables import reference_csv
 
     assert int(districts["population"].sum()) == 10_180_770
-    totals = region_totals(_reference_rows("aze_region_shares.csv"))
+    totals = region_totals(reference_csv("aze_region_shares.csv"))
     assert districts.groupby("region")["population"].sum().to_dict() == totals
     assert len(totals) == 14
 

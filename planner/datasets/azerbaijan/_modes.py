@@ -115,20 +115,12 @@ def calibrate_modes(
 
     pa = gpd.GeoSeries(a["geometry"].to_numpy(), crs="EPSG:4326")
     pb = gpd.GeoSeries(b["geometry"].to_numpy(), crs="EPSG:4326")
-    road = np.array(
-        [
-            travel_matrix(network, pa.iloc[[i]], pb.iloc[[i]], warn_beyond_m=np.inf)[0, 0] / 60
-            for i in range(len(table))
-        ]
-    )
-    km = np.array(
-        [
-            travel_matrix(
-                network, pa.iloc[[i]], pb.iloc[[i]], weight="route_length", warn_beyond_m=np.inf
-            )[0, 0]
-            / 1000
-            for i in range(len(table))
-        ]
+    # one routing for all pairs (a small matrix), then each pair's own entry
+    pairs = np.arange(len(table))
+    road = travel_matrix(network, pa, pb, warn_beyond_m=np.inf)[pairs, pairs] / 60
+    km = (
+        travel_matrix(network, pa, pb, weight="route_length", warn_beyond_m=np.inf)[pairs, pairs]
+        / 1000
     )
     if not np.isfinite(road).all():
         raise InputDataError("a calibration pair has no road path; check travel_durations.csv")

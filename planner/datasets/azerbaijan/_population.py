@@ -81,10 +81,6 @@ class PopulationFigures:
     table: pd.DataFrame
 
 
-def _reference_rows(name: str) -> pd.DataFrame:
-    return reference_csv(name)
-
-
 def _fold(name: str) -> str:
     return fold(name.replace(" rayonu", ""))
 
@@ -169,7 +165,7 @@ def read_population_figures(path: Path, districts: pd.DataFrame) -> PopulationFi
         raise InputDataError(f"{path}: rows {sorted(raw.loc[dup, 'name_en'])} name one unit twice")
     by_key = {str(r["key"]): r for _, r in raw.iterrows()}
     known = {
-        str(r["shape_name"]): r for _, r in _reference_rows("aze_population_known.csv").iterrows()
+        str(r["shape_name"]): r for _, r in reference_csv("aze_population_known.csv").iterrows()
     }
     rows = []
     for d in districts.itertuples():
@@ -257,12 +253,12 @@ def official_population(
         ``population_factor``, ``population_basis``.
     """
     if totals is None:
-        totals = region_totals(_reference_rows("aze_region_shares.csv"))
+        totals = region_totals(reference_csv("aze_region_shares.csv"))
     if pairs is None:
-        table_pairs = _reference_rows("aze_population_pairs.csv")
+        table_pairs = reference_csv("aze_population_pairs.csv")
         pairs = dict(zip(table_pairs["district"], table_pairs["city"], strict=True))
     if members is None:
-        regions = _reference_rows("aze_regions.csv")
+        regions = reference_csv("aze_regions.csv")
         members = {str(r): set(g) for r, g in regions.groupby("region")["shape_name"]}
     name_to_id = dict(zip(districts["name"], districts["district_id"], strict=True))
     partner = {

@@ -194,10 +194,6 @@ def _skeleton(name: str, *, azerbaijani: bool = False) -> str:
     return re.sub("[^a-z]", "", s)
 
 
-_fold = fold
-_reference_csv = reference_csv
-
-
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -226,7 +222,7 @@ def match_iso_codes(shape_names: pd.Series) -> pd.DataFrame:
     """
     import pycountry
 
-    crosswalk = _reference_csv("aze_crosswalk.csv").set_index("shape_name")
+    crosswalk = reference_csv("aze_crosswalk.csv").set_index("shape_name")
     index: dict[tuple[str, str], list[Any]] = {}
     for sub in pycountry.subdivisions.get(country_code="AZ"):  # type: ignore[no-untyped-call]
         if sub.type == "Autonomous republic":
@@ -261,7 +257,7 @@ def match_iso_codes(shape_names: pd.Series) -> pd.DataFrame:
 def _districts(path: Path) -> gpd.GeoDataFrame:
     gdf = read_boundaries(path, name_column="shapeName")  # dissolves the two Lankaran parts
     codes = match_iso_codes(gdf["name"]).set_index("shape_name")
-    regions = _reference_csv("aze_regions.csv").set_index("shape_name")["region"]
+    regions = reference_csv("aze_regions.csv").set_index("shape_name")["region"]
     missing = sorted(set(gdf["name"]) - set(regions.index))
     if missing:
         raise InputDataError(
@@ -393,11 +389,11 @@ def _own_city_places(
     """
     cities = districts.loc[districts["kind"] == "city"].to_crs(AREA_CRS)
     urban = places.loc[places["place"].isin(URBAN_PLACES)]
-    folded = urban["name"].astype(str).map(_fold)
+    folded = urban["name"].astype(str).map(fold)
     points = urban.geometry.to_crs(AREA_CRS)
     moved = []
     for unit in cities.itertuples():
-        same = folded == _fold(str(unit.name_az))
+        same = folded == fold(str(unit.name_az))
         if not same.any():
             continue
         dist = points[same].distance(unit.geometry)
@@ -547,8 +543,8 @@ def _candidates(settlements: gpd.GeoDataFrame, districts: gpd.GeoDataFrame) -> p
     for district_id, members in settlements.groupby("district_id"):
         if district_id in covered:
             continue
-        name_az = _fold(str(reps.loc[district_id, "name_az"]))
-        same = members.loc[members["name"].astype(str).map(_fold) == name_az]
+        name_az = fold(str(reps.loc[district_id, "name_az"]))
+        same = members.loc[members["name"].astype(str).map(fold) == name_az]
         if len(same):
             rows.append((str(same["settlement_id"].iloc[0]), "main settlement (district's name)"))
             continue
@@ -575,8 +571,8 @@ def _shelters(settlements: gpd.GeoDataFrame, districts: pd.DataFrame) -> pd.Data
         if cities.empty:
             raise InputDataError(f"no OSM city place in {district_id} to locate {name!r}")
         # the city's own place (Bakı, Gəncə), else its largest city place
-        name_az = _fold(str(districts.set_index("district_id").loc[district_id, "name_az"]))
-        own = cities.loc[cities["name"].astype(str).map(_fold) == name_az]
+        name_az = fold(str(districts.set_index("district_id").loc[district_id, "name_az"]))
+        own = cities.loc[cities["name"].astype(str).map(fold) == name_az]
         centre = (own if len(own) else cities.sort_values("weight", ascending=False)).iloc[0]
         rows.append(
             {
@@ -783,7 +779,7 @@ def _add_extra_roads(
 
 def _population_summary(districts: gpd.GeoDataFrame, pop: pd.DataFrame) -> dict[str, Any]:
     """How far the 2024 populations are from the published figures (for metadata)."""
-    pairs = _reference_csv("aze_population_pairs.csv")
+    pairs = reference_csv("aze_population_pairs.csv")
     ids = dict(zip(districts["name"], districts["district_id"], strict=True))
     partner = {
         ids[d]: ids[c]
