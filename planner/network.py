@@ -43,6 +43,7 @@ __all__ = [
     "Weight",
     "add_road_lines",
     "apply_speeds",
+    "apply_winding",
     "graph_from_osm_xml",
     "graph_from_polygon",
     "load_graph",
@@ -51,6 +52,7 @@ __all__ = [
     "save_graph",
     "snap_points",
     "travel_matrix",
+    "winding_multipliers",
 ]
 
 log = logging.getLogger(__name__)
@@ -199,6 +201,160 @@ def apply_speeds(
         data["speed_kph"] = speed
         data["travel_time"] = float(data["length"]) / (speed / 3.6)
     graph.graph["speeds_kph"] = table
+    return graph
+
+
+#: Length (m) of the stretch of road over which winding is measured.
+WINDING_WINDOW_M = 1000.0
+#: Largest sinuosity counted.
+WINDING_CAP = 3.0
+#: Winding never slows a road below this speed (km/h); a slower road class stays as it is.
+WINDING_FLOOR_KPH = 20.0
+# windows start every this many metres along an edge
+_WINDING_STEP_M = 100.0
+# an edge shorter than this is counted straight: its chord is mostly noise
+_WINDING_MIN_M = 200.0
+
+
+def _window_sinuosity(lon: FloatArray, lat: FloatArray, window_m: float, cap: float) -> FloatArray:
+    """Sinuosity of every ``window_m`` stretch along one polyline (capped)."""
+    lat0 = np.radians(float(lat.mean()))
+    x = np.radians(lon) * np.cos(lat0) * EARTH_RADIUS_M
+    y = np.radians(lat) * EARTH_RADIUS_M
+    along = np.concatenate([[0.0], np.cumsum(np.hypot(np.diff(x), np.diff(y)))])
+    total = float(along[-1])
+    if total < _WINDING_MIN_M:
+        return np.ones(1)
+    if total <= window_m:
+        chord = float(np.hypot(x[-1] - x[0], y[-1] - y[0]))
+        return np.array([min(total / max(chord, 1e-9), cap)])
+    start = np.arange(0.0, total - window_m + 1e-9, _WINDING_STEP_M)
+    dx = np.interp(start + window_m, along, x) - np.interp(start, along, x)
+    dy = np.interp(start + window_m, along, y) - np.interp(start, along, y)
+    return np.asarray(np.minimum(window_m / np.maximum(np.hypot(dx, dy), 1e-9), cap), float)
+
+
+def winding_multipliers(
+    graph: nx.MultiDiGraph,
+    exponents: Sequence[float],
+    *,
+    window_m: float = WINDING_WINDOW_M,
+    cap: float = WINDING_CAP,
+    floor_kph: float = WINDING_FLOOR_KPH,
+) -> tuple[list[tuple[Any, Any, int]], FloatArray]:
+    """Travel-time multipliers for winding roads, one column per exponent.
+
+    Every ``window_m`` stretch of an edge (starting every 100 m along its
+    ``geometry``) has a sinuosity *s*: its length over the straight line
+    between its ends, at most ``cap``. A stretch is driven at the edge's
+    ``speed_kph`` divided by *s* ** exponent, but never below ``floor_kph``
+    (nor above ``speed_kph``), so the edge's time multiplier is the mean over
+    its stretches of min(*s* ** exponent, max(1, ``speed_kph`` /
+    ``floor_kph``)). An edge shorter than the window takes its own length over
+    its chord; one shorter than 200 m, or without a geometry (a straight
+    segment), counts as straight.
+
+    Parameters
+    ----------
+    graph
+        Graph in EPSG:4326 with node ``x``/``y`` and, on curved edges, a
+        shapely ``geometry`` (as osmnx's simplification leaves them).
+    exponents
+        How strongly winding slows traffic; 0 leaves times unchanged.
+    window_m
+        Length of the stretches, in metres.
+    cap
+        Largest sinuosity counted.
+    floor_kph
+        Slowest speed winding brings a road to, in km/h.
+
+    Returns
+    -------
+    tuple
+        The edges ``(u, v, key)`` in graph order and an array of shape
+        ``(edges, len(exponents))`` of multipliers (each at least 1).
+    """
+    for name, value, low in (
+        ("window_m", window_m, 0.0),
+        ("cap", cap, 1.0),
+        ("floor_kph", floor_kph, 0.0),
+    ):
+        if not (math.isfinite(value) and value > low):
+            raise InputDataError(f"{name} is {value!r}; expected a number above {low:g}")
+    powers = np.asarray(exponents, dtype=float)
+    if powers.ndim != 1 or not np.isfinite(powers).all() or (powers < 0).any():
+        raise InputDataError(f"exponents are {list(exponents)!r}; expected numbers >= 0")
+    keys: list[tuple[Any, Any, int]] = []
+    out = np.ones((graph.number_of_edges(), len(powers)))
+    for pos, (u, v, k, data) in enumerate(graph.edges(keys=True, data=True)):
+        keys.append((u, v, k))
+        geom = data.get("geometry")
+        if geom is None:
+            continue
+        xy = np.asarray(geom.coords, dtype=float)
+        s = _window_sinuosity(xy[:, 0], xy[:, 1], window_m, cap)
+        if s.max() > 1.0:
+            most = max(1.0, float(data.get("speed_kph", floor_kph)) / floor_kph)
+            out[pos] = np.minimum(s[:, None] ** powers[None, :], most).mean(axis=0)
+    return keys, out
+
+
+def apply_winding(
+    graph: nx.MultiDiGraph,
+    *,
+    exponent: float,
+    window_m: float = WINDING_WINDOW_M,
+    cap: float = WINDING_CAP,
+    floor_kph: float = WINDING_FLOOR_KPH,
+) -> nx.MultiDiGraph:
+    """Slow every edge where the road winds, in place.
+
+    Multiplies ``travel_time`` by the edge's multiplier from
+    :func:`winding_multipliers` and lowers ``speed_kph`` to match; records the
+    rule in ``graph.graph["winding"]``. Apply it once, after
+    :func:`apply_speeds`.
+
+    Parameters
+    ----------
+    graph
+        Graph with ``length``, ``speed_kph`` and ``travel_time`` on edges.
+    exponent
+        How strongly winding slows traffic (0: not at all; 1: a stretch twice
+        as long as its straight line is driven at half the class speed).
+    window_m
+        Length of the stretches over which winding is measured, in metres.
+    cap
+        Largest sinuosity counted.
+    floor_kph
+        Slowest speed winding brings a road to, in km/h.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        The same graph, for chaining.
+    """
+    if "winding" in graph.graph:
+        raise NetworkError(
+            f"winding is already applied to this graph ({graph.graph['winding']}); "
+            "apply it once, after apply_speeds"
+        )
+    keys, multipliers = winding_multipliers(
+        graph, [exponent], window_m=window_m, cap=cap, floor_kph=floor_kph
+    )
+    slowed = 0
+    for (u, v, k), factor in zip(keys, multipliers[:, 0].tolist(), strict=True):
+        if factor > 1.0:
+            data = graph.edges[u, v, k]
+            data["travel_time"] = float(data["travel_time"]) * factor
+            data["speed_kph"] = float(data["speed_kph"]) / factor
+            slowed += 1
+    graph.graph["winding"] = {
+        "exponent": float(exponent),
+        "window_m": float(window_m),
+        "cap": float(cap),
+        "floor_kph": float(floor_kph),
+        "edges_slowed": slowed,
+    }
     return graph
 
 

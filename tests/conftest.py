@@ -1,4 +1,5 @@
-"""Shared fixtures: a 3x3 grid graph, a few polygons, the embedded dataset, a raw-data clip."""
+"""Shared fixtures: a 3x3 grid graph, a few polygons, the embedded dataset and its
+full-recommendations plan, a raw-data clip."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ import bz2
 import json
 import os
 import shutil
+import warnings
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import networkx as nx
@@ -15,6 +18,9 @@ import pytest
 from shapely.geometry import Point, box
 
 from planner.data import Dataset, load_default
+
+if TYPE_CHECKING:
+    from planner.planning import Plan
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW = Path(os.environ.get("SHELTER_PLANNER_RAW", ROOT.parent / "shared" / "data" / "raw"))
@@ -79,6 +85,17 @@ def points(coords: list[tuple[float, float]]) -> gpd.GeoDataFrame:
 @pytest.fixture(scope="session")
 def dataset() -> Dataset:
     return load_default()
+
+
+@pytest.fixture(scope="session")
+def full(dataset: Dataset) -> Plan:
+    """The shipped ``full-recommendations`` plan (about a minute; its work limits end it)."""
+    from planner.planning import plan
+    from planner.scenario import load_scenario
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return plan(dataset, load_scenario("full-recommendations"))
 
 
 def require_raw() -> Path:

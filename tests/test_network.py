@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 import math
 import random
 import warnings
@@ -21,12 +22,14 @@ from planner.network import (
     Weight,
     add_road_lines,
     apply_speeds,
+    apply_winding,
     load_graph,
     nearest_facility,
     read_speed_table,
     save_graph,
     snap_points,
     travel_matrix,
+    winding_multipliers,
 )
 from tests.conftest import GRID_STEP, grid_graph, points
 
@@ -315,3 +318,79 @@ def test_route_length_is_the_length_of_the_fastest_route() -> None:
     assert travel_matrix(g, [1], [2], weight="route_length")[0, 0] == pytest.approx(12_000)
     assert travel_matrix(g, [1], [2])[0, 0] == pytest.approx(432.0)
     assert np.isinf(travel_matrix(g, [2], [1], weight="route_length")[0, 0])
+
+
+# --- roads slowed where they wind -------------------------------------------------------------
+
+_M_PER_DEG = EARTH_RADIUS_M * math.pi / 180
+
+
+def _line_graph(points_m: list[tuple[float, float]]) -> nx.MultiDiGraph:
+    """One edge along a polyline given in metres east/north of (47 E, 40 N)."""
+    from shapely.geometry import LineString
+
+    lon = [47.0 + x / (_M_PER_DEG * math.cos(math.radians(40.0))) for x, _ in points_m]
+    lat = [40.0 + y / _M_PER_DEG for _, y in points_m]
+    g = nx.MultiDiGraph(crs="EPSG:4326")
+    g.add_node(1, x=lon[0], y=lat[0])
+    g.add_node(2, x=lon[-1], y=lat[-1])
+    along = sum(math.dist(a, b) for a, b in itertools.pairwise(points_m))
+    g.add_edge(1, 2, length=along, highway="primary",
+               geometry=LineString(list(zip(lon, lat, strict=True))))  # fmt: skip
+    return apply_speeds(g)
+
+
+def test_winding_of_a_bend_by_hand() -> None:
+    # two legs of 300 m at a right angle: 600 m of road over a 424.3 m chord, s = sqrt(2)
+    g = _line_graph([(0, 0), (300, 0), (300, 300)])
+    _, mult = winding_multipliers(g, [0, 1, 2])
+    assert mult[0].tolist() == pytest.approx([1.0, math.sqrt(2), 2.0], rel=2e-3)
+
+
+def test_winding_straight_short_and_hairpin() -> None:
+    straight = _line_graph([(0, 0), (2500, 0), (5000, 0)])
+    assert winding_multipliers(straight, [2])[1][0, 0] == pytest.approx(1.0)
+    short = _line_graph([(0, 0), (90, 0), (90, 90)])  # under 200 m: counted straight
+    assert winding_multipliers(short, [2])[1][0, 0] == 1.0
+    hairpin = _line_graph([(0, 0), (400, 0), (400, 10), (0, 10)])  # 810 m over 10 m: capped at 3
+    assert winding_multipliers(hairpin, [1])[1][0, 0] == pytest.approx(3.0)
+
+
+def test_winding_never_slows_below_the_floor() -> None:
+    # the same hairpin on a 25 km/h road: winding may slow it to 20 km/h, no further
+    hairpin = _line_graph([(0, 0), (400, 0), (400, 10), (0, 10)])
+    hairpin.edges[1, 2, 0]["speed_kph"] = 25.0
+    assert winding_multipliers(hairpin, [1])[1][0, 0] == pytest.approx(25 / 20)
+    assert winding_multipliers(hairpin, [1], floor_kph=5)[1][0, 0] == pytest.approx(3.0)
+
+
+def test_winding_of_a_long_zigzag() -> None:
+    # a zigzag at 60 degrees to its axis: every kilometre of road advances about 500 m
+    pts = [(i * 50.0, (i % 2) * 50.0 * math.sqrt(3)) for i in range(101)]
+    g = _line_graph(pts)
+    assert winding_multipliers(g, [1])[1][0, 0] == pytest.approx(2.0, rel=0.03)
+
+
+def test_apply_winding_slows_time_and_speed_once() -> None:
+    g = _line_graph([(0, 0), (300, 0), (300, 300)])
+    data = g.edges[1, 2, 0]
+    before, speed = data["travel_time"], data["speed_kph"]
+    apply_winding(g, exponent=2)
+    assert data["travel_time"] == pytest.approx(2 * before, rel=2e-3)
+    assert data["speed_kph"] == pytest.approx(speed / 2, rel=2e-3)
+    assert g.graph["winding"]["edges_slowed"] == 1
+    with pytest.raises(NetworkError, match="already applied"):
+        apply_winding(g, exponent=1)
+    with pytest.raises(InputDataError, match=r"exponents are \[-1\.0\]"):
+        winding_multipliers(g, [-1.0])
+    with pytest.raises(InputDataError, match="window_m is 0"):
+        winding_multipliers(g, [1], window_m=0)
+
+
+def test_winding_graph_survives_save_and_load(tmp_path: Path) -> None:
+    g = apply_winding(_line_graph([(0, 0), (300, 0), (300, 300)]), exponent=1)
+    save_graph(g, tmp_path)
+    loaded = load_graph(tmp_path)
+    assert loaded.edges[1, 2, 0]["travel_time"] == pytest.approx(
+        g.edges[1, 2, 0]["travel_time"], abs=1e-3
+    )

@@ -52,7 +52,6 @@ from planner.demand import (
 from planner.hospital_types import HOSPITAL_TYPES, TypeRule, classify_hospitals, read_type_rules
 from planner.network import (
     DEFAULT_SPEEDS_KPH,
-    CompiledNetwork,
     add_road_lines,
     graph_from_osm_xml,
     read_speed_table,
@@ -137,8 +136,10 @@ REPORT_TEXTS: dict[str, object] = {
         "for all towns: single towns may be off by a factor of two.",
         "Roads are those of August 2021, without speed limits or road condition. Travel times "
         "are door to door by car (or by bus or minibus where the scenario says so), the road "
-        "time scaled by factors fitted on only 17 published travel times (see the dataset's "
-        "travel_calibration.csv); one factor slows mountain and lowland roads alike. Roads "
+        "time scaled by factors fitted on 24 published travel times (see the dataset's "
+        "travel_calibration.csv), with roads slowed where they wind (sinuosity over each "
+        "kilometre); climbs are not modelled (no elevation data) and single trips differ "
+        "from the model by up to a third. Roads "
         "built since are missing: in Karabakh and East Zangezur (the Fuzuli-Shusha road, "
         "Horadiz-Aghband, Toghanali-Kalbajar with the Murovdag tunnel, the Barda-Aghdam and "
         "Aghdam-Khankendi roads), travel times to and from Shusha, Khankendi, Lachin, Kalbajar,"
@@ -676,9 +677,7 @@ def build_azerbaijan(
             _add_extra_roads(graph, Path(extra_roads), speed_table, notes)
             paths["extra_roads"] = Path(extra_roads)
     with progress.step("Calibrating travel modes on published travel times"):
-        modes, calibration, calibration_summary = calibrate_modes(
-            CompiledNetwork.from_graph(graph), settlements, notes
-        )
+        modes, calibration, calibration_summary = calibrate_modes(graph, settlements, notes)
     layers["travel_calibration"] = calibration
     counts = {
         "districts": len(districts),
