@@ -219,10 +219,13 @@ _TILES_OPTION = click.option(
 )
 _ASSETS_OPTION = click.option(
     "--assets",
-    type=click.Choice(["local", "cdn"]),
+    type=click.Choice(["local", "inline", "cdn"]),
     default="local",
     show_default=True,
-    help="Load Leaflet from files copied beside the map (offline) or from a CDN.",
+    help=(
+        "Load Leaflet from files copied beside the map (offline), from the page itself "
+        "(offline, one file), or from a CDN."
+    ),
 )
 
 

@@ -6,16 +6,18 @@ public point: its most populous settlement, capacity pooled), never at their coo
 The interactive map works without internet: the background tile layer is
 optional (``tiles="none"`` draws the districts on a plain background) and the
 Leaflet JavaScript and CSS are copied next to the map from the copy shipped in
-the package (``assets="local"``, the default) instead of being loaded from a
-CDN (``assets="cdn"``).
+the package (``assets="local"``, the default) or written into the page itself
+(``assets="inline"``: one self-contained file, as a notebook displays it)
+instead of being loaded from a CDN (``assets="cdn"``).
 """
 
 from __future__ import annotations
 
+import base64
 import shutil
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import geopandas as gpd
 import numpy as np
@@ -44,8 +46,8 @@ __all__ = [
 
 #: Name of a background tile layer (``"none"`` needs no internet).
 Tiles = Literal["none", "openstreetmap", "cartodbpositron"]
-#: Where a map loads Leaflet from: files copied beside it, or a CDN.
-Assets = Literal["local", "cdn"]
+#: Where a map loads Leaflet from: files copied beside it, the page itself, or a CDN.
+Assets = Literal["local", "inline", "cdn"]
 
 #: Background tile layers a map can use; ``"none"`` needs no internet.
 TILES: dict[str, tuple[str, str] | None] = {
@@ -113,18 +115,42 @@ def base_map(
 
     if tiles not in TILES:
         raise ValueError(f"tiles is {tiles!r}; expected one of {sorted(TILES)}")
-    if assets not in ("local", "cdn"):
-        raise ValueError(f"assets is {assets!r}; expected 'local' or 'cdn'")
+    if assets not in ("local", "inline", "cdn"):
+        raise ValueError(f"assets is {assets!r}; expected 'local', 'inline' or 'cdn'")
     fmap = folium.Map(tiles=None, control_scale=True)
-    root = "assets/leaflet" if assets == "local" else LEAFLET_CDN
-    fmap.default_js = [("leaflet", f"{root}/leaflet.js")]
-    fmap.default_css = [("leaflet_css", f"{root}/leaflet.css")]
+    # an empty icon: a browser asks no server for /favicon.ico (a failed request offline)
+    cast(Any, fmap.get_root()).header.add_child(
+        folium.Element('<link rel="icon" href="data:,">'), name="no_favicon"
+    )
+    if assets == "inline":
+        fmap.default_js, fmap.default_css = [], []
+        css, js = _inline_leaflet()
+        header = cast(Any, fmap.get_root()).header
+        header.add_child(folium.Element(f"<style>{css}</style>"), name="leaflet_css", index=0)
+        header.add_child(folium.Element(f"<script>{js}</script>"), name="leaflet_js", index=1)
+    else:
+        root = "assets/leaflet" if assets == "local" else LEAFLET_CDN
+        fmap.default_js = [("leaflet", f"{root}/leaflet.js")]
+        fmap.default_css = [("leaflet_css", f"{root}/leaflet.css")]
     tile = TILES[tiles]
     if tile is not None:
         folium.TileLayer(tile[0], attr=tile[1], name=tiles, control=False).add_to(fmap)
     west, south, east, north = districts.total_bounds
     fmap.fit_bounds([[south, west], [north, east]])
     return fmap
+
+
+def _inline_leaflet() -> tuple[str, str]:
+    """Return the packaged Leaflet CSS (its images as data URIs) and JavaScript."""
+    folder = resources.files("planner").joinpath("_assets", "leaflet")
+    css = folder.joinpath("leaflet.css").read_text("utf-8")
+    for image in ("layers-2x.png", "layers.png", "marker-icon.png"):
+        data = base64.b64encode(folder.joinpath("images", image).read_bytes()).decode("ascii")
+        css = css.replace(f"url(images/{image})", f"url(data:image/png;base64,{data})")
+    js = folder.joinpath("leaflet.js").read_text("utf-8")
+    if "</script" in js.lower() or "</style" in css.lower():  # pragma: no cover - vendored file
+        raise ValueError("the packaged Leaflet files cannot be written into a page")
+    return css, js
 
 
 def access_map(
@@ -146,7 +172,9 @@ def access_map(
         Background layer, or ``"none"`` for a plain background (offline).
     assets
         ``"local"``: Leaflet is loaded from ``assets/leaflet/`` beside the map
-        (copied there by :func:`write_access_map`); ``"cdn"``: from jsDelivr.
+        (copied there by :func:`write_access_map`); ``"inline"``: written into
+        the page (about 170 kB; for notebooks, which show a map as one page
+        with no files beside it); ``"cdn"``: from jsDelivr (needs internet).
 
     Returns
     -------

@@ -18,7 +18,8 @@ from planner.data import load_dataset
 from planner.outputs import write_assessment, write_plan
 from planner.planning import plan
 from planner.scenario import scenario_from_dict
-from tests.test_maps import CATCH_ERRORS, _chromium, needs_chromium
+from tests.browser import needs_chromium
+from tests.test_maps import CATCH_ERRORS, _chromium
 from tests.tiny import TINY_SCENARIO, write_tiny_dataset
 
 # each payload, if it ran, would change the page title or set window.pwned

@@ -1,12 +1,8 @@
-"""The interactive map, opened in a real headless browser with its assets served locally."""
+"""The interactive maps, opened in a real headless browser with the network blocked."""
 
 from __future__ import annotations
 
-import functools
-import http.server
-import shutil
 import subprocess
-import threading
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,17 +13,10 @@ import pytest
 from planner.assessment import assess
 from planner.data import Dataset
 from planner.maps import access_map, write_access_map
-
-CHROMIUM = (
-    shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
-)
-needs_chromium = pytest.mark.skipif(
-    CHROMIUM is None,
-    reason=(
-        "no chromium on PATH: install Debian's 'chromium' (.ci/run does) "
-        "to test the map in a browser"
-    ),
-)
+from planner.outputs import write_plan
+from planner.planning import Plan, plan
+from planner.scenario import load_scenario
+from tests.browser import CHROMIUM, assert_works_offline, needs_chromium, open_offline, serve
 
 # Records any JavaScript error in the page title, which --dump-dom prints.
 CATCH_ERRORS = (
@@ -49,12 +38,8 @@ def map_dir(dataset: Dataset, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(map_dir: Path) -> Iterator[str]:
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(map_dir))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
+    with serve(map_dir) as origin:
+        yield origin
 
 
 def _warm(colour: tuple[int, int, int]) -> bool:
@@ -141,3 +126,71 @@ def test_map_draws_in_a_browser(server: str, map_dir: Path, tmp_path: Path) -> N
             int(n) for n, rgb_value in colours if _warm(cast(tuple[int, int, int], rgb_value))
         )
         assert warm > 0.02 * rgb.width * rgb.height
+
+
+# --- every map, offline (tests/browser.py blocks every host but 127.0.0.1) ---------------------
+
+ACCESS_LAYERS = [
+    "Travel time to the nearest shelter",
+    "Shortfall of shelter beds",
+    "E2SFCA",
+    "Settlements beyond 120 min",
+    "Existing shelter capacity",
+]
+PLAN_LAYERS = ["Travel time today", "Travel time with the plan", "Shelters with the plan"]
+SERVICE_LAYERS = ["Rape crisis centres (proposed)", "24/7 forensic examination (proposed)"]
+
+
+@needs_chromium
+def test_assessment_map_works_offline(map_dir: Path, tmp_path: Path) -> None:
+    assert_works_offline(map_dir / "map.html", tmp_path / "profile", ACCESS_LAYERS)
+
+
+@needs_chromium
+def test_full_recommendations_map_works_offline(
+    full: Plan, dataset: Dataset, tmp_path: Path
+) -> None:
+    files = write_plan(full, dataset, tmp_path / "full", tiles="none")
+    assert_works_offline(files.map_html, tmp_path / "profile", PLAN_LAYERS + SERVICE_LAYERS)
+
+
+@needs_chromium
+def test_shelter_plan_map_works_offline(dataset: Dataset, tmp_path: Path) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        budget = plan(dataset, load_scenario("budget-5-sites"))
+    files = write_plan(budget, dataset, tmp_path / "budget", tiles="none")
+    report = assert_works_offline(files.map_html, tmp_path / "profile", PLAN_LAYERS)
+    assert not any("Rape crisis" in label for label in report.layers)
+
+
+@needs_chromium
+def test_inline_map_is_one_file_that_works_offline(dataset: Dataset, tmp_path: Path) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        a = assess(dataset)
+    page = tmp_path / "alone" / "map.html"
+    page.parent.mkdir()
+    page.write_text(
+        access_map(a, dataset, tiles="none", assets="inline").get_root().render(), "utf-8"
+    )
+    assert_works_offline(page, tmp_path / "profile", ACCESS_LAYERS)
+    assert [p.name for p in page.parent.iterdir()] == ["map.html"]  # nothing beside it
+
+
+@needs_chromium
+def test_the_offline_check_sees_what_breaks(dataset: Dataset, tmp_path: Path) -> None:
+    # the same map loading Leaflet from a CDN, with a tile layer: offline it must fail the check
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        a = assess(dataset)
+    page = tmp_path / "cdn" / "map.html"
+    page.parent.mkdir()
+    page.write_text(
+        access_map(a, dataset, tiles="openstreetmap", assets="cdn").get_root().render(), "utf-8"
+    )
+    report, origin = open_offline(page, tmp_path / "profile")
+    failed = report.failed_requests(origin)
+    assert any("cdn.jsdelivr.net" in url for url in failed), failed
+    assert report.errors, "a map without Leaflet raises errors"
+    assert report.layers == []

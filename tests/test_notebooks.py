@@ -1,11 +1,15 @@
-"""The notebooks run from top to bottom (so they cannot rot)."""
+"""The notebooks run from top to bottom (so they cannot rot), and their maps work offline."""
 
 from __future__ import annotations
 
+import html
 import os
+import re
 from pathlib import Path
 
 import pytest
+
+from tests.browser import CHROMIUM, assert_works_offline
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
@@ -37,3 +41,19 @@ def test_notebook_executes(name: str, tmp_path: Path) -> None:
         assert (tmp_path / "map.png").is_file()
     else:
         assert "coe-minimum" in text and "budget-5-sites" in text
+
+    # every map the notebook shows works offline in a real browser (when Chromium is there)
+    pages = [
+        html.unescape(m)
+        for o in outputs
+        for m in re.findall(r'srcdoc="([^"]*)"', str(o.get("data", {}).get("text/html", "")))
+        if "leaflet" in m.lower()
+    ]
+    assert pages, "the notebook shows no map"
+    if CHROMIUM is None:
+        return
+    for k, page in enumerate(pages):
+        path = tmp_path / f"notebook_map_{k}.html"
+        path.write_text(page, "utf-8")
+        layer = "Travel time today" if name.startswith("02") else "Travel time to the nearest"
+        assert_works_offline(path, tmp_path / f"profile_{k}", [layer])
