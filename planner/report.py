@@ -29,7 +29,7 @@ from planner._io import write_text_atomic
 from planner._version import __version__
 from planner.data import Dataset
 from planner.figures import plan_figures
-from planner.tables import district_publication
+from planner.tables import WORSE_OFF_MARGIN_MIN, district_publication
 
 if TYPE_CHECKING:
     from planner.planning import Plan
@@ -73,6 +73,9 @@ HEADINGS = {
     "women served": "Women served",
     "parameter": "Parameter",
     "value": "Value",
+    "group": "Districts",
+    "districts": "Number of districts",
+    "population_share": "Share of the population",
 }
 
 
@@ -249,6 +252,7 @@ def _proposal_tables(plan: Plan) -> dict[str, Markup]:
             .sort_values("travel_min_mean_before", ascending=False)
             .head(15)[[*_TRAVEL_COLUMNS, "places_before", "places_after", "served_share_after"]]
         ),
+        "better_worse": _better_and_worse(plan),
         "worse": _worse_off(plan),
     }
 
@@ -266,6 +270,47 @@ _TRAVEL_COLUMNS = [
 
 def _paragraph(text: str) -> Markup:
     return Markup("<p>") + html_text(text) + Markup("</p>")
+
+
+def _people_mean(values: pd.Series, people: pd.Series) -> float:
+    """Mean of ``values`` weighted by ``people`` over the known values (NaN if none)."""
+    ok = values.notna() & (people > 0)
+    return float((values[ok] * people[ok]).sum() / people[ok].sum()) if ok.any() else np.nan
+
+
+def _better_and_worse(plan: Plan) -> Markup:
+    """Count the districts and people better off, about the same and worse off than today.
+
+    A district's travel is the people-weighted mean travel of the demand it has
+    served, today to the nearest shelter and with the plan to the assigned one;
+    half a minute either way counts as the same (the worse-off rule's margin).
+    """
+    d = district_publication(plan.districts)
+    before, after = d["travel_min_mean_before"], d["travel_min_mean_after"]
+    known = before.notna() & after.notna()
+    change = after - before
+    groups = [
+        ("Better off (shorter mean travel)", known & (change < -WORSE_OFF_MARGIN_MIN)),
+        ("About the same (within half a minute)", known & (change.abs() <= WORSE_OFF_MARGIN_MIN)),
+        ("Worse off (longer mean travel)", known & (change > WORSE_OFF_MARGIN_MIN)),
+        ("Not served today or with the plan", ~known),
+    ]
+    rows = []
+    for label, mask in groups:
+        people = d.loc[mask, "population"].astype(float)
+        total = float(people.sum())
+
+        rows.append(
+            {
+                "group": label,
+                "districts": int(mask.sum()),
+                "population": int(total),
+                "population_share": total / max(float(d["population"].sum()), 1.0),
+                "travel_min_mean_before": _people_mean(before[mask], people),
+                "travel_min_mean_after": _people_mean(after[mask], people),
+            }
+        )
+    return _table(pd.DataFrame(rows))
 
 
 def _worse_off(plan: Plan) -> Markup:

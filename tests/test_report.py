@@ -124,3 +124,24 @@ def test_report_reads_for_people(files: PlanFiles) -> None:
     first = html[: html.index("<h2>The proposal</h2>")]
     assert "<h2>Summary</h2>" in first and "family places" in first and "generated" in first
     assert "shelter-planner" in first and "@media print" in html
+
+
+def test_report_counts_who_is_better_and_worse_off(files: PlanFiles, small_plan: Plan) -> None:
+    html = files.report_html.read_text("utf-8")
+    assert "<h3>Who is better and who is worse off</h3>" in html
+    section = html[html.index("Who is better and who is worse off") :]
+    table = section[: section.index("</table>")]
+    rows = [
+        [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td>(.*?)</td>", row, re.S)]
+        for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)
+    ]
+    counts = pd.DataFrame(
+        [r[:3] for r in rows if r], columns=["group", "districts", "population"]
+    ).set_index("group")
+    d = small_plan.districts
+    # every district and every person is in exactly one group
+    number = counts.apply(lambda col: col.str.replace(",", "").astype(int))
+    assert number["districts"].sum() == len(d)
+    assert number["population"].sum() == int(d["population"].sum())
+    worse = int(d["worse_off"].sum())
+    assert number.loc["Worse off (longer mean travel)", "districts"] == worse
