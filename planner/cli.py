@@ -79,13 +79,49 @@ def data() -> None:
     """Build and inspect datasets."""
 
 
+_FILE = click.Path(path_type=Path, dir_okay=False)
+
+
 @data.command("build")
 @click.option(
     "--raw",
     "raw",
     type=click.Path(path_type=Path, file_okay=False),
-    required=True,
-    help="Folder with the raw files (geoBoundaries, OSM places, OSM XML roads).",
+    help="Embedded dataset: the folder with its raw files (geoBoundaries, OSM places, OSM XML "
+    "roads). Give this, or --boundaries and the other files of your own region.",
+)
+@click.option("--boundaries", type=_FILE, help="Your region: district polygons (any vector file).")
+@click.option("--id-column", help="Your region: the boundary column with a district id.")
+@click.option("--name-column", help="Your region: the boundary column with a district name.")
+@click.option(
+    "--region-column",
+    help="Your region: a boundary column grouping districts into regions (default: one region).",
+)
+@click.option(
+    "--osm",
+    "osm",
+    type=_FILE,
+    help="Your region: roads as an OSM XML extract (.osm, .osm.bz2) or an osmnx GraphML file.",
+)
+@click.option(
+    "--places",
+    type=_FILE,
+    help="Your region: settlement points with 'name' and 'population' or an OSM 'place' class.",
+)
+@click.option(
+    "--shelters",
+    type=_FILE,
+    help="Your region: existing shelters with 'name' and 'capacity_places' (default: none).",
+)
+@click.option(
+    "--hospitals",
+    type=_FILE,
+    help="Your region: hospital points with 'name' (for rape crisis centres, forensic care).",
+)
+@click.option(
+    "--about",
+    type=_FILE,
+    help="Your region: JSON or TOML with the dataset's name, sources, licences, limitations.",
 )
 @click.option(
     "--out",
@@ -117,15 +153,41 @@ def data() -> None:
     help="GeoJSON (or any vector file) of road lines with a 'highway' class to add: roads "
     "built after the OSM extract.",
 )
-def data_build(
-    raw: Path,
+def data_build(  # noqa: PLR0913 - one option per input file
+    raw: Path | None,
+    boundaries: Path | None,
+    id_column: str | None,
+    name_column: str | None,
+    region_column: str | None,
+    osm: Path | None,
+    places: Path | None,
+    shelters: Path | None,
+    hospitals: Path | None,
+    about: Path | None,
     out: Path,
     roads: str,
     population: Path | None,
     speeds: Path | None,
     extra_roads: Path | None,
 ) -> None:
-    """Build the embedded dataset folder from its raw files (see data/README.md)."""
+    r"""Build a dataset folder: the embedded one from --raw, or your region's from its files.
+
+    \b
+    Embedded:    data build --raw RAW --out DIR
+    Your region: data build --boundaries B --id-column ID --name-column NAME --osm ROADS
+                 --population POP.csv --places PLACES --out DIR [--shelters S] [--hospitals H]
+                 [--about ABOUT.toml] [--region-column REGION] [--speeds SPEEDS.csv]
+    See data/README.md ("Your own region").
+    """
+    if (raw is None) == (boundaries is None):
+        raise click.UsageError("give either --raw (the embedded dataset) or --boundaries")
+    if boundaries is not None:
+        _build_region(
+            boundaries, id_column, name_column, region_column, osm, population, places,
+            shelters, hospitals, about, speeds, out,
+        )  # fmt: skip
+        return
+    assert raw is not None
     from planner.datasets import build_embedded
 
     if roads == "drive":
@@ -142,12 +204,55 @@ def data_build(
         extra_roads=extra_roads,
         progress=_RichProgress(),
     )
-    table = Table(title=f"Dataset written to {report.out}")
+    _print_counts(report.out, report.counts)
+
+
+def _print_counts(out: Path, counts: Mapping[str, int]) -> None:
+    table = Table(title=f"Dataset written to {out}")
     table.add_column("layer")
     table.add_column("rows", justify="right")
-    for key, value in report.counts.items():
+    for key, value in counts.items():
         table.add_row(key, f"{value:,}")
     console.print(table)
+
+
+def _build_region(  # noqa: PLR0913 - the command's options, passed on
+    boundaries: Path,
+    id_column: str | None,
+    name_column: str | None,
+    region_column: str | None,
+    osm: Path | None,
+    population: Path | None,
+    places: Path | None,
+    shelters: Path | None,
+    hospitals: Path | None,
+    about: Path | None,
+    speeds: Path | None,
+    out: Path,
+) -> None:
+    from planner.datasets.generic import RegionInputs, build_dataset
+
+    given = {"--id-column": id_column, "--name-column": name_column, "--osm": osm,
+             "--population": population, "--places": places}  # fmt: skip
+    missing = [k for k, v in given.items() if v is None]
+    if missing:
+        raise click.UsageError(f"a region's build needs {', '.join(missing)} as well")
+    assert id_column and name_column and osm and population and places
+    inputs = RegionInputs(
+        boundaries=boundaries,
+        id_column=id_column,
+        name_column=name_column,
+        roads=osm,
+        population=population,
+        places=places,
+        shelters=shelters,
+        hospitals=hospitals,
+        region_column=region_column,
+        about=about,
+        speeds=speeds,
+    )
+    report = build_dataset(inputs, out, progress=_RichProgress())
+    _print_counts(report.out, report.counts)
 
 
 @data.command("check")

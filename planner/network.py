@@ -44,6 +44,7 @@ __all__ = [
     "add_road_lines",
     "apply_speeds",
     "apply_winding",
+    "clip_osm_xml",
     "graph_from_osm_xml",
     "graph_from_polygon",
     "load_graph",
@@ -404,6 +405,74 @@ def graph_from_osm_xml(
     graph = _prune_small_components(graph, min_component_nodes)
     graph.graph["crs"] = "EPSG:4326"
     return apply_speeds(graph, speeds=speeds)
+
+
+def clip_osm_xml(
+    source: str | Path, target: str | Path, *, bbox: tuple[float, float, float, float]
+) -> Path:
+    """Cut an OSM XML road extract to a bounding box.
+
+    Keeps the nodes inside ``bbox`` and the ways whose nodes are all inside
+    (a way crossing the edge is left out whole, so no road ends in mid-air).
+    Reads and writes ``.osm`` or ``.osm.bz2`` (by the file names); the
+    target is written atomically.
+
+    Parameters
+    ----------
+    source
+        OSM XML file.
+    target
+        File to write.
+    bbox
+        ``(west, south, east, north)`` in degrees.
+
+    Returns
+    -------
+    Path
+        The file written.
+    """
+    import bz2
+    import os
+    import xml.etree.ElementTree as ET
+
+    source, target = Path(source), Path(target)
+    if not source.is_file():
+        raise MissingInputError(f"OSM XML file {source} does not exist")
+    west, south, east, north = bbox
+    if not (west < east and south < north):
+        raise InputDataError(f"bbox is {bbox!r}; expected (west, south, east, north)")
+
+    def _open(path: Path, mode: str, *, compressed: bool) -> Any:
+        return bz2.open(path, mode) if compressed else open(path, mode)
+
+    keep: dict[str, ET.Element] = {}
+    ways: list[ET.Element] = []
+    with _open(source, "rb", compressed=source.suffix == ".bz2") as fh:
+        for _, elem in ET.iterparse(fh, events=("end",)):
+            if elem.tag == "node":
+                lon, lat = float(elem.get("lon", "nan")), float(elem.get("lat", "nan"))
+                if west <= lon <= east and south <= lat <= north:
+                    keep[elem.get("id", "")] = elem
+                else:
+                    elem.clear()
+            elif elem.tag == "way":
+                refs = [nd.get("ref") for nd in elem.findall("nd")]
+                if refs and all(r in keep for r in refs):
+                    ways.append(elem)
+                else:
+                    elem.clear()
+    used = {nd.get("ref") for w in ways for nd in w.findall("nd")}
+    root = ET.Element("osm", version="0.6", generator="shelter-planner clip_osm_xml")
+    root.extend(node for node_id, node in keep.items() if node_id in used)
+    root.extend(ways)
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        with _open(partial, "wb", compressed=target.suffix == ".bz2") as out:
+            ET.ElementTree(root).write(out, encoding="utf-8", xml_declaration=True)
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+    return target
 
 
 def _great_circle_m(

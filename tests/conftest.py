@@ -3,12 +3,10 @@ full-recommendations plan, a raw-data clip."""
 
 from __future__ import annotations
 
-import bz2
 import json
 import os
 import shutil
 import warnings
-import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,6 +16,7 @@ import pytest
 from shapely.geometry import Point, box
 
 from planner.data import Dataset, load_default
+from planner.network import clip_osm_xml
 
 if TYPE_CHECKING:
     from planner.planning import Plan
@@ -109,34 +108,6 @@ CLIP_DISTRICTS = ["Ganja City", "Goygol District", "Samukh District", "Baku City
 CLIP_BOX = (46.15, 40.45, 46.65, 40.95)
 
 
-def _clip_osm(src: Path, dst: Path, bbox: tuple[float, float, float, float]) -> None:
-    west, south, east, north = bbox
-    keep: dict[str, ET.Element] = {}
-    ways: list[ET.Element] = []
-    with bz2.open(src, "rb") as fh:
-        for _, elem in ET.iterparse(fh, events=("end",)):
-            if elem.tag == "node":
-                lon, lat = float(elem.get("lon", "nan")), float(elem.get("lat", "nan"))
-                if west <= lon <= east and south <= lat <= north:
-                    keep[elem.get("id", "")] = elem
-                else:
-                    elem.clear()
-            elif elem.tag == "way":
-                refs = [nd.get("ref") for nd in elem.findall("nd")]
-                if refs and all(r in keep for r in refs):
-                    ways.append(elem)
-                else:
-                    elem.clear()
-    used = {nd.get("ref") for w in ways for nd in w.findall("nd")}
-    root = ET.Element("osm", version="0.6", generator="shelter-planner test clip")
-    for node_id, node in keep.items():
-        if node_id in used:
-            root.append(node)
-    root.extend(ways)
-    with bz2.open(dst, "wb") as out:
-        ET.ElementTree(root).write(out, encoding="utf-8", xml_declaration=True)
-
-
 @pytest.fixture(scope="session")
 def raw_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small raw-data folder cut from ../shared/data/raw (about 10 s to make)."""
@@ -155,8 +126,10 @@ def raw_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "azerbaijan-district-population.csv",
     ):
         shutil.copy(raw / name, out / name)
-    _clip_osm(
-        raw / "azerbaijan-roads-major.osm.bz2", out / "azerbaijan-roads-major.osm.bz2", CLIP_BOX
+    clip_osm_xml(
+        raw / "azerbaijan-roads-major.osm.bz2",
+        out / "azerbaijan-roads-major.osm.bz2",
+        bbox=CLIP_BOX,
     )
     return out
 

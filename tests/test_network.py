@@ -23,6 +23,7 @@ from planner.network import (
     add_road_lines,
     apply_speeds,
     apply_winding,
+    clip_osm_xml,
     load_graph,
     nearest_facility,
     read_speed_table,
@@ -394,3 +395,26 @@ def test_winding_graph_survives_save_and_load(tmp_path: Path) -> None:
     assert loaded.edges[1, 2, 0]["travel_time"] == pytest.approx(
         g.edges[1, 2, 0]["travel_time"], abs=1e-3
     )
+
+
+def test_clip_osm_xml_keeps_whole_ways_inside(tmp_path: Path) -> None:
+    src = tmp_path / "roads.osm"
+    src.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?><osm version="0.6">'
+        '<node id="1" lon="47.00" lat="40.00"/><node id="2" lon="47.01" lat="40.00"/>'
+        '<node id="3" lon="48.50" lat="40.00"/><node id="4" lon="47.02" lat="40.01"/>'
+        '<way id="10"><nd ref="1"/><nd ref="2"/><tag k="highway" v="primary"/></way>'
+        '<way id="11"><nd ref="2"/><nd ref="3"/><tag k="highway" v="primary"/></way>'
+        "</osm>",
+        "utf-8",
+    )
+    out = clip_osm_xml(src, tmp_path / "clip.osm.bz2", bbox=(46.9, 39.9, 47.5, 40.5))
+    import bz2
+
+    with bz2.open(out, "rt", encoding="utf-8") as fh:
+        text = fh.read()
+    # way 11 leaves the box: dropped whole; node 4 is on no kept way: dropped
+    assert 'id="10"' in text and 'id="11"' not in text
+    assert 'id="1"' in text and 'id="2"' in text and 'id="3"' not in text and 'id="4"' not in text
+    with pytest.raises(InputDataError, match="bbox is"):
+        clip_osm_xml(src, tmp_path / "x.osm", bbox=(48, 40, 47, 41))

@@ -10,12 +10,17 @@ from pathlib import Path
 import pytest
 
 from tests.browser import CHROMIUM, assert_works_offline
+from tests.conftest import require_raw
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
 
-@pytest.mark.parametrize("name", ["01_access_assessment.ipynb", "02_site_selection.ipynb"])
+@pytest.mark.parametrize(
+    "name", ["01_access_assessment.ipynb", "02_site_selection.ipynb", "03_your_own_region.ipynb"]
+)
 def test_notebook_executes(name: str, tmp_path: Path) -> None:
+    if name.startswith("03"):
+        require_raw()  # the example builds its region from the raw files
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
     nb = nbformat.read(NOTEBOOKS / name, as_version=4)
@@ -39,8 +44,11 @@ def test_notebook_executes(name: str, tmp_path: Path) -> None:
         assert "required_to_existing_ratio" in text
         assert "image/png" in text  # the figures are inline
         assert (tmp_path / "map.png").is_file()
-    else:
+    elif name.startswith("02"):
         assert "coe-minimum" in text and "budget-5-sites" in text
+    else:
+        assert (tmp_path / "nakhchivan" / "metadata.json").is_file()
+        assert "new sites" in text and "Baku" not in text
 
     # every map the notebook shows works offline in a real browser (when Chromium is there)
     pages = [
@@ -55,5 +63,5 @@ def test_notebook_executes(name: str, tmp_path: Path) -> None:
     for k, page in enumerate(pages):
         path = tmp_path / f"notebook_map_{k}.html"
         path.write_text(page, "utf-8")
-        layer = "Travel time today" if name.startswith("02") else "Travel time to the nearest"
+        layer = "Travel time to the nearest" if name.startswith("01") else "Travel time today"
         assert_works_offline(path, tmp_path / f"profile_{k}", [layer])

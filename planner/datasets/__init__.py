@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
     from planner._progress import Progress
-    from planner.datasets.azerbaijan import BuildReport
+    from planner.datasets._folder import BuildReport
 
 __all__ = ["EMBEDDED", "build_embedded"]
 

@@ -8,10 +8,7 @@ economic regions, official population figures) are in ``_reference/``.
 
 from __future__ import annotations
 
-from planner.datasets.azerbaijan.build import (
-    BuildReport,
-    build_azerbaijan,
-    match_iso_codes,
-)
+from planner.datasets._folder import BuildReport
+from planner.datasets.azerbaijan.build import build_azerbaijan, match_iso_codes
 
 __all__ = ["BuildReport", "build_azerbaijan", "match_iso_codes"]

@@ -7,11 +7,7 @@ give the same output bytes.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
-import shutil
-import tempfile
 import unicodedata
 import warnings
 from collections.abc import Mapping
@@ -29,8 +25,8 @@ import shapely
 from planner._borders import abroad
 from planner._dataset_checks import nearest_districts
 from planner._errors import InputDataError, MissingInputError
-from planner._io import _umask, write_csv_atomic, write_text_atomic
 from planner._progress import LogProgress, Progress
+from planner.datasets._folder import BuildReport, sha256, write_dataset_folder
 from planner.datasets.azerbaijan._modes import calibrate_modes
 from planner.datasets.azerbaijan._names import azerbaijani_names
 from planner.datasets.azerbaijan._population import (
@@ -55,7 +51,6 @@ from planner.network import (
     add_road_lines,
     graph_from_osm_xml,
     read_speed_table,
-    save_graph,
 )
 from planner.readers import read_boundaries, read_population_table
 
@@ -161,25 +156,6 @@ REPORT_TEXTS: dict[str, object] = {
 }
 
 
-@dataclass(frozen=True)
-class BuildReport:
-    """What a build wrote.
-
-    Attributes
-    ----------
-    out
-        Dataset folder.
-    counts
-        Number of districts, settlements, shelters, candidates, hospitals, nodes, edges.
-    warnings
-        Things a user should know about the inputs.
-    """
-
-    out: Path
-    counts: Mapping[str, int]
-    warnings: tuple[str, ...]
-
-
 def _skeleton(name: str, *, azerbaijani: bool = False) -> str:
     """Reduce a name to a spelling-independent consonant skeleton.
 
@@ -193,14 +169,6 @@ def _skeleton(name: str, *, azerbaijani: bool = False) -> str:
     s = "".join(c for c in s if not unicodedata.combining(c))
     s = re.sub("[aeiouyh]", "", s).replace("q", "g").replace("k", "g")
     return re.sub("[^a-z]", "", s)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def match_iso_codes(shape_names: pd.Series) -> pd.DataFrame:
@@ -594,10 +562,6 @@ def _shelters(settlements: gpd.GeoDataFrame, districts: pd.DataFrame) -> pd.Data
     return pd.DataFrame(rows)
 
 
-def _write_geojson(gdf: gpd.GeoDataFrame, path: Path) -> None:
-    gdf.to_file(path, driver="GeoJSON", COORDINATE_PRECISION=6, WRITE_BBOX="NO")
-
-
 def build_azerbaijan(
     raw: str | Path,
     out: str | Path,
@@ -695,7 +659,7 @@ def build_azerbaijan(
         ),
         "roads": roads,
         "sources": {
-            key: {"file": p.name, "sha256": _sha256(p)} for key, p in sorted(paths.items())
+            key: {"file": p.name, "sha256": sha256(p)} for key, p in sorted(paths.items())
         },
         "counts": counts,
         "population_total": int(districts["population"].sum()),
@@ -722,7 +686,17 @@ def build_azerbaijan(
         "licences": LICENCES,
     }
     with progress.step("Writing the dataset"):
-        _write_folder(out, districts, settlements, layers, graph, metadata)
+        write_dataset_folder(
+            out,
+            districts=districts[_DISTRICT_FILE_COLUMNS],
+            tables={
+                "settlements": settlements[_SETTLEMENT_FILE_COLUMNS],
+                **{n: layers[n] for n in ("shelters", "candidates", "hospitals")},
+                "travel_calibration": layers["travel_calibration"],
+            },
+            graph=graph,
+            metadata=metadata,
+        )
     for note in notes:
         warnings.warn(note, stacklevel=2)
     return BuildReport(out=out, counts=counts, warnings=tuple(notes))
@@ -862,37 +836,3 @@ _SETTLEMENT_FILE_COLUMNS = [
     "settlement_id", "name", "name_source", "place", "district_id", "residential_km2",
     "weight", "population", "lon", "lat",
 ]  # fmt: skip
-
-
-def _write_folder(
-    out: Path,
-    districts: gpd.GeoDataFrame,
-    settlements: gpd.GeoDataFrame,
-    layers: Mapping[str, pd.DataFrame],
-    graph: Any,
-    metadata: Mapping[str, Any],
-) -> None:
-    """Write the dataset into a fresh folder and swap it in whole (or not at all)."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
-        _write_geojson(districts[_DISTRICT_FILE_COLUMNS], tmp / "districts.geojson")
-        write_csv_atomic(tmp / "settlements.csv", settlements[_SETTLEMENT_FILE_COLUMNS])
-        for name in ("shelters", "candidates", "hospitals", "travel_calibration"):
-            write_csv_atomic(tmp / f"{name}.csv", layers[name])
-        save_graph(graph, tmp)
-        write_text_atomic(
-            tmp / "metadata.json", json.dumps(metadata, indent=2, ensure_ascii=False) + "\n"
-        )
-        backup = out.with_name(f".{out.name}.old")
-        if backup.exists():
-            shutil.rmtree(backup)
-        if out.exists():
-            out.rename(backup)
-        tmp.chmod(0o777 & ~_umask())
-        tmp.rename(out)
-        if backup.exists():
-            shutil.rmtree(backup)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp)

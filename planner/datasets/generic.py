@@ -1,0 +1,501 @@
+"""Build a dataset folder for any region from plain inputs (``shelter-planner data build``).
+
+A user brings:
+
+* district **boundaries** (any polygon file GeoPandas reads) with an id and a
+  name column, optionally an economic-region column;
+* the **roads**: an OSM XML extract (``.osm`` / ``.osm.bz2``) or an osmnx
+  graph saved as GraphML;
+* a **population** table (``district_id``, ``population``, optionally
+  ``population_source``) with one row per district;
+* **places**: settlement points with ``name`` and either ``population`` or an
+  OSM ``place`` class (city, town, village, hamlet), which spreads each
+  district's population over its settlements (weights in
+  :data:`planner.demand.PLACE_WEIGHTS`); a district with no place gets one
+  settlement at its centre;
+* **shelters** (optional): existing shelter points with ``name`` and
+  ``capacity_places`` (optional ``inclusive``); none means no shelter today;
+* **hospitals** (optional): points with ``name`` (optional ``subclass`` and
+  ``hospital_type``, see :mod:`planner.hospital_types`);
+* **about** (optional): a JSON or TOML file with the dataset's ``sources``,
+  ``licences``, ``limitations`` and ``disconnected_note`` for the report.
+
+Nothing here knows a country: what a report says about the data comes only
+from ``about``. Candidate sites for new shelters are the cities and towns and
+each district's largest settlement.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from planner._errors import InputDataError, MissingInputError
+from planner._progress import LogProgress, Progress
+from planner.datasets._folder import BuildReport, sha256, write_dataset_folder
+from planner.demand import PLACE_WEIGHTS, distribute
+from planner.hospital_types import HOSPITAL_TYPES
+from planner.network import (
+    DEFAULT_SPEEDS_KPH,
+    CompiledNetwork,
+    apply_speeds,
+    graph_from_osm_xml,
+    read_speed_table,
+    snap_points,
+)
+from planner.readers import read_boundaries, read_points, read_population_table
+
+__all__ = ["RegionInputs", "build_dataset", "read_about"]
+
+#: Keys an ``about`` file may give, and what each holds.
+ABOUT_KEYS = {
+    "name": "the dataset's name (default: the output folder's name)",
+    "sources": "list of sentences naming each source, its year and licence",
+    "licences": "object {source: licence}",
+    "limitations": "list of sentences the report prints under its limitations",
+    "disconnected_note": "sentence explaining districts with no road path to a shelter",
+}
+_SETTLEMENT_COLUMNS = ["settlement_id", "name", "name_source", "place", "district_id", "weight",
+                       "population", "lon", "lat"]  # fmt: skip
+#: A settlement farther than this from any road is reported (its travel times are rough).
+FAR_FROM_ROADS_M = 10_000.0
+
+
+def read_about(path: str | Path) -> dict[str, Any]:
+    """Read a dataset's ``about`` file (JSON or TOML) and check its keys.
+
+    Parameters
+    ----------
+    path
+        ``.json`` or ``.toml`` file with any of the keys of :data:`ABOUT_KEYS`.
+
+    Returns
+    -------
+    dict
+        The checked contents.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise MissingInputError(f"about file {path} does not exist")
+    try:
+        if path.suffix.lower() == ".toml":
+            about: Any = tomllib.loads(path.read_text("utf-8"))
+        else:
+            about = json.loads(path.read_text("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise InputDataError(f"{path} is not valid {path.suffix.lstrip('.')}: {exc}") from None
+    if not isinstance(about, dict):
+        raise InputDataError(f"{path} holds a {type(about).__name__}; expected an object")
+    unknown = sorted(set(about) - set(ABOUT_KEYS))
+    if unknown:
+        raise InputDataError(
+            f"{path}: unknown key(s) {unknown}; expected some of {sorted(ABOUT_KEYS)}"
+        )
+    for key in ("sources", "limitations"):
+        value = about.get(key, [])
+        if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+            raise InputDataError(f"{path}: {key} is {value!r}; expected a list of sentences")
+    licences = about.get("licences", {})
+    if not (isinstance(licences, dict) and all(isinstance(v, str) for v in licences.values())):
+        raise InputDataError(f"{path}: licences is {licences!r}; expected {{source: licence}}")
+    for key in ("name", "disconnected_note"):
+        if key in about and not isinstance(about[key], str):
+            raise InputDataError(f"{path}: {key} is {about[key]!r}; expected text")
+    return dict(about)
+
+
+def _districts(
+    boundaries: Path,
+    *,
+    id_column: str,
+    name_column: str,
+    region_column: str | None,
+    region: str,
+    population: Path,
+) -> gpd.GeoDataFrame:
+    districts = read_boundaries(boundaries, name_column=name_column, id_column=id_column)
+    if region_column is not None:
+        raw = gpd.read_file(boundaries)
+        if region_column not in raw.columns:
+            raise InputDataError(
+                f"{boundaries} lacks column {region_column!r} (--region-column); it has "
+                f"{[c for c in raw.columns if c != 'geometry']}"
+            )
+        regions = raw.groupby(raw[id_column].astype(str))[region_column].first().astype(str)
+        districts["region"] = districts["district_id"].map(regions)
+    else:
+        districts["region"] = region
+    table = read_population_table(population)
+    ids = set(districts["district_id"])
+    unknown = sorted(set(table["district_id"]) - ids)
+    missing = sorted(ids - set(table["district_id"]))
+    if unknown or missing:
+        raise InputDataError(
+            f"{population}: district_id values must be those of {boundaries} "
+            f"(column {id_column!r}); unknown: {unknown[:5]}, without a row: {missing[:5]}"
+        )
+    by_id = table.set_index("district_id")
+    districts["population"] = districts["district_id"].map(by_id["population"]).astype("int64")
+    districts["population_source"] = districts["district_id"].map(by_id["population_source"])
+    districts["name_az"] = districts["name"]
+    districts["kind"] = "district"
+    utm = districts.estimate_utm_crs()
+    districts["area_km2"] = (districts.to_crs(utm).area / 1e6).round(1)
+    return districts.sort_values("district_id").reset_index(drop=True)
+
+
+def _settlements(places: Path, districts: gpd.GeoDataFrame, notes: list[str]) -> gpd.GeoDataFrame:
+    points = read_points(places, required=["name"])
+    has_population = "population" in points.columns
+    if has_population:
+        weight = pd.to_numeric(points["population"], errors="coerce")
+        bad = ~np.isfinite(weight.to_numpy(float)) | (weight.to_numpy(float) < 0)
+        if bad.any():
+            pos = int(np.flatnonzero(bad)[0])
+            raise InputDataError(
+                f"{places}, feature {pos}: population is {points['population'].iloc[pos]!r}; "
+                "expected a number >= 0"
+            )
+        points["weight"] = weight.to_numpy(float)
+        points["place"] = points.get("place", pd.Series("village", index=points.index))
+    else:
+        if "place" not in points.columns:
+            raise InputDataError(
+                f"{places} has neither 'population' nor 'place' (an OSM place class); "
+                "expected one to spread district populations over settlements"
+            )
+        kept = points["place"].isin(list(PLACE_WEIGHTS))
+        if not kept.all():
+            counts = points.loc[~kept, "place"].astype(str).value_counts().to_dict()
+            notes.append(f"places: {int((~kept).sum())} of other classes left out ({counts})")
+        points = points.loc[kept].copy()
+        points["weight"] = points["place"].map(PLACE_WEIGHTS).astype(float)
+    points["place"] = points["place"].fillna("village").astype(str)
+    points = points.loc[points["name"].notna() & (points["name"].astype(str).str.strip() != "")]
+    joined = gpd.sjoin(
+        points[["name", "place", "weight", "geometry"]],
+        districts[["district_id", "geometry"]],
+        how="inner",
+        predicate="within",
+    )
+    joined = joined.loc[~joined.index.duplicated(keep="first")]
+    outside = len(points) - len(joined)
+    if outside:
+        notes.append(f"places: {outside} outside every district left out")
+    settlements = gpd.GeoDataFrame(
+        joined.drop(columns="index_right"), geometry="geometry", crs="EPSG:4326"
+    )
+    empty = sorted(set(districts["district_id"]) - set(settlements["district_id"]))
+    if empty:
+        centres = districts.set_index("district_id").loc[empty]
+        extra = gpd.GeoDataFrame(
+            {
+                "name": centres["name"].to_numpy(),
+                "place": "village",
+                "weight": 1.0,
+                "district_id": empty,
+            },
+            geometry=centres.geometry.representative_point().to_numpy(),
+            crs="EPSG:4326",
+        )
+        settlements = pd.concat([settlements, extra], ignore_index=True)
+        notes.append(
+            f"places: {len(empty)} district(s) without a place got one settlement at their "
+            f"centre: {empty[:5]}"
+        )
+    settlements = settlements.assign(
+        lon=settlements.geometry.x.round(6), lat=settlements.geometry.y.round(6)
+    )
+    settlements = settlements.sort_values(["district_id", "lon", "lat", "name"], kind="stable")
+    settlements = settlements.reset_index(drop=True)
+    settlements["settlement_id"] = [f"S{k + 1:05d}" for k in range(len(settlements))]
+    # a district's people with no weight anywhere would vanish: give each settlement one
+    total_weight = settlements.groupby("district_id")["weight"].transform("sum")
+    settlements.loc[total_weight <= 0, "weight"] = 1.0
+    totals = dict(zip(districts["district_id"], districts["population"], strict=True))
+    settlements["population"] = distribute(
+        totals, settlements["district_id"], settlements["weight"].to_numpy(float)
+    )
+    settlements["name_source"] = "input"
+    return settlements
+
+
+def _has_population(places: Path) -> bool:
+    return "population" in read_points(places, required=["name"]).columns
+
+
+def _shelters(path: Path | None, districts: gpd.GeoDataFrame, notes: list[str]) -> pd.DataFrame:
+    columns = ["shelter_id", "name", "district_id", "capacity_places", "inclusive",
+               "location_approximate", "lon", "lat"]  # fmt: skip
+    if path is None:
+        notes.append("shelters: none given; the area has no shelter today")
+        return pd.DataFrame(columns=columns)
+    points = read_points(
+        path, required=["name", "capacity_places"], numeric=["capacity_places"], allow_no_rows=True
+    )
+    if points.empty:
+        notes.append(f"shelters: {path.name} lists none; the area has no shelter today")
+        return pd.DataFrame(columns=columns)
+    joined = gpd.sjoin_nearest(points, districts[["district_id", "geometry"]], how="left")
+    joined = joined.loc[~joined.index.duplicated(keep="first")]
+    inclusive = (
+        joined["inclusive"].astype(str).str.strip().str.lower().isin(["true", "1", "yes"])
+        if "inclusive" in joined.columns
+        else pd.Series(False, index=joined.index)
+    )
+    return pd.DataFrame(
+        {
+            "shelter_id": [f"SH-{k + 1}" for k in range(len(joined))],
+            "name": joined["name"].astype(str).to_numpy(),
+            "district_id": joined["district_id"].to_numpy(),
+            "capacity_places": joined["capacity_places"].astype(float).to_numpy(),
+            "inclusive": inclusive.to_numpy(),
+            "location_approximate": False,
+            "lon": joined.geometry.x.round(6).to_numpy(),
+            "lat": joined.geometry.y.round(6).to_numpy(),
+        }
+    )
+
+
+def _candidates(settlements: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Cities and towns, and each district's largest settlement where it has none."""
+    urban = settlements["place"].isin(["city", "town"])
+    ids, places = settlements.loc[urban, "settlement_id"], settlements.loc[urban, "place"]
+    rows = [(str(sid), str(p)) for sid, p in zip(ids, places, strict=True)]
+    covered = set(settlements.loc[urban, "district_id"])
+    for district_id, members in settlements.groupby("district_id", sort=True):
+        if district_id not in covered:
+            best = members.sort_values("population", ascending=False, kind="stable").iloc[0]
+            rows.append((str(best["settlement_id"]), "main settlement (largest in the district)"))
+    chosen = pd.DataFrame(rows, columns=["settlement_id", "reason"])
+    cand = chosen.merge(
+        settlements[["settlement_id", "name", "district_id", "lon", "lat"]], on="settlement_id"
+    )
+    cand["candidate_id"] = "C-" + cand["settlement_id"]
+    cand = cand.sort_values("candidate_id").reset_index(drop=True)
+    return cand[["candidate_id", "settlement_id", "name", "district_id", "reason", "lon", "lat"]]
+
+
+def _hospitals(path: Path | None, districts: gpd.GeoDataFrame) -> pd.DataFrame:
+    columns = ["hospital_id", "name", "subclass", "district_id", "hospital_type", "lon", "lat"]
+    if path is None:
+        return pd.DataFrame(columns=columns)
+    points = read_points(path, required=["name"], allow_no_rows=True)
+    joined = gpd.sjoin(
+        points, districts[["district_id", "geometry"]], how="inner", predicate="within"
+    )
+    joined = joined.loc[~joined.index.duplicated(keep="first")]
+    kinds = (
+        joined["hospital_type"].fillna("").astype(str).str.strip()
+        if "hospital_type" in joined.columns
+        else pd.Series("", index=joined.index)
+    )
+    bad = ~kinds.isin([*HOSPITAL_TYPES, ""])
+    if bad.any():
+        raise InputDataError(
+            f"{path}: hospital_type {kinds[bad].iloc[0]!r} is not one of {sorted(HOSPITAL_TYPES)}"
+        )
+    return pd.DataFrame(
+        {
+            "hospital_id": [f"H-{k + 1}" for k in range(len(joined))],
+            "name": joined["name"].fillna("").astype(str).to_numpy(),
+            "subclass": (
+                joined["subclass"].fillna("").astype(str).to_numpy()
+                if "subclass" in joined.columns
+                else ""
+            ),
+            "district_id": joined["district_id"].to_numpy(),
+            "hospital_type": kinds.to_numpy(),
+            "lon": joined.geometry.x.round(6).to_numpy(),
+            "lat": joined.geometry.y.round(6).to_numpy(),
+        }
+    )
+
+
+def _graph(roads: Path, speeds: Mapping[str, float] | None) -> Any:
+    if not roads.is_file():
+        raise MissingInputError(f"road file {roads} does not exist")
+    if roads.suffix.lower() == ".graphml":
+        import osmnx as ox
+
+        graph = ox.load_graphml(roads)
+        graph.graph["crs"] = "EPSG:4326"
+        return apply_speeds(graph, speeds=speeds)
+    if roads.suffix.lower() == ".pbf":
+        raise InputDataError(
+            f"{roads}: PBF extracts are not read directly; convert it to OSM XML first "
+            "(osmium cat FILE.osm.pbf -o FILE.osm.bz2) or pass an osmnx GraphML file"
+        )
+    return graph_from_osm_xml(roads, speeds=speeds)
+
+
+@dataclass(frozen=True)
+class RegionInputs:
+    """The plain inputs of a region's dataset, checked when made.
+
+    Attributes
+    ----------
+    boundaries
+        District polygons (any vector file).
+    id_column, name_column
+        The boundary file's columns with a stable district id and its name.
+    roads
+        OSM XML extract (``.osm``, ``.osm.bz2``) or osmnx GraphML file.
+    population
+        CSV with ``district_id`` (the boundary ids) and ``population``.
+    places
+        Settlement points with ``name`` and ``population`` or an OSM ``place``.
+    shelters
+        Existing shelters (``name``, ``capacity_places``); none if omitted.
+    hospitals
+        Hospital points (``name``), for rape crisis centres and forensic
+        examination; none if omitted.
+    region_column
+        Boundary column grouping districts into regions; default: one region,
+        the dataset's name.
+    about
+        JSON or TOML file with the dataset's sources, licences, limitations
+        (see :func:`read_about`).
+    speeds
+        CSV of road-class speeds (``highway,speed_kph``).
+    """
+
+    boundaries: Path
+    id_column: str
+    name_column: str
+    roads: Path
+    population: Path
+    places: Path
+    shelters: Path | None = None
+    hospitals: Path | None = None
+    region_column: str | None = None
+    about: Path | None = None
+    speeds: Path | None = None
+
+    def __post_init__(self) -> None:
+        for key in ("boundaries", "roads", "population", "places", "shelters", "hospitals",
+                    "about", "speeds"):  # fmt: skip
+            value = getattr(self, key)
+            if value is not None and not Path(value).is_file():
+                raise MissingInputError(f"{key} file {value} does not exist")
+        for key in ("id_column", "name_column"):
+            if not str(getattr(self, key)).strip():
+                raise InputDataError(f"{key} is empty; expected a column of {self.boundaries}")
+
+    def files(self) -> dict[str, Path]:
+        """Return the input files by role (those given)."""
+        keys = ("boundaries", "roads", "population", "places", "shelters", "hospitals")
+        return {k: Path(getattr(self, k)) for k in keys if getattr(self, k) is not None}
+
+
+def build_dataset(
+    inputs: RegionInputs, out: str | Path, *, progress: Progress | None = None
+) -> BuildReport:
+    """Build a dataset folder for any region from plain inputs.
+
+    Parameters
+    ----------
+    inputs
+        The region's files and the boundary file's columns.
+    out
+        The dataset folder to write (replaced whole, or left as it was on error).
+    progress
+        Progress reporter; default logs each step.
+
+    Returns
+    -------
+    BuildReport
+    """
+    out = Path(out)
+    progress = progress or LogProgress()
+    info = read_about(inputs.about) if inputs.about is not None else {}
+    name = str(info.get("name") or out.name)
+    notes: list[str] = []
+    files = inputs.files()
+    speed_table = read_speed_table(inputs.speeds) if inputs.speeds else None
+    with progress.step("Reading districts and their populations"):
+        districts = _districts(
+            files["boundaries"],
+            id_column=inputs.id_column,
+            name_column=inputs.name_column,
+            region_column=inputs.region_column,
+            region=name,
+            population=files["population"],
+        )
+    with progress.step("Placing settlements and spreading the population"):
+        settlements = _settlements(files["places"], districts, notes)
+    with progress.step("Reading shelters and hospitals"):
+        shelter_table = _shelters(files.get("shelters"), districts, notes)
+        hospital_table = _hospitals(files.get("hospitals"), districts)
+    with progress.step(f"Reading the road network ({files['roads'].name})"):
+        graph = _graph(files["roads"], speed_table)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        snapped = snap_points(CompiledNetwork.from_graph(graph), settlements, warn_beyond_m=np.inf)
+    far = snapped["snap_m"] > FAR_FROM_ROADS_M
+    if far.any():
+        notes.append(
+            f"roads: {int(far.sum())} settlement(s) lie more than {FAR_FROM_ROADS_M / 1000:g} km "
+            f"from any road (their travel times are rough): "
+            f"{settlements.loc[far, 'name'].head(5).tolist()}"
+        )
+    candidates = _candidates(settlements)
+    counts = {
+        "districts": len(districts),
+        "settlements": len(settlements),
+        "shelters": len(shelter_table),
+        "candidates": len(candidates),
+        "hospitals": len(hospital_table),
+        "road_nodes": graph.number_of_nodes(),
+        "road_edges": graph.number_of_edges(),
+    }
+    metadata: dict[str, Any] = {
+        "name": name,
+        "build_command": "shelter-planner data build --boundaries ... (generic build)",
+        "sources": {k: {"file": p.name, "sha256": sha256(p)} for k, p in sorted(files.items())},
+        "counts": counts,
+        "population_total": int(districts["population"].sum()),
+        "settlement_weights": {
+            "method": (
+                "the places' own population"
+                if (settlements["name_source"] == "input").all()
+                and _has_population(files["places"])
+                else "OSM place class weights (planner.demand.PLACE_WEIGHTS)"
+            ),
+        },
+        "speeds_kph": dict(sorted({**DEFAULT_SPEEDS_KPH, **(speed_table or {})}.items())),
+        "notes": notes,
+        "report": {
+            key: info[key]
+            for key in ("sources", "limitations", "disconnected_note")
+            if key in info
+        },
+        "licences": dict(info.get("licences", {})),
+    }
+    district_columns = ["district_id", "name", "name_az", "kind", "region", "area_km2",
+                        "population", "population_source", "geometry"]  # fmt: skip
+    with progress.step("Writing the dataset"):
+        write_dataset_folder(
+            out,
+            districts=districts[district_columns],
+            tables={
+                "settlements": settlements[_SETTLEMENT_COLUMNS],
+                "shelters": shelter_table,
+                "candidates": candidates,
+                "hospitals": hospital_table,
+            },
+            graph=graph,
+            metadata=metadata,
+        )
+    for note in notes:
+        warnings.warn(note, stacklevel=2)
+    return BuildReport(out=out, counts=counts, warnings=tuple(notes))

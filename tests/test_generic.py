@@ -1,0 +1,160 @@
+"""A region's own dataset from plain inputs (planner/datasets/generic.py).
+
+The Nakhchivan exclave, built from the raw files as a user would bring them
+(its eight districts' polygons, their official populations, the OSM places and
+a road extract, no shelter) through the generic path, then run end to end.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from planner._errors import InputDataError, MissingInputError
+from planner.cli import cli
+from planner.data import load_dataset
+from planner.datasets.generic import RegionInputs, build_dataset, read_about
+from planner.network import clip_osm_xml
+from tests.conftest import require_raw
+
+NAKHCHIVAN = {
+    "Nakhchivan City": "Nakhchivan",
+    "Babek District": "Babek District",
+    "Julfa District": "Julfa District",
+    "Kangarli District": "Kangarli District",
+    "Ordubad District": "Ordubad District",
+    "Sadarak District": "Sadarak District",
+    "Shahbuz District": "Shahbuz District",
+    "Sharur District": "Sharur District",
+}
+NAKHCHIVAN_BOX = (44.7, 38.8, 46.2, 39.8)
+
+
+def make_nakhchivan_inputs(folder: Path) -> RegionInputs:
+    """Write the exclave's inputs as plain files a user could have made."""
+    raw = require_raw()
+    folder.mkdir(parents=True, exist_ok=True)
+    bounds = gpd.read_file(raw / "geoBoundaries-AZE-ADM2.geojson")
+    bounds = bounds.loc[bounds["shapeName"].isin(NAKHCHIVAN), ["shapeName", "geometry"]]
+    bounds = bounds.rename(columns={"shapeName": "district"})
+    bounds.to_file(folder / "districts.geojson", driver="GeoJSON")
+    table = pd.read_csv(raw / "azerbaijan-district-population.csv")
+    table = table.set_index("name_en")
+    rows = []
+    for district, name_en in NAKHCHIVAN.items():
+        row = table.loc[name_en].to_dict()
+        latest = float(row["population2"] if row["year2"] == 2024 else row["population"])
+        rows.append(
+            {
+                "district_id": district,
+                "population": int(latest),
+                "population_source": f"State Statistical Committee ({row['kind_of_figure']})",
+            }
+        )
+    pd.DataFrame(rows).to_csv(folder / "population.csv", index=False)
+    clip_osm_xml(
+        raw / "azerbaijan-roads-major.osm.bz2", folder / "roads.osm.bz2", bbox=NAKHCHIVAN_BOX
+    )
+    (folder / "shelters.csv").write_text("name,capacity_places,lon,lat\n", "utf-8")
+    (folder / "about.toml").write_text(
+        'name = "nakhchivan"\n'
+        'sources = ["Roads and places: OpenStreetMap, August 2021 (ODbL 1.0).", '
+        '"Districts: geoBoundaries (CC BY-SA 3.0).", '
+        '"Population: State Statistical Committee, 2024."]\n'
+        'limitations = ["No shelter exists in the exclave today."]\n'
+        "[licences]\n"
+        'OpenStreetMap = "ODbL 1.0"\n',
+        "utf-8",
+    )
+    return RegionInputs(
+        boundaries=folder / "districts.geojson",
+        id_column="district",
+        name_column="district",
+        roads=folder / "roads.osm.bz2",
+        population=folder / "population.csv",
+        places=raw / "azerbaijan-places.geojson",
+        shelters=folder / "shelters.csv",
+        about=folder / "about.toml",
+    )
+
+
+@pytest.fixture(scope="module")
+def nakhchivan(tmp_path_factory: pytest.TempPathFactory) -> tuple[RegionInputs, Path]:
+    folder = tmp_path_factory.mktemp("nakhchivan")
+    inputs = make_nakhchivan_inputs(folder / "inputs")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        build_dataset(inputs, folder / "dataset")
+    return inputs, folder / "dataset"
+
+
+def test_nakhchivan_builds_as_its_own_dataset(nakhchivan: tuple[RegionInputs, Path]) -> None:
+    inputs, out = nakhchivan
+    ds = load_dataset(out)  # every check a dataset gets on load
+    assert ds.name == "nakhchivan"
+    assert len(ds.districts) == 8
+    published = pd.read_csv(inputs.population)["population"].sum()
+    assert int(ds.districts["population"].sum()) == published
+    assert int(ds.settlements["population"].sum()) == published
+    assert ds.shelters.empty
+    # a candidate in every district (its towns, else its largest settlement)
+    assert set(ds.candidates["district_id"]) == set(ds.districts["district_id"])
+    meta = json.loads((out / "metadata.json").read_text("utf-8"))
+    assert meta["report"]["sources"][0].startswith("Roads and places")
+    assert set(meta["sources"]) == {"boundaries", "roads", "population", "places", "shelters"}
+    text = json.dumps(meta, ensure_ascii=False)
+    assert "Baku" not in text and "Ganja" not in text
+
+
+def test_nakhchivan_runs_end_to_end(nakhchivan: tuple[RegionInputs, Path], tmp_path: Path) -> None:
+    _, out = nakhchivan
+    result = CliRunner().invoke(
+        cli, ["run", "--data", str(out), "--out", str(tmp_path / "run"), "--tiles", "none"]
+    )
+    assert result.exit_code in (0, 3), result.output
+    report = (tmp_path / "run" / "plan" / "report.html").read_text("utf-8")
+    for word in ("Baku", "Bakı", "Ganja", "Gəncə"):
+        assert word not in report, word
+    assert "No shelter exists in the exclave today." in report
+    sites = pd.read_csv(tmp_path / "run" / "plan" / "sites.csv", encoding="utf-8-sig")
+    assert (sites["status"] == "new").sum() >= 1
+
+
+def test_cli_builds_a_region(nakhchivan: tuple[RegionInputs, Path], tmp_path: Path) -> None:
+    inputs, _ = nakhchivan
+    args = ["data", "build", "--boundaries", str(inputs.boundaries), "--id-column", "district",
+            "--name-column", "district", "--osm", str(inputs.roads), "--population",
+            str(inputs.population), "--places", str(inputs.places), "--out",
+            str(tmp_path / "ds")]  # fmt: skip
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert load_dataset(tmp_path / "ds").name == "ds"  # no about file: the folder's name
+    missing = CliRunner().invoke(cli, [*args[:-6], "--out", str(tmp_path / "x")])
+    assert missing.exit_code == 2 and "--population" in missing.output
+    both = CliRunner().invoke(cli, ["data", "build", "--raw", "r", *args[2:]])
+    assert both.exit_code == 2 and "either --raw" in both.output
+
+
+def test_region_inputs_name_what_is_wrong(
+    nakhchivan: tuple[RegionInputs, Path], tmp_path: Path
+) -> None:
+    inputs, _ = nakhchivan
+    with pytest.raises(MissingInputError, match=r"places file .*nowhere\.geojson does not exist"):
+        RegionInputs(**{**inputs.__dict__, "places": tmp_path / "nowhere.geojson"})
+    table = pd.read_csv(inputs.population)
+    table.loc[0, "district_id"] = "Atlantis"
+    bad = tmp_path / "population.csv"
+    table.to_csv(bad, index=False)
+    with pytest.raises(InputDataError, match=r"unknown: \['Atlantis'\]"):
+        build_dataset(RegionInputs(**{**inputs.__dict__, "population": bad}), tmp_path / "o")
+    assert not (tmp_path / "o").exists()  # nothing half-written
+    about = tmp_path / "about.json"
+    about.write_text('{"sorces": []}', "utf-8")
+    with pytest.raises(InputDataError, match=r"unknown key\(s\) \['sorces'\]"):
+        read_about(about)
