@@ -21,6 +21,7 @@ Existing shelters appear in these tables by name and district only.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -363,7 +364,43 @@ def _summary(
         share = float(settlements.loc[settlements["travel_min"] > t, "population"].sum()) / pop
         out[f"population_share_beyond_{t:g}min"] = round(share, 4)
     out.update(_shares_by_mode(settlements, dataset, scenario, pop))
+    out.update(_shares_by_basis(settlements, dataset, scenario))
     return cast(AssessmentSummary, out)
+
+
+def _shares_by_basis(
+    settlements: pd.DataFrame, dataset: Dataset, scenario: Scenario
+) -> dict[str, Any]:
+    """Share beyond 120 minutes on the registered and on the resident population basis.
+
+    Only where the data allows it: the dataset marks registered districts and
+    the scenario counts registered populations (the resident figures are then
+    :meth:`Dataset.with_resident_basis` of the same dataset, at the
+    scenario's ``resident_share``). Travel times do not depend on the basis,
+    only who is counted where.
+    """
+    d = dataset.districts
+    if scenario.demand.population_basis != "registered" or "population_basis" not in d:
+        return {}
+    if not d["population_basis"].astype(str).eq("registered").any():
+        return {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        resident = dataset.with_resident_basis(scenario.demand.resident_share)
+    people = resident.settlements.set_index("settlement_id")["population"]
+    alt = settlements["settlement_id"].map(people).fillna(0.0).to_numpy(float)
+    beyond = (settlements["travel_min"] > 120.0).to_numpy()
+    registered = float(settlements.loc[beyond, "population"].sum()) / max(
+        float(settlements["population"].sum()), 1.0
+    )
+    return {
+        "population_share_beyond_120min_by_basis": {
+            "registered": round(registered, 4),
+            f"resident ({scenario.demand.resident_share:.0%})": round(
+                float(alt[beyond].sum()) / max(float(alt.sum()), 1.0), 4
+            ),
+        }
+    }
 
 
 def _shares_by_mode(

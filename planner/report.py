@@ -183,13 +183,26 @@ def _key_figures(plan: Plan) -> list[tuple[str, str]]:
 
 
 def _beyond_two_hours(b: Mapping[str, Any], *, digits: int = 0) -> str:
-    """Write the share beyond two hours in the plan's mode, with its range across modes."""
+    """Write the share beyond two hours, with its range across modes and population bases."""
     share = f"{b['population_share_beyond_120min']:.{digits}%}"
+    ranges = []
     by_mode = b.get("population_share_beyond_120min_by_mode") or {}
-    if len(by_mode) < 2:
-        return share
-    parts = ", ".join(f"{v:.{digits}%} by {k}" for k, v in sorted(by_mode.items()))
-    return f"{share} ({b.get('travel_mode', 'car')}; {parts})"
+    if len(by_mode) >= 2:
+        ranges.append(
+            f"{b.get('travel_mode', 'car')}; "
+            + ", ".join(f"{v:.{digits}%} by {k}" for k, v in sorted(by_mode.items()))
+        )
+    by_basis = b.get("population_share_beyond_120min_by_basis") or {}
+    others = {k: v for k, v in by_basis.items() if k != "registered"}
+    if others:
+        ranges.append(
+            "registered population; "
+            + ", ".join(
+                f"{v:.{digits}%} counting displaced people where they live ({k} basis)"
+                for k, v in sorted(others.items())
+            )
+        )
+    return f"{share} ({'; '.join(ranges)})" if ranges else share
 
 
 _STOPPED = {

@@ -73,6 +73,7 @@ class AssessmentSummary(TypedDict):
     travel_mode: str
     population_share_beyond_60min_by_mode: dict[str, float]
     population_share_beyond_120min_by_mode: dict[str, float]
+    population_share_beyond_120min_by_basis: NotRequired[dict[str, float]]
     population_share_beyond_30min: NotRequired[float]
     population_share_beyond_180min: NotRequired[float]
 

@@ -62,6 +62,11 @@ def test_national_figures(assessment: Assessment) -> None:
     assert s["travel_mode"] == "car" and car == s["population_share_beyond_120min"]
     assert 0.45 <= car <= 0.60 and bus >= car
     assert s["population_share_beyond_60min_by_mode"]["bus"] >= car
+    # on the resident basis displaced people count where they live (mostly in and near Baku,
+    # close to a shelter), so fewer are beyond two hours than on the registered basis
+    basis = s.get("population_share_beyond_120min_by_basis")
+    assert basis is not None and basis["registered"] == car
+    assert 0.35 <= basis["resident (25%)"] < car
     for key in (
         "population_total",
         "required_family_places",

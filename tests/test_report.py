@@ -145,3 +145,10 @@ def test_report_counts_who_is_better_and_worse_off(files: PlanFiles, small_plan:
     assert number["population"].sum() == int(d["population"].sum())
     worse = int(d["worse_off"].sum())
     assert number.loc["Worse off (longer mean travel)", "districts"] == worse
+
+
+def test_report_states_the_range_across_modes_and_population_bases(files: PlanFiles) -> None:
+    html = files.report_html.read_text("utf-8")
+    first = html[: html.index("<h2>The proposal</h2>")]
+    assert "by bus" in first and "by car" in first
+    assert "counting displaced people where they live (resident (25%) basis)" in first
