@@ -72,6 +72,35 @@ PROBE = """<script>(function () {
 })();</script>"""
 
 
+def run_chromium(url: str, profile: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    """Open ``url`` in headless Chromium with a fresh profile; ``extra`` flags are added."""
+    assert CHROMIUM is not None
+    return subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={profile}",
+            "--window-size=1200,900",
+            "--virtual-time-budget=10000",
+            "--enable-logging=stderr",
+            "--v=0",
+            *extra,
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+
+
 @dataclass(frozen=True)
 class PageReport:
     """What happened when a page was opened offline."""
@@ -123,30 +152,11 @@ def open_offline(page: Path, profile: Path) -> tuple[PageReport, str]:
     probe.write_text(text.replace("<head>", "<head>" + PROBE, 1), "utf-8")
     try:
         with serve(page.parent) as origin:
-            proc = subprocess.run(
-                [
-                    CHROMIUM,
-                    "--headless",
-                    "--no-sandbox",
-                    "--disable-gpu",
-                    "--disable-quic",
-                    "--no-first-run",
-                    "--disable-background-networking",
-                    "--disable-component-update",
-                    "--disable-sync",
-                    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-                    f"--user-data-dir={profile}",
-                    "--window-size=1200,900",
-                    "--virtual-time-budget=10000",
-                    "--enable-logging=stderr",
-                    "--v=0",
-                    "--dump-dom",
-                    f"{origin}/{probe.name}",
-                ],
-                capture_output=True,
-                text=True,
-                timeout=180,
-                check=False,
+            proc = run_chromium(
+                f"{origin}/{probe.name}",
+                profile,
+                "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+                "--dump-dom",
             )
     finally:
         probe.unlink(missing_ok=True)

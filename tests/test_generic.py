@@ -158,3 +158,64 @@ def test_region_inputs_name_what_is_wrong(
     about.write_text('{"sorces": []}', "utf-8")
     with pytest.raises(InputDataError, match=r"unknown key\(s\) \['sorces'\]"):
         read_about(about)
+
+
+def test_small_region_from_hand_made_files(tmp_path: Path) -> None:
+    """Every input form on a 3x3 grid: places with populations as CSV, a GraphML road graph,
+    a district with no place, one shelter, hospitals with a type."""
+    import osmnx as ox
+    from shapely.geometry import box
+
+    from tests.conftest import grid_graph
+
+    gpd.GeoDataFrame(
+        {"code": ["W", "E", "N"], "label": ["West", "East", "North"], "zone": ["a", "a", "b"]},
+        geometry=[
+            box(46.99, 39.99, 47.015, 40.03),
+            box(47.015, 39.99, 47.03, 40.03),
+            box(46.99, 40.03, 47.03, 40.05),
+        ],
+        crs="EPSG:4326",
+    ).to_file(tmp_path / "districts.gpkg")
+    (tmp_path / "population.csv").write_text("district_id,population\nW,3000\nE,1000\nN,50\n")
+    # West has two places weighing 2:1; East one; North none (it gets one at its centre)
+    (tmp_path / "places.csv").write_text(
+        "name,population,lon,lat\nA,200,47.00,40.00\nB,100,47.00,40.02\nC,5,47.02,40.01\n"
+    )
+    (tmp_path / "shelters.csv").write_text("name,capacity_places,lon,lat\nRefuge,12,47.02,40.02\n")
+    (tmp_path / "hospitals.csv").write_text(
+        "name,hospital_type,lon,lat\nCentral,general,47.01,40.01\n"
+        "Skin clinic,dispensary,47.02,40.0\n"
+    )
+    graph = grid_graph()
+    graph.remove_node(9)
+    for u, v, k in graph.edges(keys=True):
+        graph.edges[u, v, k]["osmid"] = 100 + u * 10 + v
+    ox.save_graphml(graph, tmp_path / "roads.graphml")
+    inputs = RegionInputs(
+        boundaries=tmp_path / "districts.gpkg",
+        id_column="code",
+        name_column="label",
+        region_column="zone",
+        roads=tmp_path / "roads.graphml",
+        population=tmp_path / "population.csv",
+        places=tmp_path / "places.csv",
+        shelters=tmp_path / "shelters.csv",
+        hospitals=tmp_path / "hospitals.csv",
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        report = build_dataset(inputs, tmp_path / "grid")
+    assert any("without a place got one settlement" in str(w.message) for w in caught)
+    ds = load_dataset(tmp_path / "grid")
+    pop = ds.settlements.set_index("name")["population"]
+    assert pop["A"] == 2000 and pop["B"] == 1000 and pop["C"] == 1000 and pop["North"] == 50
+    assert dict(zip(ds.districts["district_id"], ds.districts["region"], strict=True)) == {
+        "E": "a", "N": "b", "W": "a"
+    }  # fmt: skip
+    assert ds.shelters["capacity_places"].tolist() == [12.0]
+    assert ds.shelters["district_id"].tolist() == ["E"]
+    assert sorted(ds.hospitals["hospital_type"]) == ["dispensary", "general"]
+    # candidates: each district's largest settlement (no city or town here)
+    assert sorted(ds.candidates["name"]) == ["A", "C", "North"]
+    assert report.counts["road_edges"] == graph.number_of_edges()

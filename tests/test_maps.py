@@ -12,11 +12,17 @@ import pytest
 
 from planner.assessment import assess
 from planner.data import Dataset
-from planner.maps import access_map, write_access_map
+from planner.maps import Assets, Tiles, access_map, write_access_map
 from planner.outputs import write_plan
 from planner.planning import Plan, plan
 from planner.scenario import load_scenario
-from tests.browser import CHROMIUM, assert_works_offline, needs_chromium, open_offline, serve
+from tests.browser import (
+    assert_works_offline,
+    needs_chromium,
+    open_offline,
+    run_chromium,
+    serve,
+)
 
 # Records any JavaScript error in the page title, which --dump-dom prints.
 CATCH_ERRORS = (
@@ -47,31 +53,7 @@ def _warm(colour: tuple[int, int, int]) -> bool:
 
 
 def _chromium(url: str, profile: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    assert CHROMIUM is not None
-    return subprocess.run(
-        [
-            CHROMIUM,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            f"--user-data-dir={profile}",
-            "--window-size=1200,900",
-            "--virtual-time-budget=8000",
-            "--enable-logging=stderr",
-            "--v=0",
-            *extra,
-            url,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_chromium(url, profile, *extra)
 
 
 def test_map_is_offline_ready(map_dir: Path) -> None:
@@ -164,16 +146,22 @@ def test_shelter_plan_map_works_offline(dataset: Dataset, tmp_path: Path) -> Non
     assert not any("Rape crisis" in label for label in report.layers)
 
 
-@needs_chromium
-def test_inline_map_is_one_file_that_works_offline(dataset: Dataset, tmp_path: Path) -> None:
+def _single_page(dataset: Dataset, folder: Path, *, tiles: Tiles, assets: Assets) -> Path:
+    """Write the assessment map alone into an empty folder."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         a = assess(dataset)
-    page = tmp_path / "alone" / "map.html"
-    page.parent.mkdir()
+    folder.mkdir()
+    page = folder / "map.html"
     page.write_text(
-        access_map(a, dataset, tiles="none", assets="inline").get_root().render(), "utf-8"
+        access_map(a, dataset, tiles=tiles, assets=assets).get_root().render(), "utf-8"
     )
+    return page
+
+
+@needs_chromium
+def test_inline_map_is_one_file_that_works_offline(dataset: Dataset, tmp_path: Path) -> None:
+    page = _single_page(dataset, tmp_path / "alone", tiles="none", assets="inline")
     assert_works_offline(page, tmp_path / "profile", ACCESS_LAYERS)
     assert [p.name for p in page.parent.iterdir()] == ["map.html"]  # nothing beside it
 
@@ -181,14 +169,7 @@ def test_inline_map_is_one_file_that_works_offline(dataset: Dataset, tmp_path: P
 @needs_chromium
 def test_the_offline_check_sees_what_breaks(dataset: Dataset, tmp_path: Path) -> None:
     # the same map loading Leaflet from a CDN, with a tile layer: offline it must fail the check
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        a = assess(dataset)
-    page = tmp_path / "cdn" / "map.html"
-    page.parent.mkdir()
-    page.write_text(
-        access_map(a, dataset, tiles="openstreetmap", assets="cdn").get_root().render(), "utf-8"
-    )
+    page = _single_page(dataset, tmp_path / "cdn", tiles="openstreetmap", assets="cdn")
     report, origin = open_offline(page, tmp_path / "profile")
     failed = report.failed_requests(origin)
     assert any("cdn.jsdelivr.net" in url for url in failed), failed
