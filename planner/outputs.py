@@ -24,9 +24,11 @@ from planner._errors import OptionError
 from planner._escape import html_text, markup, spreadsheet_frame
 from planner._io import atomic_path, write_csv_atomic, write_text_atomic
 from planner._progress import LogProgress, Progress
+from planner._qgis import Style, categorized_points, graduated_fill, single_line, write_styles
 from planner.access import AccessTables
 from planner.assessment import Assessment
 from planner.data import Dataset
+from planner.figures import NO_ROAD, TRAVEL_BINS, TRAVEL_COLOURS
 from planner.maps import Assets, Tiles
 from planner.network import OffNetworkLeg
 
@@ -266,7 +268,42 @@ def write_plan_geopackage(plan: Plan, path: str | Path) -> Path:
     with atomic_path(path) as tmp:
         for name, layer in layers:
             layer.to_file(tmp, driver="GPKG", layer=name)
+        write_styles(tmp, _plan_styles(sites, [name for name, _ in layers]))
     return Path(path)
+
+
+_SITE_LABELS = {
+    ("shelter", "existing"): ("Shelter, existing (at its district's public point)", "#1b7837"),
+    ("shelter", "new"): ("Shelter, new", "#2171b5"),
+    ("rape_crisis_centre", "new"): ("Rape crisis centre, proposed", "#762a83"),
+    ("forensic_24_7", "new"): ("24/7 forensic examination, proposed", "#e08214"),
+}
+
+
+def _plan_styles(sites: pd.DataFrame, layers: Sequence[str]) -> list[Style]:
+    """QGIS styles of a plan's layers: sites by service, grey lines, districts by travel."""
+    service = sites["service"] if "service" in sites else pd.Series("shelter", index=sites.index)
+    pairs = sorted(set(zip(service.astype(str), sites["status"].astype(str), strict=True)))
+    categories = [
+        (f"{kind} ({status})", *_SITE_LABELS.get((kind, status), (f"{kind}, {status}", NO_ROAD)))
+        for kind, status in pairs
+    ]
+    attribute = (
+        "concat(\"service\", ' (', \"status\", ')')"
+        if "service" in sites
+        else "concat('shelter (', \"status\", ')')"
+    )
+    travel = graduated_fill(
+        "travel_min_mean_after", TRAVEL_BINS, TRAVEL_COLOURS, unit="min", missing=NO_ROAD
+    )
+    styles: list[Style] = [
+        ("sites", "geom", categorized_points(attribute, categories)),
+        ("assignments", "geom", single_line("#555555")),
+        ("districts", "geom", travel),
+    ]
+    if "centre_assignments" in layers:
+        styles.append(("centre_assignments", "geom", single_line("#762a83")))
+    return styles
 
 
 def write_plan(

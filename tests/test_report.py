@@ -112,6 +112,34 @@ def test_plan_geopackage_for_qgis(files: PlanFiles, small_plan: Plan) -> None:
     lines = gpd.read_file(files.geopackage, layer="assignments")
     assert len(lines) == len(small_plan.assignments)
     assert {"settlement_id", "site_id", "travel_min"} <= set(lines.columns)
+    # QGIS opens each layer with its default style (the layer_styles table, QML)
+    import sqlite3
+    import xml.etree.ElementTree as ET
+
+    with sqlite3.connect(files.geopackage) as db:
+        rows = db.execute(
+            "SELECT f_table_name, f_geometry_column, styleQML, useAsDefault FROM layer_styles"
+        ).fetchall()
+        geom = {
+            t: g
+            for t, g in db.execute("SELECT table_name, column_name FROM gpkg_geometry_columns")
+        }
+    styles = {
+        name: (column, ET.fromstring(qml.split("\n", 1)[1])) for name, column, qml, _ in rows
+    }
+    assert set(styles) == {"sites", "assignments", "districts"}
+    assert all(default == 1 for *_, default in rows)
+    for name, (column, root) in styles.items():
+        assert column == geom[name]  # the style names the layer's real geometry column
+        assert root.tag == "qgis" and root.find("renderer-v2") is not None
+    sites_renderer = styles["sites"][1].find("renderer-v2")
+    assert sites_renderer is not None and sites_renderer.get("type") == "categorizedSymbol"
+    labels = {c.get("label") for c in sites_renderer.iter("category")}
+    assert "Shelter, new" in labels
+    assert "Shelter, existing (at its district's public point)" in labels
+    ranges = styles["districts"][1].find("renderer-v2")
+    assert ranges is not None and ranges.get("attr") == "travel_min_mean_after"
+    assert len(list(ranges.iter("range"))) == 6
 
 
 def test_report_reads_for_people(files: PlanFiles) -> None:
