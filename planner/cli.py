@@ -540,7 +540,7 @@ _COMPARE_ROWS = {
     "max_travel_min": ("worst travel (min)", ".0f"),
     "cost": ("cost (relative units)", ",.0f"),
     "inclusive_places": ("LGBTQ+-inclusive family places", ",.0f"),
-    "inclusive_reach_share": ("people within reach of an inclusive shelter", ".1%"),
+    "inclusive_reach_share": ("people near an inclusive shelter", ".1%"),
     "rape_crisis_centres": ("rape crisis centres", ".0f"),
     "forensic_24_7_sites": ("24/7 forensic hospitals", ".0f"),
     "mip_gap": ("proven gap", ".2%"),
@@ -548,23 +548,42 @@ _COMPARE_ROWS = {
 }
 
 
-def _comparison_view(table: pd.DataFrame) -> Table:
-    """Show the comparison transposed: measures down, scenarios across, numbers for people."""
-    view = Table(title="Scenarios compared")
-    view.add_column("measure", min_width=22, overflow="fold")
-    for name in table["scenario"]:
-        view.add_column(escape(str(name)), justify="right", overflow="fold", no_wrap=False)
-    for key, (label, spec) in _COMPARE_ROWS.items():
-        cells = []
-        for value in table[key]:
-            if value is None or (isinstance(value, float) and value != value):
-                cells.append("-")
-            elif spec and isinstance(value, int | float):
-                cells.append(format(value, spec))
-            else:
-                cells.append(escape(str(value)))
-        view.add_row(label, *cells)
-    return view
+def _comparison_views(table: pd.DataFrame, width: int) -> list[Table]:
+    """Show the comparison transposed: measures down, scenarios across, numbers for people.
+
+    As many scenarios go side by side as fit the terminal's ``width`` without
+    breaking a name or a number; the rest follow in further tables.
+    """
+    measure = max(len(label) for label, _ in _COMPARE_ROWS.values()) + 3
+    names = [str(n) for n in table["scenario"]]
+    widths = [max(len(n), 12) + 3 for n in names]
+    groups: list[list[int]] = [[]]
+    used = measure
+    for k, w in enumerate(widths):
+        if groups[-1] and used + w > width:
+            groups.append([])
+            used = measure
+        groups[-1].append(k)
+        used += w
+    views = []
+    for part, cols in enumerate(groups, 1):
+        title = "Scenarios compared" + (f" ({part} of {len(groups)})" if len(groups) > 1 else "")
+        view = Table(title=title)
+        view.add_column("measure", no_wrap=True)
+        for k in cols:
+            view.add_column(escape(names[k]), justify="right", no_wrap=True)
+        for key, (label, spec) in _COMPARE_ROWS.items():
+            cells = []
+            for value in table[key].iloc[cols]:
+                if value is None or (isinstance(value, float) and value != value):
+                    cells.append("-")
+                elif spec and isinstance(value, int | float):
+                    cells.append(format(value, spec))
+                else:
+                    cells.append(escape(str(value)))
+            view.add_row(label, *cells)
+        views.append(view)
+    return views
 
 
 def _f(value: float | None, spec: str) -> str:
@@ -787,7 +806,8 @@ def compare(
         side = write_comparison_map(
             [(sc.name, name) for sc, name in zip(loaded, names, strict=True)], folder
         )
-    console.print(_comparison_view(table))
+    for view in _comparison_views(table, console.width):
+        console.print(view)
     written = "comparison.csv, comparison.md" + (", comparison_map.html" if side else "")
     console.print(f"[green]wrote[/] {written} in {out}")
     _exit_status(plans)

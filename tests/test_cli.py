@@ -304,7 +304,7 @@ def test_a_time_limit_before_any_plan(tmp_path: Path, monkeypatch: pytest.Monkey
 def test_comparison_reads_across_scenarios() -> None:
     from rich.console import Console
 
-    from planner.cli import _comparison_view
+    from planner.cli import _comparison_views
 
     table = pd.DataFrame(
         {
@@ -327,7 +327,8 @@ def test_comparison_reads_across_scenarios() -> None:
         }
     )
     console = Console(width=160, record=True)
-    console.print(_comparison_view(table))
+    for view in _comparison_views(table, console.width):
+        console.print(view)
     text = console.export_text()
     assert "demand served within the limit" in text and "99.9%" in text and "29.8%" in text
     assert "1,023" in text and "0.27%" in text and "27" in text
@@ -364,3 +365,26 @@ def test_mode_option_changes_the_times(tmp_path: Path) -> None:
     assert b["population_share_beyond_60min_by_mode"] == a["population_share_beyond_60min_by_mode"]
     bad = CliRunner().invoke(cli, [*args, "--out", str(tmp_path / "x"), "--mode", "plane"])
     assert bad.exit_code != 0 and "travel mode is 'plane'" in str(bad.exception)
+
+
+def test_comparison_fits_a_narrow_terminal() -> None:
+    from rich.console import Console
+
+    from planner.cli import _COMPARE_ROWS, _comparison_views
+
+    names = ["current", "coe-minimum", "coe-60min", "budget-5-sites", "inclusive",
+             "full-recommendations"]  # fmt: skip
+    table = pd.DataFrame({key: [1.0] * len(names) for key in _COMPARE_ROWS})
+    table["scenario"] = names
+    table["objective"], table["status"] = "min_cost", "work_limit"
+    table["new_sites"] = 33
+    console = Console(width=80, record=True)
+    views = _comparison_views(table, console.width)
+    assert len(views) > 1  # six scenarios do not fit 80 columns side by side
+    for view in views:
+        console.print(view)
+    text = console.export_text()
+    assert max(len(line) for line in text.splitlines()) <= 80
+    for name in names:
+        assert name in text  # every name whole, never folded
+    assert text.count("people near an inclusive shelter") == len(views)
