@@ -114,10 +114,22 @@ def test_nakhchivan_builds_as_its_own_dataset(nakhchivan: tuple[RegionInputs, Pa
 
 def test_nakhchivan_runs_end_to_end(nakhchivan: tuple[RegionInputs, Path], tmp_path: Path) -> None:
     _, out = nakhchivan
-    result = CliRunner().invoke(
-        cli, ["run", "--data", str(out), "--out", str(tmp_path / "run"), "--tiles", "none"]
+    # the CoE minimum as shipped asks 99.9 % of demand within two hours; one Ordubad village
+    # (0.1 of 47 family places) has no site that close, so the region plans for 99 %
+    shipped = (Path(__file__).resolve().parents[1] / "scenarios" / "coe-minimum.toml").read_text(
+        "utf-8"
     )
+    scenario = tmp_path / "nakhchivan.toml"
+    scenario.write_text(
+        shipped.replace('name = "coe-minimum"', 'name = "nakhchivan-coe"').replace(
+            "served_share = 0.999", "served_share = 0.99"
+        ),
+        "utf-8",
+    )
+    args = ["run", "--data", str(out), "--out", str(tmp_path / "run"), "--tiles", "none"]
+    result = CliRunner().invoke(cli, [*args, "--scenario", str(scenario)])
     assert result.exit_code in (0, 3), result.output
+    assert "targets cannot be met" not in result.output
     report = (tmp_path / "run" / "plan" / "report.html").read_text("utf-8")
     for word in ("Baku", "Bakı", "Ganja", "Gəncə"):
         assert word not in report, word
