@@ -153,7 +153,10 @@ def _districts(
     return districts.sort_values("district_id").reset_index(drop=True)
 
 
-def _settlements(places: Path, districts: gpd.GeoDataFrame, notes: list[str]) -> gpd.GeoDataFrame:
+def _settlements(
+    places: Path, districts: gpd.GeoDataFrame, notes: list[str]
+) -> tuple[gpd.GeoDataFrame, str]:
+    """Place the settlements in districts and spread the populations; say by which weights."""
     points = read_points(places, required=["name"])
     has_population = "population" in points.columns
     if has_population:
@@ -226,11 +229,12 @@ def _settlements(places: Path, districts: gpd.GeoDataFrame, notes: list[str]) ->
         totals, settlements["district_id"], settlements["weight"].to_numpy(float)
     )
     settlements["name_source"] = "input"
-    return settlements
-
-
-def _has_population(places: Path) -> bool:
-    return "population" in read_points(places, required=["name"]).columns
+    method = (
+        "the places' own population"
+        if has_population
+        else "OSM place class weights (planner.demand.PLACE_WEIGHTS)"
+    )
+    return settlements, method
 
 
 def _shelters(path: Path | None, districts: gpd.GeoDataFrame, notes: list[str]) -> pd.DataFrame:
@@ -432,7 +436,7 @@ def build_dataset(
             population=files["population"],
         )
     with progress.step("Placing settlements and spreading the population"):
-        settlements = _settlements(files["places"], districts, notes)
+        settlements, weights_method = _settlements(files["places"], districts, notes)
     with progress.step("Reading shelters and hospitals"):
         shelter_table = _shelters(files.get("shelters"), districts, notes)
         hospital_table = _hospitals(files.get("hospitals"), districts)
@@ -464,14 +468,7 @@ def build_dataset(
         "sources": {k: {"file": p.name, "sha256": sha256(p)} for k, p in sorted(files.items())},
         "counts": counts,
         "population_total": int(districts["population"].sum()),
-        "settlement_weights": {
-            "method": (
-                "the places' own population"
-                if (settlements["name_source"] == "input").all()
-                and _has_population(files["places"])
-                else "OSM place class weights (planner.demand.PLACE_WEIGHTS)"
-            ),
-        },
+        "settlement_weights": {"method": weights_method},
         "speeds_kph": dict(sorted({**DEFAULT_SPEEDS_KPH, **(speed_table or {})}.items())),
         "notes": notes,
         "report": {

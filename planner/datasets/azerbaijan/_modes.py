@@ -156,10 +156,11 @@ def _usable(
     )
 
 
-def _pairwise(graph: Any, pa: Any, pb: Any, weight: str = "travel_time") -> np.ndarray:
+def _pairwise(
+    network: CompiledNetwork, pa: Any, pb: Any, weight: str = "travel_time"
+) -> np.ndarray:
     """Each pair's road minutes (or fastest-route km): one small matrix, then its diagonal."""
     pairs = np.arange(len(pa))
-    network = CompiledNetwork.from_graph(graph)
     full = travel_matrix(network, pa, pb, weight=weight, warn_beyond_m=np.inf)  # type: ignore[arg-type]
     value = np.asarray(full[pairs, pairs], float) / (60 if weight == "travel_time" else 1000)
     if not np.isfinite(value).all():
@@ -178,7 +179,8 @@ def _choose_winding(
     for col in range(len(WINDING_EXPONENTS)):
         for key, time, factor in zip(keys, base, multipliers[:, col].tolist(), strict=True):
             graph.edges[key]["travel_time"] = time * factor
-        scores.append(_errors(_fit(table, _pairwise(graph, pa, pb))[1], published))
+        road = _pairwise(CompiledNetwork.from_graph(graph), pa, pb)
+        scores.append(_errors(_fit(table, road)[1], published))
     for key, time in zip(keys, base, strict=True):
         graph.edges[key]["travel_time"] = time
     best = min(range(len(scores)), key=lambda c: (scores[c]["median_abs_log_error"], c))
@@ -213,8 +215,9 @@ def calibrate_modes(
     published = table["minutes"].to_numpy(float)
     exponent, scores = _choose_winding(graph, table, pa, pb)
     apply_winding(graph, exponent=exponent)
-    road = _pairwise(graph, pa, pb)
-    km = _pairwise(graph, pa, pb, weight="route_length")
+    network = CompiledNetwork.from_graph(graph)  # with the winding applied
+    road = _pairwise(network, pa, pb)
+    km = _pairwise(network, pa, pb, weight="route_length")
     factors, modelled = _fit(table, road)
     winding = {
         **graph.graph["winding"],
