@@ -21,7 +21,14 @@ from typing import TypeVar
 import pandas as pd
 from markupsafe import Markup, escape
 
-__all__ = ["html_text", "markup", "spreadsheet_cell", "spreadsheet_frame", "web_frame"]
+__all__ = [
+    "html_text",
+    "markup",
+    "markup_fields",
+    "spreadsheet_cell",
+    "spreadsheet_frame",
+    "web_frame",
+]
 
 FrameT = TypeVar("FrameT", bound=pd.DataFrame)
 
@@ -61,6 +68,23 @@ def markup(template: str, *values: object) -> Markup:
     markupsafe.Markup
     """
     return Markup(template.format(*(html_text(v) for v in values)))
+
+
+def markup_fields(template: str, **values: object) -> Markup:
+    """Fill a trusted HTML ``template`` (named ``{field}`` fields) with escaped ``values``.
+
+    Parameters
+    ----------
+    template
+        HTML from the code or a language catalog, with named ``str.format`` fields.
+    **values
+        Values from data; each passes through :func:`html_text`.
+
+    Returns
+    -------
+    markupsafe.Markup
+    """
+    return Markup(template.format(**{k: html_text(v) for k, v in values.items()}))
 
 
 def web_frame(frame: FrameT, columns: Iterable[str] | None = None) -> FrameT:

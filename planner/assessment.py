@@ -84,11 +84,19 @@ def capacity_gap(
     )
 
 
-def generalised_shelters(dataset: Dataset) -> gpd.GeoDataFrame:
+def generalised_shelters(dataset: Dataset, *, lang: str | None = None) -> gpd.GeoDataFrame:
     """Existing shelter capacity pooled per district, at the district's public point.
 
     This is the only form in which existing shelters appear in public outputs:
     the exact coordinates never leave the dataset.
+
+    Parameters
+    ----------
+    dataset
+        The dataset.
+    lang
+        Name the districts in this language where the dataset can
+        (:meth:`planner.data.Dataset.place_names`); default: the data's names.
 
     Returns
     -------
@@ -106,6 +114,11 @@ def generalised_shelters(dataset: Dataset) -> gpd.GeoDataFrame:
     )
     d = dataset.districts.set_index("district_id")
     pooled["district"] = pooled["district_id"].map(d["name"])
+    pooled = (
+        dataset.place_names(lang)
+        .frame(pooled.rename(columns={"district": "name"}), district_names=True)
+        .rename(columns={"name": "district"})
+    )
     points = dataset.district_points().loc[pooled["district_id"]].to_numpy()
     return gpd.GeoDataFrame(pooled, geometry=points, crs="EPSG:4326")
 

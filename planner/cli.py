@@ -24,6 +24,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from planner._errors import InputDataError, PlannerError
+from planner._i18n import LANGUAGES, Translator
 from planner._version import __version__
 
 if TYPE_CHECKING:
@@ -37,14 +38,18 @@ console = Console(stderr=True)
 
 
 class _RichProgress:
-    """Show each long step as a spinner, then its duration."""
+    """Show each long step as a spinner, then its duration (in the summary's language)."""
+
+    def __init__(self, tr: Translator | None = None) -> None:
+        self.tr = tr or Translator()
 
     @contextmanager
     def step(self, message: str) -> Iterator[None]:
         start = time.perf_counter()
-        with console.status(f"{message} ..."):
+        with console.status(f"{escape(message)} ..."):
             yield
-        console.print(f"[green]done[/] {message} ({time.perf_counter() - start:.1f} s)")
+        seconds = self.tr.number(time.perf_counter() - start, 1)
+        console.print(f"[green]{escape(self.tr('cli.done'))}[/] {escape(message)} ({seconds} s)")
 
 
 def _show_warning(
@@ -344,54 +349,68 @@ def _load(data_dir: Path | None, population: Path | None) -> Dataset:
     return dataset
 
 
-def _print_assessment(assessment: Assessment, dataset: Dataset) -> None:
+def _print_assessment(assessment: Assessment, dataset: Dataset, tr: Translator) -> None:
     s = assessment.summary
-    d = assessment.districts
-    summary = Table(title=f"Shelter access today ({s['existing_shelters']} shelters)")
-    summary.add_column("measure")
-    summary.add_column("value", justify="right")
-    summary.add_row("population", _fmt(s["population_total"]))
-    summary.add_row("required family places (standard)", _fmt(s["required_family_places"], 1))
-    summary.add_row("required beds", _fmt(s["required_beds"], 1))
-    summary.add_row("existing places", _fmt(s["existing_places"]))
-    summary.add_row("shortfall (beds)", _fmt(s["shortfall_beds"], 1))
-    summary.add_row("required / existing", f"{s['required_to_existing_ratio']}x")
-    summary.add_row("mean travel time, reachable population (min)", _fmt(s["travel_min_mean"], 1))
+    d = dataset.place_names(tr.lang).frame(assessment.districts, district_names=True)
+    summary = Table(title=tr("cli.assess.title", shelters=s["existing_shelters"]))
+    summary.add_column(tr("cli.measure"))
+    summary.add_column(tr("cli.value"), justify="right")
+    rows = [
+        ("population", tr.number(s["population_total"])),
+        ("required_places", tr.number(s["required_family_places"], 1)),
+        ("required_beds", tr.number(s["required_beds"], 1)),
+        ("existing_places", tr.number(s["existing_places"])),
+        ("shortfall", tr.number(s["shortfall_beds"], 1)),
+        ("ratio", tr("cli.times", ratio=tr.plain(s["required_to_existing_ratio"]))),
+        ("mean_travel", tr.number(s["travel_min_mean"], 1)),
+    ]
+    for key, value in rows:
+        summary.add_row(tr(f"cli.assess.{key}"), value)
     # one key per threshold of the scenario: read them as a plain mapping
     shares: Mapping[str, object] = s
-    for key, value in shares.items():
-        if key.startswith("population_share_beyond_") and isinstance(value, float):
+    for key, share in shares.items():
+        if key.startswith("population_share_beyond_") and isinstance(share, float):
             minutes = key.removeprefix("population_share_beyond_").removesuffix("min")
-            summary.add_row(f"population beyond {minutes} min (incl. no road)", f"{value:.1%}")
-    summary.add_row("population with no road path to a shelter", _fmt(s["unreachable_population"]))
+            summary.add_row(tr("cli.assess.beyond", minutes=minutes), tr.percent(share))
+    summary.add_row(tr("cli.assess.no_road"), tr.number(s["unreachable_population"]))
     summary.add_row(
-        "regions without a shelter",
-        f"{len(s['regions_without_shelter'])} of {s['regions_total']}",
+        tr("cli.assess.regions_without"),
+        tr("cli.of", part=len(s["regions_without_shelter"]), whole=s["regions_total"]),
     )
     console.print(summary)
 
     far = d.loc[d["reachable_by_road"]].nlargest(8, "travel_min_mean")
-    worst = Table(title="Farthest districts (population-weighted mean travel)")
-    for col in ("district", "region", "population", "mean min", "max min", "mean km"):
-        worst.add_column(col, justify="left" if col in ("district", "region") else "right")
+    worst = Table(title=tr("cli.assess.farthest"))
+    for col in ("district", "region", "population", "mean_min", "max_min", "mean_km"):
+        worst.add_column(
+            tr(f"cli.assess.column.{col}"),
+            justify="left" if col in ("district", "region") else "right",
+        )
     for rec in far.to_dict("records"):
         worst.add_row(
-            str(rec["name"]),
-            str(rec["region"]),
-            _fmt(float(rec["population"])),
-            _fmt(float(rec["travel_min_mean"])),
-            _fmt(float(rec["travel_min_max"])),
-            _fmt(float(rec["travel_km_mean"])),
+            escape(str(rec["name"])),
+            escape(str(rec["region"])),
+            tr.number(float(rec["population"])),
+            tr.number(float(rec["travel_min_mean"])),
+            tr.number(float(rec["travel_min_max"])),
+            tr.number(float(rec["travel_km_mean"])),
         )
     console.print(worst)
     cut = d.loc[~d["reachable_by_road"]]
-    note = dataset.report_text("disconnected_note")
+    note = dataset.report_text("disconnected_note", lang=tr.lang)
     if len(cut):
         console.print(
-            f"[bold red]{len(cut)} district(s) have no road path to any existing shelter[/] "
-            f"({int(cut['population'].sum()):,} people): {escape(', '.join(cut['name']))}. "
-            + (f"{escape(note)} " if note else "")
-            + "Their travel figures are left empty.",
+            "[bold red]"
+            + escape(tr("cli.assess.cut", districts=len(cut)))
+            + "[/] "
+            + escape(
+                tr(
+                    "cli.assess.cut_detail",
+                    people=tr.number(int(cut["population"].sum())),
+                    names=", ".join(cut["name"]),
+                    note=f"{note} " if note else "",
+                )
+            ),
             soft_wrap=True,
         )
 
@@ -404,11 +423,20 @@ class _Out:
     shown: Path
     tiles: str
     assets: str
+    lang: str = "en"
 
     def sub(self, name: str | Path) -> _Out:
         return replace(self, folder=self.folder / name, shown=self.shown / name)
 
 
+_LANG_OPTION = click.option(
+    "--lang",
+    type=click.Choice(LANGUAGES),
+    default="en",
+    show_default=True,
+    help="Language of the report, the maps, the figures and this summary: en (English) or "
+    "az (Azerbaijani). Tables and summary.json keep their column names.",
+)
 _MODE_OPTION = click.option(
     "--mode",
     type=str,
@@ -430,7 +458,7 @@ def _assess_and_write(
     from planner.assessment import assess
     from planner.outputs import write_assessment
 
-    with progress.step("Routing every settlement and measuring access"):
+    with progress.step(progress.tr("cli.step.assess")):
         assessment = assess(dataset, scenario)
     files = write_assessment(
         assessment,
@@ -439,10 +467,12 @@ def _assess_and_write(
         tiles=cast(Any, out.tiles),
         assets=cast(Any, out.assets),
         progress=progress,
+        lang=out.lang,
     )
     written = [p.name for p in vars(files).values() if p is not None]
-    console.print(f"[green]wrote[/] {', '.join(written)} in {out.shown}")
-    _print_assessment(assessment, dataset)
+    tr = Translator(out.lang)
+    console.print(escape(tr("cli.wrote", files=", ".join(written), folder=str(out.shown))))
+    _print_assessment(assessment, dataset, tr)
     return assessment
 
 
@@ -469,7 +499,8 @@ def _write_internal(dataset: Dataset, scenario: Scenario, internal: Path, out: P
 @_ASSETS_OPTION
 @_INTERNAL_OPTION
 @_MODE_OPTION
-def assess(
+@_LANG_OPTION
+def assess(  # noqa: PLR0913 -- one parameter per command-line option
     out: Path,
     scenario: Path | None,
     data_dir: Path | None,
@@ -478,6 +509,7 @@ def assess(
     assets: str,
     internal_out: Path | None,
     mode: str | None,
+    lang: str,
 ) -> None:
     """Assess access today: distance, capacity gap, E2SFCA, maps and figures."""
     from planner._io import result_folder
@@ -485,11 +517,11 @@ def assess(
 
     loaded = load_scenario(scenario) if scenario else Scenario(name="coe-minimum")
     loaded = _with_mode(loaded, mode)
-    progress = _RichProgress()
-    with progress.step("Loading the dataset"):
+    progress = _RichProgress(Translator(lang))
+    with progress.step(progress.tr("cli.step.load")):
         dataset = _load(data_dir, population)
     with result_folder(out) as folder:
-        _assess_and_write(_Out(folder, out, tiles, assets), dataset, loaded, progress)
+        _assess_and_write(_Out(folder, out, tiles, assets, lang), dataset, loaded, progress)
     if internal_out is not None:
         _write_internal(dataset, loaded, internal_out, out)
 
@@ -507,54 +539,77 @@ def _plan_and_write(
 
     if time_limit is not None:
         scenario = replace(scenario, solver=replace(scenario.solver, time_limit_s=time_limit))
+    tr = progress.tr
+    limit = tr.plain(scenario.solver.time_limit_s)
     with progress.step(
-        f"Planning '{scenario.name}' ({scenario.objective.type}, "
-        f"up to {scenario.solver.time_limit_s:g} s"
-        + (
-            f", then rape crisis centres / forensic examination up to "
-            f"{scenario.solver.time_limit_s:g} s"
+        tr(
+            "cli.step.plan",
+            scenario=scenario.name,
+            objective=scenario.objective.type,
+            limit=limit,
+            services=tr("cli.step.plan_services", limit=limit)
             if scenario.plans_hospital_services
-            else ""
+            else "",
         )
-        + ")"
     ):
         result = make_plan(dataset, scenario, before=before)
     files = write_plan(
-        result, dataset, out.folder, tiles=cast(Any, out.tiles), assets=cast(Any, out.assets)
+        result,
+        dataset,
+        out.folder,
+        tiles=cast(Any, out.tiles),
+        assets=cast(Any, out.assets),
+        lang=out.lang,
     )
     written = [p.name for p in vars(files).values() if p is not None]
-    console.print(f"[green]wrote[/] {', '.join(written)} in {out.shown}")
-    _print_plan(result)
+    console.print(escape(tr("cli.wrote", files=", ".join(written), folder=str(out.shown))))
+    _print_plan(result, tr)
     return result
 
 
-#: How the comparison's measures read in the terminal (one row each, a column per scenario).
-_COMPARE_ROWS = {
-    "objective": ("objective", ""),
-    "status": ("status", ""),
-    "new_sites": ("new sites", "d"),
-    "total_places": ("family places in all", ",.0f"),
-    "total_beds": ("beds in all", ",.0f"),
-    "served_share": ("demand served within the limit", ".1%"),
-    "mean_travel_min": ("mean travel (min)", ".1f"),
-    "max_travel_min": ("worst travel (min)", ".0f"),
-    "cost": ("cost (relative units)", ",.0f"),
-    "inclusive_places": ("LGBTQ+-inclusive family places", ",.0f"),
-    "inclusive_reach_share": ("people near an inclusive shelter", ".1%"),
-    "rape_crisis_centres": ("rape crisis centres", ".0f"),
-    "forensic_24_7_sites": ("24/7 forensic hospitals", ".0f"),
-    "mip_gap": ("proven gap", ".2%"),
-    "solve_seconds": ("solve seconds", ".0f"),
+#: The comparison's measures in the terminal (one row each, a column per scenario): how
+#: each is formatted (``number`` with digits, ``percent`` with digits, or ``text``); their
+#: names are ``cli.compare.<key>`` in the language catalogs.
+_COMPARE_ROWS: dict[str, tuple[str, int]] = {
+    "objective": ("text", 0),
+    "status": ("text", 0),
+    "new_sites": ("number", 0),
+    "total_places": ("number", 0),
+    "total_beds": ("number", 0),
+    "served_share": ("percent", 1),
+    "mean_travel_min": ("number", 1),
+    "max_travel_min": ("number", 0),
+    "cost": ("number", 0),
+    "inclusive_places": ("number", 0),
+    "inclusive_reach_share": ("percent", 1),
+    "rape_crisis_centres": ("number", 0),
+    "forensic_24_7_sites": ("number", 0),
+    "mip_gap": ("percent", 2),
+    "solve_seconds": ("number", 0),
 }
 
 
-def _comparison_views(table: pd.DataFrame, width: int) -> list[Table]:
+def _compare_cell(value: object, kind: str, digits: int, tr: Translator) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return "-"
+    if kind == "percent" and isinstance(value, int | float):
+        return tr.percent(float(value), digits)
+    if kind == "number" and isinstance(value, int | float):
+        return tr.number(float(value), digits)
+    return escape(str(value))
+
+
+def _comparison_views(
+    table: pd.DataFrame, width: int, tr: Translator | None = None
+) -> list[Table]:
     """Show the comparison transposed: measures down, scenarios across, numbers for people.
 
     As many scenarios go side by side as fit the terminal's ``width`` without
     breaking a name or a number; the rest follow in further tables.
     """
-    measure = max(len(label) for label, _ in _COMPARE_ROWS.values()) + 3
+    tr = tr or Translator()
+    labels = {key: tr(f"cli.compare.{key}") for key in _COMPARE_ROWS}
+    measure = max(len(label) for label in labels.values()) + 3
     names = [str(n) for n in table["scenario"]]
     widths = [max(len(n), 12) + 3 for n in names]
     groups: list[list[int]] = [[]]
@@ -567,131 +622,146 @@ def _comparison_views(table: pd.DataFrame, width: int) -> list[Table]:
         used += w
     views = []
     for part, cols in enumerate(groups, 1):
-        title = "Scenarios compared" + (f" ({part} of {len(groups)})" if len(groups) > 1 else "")
+        title = tr("cli.compare.title") + (
+            " " + tr("cli.compare.part", part=part, parts=len(groups)) if len(groups) > 1 else ""
+        )
         view = Table(title=title)
-        view.add_column("measure", no_wrap=True)
+        view.add_column(tr("cli.measure"), no_wrap=True)
         for k in cols:
             view.add_column(escape(names[k]), justify="right", no_wrap=True)
-        for key, (label, spec) in _COMPARE_ROWS.items():
-            cells = []
-            for value in table[key].iloc[cols]:
-                if value is None or (isinstance(value, float) and value != value):
-                    cells.append("-")
-                elif spec and isinstance(value, int | float):
-                    cells.append(format(value, spec))
-                else:
-                    cells.append(escape(str(value)))
-            view.add_row(label, *cells)
+        for key, (kind, digits) in _COMPARE_ROWS.items():
+            cells = [_compare_cell(v, kind, digits, tr) for v in table[key].iloc[cols]]
+            view.add_row(labels[key], *cells)
         views.append(view)
     return views
 
 
-def _f(value: float | None, spec: str) -> str:
-    """Format a summary figure; ``-`` where there is none."""
-    return "-" if value is None else format(value, spec)
-
-
-def _print_plan(result: Plan) -> None:
+def _print_plan(result: Plan, tr: Translator) -> None:
     s = result.summary
+    name = escape(s["scenario"])
     if not result.result.feasible:
-        title = (
-            "the targets cannot be met"
-            if result.result.status == "infeasible"
-            else "the work budget (solver.node_limit) stopped the solver before it found a plan"
-            if result.result.status == "work_limit"
-            else "the time limit stopped the solver before it found a plan"
+        status = result.result.status
+        title = tr(
+            "cli.plan.infeasible"
+            if status == "infeasible"
+            else "cli.plan.no_plan_work"
+            if status == "work_limit"
+            else "cli.plan.no_plan_time"
         )
-        console.print(f"[bold red]'{escape(s['scenario'])}': {title}[/]")
+        console.print(f"[bold red]'{name}': {escape(title)}[/]")
         for msg in s["messages"]:
-            console.print(f"  - {escape(msg)}", soft_wrap=True)
+            console.print(f"  - {escape(tr.message(msg))}", soft_wrap=True)
         return
-    table = Table(title=f"Plan '{escape(s['scenario'])}' ({s['objective']}, {s['status']})")
-    table.add_column("measure")
-    table.add_column("value", justify="right")
+    table = Table(
+        title=escape(
+            tr(
+                "cli.plan.title",
+                scenario=s["scenario"],
+                objective=s["objective"],
+                status=tr(f"status.{s['status']}"),
+            )
+        )
+    )
+    table.add_column(tr("cli.measure"))
+    table.add_column(tr("cli.value"), justify="right")
+    gap = tr.percent(s["mip_gap"], 2)
     rows = [
-        ("new sites", f"{s['new_sites']}"),
+        ("new_sites", str(s["new_sites"])),
         (
-            "family places in all (beds)",
-            f"{_f(s['total_places'], ',.0f')} ({_f(s['total_beds'], ',.0f')})",
+            "places",
+            f"{tr.number(s['total_places'])} ({tr.number(s['total_beds'])})",
         ),
-        ("required family places", _f(s["required_family_places"], ",.1f")),
-        ("demand served within the limit", _f(s["served_share"], ".2%")),
-        ("mean / worst travel (min)", f"{s['mean_travel_min']} / {s['max_travel_min']}"),
-        ("cost", _f(s["cost"], ",.0f")),
-        ("inclusive family places", _f(s["inclusive_places"], ",.0f")),
+        ("required", tr.number(s["required_family_places"], 1)),
+        ("served", tr.percent(s["served_share"], 2)),
         (
-            "objective / bound / gap",
-            f"{s['objective_value']} / {s['bound']} / {_f(s['mip_gap'], '.2%')}",
+            "travel",
+            f"{tr.plain(s['mean_travel_min'])} / {tr.plain(s['max_travel_min'])}",
         ),
-        ("build + solve seconds", f"{s['build_seconds']} + {s['solve_seconds']}"),
+        ("cost", tr.number(s["cost"])),
+        ("inclusive", tr.number(s["inclusive_places"])),
+        (
+            "objective",
+            f"{tr.plain(s['objective_value'])} / {tr.plain(s['bound'])} / {gap}",
+        ),
+        ("seconds", f"{tr.plain(s['build_seconds'])} + {tr.plain(s['solve_seconds'])}"),
     ]
+    labelled = [(tr(f"cli.plan.{key}"), value) for key, value in rows]
     inc = s["inclusive_shelters"]
-    rows.append(
+    labelled.append(
         (
-            f"people within {inc['reach_limit_min']:g} min of an inclusive shelter",
-            f"{inc['population_within_reach_share_after']:.1%}",
+            tr("cli.plan.inclusive_reach", minutes=tr.plain(inc["reach_limit_min"])),
+            tr.percent(inc["population_within_reach_share_after"]),
         )
     )
     rc = s.get("rape_crisis_centres")
     if rc is not None:
-        rows += [
-            ("rape crisis centres needed / proposed", f"{rc['required']} / {rc['proposed']}"),
+        labelled += [
+            (tr("cli.plan.centres"), f"{rc['required']} / {rc['proposed']}"),
             (
-                f"women within {rc['limit_min']:g} min of a centre",
-                _f(rc["women_within_limit_share"], ".1%"),
+                tr("cli.plan.centres_reach", minutes=tr.plain(rc["limit_min"])),
+                tr.percent(rc["women_within_limit_share"]),
             ),
         ]
     fo = s.get("forensic_24_7")
     if fo is not None:
-        rows += [
-            ("24/7 forensic hospitals proposed", f"{fo['proposed']}"),
+        labelled += [
+            (tr("cli.plan.forensic"), str(fo["proposed"])),
             (
-                f"people within {fo['limit_min']:g} min of 24/7 forensic examination",
-                _f(fo["population_within_limit_share"], ".1%"),
+                tr("cli.plan.forensic_reach", minutes=tr.plain(fo["limit_min"])),
+                tr.percent(fo["population_within_limit_share"]),
             ),
         ]
     hs = s.get("hospital_services")
     if hs is not None:
-        rows.append(
+        labelled.append(
             (
-                "hospital services: objective / bound / gap",
-                f"{hs['objective_value']} / {hs['bound']} / {_f(hs['mip_gap'], '.2%')}",
+                tr("cli.plan.services_objective"),
+                f"{tr.plain(hs['objective_value'])} / {tr.plain(hs['bound'])} / "
+                f"{tr.percent(hs['mip_gap'], 2)}",
             )
         )
-    for k, v in rows:
-        table.add_row(k, v)
+    for k, v in labelled:
+        table.add_row(escape(k), v)
     console.print(table)
     if result.violations:
-        console.print(f"[bold red]independent check failed:[/] {'; '.join(result.violations)}")
+        console.print(
+            f"[bold red]{escape(tr('cli.plan.check_failed'))}[/] "
+            + escape("; ".join(result.violations))
+        )
     if result.services is not None:
+        services = escape(tr("cli.plan.services"))
         for msg in result.services.result.messages:
-            console.print(f"[bold red]hospital services:[/] {escape(msg)}", soft_wrap=True)
+            console.print(f"[bold red]{services}:[/] {escape(tr.message(msg))}", soft_wrap=True)
         if result.services.violations:
             console.print(
-                "[bold red]hospital services: independent check failed:[/] "
+                f"[bold red]{services}: {escape(tr('cli.plan.check_failed'))}[/] "
                 + escape("; ".join(result.services.violations))
             )
+    _print_not_proven(result, tr)
+
+
+def _print_not_proven(result: Plan, tr: Translator) -> None:
+    """Say loudly when a solve stopped at its work budget or time limit."""
     solves: list[tuple[str, PlanResult | ServicesResult]] = [("shelters", result.result)]
     if result.services is not None:
-        solves.append(("hospital services", result.services.result))
+        solves.append(("services", result.services.result))
     for what, r in solves:
         if not r.feasible or r.status == "optimal":
             continue
-        how = (
-            "stopped at the time limit (a safety net; the plan may differ on another machine); "
-            "raise --time-limit"
-            if r.status == "time_limit"
-            else "used its work budget (the same plan on every machine); raise solver.node_limit"
-            + (
-                " with solver.root_search = true"
-                if what == "shelters" and not result.scenario.solver.root_search
-                else ""
-            )
+        if r.status == "time_limit":
+            how = tr("cli.plan.how_time")
+        else:
+            how = tr("cli.plan.how_work")
+            if what == "shelters" and not result.scenario.solver.root_search:
+                how += tr("cli.plan.how_root")
+        gap = (
+            tr("cli.plan.at_most", gap=tr.percent(r.gap, 2))
+            if math.isfinite(r.gap)
+            else tr("cli.plan.unknown_distance")
         )
-        gap = f"at most {r.gap:.2%}" if math.isfinite(r.gap) else "an unknown distance"
         console.print(
-            f"[bold yellow]{what}: not proven:[/] the solver {how} to prove the requested gap. "
-            f"This is the best plan found, {gap} from the best possible.",
+            f"[bold yellow]{escape(tr('cli.plan.not_proven', what=tr('cli.plan.' + what)))}[/] "
+            + escape(tr("cli.plan.not_proven_text", how=how, gap=gap)),
             soft_wrap=True,
         )
 
@@ -700,8 +770,9 @@ def _print_plan(result: Plan) -> None:
 EXIT_NOT_MET = 3
 
 
-def _exit_status(plans: list[Plan]) -> None:
+def _exit_status(plans: list[Plan], tr: Translator | None = None) -> None:
     """Exit 3 when a plan misses a target, stops at a limit or fails its independent check."""
+    tr = tr or Translator()
     short = [
         p.scenario.name
         for p in plans
@@ -711,8 +782,8 @@ def _exit_status(plans: list[Plan]) -> None:
     ]
     if short:
         console.print(
-            f"[bold yellow]exit status {EXIT_NOT_MET}:[/] {escape(', '.join(short))}: a target is "
-            "not met, or a solve stopped at its work budget or time limit (see above)",
+            f"[bold yellow]{escape(tr('cli.exit', status=EXIT_NOT_MET))}[/] "
+            + escape(tr("cli.exit_text", scenarios=", ".join(short))),
             soft_wrap=True,
         )
         raise SystemExit(EXIT_NOT_MET)
@@ -737,7 +808,8 @@ _TIME_LIMIT_OPTION = click.option(
 @_ASSETS_OPTION
 @_TIME_LIMIT_OPTION
 @_MODE_OPTION
-def plan(
+@_LANG_OPTION
+def plan(  # noqa: PLR0913 -- one parameter per command-line option
     scenario: str,
     out: Path,
     data_dir: Path | None,
@@ -746,6 +818,7 @@ def plan(
     assets: str,
     time_limit: float | None,
     mode: str | None,
+    lang: str,
 ) -> None:
     """Propose new shelter sites for SCENARIO (a TOML file or a shipped scenario's name).
 
@@ -756,14 +829,14 @@ def plan(
     from planner.scenario import load_scenario, resolve_scenario
 
     loaded = _with_mode(load_scenario(resolve_scenario(scenario)), mode)
-    progress = _RichProgress()
-    with progress.step("Loading the dataset"):
+    progress = _RichProgress(Translator(lang))
+    with progress.step(progress.tr("cli.step.load")):
         dataset = _load(data_dir, population)
     with result_folder(out) as folder:
         made = _plan_and_write(
-            loaded, _Out(folder, out, tiles, assets), dataset, time_limit, progress
+            loaded, _Out(folder, out, tiles, assets, lang), dataset, time_limit, progress
         )
-    _exit_status([made])
+    _exit_status([made], Translator(lang))
 
 
 @cli.command()
@@ -775,7 +848,8 @@ def plan(
 @_ASSETS_OPTION
 @_TIME_LIMIT_OPTION
 @_MODE_OPTION
-def compare(
+@_LANG_OPTION
+def compare(  # noqa: PLR0913 -- one parameter per command-line option
     scenarios: tuple[str, ...],
     out: Path,
     data_dir: Path | None,
@@ -784,6 +858,7 @@ def compare(
     assets: str,
     time_limit: float | None,
     mode: str | None,
+    lang: str,
 ) -> None:
     """Plan several SCENARIOS and write a comparison table (CSV and Markdown)."""
     from planner._io import result_folder
@@ -793,24 +868,25 @@ def compare(
     # validate all before the long work
     loaded = [_with_mode(load_scenario(resolve_scenario(s)), mode) for s in scenarios]
     names = [f.name for f in scenario_folders([sc.name for sc in loaded], out)]
-    progress = _RichProgress()
-    with progress.step("Loading the dataset"):
+    progress = _RichProgress(Translator(lang))
+    with progress.step(progress.tr("cli.step.load")):
         dataset = _load(data_dir, population)
     with result_folder(out) as folder:
-        base = _Out(folder, out, tiles, assets)
+        base = _Out(folder, out, tiles, assets, lang)
         plans = [
             _plan_and_write(sc, base.sub(name), dataset, time_limit, progress)
             for sc, name in zip(loaded, names, strict=True)
         ]
         table = write_comparison(plans, folder)
         side = write_comparison_map(
-            [(sc.name, name) for sc, name in zip(loaded, names, strict=True)], folder
+            [(sc.name, name) for sc, name in zip(loaded, names, strict=True)], folder, lang=lang
         )
-    for view in _comparison_views(table, console.width):
+    tr = Translator(lang)
+    for view in _comparison_views(table, console.width, tr):
         console.print(view)
     written = "comparison.csv, comparison.md" + (", comparison_map.html" if side else "")
-    console.print(f"[green]wrote[/] {written} in {out}")
-    _exit_status(plans)
+    console.print(escape(tr("cli.wrote", files=written, folder=str(out))))
+    _exit_status(plans, tr)
 
 
 @cli.command()
@@ -829,6 +905,7 @@ def compare(
     help="Scenario for the assessment and the plan: a TOML file or a shipped scenario's name.",
 )
 @_MODE_OPTION
+@_LANG_OPTION
 def run(  # noqa: PLR0913 -- one parameter per command-line option
     out: Path,
     data_dir: Path | None,
@@ -839,6 +916,7 @@ def run(  # noqa: PLR0913 -- one parameter per command-line option
     internal_out: Path | None,
     scenario_name: str,
     mode: str | None,
+    lang: str,
 ) -> None:
     """Run the main job: the access assessment and a plan (default coe-minimum) with its report."""
     from planner._io import result_folder
@@ -846,16 +924,16 @@ def run(  # noqa: PLR0913 -- one parameter per command-line option
 
     # one scenario for both: the assessment is the plan's "before"
     scenario = _with_mode(load_scenario(resolve_scenario(scenario_name)), mode)
-    progress = _RichProgress()
-    with progress.step("Loading the dataset"):
+    progress = _RichProgress(Translator(lang))
+    with progress.step(progress.tr("cli.step.load")):
         dataset = _load(data_dir, population)
     with result_folder(out) as folder:
-        target = _Out(folder, out, tiles, assets)
+        target = _Out(folder, out, tiles, assets, lang)
         before = _assess_and_write(target, dataset, scenario, progress)
         made = _plan_and_write(scenario, target.sub("plan"), dataset, time_limit, progress, before)
     if internal_out is not None:
         _write_internal(dataset, scenario, internal_out, out)
-    _exit_status([made])
+    _exit_status([made], Translator(lang))
 
 
 def main() -> None:

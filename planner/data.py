@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import geopandas as gpd
 import networkx as nx
@@ -53,6 +53,7 @@ __all__ = [
     "SETTLEMENT_COLUMNS",
     "SHELTER_COLUMNS",
     "Dataset",
+    "PlaceNames",
     "candidate_sites",
     "default_data_dir",
     "load_dataset",
@@ -61,6 +62,8 @@ __all__ = [
     "read_points",
     "read_population_table",
 ]
+
+FrameT = TypeVar("FrameT", bound=pd.DataFrame)
 
 DISTRICT_COLUMNS = [
     "district_id",
@@ -112,6 +115,47 @@ def default_data_dir() -> Path:
         f"data/{EMBEDDED} of a source checkout); reinstall the package or set "
         f"{_ENV_DATA} to a dataset folder"
     )
+
+
+@dataclass(frozen=True)
+class PlaceNames:
+    """The names of a dataset's districts and regions in one language.
+
+    Attributes
+    ----------
+    districts
+        ``district_id`` to the district's name in the language.
+    regions
+        A region as the data names it to its name in the language.
+    """
+
+    districts: Mapping[str, str]
+    regions: Mapping[str, str]
+
+    def region(self, region: object) -> str:
+        """Return a region's name in the language (the data's name if there is none)."""
+        return self.regions.get(str(region), str(region))
+
+    def frame(self, frame: FrameT, *, district_names: bool) -> FrameT:
+        """Return a copy with ``region`` (and, for district rows, ``name``) in the language.
+
+        Parameters
+        ----------
+        frame
+            Rows with a ``region`` column and, with ``district_names``, the
+            districts' ``district_id`` and ``name``.
+        district_names
+            Whether the rows are districts (their ``name`` is renamed too).
+        """
+        out = frame.copy()
+        if "region" in out.columns:
+            out["region"] = [self.region(r) for r in out["region"]]
+        if district_names and {"district_id", "name"} <= set(out.columns):
+            out["name"] = [
+                self.districts.get(str(i), n)
+                for i, n in zip(out["district_id"], out["name"], strict=True)
+            ]
+        return out
 
 
 @dataclass(frozen=True)
@@ -227,25 +271,82 @@ class Dataset:
             other.__dict__["network"] = self.__dict__["network"]
         return other
 
-    def report_text(self, key: str) -> str | None:
+    def _report_value(self, key: str, lang: str | None) -> object:
+        """Return ``report.<key>``, in ``lang`` where ``report.translations.<lang>`` has it."""
+        translations = self.report_texts.get("translations")
+        if lang is not None and isinstance(translations, Mapping):
+            own = translations.get(lang)
+            if isinstance(own, Mapping) and key in own:
+                return own[key]
+        return self.report_texts.get(key)
+
+    def report_text(self, key: str, *, lang: str | None = None) -> str | None:
         """Return a sentence the dataset's metadata gives reports (``report.<key>``), if any.
 
         Parameters
         ----------
         key
             E.g. ``"disconnected_note"``.
+        lang
+            A language code: the text of ``report.translations.<lang>`` when the
+            metadata has one, else the dataset's own text.
 
         Returns
         -------
         str or None
         """
-        value = self.report_texts.get(key)
+        value = self._report_value(key, lang)
         return value if isinstance(value, str) else None
 
-    def report_list(self, key: str) -> list[str]:
-        """Return a list the dataset's metadata gives reports (``sources``, ``limitations``)."""
-        value = self.report_texts.get(key)
+    def report_list(self, key: str, *, lang: str | None = None) -> list[str]:
+        """Return a list the dataset's metadata gives reports (``sources``, ``limitations``).
+
+        Parameters
+        ----------
+        key
+            E.g. ``"limitations"``.
+        lang
+            As for :meth:`report_text`.
+
+        Returns
+        -------
+        list[str]
+        """
+        value = self._report_value(key, lang)
         return [str(v) for v in value] if isinstance(value, list) else []
+
+    def place_names(self, lang: str | None) -> PlaceNames:
+        """Return the names of the districts and regions in a language, for outputs.
+
+        District names come from the ``name_<lang>`` column of the districts
+        (``name_az``), region names from ``report.translations.<lang>.regions``
+        of the metadata; a name without a translation stays as the data has it.
+
+        Parameters
+        ----------
+        lang
+            A language code, or None for the data's own names.
+
+        Returns
+        -------
+        PlaceNames
+        """
+        if lang is None:
+            return PlaceNames({}, {})
+        column = f"name_{lang}"
+        districts: dict[str, str] = {}
+        if column in self.districts.columns:
+            for did, name in zip(
+                self.districts["district_id"], self.districts[column], strict=True
+            ):
+                if isinstance(name, str) and name.strip():
+                    districts[str(did)] = name
+        translations = self.report_texts.get("translations")
+        own = translations.get(lang) if isinstance(translations, Mapping) else None
+        regions = own.get("regions") if isinstance(own, Mapping) else None
+        if not isinstance(regions, Mapping):
+            regions = {}
+        return PlaceNames(districts, {str(k): str(v) for k, v in regions.items()})
 
     @property
     def travel_modes(self) -> dict[str, TravelMode]:

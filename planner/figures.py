@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from planner._i18n import Translator
 from planner._io import atomic_path
 from planner.assessment import Assessment, generalised_shelters
-from planner.data import Dataset
+from planner.data import Dataset, PlaceNames
 
 if TYPE_CHECKING:
     from planner.planning import Plan
@@ -96,7 +97,9 @@ def _travel_choropleth(ax: Any, fig: Any, districts: Any, column: str, label: st
     cbar.set_label(label)
 
 
-def travel_figure(assessment: Assessment, dataset: Dataset, path: str | Path) -> Path:
+def travel_figure(
+    assessment: Assessment, dataset: Dataset, path: str | Path, *, lang: str = "en"
+) -> Path:
     """Draw a static map of mean travel time by district with the generalised shelters.
 
     Parameters
@@ -107,12 +110,16 @@ def travel_figure(assessment: Assessment, dataset: Dataset, path: str | Path) ->
         The dataset (shelters, pooled by district; credits).
     path
         PNG file to write.
+    lang
+        Language of the labels: ``"en"`` (default) or ``"az"``.
 
     Returns
     -------
     Path
     """
     from matplotlib.patches import Patch
+
+    tr = Translator(lang)
 
     fig, ax = _figure((10, 7.5))
     d = assessment.districts.copy()
@@ -122,9 +129,9 @@ def travel_figure(assessment: Assessment, dataset: Dataset, path: str | Path) ->
         fig,
         d,
         "travel_shown",
-        "Mean travel time to the nearest shelter (minutes; top class 240+)",
+        tr("figure.travel_bar"),
     )
-    shelters = generalised_shelters(dataset)
+    shelters = generalised_shelters(dataset, lang=tr.lang)
     ax.scatter(
         shelters.geometry.x,
         shelters.geometry.y,
@@ -138,7 +145,7 @@ def travel_figure(assessment: Assessment, dataset: Dataset, path: str | Path) ->
         shelters["district"], shelters.geometry, shelters["capacity_places"], strict=True
     ):
         ax.annotate(
-            f"{name}: {int(cap)} places",
+            tr("figure.places_at", district=str(name), places=int(cap)),
             (geom.x, geom.y),
             xytext=(-30, 14),
             textcoords="offset points",
@@ -146,20 +153,18 @@ def travel_figure(assessment: Assessment, dataset: Dataset, path: str | Path) ->
             weight="bold",
         )
     handles = [
-        Patch(
-            facecolor="#41ab5d", edgecolor="#00441b", label="existing shelter capacity (district)"
-        ),
-        Patch(
-            facecolor=NO_ROAD, hatch="///", edgecolor="#555555", label="no road path to a shelter"
-        ),
+        Patch(facecolor="#41ab5d", edgecolor="#00441b", label=tr("figure.existing_capacity")),
+        Patch(facecolor=NO_ROAD, hatch="///", edgecolor="#555555", label=tr("figure.no_road")),
     ]
     ax.legend(handles=handles, loc="lower left", fontsize=9)
     summary = assessment.summary
     ax.set_title(
-        "Travel time to the nearest domestic-violence shelter, by district\n"
-        f"{summary['population_share_beyond_120min']:.0%} of the population beyond 2 hours "
-        f"or without a road path; {summary['existing_places']} places in "
-        f"{summary['existing_shelters']} shelters",
+        tr(
+            "figure.travel_title",
+            share=tr.percent(summary["population_share_beyond_120min"], 0),
+            places=summary["existing_places"],
+            shelters=summary["existing_shelters"],
+        ),
         fontsize=11,
     )
     ax.set_axis_off()
@@ -167,7 +172,9 @@ def travel_figure(assessment: Assessment, dataset: Dataset, path: str | Path) ->
     return _save(fig, Path(path))
 
 
-def shortfall_figure(assessment: Assessment, path: str | Path) -> Path:
+def shortfall_figure(
+    assessment: Assessment, path: str | Path, *, lang: str = "en", names: PlaceNames | None = None
+) -> Path:
     """Draw a bar chart of required versus existing shelter beds by economic region.
 
     Parameters
@@ -176,38 +183,52 @@ def shortfall_figure(assessment: Assessment, path: str | Path) -> Path:
         The assessment.
     path
         PNG file to write.
+    lang
+        Language of the labels: ``"en"`` (default) or ``"az"``.
+    names
+        Region names in that language (:meth:`planner.data.Dataset.place_names`);
+        default: as the data names them.
 
     Returns
     -------
     Path
     """
+    tr = Translator(lang)
     r = assessment.regions.sort_values("required_beds")
+    if names is not None:
+        r = names.frame(r, district_names=False)
     fig, ax = _figure((9, 6))
     y = np.arange(len(r))
     ax.barh(
-        y + 0.2, r["required_beds"], height=0.4, color="#bd0026", label="required (CoE standard)"
+        y + 0.2, r["required_beds"], height=0.4, color="#bd0026", label=tr("figure.required_std")
     )
-    ax.barh(y - 0.2, r["existing_places"], height=0.4, color="#41ab5d", label="existing")
+    ax.barh(
+        y - 0.2, r["existing_places"], height=0.4, color="#41ab5d", label=tr("figure.existing")
+    )
     ax.set_yticks(
         y, [f"{n}{'' if h else ' *'}" for n, h in zip(r["region"], r["has_shelter"], strict=True)]
     )
-    ax.set_xlabel("Shelter beds (places)")
+    ax.set_xlabel(tr("figure.beds_axis"))
     dem = assessment.scenario.demand
     s = assessment.summary
     ax.set_title(
-        f"Required versus existing shelter places by economic region\n"
-        f"standard {dem.places_per_10000:g} family place per 10,000 people x "
-        f"{dem.family_place_size:g} beds: {s['required_beds']:,.0f} required, "
-        f"{s['existing_places']} existing ({s['required_to_existing_ratio']}x)",
+        tr(
+            "figure.shortfall_title",
+            standard=tr.plain(dem.places_per_10000),
+            size=tr.plain(dem.family_place_size),
+            required=tr.number(s["required_beds"]),
+            existing=s["existing_places"],
+            ratio=tr.plain(s["required_to_existing_ratio"]),
+        ),
         fontsize=11,
     )
     ax.legend(loc="lower right")
-    fig.text(0.01, 0.01, "* no shelter in the region (CoE: at least one per region)", fontsize=8)
+    fig.text(0.01, 0.01, tr("figure.no_shelter_note"), fontsize=8)
     ax.grid(axis="x", alpha=0.3)
     return _save(fig, Path(path))
 
 
-def plan_figures(plan: Plan, dataset: Dataset) -> tuple[str, str]:
+def plan_figures(plan: Plan, dataset: Dataset, *, lang: str = "en") -> tuple[str, str]:
     """Draw a plan's travel map and its places-by-region bars, as base64 PNG text.
 
     Parameters
@@ -216,17 +237,19 @@ def plan_figures(plan: Plan, dataset: Dataset) -> tuple[str, str]:
         The plan.
     dataset
         The dataset (credits).
+    lang
+        Language of the labels: ``"en"`` (default) or ``"az"``.
 
     Returns
     -------
     tuple[str, str]
         The map and the bar chart.
     """
+    tr = Translator(lang)
+    plan = plan.with_names(dataset.place_names(tr.lang))
     d = plan.districts
     fig, ax = _figure((9, 6.5))
-    _travel_choropleth(
-        ax, fig, d, "travel_min_mean_after", "Mean travel to the assigned shelter (min)"
-    )
+    _travel_choropleth(ax, fig, d, "travel_min_mean_after", tr("heading.travel_min_mean_after"))
     for status, colour in (("new", "#2171b5"), ("existing", "#41ab5d"), ("expanded", "#41ab5d")):
         sel = plan.sites.loc[plan.sites["status"] == status]
         if len(sel):
@@ -238,12 +261,10 @@ def plan_figures(plan: Plan, dataset: Dataset) -> tuple[str, str]:
                 edgecolors="black",
                 linewidths=0.8,
                 zorder=5,
-                label=status,
+                label=tr(f"status.{status}"),
             )
-    ax.legend(loc="lower left", fontsize=8, title="shelters (size = capacity)")
-    ax.set_title(
-        f"{plan.scenario.name}: travel to the assigned shelter with the plan", fontsize=11
-    )
+    ax.legend(loc="lower left", fontsize=8, title=tr("figure.shelters_legend"))
+    ax.set_title(tr("figure.plan_title", scenario=plan.scenario.name), fontsize=11)
     ax.set_axis_off()
     fig.text(0.01, 0.01, credits(dataset), fontsize=7, color="#555555")
     map_png = _png(fig)
@@ -252,12 +273,14 @@ def plan_figures(plan: Plan, dataset: Dataset) -> tuple[str, str]:
     r = r.sort_values("required_family_places")
     fig, ax = _figure((9, 6))
     y = np.arange(len(r))
-    ax.barh(y + 0.27, r["required_family_places"], 0.27, color="#bd0026", label="required")
-    ax.barh(y, r["places_before"], 0.27, color="#a1d99b", label="today")
-    ax.barh(y - 0.27, r["places_after"], 0.27, color="#2171b5", label="with the plan")
+    ax.barh(
+        y + 0.27, r["required_family_places"], 0.27, color="#bd0026", label=tr("figure.required")
+    )
+    ax.barh(y, r["places_before"], 0.27, color="#a1d99b", label=tr("figure.today"))
+    ax.barh(y - 0.27, r["places_after"], 0.27, color="#2171b5", label=tr("figure.with_plan"))
     ax.set_yticks(y, r.index)
-    ax.set_xlabel("Family places")
+    ax.set_xlabel(tr("heading.capacity_places"))
     ax.legend(loc="lower right")
-    ax.set_title("Family places by economic region: required, today, with the plan", fontsize=11)
+    ax.set_title(tr("figure.bars_title"), fontsize=11)
     ax.grid(axis="x", alpha=0.3)
     return map_png, _png(fig)

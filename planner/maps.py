@@ -25,6 +25,7 @@ import pandas as pd
 import shapely
 
 from planner._escape import html_text, web_frame
+from planner._i18n import Translator
 from planner._io import write_text_atomic
 from planner.assessment import Assessment, generalised_shelters
 from planner.data import Dataset
@@ -80,18 +81,26 @@ def _quantile_bins(values: pd.Series, n: int) -> list[float]:
     return [0.0, 1e-9, *qs.tolist(), np.inf][: n + 1]
 
 
-def _legend(title: str, bins: list[float], colours: list[str], unit: str, zero: str) -> str:
+def _legend(
+    title: str, bins: list[float], colours: list[str], unit: str, zero: str, tr: Translator
+) -> str:
     rows = []
     for k, colour in enumerate(colours[: len(bins) - 1]):
         lo, hi = bins[k], bins[k + 1]
-        lo_text = "0" if lo == 1e-9 else f"{lo:g}"
+        lo_text = "0" if lo == 1e-9 else tr.plain(lo)
         if hi == 1e-9:
             label = zero
         elif np.isinf(hi):
-            label = f"over {lo_text} {unit}" if lo == 1e-9 else f"{lo_text}+ {unit}"
+            label = (
+                tr("map.legend_over", value=lo_text, unit=unit)
+                if lo == 1e-9
+                else f"{lo_text}+ {unit}"
+            )
         else:
-            label = f"{lo_text}-{hi:g} {unit}"
-        rows.append(f'<div><span class="sw" style="background:{colour}"></span>{label}</div>')
+            label = f"{lo_text}-{tr.plain(hi)} {unit}"
+        rows.append(
+            f'<div><span class="sw" style="background:{colour}"></span>{html_text(label)}</div>'
+        )
     return f"<b>{html_text(title)}</b>" + "".join(rows)
 
 
@@ -159,6 +168,7 @@ def access_map(
     *,
     tiles: Tiles = "openstreetmap",
     assets: Assets = "local",
+    lang: str = "en",
 ) -> Any:
     """Build the interactive access map.
 
@@ -175,6 +185,9 @@ def access_map(
         (copied there by :func:`write_access_map`); ``"inline"``: written into
         the page (about 170 kB; for notebooks, which show a map as one page
         with no files beside it); ``"cdn"``: from jsDelivr (needs internet).
+    lang
+        Language of the layer names, legends and labels: ``"en"`` (default) or
+        ``"az"``.
 
     Returns
     -------
@@ -182,12 +195,16 @@ def access_map(
     """
     import folium
 
-    d = light_districts(assessment.districts)
+    tr = Translator(lang)
+    names = dataset.place_names(tr.lang)
+    d = light_districts(names.frame(assessment.districts, district_names=True))
     fmap = base_map(d, tiles=tiles, assets=assets)
 
     threshold = assessment.scenario.access.map_threshold_min
     d["travel_label"] = [
-        f"{v:.0f} min (max {m:.0f})" if np.isfinite(v) else "no road path to a shelter"
+        tr("map.travel_label", mean=tr.number(v), max=tr.number(m))
+        if np.isfinite(v)
+        else tr("figure.no_road")
         for v, m in zip(d["travel_min_mean"], d["travel_min_max"], strict=True)
     ]
     d["shortfall_per_10000"] = np.where(
@@ -207,11 +224,11 @@ def access_map(
     props["travel_km_mean"] = props["travel_km_mean"].round(0)
     props["travel_min_mean"] = props["travel_min_mean"].fillna(-1)
     tooltip_fields = [
-        ("name", "District"), ("region", "Economic region"), ("population", "Population"),
-        ("travel_label", "Travel to nearest shelter"), ("travel_km_mean", "Road km (mean)"),
-        ("share_beyond", "% beyond 120 min"), ("required_beds", "Beds required"),
-        ("existing_places", "Existing places"), ("shortfall_beds", "Shortfall (beds)"),
-        ("e2sfca_per_10000", "E2SFCA places / 10,000"),
+        (field, tr(f"map.field.{field}"))
+        for field in (
+            "name", "region", "population", "travel_label", "travel_km_mean", "share_beyond",
+            "required_beds", "existing_places", "shortfall_beds", "e2sfca_per_10000",
+        )
     ]  # fmt: skip
 
     short_bins = _quantile_bins(d["shortfall_per_10000"], 5)
@@ -238,7 +255,7 @@ def access_map(
         ).add_to(fmap)
 
     layer(
-        "Travel time to the nearest shelter",
+        tr("map.layer.travel"),
         lambda p: _class_colour(
             p["travel_min_mean"] if p["travel_min_mean"] >= 0 else np.nan,
             TRAVEL_BINS,
@@ -247,12 +264,12 @@ def access_map(
         True,
     )
     layer(
-        "Shortfall of shelter beds per 10,000 people",
+        tr("map.layer.shortfall"),
         lambda p: _class_colour(p["shortfall_per_10000"], short_bins, TRAVEL_COLOURS[1:]),
         False,
     )
     layer(
-        "E2SFCA: shelter places per 10,000 reachable",
+        tr("map.layer.e2sfca"),
         lambda p: _class_colour(p["e2sfca_per_10000"], score_bins, SCORE_COLOURS),
         False,
     )
@@ -262,15 +279,16 @@ def access_map(
     pts = gpd.GeoDataFrame(
         {
             "name": [str(html_text(n)) for n in far["name"]],
-            "people": far["population"].map("~{:,}".format).to_numpy(),
+            "people": ["~" + tr.number(p) for p in far["population"]],
             "travel": [
-                f"{m:.0f} min" if np.isfinite(m) else "no road path" for m in far["travel_min"]
+                tr("word.minutes", value=tr.number(m)) if np.isfinite(m) else tr("map.no_road")
+                for m in far["travel_min"]
             ],
         },
         geometry=shapely.set_precision(far.geometry.to_numpy(), 1e-4),
         crs="EPSG:4326",
     )
-    far_name = f"Settlements beyond {threshold:g} min"
+    far_name = tr("map.layer.far", minutes=tr.plain(threshold))
     if len(pts):
         folium.GeoJson(
             pts.to_json(),
@@ -278,14 +296,19 @@ def access_map(
             marker=folium.CircleMarker(radius=2, weight=0, fill=True, fill_opacity=0.6),
             style_function=lambda f: {"fillColor": "#4a1486", "weight": 0},
             tooltip=folium.GeoJsonTooltip(
-                fields=["name", "people", "travel"], aliases=["Settlement", "People", "Travel"]
+                fields=["name", "people", "travel"],
+                aliases=[
+                    tr("map.field.settlement"),
+                    tr("map.field.people"),
+                    tr("map.field.travel"),
+                ],
             ),
         ).add_to(fmap)
     else:  # an empty layer still says in the layer control that there are none
-        folium.FeatureGroup(name=f"{far_name} (none)", show=False).add_to(fmap)
+        folium.FeatureGroup(name=tr("map.layer.none", layer=far_name), show=False).add_to(fmap)
 
-    shelters = generalised_shelters(dataset)
-    sgroup = folium.FeatureGroup(name="Existing shelter capacity (by district)", show=True)
+    shelters = generalised_shelters(dataset, lang=tr.lang)
+    sgroup = folium.FeatureGroup(name=tr("map.layer.existing"), show=True)
     for rec, geom in zip(shelters.to_dict("records"), shelters.geometry, strict=True):
         folium.CircleMarker(
             [geom.y, geom.x],
@@ -295,10 +318,14 @@ def access_map(
             fill=True,
             fill_color="#41ab5d",
             fill_opacity=0.9,
-            tooltip=(
-                f"{html_text(str(rec['district']))}: {rec['count']} shelter(s), "
-                f"{rec['capacity_places']} places, {rec['inclusive_places']} LGBTQ+-inclusive. "
-                "Location generalised to the district: shelter addresses are confidential."
+            tooltip=html_text(
+                tr(
+                    "map.existing_tooltip",
+                    district=str(rec["district"]),
+                    shelters=int(rec["count"]),
+                    places=int(rec["capacity_places"]),
+                    inclusive=int(rec["inclusive_places"]),
+                )
             ),
         ).add_to(sgroup)
     sgroup.add_to(fmap)
@@ -308,17 +335,30 @@ def access_map(
     cut = assessment.districts.loc[~assessment.districts["reachable_by_road"]]
     if len(cut):
         notes.append(
-            f"<b>No road path</b> (grey): {len(cut)} districts, "
-            f"{int(cut['population'].sum()):,} people. "
-            + html_text(dataset.report_text("disconnected_note") or "")
+            tr.html(
+                "map.no_road_note_html",
+                districts=len(cut),
+                people=tr.number(int(cut["population"].sum())),
+                note=dataset.report_text("disconnected_note", lang=tr.lang) or "",
+            )
         )
     legend = (
-        _legend("Mean travel to nearest shelter", TRAVEL_BINS, TRAVEL_COLOURS, "min", "")
-        + f'<div><span class="sw" style="background:{NO_ROAD}"></span>no road path</div>'
+        _legend(tr("map.legend.travel"), TRAVEL_BINS, TRAVEL_COLOURS, tr("map.min"), "", tr)
+        + f'<div><span class="sw" style="background:{NO_ROAD}"></span>'
+        + f"{html_text(tr('map.no_road'))}</div>"
         + "<br>"
-        + _legend("Shortfall, beds per 10,000", short_bins, TRAVEL_COLOURS[1:], "", "none")
+        + _legend(
+            tr("map.legend.shortfall"),
+            short_bins,
+            TRAVEL_COLOURS[1:],
+            "",
+            tr("word.none"),
+            tr,
+        )
         + "<br>"
-        + _legend("E2SFCA places per 10,000", score_bins, SCORE_COLOURS, "", "none reachable")
+        + _legend(
+            tr("map.legend.e2sfca"), score_bins, SCORE_COLOURS, "", tr("map.none_reachable"), tr
+        )
     )
     box = f"""
     <style>
@@ -330,7 +370,7 @@ def access_map(
     </style>
     <div class="sp-box" id="sp-legend" style="bottom: 24px; left: 10px;">{legend}</div>
     <div class="sp-box" id="sp-note" style="top: 10px; left: 60px;">
-      <b>{html_text(assessment.scenario.name)}: access to shelters</b><br>
+      <b>{html_text(tr("map.access_title", scenario=assessment.scenario.name))}</b><br>
       {"<br>".join(notes)}<br>
       <span style="color:#555">{html_text(credits(dataset))}</span>
     </div>
@@ -347,8 +387,16 @@ def write_access_map(
     *,
     tiles: Tiles = "openstreetmap",
     assets: Assets = "local",
+    lang: str = "en",
 ) -> Path:
     """Write the interactive map (and, for local assets, ``assets/leaflet/`` beside it).
+
+    Parameters
+    ----------
+    assessment, dataset, tiles, assets, lang
+        As for :func:`access_map`.
+    path
+        HTML file to write (atomically).
 
     Returns
     -------
@@ -356,7 +404,7 @@ def write_access_map(
         The HTML file written.
     """
     path = Path(path)
-    fmap = access_map(assessment, dataset, tiles=tiles, assets=assets)
+    fmap = access_map(assessment, dataset, tiles=tiles, assets=assets, lang=lang)
     if assets == "local":
         copy_leaflet_assets(path.parent)
     write_text_atomic(path, fmap.get_root().render())
@@ -378,6 +426,7 @@ def plan_map(
     *,
     tiles: Tiles = "openstreetmap",
     assets: Assets = "local",
+    lang: str = "en",
 ) -> Any:
     """Build the before/after map of a plan.
 
@@ -387,7 +436,7 @@ def plan_map(
         The plan.
     dataset
         The dataset planned (credits).
-    tiles, assets
+    tiles, assets, lang
         As for :func:`access_map`.
 
     Returns
@@ -396,6 +445,8 @@ def plan_map(
     """
     import folium
 
+    tr = Translator(lang)
+    plan = plan.with_names(dataset.place_names(tr.lang))
     d = light_districts(plan.districts)
     fmap = base_map(d, tiles=tiles, assets=assets)
     props = d[
@@ -417,19 +468,22 @@ def plan_map(
             props[col] = props[col].round(1)
     props = web_frame(props.fillna(-1), ["name", "region"])
     fields = [
-        ("name", "District"),
-        ("region", "Region"),
-        ("population", "Population"),
-        ("travel_min_mean_before", "Mean travel today (min)"),
-        ("travel_min_mean_after", "Mean travel with the plan (min)"),
-        ("places_before", "Family places today"),
-        ("places_after", "Family places with plan"),
-        ("new_sites", "New sites"),
-        ("served_share_after", "Share served"),
+        (field, tr(f"map.field.{field}"))
+        for field in (
+            "name",
+            "region",
+            "population",
+            "travel_min_mean_before",
+            "travel_min_mean_after",
+            "places_before",
+            "places_after",
+            "new_sites",
+            "served_share_after",
+        )
     ]
     for label, col, show in (
-        ("Travel time today", "travel_min_mean_before", False),
-        ("Travel time with the plan", "travel_min_mean_after", True),
+        (tr("map.layer.today"), "travel_min_mean_before", False),
+        (tr("map.layer.with_plan"), "travel_min_mean_after", True),
     ):
         folium.GeoJson(
             props.to_json(),
@@ -483,13 +537,13 @@ def plan_map(
         )
         folium.GeoJson(
             lines_gdf.to_json(),
-            name="Assignments (settlement to shelter)",
+            name=tr("map.layer.assignments"),
             show=False,
             style_function=lambda f: {"color": "#3f007d", "weight": 0.6, "opacity": 0.5},
         ).add_to(fmap)
     unserved = plan.result.unserved > 1e-6
     if unserved.any():
-        grp = folium.FeatureGroup(name="Settlements left unserved", show=True)
+        grp = folium.FeatureGroup(name=tr("map.layer.unserved"), show=True)
         for geom, name in zip(
             plan.before.settlements.geometry[unserved],
             plan.before.settlements["name"][unserved],
@@ -502,10 +556,10 @@ def plan_map(
                 weight=1,
                 fill=True,
                 fill_color="#ffffff",
-                tooltip=f"{html_text(str(name))}: unserved",
+                tooltip=html_text(tr("map.unserved_tooltip", name=str(name))),
             ).add_to(grp)
         grp.add_to(fmap)
-    sgroup = folium.FeatureGroup(name="Shelters with the plan (size = capacity)", show=True)
+    sgroup = folium.FeatureGroup(name=tr("map.layer.shelters"), show=True)
     for rec in plan.sites.to_dict("records"):
         colour = {"new": "#2171b5", "expanded": "#41ab5d", "existing": "#41ab5d"}[rec["status"]]
         folium.CircleMarker(
@@ -516,16 +570,21 @@ def plan_map(
             fill=True,
             fill_color=colour,
             fill_opacity=0.85,
-            tooltip=(
-                f"{html_text(rec['name'])} ({rec['status']}): "
-                f"{rec['capacity_places']:g} family places, {rec['capacity_beds']:g} beds"
-                + ("; LGBTQ+-inclusive" if rec["inclusive"] else "")
-                + ("; location generalised to the district" if rec["status"] != "new" else "")
+            tooltip=html_text(
+                tr(
+                    "map.shelter_tooltip",
+                    name=str(rec["name"]),
+                    status=tr(f"status.{rec['status']}"),
+                    places=tr.plain(rec["capacity_places"]),
+                    beds=tr.plain(rec["capacity_beds"]),
+                )
+                + (tr("map.inclusive_suffix") if rec["inclusive"] else "")
+                + (tr("map.generalised_suffix") if rec["status"] != "new" else "")
             ),
         ).add_to(sgroup)
     sgroup.add_to(fmap)
     inclusive = plan.sites.loc[plan.sites["inclusive"].astype(bool)]
-    igroup = folium.FeatureGroup(name="LGBTQ+-inclusive shelters", show=False)
+    igroup = folium.FeatureGroup(name=tr("map.layer.inclusive"), show=False)
     for rec in inclusive.to_dict("records"):
         # a ring, drawn by Leaflet itself (no plugin from a CDN: the map works offline)
         folium.CircleMarker(
@@ -537,20 +596,27 @@ def plan_map(
             fill=True,
             fill_color="#f768a1",
             fill_opacity=0.9,
-            tooltip=f"{html_text(str(rec['name']))}: inclusive, "
-            f"{rec['capacity_places']:g} family places",
+            tooltip=html_text(
+                tr(
+                    "map.inclusive_tooltip",
+                    name=str(rec["name"]),
+                    places=tr.plain(rec["capacity_places"]),
+                )
+            ),
         ).add_to(igroup)
     igroup.add_to(fmap)
     if plan.services is not None:
-        _service_layers(plan, fmap)
+        _service_layers(plan, fmap, tr)
     folium.LayerControl(collapsed=False).add_to(fmap)
     summ = plan.summary
-    note = (
-        f"<b>{html_text(plan.scenario.name)}</b>: {summ['new_sites']} new sites, "
-        f"{summ['total_places']:g} family places in all, served share "
-        f"{summ['served_share']:.1%}, worst travel {summ['max_travel_min']} min. "
-        "Blue: new; green: existing (shown at district level).<br>"
-        f'<span style="color:#555">{html_text(credits(dataset))}</span>'
+    note = tr.html(
+        "map.plan_note_html",
+        scenario=plan.scenario.name,
+        sites=summ["new_sites"],
+        places=tr.plain(summ["total_places"]),
+        served=tr.percent(summ["served_share"]),
+        worst=tr.plain(summ["max_travel_min"]),
+        credits=credits(dataset),
     )
     box = f"""<div style="position: fixed; z-index: 9999; top: 10px; left: 60px; max-width: 340px;
       background: rgba(255,255,255,0.92); padding: 8px 10px; font: 12px/1.35 sans-serif;
@@ -560,21 +626,22 @@ def plan_map(
     return fmap
 
 
+#: Edge and fill colours of the hospital services' markers (names: ``map.service.<key>``).
 SERVICE_STYLE = {
-    "rape_crisis_centre": ("Rape crisis centres (proposed)", "#6a51a3", "#bcbddc"),
-    "forensic_24_7": ("24/7 forensic examination (proposed)", "#a50f15", "#fc9272"),
+    "rape_crisis_centre": ("#6a51a3", "#bcbddc"),
+    "forensic_24_7": ("#a50f15", "#fc9272"),
 }
 
 
-def _service_layers(plan: Plan, fmap: Any) -> None:
+def _service_layers(plan: Plan, fmap: Any, tr: Translator) -> None:
     """Add one layer per hospital service, and the settlements beyond forensic reach."""
     import folium
 
     if plan.services is None:
         return
     sites = plan.services.sites
-    for service, (label, edge, fill) in SERVICE_STYLE.items():
-        group = folium.FeatureGroup(name=label, show=True)
+    for service, (edge, fill) in SERVICE_STYLE.items():
+        group = folium.FeatureGroup(name=tr(f"map.service.{service}"), show=True)
         offset = 0.004 if service == "forensic_24_7" else 0.0  # co-located: both visible
         for rec in sites.loc[sites["service"] == service].to_dict("records"):
             folium.CircleMarker(
@@ -585,8 +652,14 @@ def _service_layers(plan: Plan, fmap: Any) -> None:
                 fill=True,
                 fill_color=fill,
                 fill_opacity=0.95,
-                tooltip=f"{html_text(str(rec['name']))} ({html_text(rec['district_id'])}): "
-                f"{label.split(' (')[0].lower()}; {html_text(rec['location'])}",
+                tooltip=html_text(
+                    tr(
+                        f"map.service_tooltip.{service}",
+                        name=str(rec["name"]),
+                        district=str(rec["district_id"]),
+                        location=str(rec["location"]),
+                    )
+                ),
             ).add_to(group)
         group.add_to(fmap)
     r = plan.services.result
@@ -596,7 +669,7 @@ def _service_layers(plan: Plan, fmap: Any) -> None:
         st = plan.before.settlements
         far &= st["population"].to_numpy() > 0
         group = folium.FeatureGroup(
-            name=f"Settlements beyond {fo.max_travel_min:g} min of forensic examination",
+            name=tr("map.layer.forensic_far", minutes=tr.plain(fo.max_travel_min)),
             show=False,
         )
         for geom, name in zip(st.geometry[far], st["name"][far], strict=True):

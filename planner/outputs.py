@@ -119,6 +119,7 @@ def write_assessment(
     tiles: Tiles = "openstreetmap",
     assets: Assets = "local",
     progress: Progress | None = None,
+    lang: str = "en",
 ) -> AssessmentFiles:
     """Write every output of the assessment into ``out_dir``.
 
@@ -126,13 +127,30 @@ def write_assessment(
     ``summary.json``, ``map.html`` (with ``assets/`` for offline use),
     ``map.png`` and ``shortfall.png``.
 
+    Parameters
+    ----------
+    assessment
+        The assessment.
+    dataset
+        The dataset assessed.
+    out_dir
+        Folder to write into (created if needed).
+    tiles, assets
+        As for :func:`planner.maps.access_map`.
+    progress
+        Reports the long steps (default: the log).
+    lang
+        Language of the map's and figures' words: ``"en"`` (default) or ``"az"``.
+
     Returns
     -------
     AssessmentFiles
     """
+    from planner._i18n import Translator
     from planner.figures import shortfall_figure, travel_figure
     from planner.maps import write_access_map
 
+    Translator(lang)  # an unknown language fails before anything is written
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     progress = progress or LogProgress()
@@ -143,12 +161,14 @@ def write_assessment(
         gdf.to_file(tmp, driver="GPKG", layer="districts")
     write_csv_atomic(out / "regions.csv", _round(assessment.regions), spreadsheet=True)
     write_summary(assessment.summary, out / "summary.json")
-    with progress.step("Drawing the maps and figures"):
+    with progress.step(Translator(lang)("cli.step.draw")):
         map_html = write_access_map(
-            assessment, dataset, out / "map.html", tiles=tiles, assets=assets
+            assessment, dataset, out / "map.html", tiles=tiles, assets=assets, lang=lang
         )
-        map_png = travel_figure(assessment, dataset, out / "map.png")
-        short_png = shortfall_figure(assessment, out / "shortfall.png")
+        map_png = travel_figure(assessment, dataset, out / "map.png", lang=lang)
+        short_png = shortfall_figure(
+            assessment, out / "shortfall.png", lang=lang, names=dataset.place_names(lang)
+        )
     return AssessmentFiles(
         out / "districts.csv",
         out / "districts.gpkg",
@@ -313,6 +333,7 @@ def write_plan(
     *,
     tiles: Tiles = "openstreetmap",
     assets: Assets = "local",
+    lang: str = "en",
 ) -> PlanFiles:
     """Write every output of a plan into ``out_dir``.
 
@@ -322,14 +343,30 @@ def write_plan(
     ``plan.gpkg`` (the same as GIS layers) and, when rape crisis centres are
     planned, ``centre_assignments.csv``.
 
+    Parameters
+    ----------
+    plan
+        The plan.
+    dataset
+        The dataset planned.
+    out_dir
+        Folder to write into (created if needed).
+    tiles, assets
+        As for :func:`planner.maps.access_map`.
+    lang
+        Language of the report and the map: ``"en"`` (default) or ``"az"``.
+        Tables and ``summary.json`` keep their column names and codes.
+
     Returns
     -------
     PlanFiles
     """
+    from planner._i18n import check_language
     from planner.maps import copy_leaflet_assets, plan_map
     from planner.report import write_report
     from planner.tables import district_publication
 
+    check_language(lang)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     write_csv_atomic(
@@ -344,9 +381,9 @@ def write_plan(
     write_summary(plan.summary, out / "summary.json")
     if assets == "local":
         copy_leaflet_assets(out)
-    fmap = plan_map(plan, dataset, tiles=tiles, assets=assets)
+    fmap = plan_map(plan, dataset, tiles=tiles, assets=assets, lang=lang)
     write_text_atomic(out / "map.html", fmap.get_root().render())
-    write_report(plan, dataset, out / "report.html")
+    write_report(plan, dataset, out / "report.html", lang=lang)
     return PlanFiles(
         out / "sites.csv",
         out / "assignments.csv",
@@ -443,9 +480,9 @@ def write_comparison(plans: list[Plan], out_dir: str | Path) -> pd.DataFrame:
 
 
 _SIDE_BY_SIDE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
+<html lang="{lang}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Scenarios side by side</title>
+<title>{title}</title>
 <style>
 body {{ margin: 0; font-family: system-ui, sans-serif; }}
 header {{ padding: 0.4em 0.8em; background: #f3f3f3; border-bottom: 1px solid #ccc; }}
@@ -455,13 +492,12 @@ header {{ padding: 0.4em 0.8em; background: #f3f3f3; border-bottom: 1px solid #c
 .pane iframe {{ flex: 1; border: 0; }}
 </style></head>
 <body>
-<header>Scenarios side by side: choose a plan on each side; each map is the plan's own
-<code>map.html</code> (layers, legend and tooltips as there). {count} scenarios.</header>
+<header>{header}</header>
 <div class="panes">
-<div class="pane"><label>Left: <select id="left">{left}</select></label>
-<iframe id="left-map" title="left plan map" src="{left_src}"></iframe></div>
-<div class="pane"><label>Right: <select id="right">{right}</select></label>
-<iframe id="right-map" title="right plan map" src="{right_src}"></iframe></div>
+<div class="pane"><label>{left_label} <select id="left">{left}</select></label>
+<iframe id="left-map" title="{left_title}" src="{left_src}"></iframe></div>
+<div class="pane"><label>{right_label} <select id="right">{right}</select></label>
+<iframe id="right-map" title="{right_title}" src="{right_src}"></iframe></div>
 </div>
 <script>
 for (const side of ["left", "right"]) {{
@@ -475,7 +511,9 @@ for (const side of ["left", "right"]) {{
 """
 
 
-def write_comparison_map(scenarios: Sequence[tuple[str, str]], out_dir: str | Path) -> Path | None:
+def write_comparison_map(
+    scenarios: Sequence[tuple[str, str]], out_dir: str | Path, *, lang: str = "en"
+) -> Path | None:
     """Write ``comparison_map.html``: two plan maps side by side, each side's scenario chosen.
 
     The page frames each scenario's own ``<folder>/map.html`` (written by
@@ -488,12 +526,17 @@ def write_comparison_map(scenarios: Sequence[tuple[str, str]], out_dir: str | Pa
         ``(name shown, folder under out_dir)`` per scenario, in order.
     out_dir
         The comparison's output folder.
+    lang
+        Language of the page's words: ``"en"`` (default) or ``"az"``.
 
     Returns
     -------
     pathlib.Path or None
         The page, or None when fewer than two scenarios have a map.
     """
+    from planner._i18n import Translator
+
+    tr = Translator(lang)
     out = Path(out_dir)
     shown = [(n, f) for n, f in scenarios if (out / f / "map.html").is_file()]
     if len(shown) < 2:
@@ -511,7 +554,13 @@ def write_comparison_map(scenarios: Sequence[tuple[str, str]], out_dir: str | Pa
         )
 
     page = _SIDE_BY_SIDE.format(
-        count=len(shown),
+        lang=tr.lang,
+        title=html_text(tr("compare.title")),
+        header=tr.html("compare.header_html", count=len(shown)),
+        left_label=html_text(tr("compare.left")),
+        right_label=html_text(tr("compare.right")),
+        left_title=html_text(tr("compare.left_title")),
+        right_title=html_text(tr("compare.right_title")),
         left=options(0),
         right=options(1),
         left_src=html_text(f"{shown[0][1]}/map.html"),

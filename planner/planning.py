@@ -23,7 +23,7 @@ import pandas as pd
 
 from planner._errors import InputDataError
 from planner.assessment import Assessment, assess_prepared, demand_dataset
-from planner.data import Dataset
+from planner.data import Dataset, PlaceNames
 from planner.locate import (
     HospitalServicesModel,
     PlanResult,
@@ -131,6 +131,32 @@ class Plan:
     before: Assessment
     violations: tuple[str, ...]
     services: ServicesPlan | None = None
+
+    def with_names(self, names: PlaceNames) -> Plan:
+        """Return the plan with its districts' and regions' names in another language.
+
+        Only names change (the ``name`` of district rows, every ``region``);
+        ids, figures and the solver's result stay as they are. For outputs in
+        that language (:meth:`planner.data.Dataset.place_names`).
+
+        Parameters
+        ----------
+        names
+            The names to use.
+
+        Returns
+        -------
+        Plan
+        """
+        services = self.services
+        if services is not None:
+            services = replace(services, sites=names.frame(services.sites, district_names=False))
+        return replace(
+            self,
+            sites=names.frame(self.sites, district_names=False),
+            districts=names.frame(self.districts, district_names=True),
+            services=services,
+        )
 
     @property
     def all_sites(self) -> gpd.GeoDataFrame:

@@ -5,13 +5,17 @@ with autoescaping on: every name and figure passes through Jinja2's escaping
 exactly once; the few sentences with emphasis are built with
 :class:`markupsafe.Markup`, whose ``format`` escapes each value it inserts.
 The sources, licences, limitations and notes about a dataset come from the
-dataset's own ``metadata.json`` (``report`` block); a dataset without them gets
-a report without them. Figures are embedded, so the report is one file to
-send or print.
+dataset's own ``metadata.json`` (``report`` block, in the report's language where
+``report.translations`` has it); a dataset without them gets a report without
+them. Every other word comes from the language catalogs (:mod:`planner._i18n`):
+``lang="az"`` writes the whole report in Azerbaijani, numbers and dates
+included, with the dataset's names of districts and regions in that language.
+Figures are embedded, so the report is one file to send or print.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,10 +28,11 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from planner._escape import html_text, markup, web_frame
+from planner._escape import html_text, web_frame
+from planner._i18n import Translator
 from planner._io import write_text_atomic
 from planner._version import __version__
-from planner.data import Dataset
+from planner.data import Dataset, PlaceNames
 from planner.figures import plan_figures
 from planner.tables import WORSE_OFF_MARGIN_MIN, district_publication
 
@@ -48,225 +53,219 @@ class _Section:
     warnings: tuple[str, ...] = ()
 
 
-#: Headings people read, for the columns the report's tables show.
-HEADINGS = {
-    "name": "Name",
-    "site_id": "Site",
-    "district_id": "District",
-    "region": "Economic region",
-    "population": "Population",
-    "status": "Status",
-    "location": "Location",
-    "capacity_places": "Family places",
-    "family places": "Family places",
-    "capacity_beds": "Beds",
-    "beds": "Beds",
-    "added_places": "Family places added",
-    "cost": "Cost (relative units)",
-    "inclusive": "LGBTQ+-inclusive",
-    "travel_min_mean_before": "Mean travel to the nearest shelter today (min)",
-    "travel_min_mean_nearest_after": "Mean travel to the nearest shelter with the plan (min)",
-    "travel_min_mean_after": "Mean travel to the assigned shelter with the plan (min)",
-    "places_before": "Family places today",
-    "places_after": "Family places with the plan",
-    "served_share_after": "Share of demand served",
-    "women served": "Women served",
-    "parameter": "Parameter",
-    "value": "Value",
-    "group": "Districts",
-    "districts": "Number of districts",
-    "population_share": "Share of the population",
-}
+def _is_bool(values: pd.Series) -> bool:
+    """Whether a column holds yes/no values (a bool dtype, or only booleans)."""
+    if pd.api.types.is_bool_dtype(values):
+        return True
+    return bool(len(values)) and all(isinstance(v, bool | np.bool_) for v in values)
 
 
-def _cell(value: object) -> object:
-    """Format a cell for people: yes/no for booleans, thousands separators."""
-    if isinstance(value, bool | np.bool_):
-        return "yes" if value else "no"
-    return value
+def _table(frame: pd.DataFrame, tr: Translator) -> Markup:
+    """Render a table with headings for people; every cell passes through :func:`html_text`.
 
-
-def _table(frame: pd.DataFrame) -> Markup:
-    """Render a table with headings for people; every cell passes through :func:`html_text`."""
-    shown = web_frame(frame.map(_cell) if len(frame) else frame)
+    Headings come from the catalog (``heading.<column>``); booleans are the
+    language's yes and no, shares percentages, other numbers grouped.
+    """
+    shown = frame.copy()
     for col in shown.columns:
-        if "share" in str(col) and pd.api.types.is_float_dtype(shown[col]):
-            shown[col] = [f"{v:.1%}" if v == v else "-" for v in shown[col]]
-    shown.columns = [str(html_text(HEADINGS.get(str(c), str(c)))) for c in shown.columns]
-    return Markup(
-        shown.to_html(
-            index=False,
-            border=0,
-            classes="t",
-            na_rep="-",
-            escape=False,
-            float_format=lambda v: f"{v:,.1f}",
-        )
-    )
+        values = shown[col]
+        if _is_bool(values):
+            shown[col] = [tr.yes_no(v) for v in values]
+        elif "share" in str(col) and pd.api.types.is_float_dtype(values):
+            shown[col] = [tr.percent(v) for v in values]
+        elif pd.api.types.is_float_dtype(values):
+            shown[col] = [tr.number(v, 1) for v in values]
+        elif pd.api.types.is_integer_dtype(values):
+            shown[col] = [tr.number(v) for v in values]
+        elif col == "status":
+            shown[col] = [tr(f"status.{v}") for v in values]
+    shown = web_frame(shown)
+    shown.columns = [str(html_text(tr(f"heading.{c}"))) for c in shown.columns]
+    return Markup(shown.to_html(index=False, border=0, classes="t", na_rep="-", escape=False))
 
 
-def _executive_summary(plan: Plan) -> list[str]:
+def _executive_summary(plan: Plan, tr: Translator) -> list[str]:
     """Say in plain words what is missing, where, what the plan proposes and how sure it is."""
     s, b = plan.summary, plan.before.summary
     size = plan.scenario.demand.family_place_size
     ratio = b["required_to_existing_ratio"]
     out = [
-        f"By the standard of {plan.scenario.demand.places_per_10000:g} family place per 10,000 "
-        f"people, the {b['population_total']:,} people of the area studied need "
-        f"{b['required_family_places']:,.0f} family places ({b['required_beds']:,.0f} beds); "
-        f"{b['existing_places'] / size:,.0f} exist today"
-        + (f", {ratio:g} times too few" if ratio else "")
-        + f". {_beyond_two_hours(b)} of people live more than two hours from "
-        f"a shelter or have no road path to one, and {len(b['regions_without_shelter'])} of "
-        f"{b['regions_total']} regions have none.",
+        tr(
+            "report.summary.need",
+            standard=tr.plain(plan.scenario.demand.places_per_10000),
+            people=tr.number(b["population_total"]),
+            places=tr.number(b["required_family_places"]),
+            beds=tr.number(b["required_beds"]),
+            existing=tr.number(b["existing_places"] / size),
+            too_few=tr("report.summary.too_few", ratio=tr.plain(ratio)) if ratio else "",
+        )
+        + " "
+        + tr(
+            "report.summary.far",
+            share=_beyond_two_hours(b, tr),
+            without=len(b["regions_without_shelter"]),
+            regions=b["regions_total"],
+        )
     ]
     if not plan.result.feasible:
         out.append(
-            "No plan is proposed: "
-            + (
-                "the targets cannot be met as set (see below)."
+            tr(
+                "report.summary.no_plan_infeasible"
                 if plan.result.status == "infeasible"
-                else "the solver's time limit ran out before it found one."
+                else "report.summary.no_plan_limit"
             )
         )
         return out
     worse = len(plan.summary["regions_without_shelter_after"])
     out.append(
-        f"The plan proposes {s['new_sites']} new shelters, bringing the total to "
-        f"{s['total_places'] or 0:,.0f} family places and serving {s['served_share'] or 0:.1%} "
-        f"of the need within {s['max_travel_limit_min']:g} minutes (mean travel "
-        f"{s['mean_travel_min']} min), at a relative cost of {s['cost'] or 0:,.0f}; "
+        tr(
+            "report.summary.proposal",
+            sites=s["new_sites"],
+            places=tr.number(s["total_places"] or 0),
+            served=tr.percent(s["served_share"] or 0),
+            limit=tr.plain(s["max_travel_limit_min"]),
+            mean=tr.plain(s["mean_travel_min"]),
+            cost=tr.number(s["cost"] or 0),
+        )
+        + " "
         + (
-            "every region would have a shelter."
+            tr("report.summary.every_region")
             if worse == 0
-            else f"{worse} regions would still have none."
+            else tr("report.summary.regions_without", regions=worse)
         )
     )
-    certainty = (
-        f"The plan is proven to be within {s['mip_gap'] or 0:.1%} of the best possible plan "
-        "for its objective."
-        if s["status"] == "optimal"
-        else (
-            "The solver stopped before proving the requested gap: the plan may be up to "
-            f"{s['mip_gap']:.1%} from the best possible."
-            if s["mip_gap"] is not None
-            else "The solver stopped before proving any bound: how far the plan is from the "
-            "best possible is unknown."
-        )
-    )
-    out.append(
-        certainty + " Travel times are planning estimates on the road network; the data's "
-        "limitations are listed at the end."
-    )
+    if s["status"] == "optimal":
+        certainty = tr("report.summary.proven", gap=tr.percent(s["mip_gap"] or 0))
+    elif s["mip_gap"] is not None:
+        certainty = tr("report.summary.not_proven", gap=tr.percent(s["mip_gap"]))
+    else:
+        certainty = tr("report.summary.no_bound")
+    out.append(certainty + " " + tr("report.summary.estimates"))
     return out
 
 
-def _key_figures(plan: Plan) -> list[tuple[str, str]]:
+def _key_figures(plan: Plan, tr: Translator) -> list[tuple[str, str]]:
     s, b = plan.summary, plan.before.summary
     size = plan.scenario.demand.family_place_size
     return [
-        ("Population", f"{b['population_total']:,} ({b['population_basis']})"),
-        ("Family places required (standard)", f"{s['required_family_places'] or 0:,.0f}"),
-        ("Family places today", f"{b['existing_places'] / size:,.0f}"),
-        ("New shelters proposed", f"{s['new_sites']}"),
-        ("Family places with the plan", f"{s['total_places']:,.0f}" if s["total_places"] else "-"),
         (
-            "Demand served within the limit",
-            f"{s['served_share']:.1%}" if s["served_share"] is not None else "-",
+            tr("report.key.population"),
+            f"{tr.number(b['population_total'])} ({_basis(plan, tr)})",
         ),
+        (tr("report.key.required"), tr.number(s["required_family_places"] or 0)),
+        (tr("report.key.today"), tr.number(b["existing_places"] / size)),
+        (tr("report.key.new_sites"), str(s["new_sites"])),
+        (tr("report.key.with_plan"), tr.number(s["total_places"]) if s["total_places"] else "-"),
+        (tr("report.key.served"), tr.percent(s["served_share"])),
         (
-            "Worst travel with the plan",
-            f"{s['max_travel_min']} min" if s["max_travel_min"] is not None else "-",
+            tr("report.key.worst"),
+            tr("word.minutes", value=tr.plain(s["max_travel_min"]))
+            if s["max_travel_min"] is not None
+            else "-",
         ),
-        ("Beyond 2 hours today", f"{_beyond_two_hours(b, digits=1)} of people"),
+        (tr("report.key.beyond"), tr("report.key.of_people", share=_beyond_two_hours(b, tr, 1))),
     ]
 
 
-def _beyond_two_hours(b: Mapping[str, Any], *, digits: int = 0) -> str:
+def _beyond_two_hours(b: Mapping[str, Any], tr: Translator, digits: int = 0) -> str:
     """Write the share beyond two hours, with its range across modes and population bases."""
-    share = f"{b['population_share_beyond_120min']:.{digits}%}"
+    share = tr.percent(b["population_share_beyond_120min"], digits)
     ranges = []
     by_mode = b.get("population_share_beyond_120min_by_mode") or {}
     if len(by_mode) >= 2:
         ranges.append(
-            f"{b.get('travel_mode', 'car')}; "
-            + ", ".join(f"{v:.{digits}%} by {k}" for k, v in sorted(by_mode.items()))
+            tr(f"report.mode.{b.get('travel_mode', 'car')}")
+            + "; "
+            + ", ".join(
+                tr(
+                    "report.range.by_mode",
+                    share=tr.percent(v, digits),
+                    mode=tr(f"report.mode.{k}"),
+                )
+                for k, v in sorted(by_mode.items())
+            )
         )
     by_basis = b.get("population_share_beyond_120min_by_basis") or {}
     others = {k: v for k, v in by_basis.items() if k != "registered"}
     if others:
         ranges.append(
-            "registered population; "
+            tr("report.range.registered")
+            + "; "
             + ", ".join(
-                f"{v:.{digits}%} counting displaced people where they live ({k} basis)"
+                tr("report.range.by_basis", share=tr.percent(v, digits), counted=_counted(k, tr))
                 for k, v in sorted(others.items())
             )
         )
     return f"{share} ({'; '.join(ranges)})" if ranges else share
 
 
-_STOPPED = {
-    "optimal": "the solver proved the plan optimal within the requested gap",
-    "work_limit": "the solver used its whole work budget (solver.node_limit) without proving "
-    "the requested gap; the plan is the best found, the same on every machine",
-    "time_limit": "the solver stopped at its time limit (a safety net) with the best plan "
-    "found; on another machine the plan may differ",
-}
+def _counted(basis: str, tr: Translator) -> str:
+    """Name a population basis of the summary (``"resident (25%)"``) in the language."""
+    share = re.search(r"(\d+)\s*%", basis)
+    if basis.startswith("resident") and share:
+        return tr("report.range.resident", share=tr.percent(int(share.group(1)) / 100, 0))
+    return basis
 
 
-def _bound_words(objective: float | None, bound: float | None, gap: float | None) -> str:
+def _stopped(status: object, tr: Translator) -> str:
+    """Say how the solver ended (proved, used its work budget, hit its time limit)."""
+    known = ("optimal", "work_limit", "time_limit")
+    return tr(f"report.stopped.{status}") if status in known else str(status)
+
+
+def _bound_words(
+    objective: float | None, bound: float | None, gap: float | None, tr: Translator
+) -> str:
     """Say how far a plan may be from the best possible (or that nothing is proven)."""
     if objective is None:
-        return "no objective"
+        return tr("report.bound.no_objective")
     if bound is None or gap is None:
-        return (
-            f"objective {objective:g}; no bound was proven, so its distance from the best "
-            "is unknown"
-        )
-    return (
-        f"objective {objective:g}, proven bound {bound:g}: at most {gap:.2%} from the best "
-        "possible"
+        return tr("report.bound.unknown", objective=tr.plain(objective))
+    return tr(
+        "report.bound.proven",
+        objective=tr.plain(objective),
+        bound=tr.plain(bound),
+        gap=tr.percent(gap, 2),
     )
 
 
-def _quality(plan: Plan) -> str:
+def _quality(plan: Plan, tr: Translator) -> str:
     s = plan.summary
-    stopped = _STOPPED.get(str(s["status"]), str(s["status"]))
     checked = (
-        "every constraint holds."
+        tr("report.quality.checked_ok")
         if not plan.violations
-        else "PROBLEMS: " + "; ".join(plan.violations)
+        else tr("report.quality.problems", problems="; ".join(plan.violations))
     )
-    return (
-        f"Solved with HiGHS (an exact branch-and-bound method): {stopped}. The plan has "
-        f"{_bound_words(s['objective_value'], s['bound'], s['mip_gap'])}. Model built in "
-        f"{s['build_seconds']:.1f} s and solved in {s['solve_seconds']:.1f} s. "
-        f"The solution was re-checked independently of the solver: {checked}"
+    return tr(
+        "report.quality.text",
+        stopped=_stopped(s["status"], tr),
+        bound=_bound_words(s["objective_value"], s["bound"], s["mip_gap"], tr),
+        build=tr.number(s["build_seconds"], 1),
+        solve=tr.number(s["solve_seconds"], 1),
+        checked=checked,
     )
 
 
-def _proposal_tables(plan: Plan) -> dict[str, Markup]:
+def _proposal_tables(plan: Plan, tr: Translator) -> dict[str, Markup]:
     new = plan.sites.loc[plan.sites["status"] == "new"]
     columns = ["name", "district_id", "region", "capacity_places", "capacity_beds", "cost"]
     return {
-        "new": _table(
-            new[[*columns, "inclusive"]].rename(
-                columns={"capacity_places": "family places", "capacity_beds": "beds"}
-            )
-        ),
+        "new": _table(new[[*columns, "inclusive"]], tr),
         "existing": _table(
             plan.sites.loc[
                 plan.sites["status"] != "new",
                 ["name", "district_id", "status", "capacity_places", "added_places"],
-            ]
+            ],
+            tr,
         ),
         "farthest": _table(
             district_publication(plan.districts)
             .sort_values("travel_min_mean_before", ascending=False)
-            .head(15)[[*_TRAVEL_COLUMNS, "places_before", "places_after", "served_share_after"]]
+            .head(15)[[*_TRAVEL_COLUMNS, "places_before", "places_after", "served_share_after"]],
+            tr,
         ),
-        "better_worse": _better_and_worse(plan),
-        "worse": _worse_off(plan),
+        "better_worse": _better_and_worse(plan, tr),
+        "worse": _worse_off(plan, tr),
     }
 
 
@@ -291,7 +290,7 @@ def _people_mean(values: pd.Series, people: pd.Series) -> float:
     return float((values[ok] * people[ok]).sum() / people[ok].sum()) if ok.any() else np.nan
 
 
-def _better_and_worse(plan: Plan) -> Markup:
+def _better_and_worse(plan: Plan, tr: Translator) -> Markup:
     """Count the districts and people better off, about the same and worse off than today.
 
     A district's travel is the people-weighted mean travel of the demand it has
@@ -303,19 +302,18 @@ def _better_and_worse(plan: Plan) -> Markup:
     known = before.notna() & after.notna()
     change = after - before
     groups = [
-        ("Better off (shorter mean travel)", known & (change < -WORSE_OFF_MARGIN_MIN)),
-        ("About the same (within half a minute)", known & (change.abs() <= WORSE_OFF_MARGIN_MIN)),
-        ("Worse off (longer mean travel)", known & (change > WORSE_OFF_MARGIN_MIN)),
-        ("Not served today or with the plan", ~known),
+        ("better", known & (change < -WORSE_OFF_MARGIN_MIN)),
+        ("same", known & (change.abs() <= WORSE_OFF_MARGIN_MIN)),
+        ("worse", known & (change > WORSE_OFF_MARGIN_MIN)),
+        ("unserved", ~known),
     ]
     rows = []
     for label, mask in groups:
         people = d.loc[mask, "population"].astype(float)
         total = float(people.sum())
-
         rows.append(
             {
-                "group": label,
+                "group": tr(f"report.better_worse.{label}"),
                 "districts": int(mask.sum()),
                 "population": int(total),
                 "population_share": total / max(float(d["population"].sum()), 1.0),
@@ -323,161 +321,147 @@ def _better_and_worse(plan: Plan) -> Markup:
                 "travel_min_mean_after": _people_mean(after[mask], people),
             }
         )
-    return _table(pd.DataFrame(rows))
+    return _table(pd.DataFrame(rows), tr)
 
 
-def _worse_off(plan: Plan) -> Markup:
+def _worse_off(plan: Plan, tr: Translator) -> Markup:
     """List every district referred farther than its nearest shelter today, or say none is."""
     d = district_publication(plan.districts)
     worse = d.loc[d["worse_off"].astype(bool)].sort_values("population", ascending=False)
     if worse.empty:
-        return _paragraph(
-            "No district is worse off than today: in every district the mean travel to the "
-            "shelter people are referred to is at most today's mean travel to the nearest "
-            "shelter (half a minute of round-off allowed)."
-        )
+        return _paragraph(tr("report.worse.none"))
     people = int(worse["population"].sum())
     return _paragraph(
-        f"{len(worse)} districts ({people:,} people) would be referred farther on average "
-        "than their nearest shelter today, because the shelters near them have no room "
-        "left. Every one is listed:"
-    ) + _table(worse[_TRAVEL_COLUMNS])
+        tr("report.worse.some", districts=len(worse), people=tr.number(people))
+    ) + _table(worse[_TRAVEL_COLUMNS], tr)
 
 
-def _scenario_table(plan: Plan) -> Markup:
+def _scenario_table(plan: Plan, tr: Translator) -> Markup:
     sc = plan.scenario
     dem = sc.demand
+    limit = tr("word.minutes", value=tr.plain(sc.targets.max_travel_min))
+    if sc.targets.max_travel_km:
+        limit += f", {tr.plain(sc.targets.max_travel_km)} km"
+    objective = tr(
+        "report.scenario.objective_text",
+        objective=tr(f"value.objective.{sc.objective.type}"),
+        code=sc.objective.type,
+        tie_break=tr(f"value.tie_break.{sc.objective.tie_break}"),
+    )
+    if sc.objective.type == "fixed_charge":
+        objective += " " + tr(
+            "report.scenario.travel_weight", weight=tr.plain(sc.objective.travel_weight)
+        )
+    no_limit = tr("word.no_limit")
     rows = [
         (
-            "Standard",
-            f"{dem.places_per_10000:g} family place(s) per 10,000 people; "
-            f"{dem.family_place_size:g} beds per family place",
+            tr("report.scenario.standard"),
+            tr(
+                "report.scenario.standard_text",
+                places=tr.plain(dem.places_per_10000),
+                beds=tr.plain(dem.family_place_size),
+            ),
         ),
+        (tr("report.scenario.limit"), limit),
+        (tr("report.scenario.served_share"), tr.percent(sc.targets.served_share)),
+        (tr("report.scenario.one_per_region"), tr.yes_no(sc.targets.one_per_region)),
+        (tr("report.scenario.regional_capacity"), tr.yes_no(sc.targets.regional_capacity)),
+        (tr("report.scenario.existing"), tr(f"value.existing.{sc.supply.existing}")),
         (
-            "Travel limit",
-            f"{sc.targets.max_travel_min:g} min"
-            + (f", {sc.targets.max_travel_km:g} km" if sc.targets.max_travel_km else ""),
-        ),
-        ("Share of demand to serve", f"{sc.targets.served_share:g}"),
-        ("One shelter per region", str(sc.targets.one_per_region)),
-        ("Regional capacity rule", str(sc.targets.regional_capacity)),
-        ("Existing shelters", sc.supply.existing),
-        (
-            "New sizes (family places) and costs",
+            tr("report.scenario.sizes"),
             ", ".join(
-                f"{a:g}: {c:g}" for a, c in zip(sc.supply.sizes, sc.supply.size_costs, strict=True)
+                f"{tr.plain(a)}: {tr.plain(c)}"
+                for a, c in zip(sc.supply.sizes, sc.supply.size_costs, strict=True)
             ),
         ),
-        ("New shelters inclusive (LGBTQ+)", str(sc.supply.new_inclusive)),
+        (tr("report.scenario.inclusive"), tr.yes_no(sc.supply.new_inclusive)),
         (
-            "Budget",
-            f"sites {sc.budget.max_new_sites or 'no limit'}, "
-            f"cost {sc.budget.max_cost or 'no limit'}",
-        ),
-        (
-            "Objective",
-            f"{sc.objective.type} (tie-break: {sc.objective.tie_break}"
-            + (
-                f"; travel weight {sc.objective.travel_weight:g} cost units per family "
-                "place-minute)"
-                if sc.objective.type == "fixed_charge"
-                else ")"
+            tr("report.scenario.budget"),
+            tr(
+                "report.scenario.budget_text",
+                sites=sc.budget.max_new_sites or no_limit,
+                cost=tr.plain(sc.budget.max_cost) if sc.budget.max_cost else no_limit,
             ),
         ),
-        ("Candidates excluded in", ", ".join(sc.candidates.exclude_districts) or "none"),
-        ("Candidates added / excluded / required", _listed(sc.candidates)),
-        ("Hospital types offered", ", ".join(sc.hospitals.types)),
-        ("Hospitals included / excluded", _listed(sc.hospitals)),
+        (tr("report.scenario.objective"), objective),
+        (
+            tr("report.scenario.exclude_districts"),
+            ", ".join(sc.candidates.exclude_districts) or tr("word.none"),
+        ),
+        (tr("report.scenario.candidates"), _listed(sc.candidates, tr)),
+        (tr("report.scenario.hospital_types"), _types(sc.hospitals.types, tr)),
+        (tr("report.scenario.hospitals"), _listed(sc.hospitals, tr)),
     ]
-    return _table(pd.DataFrame(rows, columns=["parameter", "value"]))
+    return _table(pd.DataFrame(rows, columns=["parameter", "value"]), tr)
 
 
-def _listed(options: object) -> str:
+def _types(types: Sequence[str], tr: Translator) -> str:
+    """Name hospital types in words, each with its code (``general hospitals (general)``)."""
+    return ", ".join(f"{tr('value.hospital_type.' + t)} ({t})" for t in types)
+
+
+def _listed(options: object, tr: Translator) -> str:
     """Write the include, exclude and require lists of a scenario table in one cell."""
     parts = []
     for key in ("include", "exclude", "require", "require_rape_crisis", "require_forensic"):
         values = getattr(options, key, None)
         if values is not None:
-            parts.append(f"{key.replace('_', ' ')}: {', '.join(values) or 'none'}")
+            parts.append(f"{tr('report.list.' + key)}: {', '.join(values) or tr('word.none')}")
     return "; ".join(parts)
 
 
-def _method(plan: Plan) -> list[Markup]:
+def _basis(plan: Plan, tr: Translator) -> str:
+    """Say in words which population basis the plan counts."""
+    demand = plan.scenario.demand
+    if demand.population_basis == "resident":
+        return tr("report.basis.resident_text", share=tr.percent(demand.resident_share, 0))
+    return tr("report.basis.registered_text")
+
+
+def _method(plan: Plan, tr: Translator) -> list[Markup]:
+    basis = _basis(plan, tr)
     paragraphs = [
-        Markup(
-            "Every settlement (OSM city, town, village, hamlet) carries a share of its district's"
-            " population ({}). Travel times are door to door by {}: the road time at the class "
-            "speeds of each road, scaled and with an allowance as the dataset's travel modes "
-            "state (calibrated on published travel times where the dataset has them); road "
-            "distances are the length of that fastest route. Both run from each settlement (plus "
-            "a short off-road leg) to every existing shelter and candidate site, computed with "
-            "many-source Dijkstra on a sparse matrix. Demand is the standard's family places per "
-            "settlement. The siting model is a capacitated facility-location mixed-integer "
-            "programme: existing shelters stay open, each candidate may be built at one of the "
-            "allowed sizes, a settlement's demand may be split between shelters, and only "
-            "settlement-shelter pairs within the travel limit exist, so road-disconnected parts "
-            "are planned on their own. It is solved exactly by HiGHS to the stated gap; the "
-            "model's equations are in <code>planner/locate/siting.py</code>."
-        ).format(plan.scenario.demand.basis_text, plan.scenario.travel.mode)
+        tr.html(
+            "report.method.main_html",
+            basis=basis,
+            mode=tr(f"report.mode.{plan.scenario.travel.mode}"),
+        )
     ]
     tolerance = plan.scenario.targets.nearest_tolerance_min
     if tolerance is not None:
-        paragraphs.append(
-            markup(
-                "Closest assignment: nobody is referred more than {} minutes beyond their nearest "
-                "shelter today, and, in the site decision itself, no district whose people are "
-                "within the travel limit today may have a longer mean travel after the plan "
-                "(one row per district). Settlements are then assigned to the nearest open "
-                "shelters with room; where the capacities chosen cannot keep everyone within {} "
-                "minutes of their nearest open shelter, the plan's messages say how many family "
-                "places are referred farther.",
-                f"{tolerance:g}",
-                f"{tolerance:g}",
-            )
-        )
+        paragraphs.append(tr.html("report.method.closest_html", tolerance=tr.plain(tolerance)))
     if plan.services is not None:
         hs = plan.scenario.hospital_sites
-        colocation = {
-            "reward": f"rewarded with {hs.colocation_bonus:g} per hospital",
-            "require": "required (every centre at a forensic hospital)",
-            "none": "not rewarded beyond that",
-        }[hs.colocation]
-        paragraphs.append(
-            markup(
-                "Rape crisis centres and 24/7 forensic examination are planned at hospitals and "
-                "clinics by a second exact model (<code>planner/locate/services.py</code>): each "
-                "centre serves at most its standard's number of women within the travel limit, "
-                "at least the standard's national number of centres and one per region; every "
-                "settlement with a hospital within the forensic limit gets a 24/7 service within "
-                "it. A hospital hosting both services pays its site cost once; co-location is "
-                "{}. No hospital is assumed to offer either service today.",
-                colocation,
-            )
+        colocation = tr(
+            f"report.method.colocation_{hs.colocation}", bonus=tr.plain(hs.colocation_bonus)
         )
+        paragraphs.append(tr.html("report.method.services_html", colocation=colocation))
     return paragraphs
 
 
-def _inclusive_text(s: PlanSummary) -> Markup:
+def _inclusive_text(s: PlanSummary, tr: Translator) -> Markup:
     inc = s["inclusive_shelters"]
     target = inc["target_population_share"]
-    return markup(
-        "Today {} shelters are known to accept LGBTQ+ survivors; {} of people live within {} "
-        "minutes of one. With the plan, <b>{} inclusive shelters with {} family places</b>, "
-        "and <b>{} of people within {} minutes</b> of one{}. New shelters are {} in this "
-        "scenario.",
-        inc["inclusive_sites_before"],
-        f"{inc['population_within_reach_share_before']:.1%}",
-        f"{inc['reach_limit_min']:g}",
-        inc["inclusive_sites_after"],
-        f"{inc['inclusive_places_after']:,.0f}",
-        f"{inc['population_within_reach_share_after']:.1%}",
-        f"{inc['reach_limit_min']:g}",
-        f" (target {target:.0%})" if target is not None else " (no target set)",
-        "inclusive" if inc["new_shelters_inclusive"] else "not required to be inclusive",
+    return tr.html(
+        "report.inclusive_html",
+        before=inc["inclusive_sites_before"],
+        share_before=tr.percent(inc["population_within_reach_share_before"]),
+        limit=tr.plain(inc["reach_limit_min"]),
+        after=inc["inclusive_sites_after"],
+        places=tr.number(inc["inclusive_places_after"]),
+        share_after=tr.percent(inc["population_within_reach_share_after"]),
+        target=tr("report.inclusive_target", target=tr.percent(target, 0))
+        if target is not None
+        else tr("report.inclusive_no_target"),
+        new=tr(
+            "report.inclusive_new_yes"
+            if inc["new_shelters_inclusive"]
+            else "report.inclusive_new_no"
+        ),
     )
 
 
-def _centre_section(plan: Plan) -> _Section | None:
+def _centre_section(plan: Plan, tr: Translator, names: PlaceNames) -> _Section | None:
     rc = plan.summary.get("rape_crisis_centres")
     if rc is None or plan.services is None:
         return None
@@ -491,102 +475,112 @@ def _centre_section(plan: Plan) -> _Section | None:
         .sum()
     )
     table = centres[["site_id", "name", "district_id", "region", "location"]].copy()
-    table["women served"] = table["site_id"].map(load).fillna(0).round(0).astype(int)
+    table["women_served"] = table["site_id"].map(load).fillna(0).round(0).astype(int)
     missing = rc["regions_without_centre_after"]
     fewest = rc["fewest_possible"]
     proven = ""
     if fewest is not None and fewest > rc["required"]:
-        proven = (
-            f" No plan with fewer than {fewest} centres can serve {rc['served_target']:.0%} of "
-            f"women within {rc['limit_min']:g} minutes by this standard (proven by the solver's "
-            "bound)"
-            + (
-                ", so the proposal needs no more centres than necessary."
-                if fewest == rc["proposed"]
-                else "."
-            )
+        proven = " " + tr(
+            "report.centres.fewest",
+            fewest=fewest,
+            share=tr.percent(rc["served_target"], 0),
+            limit=tr.plain(rc["limit_min"]),
         )
-    text = markup(
-        "<b>{} rape crisis centres needed</b> ({}: {} women, {} of the population; {} regions), "
-        "<b>{} proposed</b> (none exists today); <b>{} of women within {} minutes</b> of one, "
-        "{} served by a centre with room within the limit, mean travel {} min. {} of the "
-        "centres are at a hospital that also gets 24/7 forensic examination. {}{}",
-        rc["required"],
-        rc["standard"],
-        f"{rc['women']:,}",
-        f"{rc['women_share']:.1%}",
-        rc["regions"],
-        rc["proposed"],
-        f"{rc['women_within_limit_share'] or 0:.1%}",
-        f"{rc['limit_min']:g}",
-        f"{rc['women_served_share'] or 0:.1%}",
-        rc["mean_travel_min"],
-        rc["at_forensic_hospital"],
-        "Every region has a centre."
+        if fewest == rc["proposed"]:
+            proven += " " + tr("report.centres.no_more")
+    text = tr.html(
+        "report.centres.text_html",
+        required=rc["required"],
+        standard=rc["standard"],
+        women=tr.number(rc["women"]),
+        women_share=tr.percent(rc["women_share"]),
+        regions=rc["regions"],
+        proposed=rc["proposed"],
+        within=tr.percent(rc["women_within_limit_share"] or 0),
+        limit=tr.plain(rc["limit_min"]),
+        served=tr.percent(rc["women_served_share"] or 0),
+        mean=tr.plain(rc["mean_travel_min"]),
+        at_forensic=rc["at_forensic_hospital"],
+        regions_text=tr("report.centres.every_region")
         if not missing
-        else f"Regions without a centre: {', '.join(missing)}.",
-        proven,
+        else tr("report.centres.missing", regions=", ".join(map(names.region, missing))),
+        proven=proven,
     )
-    return _Section("Rape crisis centres", text, _table(table))
+    return _Section(tr("report.centres.title"), text, _table(table, tr))
 
 
-def _forensic_section(plan: Plan) -> _Section | None:
+def _forensic_section(plan: Plan, tr: Translator) -> _Section | None:
     fo = plan.summary.get("forensic_24_7")
     if fo is None or plan.services is None:
         return None
     sites = plan.services.sites
     forensic = sites.loc[sites["service"] == "forensic_24_7"]
-    text = markup(
-        "Forensic examination is not available around the clock today. <b>{} hospitals "
-        "proposed for 24/7 forensic examination</b> ({} beside a rape crisis centre), putting "
-        "<b>{} of people within {} minutes</b>. {} people in {} settlements have no offered "
-        "hospital within {} minutes (see the hospital types above), so no hospital-based "
-        "service can reach them in time: they need another hospital offered, a mobile or a "
-        "non-hospital option.",
-        fo["proposed"],
-        fo["with_rape_crisis_centre"],
-        f"{fo['population_within_limit_share'] or 0:.1%}",
-        f"{fo['limit_min']:g}",
-        f"{fo['population_without_hospital_within_limit']:,}",
-        fo["settlements_without_hospital_within_limit"],
-        f"{fo['limit_min']:g}",
+    text = tr.html(
+        "report.forensic.text_html",
+        proposed=fo["proposed"],
+        with_centre=fo["with_rape_crisis_centre"],
+        share=tr.percent(fo["population_within_limit_share"] or 0),
+        limit=tr.plain(fo["limit_min"]),
+        people=tr.number(fo["population_without_hospital_within_limit"]),
+        settlements=tr.number(fo["settlements_without_hospital_within_limit"]),
     )
     return _Section(
-        "24/7 forensic examination",
+        tr("report.forensic.title"),
         text,
-        _table(forensic[["site_id", "name", "district_id", "region", "location"]]),
+        _table(forensic[["site_id", "name", "district_id", "region", "location"]], tr),
     )
 
 
-def _service_sections(plan: Plan) -> tuple[list[_Section], str | None]:
+def _offered(plan: Plan, tr: Translator) -> str:
+    """Say which hospitals were offered the services (by type, or all when untyped)."""
+    assert plan.services is not None
+    offer = plan.services.offer
+    if not offer.types:
+        return tr("report.services.offered_all", hospitals=len(offer.hospitals))
+    return tr(
+        "report.services.offered_types",
+        hospitals=len(offer.hospitals),
+        total=offer.total,
+        types=_types(offer.types, tr),
+    )
+
+
+def _service_sections(
+    plan: Plan, tr: Translator, names: PlaceNames
+) -> tuple[list[_Section], str | None]:
     """Return the sections on rape crisis centres and forensic examination, and the note."""
     hs = plan.summary.get("hospital_services")
     if plan.services is None or hs is None:
         return [], None
     r = plan.services.result
     if not r.feasible:
-        title = "Rape crisis centres and forensic examination: " + (
-            "targets cannot be met"
+        title = tr(
+            "report.services.title_infeasible"
             if r.status == "infeasible"
-            else "no plan within the solver's limits"
+            else "report.services.title_no_plan"
         )
-        return [_Section(title, warnings=r.messages)], None
+        return [_Section(title, warnings=tuple(tr.message(m) for m in r.messages))], None
     checked = (
-        "every standard holds."
+        tr("report.services.checked_ok")
         if not plan.services.violations
-        else "PROBLEMS: " + "; ".join(plan.services.violations)
+        else tr("report.quality.problems", problems="; ".join(plan.services.violations))
     )
-    quality = (
-        f"Both services were planned together at hospitals by one exact model (HiGHS): "
-        f"{_STOPPED.get(str(hs['status']), str(hs['status']))}; "
-        f"{_bound_words(hs['objective_value'], hs['bound'], hs['mip_gap'])}; "
-        f"{hs['hospitals_used']} hospitals used, {hs['hospitals_with_both']} with both services "
-        f"(site cost {hs['site_cost']:g} counted once per hospital; co-location "
-        f"{hs['colocation']}"
-        + (f", reward {hs['colocation_bonus']:g}" if hs["colocation"] == "reward" else "")
-        + f"). {hs['hospitals_offered']}. Re-checked independently of the solver: {checked}"
+    quality = tr(
+        "report.services.quality",
+        stopped=_stopped(hs["status"], tr),
+        bound=_bound_words(hs["objective_value"], hs["bound"], hs["mip_gap"], tr),
+        used=hs["hospitals_used"],
+        both=hs["hospitals_with_both"],
+        site_cost=tr.plain(hs["site_cost"]),
+        colocation=tr(
+            f"report.method.colocation_{hs['colocation']}", bonus=tr.plain(hs["colocation_bonus"])
+        ),
+        offered=_offered(plan, tr),
+        checked=checked,
     )
-    sections = [s for s in (_centre_section(plan), _forensic_section(plan)) if s is not None]
+    sections = [
+        s for s in (_centre_section(plan, tr, names), _forensic_section(plan, tr)) if s is not None
+    ]
     return sections, quality
 
 
@@ -601,7 +595,7 @@ def _environment() -> Environment:
     )
 
 
-def render_report(plan: Plan, dataset: Dataset) -> str:
+def render_report(plan: Plan, dataset: Dataset, *, lang: str = "en") -> str:
     """Render the evidence report of a plan as HTML.
 
     Parameters
@@ -611,57 +605,63 @@ def render_report(plan: Plan, dataset: Dataset) -> str:
     dataset
         The dataset planned: its name, and the sources, licences and
         limitations its metadata gives reports.
+    lang
+        Language of the report: ``"en"`` (default) or ``"az"`` (Azerbaijani).
 
     Returns
     -------
     str
     """
+    tr = Translator(lang)
+    names = dataset.place_names(tr.lang)
+    plan = plan.with_names(names)
     env = _environment()
     s = plan.summary
     infeasible = not plan.result.feasible  # no plan: proven impossible, or stopped in time
-    figures = ("", "") if infeasible else plan_figures(plan, dataset)
-    sections, services_quality = _service_sections(plan)
-    tables = {} if infeasible else _proposal_tables(plan)
-    tables["scenario"] = _scenario_table(plan)
+    figures = ("", "") if infeasible else plan_figures(plan, dataset, lang=lang)
+    sections, services_quality = _service_sections(plan, tr, names)
+    tables = {} if infeasible else _proposal_tables(plan, tr)
+    tables["scenario"] = _scenario_table(plan, tr)
+    messages = plan.result.messages if infeasible else s["messages"]
     context = {
+        "t": tr,
+        "lang": tr.lang,
         "scenario": plan.scenario,
-        "summary_text": _executive_summary(plan),
-        "generated": datetime.now(UTC).strftime("%d %B %Y"),
+        "summary_text": _executive_summary(plan, tr),
+        "generated": tr.date(datetime.now(UTC).date()),
         "css": Markup(resources.files("planner").joinpath("_templates", "report.css").read_text()),
-        "key_figures": _key_figures(plan),
+        "key_figures": _key_figures(plan, tr),
         "infeasible": infeasible,
-        "no_plan_title": (
-            "The targets cannot be met"
+        "no_plan_title": tr(
+            "report.no_plan.infeasible"
             if plan.result.status == "infeasible"
-            else "The time limit stopped the solver before it found a plan"
+            else "report.no_plan.limit"
         ),
-        "time_limit_warning": _time_limit_warning(plan),
-        "messages": [
-            html_text(m) for m in (plan.result.messages if infeasible else s["messages"])
-        ],
-        "quality": "" if infeasible else _quality(plan),
+        "time_limit_warning": _time_limit_warning(plan, tr),
+        "messages": [html_text(tr.message(m)) for m in messages],
+        "quality": "" if infeasible else _quality(plan, tr),
         "map_png": figures[0],
         "bars_png": figures[1],
         "tables": tables,
-        "inclusive_text": _inclusive_text(s),
+        "inclusive_text": _inclusive_text(s, tr),
         "service_sections": sections,
         "services_quality": services_quality,
-        "method": _method(plan),
-        "sources": _sources(dataset),
-        "limitations": dataset.report_list("limitations"),
+        "method": _method(plan, tr),
+        "sources": _sources(dataset, tr),
+        "limitations": dataset.report_list("limitations", lang=tr.lang),
         "version": __version__,
         "dataset_name": dataset.name,
     }
     return env.get_template("report.html.j2").render(context)
 
 
-def _time_limit_warning(plan: Plan) -> str | None:
+def _time_limit_warning(plan: Plan, tr: Translator) -> str | None:
     """Return the warning for the top of a report whose solve stopped at a time limit."""
     limited = [
-        name
+        tr(f"report.limit.{name}")
         for name, result in (
-            ("the shelter plan", plan.result),
-            ("the hospital services", plan.services.result if plan.services else None),
+            ("shelters", plan.result),
+            ("services", plan.services.result if plan.services else None),
         )
         if result is not None and result.feasible and result.status in ("time_limit", "work_limit")
     ]
@@ -672,21 +672,14 @@ def _time_limit_warning(plan: Plan) -> str | None:
         for r in (plan.result, plan.services.result if plan.services else None)
     )
     return (
-        f"Not proven: the solver stopped before proving the requested gap for "
-        f"{' and '.join(limited)}. What follows is the best plan found (the gap below says how "
-        "far from the best possible it may be). "
-        + (
-            "The time limit, a safety net, stopped it, so the plan may differ on another machine: "
-            "run again with a longer --time-limit before quoting it."
-            if timed
-            else "The work budget stopped it (the same plan on every machine): raise "
-            "solver.node_limit to prove it before quoting it."
-        )
+        tr("report.limit.warning", what=tr.join(limited))
+        + " "
+        + tr("report.limit.time" if timed else "report.limit.work")
     )
 
 
-def _sources(dataset: Dataset) -> Sequence[str]:
-    sources = dataset.report_list("sources")
+def _sources(dataset: Dataset, tr: Translator) -> Sequence[str]:
+    sources = dataset.report_list("sources", lang=tr.lang)
     if sources:
         return sources
     licences = dataset.metadata.get("licences")
@@ -695,7 +688,7 @@ def _sources(dataset: Dataset) -> Sequence[str]:
     return []
 
 
-def write_report(plan: Plan, dataset: Dataset, path: str | Path) -> Path:
+def write_report(plan: Plan, dataset: Dataset, path: str | Path, *, lang: str = "en") -> Path:
     """Write the self-contained evidence report (HTML with embedded figures).
 
     Parameters
@@ -706,10 +699,12 @@ def write_report(plan: Plan, dataset: Dataset, path: str | Path) -> Path:
         The dataset planned.
     path
         HTML file to write (atomically).
+    lang
+        Language of the report: ``"en"`` (default) or ``"az"`` (Azerbaijani).
 
     Returns
     -------
     Path
     """
-    write_text_atomic(path, render_report(plan, dataset))
+    write_text_atomic(path, render_report(plan, dataset, lang=lang))
     return Path(path)

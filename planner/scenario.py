@@ -5,6 +5,8 @@ default shown (see ``scenarios/`` for examples)::
 
     name = "coe-minimum"
     description = "Council of Europe minimum standard"
+    # [translations.az]            # the description in another language, for --lang az
+    # description = "Avropa Şurasının minimum standartı"
 
     [demand]
     population = "default"        # or a CSV path (district_id,population), relative to the file
@@ -375,6 +377,8 @@ class Scenario:
 
     name: str = "default"
     description: str = ""
+    #: The description in other languages: ``(language, text)`` pairs.
+    descriptions: tuple[tuple[str, str], ...] = ()
     demand: DemandOptions = field(default_factory=DemandOptions)
     travel: TravelOptions = field(default_factory=TravelOptions)
     access: AccessOptions = field(default_factory=AccessOptions)
@@ -391,6 +395,10 @@ class Scenario:
     hospital_sites: HospitalSiteOptions = field(default_factory=HospitalSiteOptions)
     hospitals: HospitalSelection = field(default_factory=HospitalSelection)
     source: Path | None = None
+
+    def description_in(self, lang: str) -> str:
+        """Return the description in ``lang`` (from ``[translations.<lang>]``), else as written."""
+        return dict(self.descriptions).get(lang, self.description)
 
     @property
     def siting_options(self) -> SitingOptions:
@@ -492,7 +500,7 @@ _TABLES: dict[str, type[Any]] = {
 }
 #: Tables whose presence turns a service on (absent: ``None``).
 _OPTIONAL_TABLES = ("rape_crisis", "forensic")
-_TOP = {"name", "description", *_TABLES}
+_TOP = {"name", "description", "translations", *_TABLES}
 
 
 def _keys(table: str) -> set[str]:
@@ -615,7 +623,35 @@ def scenario_from_dict(data: Mapping[str, Any], *, base_dir: Path | None = None)
         for table in _TABLES
         if table not in _OPTIONAL_TABLES or table in data
     }
-    return Scenario(name=name, description=str(data.get("description", "")), **tables)
+    return Scenario(
+        name=name,
+        description=str(data.get("description", "")),
+        descriptions=_descriptions(data.get("translations", {})),
+        **tables,
+    )
+
+
+def _descriptions(translations: object) -> tuple[tuple[str, str], ...]:
+    """Read ``[translations.<lang>]`` tables: the scenario's description in each language."""
+    from planner._i18n import LANGUAGES
+
+    if not isinstance(translations, Mapping):
+        raise ScenarioError(f"translations is {translations!r}; expected [translations.<lang>]")
+    out = []
+    for lang, texts in translations.items():
+        if lang not in LANGUAGES:
+            raise ScenarioError(
+                f"translations.{lang}: unknown language; expected one of {list(LANGUAGES)}"
+            )
+        if not isinstance(texts, Mapping) or set(texts) - {"description"}:
+            raise ScenarioError(
+                f'translations.{lang} is {texts!r}; expected only description = "..."'
+            )
+        text = texts.get("description", "")
+        if not isinstance(text, str):
+            raise ScenarioError(f"translations.{lang}.description is {text!r}; expected text")
+        out.append((str(lang), text))
+    return tuple(sorted(out))
 
 
 def builtin_scenarios() -> dict[str, Path]:

@@ -53,7 +53,8 @@ def test_no_import_cycle() -> None:
 
 
 def test_locate_imports_nothing_above_the_network_stage() -> None:
-    allowed = re.compile(r"^planner\.(_errors|_validate|locate(\..*)?)$")
+    # _i18n: the words of its messages (planner._i18n.Note), like _errors' exceptions
+    allowed = re.compile(r"^planner\.(_errors|_i18n|_validate|locate(\..*)?)$")
     for name, (_, tree) in _modules().items():
         if name.startswith("planner.locate"):
             assert {m for m in _imports(tree) if not allowed.match(m)} == set(), name
@@ -68,7 +69,8 @@ def test_no_class_over_400_lines() -> None:
 
 
 def test_generic_modules_name_no_country() -> None:
-    pattern = re.compile(r"Azerbaijan|Baku|Ganja|Nakhchivan", re.IGNORECASE)
+    # the Azerbaijani *language* is a language the outputs speak (--lang az), for any dataset
+    pattern = re.compile(r"Azerbaijan(?!i)|Baku|Ganja|Nakhchivan", re.IGNORECASE)
     for path in PLANNER.rglob("*"):
         if path.is_file() and DATASETS not in path.parents and path.suffix in (".py", ".j2"):
             hits = [n for n, line in enumerate(path.read_text("utf-8").splitlines(), 1)

@@ -388,3 +388,68 @@ def test_comparison_fits_a_narrow_terminal() -> None:
     for name in names:
         assert name in text  # every name whole, never folded
     assert text.count("people near an inclusive shelter") == len(views)
+
+
+def test_run_in_azerbaijani(tmp_path: Path) -> None:
+    from tests.tiny import write_tiny_dataset
+
+    folder = write_tiny_dataset(tmp_path / "ds")
+    scenario = _scenario_file(tmp_path, TINY_TOML)
+    out = tmp_path / "out"
+    args = ["run", "--out", str(out), "--data", str(folder), "--tiles", "none"]
+    result = CliRunner().invoke(cli, [*args, "--scenario", str(scenario), "--lang", "az"])
+    assert result.exit_code == 0, result.output
+    for words in ("Bu gün sığınacaqlara çıxış", "tələb olunan ailə yerləri", "yeni yerlər"):
+        assert words in result.output
+    assert "required family places" not in result.output
+    report = (out / "plan" / "report.html").read_text("utf-8")
+    assert '<html lang="az">' in report and "<h2>Xülasə</h2>" in report
+    # tables keep their column names for the tools that read them
+    assert "travel_min_mean_after" in (out / "plan" / "districts.csv").read_text("utf-8-sig")
+    bad = CliRunner().invoke(cli, [*args, "--lang", "fr"])
+    assert bad.exit_code == 2 and "'fr' is not one of 'en', 'az'" in bad.output
+
+
+def test_why_a_plan_fails_in_azerbaijani(tmp_path: Path) -> None:
+    from tests.tiny import write_tiny_dataset
+
+    folder = write_tiny_dataset(tmp_path / "ds")
+    far = _scenario_file(
+        tmp_path, TINY_TOML.replace("max_travel_min = 120", "max_travel_min = 0.5")
+    )
+    out = tmp_path / "bad"
+    args = ["plan", str(far), "--out", str(out), "--data", str(folder), "--tiles", "none"]
+    result = CliRunner().invoke(cli, [*args, "--lang", "az"])
+    assert result.exit_code == 3, result.output
+    assert "hədəflərə nail olmaq mümkün deyil" in result.output
+    assert "yaşayış məntəqəsinin 0,5 dəq daxilində" in result.output
+    report = (out / "report.html").read_text("utf-8")
+    assert "Hədəflərə nail olmaq mümkün deyil" in report and "yaşayış məntəqəsinin" in report
+    assert "have no existing or candidate site" not in report
+    # the English message is kept where the data go (summary.json)
+    summary = json.loads((out / "summary.json").read_text("utf-8"))
+    assert "have no existing or candidate site within 0.5 min" in summary["messages"][0]
+
+
+def test_comparison_in_azerbaijani() -> None:
+    from rich.console import Console
+
+    from planner._i18n import Translator
+    from planner.cli import _comparison_views
+
+    table = pd.DataFrame(
+        {
+            "scenario": ["a"], "objective": ["min_cost"], "status": ["optimal"],
+            "new_sites": [25], "total_places": [1023.2], "total_beds": [1739.0],
+            "served_share": [0.999], "mean_travel_min": [43.0], "max_travel_min": [120.0],
+            "cost": [742.0], "inclusive_places": [0.0], "inclusive_reach_share": [0.0],
+            "rape_crisis_centres": [float("nan")], "forensic_24_7_sites": [float("nan")],
+            "mip_gap": [0.0027], "solve_seconds": [53.1],
+        }
+    )  # fmt: skip
+    console = Console(width=160, record=True)
+    for view in _comparison_views(table, console.width, Translator("az")):
+        console.print(view)
+    text = console.export_text()
+    assert "Ssenarilərin müqayisəsi" in text and "hədd daxilində ödənilən tələbat" in text
+    assert "99,9%" in text and "1.023" in text and "0,27%" in text

@@ -172,6 +172,28 @@ def test_region_inputs_name_what_is_wrong(
         read_about(about)
 
 
+def test_about_file_translations(tmp_path: Path) -> None:
+    about = tmp_path / "about.toml"
+    about.write_text(
+        'limitations = ["Roads of 2021."]\n[translations.az]\n'
+        'limitations = ["2021-ci il yollar."]\ndisconnected_note = "Yol yoxdur."\n',
+        "utf-8",
+    )
+    read = read_about(about)
+    assert read["translations"]["az"]["limitations"] == ["2021-ci il yollar."]
+    about.write_text('[translations.fr]\nlimitations = ["x"]\n', "utf-8")
+    with pytest.raises(InputDataError, match=r"translations has language 'fr'; expected one of"):
+        read_about(about)
+    about.write_text('[translations.az]\nlimitations = "x"\n', "utf-8")
+    with pytest.raises(InputDataError, match=r"translations\.az\.limitations is 'x'"):
+        read_about(about)
+    about.write_text("[translations.az]\nsorces = []\n", "utf-8")
+    with pytest.raises(
+        InputDataError, match=r"translations\.az has unknown key\(s\) \['sorces'\]"
+    ):
+        read_about(about)
+
+
 def test_small_region_from_hand_made_files(tmp_path: Path) -> None:
     """Every input form on a 3x3 grid: places with populations as CSV, a GraphML road graph,
     a district with no place, one shelter, hospitals with a type."""
@@ -231,3 +253,4 @@ def test_small_region_from_hand_made_files(tmp_path: Path) -> None:
     # candidates: each district's largest settlement (no city or town here)
     assert sorted(ds.candidates["name"]) == ["A", "C", "North"]
     assert report.counts["road_edges"] == graph.number_of_edges()
+

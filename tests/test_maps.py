@@ -136,14 +136,38 @@ def test_full_recommendations_map_works_offline(
     assert_works_offline(files.map_html, tmp_path / "profile", PLAN_LAYERS + SERVICE_LAYERS)
 
 
-@needs_chromium
-def test_shelter_plan_map_works_offline(dataset: Dataset, tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def budget(dataset: Dataset) -> Plan:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        budget = plan(dataset, load_scenario("budget-5-sites"))
+        return plan(dataset, load_scenario("budget-5-sites"))
+
+
+@needs_chromium
+def test_shelter_plan_map_works_offline(budget: Plan, dataset: Dataset, tmp_path: Path) -> None:
     files = write_plan(budget, dataset, tmp_path / "budget", tiles="none")
     report = assert_works_offline(files.map_html, tmp_path / "profile", PLAN_LAYERS)
     assert not any("Rape crisis" in label for label in report.layers)
+
+
+AZ_ACCESS_LAYERS = ["Ən yaxın sığınacağa yol vaxtı", "120 dəqiqədən uzaq yaşayış məntəqələri"]
+AZ_PLAN_LAYERS = ["Bu gün yol vaxtı", "Planla yol vaxtı", "Planla sığınacaqlar (ölçü = tutum)"]
+
+
+@needs_chromium
+def test_maps_in_azerbaijani_work_offline(budget: Plan, dataset: Dataset, tmp_path: Path) -> None:
+    files = write_plan(budget, dataset, tmp_path / "budget_az", tiles="none", lang="az")
+    report = assert_works_offline(files.map_html, tmp_path / "profile", AZ_PLAN_LAYERS)
+    assert not any("Travel time" in label for label in report.layers)
+    (tmp_path / "access_az").mkdir()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        page = write_access_map(
+            assess(dataset), dataset, tmp_path / "access_az" / "map.html", tiles="none",
+            assets="inline", lang="az",
+        )  # fmt: skip
+    report = assert_works_offline(page, tmp_path / "profile2", AZ_ACCESS_LAYERS)
+    assert not any("Shortfall" in label for label in report.layers)
 
 
 def _single_page(dataset: Dataset, folder: Path, *, tiles: Tiles, assets: Assets) -> Path:

@@ -8,6 +8,7 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
+from planner._i18n import catalog
 from planner.data import Dataset
 from planner.outputs import PlanFiles, comparison_markdown, comparison_table, write_plan
 from planner.planning import Plan, plan
@@ -179,4 +180,86 @@ def test_report_states_the_range_across_modes_and_population_bases(files: PlanFi
     html = files.report_html.read_text("utf-8")
     first = html[: html.index("<h2>The proposal</h2>")]
     assert "by bus" in first and "by car" in first
-    assert "counting displaced people where they live (resident (25%) basis)" in first
+    assert (
+        "counting displaced people where they live (resident basis, 25% counted in their "
+        "registered district)" in first
+    )
+
+
+# ---------------------------------------------------------------- in Azerbaijani (--lang az)
+
+
+@pytest.fixture(scope="module")
+def files_az(
+    small_plan: Plan, dataset: Dataset, tmp_path_factory: pytest.TempPathFactory
+) -> PlanFiles:
+    return write_plan(
+        small_plan, dataset, tmp_path_factory.mktemp("plan_az"), tiles="none", lang="az"
+    )
+
+
+def _english_sentences() -> set[str]:
+    """Pieces of English text (between fields) that the Azerbaijani catalog does not share."""
+    en, az = catalog("en"), catalog("az")
+    shared = " ".join(str(v) for v in az.values())
+    pieces = set()
+    for key, text in en.items():
+        if isinstance(text, str) and key.split(".")[0] in ("report", "heading", "figure", "map"):
+            for piece in re.split(r"\{[a-z_]*\}|<[^>]+>", text):
+                piece = piece.strip(" .,;:()")
+                if len(piece) >= 12 and piece not in shared:
+                    pieces.add(piece)
+    return pieces
+
+
+def test_report_in_azerbaijani_has_no_english_left(files_az: PlanFiles) -> None:
+    html = files_az.report_html.read_text("utf-8")
+    assert '<html lang="az">' in html
+    pieces = _english_sentences()
+    assert len(pieces) > 100
+    left = sorted(p for p in pieces if p in html)
+    assert left == []
+    # the first screen: title, byline with the date in Azerbaijani, the summary in words
+    first = html[: html.index("<h2>Təklif</h2>")]
+    assert "<h2>Xülasə</h2>" in first and "ailə yeri" in first and "hazırlanma tarixi" in first
+    months = catalog("az")["format.months"]
+    assert any(m in first for m in months)
+    # numbers as Azerbaijani writes them: decimal comma, dot between thousands
+    assert re.search(r"\d,\d%", first) and re.search(r"\d\.\d{3}\b", first)
+    # the dataset's own limitations, in its Azerbaijani translation
+    assert "məcburi köçkün" in html and "Məhdudiyyətlər" in html
+
+
+def test_report_in_azerbaijani_reads_for_people(files_az: PlanFiles, small_plan: Plan) -> None:
+    html = files_az.report_html.read_text("utf-8")
+    headings = re.findall(r"<(?:h[1-3]|th)[^>]*>(.*?)</(?:h[1-3]|th)>", html, flags=re.S)
+    assert [h for h in headings if re.search(r"\b[a-z0-9]+_[a-z0-9_]+\b", h)] == []
+    assert "<h3>Kimin vəziyyəti yaxşılaşır, kimin pisləşir</h3>" in html
+    section = html[html.index("Kimin vəziyyəti yaxşılaşır") :]
+    table = section[: section.index("</table>")]
+    rows = {
+        re.sub(r"<[^>]+>", "", cells[0]).strip(): cells[1]
+        for cells in (
+            re.findall(r"<td>(.*?)</td>", row, re.S)
+            for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)
+        )
+        if cells
+    }
+    worse = int(small_plan.districts["worse_off"].sum())
+    assert int(rows["Vəziyyəti pisləşən (orta yol vaxtı uzanır)"].replace(".", "")) == worse
+
+
+def test_map_in_azerbaijani(files_az: PlanFiles) -> None:
+    html = files_az.map_html.read_text("utf-8")
+    for layer in ("Bu gün yol vaxtı", "Planla yol vaxtı", "Təyinatlar", "Planla sığınacaqlar"):
+        assert json.dumps(layer)[1:-1] in html  # as folium writes it into the page's script
+    assert "Travel time with the plan" not in html
+    # the side-by-side page of a comparison, too
+    from planner.outputs import write_comparison_map
+
+    side = write_comparison_map(
+        [("a", files_az.map_html.parent.name), ("b", files_az.map_html.parent.name)],
+        files_az.map_html.parent.parent,
+        lang="az",
+    )
+    assert side is not None and "Ssenarilər yan-yana" in side.read_text("utf-8")

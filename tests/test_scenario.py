@@ -195,3 +195,19 @@ def test_hospital_and_candidate_lists_are_read(tmp_path: Path) -> None:
     assert s.candidates.include == ("Lerik",) and s.candidates.require == ("Lerik",)
     # the default offers general hospitals and polyclinics only
     assert scenario_from_dict({}).hospitals.types == ("general", "polyclinic")
+
+
+def test_scenario_description_in_other_languages(tmp_path: Path) -> None:
+    from planner.scenario import builtin_scenarios
+
+    for name, path in builtin_scenarios().items():
+        scenario = load_scenario(path)
+        assert scenario.description_in("az") != scenario.description, name
+        assert scenario.description_in("en") == scenario.description
+    path = tmp_path / "s.toml"
+    path.write_text('name = "s"\ndescription = "x"\n[translations.fr]\ndescription = "y"\n')
+    with pytest.raises(ScenarioError, match=r"translations\.fr: unknown language"):
+        load_scenario(path)
+    path.write_text('name = "s"\n[translations.az]\nname = "y"\n')
+    with pytest.raises(ScenarioError, match=r"expected only description"):
+        load_scenario(path)

@@ -63,6 +63,8 @@ ABOUT_KEYS = {
     "licences": "object {source: licence}",
     "limitations": "list of sentences the report prints under its limitations",
     "disconnected_note": "sentence explaining districts with no road path to a shelter",
+    "translations": "object {language: {sources, limitations, disconnected_note, regions}} for "
+    "reports in that language (--lang); regions maps each region to its name there",
 }
 _SETTLEMENT_COLUMNS = ["settlement_id", "name", "name_source", "place", "district_id", "weight",
                        "population", "lon", "lat"]  # fmt: skip
@@ -110,7 +112,48 @@ def read_about(path: str | Path) -> dict[str, Any]:
     for key in ("name", "disconnected_note"):
         if key in about and not isinstance(about[key], str):
             raise InputDataError(f"{path}: {key} is {about[key]!r}; expected text")
+    _check_translations(path, about.get("translations", {}))
     return dict(about)
+
+
+def _check_translations(path: Path, translations: object) -> None:
+    """Check an about file's ``translations``: texts per language the planner reports in."""
+    from planner._i18n import LANGUAGES
+
+    if not isinstance(translations, dict):
+        raise InputDataError(
+            f"{path}: translations is {translations!r}; expected {{language: {{key: text}}}}"
+        )
+    for lang, texts in translations.items():
+        if lang not in LANGUAGES:
+            raise InputDataError(
+                f"{path}: translations has language {lang!r}; expected one of {list(LANGUAGES)}"
+            )
+        if not isinstance(texts, dict):
+            raise InputDataError(f"{path}: translations.{lang} is {texts!r}; expected an object")
+        unknown = sorted(set(texts) - {"sources", "limitations", "disconnected_note", "regions"})
+        if unknown:
+            raise InputDataError(
+                f"{path}: translations.{lang} has unknown key(s) {unknown}; expected some of "
+                "['disconnected_note', 'limitations', 'regions', 'sources']"
+            )
+        regions = texts.get("regions", {})
+        if not (isinstance(regions, dict) and all(isinstance(v, str) for v in regions.values())):
+            raise InputDataError(
+                f"{path}: translations.{lang}.regions is {regions!r}; expected "
+                "{region: name in that language}"
+            )
+        for key in ("sources", "limitations"):
+            value = texts.get(key, [])
+            if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+                raise InputDataError(
+                    f"{path}: translations.{lang}.{key} is {value!r}; expected a list of sentences"
+                )
+        note = texts.get("disconnected_note", "")
+        if not isinstance(note, str):
+            raise InputDataError(
+                f"{path}: translations.{lang}.disconnected_note is {note!r}; expected text"
+            )
 
 
 def _districts(
@@ -473,7 +516,7 @@ def build_dataset(
         "notes": notes,
         "report": {
             key: info[key]
-            for key in ("sources", "limitations", "disconnected_note")
+            for key in ("sources", "limitations", "disconnected_note", "translations")
             if key in info
         },
         "licences": dict(info.get("licences", {})),

@@ -14,6 +14,7 @@ from dataclasses import replace
 import numpy as np
 import scipy.sparse as sp
 
+from planner._i18n import Fixed, Note
 from planner.locate._milp import TOL_FLOW, FloatArray, IntArray, solve_milp
 from planner.locate.formulation import SitingFormulation, SitingLayout
 
@@ -101,9 +102,7 @@ def _notes(
         notes.append(_far_note(model, capacity, x, layout, open_cols))
     if model.demand_district is not None and not districts:
         notes.append(
-            ("nor can they" if not closest else "the capacities chosen cannot")
-            + " keep every district's mean travel at most today's: the districts referred "
-            "farther are listed"
+            Note("message.districts_note_also" if not closest else "message.districts_note")
         )
     return tuple(notes)
 
@@ -152,9 +151,9 @@ def _far_note(
     far = (flows > TOL_FLOW) & (minutes[pi, pj] > nearest[pi] + (tolerance or 0.0) + 1e-6)
     places = float(flows[far].sum())
     settlements = len(np.unique(pi[far]))
-    return (
-        f"the capacities chosen cannot keep everyone within {tolerance:g} min of their "
-        f"nearest open shelter: {places:.1f} family places in {settlements} settlements "
-        "are referred farther (never farther than the rule allows beyond today's nearest "
-        "shelter)"
+    return Note(
+        "message.far_note",
+        tolerance=float(tolerance or 0.0),
+        places=Fixed(places),
+        settlements=int(settlements),
     )

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
+from planner._i18n import Fixed, Note, Share
 from planner.locate._milp import TOL_LIMIT
 from planner.locate.options import required_centres
 from planner.locate.result import PlanResult, ServicesResult
@@ -35,7 +36,7 @@ def check_solution(
     """
     opts = model.options
     tg = opts.targets
-    problems = []
+    problems: list[str] = []
     a = result.assignments
     d = np.asarray(model.demand, dtype=float)
     cap = result.open_sizes
@@ -43,43 +44,48 @@ def check_solution(
     load = np.bincount(a["site"], weights=a["places"], minlength=len(cap))
     over = np.flatnonzero(load > cap + tol)
     if len(over):
-        problems.append(f"sites {over.tolist()} serve more than their capacity")
+        problems.append(Note("check.over_capacity", sites=str(over.tolist())))
     if (cap[:n_e] + tol < np.asarray(model.existing_capacity)).any():
-        problems.append("an existing site lost capacity")
+        problems.append(Note("check.lost_capacity"))
     if len(a) and (a["travel_min"] > tg.max_travel_min + TOL_LIMIT).any():
-        problems.append("an assignment exceeds the travel limit")
+        problems.append(Note("check.beyond_limit"))
     problems += _closest_to_today(model, result)
     problems += _single_source(model, result)
     t = np.asarray(model.minutes)[a["demand"], a["site"]] if len(a) else np.zeros(0)
     if len(a) and not np.allclose(t, a["travel_min"]):
-        problems.append("assignment travel times do not match the matrix")
+        problems.append(Note("check.times_mismatch"))
     got = np.bincount(a["demand"], weights=a["places"], minlength=len(d))
     if (got > d + tol).any():
-        problems.append("a settlement receives more than its demand")
+        problems.append(Note("check.over_demand"))
     served = got.sum() / d.sum() if d.sum() > 0 else 1.0
     if opts.objective.type != "max_coverage" and served + tol < tg.served_share:
-        problems.append(f"served share {served:.4f} is below {tg.served_share:g}")
+        problems.append(
+            Note("check.served_below", served=Share(served, 2), target=Share(tg.served_share, 2))
+        )
     caps, _, ok = model.size_options()
     allowed_size = (np.abs(caps - cap[n_e:, None]) < 1e-6) & ok
     if not allowed_size[result.built].any(axis=1).all():
-        problems.append("a new site has a size that is not allowed")
+        problems.append(Note("check.bad_size"))
     if len(a) and (cap[a["site"]] <= tol).any():
-        problems.append("demand is assigned to a site that is not open")
+        problems.append(Note("check.closed_site"))
     closed = np.flatnonzero(model.must_open & ~result.built).tolist()
-    problems += [f"required candidate sites {closed} are not opened"] if closed else []
+    problems += [Note("check.required_closed", sites=str(closed))] if closed else []
     if opts.budget.max_new_sites is not None and result.built.sum() > opts.budget.max_new_sites:
-        problems.append("more new sites than the budget allows")
+        problems.append(Note("check.over_budget"))
     if model.demand_region is not None and model.site_region is not None and tg.one_per_region:
         open_regions = set(np.asarray(model.site_region)[cap > tol].tolist())
         missing = set(np.asarray(model.demand_region).tolist()) - open_regions
         if missing:
-            problems.append(f"regions {sorted(missing)} have no shelter")
+            problems.append(Note("check.regions_without", regions=str(sorted(missing))))
     if opts.inclusive_served_share is not None and model.inclusive_cover is not None:
         share = model.inclusive_share(cap) if d.sum() > 0 else 1.0
         if share + tol < opts.inclusive_served_share:
             problems.append(
-                f"only {share:.4f} of the demand is within reach of an open inclusive shelter, "
-                f"below {opts.inclusive_served_share:g}"
+                Note(
+                    "check.inclusive_below",
+                    share=Share(share, 2),
+                    target=Share(opts.inclusive_served_share, 2),
+                )
             )
     return problems
 
@@ -91,13 +97,13 @@ def _single_source(model: SitingFormulation, result: PlanResult) -> list[str]:
         return []
     d = np.asarray(model.demand, dtype=float)
     split = a.groupby("demand")["site"].nunique()
-    problems = []
+    problems: list[str] = []
     if (split > 1).any():
-        problems.append(f"{int((split > 1).sum())} settlements are split between sites")
+        problems.append(Note("check.split", settlements=int((split > 1).sum())))
     got = a.groupby("demand")["places"].sum()
     part = np.abs(got.to_numpy() - d[got.index.to_numpy()]) > 1e-5 * np.maximum(1.0, d[got.index])
     if part.any():
-        problems.append(f"{int(part.sum())} settlements are served only in part")
+        problems.append(Note("check.partial", settlements=int(part.sum())))
     return problems
 
 
@@ -113,10 +119,7 @@ def _closest_to_today(model: SitingFormulation, result: PlanResult) -> list[str]
     )
     if not beyond.any():
         return []
-    return [
-        f"{int(beyond.sum())} assignments are more than {tolerance:g} min beyond the "
-        "settlement's nearest existing site"
-    ]
+    return [Note("check.beyond_today", assignments=int(beyond.sum()), tolerance=float(tolerance))]
 
 
 def check_services(
@@ -139,44 +142,51 @@ def check_services(
         women = model.women
         need = required_centres(float(women.sum()), rc.women_per_centre)
         if int(centre.sum()) < need:
-            problems.append(f"{int(centre.sum())} centres, fewer than the {need} required")
+            problems.append(
+                Note("check.too_few_centres", centres=int(centre.sum()), required=need)
+            )
         if not model.candidates[centre].all():
-            problems.append("a centre is at a hospital that is not a candidate")
+            problems.append(Note("check.centre_not_candidate"))
         a = result.assignments
         site = a["site"].to_numpy(int)
         dem = a["demand"].to_numpy(int)
         got = a["women"].to_numpy(float)
         if len(a) and not centre[site].all():
-            problems.append("women are assigned to a hospital without a centre")
+            problems.append(Note("check.women_without_centre"))
         load = np.bincount(site, weights=got, minlength=len(centre))
         if (load > rc.women_per_centre * (1 + tol)).any():
-            problems.append(f"a centre serves more than {rc.women_per_centre:,.0f} women")
+            problems.append(Note("check.centre_over", women=Fixed(float(rc.women_per_centre), 0)))
         if len(a) and (minutes[dem, site] > rc.max_travel_min + TOL_LIMIT).any():
-            problems.append("women are assigned to a centre beyond the travel limit")
+            problems.append(Note("check.women_beyond"))
         per = np.bincount(dem, weights=got, minlength=len(women))
         if (per > women * (1 + tol) + tol).any():
-            problems.append("a settlement's assigned women exceed its women")
+            problems.append(Note("check.women_over"))
         share = float(per.sum()) / women.sum() if women.sum() > 0 else 1.0
         if share + tol < rc.served_share:
-            problems.append(f"{share:.4f} of women served, below {rc.served_share:g}")
+            problems.append(
+                Note("check.women_below", share=Share(share, 2), target=Share(rc.served_share, 2))
+            )
         if rc.one_per_region and model.demand_region is not None and model.site_region is not None:
             missing = set(np.asarray(model.demand_region).tolist()) - set(
                 np.asarray(model.site_region)[centre].tolist()
             )
             if missing:
-                problems.append(f"regions {sorted(missing)} have no rape crisis centre")
+                problems.append(Note("check.regions_without_centre", regions=str(sorted(missing))))
     if fo is not None:
         reach = minutes <= fo.max_travel_min + TOL_LIMIT
         must = reach.any(axis=1) & (pop > 0)
         have = (reach & forensic[None, :]).any(axis=1)
         if (must & ~have).any():
             problems.append(
-                f"{int((must & ~have).sum())} settlements with a hospital within "
-                f"{fo.max_travel_min:g} min have no 24/7 forensic hospital within it"
+                Note(
+                    "check.forensic_missing",
+                    settlements=int((must & ~have).sum()),
+                    minutes=float(fo.max_travel_min),
+                )
             )
     problems += _required_services(model, centre, forensic)
     if opts.sites.colocation == "require" and (centre & ~forensic).any():
-        problems.append("a rape crisis centre is at a hospital without 24/7 forensic examination")
+        problems.append(Note("check.centre_without_forensic"))
     return problems
 
 
@@ -184,14 +194,14 @@ def _required_services(
     model: HospitalServicesModel, centre: npt.NDArray[np.bool_], forensic: npt.NDArray[np.bool_]
 ) -> list[str]:
     """Check that every required hospital hosts its service."""
-    problems = []
-    for what, must_have, have in (
-        ("a rape crisis centre", model.require_rcc, centre),
-        ("24/7 forensic examination", model.require_forensic, forensic),
+    problems: list[str] = []
+    for key, must_have, have in (
+        ("check.required_centre", model.require_rcc, centre),
+        ("check.required_forensic", model.require_forensic, forensic),
     ):
         if must_have is None:
             continue
         lacking = np.flatnonzero(np.asarray(must_have, dtype=bool) & ~have).tolist()
         if lacking:
-            problems.append(f"hospitals {lacking} are required to host {what} but do not")
+            problems.append(Note(key, hospitals=str(lacking)))
     return problems

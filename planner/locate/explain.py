@@ -13,6 +13,7 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from planner._i18n import Fixed, Note, Share
 from planner.locate._milp import TOL_LIMIT, BoolArray, FloatArray
 from planner.locate.formulation import SitingFormulation
 from planner.locate.options import BudgetOptions, ServiceOptions
@@ -97,26 +98,30 @@ def explain_siting(model: SitingFormulation, limit_min: float | None = None) -> 
     reach = np.zeros(len(d), dtype=bool)
     reach[pi] = True
     lost = (~reach) & (d > 0)
-    msgs = []
+    msgs: list[str] = []
     allowed = (1 - tg.served_share) * d.sum()
     if opts.objective.type != "max_coverage" and d[lost].sum() > allowed + TOL_LIMIT:
         names = list(model.demand_names) if model.demand_names is not None else None
-        lim = f"{limit:g} min" + (
-            f" / {tg.max_travel_km:g} km" if tg.max_travel_km is not None else ""
+        lim = (
+            Note("message.limit_km", minutes=float(limit), km=float(tg.max_travel_km))
+            if tg.max_travel_km is not None
+            else Note("message.limit_min", minutes=float(limit))
         )
-        rule = (
-            f" and within {tg.nearest_tolerance_min:g} min of their nearest existing site "
-            "(targets.nearest_tolerance_min)"
-            if tg.nearest_tolerance_min is not None and model.n_existing
-            else ""
-        )
+        ruled = tg.nearest_tolerance_min is not None and model.n_existing > 0
         msgs.append(
-            f"{int(lost.sum())} settlements with {d[lost].sum():.1f} family places of demand "
-            f"have no existing or candidate site within {lim}{rule} (largest: "
-            f"{_examples(lost, d, names)}); at most {allowed:.1f} may go unserved (served_share "
-            f"{tg.served_share:g}). Add candidate sites near them, raise the travel limit"
-            + (", raise targets.nearest_tolerance_min" if rule else "")
-            + " or lower served_share."
+            Note(
+                "message.unreachable",
+                settlements=int(lost.sum()),
+                places=Fixed(float(d[lost].sum())),
+                limit=lim,
+                rule=Note("message.unreachable_rule", tolerance=tg.nearest_tolerance_min)
+                if ruled
+                else "",
+                examples=_examples(lost, d, names),
+                allowed=Fixed(float(allowed)),
+                served_share=float(tg.served_share),
+                hint=Note("message.unreachable_hint") if ruled else "",
+            )
         )
     msgs += _explain_regions(model)
     msgs += _explain_single_source(model, limit, allowed)
@@ -125,12 +130,7 @@ def explain_siting(model: SitingFormulation, limit_min: float | None = None) -> 
         cover = np.asarray(model.inclusive_cover)
         best = float(d[cover.any(axis=1)].sum()) / d.sum() if d.sum() > 0 else 1.0
         if best + TOL_LIMIT < target:
-            msgs.append(
-                f"at most {best:.1%} of the demand can be within reach of an inclusive "
-                f"shelter even with every inclusive candidate open, below the target "
-                f"inclusive.served_share {target:g}; make new shelters "
-                "inclusive (supply.new_inclusive), add candidates or lower the target."
-            )
+            msgs.append(Note("message.inclusive_target", best=Share(best), target=float(target)))
     return msgs
 
 
@@ -142,15 +142,11 @@ def _explain_regions(model: SitingFormulation) -> list[str]:
     d = np.asarray(model.demand, dtype=float)
     dr, srg = np.asarray(model.demand_region), np.asarray(model.site_region)
     n_e = model.n_existing
-    msgs = []
+    msgs: list[str] = []
     for region in sorted(set(dr.tolist())):
         sites = srg == region
         if opts.targets.one_per_region and not sites.any():
-            msgs.append(
-                f"region {region} has no existing shelter and no candidate site, so "
-                "'one shelter per region' cannot hold; add a candidate there or turn "
-                "targets.one_per_region off."
-            )
+            msgs.append(Note("message.region_no_site", region=str(region)))
         if not opts.targets.regional_capacity:
             continue
         need = d[dr == region].sum()
@@ -161,9 +157,12 @@ def _explain_regions(model: SitingFormulation) -> list[str]:
         cap += float(np.where(ok, caps, 0.0).max(axis=1, initial=0.0)[sites[n_e:]].sum())
         if cap + TOL_LIMIT < need:
             msgs.append(
-                f"region {region} needs {need:.1f} family places but can reach at most "
-                f"{cap:.1f} with every candidate at the largest size; add candidates "
-                "or larger sizes, or turn targets.regional_capacity off."
+                Note(
+                    "message.region_capacity",
+                    region=str(region),
+                    need=Fixed(float(need)),
+                    capacity=Fixed(float(cap)),
+                )
             )
     return msgs
 
@@ -188,11 +187,13 @@ def _explain_single_source(model: SitingFormulation, limit: float, allowed: floa
         return []
     names = list(model.demand_names) if model.demand_names is not None else None
     return [
-        f"single sourcing: {int(big.sum())} settlements need more family places than any site "
-        f"within reach can hold (largest: {_examples(big, d, names)}; the largest settlement "
-        f"needs {d.max():.1f}, the largest site holds {largest.max():.1f}), so they cannot be "
-        "referred whole to one shelter; allow split referrals (targets.single_source = "
-        "false), offer larger sizes, or split the settlement in the data."
+        Note(
+            "message.single_source",
+            settlements=int(big.sum()),
+            examples=_examples(big, d, names),
+            need=Fixed(float(d.max())),
+            largest=Fixed(float(largest.max())),
+        )
     ]
 
 
@@ -211,18 +212,26 @@ def budget_reason(budget: BudgetOptions, cheapest: tuple[int, float] | None) -> 
     -------
     str
     """
-    limits = []
-    if budget.max_new_sites is not None:
-        limits.append(f"at most {budget.max_new_sites} new sites")
-    if budget.max_cost is not None:
-        limits.append(f"a cost of at most {budget.max_cost:g}")
-    msg = f"the budget ({' and '.join(limits)}) is too small to meet the targets"
-    if cheapest is not None:
-        msg += (
-            f"; without it the cheapest plan needs {cheapest[0]} new sites at a cost of "
-            f"{cheapest[1]:g}"
-        )
-    return msg + "."
+    sites = (
+        Note("message.budget_sites", sites=budget.max_new_sites)
+        if budget.max_new_sites is not None
+        else None
+    )
+    cost = (
+        Note("message.budget_cost", cost=float(budget.max_cost))
+        if budget.max_cost is not None
+        else None
+    )
+    limits = (
+        Note("message.budget_both", sites=sites, cost=cost) if sites and cost else sites or cost
+    )
+    return Note(
+        "message.budget",
+        limits=limits or "",
+        cheapest=Note("message.budget_cheapest", sites=cheapest[0], cost=float(cheapest[1]))
+        if cheapest is not None
+        else "",
+    )
 
 
 def explain_services(model: ServicesInputs) -> list[str]:
@@ -241,13 +250,10 @@ def explain_services(model: ServicesInputs) -> list[str]:
     rc = model.options.rape_crisis
     n_h = int(np.shape(model.minutes)[1])
     if n_h == 0 and (rc is not None or model.options.forensic is not None):
-        return [
-            "the dataset has no hospitals (hospitals.csv), so rape crisis centres and "
-            "forensic examination cannot be planned; add hospitals to the dataset."
-        ]
+        return [Note("message.no_hospitals")]
     if rc is None:
         return []
-    msgs = []
+    msgs: list[str] = []
     cand = model.candidates
     women = model.women
     reach = (np.asarray(model.minutes)[:, cand] <= rc.max_travel_min + TOL_LIMIT).any(axis=1)
@@ -256,27 +262,26 @@ def explain_services(model: ServicesInputs) -> list[str]:
     if women[lost].sum() > allowed + TOL_LIMIT:
         names = list(model.demand_names) if model.demand_names is not None else None
         msgs.append(
-            f"{int(lost.sum())} settlements with {women[lost].sum():,.0f} women have no "
-            f"candidate hospital within {rc.max_travel_min:g} min (largest: "
-            f"{_examples(lost, women, names)}); at most {allowed:,.0f} women may go unserved "
-            f"(rape_crisis.served_share {rc.served_share:g}). Raise the travel limit or lower "
-            "the served share."
+            Note(
+                "message.women_unreachable",
+                settlements=int(lost.sum()),
+                women=Fixed(float(women[lost].sum()), 0),
+                minutes=float(rc.max_travel_min),
+                examples=_examples(lost, women, names),
+                allowed=Fixed(float(allowed), 0),
+                served_share=float(rc.served_share),
+            )
         )
     if int(cand.sum()) < model.required_centres:
         msgs.append(
-            f"the standard needs {model.required_centres} rape crisis centres, but only "
-            f"{int(cand.sum())} hospitals may host one (one centre per hospital); offer more "
-            "hospitals (hospitals.types or hospitals.include) or raise "
-            "rape_crisis.women_per_centre."
+            Note(
+                "message.too_few_hospitals",
+                required=int(model.required_centres),
+                hospitals=int(cand.sum()),
+            )
         )
     if rc.one_per_region and model.demand_region is not None and model.site_region is not None:
         have = set(np.asarray(model.site_region)[cand].tolist())
         for region in sorted(set(np.asarray(model.demand_region).tolist()) - have):
-            msgs.append(
-                f"region {region} has no hospital that may host a rape crisis centre, so "
-                "'at least one centre per region' cannot hold; offer one of its hospitals "
-                "(hospitals.include: hospitals of other types or without a name are not "
-                "offered by default), add hospitals there, or set "
-                "rape_crisis.one_per_region = false."
-            )
+            msgs.append(Note("message.region_no_hospital", region=str(region)))
     return msgs

@@ -67,6 +67,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from planner._errors import OptionError
+from planner._i18n import Note
 from planner.locate._milp import (
     TOL_LIMIT,
     BoolArray,
@@ -315,11 +316,11 @@ class HospitalServicesModel:
             proven = res.termination == Termination.INFEASIBLE
             return self._infeasible(
                 [
-                    "no plan meets the service targets (proven by the solver)"
+                    Note("message.services_infeasible")
                     if proven
-                    else f"the time limit ({self.options.solver.time_limit_s:g} s) stopped the "
-                    "solver before it found a plan; nothing is proven about the targets. Raise "
-                    "the limit (--time-limit or solver.time_limit_s)."
+                    else Note(
+                        "message.time_no_plan", seconds=float(self.options.solver.time_limit_s)
+                    )
                 ],
                 built - started,
                 time.perf_counter() - built,
@@ -336,7 +337,7 @@ class HospitalServicesModel:
         solved = time.perf_counter()
         if assigned is None:
             return self._infeasible(
-                ["the assignment of women to the chosen centres failed; please report this"],
+                [Note("message.women_assignment_failed")],
                 built - started,
                 solved - built,
             )

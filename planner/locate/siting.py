@@ -66,6 +66,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
+from planner._i18n import Note
 from planner.locate._assign import assign_to_open_sites
 from planner.locate._milp import (
     TOL_FLOW,
@@ -90,10 +91,7 @@ _FIRST_SEARCH_NODES = 200
 
 
 def _stopped(limit_s: float) -> str:
-    return (
-        f"the time limit ({limit_s:g} s) stopped the solver before it found any plan; nothing "
-        "is proven about the targets. Raise the limit (--time-limit or solver.time_limit_s)."
-    )
+    return Note("message.time_no_plan", seconds=float(limit_s))
 
 
 def _worse(a: Termination, b: Termination) -> Termination:
@@ -219,7 +217,7 @@ class SitingModel(SitingFormulation):
         solved = time.perf_counter()
         if assigned is None:  # cannot happen for a correct model; say so rather than guess
             return self._infeasible(
-                ["the assignment of settlements to the chosen sites failed; please report this"],
+                [Note("message.assignment_failed")],
                 built_at - start,
                 solved - built_at,
             )
@@ -329,7 +327,7 @@ class SitingModel(SitingFormulation):
     def _budget_reason(self, res: Outcome) -> list[str]:
         opts = self.options
         if not opts.has_budget:
-            return [f"the solver found no solution: {res.message}"]
+            return [Note("message.no_solution", reason=str(res.message))]
         free = replace(
             self,
             options=replace(
@@ -417,11 +415,7 @@ class SitingModel(SitingFormulation):
             return self._infeasible(model._budget_reason(res), build_s, solve_s)
         if res.termination == Termination.WORK_LIMIT:
             return self._infeasible(
-                [
-                    f"the node budget (solver.node_limit = {self.options.solver.node_limit}) "
-                    "stopped the solver before it found any plan; nothing is proven about the "
-                    "targets. Raise solver.node_limit."
-                ],
+                [Note("message.work_no_plan", nodes=self.options.solver.node_limit)],
                 build_s,
                 solve_s,
                 PlanStatus.WORK_LIMIT,

@@ -153,6 +153,62 @@ REPORT_TEXTS: dict[str, object] = {
         "In Azerbaijan this is the Nakhchivan exclave, whose road links to the mainland "
         "cross Armenia or Iran."
     ),
+    # the same in Azerbaijani, for reports in --lang az (sources stay as cited)
+    "translations": {
+        "az": {
+            "limitations": [
+                "Rayonların əhalisi 2018-2024-cü illərin rəsmi rəqəmləridir və 1 yanvar 2024-cü "
+                "il tarixinə gətirilib (median fərq 0,4%, ən böyük fərq 14%); yeddi inzibati "
+                "vahid üçün dərc olunmuş rəqəm yoxdur və onların əhalisi fərz edilib. Qarabağ və "
+                "Şərqi Zəngəzurun rəqəmləri başqa yerlərdə yaşayan məcburi köçkünləri də əhatə "
+                "edən qeydiyyatdakı əhalidir.",
+                "Yaşayış məntəqələrinin əhalisi OSM yaşayış sahələrinə görə bütün şəhərlər üçün "
+                "vahid sıxlıq əmsalı ilə paylanır: ayrı-ayrı şəhərlərdə fərq iki dəfəyə çata "
+                "bilər.",
+                "Yollar 2021-ci ilin avqust ayına aiddir; sürət həddləri və yolların vəziyyəti "
+                "nəzərə alınmır. Yol vaxtları avtomobillə (ssenari tələb etdikdə avtobus və ya "
+                "mikroavtobusla) qapıdan qapıyadır: yol vaxtı 21 şəhər cütü arasında dərc "
+                "olunmuş 36 yol vaxtına uyğunlaşdırılmış əmsallarla miqyaslanır (məlumat dəstinin "
+                "travel_calibration.csv faylına baxın), əyri yollarda isə bir qədər yavaşladılır "
+                "(hər kilometr üzrə əyrilik); yoxuşlar modelləşdirilmir (hündürlük məlumatı "
+                "yoxdur) və ayrı-ayrı dərc olunmuş səfərlər modeldən 1,9 dəfəyədək fərqlənir. "
+                "Sonradan tikilmiş yollar yoxdur: Qarabağ və Şərqi Zəngəzurda (Füzuli-Şuşa yolu, "
+                "Horadiz-Ağbənd, Murovdağ tuneli ilə Toğanalı-Kəlbəcər, Bərdə-Ağdam və "
+                "Ağdam-Xankəndi yolları) Şuşa, Xankəndi, Laçın, Kəlbəcər, Qubadlı, Zəngilan və "
+                "Cəbrayıla gedən və oradan gələn yol vaxtları artıq göstərilir; `data build "
+                "--extra-roads` yol xətləri əlavə edir.",
+                "Mövcud sığınacaqlar Bakı və Gəncə şəhər mərkəzlərində iki birləşdirilmiş "
+                "sığınacaq kimi modelləşdirilib (onların ünvanları məxfidir); əməli istifadə "
+                "üçün onları real məlumatlarla əvəz edin.",
+                "Namizəd yerlər şəhərlər, qəsəbələr və rayon mərkəzləridir; xərc göstəriciləri "
+                "ssenarinin təyin etdiyi nisbi vahidlərdir, büdcə deyil.",
+                "Xəstəxanalar 2021-ci ilin OSM nöqtələridir, şöbələr və iş saatları barədə "
+                "məlumat yoxdur; təklif olunan xəstəxananın zorlama böhran mərkəzi və ya "
+                "məhkəmə-tibbi ekspertiza üçün uyğunluğu yerində yoxlanılmalıdır.",
+            ],
+            "disconnected_note": (
+                "Azərbaycanda bu, Naxçıvan eksklavıdır: onun materiklə yol əlaqələri Ermənistan "
+                "və ya İran ərazisindən keçir."
+            ),
+            # the official names of the economic regions (presidential decree of 7 July 2021)
+            "regions": {
+                "Absheron-Khizi": "Abşeron-Xızı",
+                "Baku": "Bakı",
+                "Central Aran": "Mərkəzi Aran",
+                "East Zangezur": "Şərqi Zəngəzur",
+                "Ganja-Dashkasan": "Gəncə-Daşkəsən",
+                "Gazakh-Tovuz": "Qazax-Tovuz",
+                "Guba-Khachmaz": "Quba-Xaçmaz",
+                "Karabakh": "Qarabağ",
+                "Lankaran-Astara": "Lənkəran-Astara",
+                "Mil-Mugan": "Mil-Muğan",
+                "Mountainous Shirvan": "Dağlıq Şirvan",
+                "Nakhchivan": "Naxçıvan",
+                "Sheki-Zagatala": "Şəki-Zaqatala",
+                "Shirvan-Salyan": "Şirvan-Salyan",
+            },
+        }
+    },
 }
 
 

@@ -1,0 +1,303 @@
+"""Private plumbing: the words of the report, the maps and the terminal in each language.
+
+Every sentence, heading and label people read comes from a catalog,
+``planner/_locales/<lang>.toml`` (English ``en``, the default, and Azerbaijani
+``az``), looked up by a dotted key (``report.heading.summary``). A template is
+Python ``str.format`` text with named fields (``{sites}``); the caller fills
+them with values already formatted for the language (:meth:`Translator.number`,
+:meth:`Translator.percent`), so a catalog holds words, never number formats.
+
+There is no fallback: a key missing from a catalog raises
+:class:`MissingTextError`, and ``tests/test_i18n.py`` checks that every
+catalog has every key (with the same fields) and that every key the code
+uses exists. The terms of the Council of Europe standard are fixed in
+``planner/_locales/glossary.csv`` (English, Azerbaijani, definition), which
+the Azerbaijani catalog follows.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+import tomllib
+from collections.abc import Mapping
+from datetime import date
+from functools import cache
+from importlib import resources
+from typing import Any, Literal, cast
+
+from markupsafe import Markup
+
+from planner._escape import markup_fields
+
+__all__ = [
+    "LANGUAGES",
+    "Fixed",
+    "Language",
+    "MissingTextError",
+    "Note",
+    "Share",
+    "Translator",
+    "catalog",
+    "catalog_problems",
+    "check_language",
+]
+
+#: Languages with a complete catalog.
+LANGUAGES: tuple[str, ...] = ("en", "az")
+#: A language code of :data:`LANGUAGES`.
+Language = Literal["en", "az"]
+
+
+class MissingTextError(KeyError):
+    """A catalog has no text for a key (translations must be complete)."""
+
+
+def check_language(lang: object) -> Language:
+    """Return ``lang`` if a catalog exists for it, else raise ``ValueError`` naming it.
+
+    Parameters
+    ----------
+    lang
+        A language code such as ``"az"``.
+
+    Returns
+    -------
+    Language
+    """
+    if lang not in LANGUAGES:
+        raise ValueError(f"lang is {lang!r}; expected one of {', '.join(map(repr, LANGUAGES))}")
+    return cast(Language, lang)
+
+
+def _flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in table.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            out.update(_flatten(value, f"{name}."))
+        else:
+            out[name] = value
+    return out
+
+
+@cache
+def catalog(lang: str) -> dict[str, Any]:
+    """Return the flat catalog of a language (``{"report.heading.summary": "Summary", ...}``)."""
+    text = resources.files("planner").joinpath("_locales", f"{check_language(lang)}.toml")
+    return _flatten(tomllib.loads(text.read_text(encoding="utf-8")))
+
+
+def catalog_problems(
+    lang: str,
+    *,
+    reference: Mapping[str, Any] | None = None,
+    other: Mapping[str, Any] | None = None,
+) -> list[str]:
+    """List what a catalog lacks against the English one: keys, fields, extra keys.
+
+    Parameters
+    ----------
+    lang
+        The language checked (its catalog unless ``other`` is given).
+    reference, other
+        Flat catalogs to compare instead of English and ``lang``'s (for tests).
+
+    Returns
+    -------
+    list[str]
+        One sentence per problem; empty for a complete catalog.
+    """
+    ref = catalog("en") if reference is None else reference
+    own = catalog(lang) if other is None else other
+    problems = [f"{key!r} is missing from the {lang!r} catalog" for key in ref if key not in own]
+    problems += [
+        f"{key!r} of the {lang!r} catalog is not in English" for key in own if key not in ref
+    ]
+    for key, text in ref.items():
+        if isinstance(text, str) and isinstance(own.get(key), str):
+            if fields(text) != fields(own[key]):
+                problems.append(
+                    f"{key!r} has fields {sorted(fields(own[key]))} in {lang!r}, "
+                    f"{sorted(fields(text))} in English"
+                )
+        elif key in own and type(own[key]) is not type(text):
+            problems.append(f"{key!r} is a {type(own[key]).__name__} in {lang!r}")
+    return problems
+
+
+def fields(template: str) -> set[str]:
+    """Return the named fields of a catalog template."""
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+class Fixed(float):
+    """A number that a message shows with a fixed number of decimals (``157.6``, ``157,6``).
+
+    Parameters
+    ----------
+    value
+        The number.
+    digits
+        Decimals shown.
+    """
+
+    digits: int
+
+    def __new__(cls, value: float, digits: int = 1) -> Fixed:
+        fixed = super().__new__(cls, value)
+        fixed.digits = digits
+        return fixed
+
+
+class Share(float):
+    """A share (0.502) that a message shows as a percentage in each language's format.
+
+    Parameters
+    ----------
+    value
+        The share, 0 to 1.
+    digits
+        Decimals of the percentage.
+    """
+
+    digits: int
+
+    def __new__(cls, value: float, digits: int = 1) -> Share:
+        share = super().__new__(cls, value)
+        share.digits = digits
+        return share
+
+
+class Note(str):
+    """A message of the planner: English text that also keeps its catalog key and values.
+
+    It is a ``str`` (the English text), so it goes wherever messages go (solver
+    results, summaries, JSON); a report or terminal in another language tells
+    it again from the key with :meth:`Translator.message`.
+
+    Parameters
+    ----------
+    key
+        Catalog key (``message.<...>``).
+    **values
+        Its fields: names, counts, minutes (formatted per language when told).
+    """
+
+    key: str
+    values: dict[str, object]
+
+    def __new__(cls, key: str, /, **values: object) -> Note:
+        note = super().__new__(cls, Translator("en")(key, **values))
+        note.key = key
+        note.values = dict(values)
+        return note
+
+
+_GROUP = re.compile(r"\B(?=(\d{3})+(?!\d))")
+
+
+class Translator:
+    """The texts and number formats of one language.
+
+    Parameters
+    ----------
+    lang
+        A language of :data:`LANGUAGES`.
+    """
+
+    def __init__(self, lang: str = "en") -> None:
+        self.lang: Language = check_language(lang)
+        self._texts = catalog(self.lang)
+
+    def __repr__(self) -> str:
+        return f"Translator({self.lang!r})"
+
+    def text(self, key: str) -> Any:
+        """Return the raw catalog entry of ``key`` (a string, or a list such as month names)."""
+        try:
+            return self._texts[key]
+        except KeyError:
+            raise MissingTextError(
+                f"no text for {key!r} in the {self.lang!r} catalog (planner/_locales/"
+                f"{self.lang}.toml); every catalog must have every key"
+            ) from None
+
+    def __call__(self, key: str, /, **values: object) -> str:
+        """Return the text of ``key`` with its fields filled by ``values`` (plain text).
+
+        Strings are inserted as they are; integers get the language's digit
+        grouping, other numbers its decimal sign, lists are joined with commas.
+        """
+        template = str(self.text(key))
+        try:
+            return template.format(**{k: self._value(v) for k, v in values.items()})
+        except KeyError as exc:
+            raise MissingTextError(
+                f"the {self.lang!r} text of {key!r} has a field {exc.args[0]!r} the caller "
+                f"does not give (given: {sorted(values)})"
+            ) from None
+
+    def _value(self, value: object) -> object:
+        if isinstance(value, Note):
+            return self.message(value)
+        if isinstance(value, Share):
+            return self.percent(float(value), value.digits)
+        if isinstance(value, Fixed):
+            return self.number(float(value), value.digits)
+        if isinstance(value, bool | str):
+            return value
+        if isinstance(value, int):
+            return self.number(value)
+        if isinstance(value, float):
+            return self.plain(value)
+        if isinstance(value, list | tuple):
+            return ", ".join(str(self._value(v)) for v in value)
+        return value
+
+    def message(self, text: str) -> str:
+        """Return a planner message in this language (a :class:`Note`; other text as it is)."""
+        if isinstance(text, Note):
+            return self(text.key, **text.values)
+        return str(text)
+
+    def html(self, key: str, /, **values: object) -> Markup:
+        """Return the text of ``key`` as trusted HTML, each value escaped as it is inserted."""
+        return markup_fields(str(self.text(key)), **values)
+
+    def number(self, value: float | None, digits: int = 0) -> str:
+        """Format a number with the language's group and decimal separators (``-`` if none)."""
+        if value is None or value != value:
+            return "-"
+        whole, _, frac = f"{abs(value):.{digits}f}".partition(".")
+        whole = _GROUP.sub(self._texts["format.group"], whole)
+        sign = "-" if round(value, digits) < 0 else ""
+        return sign + whole + (self._texts["format.decimal"] + frac if frac else "")
+
+    def plain(self, value: float | None, digits: int = 0) -> str:
+        """Format a number without grouping (a year, a size such as 40), decimal per language."""
+        if value is None or value != value:
+            return "-"
+        text = f"{value:.{digits}f}" if digits else f"{value:.10g}"
+        return text.replace(".", self._texts["format.decimal"])
+
+    def percent(self, share: float | None, digits: int = 1) -> str:
+        """Format a share (0.502) as a percentage (``50.2%``, ``50,2%``)."""
+        if share is None or share != share:
+            return "-"
+        return str(self._texts["format.percent"]).format(value=self.number(share * 100, digits))
+
+    def yes_no(self, value: object) -> str:
+        """Return the language's yes or no."""
+        return self("word.yes") if value else self("word.no")
+
+    def date(self, day: date) -> str:
+        """Write a date in full (``28 November 2026``, ``28 noyabr 2026``)."""
+        months = self.text("format.months")
+        return f"{day.day} {months[day.month - 1]} {day.year}"
+
+    def join(self, items: list[str]) -> str:
+        """Join words as a list in prose (``a, b and c``)."""
+        if len(items) <= 1:
+            return "".join(items)
+        return ", ".join(items[:-1]) + self("word.and") + items[-1]

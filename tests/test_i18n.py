@@ -1,0 +1,234 @@
+"""Languages: complete catalogs, the glossary kept, numbers and dates as each language has them."""
+
+from __future__ import annotations
+
+import ast
+import csv
+import re
+from datetime import date
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+from planner._i18n import (
+    LANGUAGES,
+    Fixed,
+    MissingTextError,
+    Note,
+    Share,
+    Translator,
+    catalog,
+    catalog_problems,
+    check_language,
+)
+from planner.data import Dataset
+
+PLANNER = Path(__file__).resolve().parents[1] / "planner"
+SECTIONS = "format|word|heading|status|report|figure|map|compare|cli|message|check|value"
+# a key ends in a letter or digit (an f-string's head ends in "." or "_"); file names are not keys
+KEY = re.compile(
+    rf"^(?:{SECTIONS})(?:\.[a-z0-9_]*[a-z0-9])+$(?<!\.html)(?<!\.png)(?<!\.css)(?<!\.j2)"
+)
+
+
+def _glossary() -> list[dict[str, str]]:
+    text = resources.files("planner").joinpath("_locales", "glossary.csv").read_text("utf-8")
+    return list(csv.DictReader(text.splitlines()))
+
+
+# ---------------------------------------------------------------- complete catalogs
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_catalog_has_every_key_with_the_same_fields(lang: str) -> None:
+    assert catalog_problems(lang) == []
+
+
+def test_a_missing_key_or_field_is_found() -> None:
+    reference = {"a.b": "{x} places", "a.c": "none", "a.d": "{y}"}
+    other = {"a.b": "{x} yer", "a.d": "{z}", "a.e": "extra"}
+    problems = catalog_problems("xx", reference=reference, other=other)
+    assert any("'a.c'" in p and "missing" in p for p in problems)
+    assert any("'a.d'" in p and "fields" in p for p in problems)
+    assert any("'a.e'" in p and "not in" in p for p in problems)
+
+
+def _keys_in_code() -> tuple[set[str], set[str]]:
+    """Every catalog key the code names: whole keys, and the prefixes of f-string keys."""
+    keys: set[str] = set()
+    prefixes: set[str] = set()
+    for path in PLANNER.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                if KEY.match(node.value):
+                    keys.add(node.value)
+            elif isinstance(node, ast.JoinedStr) and node.values:
+                head = node.values[0]
+                if isinstance(head, ast.Constant) and re.match(
+                    rf"^(?:{SECTIONS})\.[a-z0-9_.]*$", str(head.value)
+                ):
+                    prefixes.add(str(head.value))
+    for path in (PLANNER / "_templates").glob("*.j2"):
+        keys |= set(re.findall(r"""\bt(?:\.html)?\(\s*["']([a-z0-9_.]+)["']""", path.read_text()))
+    return keys, prefixes
+
+
+def test_every_key_the_code_uses_exists_in_every_catalog() -> None:
+    keys, prefixes = _keys_in_code()
+    assert len(keys) > 200, "the scan found too few keys: is it still reading the code?"
+    assert {"report.page.summary", "cli.plan.title", "message.far_note"} <= keys
+    for lang in LANGUAGES:
+        texts = catalog(lang)
+        assert sorted(keys - set(texts)) == [], lang
+        for prefix in prefixes:
+            assert any(k.startswith(prefix) for k in texts), (lang, prefix)
+
+
+def test_every_option_value_has_words_in_every_language() -> None:
+    from typing import get_args
+
+    from planner.hospital_types import HOSPITAL_TYPES
+    from planner.locate.options import Objective, TieBreak
+
+    wanted = [f"value.objective.{v}" for v in get_args(Objective)]
+    wanted += [f"value.tie_break.{v}" for v in get_args(TieBreak)]
+    wanted += [f"value.hospital_type.{t}" for t in HOSPITAL_TYPES]
+    wanted += ["value.existing.keep", "value.existing.expand"]
+    for lang in LANGUAGES:
+        assert [k for k in wanted if k not in catalog(lang)] == [], lang
+
+
+def test_no_fallback_a_missing_key_fails_loudly() -> None:
+    with pytest.raises(MissingTextError, match=r"'report\.nothing'.*'az'"):
+        Translator("az")("report.nothing")
+    with pytest.raises(MissingTextError, match="field 'people'"):
+        Translator("en")("report.worse.some", districts=3)
+
+
+def test_an_unknown_language_is_named() -> None:
+    with pytest.raises(ValueError, match=r"lang is 'fr'; expected one of 'en', 'az'"):
+        Translator("fr")
+    assert check_language("az") == "az"
+
+
+# ---------------------------------------------------------------- glossary
+
+
+def test_glossary_has_each_term_defined_with_its_basis() -> None:
+    rows = _glossary()
+    assert len(rows) >= 15
+    assert {"shelter", "family place", "rape crisis centre", "forensic examination"} <= {
+        r["en"] for r in rows
+    }
+    for row in rows:
+        assert all(row[c].strip() for c in ("en", "az", "en_pattern", "az_stem")), row
+        assert len(row["definition"]) > 20 and len(row["basis"]) > 10, row["en"]
+        assert re.search(row["az_stem"], row["az"], re.IGNORECASE), row["en"]
+
+
+@pytest.mark.parametrize("term", [r["en"] for r in _glossary()])
+def test_the_azerbaijani_texts_use_the_glossary_term(term: str) -> None:
+    row = next(r for r in _glossary() if r["en"] == term)
+    # the words around the fields, not the fields' names ({district} is filled with a name)
+    en = {k: re.sub(r"\{[a-z_]*\}", "", v) for k, v in catalog("en").items() if isinstance(v, str)}
+    az = catalog("az")
+    used = [k for k, v in en.items() if re.search(row["en_pattern"], v, re.IGNORECASE)]
+    assert used, f"no English text uses {term!r}: is the glossary row still needed?"
+    missing = [k for k in used if not re.search(row["az_stem"], az[k], re.IGNORECASE)]
+    assert missing == [], f"{term} -> {row['az']}: not used in {missing}"
+
+
+# ---------------------------------------------------------------- formats
+
+
+def test_numbers_percentages_and_dates_as_each_language_writes_them() -> None:
+    en, az = Translator("en"), Translator("az")
+    assert en.number(1_234_567.891, 1) == "1,234,567.9"
+    assert az.number(1_234_567.891, 1) == "1.234.567,9"
+    assert en.number(-0.04, 1) == "0.0" and en.number(-12.5) == "-12"
+    assert az.number(None) == "-" and az.number(float("nan")) == "-"
+    assert en.percent(0.502) == "50.2%" and az.percent(0.502) == "50,2%"
+    assert az.percent(0.0412, 2) == "4,12%"
+    assert az.plain(2.5) == "2,5" and az.plain(40.0) == "40" and en.plain(1_018_000.0) == "1018000"
+    assert en.date(date(2026, 11, 28)) == "28 November 2026"
+    assert az.date(date(2026, 11, 28)) == "28 noyabr 2026"
+    assert en.yes_no(True) == "yes" and az.yes_no(False) == "xeyr"
+    assert en.join(["a", "b", "c"]) == "a, b and c" and az.join(["a", "b"]) == "a və b"
+    # integers get grouping when filled in; text passes as it is
+    assert az("report.worse.some", districts=3, people=az.number(1234567)).startswith(
+        "3 rayon (1.234.567 nəfər)"
+    )
+
+
+def test_html_texts_escape_every_value_once() -> None:
+    out = Translator("en").html("report.page.byline_html", scenario="<b>x</b>", dataset="a&b",
+                                version="1", date="d")  # fmt: skip
+    assert "&lt;b&gt;x&lt;/b&gt;" in out and "a&amp;b" in out and "<b>" in str(out)
+
+
+# ---------------------------------------------------------------- messages
+
+
+def test_a_message_is_english_text_that_can_be_told_again_in_azerbaijani() -> None:
+    note = Note("message.far_note", tolerance=15.0, places=157.6, settlements=862)
+    assert isinstance(note, str)
+    assert note.startswith("the capacities chosen cannot keep everyone within 15 min")
+    assert "157.6 family places in 862 settlements" in note
+    told = Translator("az").message(note)
+    assert "157,6 ailə yeri" in told and "862 yaşayış məntəqəsində" in told
+    assert Translator("az").message("plain text") == "plain text"
+    fixed = Note("message.far_note", tolerance=15.0, places=Fixed(2.0), settlements=1)
+    assert "2.0 family places" in fixed and "2,0 ailə yeri" in Translator("az").message(fixed)
+
+
+def test_nested_messages_and_shares_are_told_in_the_language() -> None:
+    note = Note(
+        "message.budget",
+        limits=Note("message.budget_both", sites=Note("message.budget_sites", sites=5),
+                    cost=Note("message.budget_cost", cost=200.0)),
+        cheapest=Note("message.budget_cheapest", sites=34, cost=1778.0),
+    )  # fmt: skip
+    assert note == (
+        "the budget (at most 5 new sites and a cost of at most 200) is too small to meet the "
+        "targets; without it the cheapest plan needs 34 new sites at a cost of 1778."
+    )
+    assert Translator("az").message(note).startswith("büdcə (ən çoxu 5 yeni yer və ən çoxu 200")
+    share = Note("message.inclusive_target", best=Share(0.4567), target=0.5)
+    assert "45.7%" in share and "45,7%" in Translator("az").message(share)
+
+
+# ---------------------------------------------------------------- the embedded dataset
+
+
+def test_the_embedded_dataset_has_its_report_texts_in_azerbaijani(dataset: Dataset) -> None:
+    en_limits = dataset.report_list("limitations")
+    az_limits = dataset.report_list("limitations", lang="az")
+    assert len(az_limits) == len(en_limits) >= 5 and az_limits != en_limits
+    assert "məcburi köçkün" in az_limits[0]
+    assert "Naxçıvan" in (dataset.report_text("disconnected_note", lang="az") or "")
+    # a language without a translation gets the dataset's own text
+    assert dataset.report_list("sources", lang="az") == dataset.report_list("sources")
+
+
+def test_place_names_in_azerbaijani(dataset: Dataset) -> None:
+    import pandas as pd
+
+    from planner.assessment import generalised_shelters
+
+    names = dataset.place_names("az")
+    assert names.districts["AZ-AGC"] == "Ağcabədi" and names.region("Karabakh") == "Qarabağ"
+    assert len(names.regions) == dataset.districts["region"].nunique()
+    assert names.region("Atlantis") == "Atlantis"  # no translation: the data's own name
+    rows = pd.DataFrame({"district_id": ["AZ-AGC"], "name": ["Aghjabadi District"],
+                         "region": ["Karabakh"]})  # fmt: skip
+    assert names.frame(rows, district_names=True).iloc[0].tolist() == [
+        "AZ-AGC", "Ağcabədi", "Qarabağ"
+    ]  # fmt: skip
+    sites = names.frame(rows, district_names=False)  # a site keeps its own name
+    assert sites.iloc[0].tolist() == ["AZ-AGC", "Aghjabadi District", "Qarabağ"]
+    assert rows.iloc[0, 1] == "Aghjabadi District"  # a copy: the data are untouched
+    english = dataset.place_names("en")
+    assert english.districts == {} and english.region("Karabakh") == "Karabakh"
+    pooled = generalised_shelters(dataset, lang="az")
+    assert "Bakı" in set(pooled["district"]) and "Baku" not in " ".join(pooled["district"])
