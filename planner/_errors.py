@@ -19,6 +19,10 @@ class MissingInputError(PlannerError, FileNotFoundError):
     """A required input file does not exist."""
 
 
+class MissingDependencyError(PlannerError, ImportError):
+    """An optional package a requested feature needs is not installed (the message says how)."""
+
+
 class NetworkError(PlannerError, ValueError):
     """The road graph or an endpoint on it is not usable."""
 

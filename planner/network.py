@@ -29,7 +29,12 @@ from scipy.spatial import cKDTree
 if TYPE_CHECKING:
     from shapely.geometry import MultiPolygon, Polygon
 
-from planner._errors import InputDataError, MissingInputError, NetworkError
+from planner._errors import (
+    InputDataError,
+    MissingDependencyError,
+    MissingInputError,
+    NetworkError,
+)
 from planner._io import write_csv_atomic
 
 __all__ = [
@@ -45,6 +50,7 @@ __all__ = [
     "apply_speeds",
     "apply_winding",
     "clip_osm_xml",
+    "graph_from_osm_pbf",
     "graph_from_osm_xml",
     "graph_from_polygon",
     "load_graph",
@@ -405,6 +411,70 @@ def graph_from_osm_xml(
     graph = _prune_small_components(graph, min_component_nodes)
     graph.graph["crs"] = "EPSG:4326"
     return apply_speeds(graph, speeds=speeds)
+
+
+def graph_from_osm_pbf(
+    path: str | Path,
+    *,
+    speeds: Mapping[str, float] | None = None,
+    min_component_nodes: int = 20,
+) -> nx.MultiDiGraph:
+    """Read an OSM PBF extract (``.osm.pbf``, e.g. from Geofabrik) into a routable graph.
+
+    The extract's roads (ways with a ``highway`` tag) and their nodes are
+    written to a temporary OSM XML file with pyosmium, then read as
+    :func:`graph_from_osm_xml` reads it; everything else in the extract
+    (buildings, land use, relations) is skipped. Needs the optional
+    ``osmium`` package (``pip install "shelter-planner[pbf]"``).
+
+    Parameters
+    ----------
+    path
+        OSM PBF file.
+    speeds, min_component_nodes
+        As for :func:`graph_from_osm_xml`.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        Simplified graph with ``length``, ``speed_kph`` and ``travel_time``.
+    """
+    import tempfile
+
+    path = Path(path)
+    if not path.is_file():
+        raise MissingInputError(f"OSM PBF road file {path} does not exist")
+    with tempfile.TemporaryDirectory(prefix="shelter-planner-pbf-") as tmp:
+        xml = Path(tmp) / "roads.osm"
+        _pbf_roads_to_xml(path, xml)
+        return graph_from_osm_xml(xml, speeds=speeds, min_component_nodes=min_component_nodes)
+
+
+def _pbf_roads_to_xml(source: Path, target: Path) -> None:
+    """Write the roads of a PBF extract (highway ways and their nodes) as OSM XML."""
+    try:
+        import osmium
+    except ImportError:  # an optional dependency
+        raise MissingDependencyError(
+            f"reading {source} (an OSM PBF extract) needs the optional package osmium: "
+            'pip install "shelter-planner[pbf]" (or pip install osmium), or convert it to OSM '
+            "XML first (osmium cat FILE.osm.pbf -o FILE.osm.bz2)"
+        ) from None
+    try:
+        needed: set[int] = set()
+        for way in osmium.FileProcessor(str(source), osmium.osm.WAY):
+            if isinstance(way, osmium.osm.Way) and "highway" in way.tags:
+                needed.update(n.ref for n in way.nodes)
+        with osmium.SimpleWriter(str(target)) as writer:
+            for obj in osmium.FileProcessor(str(source), osmium.osm.NODE | osmium.osm.WAY):
+                if isinstance(obj, osmium.osm.Node) and obj.id in needed:
+                    writer.add_node(obj)
+                elif isinstance(obj, osmium.osm.Way) and "highway" in obj.tags:
+                    writer.add_way(obj)
+    except RuntimeError as exc:  # pyosmium's error for an unreadable file
+        raise InputDataError(f"{source} is not a readable OSM PBF file: {exc}") from None
+    if not needed:
+        raise InputDataError(f"{source} has no roads (no way with a highway tag)")
 
 
 def clip_osm_xml(

@@ -254,3 +254,12 @@ def test_small_region_from_hand_made_files(tmp_path: Path) -> None:
     assert sorted(ds.candidates["name"]) == ["A", "C", "North"]
     assert report.counts["road_edges"] == graph.number_of_edges()
 
+
+def test_roads_from_a_pbf_extract(tmp_path: Path) -> None:
+    from planner.datasets.generic import _graph
+    from tests.test_network import _tiny_pbf
+
+    xml, pbf = _tiny_pbf(tmp_path)  # skipped where osmium is not installed
+    graph = _graph(pbf, None)  # read as its XML is: the same graph, CRS and speeds
+    same = _graph(xml, None)
+    assert sorted(graph.nodes) == sorted(same.nodes) and graph.graph["crs"] == "EPSG:4326"

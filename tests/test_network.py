@@ -418,3 +418,65 @@ def test_clip_osm_xml_keeps_whole_ways_inside(tmp_path: Path) -> None:
     assert 'id="1"' in text and 'id="2"' in text and 'id="3"' not in text and 'id="4"' not in text
     with pytest.raises(InputDataError, match="bbox is"):
         clip_osm_xml(src, tmp_path / "x.osm", bbox=(48, 40, 47, 41))
+
+
+# A small OSM extract: a road of three segments, a side road and a building (not a road).
+TINY_OSM = """<?xml version="1.0" encoding="UTF-8"?>
+<osm version="0.6" generator="hand">
+  <node id="1" version="1" lat="40.0000" lon="49.0000"/>
+  <node id="2" version="1" lat="40.0000" lon="49.0100"/>
+  <node id="3" version="1" lat="40.0000" lon="49.0200"/>
+  <node id="4" version="1" lat="40.0000" lon="49.0300"/>
+  <node id="5" version="1" lat="40.0100" lon="49.0100"/>
+  <node id="6" version="1" lat="40.0200" lon="49.0200"/>
+  <node id="7" version="1" lat="40.0200" lon="49.0210"/>
+  <node id="8" version="1" lat="40.0210" lon="49.0210"/>
+  <way id="10" version="1"><nd ref="1"/><nd ref="2"/><nd ref="3"/><nd ref="4"/>
+    <tag k="highway" v="primary"/></way>
+  <way id="11" version="1"><nd ref="2"/><nd ref="5"/><tag k="highway" v="residential"/></way>
+  <way id="12" version="1"><nd ref="6"/><nd ref="7"/><nd ref="8"/><nd ref="6"/>
+    <tag k="building" v="yes"/></way>
+</osm>
+"""
+
+
+def _tiny_pbf(tmp_path: Path) -> tuple[Path, Path]:
+    osmium = pytest.importorskip("osmium")
+    xml = tmp_path / "tiny.osm"
+    xml.write_text(TINY_OSM, "utf-8")
+    pbf = tmp_path / "tiny.osm.pbf"
+    with osmium.SimpleWriter(str(pbf)) as writer:
+        for obj in osmium.FileProcessor(str(xml)):
+            writer.add(obj)
+    return xml, pbf
+
+
+def test_pbf_extract_reads_as_its_xml(tmp_path: Path) -> None:
+    from planner.network import graph_from_osm_pbf, graph_from_osm_xml
+
+    xml, pbf = _tiny_pbf(tmp_path)
+    from_xml = graph_from_osm_xml(xml, min_component_nodes=1)
+    from_pbf = graph_from_osm_pbf(pbf, min_component_nodes=1)
+    assert sorted(from_pbf.nodes) == sorted(from_xml.nodes) == [1, 2, 4, 5]  # no building
+    assert from_pbf.number_of_edges() == from_xml.number_of_edges() == 6  # both ways, 2-way
+    length = sum(d["length"] for *_, d in from_pbf.edges(data=True))
+    assert length == pytest.approx(sum(d["length"] for *_, d in from_xml.edges(data=True)))
+    assert {d["highway"] for *_, d in from_pbf.edges(data=True)} == {"primary", "residential"}
+
+
+def test_pbf_errors_are_clear(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from planner._errors import MissingDependencyError
+    from planner.network import graph_from_osm_pbf
+
+    _, pbf = _tiny_pbf(tmp_path)
+    with pytest.raises(MissingInputError, match=r"nowhere\.osm\.pbf does not exist"):
+        graph_from_osm_pbf(tmp_path / "nowhere.osm.pbf")
+    bad = tmp_path / "bad.osm.pbf"
+    bad.write_bytes(b"not a pbf at all")
+    with pytest.raises(InputDataError, match=r"bad\.osm\.pbf is not a readable OSM PBF file"):
+        graph_from_osm_pbf(bad)
+    monkeypatch.setitem(sys.modules, "osmium", None)  # as if it were not installed
+    with pytest.raises(MissingDependencyError, match=r'pip install "shelter-planner\[pbf\]"'):
+        graph_from_osm_pbf(pbf)

@@ -48,6 +48,7 @@ from planner.network import (
     DEFAULT_SPEEDS_KPH,
     CompiledNetwork,
     apply_speeds,
+    graph_from_osm_pbf,
     graph_from_osm_xml,
     read_speed_table,
     snap_points,
@@ -378,10 +379,7 @@ def _graph(roads: Path, speeds: Mapping[str, float] | None) -> Any:
         graph.graph["crs"] = "EPSG:4326"
         return apply_speeds(graph, speeds=speeds)
     if roads.suffix.lower() == ".pbf":
-        raise InputDataError(
-            f"{roads}: PBF extracts are not read directly; convert it to OSM XML first "
-            "(osmium cat FILE.osm.pbf -o FILE.osm.bz2) or pass an osmnx GraphML file"
-        )
+        return graph_from_osm_pbf(roads, speeds=speeds)
     return graph_from_osm_xml(roads, speeds=speeds)
 
 
@@ -396,7 +394,8 @@ class RegionInputs:
     id_column, name_column
         The boundary file's columns with a stable district id and its name.
     roads
-        OSM XML extract (``.osm``, ``.osm.bz2``) or osmnx GraphML file.
+        OSM XML extract (``.osm``, ``.osm.bz2``), OSM PBF extract (``.osm.pbf``,
+        with the optional ``osmium`` package) or osmnx GraphML file.
     population
         CSV with ``district_id`` (the boundary ids) and ``population``.
     places
