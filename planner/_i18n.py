@@ -149,6 +149,9 @@ class Fixed(float):
         fixed.digits = digits
         return fixed
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Fixed, (float(self), self.digits))
+
 
 class Share(float):
     """A share (0.502) that a message shows as a percentage in each language's format.
@@ -167,6 +170,9 @@ class Share(float):
         share = super().__new__(cls, value)
         share.digits = digits
         return share
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Share, (float(self), self.digits))
 
 
 class Note(str):
@@ -192,6 +198,14 @@ class Note(str):
         note.key = key
         note.values = dict(values)
         return note
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # pickled as its key and values (the default would pass the text as the key)
+        return (_note, (self.key, self.values))
+
+
+def _note(key: str, values: dict[str, object]) -> Note:
+    return Note(key, **values)
 
 
 _GROUP = re.compile(r"\B(?=(\d{3})+(?!\d))")

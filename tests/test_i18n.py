@@ -194,6 +194,12 @@ def test_nested_messages_and_shares_are_told_in_the_language() -> None:
         "targets; without it the cheapest plan needs 34 new sites at a cost of 1778."
     )
     assert Translator("az").message(note).startswith("büdcə (ən çoxu 5 yeni yer və ən çoxu 200")
+    import pickle  # a result travels between processes and caches with its messages intact
+
+    again = pickle.loads(pickle.dumps(note))
+    assert again == note and again.key == "message.budget" and isinstance(again, Note)
+    assert Translator("az").message(again) == Translator("az").message(note)
+    assert pickle.loads(pickle.dumps(Fixed(2.0, 3))).digits == 3
     share = Note("message.inclusive_target", best=Share(0.4567), target=0.5)
     assert "45.7%" in share and "45,7%" in Translator("az").message(share)
 
