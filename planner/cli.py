@@ -723,6 +723,8 @@ def _print_plan(result: Plan, tr: Translator) -> None:
     for k, v in labelled:
         table.add_row(escape(k), v)
     console.print(table)
+    for msg in s["messages"]:  # what the plan had to give up or add, in words
+        console.print(f"  - {escape(tr.message(msg))}", soft_wrap=True)
     if result.violations:
         console.print(
             f"[bold red]{escape(tr('cli.plan.check_failed'))}[/] "
@@ -759,9 +761,15 @@ def _print_not_proven(result: Plan, tr: Translator) -> None:
             if math.isfinite(r.gap)
             else tr("cli.plan.unknown_distance")
         )
+        repaired = any(getattr(m, "key", "") == "message.repaired" for m in r.messages)
+        text = (
+            tr("cli.plan.repaired_text", gap=gap)
+            if repaired
+            else tr("cli.plan.not_proven_text", how=how, gap=gap)
+        )
         console.print(
             f"[bold yellow]{escape(tr('cli.plan.not_proven', what=tr('cli.plan.' + what)))}[/] "
-            + escape(tr("cli.plan.not_proven_text", how=how, gap=gap)),
+            + escape(text),
             soft_wrap=True,
         )
 

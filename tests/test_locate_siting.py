@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -865,3 +866,82 @@ def test_without_the_root_search_the_bound_is_the_lp_relaxations(seed: int) -> N
     assert quick.status in ("optimal", "work_limit")
     if quick.status == "work_limit":
         assert quick.gap > 0.0
+
+
+def _city_model(sizes: tuple[float, ...], costs: tuple[float, ...], minutes: list[float],
+                **budget: float) -> SitingModel:  # fmt: skip
+    """A city of 30 places, today's shelter (20 places) 60 min away, candidates near it."""
+    opts = SitingOptions(
+        targets=TargetOptions(max_travel_min=120.0, one_per_region=False),
+        supply=SupplyOptions(sizes=sizes, size_costs=costs),
+        budget=BudgetOptions(**budget),  # type: ignore[arg-type]
+        objective=ObjectiveOptions(type="min_cost", tie_break="none"),
+        solver=SolverOptions(mip_gap=0.0),
+    )
+    return SitingModel(
+        np.array([minutes]), np.array([30.0]), np.array([20.0]), options=opts,
+        demand_district=np.array(["city"]),
+    )  # fmt: skip
+
+
+def test_a_full_nearest_site_grows_until_the_district_is_near_help() -> None:
+    # the cheapest plan builds the near candidate at 10 places and sends 20 places 60 min
+    # to today's shelter: the city's mean travel (41.7 min) is 36.7 min beyond its
+    # nearest open shelter (5 min); the candidate grows to 40 and takes everyone
+    model = _city_model((10.0, 40.0), (10.0, 30.0), [60.0, 5.0])
+    r = model.solve()
+    assert check_solution(model, r) == []
+    assert r.open_sizes.tolist() == [20.0, 40.0] and r.cost == 30.0
+    assert r.assignments["travel_min"].tolist() == [5.0]
+    # the bound of the site decision (10, without the district rule) still holds
+    assert r.bound == pytest.approx(10.0) and r.gap == pytest.approx(20.0 / 30.0)
+    assert r.status == "work_limit"  # not proven within the requested gap any more
+    assert any(
+        "1 site(s) were enlarged and 0 more opened after the site decision, adding 20" in m
+        for m in r.messages
+    )
+
+
+def test_a_site_at_its_largest_opens_a_neighbour_or_says_what_is_left() -> None:
+    # only one size (10): the near candidate cannot grow, the next candidate (8 min)
+    # opens; with both full the city's mean is still 19.3 min beyond 5 min, and no other
+    # candidate is within 15 min of it: the plan says so
+    model = _city_model((10.0,), (10.0,), [60.0, 5.0, 8.0])
+    r = model.solve()
+    assert check_solution(model, r) == []
+    assert r.built.tolist() == [True, True] and r.cost == 20.0
+    assert any("0 site(s) were enlarged and 1 more opened" in m for m in r.messages)
+    assert any("1 district(s) still have a mean travel" in m for m in r.messages)
+    # a budget of one new site stops the repair before it opens the neighbour
+    capped = _city_model((10.0,), (10.0,), [60.0, 5.0, 8.0], max_new_sites=1).solve()
+    assert capped.built.tolist() == [True, False]
+    assert any("or the budget binds" in m for m in capped.messages)
+
+
+def test_no_growth_without_districts_or_for_other_objectives() -> None:
+    model = _city_model((10.0, 40.0), (10.0, 30.0), [60.0, 5.0])
+    plain = replace(model, demand_district=None).solve()
+    assert plain.cost == 10.0 and plain.open_sizes.tolist() == [20.0, 10.0]
+    travel = replace(
+        model,
+        options=replace(model.options, objective=ObjectiveOptions(type="min_travel")),
+    ).solve()
+    assert not any("were enlarged" in m for m in travel.messages)
+
+
+def test_the_repair_undoes_growth_the_rule_does_not_need() -> None:
+    from planner.locate._assign import assign_to_open_sites
+    from planner.locate._repair import _trim
+
+    # 24 places of city demand; the candidate built at 40 where 20 keeps the city's mean
+    # (20 x 5 + 4 x 60) / 24 = 14.2 min within 15 of its nearest (5 min), and 10 would not
+    model = _city_model((10.0, 20.0, 40.0), (10.0, 16.0, 30.0), [60.0, 5.0])
+    model = replace(model, demand=np.array([24.0]))
+    grown = np.array([20.0, 40.0])
+    assigned = assign_to_open_sites(model, grown, 24.0)
+    assert assigned is not None
+    sizes, capacity, _ = _trim(model, (np.array([2]), np.array([0])), grown, 24.0, assigned)
+    assert sizes.tolist() == [1] and capacity.tolist() == [20.0, 20.0]
+    # the whole solve gets there too: grown one size, then kept
+    r = model.solve()
+    assert r.open_sizes.tolist() == [20.0, 20.0] and r.cost == 16.0

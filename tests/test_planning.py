@@ -67,6 +67,17 @@ def test_cities_stay_near_help(coe: Plan) -> None:
     assert not d["worse_off"].any(), d.loc[d["worse_off"], "name"].tolist()
 
 
+def test_every_district_goes_to_help_near_it(coe: Plan) -> None:
+    # issue #11: every district's mean travel after the plan within 15 minutes of its mean
+    # travel to the nearest open shelter (the sites grown for it are said in the messages)
+    d = coe.districts.dropna(subset=["travel_min_mean_after", "travel_min_mean_nearest_after"])
+    beyond = d["travel_min_mean_after"] - d["travel_min_mean_nearest_after"]
+    assert (beyond <= 15 + 0.01).all(), d.loc[beyond > 15.01, "name"].tolist()
+    assert any(getattr(m, "key", "") == "message.repaired" for m in coe.result.messages)
+    # the plan still meets every target and the independent check
+    assert coe.violations == () and coe.summary["regions_without_shelter_after"] == []
+
+
 def test_nakhchivan_is_planned_on_its_own(coe: Plan, dataset: Dataset) -> None:
     region = dataset.districts.set_index("district_id")["region"]
     a = coe.assignments.copy()

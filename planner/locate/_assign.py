@@ -25,7 +25,11 @@ _MIN_LIMIT_S = 10.0
 
 
 def _steps(model: SitingFormulation) -> list[tuple[bool, bool]]:
-    """List the rules to try, strictest first: (closest to every open site, districts)."""
+    """List the rules to try, strictest first: (closest to every open site, districts).
+
+    ``districts`` keeps every district's mean travel at most today's and
+    within the tolerance of its mean travel to the nearest open site.
+    """
     if model.options.targets.nearest_tolerance_min is None:
         return [(False, False)]
     if model.demand_district is None:
@@ -75,6 +79,8 @@ def assign_to_open_sites(
         )
         if districts:
             held = held.with_rows(*_no_worse_than_today(model, layout, open_cols))
+            if not closest:  # the closest rule implies the district one
+                held = held.with_rows(*_near_open(model, capacity, layout, open_cols))
         res = solve_milp(held, layout.travel, limit, 0.0, None)
         if res.x is None:
             continue
@@ -130,6 +136,31 @@ def _no_worse_than_today(
     rows = sp.csr_matrix(
         (t, (code[pi[use]], layout.x.start + np.flatnonzero(use))),
         shape=(n_d, len(layout.milp.lb)),
+    )
+    slack = 1e-6 * max(float(d.sum()), 1.0)
+    return rows, np.full(n_d, -np.inf), np.full(n_d, slack)
+
+
+def _near_open(
+    model: SitingFormulation, capacity: FloatArray, layout: SitingLayout, open_cols: IntArray
+) -> tuple[sp.csr_matrix, FloatArray, FloatArray]:
+    r"""Rows keeping every district's mean travel within the tolerance of its nearest open site.
+
+    With :math:`n_i` settlement :math:`i`'s travel to its nearest open site
+    and :math:`\tau` the tolerance, per district :math:`D`:
+    :math:`\sum_{i \in D} \sum_j (t_{ij} - n_i - \tau)\, x_{ij} \le 0`.
+    """
+    minutes = np.asarray(model.minutes, dtype=float)
+    d = np.asarray(model.demand, dtype=float)
+    tolerance = model.options.targets.nearest_tolerance_min or 0.0
+    nearest = minutes[:, np.flatnonzero(capacity > 0)].min(axis=1)
+    _, code = np.unique(np.asarray(model.demand_district).astype(str), return_inverse=True)
+    code = np.asarray(code, dtype=np.int64).ravel()
+    n_d = int(code.max()) + 1 if len(code) else 0
+    pi, pj = layout.pi, layout.pj
+    t = minutes[pi, open_cols[pj]] - nearest[pi] - tolerance
+    rows = sp.csr_matrix(
+        (t, (code[pi], layout.x.start + np.arange(len(pi)))), shape=(n_d, len(layout.milp.lb))
     )
     slack = 1e-6 * max(float(d.sum()), 1.0)
     return rows, np.full(n_d, -np.inf), np.full(n_d, slack)

@@ -55,6 +55,15 @@ family place-minute; capacitated fixed-charge facility location); ``min_worst_tr
 finds the smallest :math:`T` for which the constraints are feasible, by
 bisection over the distinct travel times (p-centre). A tie-break objective is
 then minimised with the first held at its optimum (lexicographic).
+
+After the site decision, settlements are assigned to the open sites (least
+travel, nearest first, :mod:`planner.locate._assign`). For ``min_cost`` under
+the closest-assignment rule with districts, every district's mean travel must
+then be within the tolerance of its mean travel to the nearest open site
+(:math:`\bar t_D \le \bar n_D + \tau`, which depends on which sites are open,
+so it is not a row of the model above): where the capacities chosen do not
+allow it, :mod:`planner.locate._repair` grows sites until they do and says what
+it added; the bound proven for the site decision still bounds the result.
 """
 
 from __future__ import annotations
@@ -66,7 +75,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from planner._i18n import Note
+from planner._i18n import Fixed, Note, Share
 from planner.locate._assign import assign_to_open_sites
 from planner.locate._milp import (
     TOL_FLOW,
@@ -78,6 +87,7 @@ from planner.locate._milp import (
     Termination,
     solve_milp,
 )
+from planner.locate._repair import repair_districts
 from planner.locate._search import final_outcome, improve_by_groups
 from planner.locate.explain import budget_reason, explain_siting
 from planner.locate.formulation import _VECTOR_OF, SitingFormulation, SitingLayout
@@ -224,6 +234,10 @@ class SitingModel(SitingFormulation):
         # the proven gap decides: a time-limited search may return the region search's
         # plan, which the final search's bound shows to be within the requested gap
         status = PlanStatus.of(res, gap, opts.solver.mip_gap)
+        if _repairs_districts(self):
+            return _repaired(
+                self, sites, served, assigned, (status, value, bound, gap), (start, built_at)
+            )
         x, fixed_layout, notes = assigned
         out = _read_solution(
             self,
@@ -457,6 +471,82 @@ class SitingModel(SitingFormulation):
             solve_seconds=solve_s,
             messages=tuple(reasons),
         )
+
+
+def _repairs_districts(model: SitingModel) -> bool:
+    """Whether the plan's capacities are grown for the closest rule's district part.
+
+    Only for the cheapest plan (``min_cost``) under the closest-assignment
+    rule with districts: the other objectives weigh travel or coverage
+    themselves, and a budget they exhaust is the trade-off they state.
+    """
+    opts = model.options
+    return (
+        opts.objective.type == "min_cost"
+        and opts.targets.nearest_tolerance_min is not None
+        and model.demand_district is not None
+    )
+
+
+def _repaired(
+    model: SitingModel,
+    sites: PlanResult,
+    served: float,
+    assigned: tuple[FloatArray, SitingLayout, tuple[str, ...]],
+    figures: tuple[PlanStatus, float, float, float],
+    times: tuple[float, float],
+) -> PlanResult:
+    """Grow the chosen sites for the district rule, then read the plan with its new cost."""
+    status, value, bound, gap = figures
+    start, built_at = times
+    n_e = model.n_existing
+    before = np.asarray(
+        sites.site_costs if sites.site_costs is not None else np.zeros(len(sites.open_sizes)),
+        dtype=float,
+    )
+    capacity, assigned, repair, left = repair_districts(
+        model, sites.open_sizes, served, assigned, float(before[:n_e].sum())
+    )
+    solved = time.perf_counter()
+    _, costs, _ = model.size_options()
+    site_costs = before.copy()
+    built = repair.sizes >= 0
+    site_costs[n_e:] = np.where(built, costs[np.arange(len(built)), repair.sizes], 0.0)
+    cost = float(site_costs.sum())
+    notes: tuple[str, ...] = ()
+    if repair.grown or repair.opened:
+        value = cost if model.options.objective.type == "min_cost" else value
+        gap = max(value - bound, 0.0) / max(abs(value), 1e-9) if math.isfinite(bound) else gap
+        if gap > model.options.solver.mip_gap and status == PlanStatus.OPTIMAL:
+            status = PlanStatus.WORK_LIMIT
+        notes += (
+            Note(
+                "message.repaired",
+                grown=repair.grown,
+                opened=repair.opened,
+                cost=Fixed(cost - sites.cost, 0),
+                gap=Share(gap, 2),
+            ),
+        )
+    if left:
+        notes += (Note("message.repair_left", districts=left),)
+    x, fixed_layout, assign_notes = assigned
+    out = _read_solution(
+        model,
+        x,
+        fixed_layout,
+        status,
+        (value, bound, gap),
+        (built_at - start, solved - built_at),
+    )
+    return replace(
+        out,
+        open_sizes=capacity,
+        built=built,
+        cost=cost,
+        site_costs=site_costs,
+        messages=out.messages + assign_notes + notes,
+    )
 
 
 def _read_solution(

@@ -1,0 +1,342 @@
+"""Grow the chosen sites until every district's people go to a shelter near them.
+
+The closest-assignment rule's district part, "every district's mean travel
+after the plan within ``nearest_tolerance_min`` of its mean travel to the
+nearest open shelter", depends on which sites are open, so it is not a linear
+row of the site decision. Once the site decision is made, the assignment step
+(:mod:`planner.locate._assign`) holds it where the capacities chosen allow;
+where they do not, this step adds capacity where it is missing, one action per
+district that breaks the rule and round: the nearest open new site of the
+district's largest demand referred too far grows to its next allowed size or,
+when it is at its largest (or is an existing shelter), the candidate nearest
+to that demand opens at its smallest size. Rounds repeat until the rule holds
+or no action is left (or the budget binds). Every step is deterministic.
+
+The plan then costs more than the site decision's; the site decision's bound
+still holds (it was proven for fewer rules), so the gap to it is an honest
+upper bound on the gap of the repaired plan.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from planner.locate._milp import TOL_FLOW, FloatArray, IntArray
+from planner.locate.formulation import SitingFormulation, SitingLayout
+
+__all__ = ["DistrictRepair", "district_gaps", "grow_for_districts"]
+
+#: Rounds of growth before the repair gives up (each round is one assignment solve).
+MAX_ROUNDS = 40
+
+
+@dataclass(frozen=True)
+class DistrictRepair:
+    """Sizes after the repair, and those the site decision chose.
+
+    Attributes
+    ----------
+    sizes
+        Size option of every candidate after the repair (-1: not built).
+    chosen
+        Size option the site decision chose (-1: not built).
+    """
+
+    sizes: IntArray
+    chosen: IntArray
+
+    @property
+    def opened(self) -> int:
+        """Candidates the repair opened."""
+        return int(((self.sizes >= 0) & (self.chosen < 0)).sum())
+
+    @property
+    def grown(self) -> int:
+        """Sites of the site decision the repair enlarged."""
+        return int(((self.chosen >= 0) & (self.sizes != self.chosen)).sum())
+
+
+def district_gaps(
+    model: SitingFormulation,
+    capacity: FloatArray,
+    x: FloatArray,
+    layout: SitingLayout,
+) -> tuple[FloatArray, FloatArray, IntArray]:
+    """Measure the district rule on an assignment.
+
+    Parameters
+    ----------
+    model
+        The siting model (``demand_district``, matrix).
+    capacity
+        Capacity of every site (0: closed).
+    x, layout
+        The assignment (its ``pj`` in the model's site numbering).
+
+    Returns
+    -------
+    tuple
+        Per district: mean travel of the demand served (``nan`` for a district
+        with none served), the demand-weighted mean travel of its settlements
+        to their nearest open site (those with a road path to one; the
+        definition of the report's ``travel_min_mean_nearest_after``), and
+        each settlement's district code.
+    """
+    minutes = np.asarray(model.minutes, dtype=float)
+    _, code = np.unique(np.asarray(model.demand_district).astype(str), return_inverse=True)
+    code = np.asarray(code, dtype=np.int64).ravel()
+    n_d = int(code.max()) + 1 if len(code) else 0
+    open_cols = np.flatnonzero(capacity > 0)
+    nearest = minutes[:, open_cols].min(axis=1) if len(open_cols) else np.full(len(code), np.inf)
+    flows = x[layout.x.slice]
+    used = flows > TOL_FLOW
+    pi, pj, f = layout.pi[used], layout.pj[used], flows[used]
+    weight = np.bincount(code[pi], weights=f, minlength=n_d)
+    after = np.bincount(code[pi], weights=f * minutes[pi, pj], minlength=n_d)
+    d = np.asarray(model.demand, dtype=float)
+    known = np.isfinite(nearest)
+    people = np.bincount(code[known], weights=d[known], minlength=n_d)
+    near = np.bincount(code[known], weights=(d * nearest)[known], minlength=n_d)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return after / weight, near / people, code
+
+
+def _far_demand(
+    model: SitingFormulation, capacity: FloatArray, x: FloatArray, layout: SitingLayout
+) -> FloatArray:
+    """Demand of each settlement referred beyond the tolerance of its nearest open site."""
+    tolerance = model.options.targets.nearest_tolerance_min or 0.0
+    minutes = np.asarray(model.minutes, dtype=float)
+    open_cols = np.flatnonzero(capacity > 0)
+    nearest = minutes[:, open_cols].min(axis=1)
+    flows = x[layout.x.slice]
+    far = (flows > TOL_FLOW) & (
+        minutes[layout.pi, layout.pj] > nearest[layout.pi] + tolerance + 1e-6
+    )
+    return np.asarray(
+        np.bincount(layout.pi[far], weights=flows[far], minlength=len(nearest)), dtype=float
+    )
+
+
+def grow_for_districts(
+    model: SitingFormulation,
+    sizes: IntArray,
+    capacity: FloatArray,
+    x: FloatArray,
+    layout: SitingLayout,
+    broken: IntArray,
+) -> list[tuple[int, int]]:
+    """Return this round's growth: one action per district that breaks the rule.
+
+    Parameters
+    ----------
+    model
+        The siting model.
+    sizes
+        Size option of every candidate (-1: not built).
+    capacity
+        Capacity of every site (0: closed).
+    x, layout
+        The assignment made with these capacities.
+    broken
+        Codes of the districts that break the rule.
+
+    Returns
+    -------
+    list
+        ``(candidate, new size option)`` actions, at most one per site; empty
+        when nothing can grow.
+    """
+    n_e = model.n_existing
+    caps, _, ok = model.size_options()
+    minutes = np.asarray(model.minutes, dtype=float)
+    limit = model.options.targets.max_travel_min
+    tolerance = model.options.targets.nearest_tolerance_min or 0.0
+    far = _far_demand(model, capacity, x, layout)
+    _, code = np.unique(np.asarray(model.demand_district).astype(str), return_inverse=True)
+    code = np.asarray(code, dtype=np.int64).ravel()
+    open_cols = np.flatnonzero(capacity > 0)
+    taken: dict[int, int] = {}
+    for district in broken.tolist():
+        rows = np.flatnonzero((code == district) & (far > TOL_FLOW))
+        for i in rows[np.argsort(-far[rows], kind="stable")]:
+            action = _action(i, minutes, open_cols, (caps, ok), sizes, n_e, (limit, tolerance))
+            if action is not None and action[0] not in taken:
+                taken[action[0]] = action[1]
+                break
+    return sorted(taken.items())
+
+
+def _action(
+    i: int,
+    minutes: FloatArray,
+    open_cols: IntArray,
+    options: tuple[FloatArray, np.ndarray],
+    sizes: IntArray,
+    n_e: int,
+    limits: tuple[float, float],
+) -> tuple[int, int] | None:
+    """Grow the nearest open new site of settlement ``i``, or open the candidate nearest it."""
+    caps, ok = options
+    limit, tolerance = limits
+    row = minutes[i]
+    nearest_col = int(open_cols[np.argmin(row[open_cols])])
+    if nearest_col >= n_e:
+        c = nearest_col - n_e
+        bigger = np.flatnonzero(ok[c] & (caps[c] > caps[c, sizes[c]] + 1e-9))
+        if len(bigger):
+            return c, int(bigger[np.argmin(caps[c, bigger])])
+    reach = row[n_e:] <= min(row[nearest_col] + tolerance, limit) + 1e-9
+    closed = np.flatnonzero(reach & (sizes < 0) & ok.any(axis=1))
+    if not len(closed):
+        return None
+    c = int(closed[np.argmin(row[n_e:][closed])])  # the first of equals: deterministic
+    options_c = np.flatnonzero(ok[c])
+    return c, int(options_c[np.argmin(caps[c, options_c])])
+
+
+def sizes_of(model: SitingFormulation, open_sizes: FloatArray) -> IntArray:
+    """Return the size option of every candidate with capacity ``open_sizes`` (-1: not built)."""
+    caps, _, ok = model.size_options()
+    built = np.asarray(open_sizes, dtype=float)[model.n_existing :]
+    match = ok & (np.abs(caps - built[:, None]) < 1e-6) & (built[:, None] > 0)
+    return np.where(match.any(axis=1), match.argmax(axis=1), -1).astype(np.int64)
+
+
+def repair_districts(
+    model: SitingFormulation,
+    open_sizes: FloatArray,
+    served: float,
+    assigned: tuple[FloatArray, SitingLayout, tuple[str, ...]],
+    fixed_cost: float = 0.0,
+) -> tuple[FloatArray, tuple[FloatArray, SitingLayout, tuple[str, ...]], DistrictRepair, int]:
+    """Grow sites round by round until every district keeps to the rule (or nothing can grow).
+
+    Parameters
+    ----------
+    model
+        The siting model.
+    open_sizes
+        Capacity of every site as the site decision chose.
+    served
+        Demand the site decision served.
+    assigned
+        The assignment made with ``open_sizes``.
+    fixed_cost
+        Cost the repair does not change (existing shelters' expansion), for
+        the budget.
+
+    Returns
+    -------
+    tuple
+        The capacities, their assignment, the repair, and how many districts
+        still break the rule (0 when it holds everywhere).
+    """
+    from planner.locate._assign import assign_to_open_sites
+
+    tolerance = model.options.targets.nearest_tolerance_min or 0.0
+    budget = model.options.budget
+    caps, costs, _ = model.size_options()
+    sizes = sizes_of(model, open_sizes)
+    capacity = np.asarray(open_sizes, dtype=float).copy()
+    n_e = model.n_existing
+    actions: list[tuple[int, int]] = []
+    broken = _broken(model, capacity, assigned, tolerance)
+    for _ in range(MAX_ROUNDS):
+        if not len(broken):
+            break
+        grown = grow_for_districts(model, sizes, capacity, assigned[0], assigned[1], broken)
+        grown = [a for a in grown if _within_budget(budget, sizes, costs, a, fixed_cost)]
+        if not grown:
+            break
+        for c, k in grown:
+            sizes[c] = k
+            capacity[n_e + c] = caps[c, k]
+        actions += grown
+        again = assign_to_open_sites(model, capacity, served)
+        if again is None:  # cannot happen: more room never removes an assignment
+            break
+        assigned = again
+        broken = _broken(model, capacity, assigned, tolerance)
+    chosen = sizes_of(model, open_sizes)
+    if actions and not len(broken):
+        sizes, capacity, assigned = _trim(model, (sizes, chosen), capacity, served, assigned)
+    return capacity, assigned, DistrictRepair(sizes, chosen), len(broken)
+
+
+def _district_rows_dropped(notes: tuple[str, ...]) -> bool:
+    """Whether the assignment had to drop its district rows (its notes say so)."""
+    keys = {getattr(n, "key", "") for n in notes}
+    return bool(keys & {"message.districts_note", "message.districts_note_also"})
+
+
+def _trim(
+    model: SitingFormulation,
+    sizes: tuple[IntArray, IntArray],
+    capacity: FloatArray,
+    served: float,
+    assigned: tuple[FloatArray, SitingLayout, tuple[str, ...]],
+) -> tuple[IntArray, FloatArray, tuple[FloatArray, SitingLayout, tuple[str, ...]]]:
+    """Undo what the rounds added where the rule holds without it, last site first.
+
+    Rounds act for every broken district at once, so some growth turns out
+    not to be needed once its neighbours have grown. Each site the repair
+    touched steps back one size at a time (to the site decision's size, or
+    closed if the repair opened it) while the assignment still keeps every
+    district within the rule, with no district rows dropped. Only the repair's
+    own additions are undone, so every other target still holds.
+    """
+    from planner.locate._assign import assign_to_open_sites
+
+    now, chosen = sizes[0].copy(), sizes[1]
+    caps, _, ok = model.size_options()
+    tolerance = model.options.targets.nearest_tolerance_min or 0.0
+    n_e = model.n_existing
+    keep_rows = not _district_rows_dropped(assigned[2])
+    for c in np.flatnonzero(now != chosen)[::-1].tolist():
+        while now[c] != chosen[c]:
+            smaller = np.flatnonzero(ok[c] & (caps[c] < caps[c, now[c]] - 1e-9))
+            step = int(smaller[np.argmax(caps[c, smaller])]) if len(smaller) else -1
+            if chosen[c] >= 0 and (step < 0 or caps[c, step] < caps[c, chosen[c]] - 1e-9):
+                break
+            trial = capacity.copy()
+            trial[n_e + c] = caps[c, step] if step >= 0 else 0.0
+            got = assign_to_open_sites(model, trial, served)
+            if (
+                got is None
+                or len(_broken(model, trial, got, tolerance))
+                or (keep_rows and _district_rows_dropped(got[2]))
+            ):
+                break
+            now[c], capacity, assigned = step, trial, got
+    return now, capacity, assigned
+
+
+def _broken(
+    model: SitingFormulation,
+    capacity: FloatArray,
+    assigned: tuple[FloatArray, SitingLayout, tuple[str, ...]],
+    tolerance: float,
+) -> IntArray:
+    after, near, _ = district_gaps(model, capacity, assigned[0], assigned[1])
+    return np.flatnonzero(np.nan_to_num(after - near, nan=0.0) > tolerance + 1e-6)
+
+
+def _within_budget(
+    budget: object, sizes: IntArray, costs: FloatArray, action: tuple[int, int], fixed: float
+) -> bool:
+    """Whether growing or opening a site keeps the plan within the scenario's budget.
+
+    ``fixed`` is the cost the repair does not change (existing shelters' expansion).
+    """
+    c, k = action
+    new_sites = int((sizes >= 0).sum()) + (1 if sizes[c] < 0 else 0)
+    cost = fixed + float(sum(costs[i, s] for i, s in enumerate(sizes) if s >= 0))
+    cost += costs[c, k] - (costs[c, sizes[c]] if sizes[c] >= 0 else 0.0)
+    max_sites = getattr(budget, "max_new_sites", None)
+    max_cost = getattr(budget, "max_cost", None)
+    return (max_sites is None or new_sites <= max_sites) and (
+        max_cost is None or cost <= max_cost + 1e-9
+    )
