@@ -420,6 +420,20 @@ def copy_leaflet_assets(folder: str | Path) -> Path:
     return target
 
 
+#: The district figures a plan map's tooltips show (names: ``map.field.<column>``).
+_PLAN_FIELDS = (
+    "name",
+    "region",
+    "population",
+    "travel_min_mean_before",
+    "travel_min_mean_after",
+    "places_before",
+    "places_after",
+    "new_sites",
+    "served_share_after",
+)
+
+
 def plan_map(
     plan: Plan,
     dataset: Dataset,
@@ -449,38 +463,12 @@ def plan_map(
     plan = plan.with_names(dataset.place_names(tr.lang))
     d = light_districts(plan.districts)
     fmap = base_map(d, tiles=tiles, assets=assets)
-    props = d[
-        [
-            "name",
-            "region",
-            "population",
-            "travel_min_mean_before",
-            "travel_min_mean_after",
-            "places_before",
-            "places_after",
-            "new_sites",
-            "served_share_after",
-            "geometry",
-        ]
-    ].copy()
+    props = d[[*_PLAN_FIELDS, "geometry"]].copy()
     for col in props.columns:
         if props[col].dtype.kind == "f":
             props[col] = props[col].round(1)
     props = web_frame(props.fillna(-1), ["name", "region"])
-    fields = [
-        (field, tr(f"map.field.{field}"))
-        for field in (
-            "name",
-            "region",
-            "population",
-            "travel_min_mean_before",
-            "travel_min_mean_after",
-            "places_before",
-            "places_after",
-            "new_sites",
-            "served_share_after",
-        )
-    ]
+    fields = [(field, tr(f"map.field.{field}")) for field in _PLAN_FIELDS]
     for label, col, show in (
         (tr("map.layer.today"), "travel_min_mean_before", False),
         (tr("map.layer.with_plan"), "travel_min_mean_after", True),

@@ -79,6 +79,7 @@ from planner._i18n import Fixed, Note, Share
 from planner.locate._assign import assign_to_open_sites
 from planner.locate._milp import (
     TOL_FLOW,
+    BoolArray,
     Deadline,
     FloatArray,
     IntArray,
@@ -234,26 +235,8 @@ class SitingModel(SitingFormulation):
         # the proven gap decides: a time-limited search may return the region search's
         # plan, which the final search's bound shows to be within the requested gap
         status = PlanStatus.of(res, gap, opts.solver.mip_gap)
-        if _repairs_districts(self):
-            return _repaired(
-                self, sites, served, assigned, (status, value, bound, gap), (start, built_at)
-            )
-        x, fixed_layout, notes = assigned
-        out = _read_solution(
-            self,
-            x,
-            fixed_layout,
-            status,
-            (value, bound, gap),
-            (built_at - start, solved - built_at),
-        )
-        return replace(
-            out,
-            open_sizes=sites.open_sizes,
-            built=sites.built,
-            cost=sites.cost,
-            site_costs=sites.site_costs,
-            messages=out.messages + notes,
+        return _assigned_plan(
+            self, sites, served, assigned, (status, value, bound, gap), (start, built_at)
         )
 
     def _solve_full(self, start: float) -> PlanResult:
@@ -488,7 +471,7 @@ def _repairs_districts(model: SitingModel) -> bool:
     )
 
 
-def _repaired(
+def _assigned_plan(
     model: SitingModel,
     sites: PlanResult,
     served: float,
@@ -496,9 +479,51 @@ def _repaired(
     figures: tuple[PlanStatus, float, float, float],
     times: tuple[float, float],
 ) -> PlanResult:
-    """Grow the chosen sites for the district rule, then read the plan with its new cost."""
-    status, value, bound, gap = figures
+    """Read the plan of the chosen sites and their assignment (grown for the district rule).
+
+    When :func:`_repairs_districts`, the sites first grow until every district
+    keeps to the rule (:func:`planner.locate._repair.repair_districts`); the
+    plan then carries its new sizes, cost and gap, and says what was added.
+    """
     start, built_at = times
+    chosen = (sites.open_sizes, sites.built, sites.cost, sites.site_costs)
+    extra: tuple[str, ...] = ()
+    if _repairs_districts(model):
+        chosen, assigned, extra, figures = _grown(model, sites, served, assigned, figures)
+    status, value, bound, gap = figures
+    x, fixed_layout, notes = assigned
+    out = _read_solution(
+        model,
+        x,
+        fixed_layout,
+        status,
+        (value, bound, gap),
+        (built_at - start, time.perf_counter() - built_at),
+    )
+    return replace(
+        out,
+        open_sizes=chosen[0],
+        built=chosen[1],
+        cost=chosen[2],
+        site_costs=chosen[3],
+        messages=out.messages + notes + extra,
+    )
+
+
+def _grown(
+    model: SitingModel,
+    sites: PlanResult,
+    served: float,
+    assigned: tuple[FloatArray, SitingLayout, tuple[str, ...]],
+    figures: tuple[PlanStatus, float, float, float],
+) -> tuple[
+    tuple[FloatArray, BoolArray, float, FloatArray],
+    tuple[FloatArray, SitingLayout, tuple[str, ...]],
+    tuple[str, ...],
+    tuple[PlanStatus, float, float, float],
+]:
+    """Grow the chosen sites for the district rule: sizes, assignment, notes and figures."""
+    status, value, bound, gap = figures
     n_e = model.n_existing
     before = np.asarray(
         sites.site_costs if sites.site_costs is not None else np.zeros(len(sites.open_sizes)),
@@ -507,7 +532,6 @@ def _repaired(
     capacity, assigned, repair, left = repair_districts(
         model, sites.open_sizes, served, assigned, float(before[:n_e].sum())
     )
-    solved = time.perf_counter()
     _, costs, _ = model.size_options()
     site_costs = before.copy()
     built = repair.sizes >= 0
@@ -530,23 +554,7 @@ def _repaired(
         )
     if left:
         notes += (Note("message.repair_left", districts=left),)
-    x, fixed_layout, assign_notes = assigned
-    out = _read_solution(
-        model,
-        x,
-        fixed_layout,
-        status,
-        (value, bound, gap),
-        (built_at - start, solved - built_at),
-    )
-    return replace(
-        out,
-        open_sizes=capacity,
-        built=built,
-        cost=cost,
-        site_costs=site_costs,
-        messages=out.messages + assign_notes + notes,
-    )
+    return (capacity, built, cost, site_costs), assigned, notes, (status, value, bound, gap)
 
 
 def _read_solution(
