@@ -146,11 +146,11 @@ def write_assessment(
     -------
     AssessmentFiles
     """
-    from planner._i18n import Translator
+    from planner._i18n import Translator, check_language
     from planner.figures import shortfall_figure, travel_figure
     from planner.maps import write_access_map
 
-    Translator(lang)  # an unknown language fails before anything is written
+    check_language(lang)  # an unknown language fails before anything is written
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     progress = progress or LogProgress()

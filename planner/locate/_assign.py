@@ -127,9 +127,7 @@ def _no_worse_than_today(
     minutes = np.asarray(model.minutes, dtype=float)
     d = np.asarray(model.demand, dtype=float)
     mean = model.district_mean_today()
-    _, code = np.unique(np.asarray(model.demand_district).astype(str), return_inverse=True)
-    code = np.asarray(code, dtype=np.int64).ravel()
-    n_d = int(code.max()) + 1 if len(code) else 0
+    code, n_d = model.district_codes()
     pi, pj = layout.pi, layout.pj
     use = np.isfinite(mean[pi])
     t = minutes[pi[use], open_cols[pj[use]]] - mean[pi[use]]
@@ -153,10 +151,8 @@ def _near_open(
     minutes = np.asarray(model.minutes, dtype=float)
     d = np.asarray(model.demand, dtype=float)
     tolerance = model.options.targets.nearest_tolerance_min or 0.0
-    nearest = minutes[:, np.flatnonzero(capacity > 0)].min(axis=1)
-    _, code = np.unique(np.asarray(model.demand_district).astype(str), return_inverse=True)
-    code = np.asarray(code, dtype=np.int64).ravel()
-    n_d = int(code.max()) + 1 if len(code) else 0
+    nearest = model.nearest_open(capacity)
+    code, n_d = model.district_codes()
     pi, pj = layout.pi, layout.pj
     t = minutes[pi, open_cols[pj]] - nearest[pi] - tolerance
     rows = sp.csr_matrix(
@@ -176,7 +172,7 @@ def _far_note(
     """Say who is served beyond the tolerance of their nearest open site."""
     tolerance = model.options.targets.nearest_tolerance_min
     minutes = np.asarray(model.minutes, dtype=float)
-    nearest = minutes[:, open_cols].min(axis=1)
+    nearest = model.nearest_open(capacity)
     flows = x[layout.x.slice]
     pi, pj = layout.pi, open_cols[layout.pj]
     far = (flows > TOL_FLOW) & (minutes[pi, pj] > nearest[pi] + (tolerance or 0.0) + 1e-6)

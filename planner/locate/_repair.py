@@ -85,11 +85,8 @@ def district_gaps(
         each settlement's district code.
     """
     minutes = np.asarray(model.minutes, dtype=float)
-    _, code = np.unique(np.asarray(model.demand_district).astype(str), return_inverse=True)
-    code = np.asarray(code, dtype=np.int64).ravel()
-    n_d = int(code.max()) + 1 if len(code) else 0
-    open_cols = np.flatnonzero(capacity > 0)
-    nearest = minutes[:, open_cols].min(axis=1) if len(open_cols) else np.full(len(code), np.inf)
+    code, n_d = model.district_codes()
+    nearest = model.nearest_open(capacity)
     flows = x[layout.x.slice]
     used = flows > TOL_FLOW
     pi, pj, f = layout.pi[used], layout.pj[used], flows[used]
@@ -109,8 +106,7 @@ def _far_demand(
     """Demand of each settlement referred beyond the tolerance of its nearest open site."""
     tolerance = model.options.targets.nearest_tolerance_min or 0.0
     minutes = np.asarray(model.minutes, dtype=float)
-    open_cols = np.flatnonzero(capacity > 0)
-    nearest = minutes[:, open_cols].min(axis=1)
+    nearest = model.nearest_open(capacity)
     flows = x[layout.x.slice]
     far = (flows > TOL_FLOW) & (
         minutes[layout.pi, layout.pj] > nearest[layout.pi] + tolerance + 1e-6
@@ -155,8 +151,7 @@ def grow_for_districts(
     limit = model.options.targets.max_travel_min
     tolerance = model.options.targets.nearest_tolerance_min or 0.0
     far = _far_demand(model, capacity, x, layout)
-    _, code = np.unique(np.asarray(model.demand_district).astype(str), return_inverse=True)
-    code = np.asarray(code, dtype=np.int64).ravel()
+    code, _ = model.district_codes()
     open_cols = np.flatnonzero(capacity > 0)
     taken: dict[int, int] = {}
     for district in broken.tolist():

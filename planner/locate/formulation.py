@@ -405,6 +405,19 @@ class SitingFormulation:
         mean[mean >= self.options.targets.max_travel_min] = np.nan
         return mean
 
+    def district_codes(self) -> tuple[IntArray, int]:
+        """Return each settlement's district number (sorted ``demand_district``), and how many."""
+        _, code = np.unique(np.asarray(self.demand_district).astype(str), return_inverse=True)
+        code = np.asarray(code, dtype=np.int64).ravel()
+        return code, int(code.max()) + 1 if len(code) else 0
+
+    def nearest_open(self, capacity: FloatArray) -> FloatArray:
+        """Return each settlement's travel to its nearest site with ``capacity > 0`` (or inf)."""
+        minutes = np.asarray(self.minutes, dtype=float)
+        cols = np.flatnonzero(np.asarray(capacity) > 0)
+        far = np.full(minutes.shape[0], np.inf)
+        return np.asarray(minutes[:, cols].min(axis=1), dtype=float) if len(cols) else far
+
     def district_mean_today(self) -> FloatArray:
         """Return each settlement's district's mean travel to its nearest existing site today.
 
@@ -417,9 +430,7 @@ class SitingFormulation:
             return np.full(len(d), np.nan)
         today = np.asarray(self.minutes, dtype=float)[:, : self.n_existing].min(axis=1)
         known = np.isfinite(today) & (d > 0)
-        _, code = np.unique(np.asarray(self.demand_district).astype(str), return_inverse=True)
-        code = np.asarray(code, dtype=np.int64).ravel()
-        n_d = int(code.max()) + 1 if len(code) else 0
+        code, n_d = self.district_codes()
         weight = np.bincount(code[known], weights=d[known], minlength=n_d)
         spent = np.bincount(code[known], weights=(d * today)[known], minlength=n_d)
         mean = np.where(weight > 0, spent / np.where(weight > 0, weight, 1.0), np.nan)
@@ -520,8 +531,7 @@ def _add_district_means(
     use = np.isfinite(limit[pi])
     if not use.any():
         return
-    _, code = np.unique(np.asarray(model.demand_district).astype(str), return_inverse=True)
-    code = np.asarray(code, dtype=np.int64).ravel()
+    code, _ = model.district_codes()
     rows_d = np.unique(code[pi[use]])
     row_of = np.full(int(code.max()) + 1, -1, dtype=np.int64)
     row_of[rows_d] = np.arange(len(rows_d))
