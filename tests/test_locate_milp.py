@@ -78,3 +78,25 @@ def test_deadline_fractions() -> None:
     d = Deadline(100.0, 60.0)
     assert d.at(0.5) == pytest.approx(130.0)
     assert Deadline.start(5.0).left() <= 5.0
+
+
+def test_the_interior_point_method_gives_the_simplex_optimum_at_a_vertex() -> None:
+    # min x0 + 2 x1 + 3 x2  s.t.  x0 + x1 >= 1,  x1 + x2 >= 1,  0 <= x <= 1:  x = (0, 1, 0), 2
+    b = MilpBuilder()
+    x = b.add_variables("x", 3, ub=1.0)
+    b.add_constraints(
+        "cover", rows=[0, 0, 1, 1], cols=x.cols[[0, 1, 1, 2]], vals=1.0, lower=1.0, upper=np.inf
+    )
+    milp = b.build()
+    c = np.array([1.0, 2.0, 3.0])
+    simplex = solve_milp(milp, c, 10.0, 0.0, None)
+    interior = solve_milp(milp, c, 10.0, 0.0, None, interior=True)
+    assert interior.termination == Termination.OPTIMAL
+    assert interior.x is not None and simplex.x is not None
+    assert float(c @ interior.x) == pytest.approx(float(c @ simplex.x)) == pytest.approx(2.0)
+    # crossover: a vertex, not a point inside the optimal face
+    assert interior.x.tolist() == pytest.approx([0.0, 1.0, 0.0])
+    # a root-only search with the interior-point root LP finds the knapsack's optimum too
+    knap = solve_milp(_knapsack().build(), np.array([-5.0, -4.0, -3.0]), 10.0, 0.0, None, 1,
+                      interior=True)  # fmt: skip
+    assert knap.x is not None and np.round(knap.x).tolist() == [1.0, 1.0, 0.0]

@@ -408,7 +408,9 @@ def _solve_scipy(
     )
 
 
-def _options(time_limit: float, gap: float, node_limit: int | None) -> dict[str, Any]:
+def _options(
+    time_limit: float, gap: float, node_limit: int | None, *, interior: bool = False
+) -> dict[str, Any]:
     """HiGHS options of one solve."""
     options: dict[str, Any] = {
         "output_flag": False,
@@ -429,6 +431,11 @@ def _options(time_limit: float, gap: float, node_limit: int | None) -> dict[str,
             "mip_heuristic_run_root_reduced_cost": False,
             "mip_heuristic_effort": 0.0,
         }
+    if interior:
+        # a large degenerate LP (the linking rows) solves several times faster by
+        # the interior-point method, with crossover to a vertex: deterministic on
+        # one thread, like the simplex
+        options |= {"solver": "ipm", "run_crossover": "on", "mip_lp_solver": "ipm"}
     return options
 
 
@@ -439,6 +446,8 @@ def solve_milp(
     gap: float,
     start: FloatArray | None,
     node_limit: int | None = None,
+    *,
+    interior: bool = False,
 ) -> Outcome:
     """Solve with highspy when installed (it accepts a starting solution), else scipy's milp.
 
@@ -464,6 +473,11 @@ def solve_milp(
         Branch-and-bound nodes the solver may explore (``None``: no limit).
         With a node limit the root's heuristics, whose work no node limit
         bounds, are off.
+    interior
+        Solve the LP (of an LP, or of every node of a MILP) by the
+        interior-point method with crossover instead of the simplex method:
+        much faster on a large LP, slower on the small warm-started LPs of a
+        deep branch-and-bound search (use it for LPs and root-only searches).
 
     Returns
     -------
@@ -475,7 +489,7 @@ def solve_milp(
         return _solve_scipy(model, c, time_limit, gap, node_limit)
     with _quiet_stdout():  # HiGHS prints a banner when the first instance is made
         h = highspy.Highs()  # type: ignore[no-untyped-call]
-    for name, value in _options(time_limit, gap, node_limit).items():
+    for name, value in _options(time_limit, gap, node_limit, interior=interior).items():
         h.setOptionValue(name, value)
     lp = highspy.HighsLp()
     lp.num_col_ = len(c)

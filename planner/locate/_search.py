@@ -10,6 +10,7 @@ large-neighbourhood search).
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -25,6 +26,7 @@ __all__ = [
     "closed_groups",
     "final_outcome",
     "improve_by_groups",
+    "integral_bound",
     "merge_units",
     "region_codes",
 ]
@@ -141,10 +143,13 @@ def improve_by_groups(
     A large-neighbourhood search: sub-problem ``g`` fixes the columns
     ``fixed_columns[g]`` at their incumbent values (everything but one
     region's sites), so it solves in moments; a better solution replaces the
-    incumbent. Groups are tried in the order given, in passes, until a pass
-    improves nothing (at most :data:`MAX_PASSES`). Each sub-problem is bounded
-    by :data:`SUBPROBLEM_NODES` nodes, not by time, so the search is the same
-    on a quiet or a busy machine; ``deadline`` is only a safety net.
+    incumbent. Groups are tried in the order given, round and round, until
+    every group has been tried on the current incumbent (one round in a row
+    improves nothing; a sub-problem already solved on the same incumbent is
+    not solved again) or after :data:`MAX_PASSES` rounds. Each sub-problem
+    is bounded by :data:`SUBPROBLEM_NODES` nodes, not by time, so the search
+    is the same on a quiet or a busy machine; ``deadline`` is only a safety
+    net.
 
     Parameters
     ----------
@@ -168,21 +173,28 @@ def improve_by_groups(
     """
     best = np.asarray(x, dtype=float).copy()
     value = float(c @ best)
-    for _ in range(MAX_PASSES):
-        improved = False
-        for cols in fixed_columns:
-            left = deadline - time.perf_counter()
-            if left <= 0:
-                return best, True
-            sub = model.fixed(cols, np.round(best[cols]))
-            res = solve(sub, c, left, 0.0, best, SUBPROBLEM_NODES)
-            if res.termination == Termination.LIMIT:
-                return best, True
-            if res.x is not None and float(c @ res.x) < value - 1e-9:
-                best, value = np.asarray(res.x, dtype=float), float(c @ res.x)
-                improved = True
-        if not improved:
+    n = len(fixed_columns)
+    # a sub-problem is determined by the incumbent, and the solve is deterministic:
+    # the search ends once every group has been tried on the current incumbent
+    # (a pass that improves nothing), without solving again what was solved
+    since = 0  # sub-problems solved since the incumbent last changed
+    for step in range(MAX_PASSES * n):
+        if since >= n:
             break
+        left = deadline - time.perf_counter()
+        if left <= 0:
+            return best, True
+        cols = fixed_columns[step % n]
+        sub = model.fixed(cols, np.round(best[cols]))
+        res = solve(sub, c, left, 0.0, best, SUBPROBLEM_NODES)
+        if res.termination == Termination.LIMIT:
+            return best, True
+        since += 1
+        if res.x is not None and float(c @ res.x) < value - 1e-9:
+            best, value = np.asarray(res.x, dtype=float), float(c @ res.x)
+            # the group that improved keeps its fixed part: proven optimal, it is
+            # done on the new incumbent; stopped by its node budget, it may go on
+            since = 1 if res.termination == Termination.OPTIMAL else 0
     return best, False
 
 
@@ -201,3 +213,44 @@ def final_outcome(res: Outcome, start: FloatArray | None, c: FloatArray, cut: bo
     if cut:
         res = replace(res, termination=Termination.LIMIT)
     return res
+
+
+def integral_bound(bound: float, c: FloatArray, integrality: npt.ArrayLike) -> float:
+    """Round a lower bound up to the next value the objective can take.
+
+    When every column with a cost is integer and every cost is a whole number,
+    every plan's objective is a multiple of the costs' greatest common divisor
+    (e.g. sites costing 10, 18 and 32: an even number), so a bound between two
+    such values rises to the next one. Otherwise ``bound`` is returned as is.
+
+    Parameters
+    ----------
+    bound
+        A proven lower bound (e.g. the LP relaxation's value).
+    c
+        Objective vector.
+    integrality
+        Whether each column is integer (non-zero) or continuous (0).
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> integral_bound(738.24, np.array([10.0, 18.0, 32.0, 0.0]), [1, 1, 1, 0])
+    740.0
+    >>> integral_bound(738.24, np.array([10.0, 0.5]), [1, 0])
+    738.24
+    """
+    costs = np.asarray(c, dtype=float)
+    priced = costs != 0
+    if not math.isfinite(bound) or not priced.any():
+        return bound
+    if np.any(priced & (np.asarray(integrality) == 0)):
+        return bound
+    whole = np.round(costs[priced])
+    if np.any(np.abs(costs[priced] - whole) > 1e-9) or np.abs(whole).max() > 2**52:
+        return bound
+    step = float(np.gcd.reduce(np.abs(whole).astype(np.int64)))
+    return float(step * math.ceil(bound / step - 1e-9))

@@ -89,7 +89,7 @@ from planner.locate._milp import (
     solve_milp,
 )
 from planner.locate._repair import repair_districts
-from planner.locate._search import final_outcome, improve_by_groups
+from planner.locate._search import final_outcome, improve_by_groups, integral_bound
 from planner.locate.explain import budget_reason, explain_siting
 from planner.locate.formulation import _VECTOR_OF, SitingFormulation, SitingLayout
 from planner.locate.options import BudgetOptions, ObjectiveOptions
@@ -120,8 +120,10 @@ def _run(
     gap: float,
     start: FloatArray | None = None,
     node_limit: int | None = None,
+    *,
+    interior: bool = False,
 ) -> Outcome:
-    return solve_milp(model, c, max(time_limit, 1.0), gap, start, node_limit)
+    return solve_milp(model, c, max(time_limit, 1.0), gap, start, node_limit, interior=interior)
 
 
 @dataclass(frozen=True)
@@ -292,9 +294,14 @@ class SitingModel(SitingFormulation):
         )
         if not opts.root_search and lp_bound is not None:
             skipped = "no final search (solver.root_search = false): the LP relaxation's bound"
-            res = Outcome(Termination.WORK_LIMIT, better, lp_bound, None, skipped)
+            bound = integral_bound(lp_bound, c1, model.integrality)
+            res = Outcome(Termination.WORK_LIMIT, better, bound, None, skipped)
         else:
-            res = _run(model, c1, deadline.left(), opts.mip_gap, better, opts.node_limit)
+            # the root LP of the full model (linking rows) is large and degenerate:
+            # the interior-point method solves it in a fraction of the simplex's time
+            res = _run(
+                model, c1, deadline.left(), opts.mip_gap, better, opts.node_limit, interior=True
+            )
         return final_outcome(res, better, c1, cut)
 
     def _lexicographic(

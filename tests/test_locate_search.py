@@ -1,0 +1,89 @@
+"""Solve strategies shared by the location models (planner.locate._search)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from planner.locate._milp import FloatArray, Milp, MilpBuilder, Outcome, solve_milp
+from planner.locate._search import improve_by_groups, integral_bound
+
+
+@pytest.mark.parametrize(
+    ("bound", "c", "integrality", "expected"),
+    [
+        (738.24, [10.0, 18.0, 32.0, 0.0], [1, 1, 1, 0], 740.0),  # even costs: even plans
+        (740.0, [10.0, 18.0, 32.0, 0.0], [1, 1, 1, 0], 740.0),  # on the grid: unchanged
+        (7.2, [3.0, 6.0], [1, 1], 9.0),
+        (7.2, [3.0, 6.0, 0.5], [1, 1, 0], 7.2),  # a priced continuous column: any value
+        (7.2, [3.0, 6.5], [1, 1], 7.2),  # a cost that is not a whole number
+        (-7.2, [-3.0, -6.0], [1, 1], -6.0),
+        (math.inf, [3.0], [1], math.inf),
+        (7.2, [0.0, 0.0], [1, 0], 7.2),  # no cost at all
+    ],
+)
+def test_a_bound_rises_to_the_next_value_a_plan_can_cost(
+    bound: float, c: list[float], integrality: list[int], expected: float
+) -> None:
+    assert integral_bound(bound, np.array(c), integrality) == pytest.approx(expected)
+
+
+def _choose_two() -> tuple[Milp, FloatArray]:
+    """Pick 2 of 6 items, cheapest first (costs 5, 1, 4, 2, 6, 3): optimum 1 + 2 = 3."""
+    b = MilpBuilder()
+    x = b.add_variables("x", 6, ub=1.0, integer=True)
+    b.add_row("two", x.cols, 1.0, 2.0, 2.0)
+    return b.build(), np.array([5.0, 1.0, 4.0, 2.0, 6.0, 3.0])
+
+
+def _counting() -> tuple[list[float], object]:
+    calls: list[float] = []
+
+    def solve(
+        model: Milp,
+        c: FloatArray,
+        time_limit: float,
+        gap: float,
+        start: FloatArray | None,
+        node_limit: int | None,
+    ) -> Outcome:
+        calls.append(float(c @ start) if start is not None else math.nan)
+        return solve_milp(model, c, time_limit, gap, start, node_limit)
+
+    return calls, solve
+
+
+def test_the_search_never_solves_a_subproblem_twice_on_one_incumbent() -> None:
+    model, c = _choose_two()
+    groups = [np.array([0, 1, 2]), np.array([3, 4, 5])]  # each sub-problem frees one half
+    fixed = [np.setdiff1d(np.arange(6), g) for g in groups]
+    calls, solve = _counting()
+    # from items 0 and 4 (cost 11): the first half improves to 1 + 6, the second to 1 + 2
+    best, cut = improve_by_groups(
+        model,
+        c,
+        np.array([1.0, 0, 0, 0, 1, 0]),
+        fixed,
+        math.inf,
+        solve,  # type: ignore[arg-type]
+    )
+    assert not cut and float(c @ best) == pytest.approx(3.0)
+    assert np.round(best).tolist() == [0, 1, 0, 1, 0, 0]
+    # 11 -> 7 (first half), 7 -> 3 (second half), then the first half once more on 3:
+    # no improvement, and the second half was already tried on this incumbent
+    assert calls == [11.0, 7.0, 3.0]
+    # from the optimum, each group is tried once
+    calls.clear()
+    again, _ = improve_by_groups(model, c, best, fixed, math.inf, solve)  # type: ignore[arg-type]
+    assert calls == [3.0, 3.0] and again.tolist() == best.tolist()
+
+
+def test_the_search_stops_at_its_deadline_and_says_so() -> None:
+    model, c = _choose_two()
+    fixed = [np.array([0, 1, 2]), np.array([3, 4, 5])]
+    calls, solve = _counting()
+    start = np.array([1.0, 0, 0, 0, 1, 0])
+    best, cut = improve_by_groups(model, c, start, fixed, 0.0, solve)  # type: ignore[arg-type]
+    assert cut and calls == [] and best.tolist() == start.tolist()
