@@ -761,7 +761,9 @@ def _print_not_proven(result: Plan, tr: Translator) -> None:
             if math.isfinite(r.gap)
             else tr("cli.plan.unknown_distance")
         )
-        repaired = any(getattr(m, "key", "") == "message.repaired" for m in r.messages)
+        repaired = any(
+            getattr(m, "key", "") in ("message.repaired", "message.revised") for m in r.messages
+        )
         text = (
             tr("cli.plan.repaired_text", gap=gap)
             if repaired

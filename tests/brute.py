@@ -73,3 +73,90 @@ def fixed_charge_optimum(
         if total < best - 1e-9:
             best, arg = total, tuple(choice)
     return best, arg
+
+
+def _district_rule_feasible(
+    minutes: FloatArray,
+    demand: FloatArray,
+    capacity: FloatArray,
+    district: Sequence[str],
+    n_existing: int,
+    limits: tuple[float, float],
+) -> bool:
+    """Whether all demand can be served under the closest-assignment rule's district part.
+
+    Pairs within ``limit`` minutes and at most ``tolerance`` beyond the
+    settlement's nearest existing site; every district's mean travel at most
+    its mean travel to the nearest existing site today (when that is under the
+    limit) and at most ``tolerance`` beyond its mean travel to the nearest
+    open site. A feasibility LP over the pairs.
+    """
+    limit, tolerance = limits
+    n_i, n_j = minutes.shape
+    today = minutes[:, :n_existing].min(axis=1)
+    nearest = np.where(capacity[None, :] > 0, minutes, np.inf).min(axis=1)
+    ok = (minutes <= limit + 1e-9) & (minutes <= today[:, None] + tolerance + 1e-9)
+    ok &= capacity[None, :] > 0
+    pairs = [(i, j) for i in range(n_i) for j in range(n_j) if ok[i, j]]
+    if any(not ok[i].any() for i in range(n_i)):
+        return False
+    a_eq = np.zeros((n_i, len(pairs)))
+    a_ub = np.zeros((n_j, len(pairs)))
+    for p, (i, j) in enumerate(pairs):
+        a_eq[i, p] = 1.0
+        a_ub[j, p] = 1.0
+    rows, rhs = [a_ub], [capacity]
+    for name in sorted(set(district)):
+        members = np.array([d == name for d in district])
+        weight = demand[members].sum()
+        for mean in (
+            (demand[members] * today[members]).sum() / weight,
+            (demand[members] * nearest[members]).sum() / weight + tolerance,
+        ):
+            if mean > limit:  # beyond the limit: the limit already holds the district
+                continue
+            row = np.array([(minutes[i, j] - mean) if members[i] else 0.0 for i, j in pairs])
+            rows.append(row[None, :])
+            rhs.append(np.array([0.0]))
+    res = linprog(
+        np.zeros(len(pairs)),
+        A_ub=np.vstack(rows),
+        b_ub=np.concatenate(rhs),
+        A_eq=a_eq,
+        b_eq=demand,
+        bounds=(0, None),
+        method="highs",
+    )
+    return bool(res.status == 0)
+
+
+def district_rule_optimum(
+    minutes: FloatArray,
+    demand: FloatArray,
+    existing: FloatArray,
+    district: Sequence[str],
+    options: tuple[Sequence[float], Sequence[float]],
+    limits: tuple[float, float],
+) -> tuple[float, tuple[float, ...]]:
+    """Cheapest sizes serving all demand under the district rule (:func:`_district_rule_feasible`).
+
+    ``options`` are the sizes every candidate may have and their costs;
+    ``existing`` the capacities of the existing sites (the first columns of
+    ``minutes``), always open. Returns the cost and each candidate's capacity.
+    """
+    sizes, costs = options
+    n_e = len(existing)
+    best: float = math.inf
+    arg: tuple[float, ...] = ()
+    n_c = minutes.shape[1] - n_e
+    for choice in itertools.product(range(-1, len(sizes)), repeat=n_c):
+        cost = sum(0.0 if k < 0 else costs[k] for k in choice)
+        if cost >= best - 1e-9:
+            continue
+        built = tuple(0.0 if k < 0 else float(sizes[k]) for k in choice)
+        capacity = np.concatenate([existing, built])
+        if capacity.sum() < demand.sum() - 1e-9:
+            continue
+        if _district_rule_feasible(minutes, demand, capacity, district, n_e, limits):
+            best, arg = cost, built
+    return best, arg

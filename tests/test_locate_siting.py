@@ -945,3 +945,51 @@ def test_the_repair_undoes_growth_the_rule_does_not_need() -> None:
     # the whole solve gets there too: grown one size, then kept
     r = model.solve()
     assert r.open_sizes.tolist() == [20.0, 20.0] and r.cost == 16.0
+
+
+def _districts_model(seed: int) -> SitingModel:
+    """Eight settlements in four districts, a shelter of 8 places, five candidates."""
+    rng = np.random.default_rng(seed)
+    minutes = rng.uniform(2, 110, size=(8, 6)).round(1)
+    demand = rng.uniform(2, 12, size=8).round(1)
+    opts = _opts(sizes=(10.0, 20.0, 40.0), size_costs=(10.0, 18.0, 32.0),
+                 nearest_tolerance_min=15.0, max_travel_min=120.0, tie_break="travel")  # fmt: skip
+    return SitingModel(minutes, demand, np.array([8.0]), options=opts,
+                       demand_district=np.array(list("AABBCCDD")))  # fmt: skip
+
+
+# seed: (cost with the repair alone, cost revised); the optimum comes from brute force
+_REVISED = {1: (64.0, 42.0), 4: (64.0, 50.0), 9: (50.0, 46.0), 20: (50.0, 42.0), 24: (50.0, 46.0)}
+
+
+@pytest.mark.parametrize("seed", sorted(_REVISED))
+def test_the_repaired_plan_is_revised_to_a_cheaper_one_near_the_optimum(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import planner.locate.siting as siting
+
+    model = _districts_model(seed)
+    revised = model.solve()
+    assert check_solution(model, revised) == []
+    minutes, demand = np.asarray(model.minutes), np.asarray(model.demand)
+    best, _ = brute.district_rule_optimum(
+        minutes, demand, np.array([8.0]), list("AABBCCDD"),
+        ((10.0, 20.0, 40.0), (10.0, 18.0, 32.0)), (120.0, 15.0),
+    )  # fmt: skip
+    # every district within 15 min of its mean travel to the nearest open site
+    a = revised.assignments
+    nearest = np.where(revised.open_sizes[None, :] > 0, minutes, np.inf).min(axis=1)
+    for members in (np.arange(0, 2), np.arange(2, 4), np.arange(4, 6), np.arange(6, 8)):
+        mine = a["demand"].isin(members)
+        after = float((a["places"] * a["travel_min"])[mine].sum() / a["places"][mine].sum())
+        near = float((demand * nearest)[members].sum() / demand[members].sum())
+        assert after <= near + 15.0 + 1e-6
+    alone, cost = _REVISED[seed]
+    assert revised.cost == pytest.approx(cost) and revised.cost >= best - 1e-9
+    if seed != 9:  # 9: the search keeps 46 where the optimum is 42 (a heuristic, said so)
+        assert revised.cost == pytest.approx(best)
+    assert any(getattr(m, "key", "") in ("message.revised", "message.repaired")
+               for m in revised.messages)  # fmt: skip
+    # the repair alone (the revision switched off) costs more
+    monkeypatch.setattr(siting, "revise_districts", lambda *args: (args[3], False))
+    assert model.solve().cost == pytest.approx(alone)

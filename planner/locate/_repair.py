@@ -12,6 +12,12 @@ when it is at its largest (or is an existing shelter), the candidate nearest
 to that demand opens at its smallest size. Rounds repeat until the rule holds
 or no action is left (or the budget binds). Every step is deterministic.
 
+The repair only ever adds capacity. :func:`revise_districts` then searches the
+regions it changed again, with every district held near the sites open in the
+repaired plan (:func:`district_rows`), for a cheaper plan in which sites move,
+shrink or close; that plan is repaired in turn and kept only if the rule holds
+everywhere and it costs less.
+
 The plan then costs more than the site decision's; the site decision's bound
 still holds (it was proven for fewer rules), so the gap to it is an honest
 upper bound on the gap of the repaired plan.
@@ -19,14 +25,27 @@ upper bound on the gap of the repaired plan.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 
-from planner.locate._milp import TOL_FLOW, FloatArray, IntArray
+from planner.locate._milp import TOL_FLOW, FloatArray, IntArray, Milp
+from planner.locate._search import SolveFn, improve_by_groups
 from planner.locate.formulation import SitingFormulation, SitingLayout
 
-__all__ = ["DistrictRepair", "district_gaps", "grow_for_districts"]
+#: A plan's capacities, their assignment (solution, layout, notes) and the repair made.
+Repaired = tuple[FloatArray, tuple[FloatArray, SitingLayout, tuple[str, ...]], "DistrictRepair"]
+
+__all__ = [
+    "DistrictRepair",
+    "district_gaps",
+    "district_rows",
+    "grow_for_districts",
+    "repair_districts",
+    "revise_districts",
+]
 
 #: Rounds of growth before the repair gives up (each round is one assignment solve).
 MAX_ROUNDS = 40
@@ -42,20 +61,40 @@ class DistrictRepair:
         Size option of every candidate after the repair (-1: not built).
     chosen
         Size option the site decision chose (-1: not built).
+    capacity
+        Places of every candidate after the repair (0: not built).
+    chosen_capacity
+        Places of every candidate the site decision chose (0: not built).
     """
 
     sizes: IntArray
     chosen: IntArray
+    capacity: FloatArray
+    chosen_capacity: FloatArray
 
     @property
     def opened(self) -> int:
         """Candidates the repair opened."""
-        return int(((self.sizes >= 0) & (self.chosen < 0)).sum())
+        return int(((self.capacity > 0) & (self.chosen_capacity <= 0)).sum())
 
     @property
     def grown(self) -> int:
         """Sites of the site decision the repair enlarged."""
-        return int(((self.chosen >= 0) & (self.sizes != self.chosen)).sum())
+        return int(
+            ((self.chosen_capacity > 0) & (self.capacity > self.chosen_capacity + 1e-9)).sum()
+        )
+
+    @property
+    def reduced(self) -> int:
+        """Sites of the site decision the revision made smaller or closed."""
+        return int(
+            ((self.chosen_capacity > 0) & (self.capacity < self.chosen_capacity - 1e-9)).sum()
+        )
+
+    @property
+    def changed(self) -> bool:
+        """Whether any site differs from the site decision's."""
+        return bool(np.any(self.sizes != self.chosen))
 
 
 def district_gaps(
@@ -92,12 +131,19 @@ def district_gaps(
     pi, pj, f = layout.pi[used], layout.pj[used], flows[used]
     weight = np.bincount(code[pi], weights=f, minlength=n_d)
     after = np.bincount(code[pi], weights=f * minutes[pi, pj], minlength=n_d)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return after / weight, _near_by_district(model, nearest), code
+
+
+def _near_by_district(model: SitingFormulation, nearest: FloatArray) -> FloatArray:
+    """Each district's demand-weighted mean of its settlements' ``nearest`` (those finite)."""
+    code, n_d = model.district_codes()
     d = np.asarray(model.demand, dtype=float)
     known = np.isfinite(nearest)
     people = np.bincount(code[known], weights=d[known], minlength=n_d)
     near = np.bincount(code[known], weights=(d * nearest)[known], minlength=n_d)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return after / weight, near / people, code
+        return np.asarray(near / people, dtype=float)
 
 
 def _far_demand(
@@ -258,7 +304,8 @@ def repair_districts(
     chosen = sizes_of(model, open_sizes)
     if actions and not len(broken):
         sizes, capacity, assigned = _trim(model, (sizes, chosen), capacity, served, assigned)
-    return capacity, assigned, DistrictRepair(sizes, chosen), len(broken)
+    before = np.asarray(open_sizes, dtype=float)[n_e:]
+    return capacity, assigned, DistrictRepair(sizes, chosen, capacity[n_e:], before), len(broken)
 
 
 def _district_rows_dropped(notes: tuple[str, ...]) -> bool:
@@ -335,3 +382,163 @@ def _within_budget(
     return (max_sites is None or new_sites <= max_sites) and (
         max_cost is None or cost <= max_cost + 1e-9
     )
+
+
+def district_rows(
+    model: SitingFormulation,
+    merged: SitingFormulation,
+    layout: SitingLayout,
+    capacity: FloatArray,
+) -> tuple[sp.csr_matrix, FloatArray, FloatArray]:
+    r"""Rows that hold every district near the sites open in ``capacity``, on the merged model.
+
+    With :math:`n_D` the district's mean travel to its nearest site open in
+    ``capacity`` (:func:`district_gaps`) and :math:`\tau` the tolerance:
+    :math:`\sum_{u \in D, j} (t_{uj} - n_D - \tau) x_{uj} \le 0`, i.e. the mean
+    travel of the demand served stays within the tolerance of :math:`n_D`.
+    Exactly the district rule while the sites nearest the district stay open;
+    closing one only loosens the rule (the rows are then stricter than it);
+    opening one nearer tightens it, which the repair then checks.
+
+    Parameters
+    ----------
+    model
+        The siting model (settlements).
+    merged
+        Its merged model (units of one district each), whose ``layout`` is given.
+    layout
+        The merged model's layout.
+    capacity
+        Capacity of every site (0: closed).
+
+    Returns
+    -------
+    tuple
+        The rows (one per district with demand in reach), their lower and upper bounds.
+    """
+    tolerance = model.options.targets.nearest_tolerance_min or 0.0
+    near = _near_by_district(model, model.nearest_open(capacity))
+    names = np.unique(np.asarray(model.demand_district).astype(str))
+    unit_code = np.searchsorted(names, np.asarray(merged.demand_district).astype(str))
+    pi, pj = layout.pi, layout.pj
+    limit = near[unit_code[pi]] + tolerance
+    use = np.isfinite(limit)
+    travel = np.asarray(merged.minutes, dtype=float)[pi[use], pj[use]] - limit[use]
+    districts, row = np.unique(unit_code[pi[use]], return_inverse=True)
+    rows = sp.csr_matrix(
+        (travel, (row, layout.x.cols[use])), shape=(len(districts), len(layout.milp.lb))
+    )
+    slack = 1e-6 * max(float(np.asarray(model.demand, dtype=float).sum()), 1.0)
+    return rows, np.full(len(districts), -np.inf), np.full(len(districts), slack)
+
+
+def _sizes_cost(costs: FloatArray, sizes: IntArray) -> float:
+    built = np.flatnonzero(sizes >= 0)
+    return float(costs[built, sizes[built]].sum())
+
+
+def revise_districts(
+    model: SitingFormulation,
+    search: tuple[SitingFormulation, SitingLayout, list[IntArray]],
+    served: float,
+    repaired: Repaired,
+    fixed_cost: float,
+    run: tuple[SolveFn, float],
+) -> tuple[Repaired, bool]:
+    """Look for a cheaper plan than the repaired one, every district held near help.
+
+    The repair only ever adds capacity near the districts that break the rule.
+    This step re-optimises the regions whose sites the repair changed, one at a
+    time as :func:`~planner.locate._search.improve_by_groups` does, with
+    :func:`district_rows` of the repaired plan added to the site decision's
+    rows: sites may move, shrink or close as long as every district's people
+    still go to help near them. The plan found is assigned and repaired again
+    (opening a site nearer a district tightens its rule) and kept only when
+    the rule holds everywhere and it costs less. Bounded by work, like the
+    search; the deadline is a safety net.
+
+    Parameters
+    ----------
+    model
+        The siting model.
+    search
+        The merged model, its layout and the candidate groups of the search.
+    served
+        Demand the site decision served.
+    repaired
+        The repaired plan: capacities, assignment, repair.
+    fixed_cost
+        Cost the repair does not change (existing shelters' expansion).
+    run
+        The solve call and the ``time.perf_counter()`` deadline.
+
+    Returns
+    -------
+    tuple
+        The cheaper plan (or ``repaired``), and whether the deadline cut the step short.
+    """
+    from planner.locate._assign import assign_to_open_sites
+
+    merged, layout, groups = search
+    solve, deadline = run
+    capacity, _, repair = repaired
+    touched = np.flatnonzero(repair.sizes != repair.chosen)
+    chosen = [g for g in groups if np.isin(g, touched).any()]
+    if not len(touched) or not chosen:
+        return repaired, False
+    light, start = _held_near(model, merged, layout, capacity, repair.sizes, (solve, deadline))
+    if start is None:
+        return repaired, False
+    y_cols = layout.y.cols
+    every = np.arange(len(y_cols))
+    fixed = [y_cols[np.setdiff1d(every, g)].ravel() for g in chosen]
+    best, cut = improve_by_groups(light, layout.cost, start, fixed, deadline, solve)
+    if cut or float(layout.cost @ best) >= float(layout.cost @ start) - 1e-9:
+        return repaired, cut
+    caps, costs, _ = model.size_options()
+    y = best[y_cols] > 0.5
+    revised = np.concatenate([capacity[: model.n_existing], (y * caps).sum(axis=1)])
+    again = assign_to_open_sites(model, revised, served)
+    if again is None:
+        return repaired, False
+    cap2, assigned2, repair2, left = repair_districts(model, revised, served, again, fixed_cost)
+    if left or _sizes_cost(costs, repair2.sizes) >= _sizes_cost(costs, repair.sizes) - 1e-9:
+        return repaired, False
+    kept = DistrictRepair(repair2.sizes, repair.chosen, repair2.capacity, repair.chosen_capacity)
+    return (cap2, assigned2, kept), False
+
+
+def _held_near(
+    model: SitingFormulation,
+    merged: SitingFormulation,
+    layout: SitingLayout,
+    capacity: FloatArray,
+    sizes: IntArray,
+    run: tuple[SolveFn, float],
+) -> tuple[Milp, FloatArray | None]:
+    """Return the search model with the district rows, and the repaired plan as its start.
+
+    Expansions of existing sites stay as the plan has them; the start's flows
+    come from an LP with every site fixed (``None`` if the merged rows admit
+    none, e.g. a district whose rule holds only by a split the units cannot
+    make).
+    """
+    solve, deadline = run
+    light = layout.milp.rows(layout.core_rows).with_rows(
+        *district_rows(model, merged, layout, capacity)
+    )
+    n_e = model.n_existing
+    if layout.z.size:
+        grown = capacity[:n_e] - np.asarray(model.existing_capacity, dtype=float)
+        light = light.fixed(layout.z.cols, np.clip(grown, 0.0, None))
+    y = np.zeros(layout.y.shape)
+    built = np.flatnonzero(sizes >= 0)
+    y[built, sizes[built]] = 1.0
+    left = max(deadline - time.perf_counter(), 1.0)
+    every_site = light.fixed(layout.y.cols.ravel(), y.ravel()).relaxed()
+    res = solve(every_site, layout.cost, left, 0.0, None, None)
+    if res.x is None:
+        return light, None
+    start = np.asarray(res.x, dtype=float).copy()
+    start[layout.y.cols.ravel()] = y.ravel()
+    return light, start

@@ -88,7 +88,7 @@ from planner.locate._milp import (
     Termination,
     solve_milp,
 )
-from planner.locate._repair import repair_districts
+from planner.locate._repair import repair_districts, revise_districts
 from planner.locate._search import final_outcome, improve_by_groups, integral_bound
 from planner.locate.explain import budget_reason, explain_siting
 from planner.locate.formulation import _VECTOR_OF, SitingFormulation, SitingLayout
@@ -237,8 +237,9 @@ class SitingModel(SitingFormulation):
         # the proven gap decides: a time-limited search may return the region search's
         # plan, which the final search's bound shows to be within the requested gap
         status = PlanStatus.of(res, gap, opts.solver.mip_gap)
+        search = (merged, layout, merged._region_groups(merged.n_candidates))
         return _assigned_plan(
-            self, sites, served, assigned, (status, value, bound, gap), (start, built_at)
+            self, sites, served, assigned, (status, value, bound, gap), (start, built_at), search
         )
 
     def _solve_full(self, start: float) -> PlanResult:
@@ -485,18 +486,22 @@ def _assigned_plan(
     assigned: tuple[FloatArray, SitingLayout, tuple[str, ...]],
     figures: tuple[PlanStatus, float, float, float],
     times: tuple[float, float],
+    search: tuple[SitingFormulation, SitingLayout, list[IntArray]],
 ) -> PlanResult:
     """Read the plan of the chosen sites and their assignment (grown for the district rule).
 
     When :func:`_repairs_districts`, the sites first grow until every district
-    keeps to the rule (:func:`planner.locate._repair.repair_districts`); the
-    plan then carries its new sizes, cost and gap, and says what was added.
+    keeps to the rule (:func:`planner.locate._repair.repair_districts`), then
+    the regions the repair changed are searched again for a cheaper plan that
+    keeps every district near help (:func:`~planner.locate._repair.revise_districts`,
+    on the merged model of ``search``); the plan then carries its new sizes,
+    cost and gap, and says what changed.
     """
     start, built_at = times
     chosen = (sites.open_sizes, sites.built, sites.cost, sites.site_costs)
     extra: tuple[str, ...] = ()
     if _repairs_districts(model):
-        chosen, assigned, extra, figures = _grown(model, sites, served, assigned, figures)
+        chosen, assigned, extra, figures = _grown(model, sites, served, assigned, figures, search)
     status, value, bound, gap = figures
     x, fixed_layout, notes = assigned
     out = _read_solution(
@@ -523,6 +528,7 @@ def _grown(
     served: float,
     assigned: tuple[FloatArray, SitingLayout, tuple[str, ...]],
     figures: tuple[PlanStatus, float, float, float],
+    search: tuple[SitingFormulation, SitingLayout, list[IntArray]],
 ) -> tuple[
     tuple[FloatArray, BoolArray, float, FloatArray],
     tuple[FloatArray, SitingLayout, tuple[str, ...]],
@@ -536,25 +542,34 @@ def _grown(
         sites.site_costs if sites.site_costs is not None else np.zeros(len(sites.open_sizes)),
         dtype=float,
     )
+    fixed_cost = float(before[:n_e].sum())
     capacity, assigned, repair, left = repair_districts(
-        model, sites.open_sizes, served, assigned, float(before[:n_e].sum())
+        model, sites.open_sizes, served, assigned, fixed_cost
     )
+    if repair.changed and not left:
+        deadline = time.perf_counter() + model.options.solver.time_limit_s
+        (capacity, assigned, repair), cut = revise_districts(
+            model, search, served, (capacity, assigned, repair), fixed_cost, (_run, deadline)
+        )
+        if cut:  # the safety net stopped the revision: another machine may do better
+            status = PlanStatus.TIME_LIMIT
     _, costs, _ = model.size_options()
     site_costs = before.copy()
     built = repair.sizes >= 0
     site_costs[n_e:] = np.where(built, costs[np.arange(len(built)), repair.sizes], 0.0)
     cost = float(site_costs.sum())
     notes: tuple[str, ...] = ()
-    if repair.grown or repair.opened:
+    if repair.changed:
         value = cost if model.options.objective.type == "min_cost" else value
         gap = max(value - bound, 0.0) / max(abs(value), 1e-9) if math.isfinite(bound) else gap
         if gap > model.options.solver.mip_gap and status == PlanStatus.OPTIMAL:
             status = PlanStatus.WORK_LIMIT
         notes += (
             Note(
-                "message.repaired",
+                "message.revised" if repair.reduced else "message.repaired",
                 grown=repair.grown,
                 opened=repair.opened,
+                reduced=repair.reduced,
                 cost=Fixed(cost - sites.cost, 0),
                 gap=Share(gap, 2),
             ),
