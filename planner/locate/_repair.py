@@ -32,7 +32,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from planner.locate._milp import TOL_FLOW, FloatArray, IntArray, Milp
-from planner.locate._search import SolveFn, improve_by_groups
+from planner.locate._search import SolveFn, held_outside, improve_by_groups
 from planner.locate.formulation import SitingFormulation, SitingLayout
 
 #: A plan's capacities, their assignment (solution, layout, notes) and the repair made.
@@ -40,6 +40,7 @@ Repaired = tuple[FloatArray, tuple[FloatArray, SitingLayout, tuple[str, ...]], "
 
 __all__ = [
     "DistrictRepair",
+    "candidate_costs",
     "district_gaps",
     "district_rows",
     "grow_for_districts",
@@ -95,6 +96,12 @@ class DistrictRepair:
     def changed(self) -> bool:
         """Whether any site differs from the site decision's."""
         return bool(np.any(self.sizes != self.chosen))
+
+
+def candidate_costs(costs: FloatArray, sizes: IntArray) -> FloatArray:
+    """Return each candidate's cost at its size option (0 where ``sizes`` is -1: not built)."""
+    rows = np.arange(len(sizes))
+    return np.where(sizes >= 0, costs[rows, np.maximum(sizes, 0)], 0.0).astype(float)
 
 
 def district_gaps(
@@ -375,7 +382,7 @@ def _within_budget(
     """
     c, k = action
     new_sites = int((sizes >= 0).sum()) + (1 if sizes[c] < 0 else 0)
-    cost = fixed + float(sum(costs[i, s] for i, s in enumerate(sizes) if s >= 0))
+    cost = fixed + float(candidate_costs(costs, sizes).sum())
     cost += costs[c, k] - (costs[c, sizes[c]] if sizes[c] >= 0 else 0.0)
     max_sites = getattr(budget, "max_new_sites", None)
     max_cost = getattr(budget, "max_cost", None)
@@ -432,11 +439,6 @@ def district_rows(
     return rows, np.full(len(districts), -np.inf), np.full(len(districts), slack)
 
 
-def _sizes_cost(costs: FloatArray, sizes: IntArray) -> float:
-    built = np.flatnonzero(sizes >= 0)
-    return float(costs[built, sizes[built]].sum())
-
-
 def revise_districts(
     model: SitingFormulation,
     search: tuple[SitingFormulation, SitingLayout, list[IntArray]],
@@ -484,25 +486,26 @@ def revise_districts(
     capacity, _, repair = repaired
     touched = np.flatnonzero(repair.sizes != repair.chosen)
     chosen = [g for g in groups if np.isin(g, touched).any()]
-    if not len(touched) or not chosen:
+    if not chosen:
         return repaired, False
     light, start = _held_near(model, merged, layout, capacity, repair.sizes, (solve, deadline))
     if start is None:
         return repaired, False
-    y_cols = layout.y.cols
-    every = np.arange(len(y_cols))
-    fixed = [y_cols[np.setdiff1d(every, g)].ravel() for g in chosen]
+    fixed = held_outside(layout.y.cols, chosen)
     best, cut = improve_by_groups(light, layout.cost, start, fixed, deadline, solve)
     if cut or float(layout.cost @ best) >= float(layout.cost @ start) - 1e-9:
         return repaired, cut
     caps, costs, _ = model.size_options()
-    y = best[y_cols] > 0.5
+    y = best[layout.y.cols] > 0.5
     revised = np.concatenate([capacity[: model.n_existing], (y * caps).sum(axis=1)])
     again = assign_to_open_sites(model, revised, served)
     if again is None:
         return repaired, False
     cap2, assigned2, repair2, left = repair_districts(model, revised, served, again, fixed_cost)
-    if left or _sizes_cost(costs, repair2.sizes) >= _sizes_cost(costs, repair.sizes) - 1e-9:
+    saved = (
+        candidate_costs(costs, repair.sizes).sum() - candidate_costs(costs, repair2.sizes).sum()
+    )
+    if left or saved <= 1e-9:
         return repaired, False
     kept = DistrictRepair(repair2.sizes, repair.chosen, repair2.capacity, repair.chosen_capacity)
     return (cap2, assigned2, kept), False

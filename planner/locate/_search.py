@@ -25,6 +25,7 @@ __all__ = [
     "SolveFn",
     "closed_groups",
     "final_outcome",
+    "held_outside",
     "improve_by_groups",
     "integral_bound",
     "merge_units",
@@ -128,6 +129,25 @@ def closed_groups(
             in_set = np.flatnonzero((np.left_shift(1, code) & region_set) != 0)
             groups.append((units.astype(np.int64), in_set.astype(np.int64)))
     return groups
+
+
+def held_outside(site_columns: IntArray, groups: Sequence[IntArray]) -> list[IntArray]:
+    """For each group of sites, the columns of every other site: what its sub-problem holds.
+
+    Parameters
+    ----------
+    site_columns
+        Columns of each site, one row per site (e.g. its size options).
+    groups
+        Site indices of each group.
+
+    Returns
+    -------
+    list[numpy.ndarray]
+        The ``fixed_columns`` of :func:`improve_by_groups`.
+    """
+    every = np.arange(len(site_columns))
+    return [np.asarray(site_columns[np.setdiff1d(every, g)]).ravel() for g in groups]
 
 
 def improve_by_groups(

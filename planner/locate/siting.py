@@ -88,8 +88,8 @@ from planner.locate._milp import (
     Termination,
     solve_milp,
 )
-from planner.locate._repair import repair_districts, revise_districts
-from planner.locate._search import final_outcome, improve_by_groups, integral_bound
+from planner.locate._repair import candidate_costs, repair_districts, revise_districts
+from planner.locate._search import final_outcome, held_outside, improve_by_groups, integral_bound
 from planner.locate.explain import budget_reason, explain_siting
 from planner.locate.formulation import _VECTOR_OF, SitingFormulation, SitingLayout
 from planner.locate.options import BudgetOptions, ObjectiveOptions
@@ -288,8 +288,7 @@ class SitingModel(SitingFormulation):
         # sub-problem's LP solves in a fraction of a second
         light = model.rows(layout.core_rows)
         y_cols = layout.y.cols
-        every = np.arange(len(y_cols))
-        fixed = [y_cols[np.setdiff1d(every, g)].ravel() for g in self._region_groups(len(y_cols))]
+        fixed = held_outside(y_cols, self._region_groups(len(y_cols)))
         better, cut = improve_by_groups(
             light, c1, begin, fixed, deadline.started + deadline.limit_s, _run
         )
@@ -556,7 +555,7 @@ def _grown(
     _, costs, _ = model.size_options()
     site_costs = before.copy()
     built = repair.sizes >= 0
-    site_costs[n_e:] = np.where(built, costs[np.arange(len(built)), repair.sizes], 0.0)
+    site_costs[n_e:] = candidate_costs(costs, repair.sizes)
     cost = float(site_costs.sum())
     notes: tuple[str, ...] = ()
     if repair.changed:
