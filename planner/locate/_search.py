@@ -11,9 +11,11 @@ large-neighbourhood search).
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from typing import Generic, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -22,6 +24,7 @@ import scipy.sparse as sp
 from planner.locate._milp import BoolArray, FloatArray, IntArray, Milp, Outcome, Termination
 
 __all__ = [
+    "Background",
     "SolveFn",
     "closed_groups",
     "final_outcome",
@@ -35,6 +38,47 @@ __all__ = [
 SolveFn = Callable[[Milp, FloatArray, float, float, FloatArray | None, int | None], Outcome]
 """``solve(model, c, time_limit, gap, start, node_limit)``, as
 :func:`~planner.locate._milp.solve_milp`."""
+
+T = TypeVar("T")
+
+
+class Background(Generic[T]):
+    """One call run on a thread of its own, its result (or error) collected by :meth:`result`.
+
+    HiGHS releases the interpreter lock while it solves, so a solver call
+    made here runs beside the caller's work on a second core. Each call is
+    single-threaded and deterministic and the caller combines the results in
+    a fixed way, so the answer does not depend on the number of cores or on
+    which call finishes first; only the wall time does. The thread is a
+    daemon: an interrupted run (Ctrl-C) does not wait for it.
+
+    Parameters
+    ----------
+    call
+        What to run (no arguments; bind them with a lambda or
+        :func:`functools.partial`).
+    """
+
+    def __init__(self, call: Callable[[], T]) -> None:
+        self._call = call
+        self._value: T | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._value = self._call()
+        except BaseException as err:  # re-raised by result(), in the caller's thread
+            self._error = err
+
+    def result(self) -> T:
+        """Wait for the call and return its value (or raise its error)."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value  # type: ignore[return-value]
+
 
 #: Branch-and-bound nodes one sub-problem of the neighbourhood search may explore:
 #: the search's work budget, the same on every machine.

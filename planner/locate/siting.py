@@ -89,7 +89,13 @@ from planner.locate._milp import (
     solve_milp,
 )
 from planner.locate._repair import candidate_costs, repair_districts, revise_districts
-from planner.locate._search import final_outcome, held_outside, improve_by_groups, integral_bound
+from planner.locate._search import (
+    Background,
+    final_outcome,
+    held_outside,
+    improve_by_groups,
+    integral_bound,
+)
 from planner.locate.explain import budget_reason, explain_siting
 from planner.locate.formulation import _VECTOR_OF, SitingFormulation, SitingLayout
 from planner.locate.options import BudgetOptions, ObjectiveOptions
@@ -270,18 +276,39 @@ class SitingModel(SitingFormulation):
     def _min_cost_search(
         self, layout: SitingLayout, c1: FloatArray, deadline: Deadline
     ) -> Outcome:
-        """Start from a rounded LP, improve it region by region, then search in full.
+        """Start from a rounded LP, improve it region by region, and search in full.
 
-        Every step is bounded by work (nodes), not time, so the plan is the same
-        on any machine; the deadline is only a safety net, and a result it cut
-        short says so (:attr:`Termination.LIMIT`).
+        The full search is HiGHS to ``solver.node_limit`` nodes. At one node
+        (the root, the default) it proves the bound and needs no plan to start
+        from, so it runs from the beginning on a second thread
+        (:class:`~planner.locate._search.Background`) while the rounded LP and
+        the region search find the plan; a deeper search starts after them,
+        from their plan. The cheaper plan found is kept (the full search's on a
+        tie), so the result is the same on one core or many. Every step is
+        bounded by work (nodes), not time, so the plan is the same on any
+        machine; the deadline is only a safety net, and a result it cut short
+        says so (:attr:`Termination.LIMIT`).
         """
         opts = self.options.solver
         model = layout.milp
+
+        def full_search(start: FloatArray | None, left: float) -> Outcome:
+            # the LP of the full model (linking rows) is large and degenerate:
+            # the interior-point method solves it in a fraction of the simplex's time
+            return _run(model, c1, left, opts.mip_gap, start, opts.node_limit, interior=True)
+
+        left = deadline.left()
+        root = (
+            Background(lambda: full_search(None, left))
+            if opts.root_search and opts.node_limit == 1
+            else None
+        )
         begin, lp_bound = _rounded_start(self, layout)
         if begin is None:
             first = _run(model, c1, deadline.left(), opts.mip_gap, None, _FIRST_SEARCH_NODES)
             if first.termination in (Termination.OPTIMAL, Termination.LIMIT) or first.x is None:
+                if root is not None:
+                    root.result()  # its thread ends with its work budget
                 return first
             begin = first.x
         # without the linking rows (implied once sites are integer) each
@@ -292,16 +319,14 @@ class SitingModel(SitingFormulation):
         better, cut = improve_by_groups(
             light, c1, begin, fixed, deadline.started + deadline.limit_s, _run
         )
-        if not opts.root_search and lp_bound is not None:
+        if root is not None:
+            res = root.result()
+        elif not opts.root_search and lp_bound is not None:
             skipped = "no final search (solver.root_search = false): the LP relaxation's bound"
             bound = integral_bound(lp_bound, c1, model.integrality)
             res = Outcome(Termination.WORK_LIMIT, better, bound, None, skipped)
         else:
-            # the root LP of the full model (linking rows) is large and degenerate:
-            # the interior-point method solves it in a fraction of the simplex's time
-            res = _run(
-                model, c1, deadline.left(), opts.mip_gap, better, opts.node_limit, interior=True
-            )
+            res = full_search(better, deadline.left())
         return final_outcome(res, better, c1, cut)
 
     def _lexicographic(
