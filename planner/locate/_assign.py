@@ -16,6 +16,7 @@ import scipy.sparse as sp
 
 from planner._i18n import Fixed, Note
 from planner.locate._milp import TOL_FLOW, FloatArray, IntArray, solve_milp
+from planner.locate._search import Background
 from planner.locate.formulation import SitingFormulation, SitingLayout
 
 __all__ = ["assign_to_open_sites"]
@@ -47,7 +48,10 @@ def assign_to_open_sites(
     travel at most today's (``demand_district``); when the capacities chosen
     do not allow both, it drops the district rows, then the closest rule
     (keeping the districts), then both (only the rule's exact part about
-    existing sites holds), and says which in the returned notes.
+    existing sites holds), and says which in the returned notes. The answer is
+    that of trying the four in turn; the strictest is not solved when the
+    closest rule alone already admits no assignment, and the district rule
+    alone is solved meanwhile on a second thread.
 
     Parameters
     ----------
@@ -64,31 +68,57 @@ def assign_to_open_sites(
         The solution vector, its layout (sites in the model's numbering) and
         notes; ``None`` if no assignment exists (a model error).
     """
+    steps = _steps(model)
+    if len(steps) < 4:
+        return _first_of(model, capacity, served, steps)
+    strict, closest_only, districts_only, neither = steps
+    # (T, F) admits every assignment (T, T) does: when it has none, neither has (T, T),
+    # and (F, T) is next. It is solved meanwhile on a second thread; the order of the
+    # rules decides which answer is kept, so the result does not depend on timing.
+    later = Background(lambda: _attempt(model, capacity, served, districts_only))
+    loose = _attempt(model, capacity, served, closest_only)
+    if loose is not None:
+        return _attempt(model, capacity, served, strict) or loose
+    return later.result() or _attempt(model, capacity, served, neither)
+
+
+def _first_of(
+    model: SitingFormulation, capacity: FloatArray, served: float, steps: list[tuple[bool, bool]]
+) -> tuple[FloatArray, SitingLayout, tuple[str, ...]] | None:
+    """Return the assignment under the first of ``steps`` that admits one."""
+    for step in steps:
+        found = _attempt(model, capacity, served, step)
+        if found is not None:
+            return found
+    return None
+
+
+def _attempt(
+    model: SitingFormulation, capacity: FloatArray, served: float, step: tuple[bool, bool]
+) -> tuple[FloatArray, SitingLayout, tuple[str, ...]] | None:
+    """Assign under one step of :func:`_steps`; ``None`` when its rules admit no assignment."""
+    closest, districts = step
     limit = max(model.options.solver.time_limit_s, _MIN_LIMIT_S)
     d = np.asarray(model.demand, dtype=float)
     total = float(d.sum())
-    for closest, districts in _steps(model):
-        fixed, open_cols = model.assignment_model(capacity, closest=closest)
-        layout = fixed.build(model.options.targets.max_travel_min, linking=False)
-        # serve what the site decision served (small slack for round-off)
-        layout.milp.ub[layout.u.slice] = d
-        row = np.zeros(len(layout.milp.lb))
-        row[layout.u.slice] = 1.0
-        held = layout.milp.with_row(
-            row, -np.inf, max(total - served, 0.0) + 1e-9 * max(total, 1.0)
-        )
-        if districts:
-            held = held.with_rows(*_no_worse_than_today(model, layout, open_cols))
-            if not closest:  # the closest rule implies the district one
-                held = held.with_rows(*_near_open(model, capacity, layout, open_cols))
-        res = solve_milp(held, layout.travel, limit, 0.0, None)
-        if res.x is None:
-            continue
-        x = np.asarray(res.x, dtype=float)
-        notes = _notes(model, (closest, districts), capacity, x, layout, open_cols)
-        # map pair sites back to the full column numbering
-        return x, replace(layout, pj=open_cols[layout.pj]), notes
-    return None
+    fixed, open_cols = model.assignment_model(capacity, closest=closest)
+    layout = fixed.build(model.options.targets.max_travel_min, linking=False)
+    # serve what the site decision served (small slack for round-off)
+    layout.milp.ub[layout.u.slice] = d
+    row = np.zeros(len(layout.milp.lb))
+    row[layout.u.slice] = 1.0
+    held = layout.milp.with_row(row, -np.inf, max(total - served, 0.0) + 1e-9 * max(total, 1.0))
+    if districts:
+        held = held.with_rows(*_no_worse_than_today(model, layout, open_cols))
+        if not closest:  # the closest rule implies the district one
+            held = held.with_rows(*_near_open(model, capacity, layout, open_cols))
+    res = solve_milp(held, layout.travel, limit, 0.0, None)
+    if res.x is None:
+        return None
+    x = np.asarray(res.x, dtype=float)
+    notes = _notes(model, step, capacity, x, layout, open_cols)
+    # map pair sites back to the full column numbering
+    return x, replace(layout, pj=open_cols[layout.pj]), notes
 
 
 def _notes(

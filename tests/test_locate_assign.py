@@ -1,0 +1,89 @@
+"""The assignment step: the rules tried strictest first, the same answer as one by one."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from planner.locate import SitingModel
+from planner.locate._assign import _first_of, _steps, assign_to_open_sites
+from tests.test_locate_siting import _districts_model, _opts
+
+
+def _rule(notes: tuple[str, ...]) -> str:
+    """Which rules the assignment kept, read from its notes."""
+    keys = {getattr(n, "key", "") for n in notes}
+    if "message.districts_note_also" in keys:
+        return "neither"
+    closest = "message.far_note" not in keys
+    districts = "message.districts_note" not in keys
+    return {(True, True): "both", (True, False): "closest", (False, True): "districts"}[
+        (closest, districts)
+    ]
+
+
+def _capacities(model: SitingModel, seed: int) -> np.ndarray:
+    """The shelter of 8 places and two or three candidates open at 10 or 20 places."""
+    rng = np.random.default_rng(1000 + seed)
+    built = np.zeros(model.n_candidates)
+    chosen = rng.choice(model.n_candidates, size=int(rng.integers(2, 4)), replace=False)
+    built[chosen] = rng.choice([10.0, 20.0], size=len(chosen))
+    return np.concatenate([np.asarray(model.existing_capacity, dtype=float), built])
+
+
+def test_the_rules_come_in_order() -> None:
+    model = _districts_model(0)
+    assert _steps(model) == [(True, True), (True, False), (False, True), (False, False)]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_same_assignment_as_trying_each_rule_in_turn(seed: int) -> None:
+    # assign_to_open_sites skips the strictest rule when the looser closest rule already
+    # fails and solves the district rule meanwhile on a second thread; its answer must be
+    # the one of trying the four rules one after the other
+    model = _districts_model(seed)
+    capacity = _capacities(model, seed)
+    served = min(float(np.sum(model.demand)), float(capacity.sum()))
+    got = assign_to_open_sites(model, capacity, served)
+    want = _first_of(model, capacity, served, _steps(model))
+    assert (got is None) == (want is None)
+    if got is not None and want is not None:
+        assert got[0] == pytest.approx(want[0], abs=1e-9)
+        assert _rule(got[2]) == _rule(want[2])
+
+
+def test_a_district_worse_than_today_drops_only_the_district_rows() -> None:
+    # settlement 0 (district A): 10 min to the shelter of 8 places, 20 to the candidate;
+    # settlement 1 (district B): 5 and 100 min; 5 places each, the candidate open at 10.
+    # Settlement 1 may only go to the shelter (its nearest, 5 min, + 15), which leaves 3
+    # places there for settlement 0, whose other 2 go 20 min: district A's mean becomes
+    # 14 min against 10 today. The closest rule holds; "no district worse off" cannot.
+    opts = _opts(sizes=(10.0,), size_costs=(1.0,), nearest_tolerance_min=15.0)
+    model = SitingModel(
+        np.array([[10.0, 20.0], [5.0, 100.0]]),
+        np.array([5.0, 5.0]),
+        np.array([8.0]),
+        options=opts,
+        demand_district=np.array(["A", "B"]),
+    )
+    got = assign_to_open_sites(model, np.array([8.0, 10.0]), 10.0)
+    assert got is not None and _rule(got[2]) == "closest"
+    x, layout, _ = got
+    flows = x[layout.x.slice]
+    pairs = zip(layout.pi, layout.pj, flows, strict=True)
+    placed = {(int(i), int(j)): f for i, j, f in pairs if f > 1e-9}
+    assert placed == pytest.approx({(1, 0): 5.0, (0, 0): 3.0, (0, 1): 2.0})
+
+
+def test_the_random_instances_reach_the_other_rules() -> None:
+    # the random instances exercise the other branches (the closest rule alone is the
+    # hand-made instance above): the strict rule, the district rule, neither
+    seen = set()
+    for seed in range(40):
+        model = _districts_model(seed)
+        capacity = _capacities(model, seed)
+        served = min(float(np.sum(model.demand)), float(capacity.sum()))
+        got = assign_to_open_sites(model, capacity, served)
+        if got is not None:
+            seen.add(_rule(got[2]))
+    assert seen == {"both", "districts", "neither"}
