@@ -87,3 +87,29 @@ def test_the_search_stops_at_its_deadline_and_says_so() -> None:
     start = np.array([1.0, 0, 0, 0, 1, 0])
     best, cut = improve_by_groups(model, c, start, fixed, 0.0, solve)  # type: ignore[arg-type]
     assert cut and calls == [] and best.tolist() == start.tolist()
+
+
+def test_background_returns_the_value_and_raises_the_error_in_the_caller() -> None:
+    from planner.locate._search import Background
+
+    assert Background(lambda: 6 * 7).result() == 42
+
+    def fails() -> int:
+        raise ValueError("bad model")
+
+    failing = Background(fails)
+    failing.join()  # waiting alone does not raise
+    with pytest.raises(ValueError, match="bad model"):
+        failing.result()
+
+
+def test_a_solve_in_the_background_is_the_solve_in_front() -> None:
+    # the same model solved on a second thread gives the same answer as in the caller's
+    from planner.locate._search import Background
+
+    model, c = _choose_two()
+    here = solve_milp(model, c, 30.0, 0.0, None)
+    there = Background(lambda: solve_milp(model, c, 30.0, 0.0, None)).result()
+    assert here.x is not None and there.x is not None
+    assert there.x == pytest.approx(here.x) and there.termination == here.termination
+    assert float(c @ there.x) == pytest.approx(3.0)

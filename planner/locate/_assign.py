@@ -78,7 +78,9 @@ def assign_to_open_sites(
     later = Background(lambda: _attempt(model, capacity, served, districts_only))
     loose = _attempt(model, capacity, served, closest_only)
     if loose is not None:
-        return _attempt(model, capacity, served, strict) or loose
+        found = _attempt(model, capacity, served, strict) or loose
+        later.join()  # no solver thread outlives the call
+        return found
     return later.result() or _attempt(model, capacity, served, neither)
 
 

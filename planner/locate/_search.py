@@ -72,6 +72,10 @@ class Background(Generic[T]):
         except BaseException as err:  # re-raised by result(), in the caller's thread
             self._error = err
 
+    def join(self) -> None:
+        """Wait for the call to end, its value and error unused (a result not needed)."""
+        self._thread.join()
+
     def result(self) -> T:
         """Wait for the call and return its value (or raise its error)."""
         self._thread.join()
