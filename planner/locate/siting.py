@@ -308,7 +308,7 @@ class SitingModel(SitingFormulation):
             first = _run(model, c1, deadline.left(), opts.mip_gap, None, _FIRST_SEARCH_NODES)
             if first.termination in (Termination.OPTIMAL, Termination.LIMIT) or first.x is None:
                 if root is not None:
-                    root.result()  # its thread ends with its work budget
+                    root.join()  # not needed: wait for its thread (bounded by its work budget)
                 return first
             begin = first.x
         # without the linking rows (implied once sites are integer) each
