@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import math
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
-from planner.locate._milp import Deadline, MilpBuilder, Termination, solve_milp
+from planner.locate._milp import (
+    Deadline,
+    FloatArray,
+    Milp,
+    MilpBuilder,
+    Termination,
+    solve_milp,
+)
 from planner.locate.result import PlanStatus
 
 
@@ -100,3 +110,74 @@ def test_the_interior_point_method_gives_the_simplex_optimum_at_a_vertex() -> No
     knap = solve_milp(_knapsack().build(), np.array([-5.0, -4.0, -3.0]), 10.0, 0.0, None, 1,
                       interior=True)  # fmt: skip
     assert knap.x is not None and np.round(knap.x).tolist() == [1.0, 1.0, 0.0]
+
+
+class _Event:
+    """What HiGHS hands its MIP interrupt callback: a bound, a node count, an interrupt."""
+
+    def __init__(self, bound: float, nodes: int = 0) -> None:
+        self.data_out = SimpleNamespace(mip_dual_bound=bound, mip_node_count=nodes)
+        self.interrupted = False
+
+    def interrupt(self) -> None:
+        self.interrupted = True
+
+
+def test_a_root_search_stops_when_its_rounded_bound_stalls() -> None:
+    from planner.locate._milp import _StalledCuts
+
+    # costs 10, 18 and 32 on integer columns: every plan costs an even number
+    stall = _StalledCuts(3, np.array([10.0, 18.0, 32.0]), [1, 1, 1])
+    bounds = [-np.inf, 742.3, 744.7, 744.7001, 744.74, 745.9, 746.0]
+    # rounded: (LP not solved), 744, 746, then 746 four times: the third stall stops it
+    stopped = []
+    for b in bounds:
+        event = _Event(b)
+        stall(event)
+        stopped.append(event.interrupted)
+    assert stopped == [False, False, False, False, False, True, True]
+    assert stall.stopped and stall.best == 746.0
+    # a rise of the rounded bound starts the count again; branching is not watched
+    stall = _StalledCuts(2, np.array([1.0]), [1])
+    for b, nodes in [(3.2, 0), (3.9, 0), (4.1, 0), (4.5, 0), (4.5, 3), (4.5, 5)]:
+        event = _Event(b, nodes)
+        stall(event)
+        assert not event.interrupted  # 4 -> 4 (one stall), 5 (rise), 5 (one), then nodes
+    assert not stall.stopped
+
+
+def _facility_location(seed: int, n: int = 40, m: int = 15) -> tuple[Milp, FloatArray]:
+    """A random capacitated facility location (whole opening costs): cuts raise its bound."""
+    rng = np.random.default_rng(seed)
+    d = rng.integers(1, 10, n).astype(float)
+    cap = rng.integers(15, 40, m).astype(float)
+    b = MilpBuilder()
+    y = b.add_variables("y", m, ub=1.0, integer=True)
+    x = b.add_variables("x", n * m, ub=np.repeat(d, m))
+    for i in range(n):
+        b.add_row("demand", x.cols[i * m : (i + 1) * m], 1.0, float(d[i]), float(d[i]))
+    for j in range(m):
+        coef = np.r_[np.ones(n), -cap[j]]
+        b.add_row("capacity", np.r_[x.cols[j::m], y.cols[j]], coef, -np.inf, 0.0)
+    c = np.zeros(m + n * m)
+    c[y.cols] = rng.integers(10, 30, m)
+    return b.build(), c
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_a_stalled_root_search_is_a_work_limit_with_a_valid_bound(seed: int) -> None:
+    model, c = _facility_location(seed)
+    best = solve_milp(model, c, 60.0, 0.0, None)
+    assert best.termination == Termination.OPTIMAL and best.x is not None
+    optimum = float(c @ best.x)
+    runs = [solve_milp(model, c, 60.0, 0.0, None, 1, stall_checks=3) for _ in range(2)]
+    full_root = solve_milp(model, c, 60.0, 0.0, None, 1)
+    for run in runs:
+        assert run.termination == Termination.WORK_LIMIT
+        assert run.message == "the root's bound stopped rising"
+        assert run.mip_dual_bound is not None and full_root.mip_dual_bound is not None
+        # a valid bound, at most what the root's full rounds of cuts prove
+        assert run.mip_dual_bound <= full_root.mip_dual_bound <= optimum + 1e-9
+        assert run.mip_dual_bound == float(math.ceil(run.mip_dual_bound))
+    # counted in checkpoints, not seconds: the same bound every time
+    assert runs[0].mip_dual_bound == runs[1].mip_dual_bound

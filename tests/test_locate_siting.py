@@ -578,6 +578,8 @@ def test_a_work_limit_before_any_plan_says_so(monkeypatch: pytest.MonkeyPatch) -
 def test_node_limit_is_validated() -> None:
     with pytest.raises(OptionError, match=r"solver.node_limit is -1"):
         SolverOptions(node_limit=-1)
+    with pytest.raises(OptionError, match=r"solver.stall_checks is 2.5; expected a whole number"):
+        SolverOptions(stall_checks=2.5)  # type: ignore[arg-type]
     with pytest.raises(OptionError, match=r"targets.nearest_tolerance_min is -5"):
         TargetOptions(nearest_tolerance_min=-5.0)
 

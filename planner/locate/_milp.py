@@ -12,6 +12,7 @@ hand-computed offsets. :func:`solve_milp` runs HiGHS and reports a
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import time
@@ -36,6 +37,7 @@ __all__ = [
     "Outcome",
     "Termination",
     "VarBlock",
+    "integral_bound",
     "solve_milp",
 ]
 
@@ -408,6 +410,84 @@ def _solve_scipy(
     )
 
 
+def integral_bound(bound: float, c: FloatArray, integrality: npt.ArrayLike) -> float:
+    """Round a lower bound up to the next value the objective can take.
+
+    When every column with a cost is integer and every cost is a whole number,
+    every plan's objective is a multiple of the costs' greatest common divisor
+    (e.g. sites costing 10, 18 and 32: an even number), so a bound between two
+    such values rises to the next one. Otherwise ``bound`` is returned as is.
+
+    Parameters
+    ----------
+    bound
+        A proven lower bound (e.g. the LP relaxation's value).
+    c
+        Objective vector.
+    integrality
+        Whether each column is integer (non-zero) or continuous (0).
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> integral_bound(738.24, np.array([10.0, 18.0, 32.0, 0.0]), [1, 1, 1, 0])
+    740.0
+    >>> integral_bound(738.24, np.array([10.0, 0.5]), [1, 0])
+    738.24
+    """
+    costs = np.asarray(c, dtype=float)
+    priced = costs != 0
+    if not math.isfinite(bound) or not priced.any():
+        return bound
+    if np.any(priced & (np.asarray(integrality) == 0)):
+        return bound
+    whole = np.round(costs[priced])
+    if np.any(np.abs(costs[priced] - whole) > 1e-9) or np.abs(whole).max() > 2**52:
+        return bound
+    step = float(np.gcd.reduce(np.abs(whole).astype(np.int64)))
+    return float(step * math.ceil(bound / step - 1e-9))
+
+
+class _StalledCuts:
+    """Stop a root search once its cutting planes no longer raise the bound.
+
+    HiGHS calls this at each of its checkpoints (its MIP interrupt callback):
+    at the root, after the LP and after each step of cutting planes. The
+    bound, rounded up to the next value the objective can take
+    (:func:`integral_bound`), is compared with the best so far: a rise of
+    more than a millionth resets the count, anything less is a stalled
+    checkpoint, and ``checks`` stalled checkpoints in a row end the search.
+    HiGHS reaches the same checkpoints with the same bounds on any machine
+    (one thread, a fixed seed), so where it stops is the same too: a work
+    limit, not a time limit.
+    """
+
+    def __init__(self, checks: int, c: FloatArray, integrality: npt.ArrayLike) -> None:
+        self.checks = checks
+        self.c = c
+        self.integrality = np.asarray(integrality)
+        self.best = -math.inf
+        self.stalled = 0
+        self.stopped = False
+
+    def __call__(self, event: Any) -> None:
+        """Count one checkpoint; interrupt HiGHS after ``checks`` stalled ones in a row."""
+        out = event.data_out
+        if out.mip_node_count > 0 or not math.isfinite(out.mip_dual_bound):
+            return  # branching has begun, or the root LP is not solved yet
+        bound = integral_bound(float(out.mip_dual_bound), self.c, self.integrality)
+        if not math.isfinite(self.best) or bound > self.best + 1e-6 * max(1.0, abs(self.best)):
+            self.best, self.stalled = bound, 0
+            return
+        self.stalled += 1
+        if self.stalled >= self.checks:
+            self.stopped = True
+            event.interrupt()
+
+
 def _options(
     time_limit: float, gap: float, node_limit: int | None, *, interior: bool = False
 ) -> dict[str, Any]:
@@ -448,6 +528,7 @@ def solve_milp(
     node_limit: int | None = None,
     *,
     interior: bool = False,
+    stall_checks: int | None = None,
 ) -> Outcome:
     """Solve with highspy when installed (it accepts a starting solution), else scipy's milp.
 
@@ -478,6 +559,14 @@ def solve_milp(
         interior-point method with crossover instead of the simplex method:
         much faster on a large LP, slower on the small warm-started LPs of a
         deep branch-and-bound search (use it for LPs and root-only searches).
+    stall_checks
+        For a root-only search (``node_limit`` 1): stop once the bound
+        (rounded up to the next value the objective can take) has not risen
+        at this many of HiGHS's checkpoints in a row (after the root LP and
+        after each step of cutting planes), reported as
+        :attr:`Termination.WORK_LIMIT` with the bound reached. HiGHS's own
+        rule may go on for many rounds of cuts that each add a hundredth.
+        ``None``: HiGHS decides.
 
     Returns
     -------
@@ -511,6 +600,10 @@ def solve_milp(
             for v in model.integrality
         ]
     h.passModel(lp)
+    stall = None
+    if stall_checks is not None and is_mip:
+        stall = _StalledCuts(stall_checks, np.asarray(c, dtype=float), model.integrality)
+        h.cbMipInterrupt.subscribe(stall)
     if start is not None and is_mip:
         sol = highspy.HighsSolution()
         sol.col_value = list(np.asarray(start, dtype=float))
@@ -528,6 +621,8 @@ def solve_milp(
         termination = Termination.OPTIMAL
     elif status in (ms.kInfeasible, ms.kUnboundedOrInfeasible):
         termination, x = Termination.INFEASIBLE, None
+    elif status == ms.kInterrupt and stall is not None and stall.stopped:
+        termination = Termination.WORK_LIMIT
     elif status in (ms.kTimeLimit, ms.kInterrupt):
         termination = Termination.LIMIT
     elif status in (ms.kIterationLimit, ms.kSolutionLimit):
@@ -540,5 +635,7 @@ def solve_milp(
         x,
         bound,
         float(info.mip_gap) if is_mip else 0.0,
-        h.modelStatusToString(status),
+        "the root's bound stopped rising"
+        if stall is not None and stall.stopped
+        else h.modelStatusToString(status),
     )

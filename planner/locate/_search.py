@@ -10,7 +10,6 @@ large-neighbourhood search).
 
 from __future__ import annotations
 
-import math
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -21,7 +20,15 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from planner.locate._milp import BoolArray, FloatArray, IntArray, Milp, Outcome, Termination
+from planner.locate._milp import (
+    BoolArray,
+    FloatArray,
+    IntArray,
+    Milp,
+    Outcome,
+    Termination,
+    integral_bound,
+)
 
 __all__ = [
     "Background",
@@ -281,44 +288,3 @@ def final_outcome(res: Outcome, start: FloatArray | None, c: FloatArray, cut: bo
     if cut:
         res = replace(res, termination=Termination.LIMIT)
     return res
-
-
-def integral_bound(bound: float, c: FloatArray, integrality: npt.ArrayLike) -> float:
-    """Round a lower bound up to the next value the objective can take.
-
-    When every column with a cost is integer and every cost is a whole number,
-    every plan's objective is a multiple of the costs' greatest common divisor
-    (e.g. sites costing 10, 18 and 32: an even number), so a bound between two
-    such values rises to the next one. Otherwise ``bound`` is returned as is.
-
-    Parameters
-    ----------
-    bound
-        A proven lower bound (e.g. the LP relaxation's value).
-    c
-        Objective vector.
-    integrality
-        Whether each column is integer (non-zero) or continuous (0).
-
-    Returns
-    -------
-    float
-
-    Examples
-    --------
-    >>> integral_bound(738.24, np.array([10.0, 18.0, 32.0, 0.0]), [1, 1, 1, 0])
-    740.0
-    >>> integral_bound(738.24, np.array([10.0, 0.5]), [1, 0])
-    738.24
-    """
-    costs = np.asarray(c, dtype=float)
-    priced = costs != 0
-    if not math.isfinite(bound) or not priced.any():
-        return bound
-    if np.any(priced & (np.asarray(integrality) == 0)):
-        return bound
-    whole = np.round(costs[priced])
-    if np.any(np.abs(costs[priced] - whole) > 1e-9) or np.abs(whole).max() > 2**52:
-        return bound
-    step = float(np.gcd.reduce(np.abs(whole).astype(np.int64)))
-    return float(step * math.ceil(bound / step - 1e-9))

@@ -340,23 +340,27 @@ class SolverOptions:
         (default). ``False`` skips it and reports the bound of the LP
         relaxation already solved for the starting plan: much quicker on
         large models (whose root search takes minutes), with a weaker bound.
+    stall_checks
+        A root-only final search (``node_limit`` 1) stops once the bound
+        (rounded up to the next value a plan's cost can take) has not risen at
+        this many of HiGHS's checkpoints in a row (after the root LP and after
+        each step of cutting planes); HiGHS's own rule may go on for many
+        rounds of cuts that each add a hundredth. Counted in checkpoints, not
+        seconds, so the same on every machine. 0: HiGHS decides.
     """
 
     time_limit_s: float = 300.0
     mip_gap: float = 0.005
     node_limit: int = 1
     root_search: bool = True
+    stall_checks: int = 3
 
     def __post_init__(self) -> None:
         number("solver.time_limit_s", self.time_limit_s, strict=True)
-        if (
-            isinstance(self.node_limit, bool)
-            or not isinstance(self.node_limit, int)
-            or self.node_limit < 0
-        ):
-            raise OptionError(
-                f"solver.node_limit is {self.node_limit!r}; expected a whole number >= 0"
-            )
+        for key in ("node_limit", "stall_checks"):
+            value = getattr(self, key)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise OptionError(f"solver.{key} is {value!r}; expected a whole number >= 0")
         gap = number("solver.mip_gap", self.mip_gap)
         if gap >= 1:
             raise OptionError(f"solver.mip_gap is {gap!r}; expected a relative gap below 1")

@@ -295,7 +295,17 @@ class SitingModel(SitingFormulation):
         def full_search(start: FloatArray | None, left: float) -> Outcome:
             # the LP of the full model (linking rows) is large and degenerate:
             # the interior-point method solves it in a fraction of the simplex's time
-            return _run(model, c1, left, opts.mip_gap, start, opts.node_limit, interior=True)
+            stall = opts.stall_checks if opts.node_limit == 1 and opts.stall_checks else None
+            return solve_milp(
+                model,
+                c1,
+                max(left, 1.0),
+                opts.mip_gap,
+                start,
+                opts.node_limit,
+                interior=True,
+                stall_checks=stall,
+            )
 
         left = deadline.left()
         root = (
