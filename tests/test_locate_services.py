@@ -269,6 +269,9 @@ def test_full_recommendations_standards_arithmetic(full: Plan, dataset: Dataset)
     # the proven fewest number of centres is a lower bound on the proposal
     assert rc["fewest_possible"] is None or rc["required"] <= rc["fewest_possible"]
     assert rc["fewest_possible"] is None or rc["fewest_possible"] <= rc["proposed"]
+    # the README's figure: the centres-alone root search (its presolved LP, rounded up to
+    # whole centres; the plain LP proves only 26) shows that 27 centres cannot serve 98 %
+    assert rc["fewest_possible"] == 28
 
 
 def test_full_recommendations_is_feasible_independently(full: Plan, dataset: Dataset) -> None:
