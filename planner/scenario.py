@@ -106,7 +106,7 @@ default shown (see ``scenarios/`` for examples)::
     time_limit_s = 300            # safety net only: a plan stopped by it says so
     root_search = true            # end min_cost plans with that final search; false: report
                                   # the LP relaxation's bound (quicker on large models)
-    stall_checks = 3              # a root-only final search stops once its bound has not
+    stall_checks = 10             # a root-only final search stops once its bound has not
                                   # risen at this many checkpoints in a row (0: HiGHS decides)
 
 Validation names the table, the key and the bad value.

@@ -353,7 +353,7 @@ class SolverOptions:
     mip_gap: float = 0.005
     node_limit: int = 1
     root_search: bool = True
-    stall_checks: int = 3
+    stall_checks: int = 10
 
     def __post_init__(self) -> None:
         number("solver.time_limit_s", self.time_limit_s, strict=True)
