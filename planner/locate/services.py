@@ -432,16 +432,7 @@ class HospitalServicesModel:
         if start is not None and self.site_region is not None:
             start, cut_here = self._improve(layout, start, deadline.started + deadline.limit_s)
             cut = cut or cut_here
-        stall = opts.solver.stall_checks if opts.solver.node_limit == 1 else 0
-        res = solve_milp(
-            model,
-            c,
-            max(deadline.left(), 1.0),
-            opts.solver.mip_gap,
-            start,
-            opts.solver.node_limit,
-            stall_checks=stall or None,
-        )
+        res = _final_search(model, c, max(deadline.left(), 1.0), opts.solver, start)
         return final_outcome(res, start, c, cut), fewest
 
     def _improve(self, layout: _Layout, x: FloatArray, deadline: float) -> tuple[FloatArray, bool]:
@@ -664,3 +655,11 @@ def _nearest(minutes: FloatArray, open_: BoolArray) -> FloatArray:
     if not open_.any():
         return np.full(minutes.shape[0], np.inf)
     return np.asarray(minutes[:, open_].min(axis=1), dtype=float)
+
+
+def _final_search(
+    model: Milp, c: FloatArray, left: float, solver: SolverOptions, start: FloatArray | None
+) -> Outcome:
+    """Search to ``solver.node_limit`` nodes; at the root only, until the bound stalls."""
+    stall = solver.stall_checks if solver.node_limit == 1 and solver.stall_checks else None
+    return solve_milp(model, c, left, solver.mip_gap, start, solver.node_limit, stall_checks=stall)
