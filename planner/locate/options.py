@@ -338,8 +338,9 @@ class SolverOptions:
     root_search
         Whether ``min_cost`` shelter plans end with that final exact search
         (default). ``False`` skips it and reports the bound of the LP
-        relaxation already solved for the starting plan: much quicker on
-        large models (whose root search takes minutes), with a weaker bound.
+        relaxation already solved for the starting plan: quicker on a model
+        whose root search is slow even when it stops at a stalled bound, with
+        a weaker bound.
     stall_checks
         A root-only final search (``node_limit`` 1) stops once the bound
         (rounded up to the next value a plan's cost can take) has not risen at

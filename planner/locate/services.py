@@ -387,8 +387,10 @@ class HospitalServicesModel:
                 # its root search proves the fewest centres any plan needs: its LP,
                 # after HiGHS's presolve, rounded up to whole centres (nationally 28,
                 # against 26 from the plain LP); the cutting planes after it add
-                # nothing in whole centres, and nationally took 20 s
-                solver=replace(opts.solver, root_search=True, stall_checks=1),
+                # nothing in whole centres, and nationally took 20 s (0: HiGHS decides)
+                solver=replace(
+                    opts.solver, root_search=True, stall_checks=min(opts.solver.stall_checks, 1)
+                ),
             ),
             required=self._mask(self.require_rcc)[cand],
         ).solve()
