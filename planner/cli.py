@@ -762,7 +762,9 @@ def _print_not_proven(result: Plan, tr: Translator) -> None:
             else tr("cli.plan.unknown_distance")
         )
         repaired = any(
-            getattr(m, "key", "") in ("message.repaired", "message.revised") for m in r.messages
+            getattr(m, "key", "")
+            in ("message.repaired", "message.revised", "message.revised_saving")
+            for m in r.messages
         )
         text = (
             tr("cli.plan.repaired_text", gap=gap)

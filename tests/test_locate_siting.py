@@ -1014,3 +1014,31 @@ def test_a_repaired_plan_above_the_optimum_says_so_with_an_honest_gap(seed: int)
     assert str(r.status) == "work_limit"
     assert r.bound <= best + 1e-9 and r.gap >= (r.cost - best) / r.cost - 1e-9
     assert any(getattr(m, "key", "") == "message.repaired" for m in r.messages)
+
+
+def test_a_revision_that_ends_cheaper_says_saving_not_adding_a_negative_cost() -> None:
+    from planner._i18n import Translator
+    from planner.locate._repair import DistrictRepair
+    from planner.locate.siting import _repair_note
+
+    # candidate 0 shrank from size 1 to 0, candidate 1 closed, candidate 2 grew
+    repair = DistrictRepair(
+        sizes=np.array([0, -1, 2]),
+        chosen=np.array([1, 0, 1]),
+        capacity=np.array([10.0, 0.0, 40.0]),
+        chosen_capacity=np.array([20.0, 10.0, 20.0]),
+    )
+    assert (repair.grown, repair.opened, repair.reduced) == (1, 0, 2)
+    saving = _repair_note(repair, -18.0, 0.9888)
+    assert saving.key == "message.revised_saving"
+    assert "saving 18 on the cost" in saving and "-18" not in saving
+    assert "xərci 18 azaltdı" in Translator("az").message(saving)
+    adding = _repair_note(repair, 64.0, 0.114)
+    assert adding.key == "message.revised" and "adding 64 to the cost" in adding
+    grown_only = DistrictRepair(
+        sizes=np.array([1, -1]),
+        chosen=np.array([0, -1]),
+        capacity=np.array([20.0, 0.0]),
+        chosen_capacity=np.array([10.0, 0.0]),
+    )
+    assert _repair_note(grown_only, 8.0, 0.05).key == "message.repaired"

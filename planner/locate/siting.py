@@ -88,7 +88,12 @@ from planner.locate._milp import (
     Termination,
     solve_milp,
 )
-from planner.locate._repair import candidate_costs, repair_districts, revise_districts
+from planner.locate._repair import (
+    DistrictRepair,
+    candidate_costs,
+    repair_districts,
+    revise_districts,
+)
 from planner.locate._search import (
     Background,
     final_outcome,
@@ -598,19 +603,29 @@ def _grown(
         gap = max(value - bound, 0.0) / max(abs(value), 1e-9) if math.isfinite(bound) else gap
         if gap > model.options.solver.mip_gap and status == PlanStatus.OPTIMAL:
             status = PlanStatus.WORK_LIMIT
-        notes += (
-            Note(
-                "message.revised" if repair.reduced else "message.repaired",
-                grown=repair.grown,
-                opened=repair.opened,
-                reduced=repair.reduced,
-                cost=Fixed(cost - sites.cost, 0),
-                gap=Share(gap, 2),
-            ),
-        )
+        notes += (_repair_note(repair, cost - sites.cost, gap),)
     if left:
         notes += (Note("message.repair_left", districts=left),)
     return (capacity, built, cost, site_costs), assigned, notes, (status, value, bound, gap)
+
+
+def _repair_note(repair: DistrictRepair, change: float, gap: float) -> str:
+    """Say what the district repair changed and what it cost (or saved).
+
+    A revision that moves, shrinks or closes sites may end cheaper than the
+    site decision (when a safety net cut that short): it then says "saving".
+    """
+    key = "message.repaired"
+    if repair.reduced:
+        key = "message.revised_saving" if change < 0 else "message.revised"
+    return Note(
+        key,
+        grown=repair.grown,
+        opened=repair.opened,
+        reduced=repair.reduced,
+        cost=Fixed(abs(change), 0),
+        gap=Share(gap, 2),
+    )
 
 
 def _read_solution(
