@@ -528,7 +528,7 @@ def solve_milp(
     node_limit: int | None = None,
     *,
     interior: bool = False,
-    stall_checks: int | None = None,
+    stall_checks: int = 0,
 ) -> Outcome:
     """Solve with highspy when installed (it accepts a starting solution), else scipy's milp.
 
@@ -566,7 +566,7 @@ def solve_milp(
         after each step of cutting planes), reported as
         :attr:`Termination.WORK_LIMIT` with the bound reached. HiGHS's own
         rule may go on for many rounds of cuts that each add a hundredth.
-        ``None``: HiGHS decides.
+        0 (or a deeper search): HiGHS decides.
 
     Returns
     -------
@@ -601,7 +601,7 @@ def solve_milp(
         ]
     h.passModel(lp)
     stall = None
-    if stall_checks is not None and is_mip:
+    if stall_checks > 0 and node_limit == 1 and is_mip:
         stall = _StalledCuts(stall_checks, np.asarray(c, dtype=float), model.integrality)
         h.cbMipInterrupt.subscribe(stall)
     if start is not None and is_mip:

@@ -384,10 +384,9 @@ class HospitalServicesModel:
                 ),
                 supply=SupplyOptions(sizes=(1.0,), size_costs=(opts.sites.site_cost + rc.cost,)),
                 objective=ObjectiveOptions(type="min_cost", tie_break="none"),
-                # its root search proves the fewest centres any plan needs: its LP,
-                # after HiGHS's presolve, rounded up to whole centres (nationally 28,
-                # against 26 from the plain LP); the cutting planes after it add
-                # nothing in whole centres, and nationally took 20 s (0: HiGHS decides)
+                # its root search proves the fewest centres any plan needs: its LP
+                # after HiGHS's presolve, rounded up to whole centres, is stronger than
+                # the plain LP; the cuts after it add nothing in whole centres (README)
                 solver=replace(
                     opts.solver, root_search=True, stall_checks=min(opts.solver.stall_checks, 1)
                 ),
@@ -434,7 +433,10 @@ class HospitalServicesModel:
         if start is not None and self.site_region is not None:
             start, cut_here = self._improve(layout, start, deadline.started + deadline.limit_s)
             cut = cut or cut_here
-        res = _final_search(model, c, max(deadline.left(), 1.0), opts.solver, start)
+        s, left = opts.solver, max(deadline.left(), 1.0)
+        res = solve_milp(
+            model, c, left, s.mip_gap, start, s.node_limit, stall_checks=s.stall_checks
+        )
         return final_outcome(res, start, c, cut), fewest
 
     def _improve(self, layout: _Layout, x: FloatArray, deadline: float) -> tuple[FloatArray, bool]:
@@ -657,11 +659,3 @@ def _nearest(minutes: FloatArray, open_: BoolArray) -> FloatArray:
     if not open_.any():
         return np.full(minutes.shape[0], np.inf)
     return np.asarray(minutes[:, open_].min(axis=1), dtype=float)
-
-
-def _final_search(
-    model: Milp, c: FloatArray, left: float, solver: SolverOptions, start: FloatArray | None
-) -> Outcome:
-    """Search to ``solver.node_limit`` nodes; at the root only, until the bound stalls."""
-    stall = solver.stall_checks if solver.node_limit == 1 and solver.stall_checks else None
-    return solve_milp(model, c, left, solver.mip_gap, start, solver.node_limit, stall_checks=stall)

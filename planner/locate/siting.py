@@ -133,8 +133,18 @@ def _run(
     node_limit: int | None = None,
     *,
     interior: bool = False,
+    stall_checks: int = 0,
 ) -> Outcome:
-    return solve_milp(model, c, max(time_limit, 1.0), gap, start, node_limit, interior=interior)
+    return solve_milp(
+        model,
+        c,
+        max(time_limit, 1.0),
+        gap,
+        start,
+        node_limit,
+        interior=interior,
+        stall_checks=stall_checks,
+    )
 
 
 @dataclass(frozen=True)
@@ -300,16 +310,15 @@ class SitingModel(SitingFormulation):
         def full_search(start: FloatArray | None, left: float) -> Outcome:
             # the LP of the full model (linking rows) is large and degenerate:
             # the interior-point method solves it in a fraction of the simplex's time
-            stall = opts.stall_checks if opts.node_limit == 1 and opts.stall_checks else None
-            return solve_milp(
+            return _run(
                 model,
                 c1,
-                max(left, 1.0),
+                left,
                 opts.mip_gap,
                 start,
                 opts.node_limit,
                 interior=True,
-                stall_checks=stall,
+                stall_checks=opts.stall_checks,
             )
 
         left = deadline.left()
@@ -609,7 +618,7 @@ def _grown(
     return (capacity, built, cost, site_costs), assigned, notes, (status, value, bound, gap)
 
 
-def _repair_note(repair: DistrictRepair, change: float, gap: float) -> str:
+def _repair_note(repair: DistrictRepair, change: float, gap: float) -> Note:
     """Say what the district repair changed and what it cost (or saved).
 
     A revision that moves, shrinks or closes sites may end cheaper than the
