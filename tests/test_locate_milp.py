@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import threading
+from collections.abc import Iterator
 from types import SimpleNamespace
 
 import numpy as np
@@ -10,13 +12,12 @@ import pytest
 
 from planner.locate._milp import (
     Deadline,
-    FloatArray,
-    Milp,
     MilpBuilder,
     Termination,
     solve_milp,
 )
 from planner.locate.result import PlanStatus
+from tests.instances import facility_location
 
 
 def _knapsack() -> MilpBuilder:
@@ -146,27 +147,9 @@ def test_a_root_search_stops_when_its_rounded_bound_stalls() -> None:
     assert not stall.stopped
 
 
-def _facility_location(seed: int, n: int = 40, m: int = 15) -> tuple[Milp, FloatArray]:
-    """A random capacitated facility location (whole opening costs): cuts raise its bound."""
-    rng = np.random.default_rng(seed)
-    d = rng.integers(1, 10, n).astype(float)
-    cap = rng.integers(15, 40, m).astype(float)
-    b = MilpBuilder()
-    y = b.add_variables("y", m, ub=1.0, integer=True)
-    x = b.add_variables("x", n * m, ub=np.repeat(d, m))
-    for i in range(n):
-        b.add_row("demand", x.cols[i * m : (i + 1) * m], 1.0, float(d[i]), float(d[i]))
-    for j in range(m):
-        coef = np.r_[np.ones(n), -cap[j]]
-        b.add_row("capacity", np.r_[x.cols[j::m], y.cols[j]], coef, -np.inf, 0.0)
-    c = np.zeros(m + n * m)
-    c[y.cols] = rng.integers(10, 30, m)
-    return b.build(), c
-
-
 @pytest.mark.parametrize("seed", [0, 3])
 def test_a_stalled_root_search_is_a_work_limit_with_a_valid_bound(seed: int) -> None:
-    model, c = _facility_location(seed)
+    model, c = facility_location(seed)
     best = solve_milp(model, c, 60.0, 0.0, None)
     assert best.termination == Termination.OPTIMAL and best.x is not None
     optimum = float(c @ best.x)
@@ -181,3 +164,43 @@ def test_a_stalled_root_search_is_a_work_limit_with_a_valid_bound(seed: int) -> 
         assert run.mip_dual_bound == float(math.ceil(run.mip_dual_bound))
     # counted in checkpoints, not seconds: the same bound every time
     assert runs[0].mip_dual_bound == runs[1].mip_dual_bound
+
+
+def test_a_cancelled_solve_stops_and_says_so() -> None:
+    model, c = facility_location(0)
+    cancel = threading.Event()
+    kept = solve_milp(model, c, 60.0, 0.0, None, cancel=cancel)  # never set: no change
+    plain = solve_milp(model, c, 60.0, 0.0, None)
+    assert kept.termination == plain.termination == Termination.OPTIMAL
+    assert kept.x is not None and plain.x is not None and kept.x.tolist() == plain.x.tolist()
+    cancel.set()
+    for problem in (model, model.relaxed()):  # HiGHS checks it in branch-and-bound and simplex
+        stopped = solve_milp(problem, c, 60.0, 0.0, None, cancel=cancel)
+        assert stopped.termination == Termination.CANCELLED and not stopped.has_solution
+
+
+def test_only_the_first_highs_instance_is_made_with_stdout_redirected(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # redirecting file descriptor 1 from two threads at once could leave it at /dev/null
+    import contextlib
+
+    from planner.locate import _milp
+
+    redirected: list[int] = []
+
+    @contextlib.contextmanager
+    def counting() -> Iterator[None]:
+        redirected.append(threading.get_ident())
+        yield
+
+    monkeypatch.setattr(_milp, "_quiet_stdout", counting)
+    monkeypatch.setattr(_milp, "_banner_silenced", False)
+    threads = [
+        threading.Thread(target=lambda: [_milp._new_highs() for _ in range(5)]) for _ in range(4)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(redirected) == 1

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import os
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -60,6 +61,8 @@ class Termination(StrEnum):
     WORK_LIMIT = "work_limit"
     """The node budget stopped it (the same on every machine)."""
     INFEASIBLE = "infeasible"
+    CANCELLED = "cancelled"
+    """The caller cancelled it (its answer was no longer needed); never a plan's status."""
     OTHER = "other"
 
 
@@ -360,6 +363,33 @@ class Deadline:
         return self.started + fraction * self.limit_s
 
 
+#: Guards the first HiGHS instance of the process (see :func:`_new_highs`).
+_FIRST_HIGHS = threading.Lock()
+_banner_silenced = False
+
+
+def _new_highs() -> Any:
+    """Return a new HiGHS instance, the process's first made with its banner silenced.
+
+    HiGHS prints a banner on standard output when the process's first
+    instance is made, and only then. Silencing it redirects file descriptor
+    1, which every thread shares: two threads doing so at once could leave
+    it pointing at ``/dev/null`` for the rest of the run (the terminal
+    summary lost). So only the first instance is made that way, under a
+    lock; every later one is made as is.
+    """
+    import highspy
+
+    global _banner_silenced  # set once per process, under the lock
+    with _FIRST_HIGHS:
+        if not _banner_silenced:
+            with _quiet_stdout():
+                h = highspy.Highs()  # type: ignore[no-untyped-call]
+            _banner_silenced = True
+            return h
+    return highspy.Highs()  # type: ignore[no-untyped-call]
+
+
 @contextmanager
 def _quiet_stdout() -> Iterator[None]:
     sys.stdout.flush()
@@ -488,6 +518,65 @@ class _StalledCuts:
             event.interrupt()
 
 
+class _Cancelled:
+    """Interrupt HiGHS at its next checkpoint once ``event`` is set (a HiGHS callback)."""
+
+    def __init__(self, event: threading.Event) -> None:
+        self.event = event
+
+    def __call__(self, event: Any) -> None:
+        """Interrupt the solve if the answer is no longer needed."""
+        if self.event.is_set():
+            event.interrupt()
+
+
+def _pass_model(h: Any, model: Milp, c: FloatArray) -> bool:
+    """Hand ``model`` with objective ``c`` to the HiGHS instance ``h``; whether it is a MIP."""
+    import highspy
+
+    lp = highspy.HighsLp()
+    lp.num_col_ = len(c)
+    lp.num_row_ = model.a.shape[0]
+    lp.col_cost_ = np.asarray(c, dtype=float)
+    lp.col_lower_ = model.lb
+    lp.col_upper_ = model.ub
+    lp.row_lower_ = model.lo
+    lp.row_upper_ = model.hi
+    csc = model.a.tocsc()
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = csc.indptr
+    lp.a_matrix_.index_ = csc.indices
+    lp.a_matrix_.value_ = csc.data
+    is_mip = bool(np.any(model.integrality))
+    if is_mip:
+        lp.integrality_ = [
+            highspy.HighsVarType.kInteger if v else highspy.HighsVarType.kContinuous
+            for v in model.integrality
+        ]
+    h.passModel(lp)
+    return is_mip
+
+
+def _termination(status: Any, *, stalled: bool, cancelled: bool) -> Termination:
+    """Why HiGHS stopped, from its model status and what our callbacks did."""
+    import highspy
+
+    ms = highspy.HighsModelStatus
+    if cancelled:
+        return Termination.CANCELLED
+    if status == ms.kOptimal:
+        return Termination.OPTIMAL
+    if status in (ms.kInfeasible, ms.kUnboundedOrInfeasible):
+        return Termination.INFEASIBLE
+    if status == ms.kInterrupt and stalled:
+        return Termination.WORK_LIMIT
+    if status in (ms.kTimeLimit, ms.kInterrupt):
+        return Termination.LIMIT
+    if status in (ms.kIterationLimit, ms.kSolutionLimit):
+        return Termination.WORK_LIMIT
+    return Termination.OTHER
+
+
 def _options(
     time_limit: float, gap: float, node_limit: int | None, *, interior: bool = False
 ) -> dict[str, Any]:
@@ -519,16 +608,17 @@ def _options(
     return options
 
 
-def solve_milp(
+def solve_milp(  # noqa: PLR0913 - HiGHS's controls, keyword-only after the problem
     model: Milp,
     c: FloatArray,
     time_limit: float,
     gap: float,
-    start: FloatArray | None,
+    start: FloatArray | None = None,
     node_limit: int | None = None,
     *,
     interior: bool = False,
     stall_checks: int = 0,
+    cancel: threading.Event | None = None,
 ) -> Outcome:
     """Solve with highspy when installed (it accepts a starting solution), else scipy's milp.
 
@@ -545,7 +635,8 @@ def solve_milp(
     c
         Objective vector.
     time_limit
-        Seconds the solver may take.
+        Seconds the solver may take (a safety net; at least one second, so
+        a step started at a deadline still returns what it finds at once).
     gap
         Relative MIP gap at which to stop.
     start
@@ -567,43 +658,33 @@ def solve_milp(
         :attr:`Termination.WORK_LIMIT` with the bound reached. HiGHS's own
         rule may go on for many rounds of cuts that each add a hundredth.
         0 (or a deeper search): HiGHS decides.
+    cancel
+        An event another thread sets when the answer is no longer needed (a
+        solve started ahead on a spare core): HiGHS stops at its next
+        checkpoint, with :attr:`Termination.CANCELLED`. ``None``: not
+        cancellable.
 
     Returns
     -------
     Outcome
     """
+    time_limit = max(time_limit, 1.0)
     try:
         import highspy
     except ImportError:  # pragma: no cover - highspy is a dependency
         return _solve_scipy(model, c, time_limit, gap, node_limit)
-    with _quiet_stdout():  # HiGHS prints a banner when the first instance is made
-        h = highspy.Highs()  # type: ignore[no-untyped-call]
+    h = _new_highs()
     for name, value in _options(time_limit, gap, node_limit, interior=interior).items():
         h.setOptionValue(name, value)
-    lp = highspy.HighsLp()
-    lp.num_col_ = len(c)
-    lp.num_row_ = model.a.shape[0]
-    lp.col_cost_ = np.asarray(c, dtype=float)
-    lp.col_lower_ = model.lb
-    lp.col_upper_ = model.ub
-    lp.row_lower_ = model.lo
-    lp.row_upper_ = model.hi
-    csc = model.a.tocsc()
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = csc.indptr
-    lp.a_matrix_.index_ = csc.indices
-    lp.a_matrix_.value_ = csc.data
-    is_mip = bool(np.any(model.integrality))
-    if is_mip:
-        lp.integrality_ = [
-            highspy.HighsVarType.kInteger if v else highspy.HighsVarType.kContinuous
-            for v in model.integrality
-        ]
-    h.passModel(lp)
+    is_mip = _pass_model(h, model, c)
     stall = None
     if stall_checks > 0 and node_limit == 1 and is_mip:
         stall = _StalledCuts(stall_checks, np.asarray(c, dtype=float), model.integrality)
         h.cbMipInterrupt.subscribe(stall)
+    if cancel is not None:
+        stop = _Cancelled(cancel)
+        for hook in (h.cbSimplexInterrupt, h.cbIpmInterrupt, h.cbMipInterrupt):
+            hook.subscribe(stop)
     if start is not None and is_mip:
         sol = highspy.HighsSolution()
         sol.col_value = list(np.asarray(start, dtype=float))
@@ -616,19 +697,13 @@ def solve_milp(
         if info.primal_solution_status == 2
         else None
     )
-    ms = highspy.HighsModelStatus
-    if status == ms.kOptimal:
-        termination = Termination.OPTIMAL
-    elif status in (ms.kInfeasible, ms.kUnboundedOrInfeasible):
-        termination, x = Termination.INFEASIBLE, None
-    elif status == ms.kInterrupt and stall is not None and stall.stopped:
-        termination = Termination.WORK_LIMIT
-    elif status in (ms.kTimeLimit, ms.kInterrupt):
-        termination = Termination.LIMIT
-    elif status in (ms.kIterationLimit, ms.kSolutionLimit):
-        termination = Termination.WORK_LIMIT
-    else:
-        termination = Termination.OTHER
+    termination = _termination(
+        status,
+        stalled=stall is not None and stall.stopped,
+        cancelled=bool(cancel and cancel.is_set()),
+    )
+    if termination == Termination.INFEASIBLE:
+        x = None
     bound = float(info.mip_dual_bound) if is_mip else (float(c @ x) if x is not None else None)
     return Outcome(
         termination,
