@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
+import threading
 
 import numpy as np
 import pytest
 
 from planner.locate._milp import FloatArray, Milp, MilpBuilder, Outcome, solve_milp
-from planner.locate._search import improve_by_groups, integral_bound
+from planner.locate._search import SolveFn, improve_by_groups, integral_bound
+from tests.instances import facility_location
 
 
 @pytest.mark.parametrize(
@@ -38,28 +40,12 @@ def _choose_two() -> tuple[Milp, FloatArray]:
     return b.build(), np.array([5.0, 1.0, 4.0, 2.0, 6.0, 3.0])
 
 
-def _counting() -> tuple[list[float], object]:
-    calls: list[float] = []
-
-    def solve(
-        model: Milp,
-        c: FloatArray,
-        time_limit: float,
-        gap: float,
-        start: FloatArray | None,
-        node_limit: int | None,
-    ) -> Outcome:
-        calls.append(float(c @ start) if start is not None else math.nan)
-        return solve_milp(model, c, time_limit, gap, start, node_limit)
-
-    return calls, solve
-
-
 def test_the_search_never_solves_a_subproblem_twice_on_one_incumbent() -> None:
     model, c = _choose_two()
     groups = [np.array([0, 1, 2]), np.array([3, 4, 5])]  # each sub-problem frees one half
     fixed = [np.setdiff1d(np.arange(6), g) for g in groups]
-    calls, solve = _counting()
+    calls: list[tuple[float, threading.Event | None]] = []
+    solve = _recording(calls)
     # from items 0 and 4 (cost 11): the first half improves to 1 + 6, the second to 1 + 2
     best, cut = improve_by_groups(
         model,
@@ -67,25 +53,25 @@ def test_the_search_never_solves_a_subproblem_twice_on_one_incumbent() -> None:
         np.array([1.0, 0, 0, 0, 1, 0]),
         fixed,
         math.inf,
-        solve,  # type: ignore[arg-type]
+        solve,
     )
     assert not cut and float(c @ best) == pytest.approx(3.0)
     assert np.round(best).tolist() == [0, 1, 0, 1, 0, 0]
     # 11 -> 7 (first half), 7 -> 3 (second half), then the first half once more on 3:
     # no improvement, and the second half was already tried on this incumbent
-    assert calls == [11.0, 7.0, 3.0]
+    assert [value for value, _ in calls] == [11.0, 7.0, 3.0]
     # from the optimum, each group is tried once
     calls.clear()
-    again, _ = improve_by_groups(model, c, best, fixed, math.inf, solve)  # type: ignore[arg-type]
-    assert calls == [3.0, 3.0] and again.tolist() == best.tolist()
+    again, _ = improve_by_groups(model, c, best, fixed, math.inf, solve)
+    assert [value for value, _ in calls] == [3.0, 3.0] and again.tolist() == best.tolist()
 
 
 def test_the_search_stops_at_its_deadline_and_says_so() -> None:
     model, c = _choose_two()
     fixed = [np.array([0, 1, 2]), np.array([3, 4, 5])]
-    calls, solve = _counting()
+    calls: list[tuple[float, threading.Event | None]] = []
     start = np.array([1.0, 0, 0, 0, 1, 0])
-    best, cut = improve_by_groups(model, c, start, fixed, 0.0, solve)  # type: ignore[arg-type]
+    best, cut = improve_by_groups(model, c, start, fixed, 0.0, _recording(calls))
     assert cut and calls == [] and best.tolist() == start.tolist()
 
 
@@ -113,3 +99,88 @@ def test_a_solve_in_the_background_is_the_solve_in_front() -> None:
     assert here.x is not None and there.x is not None
     assert there.x == pytest.approx(here.x) and there.termination == here.termination
     assert float(c @ there.x) == pytest.approx(3.0)
+
+
+def _recording(calls: list[tuple[float, threading.Event | None]]) -> SolveFn:
+    """A solve call that records each start's objective value and its cancel event."""
+
+    def solve(
+        model: Milp,
+        c: FloatArray,
+        time_limit: float,
+        gap: float,
+        start: FloatArray | None,
+        node_limit: int | None = None,
+        /,
+        *,
+        cancel: threading.Event | None = None,
+    ) -> Outcome:
+        calls.append((float(c @ start) if start is not None else math.nan, cancel))
+        return solve_milp(model, c, time_limit, gap, start, node_limit, cancel=cancel)
+
+    return solve
+
+
+def _everything_open(model: Milp, c: FloatArray, m: int) -> FloatArray:
+    """A feasible start: every site open, the flows of the LP with every site fixed open."""
+    res = solve_milp(model.fixed(np.arange(m), np.ones(m)).relaxed(), c, 30.0, 0.0, None)
+    assert res.x is not None
+    return np.asarray(res.x, dtype=float)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 5])
+def test_solving_ahead_on_a_spare_core_finds_the_same_solution(seed: int) -> None:
+    m = 15
+    model, c = facility_location(seed, m=m, travel=True)
+    start = _everything_open(model, c, m)
+    groups = [np.arange(k, k + 3) for k in range(0, m, 3)]
+    fixed = [np.setdiff1d(np.arange(m), g) for g in groups]
+    used: list[list[float]] = []
+    results = []
+    for spare in (None, lambda: True):
+        calls: list[tuple[float, threading.Event | None]] = []
+        best, cut = improve_by_groups(
+            model, c, start, fixed, math.inf, _recording(calls), spare=spare
+        )
+        assert not cut
+        used.append([value for value, _ in calls])
+        results.append(best)
+    serial, ahead = results
+    assert float(c @ serial) < float(c @ start) - 1e-6  # the search did improve
+    assert ahead.tolist() == serial.tolist()  # the same solution, bit for bit
+    # every serial solve was also made ahead (on the same incumbents), plus those
+    # cancelled when the step before them improved
+    assert len(used[1]) >= len(used[0])
+    assert sorted(set(used[1])) == sorted(set(used[0]))
+
+
+def test_a_step_solved_ahead_is_cancelled_when_the_step_before_improves() -> None:
+    model, c = _choose_two()
+    groups = [np.array([0, 1, 2]), np.array([3, 4, 5])]
+    fixed = [np.setdiff1d(np.arange(6), g) for g in groups]
+    calls: list[tuple[float, threading.Event | None]] = []
+    best, _ = improve_by_groups(
+        model,
+        c,
+        np.array([1.0, 0, 0, 0, 1, 0]),
+        fixed,
+        math.inf,
+        _recording(calls),
+        spare=lambda: True,
+    )
+    assert float(c @ best) == pytest.approx(3.0)
+    # the first step improves 11 -> 7: the second half, solved ahead on 11, is cancelled
+    assert any(cancel is not None and cancel.is_set() for _, cancel in calls)
+
+
+def test_a_spare_core_is_free_only_once_the_busy_call_has_ended() -> None:
+    from planner.locate._search import Background, spare_core
+
+    release = threading.Event()
+    busy = Background(release.wait)
+    free = spare_core(busy)
+    multi = spare_core()()  # whether this machine lets the process use two cores
+    assert not free()
+    release.set()
+    busy.join()
+    assert free() == multi

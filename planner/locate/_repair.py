@@ -32,7 +32,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from planner.locate._milp import TOL_FLOW, FloatArray, IntArray, Milp
-from planner.locate._search import SolveFn, held_outside, improve_by_groups
+from planner.locate._search import SolveFn, held_outside, improve_by_groups, spare_core
 from planner.locate.formulation import SitingFormulation, SitingLayout
 
 #: A plan's capacities, their assignment (solution, layout, notes) and the repair made.
@@ -492,7 +492,9 @@ def revise_districts(
     if start is None:
         return repaired, False
     fixed = held_outside(layout.y.cols, chosen)
-    best, cut = improve_by_groups(light, layout.cost, start, fixed, deadline, solve)
+    best, cut = improve_by_groups(
+        light, layout.cost, start, fixed, deadline, solve, spare=spare_core()
+    )
     if cut or float(layout.cost @ best) >= float(layout.cost @ start) - 1e-9:
         return repaired, cut
     caps, costs, _ = model.size_options()

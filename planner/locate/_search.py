@@ -10,11 +10,12 @@ large-neighbourhood search).
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from typing import Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -40,11 +41,30 @@ __all__ = [
     "integral_bound",
     "merge_units",
     "region_codes",
+    "spare_core",
 ]
 
-SolveFn = Callable[[Milp, FloatArray, float, float, FloatArray | None, int | None], Outcome]
-"""``solve(model, c, time_limit, gap, start, node_limit)``, as
-:func:`~planner.locate._milp.solve_milp`."""
+
+class SolveFn(Protocol):
+    """``solve(model, c, time_limit, gap, start, node_limit, *, cancel=None)``.
+
+    As :func:`~planner.locate._milp.solve_milp`: ``cancel`` is an event set
+    by another thread when the answer is no longer needed.
+    """
+
+    def __call__(
+        self,
+        model: Milp,
+        c: FloatArray,
+        time_limit: float,
+        gap: float,
+        start: FloatArray | None,
+        node_limit: int | None = None,
+        /,
+        *,
+        cancel: threading.Event | None = None,
+    ) -> Outcome: ...  # pragma: no cover - a protocol
+
 
 T = TypeVar("T")
 
@@ -82,6 +102,10 @@ class Background(Generic[T]):
     def join(self) -> None:
         """Wait for the call to end, its value and error unused (a result not needed)."""
         self._thread.join()
+
+    def done(self) -> bool:
+        """Whether the call has ended (its core is free again)."""
+        return not self._thread.is_alive()
 
     def result(self) -> T:
         """Wait for the call and return its value (or raise its error)."""
@@ -205,6 +229,29 @@ def held_outside(site_columns: IntArray, groups: Sequence[IntArray]) -> list[Int
     return [np.asarray(site_columns[np.setdiff1d(every, g)]).ravel() for g in groups]
 
 
+def spare_core(busy: Background[Any] | None = None) -> Callable[[], bool]:
+    """Return a test of whether a second core is free now (for work solved ahead).
+
+    Parameters
+    ----------
+    busy
+        A call running beside the caller on the second core (e.g. the root
+        search), or ``None``.
+
+    Returns
+    -------
+    Callable[[], bool]
+        True when the process may use two cores or more and ``busy`` (if any)
+        has ended. Its answer depends on timing; a search may only use it to
+        decide *where* work runs, never what is computed.
+    """
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        cores = os.cpu_count() or 1
+    return lambda: cores > 1 and (busy is None or busy.done())
+
+
 def improve_by_groups(
     model: Milp,
     c: FloatArray,
@@ -212,6 +259,8 @@ def improve_by_groups(
     fixed_columns: Sequence[IntArray],
     deadline: float,
     solve: SolveFn,
+    *,
+    spare: Callable[[], bool] | None = None,
 ) -> tuple[FloatArray, bool]:
     """Improve a solution by re-optimising one group of sites at a time, the rest fixed.
 
@@ -225,6 +274,14 @@ def improve_by_groups(
     is bounded by :data:`SUBPROBLEM_NODES` nodes, not by time, so the search
     is the same on a quiet or a busy machine; ``deadline`` is only a safety
     net.
+
+    While ``spare()`` says a second core is free, the next sub-problem is
+    solved ahead on it, on the same incumbent, while the current one is
+    solved: if the current one improves the incumbent, the one ahead is
+    cancelled (it was posed on the old incumbent); if not, its answer is the
+    one the next step would compute, since each solve is deterministic. So
+    the result is the same with or without a spare core; only the wall time
+    differs.
 
     Parameters
     ----------
@@ -240,6 +297,9 @@ def improve_by_groups(
         ``time.perf_counter()`` value after which no sub-problem starts.
     solve
         The solve call.
+    spare
+        Whether a second core is free now (:func:`spare_core`); ``None``:
+        every sub-problem is solved in turn on the caller's thread.
 
     Returns
     -------
@@ -249,28 +309,65 @@ def improve_by_groups(
     best = np.asarray(x, dtype=float).copy()
     value = float(c @ best)
     n = len(fixed_columns)
+    steps = MAX_PASSES * n
+    ahead: dict[int, tuple[Background[Outcome], threading.Event]] = {}
+
+    def posed(step: int) -> Milp:
+        cols = fixed_columns[step % n]
+        return model.fixed(cols, np.round(best[cols]))
+
+    def launch(step: int, left: float) -> None:
+        cancel = threading.Event()
+        sub, start = posed(step), best  # the incumbent now: replaced, never changed in place
+
+        def call() -> Outcome:
+            return solve(sub, c, left, 0.0, start, SUBPROBLEM_NODES, cancel=cancel)
+
+        ahead[step] = (Background(call), cancel)
+
+    def drop() -> None:
+        for _, cancel in ahead.values():
+            cancel.set()
+        for job, _ in ahead.values():
+            job.join()  # no solver thread outlives the step
+        ahead.clear()
+
     # a sub-problem is determined by the incumbent, and the solve is deterministic:
     # the search ends once every group has been tried on the current incumbent
     # (a pass that improves nothing), without solving again what was solved
     since = 0  # sub-problems solved since the incumbent last changed
-    for step in range(MAX_PASSES * n):
-        if since >= n:
-            break
-        left = deadline - time.perf_counter()
-        if left <= 0:
-            return best, True
-        cols = fixed_columns[step % n]
-        sub = model.fixed(cols, np.round(best[cols]))
-        res = solve(sub, c, left, 0.0, best, SUBPROBLEM_NODES)
-        if res.termination == Termination.LIMIT:
-            return best, True
-        since += 1
-        if res.x is not None and float(c @ res.x) < value - 1e-9:
-            best, value = np.asarray(res.x, dtype=float), float(c @ res.x)
-            # the group that improved keeps its fixed part: proven optimal, it is
-            # done on the new incumbent; stopped by its node budget, it may go on
-            since = 1 if res.termination == Termination.OPTIMAL else 0
-    return best, False
+    try:
+        for step in range(steps):
+            if since >= n:
+                break
+            left = deadline - time.perf_counter()
+            if left <= 0:
+                return best, True
+            following = step + 1
+            if (
+                spare is not None
+                and since + 1 < n  # the following step is needed unless this one improves
+                and following < steps
+                and following not in ahead
+                and spare()
+            ):
+                launch(following, left)
+            if step in ahead:
+                res = ahead.pop(step)[0].result()
+            else:
+                res = solve(posed(step), c, left, 0.0, best, SUBPROBLEM_NODES)
+            if res.termination == Termination.LIMIT:
+                return best, True
+            since += 1
+            if res.x is not None and float(c @ res.x) < value - 1e-9:
+                drop()  # solved ahead on the old incumbent
+                best, value = np.asarray(res.x, dtype=float), float(c @ res.x)
+                # the group that improved keeps its fixed part: proven optimal, it is
+                # done on the new incumbent; stopped by its node budget, it may go on
+                since = 1 if res.termination == Termination.OPTIMAL else 0
+        return best, False
+    finally:
+        drop()
 
 
 def final_outcome(res: Outcome, start: FloatArray | None, c: FloatArray, cut: bool) -> Outcome:

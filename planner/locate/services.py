@@ -81,7 +81,7 @@ from planner.locate._milp import (
     VarBlock,
     solve_milp,
 )
-from planner.locate._search import final_outcome, improve_by_groups, merge_units
+from planner.locate._search import final_outcome, improve_by_groups, merge_units, spare_core
 from planner.locate.explain import explain_services
 from planner.locate.options import (
     ObjectiveOptions,
@@ -452,7 +452,9 @@ class HospitalServicesModel:
         for g in names[np.argsort(-counts, kind="stable")]:
             others = np.flatnonzero(region != g)
             fixed.append(np.concatenate([blk.start + others for blk in blocks]))
-        return improve_by_groups(layout.milp, layout.milp.c, x, fixed, deadline, solve_milp)
+        return improve_by_groups(
+            layout.milp, layout.milp.c, x, fixed, deadline, solve_milp, spare=spare_core()
+        )
 
     def _assign(self, centre: BoolArray) -> tuple[pd.DataFrame, FloatArray] | None:
         """Assign every settlement's women to the open centres, least travel first."""

@@ -83,7 +83,6 @@ from planner.locate._milp import (
     Deadline,
     FloatArray,
     IntArray,
-    Milp,
     Outcome,
     Termination,
     solve_milp,
@@ -100,6 +99,7 @@ from planner.locate._search import (
     held_outside,
     improve_by_groups,
     integral_bound,
+    spare_core,
 )
 from planner.locate.explain import budget_reason, explain_siting
 from planner.locate.formulation import _VECTOR_OF, SitingFormulation, SitingLayout
@@ -122,29 +122,6 @@ def _worse(a: Termination, b: Termination) -> Termination:
         if t in (a, b):
             return t
     return b
-
-
-def _run(
-    model: Milp,
-    c: FloatArray,
-    time_limit: float,
-    gap: float,
-    start: FloatArray | None = None,
-    node_limit: int | None = None,
-    *,
-    interior: bool = False,
-    stall_checks: int = 0,
-) -> Outcome:
-    return solve_milp(
-        model,
-        c,
-        max(time_limit, 1.0),
-        gap,
-        start,
-        node_limit,
-        interior=interior,
-        stall_checks=stall_checks,
-    )
 
 
 @dataclass(frozen=True)
@@ -310,7 +287,7 @@ class SitingModel(SitingFormulation):
         def full_search(start: FloatArray | None, left: float) -> Outcome:
             # the LP of the full model (linking rows) is large and degenerate:
             # the interior-point method solves it in a fraction of the simplex's time
-            return _run(
+            return solve_milp(
                 model,
                 c1,
                 left,
@@ -329,7 +306,7 @@ class SitingModel(SitingFormulation):
         )
         begin, lp_bound = _rounded_start(self, layout)
         if begin is None:
-            first = _run(model, c1, deadline.left(), opts.mip_gap, None, _FIRST_SEARCH_NODES)
+            first = solve_milp(model, c1, deadline.left(), opts.mip_gap, None, _FIRST_SEARCH_NODES)
             if first.termination in (Termination.OPTIMAL, Termination.LIMIT) or first.x is None:
                 if root is not None:
                     root.join()  # not needed: wait for its thread (bounded by its work budget)
@@ -340,8 +317,15 @@ class SitingModel(SitingFormulation):
         light = model.rows(layout.core_rows)
         y_cols = layout.y.cols
         fixed = held_outside(y_cols, self._region_groups(len(y_cols)))
+        # the region search solves its next region ahead once the root search's core is free
         better, cut = improve_by_groups(
-            light, c1, begin, fixed, deadline.started + deadline.limit_s, _run
+            light,
+            c1,
+            begin,
+            fixed,
+            deadline.started + deadline.limit_s,
+            solve_milp,
+            spare=spare_core(root),
         )
         if root is not None:
             res = root.result()
@@ -363,14 +347,14 @@ class SitingModel(SitingFormulation):
         else:
             # p-median and coverage searches run HiGHS in full (its heuristics find their
             # plans); only the time limit, a safety net, bounds them
-            res = _run(layout.milp, c1, deadline.left(), opts.mip_gap)
+            res = solve_milp(layout.milp, c1, deadline.left(), opts.mip_gap)
         if not res.has_solution or res.x is None:
             return res, math.nan, math.nan, math.nan
         value, bound, gap = objective_bound_gap(c1, res)
         if second and _VECTOR_OF[second] != _VECTOR_OF.get(primary):
             tol = max(abs(value) * max(gap, 1e-9), 1e-6)
             held = layout.milp.with_row(c1, -np.inf, value + tol)
-            res2 = _run(held, layout.vector(second), deadline.left(), opts.mip_gap, res.x)
+            res2 = solve_milp(held, layout.vector(second), deadline.left(), opts.mip_gap, res.x)
             if res2.has_solution:
                 res = replace(res2, termination=_worse(res.termination, res2.termination))
             elif res2.termination == Termination.LIMIT:
@@ -390,7 +374,7 @@ class SitingModel(SitingFormulation):
             ),
         )
         layout = free.build(opts.targets.max_travel_min, budget=False)
-        alt = _run(layout.milp, layout.cost, opts.solver.time_limit_s, opts.solver.mip_gap)
+        alt = solve_milp(layout.milp, layout.cost, opts.solver.time_limit_s, opts.solver.mip_gap)
         cheapest = None
         if alt.has_solution and alt.x is not None:
             y = alt.x[layout.y.cols.ravel()] > 0.5
@@ -419,7 +403,7 @@ class SitingModel(SitingFormulation):
             layout = probe.build(float(levels[mid]))
             build_s += time.perf_counter() - t0
             zero = np.zeros(len(layout.milp.lb))
-            res = _run(layout.milp, zero, deadline.left(), opts.solver.mip_gap)
+            res = solve_milp(layout.milp, zero, deadline.left(), opts.solver.mip_gap)
             if res.termination == Termination.OPTIMAL and res.x is not None:
                 best = (res, layout, float(levels[mid]))
                 hi_i = mid - 1
@@ -433,7 +417,7 @@ class SitingModel(SitingFormulation):
                     [_stopped(opts.solver.time_limit_s)], build_s, solve_s, PlanStatus.TIME_LIMIT
                 )
             last = layout or probe.build(opts.targets.max_travel_min)
-            res_any = _run(last.milp, np.zeros(len(last.milp.lb)), 1.0, opts.solver.mip_gap)
+            res_any = solve_milp(last.milp, np.zeros(len(last.milp.lb)), 1.0, opts.solver.mip_gap)
             return self._infeasible(self._budget_reason(res_any), build_s, solve_s)
         worst = best[2]
         # tie-break among plans with this worst case
@@ -449,7 +433,7 @@ class SitingModel(SitingFormulation):
         layout = final.build(worst)
         build_s += time.perf_counter() - t0
         second = opts.objective.tie_break if opts.objective.tie_break != "none" else "travel"
-        res = _run(layout.milp, layout.vector(second), deadline.left(), opts.solver.mip_gap)
+        res = solve_milp(layout.milp, layout.vector(second), deadline.left(), opts.solver.mip_gap)
         if not res.has_solution or res.x is None:
             res, layout = best[0], best[1]
         solve_s = time.perf_counter() - start - build_s
@@ -597,7 +581,7 @@ def _grown(
     if repair.changed and not left:
         deadline = time.perf_counter() + model.options.solver.time_limit_s
         (capacity, assigned, repair), cut = revise_districts(
-            model, search, served, (capacity, assigned, repair), fixed_cost, (_run, deadline)
+            model, search, served, (capacity, assigned, repair), fixed_cost, (solve_milp, deadline)
         )
         if cut:  # the safety net stopped the revision: another machine may do better
             status = PlanStatus.TIME_LIMIT
@@ -700,7 +684,7 @@ def _rounded_start(
     """
     caps, _, ok = siting.size_options()
     model = layout.milp
-    res = _run(model.relaxed(), layout.cost, siting.options.solver.time_limit_s, 0.0)
+    res = solve_milp(model.relaxed(), layout.cost, siting.options.solver.time_limit_s, 0.0)
     if res.x is None or res.termination != Termination.OPTIMAL:
         return None, None
     bound = float(layout.cost @ res.x)
