@@ -9,13 +9,14 @@ allow, relaxed step by step where they do not, each relaxation said in words.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 
 import numpy as np
 import scipy.sparse as sp
 
 from planner._i18n import Fixed, Note
-from planner.locate._milp import TOL_FLOW, FloatArray, IntArray, solve_milp
+from planner.locate._milp import TOL_FLOW, FloatArray, IntArray, Termination, solve_milp
 from planner.locate._search import Background
 from planner.locate.formulation import SitingFormulation, SitingLayout
 
@@ -51,7 +52,8 @@ def assign_to_open_sites(
     existing sites holds), and says which in the returned notes. The answer is
     that of trying the four in turn; the strictest is not solved when the
     closest rule alone already admits no assignment, and the district rule
-    alone is solved meanwhile on a second thread.
+    alone is solved meanwhile on a second thread (cancelled when the closest
+    rule alone admits an assignment, since its answer then goes unused).
 
     Parameters
     ----------
@@ -75,9 +77,11 @@ def assign_to_open_sites(
     # (T, F) admits every assignment (T, T) does: when it has none, neither has (T, T),
     # and (F, T) is next. It is solved meanwhile on a second thread; the order of the
     # rules decides which answer is kept, so the result does not depend on timing.
-    later = Background(lambda: _attempt(model, capacity, served, districts_only))
+    not_needed = threading.Event()
+    later = Background(lambda: _attempt(model, capacity, served, districts_only, not_needed))
     loose = _attempt(model, capacity, served, closest_only)
     if loose is not None:
+        not_needed.set()  # (F, T) comes after (T, F): cancelled, not waited for
         found = _attempt(model, capacity, served, strict) or loose
         later.join()  # no solver thread outlives the call
         return found
@@ -96,9 +100,16 @@ def _first_of(
 
 
 def _attempt(
-    model: SitingFormulation, capacity: FloatArray, served: float, step: tuple[bool, bool]
+    model: SitingFormulation,
+    capacity: FloatArray,
+    served: float,
+    step: tuple[bool, bool],
+    cancel: threading.Event | None = None,
 ) -> tuple[FloatArray, SitingLayout, tuple[str, ...]] | None:
-    """Assign under one step of :func:`_steps`; ``None`` when its rules admit no assignment."""
+    """Assign under one step of :func:`_steps`; ``None`` when its rules admit no assignment.
+
+    ``cancel``, set by another thread, stops the solve (its answer unused; ``None``).
+    """
     closest, districts = step
     limit = max(model.options.solver.time_limit_s, _MIN_LIMIT_S)
     d = np.asarray(model.demand, dtype=float)
@@ -114,8 +125,8 @@ def _attempt(
         held = held.with_rows(*_no_worse_than_today(model, layout, open_cols))
         if not closest:  # the closest rule implies the district one
             held = held.with_rows(*_near_open(model, capacity, layout, open_cols))
-    res = solve_milp(held, layout.travel, limit, 0.0, None)
-    if res.x is None:
+    res = solve_milp(held, layout.travel, limit, 0.0, None, cancel=cancel)
+    if res.x is None or res.termination == Termination.CANCELLED:
         return None
     x = np.asarray(res.x, dtype=float)
     notes = _notes(model, step, capacity, x, layout, open_cols)
