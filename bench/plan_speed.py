@@ -14,6 +14,12 @@ It prints each median, the ratio shipped / baseline, the gap each plan proves
 and whether each target is met. Not a test: it takes about ten minutes and
 needs the machine to itself.
 
+The speed of a shared virtual machine drifts (the same plan has taken 28 s
+and 38 s within one hour), so it also times a reference: a fixed
+transportation LP solved by HiGHS on one thread, before each timed process
+(the machine's pace; :data:`PACE_OF_README`, the pace when the README's
+figures were measured). Compare figures only at a similar pace.
+
     python bench/plan_speed.py [--repeat 3]
 """
 
@@ -29,11 +35,32 @@ import time
 import tomllib
 from pathlib import Path
 
+import numpy as np
+
+from planner.locate._milp import MilpBuilder, solve_milp
 from planner.scenario import resolve_scenario
 
 PLAN_TARGET_S = 30.0
 RUN_TARGET_S = 45.0
 GAP_TARGET = 0.005
+#: Median seconds of :func:`_pace` when the README's figures were measured.
+PACE_OF_README = 1.58
+
+
+def _pace(n: int = 2000, m: int = 200) -> float:
+    """Seconds HiGHS takes (one thread) for a fixed transportation LP: the machine's pace now."""
+    rng = np.random.default_rng(0)
+    supply = rng.integers(1, 20, n).astype(float)
+    b = MilpBuilder()
+    x = b.add_variables("x", n * m)
+    for i in range(n):
+        b.add_row("supply", x.cols[i * m : (i + 1) * m], 1.0, supply[i], supply[i])
+    for j in range(m):
+        b.add_row("capacity", x.cols[j::m], 1.0, -np.inf, 1.1 * supply.sum() / m)
+    model, cost = b.build(), rng.uniform(0.0, 100.0, n * m)
+    t0 = time.perf_counter()
+    solve_milp(model, cost, 600.0, 0.0)
+    return time.perf_counter() - t0
 
 
 def _timed(args: list[str], out: Path) -> tuple[float, dict[str, object]]:
@@ -81,9 +108,11 @@ def main() -> int:
             "baseline: plan without root search": ["plan", str(quick)],
         }
         medians: dict[str, float] = {}
+        paces: list[float] = []
         for label, cmd in jobs.items():
             times, gap = [], None
             for k in range(args.repeat):
+                paces.append(_pace())
                 seconds, summary = _timed(cmd, root / f"{len(medians)}-{k}")
                 times.append(seconds)
                 gap = summary.get("mip_gap")
@@ -93,6 +122,10 @@ def main() -> int:
                 f"gap {gap}",
                 flush=True,
             )
+    print(
+        f"machine pace: reference LP median {statistics.median(paces):.2f} s of "
+        f"{[round(p, 2) for p in paces]} (README's figures: {PACE_OF_README:.2f} s)"
+    )
     shipped = medians["plan coe-minimum (shipped)"]
     base = medians["baseline: plan without root search"]
     print(f"ratio shipped / baseline: {shipped / base:.2f}")
