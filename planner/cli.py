@@ -766,11 +766,14 @@ def _print_not_proven(result: Plan, tr: Translator) -> None:
             in ("message.repaired", "message.revised", "message.revised_saving")
             for m in r.messages
         )
-        text = (
-            tr("cli.plan.repaired_text", gap=gap)
-            if repaired
-            else tr("cli.plan.not_proven_text", how=how, gap=gap)
-        )
+        # a time limit is always said (the plan may differ elsewhere), a repair besides it
+        texts = []
+        if r.status == "time_limit" or not repaired:
+            texts.append(tr("cli.plan.not_proven_text", how=how, gap=gap))
+        if repaired:
+            key = "cli.plan.repaired_also" if texts else "cli.plan.repaired_text"
+            texts.append(tr(key, gap=gap))
+        text = " ".join(texts)
         console.print(
             f"[bold yellow]{escape(tr('cli.plan.not_proven', what=tr('cli.plan.' + what)))}[/] "
             + escape(text),

@@ -301,6 +301,40 @@ def test_a_time_limit_before_any_plan(tmp_path: Path, monkeypatch: pytest.Monkey
     assert (sites["added_places"] == 0).all()
 
 
+def test_a_time_limit_is_said_even_after_a_repair(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A plan stopped by the time limit and then repaired for the districts says both."""
+    import io
+    from dataclasses import replace
+
+    from rich.console import Console
+
+    import planner.cli as cli_module
+    from planner._i18n import Fixed, Note, Share, Translator
+    from planner.data import load_dataset
+    from planner.locate import PlanStatus
+    from planner.planning import plan
+    from planner.scenario import load_scenario
+    from tests.tiny import write_tiny_dataset
+
+    folder = write_tiny_dataset(tmp_path / "ds")
+    tiny = plan(load_dataset(folder), load_scenario(_scenario_file(tmp_path, TINY_TOML)))
+    repaired = Note(
+        "message.repaired", grown=1, opened=0, reduced=0, cost=Fixed(8.0, 0), gap=Share(0.2, 2)
+    )
+    for status, timed in ((PlanStatus.TIME_LIMIT, True), (PlanStatus.WORK_LIMIT, False)):
+        result = replace(tiny.result, status=status, gap=0.2, messages=(repaired,))
+        out = io.StringIO()
+        monkeypatch.setattr(cli_module, "console", Console(file=out, width=500))
+        cli_module._print_not_proven(replace(tiny, result=result), Translator())
+        text = " ".join(out.getvalue().split())
+        assert text.startswith("shelters: not proven:"), text
+        assert ("stopped at the time limit" in text) == timed, text
+        assert "the cheapest plan without that rule" in text, text
+        assert text.count("20.00%") == 1, text
+
+
 def test_comparison_reads_across_scenarios() -> None:
     from rich.console import Console
 
