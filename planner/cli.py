@@ -761,11 +761,7 @@ def _print_not_proven(result: Plan, tr: Translator) -> None:
             if math.isfinite(r.gap)
             else tr("cli.plan.unknown_distance")
         )
-        repaired = any(
-            getattr(m, "key", "")
-            in ("message.repaired", "message.revised", "message.revised_saving")
-            for m in r.messages
-        )
+        repaired = what == "shelters" and result.result.repaired
         # a time limit is always said (the plan may differ elsewhere), a repair besides it
         texts = []
         if r.status == "time_limit" or not repaired:

@@ -671,11 +671,11 @@ def _time_limit_warning(plan: Plan, tr: Translator) -> str | None:
         r is not None and r.status == "time_limit"
         for r in (plan.result, plan.services.result if plan.services else None)
     )
-    return (
-        tr("report.limit.warning", what=tr.join(limited))
-        + " "
-        + tr("report.limit.time" if timed else "report.limit.work")
-    )
+    text = tr("report.limit.warning", what=tr.join(limited))
+    text += " " + tr("report.limit.time" if timed else "report.limit.work")
+    if plan.result.repaired:  # a deeper search cannot close what the district repair added
+        text += " " + tr("report.limit.repaired")
+    return text
 
 
 def _sources(dataset: Dataset, tr: Translator) -> Sequence[str]:

@@ -263,3 +263,34 @@ def test_map_in_azerbaijani(files_az: PlanFiles) -> None:
         lang="az",
     )
     assert side is not None and "Ssenarilər yan-yana" in side.read_text("utf-8")
+
+
+def test_the_not_proven_box_says_why(small_plan: Plan) -> None:
+    """No box for a proven plan; the limit that stopped the solve; the district repair's part."""
+    from dataclasses import replace
+
+    from planner._i18n import Fixed, Note, Share, Translator
+    from planner.locate import PlanStatus
+    from planner.report import _time_limit_warning
+
+    tr = Translator()
+    repaired = Note(
+        "message.repaired", grown=1, opened=0, reduced=0, cost=Fixed(8.0, 0), gap=Share(0.2, 2)
+    )
+
+    def box(status: PlanStatus, messages: tuple[str, ...] = ()) -> str | None:
+        result = replace(small_plan.result, status=status, messages=messages)
+        return _time_limit_warning(replace(small_plan, result=result), tr)
+
+    assert small_plan.result.status == PlanStatus.OPTIMAL and box(PlanStatus.OPTIMAL) is None
+    work, timed = box(PlanStatus.WORK_LIMIT), box(PlanStatus.TIME_LIMIT)
+    assert work is not None and "solver.node_limit" in work and "time limit" not in work
+    assert timed is not None and "--time-limit" in timed and "node_limit" not in timed
+    for status in (PlanStatus.WORK_LIMIT, PlanStatus.TIME_LIMIT):
+        said = box(status, (repaired,))
+        assert said is not None and "cheapest plan without that rule" in said, said
+        assert said.startswith(box(status) or ""), said
+    assert (
+        not small_plan.result.repaired
+        and replace(small_plan.result, messages=(repaired,)).repaired
+    )

@@ -19,6 +19,10 @@ from planner.locate._milp import BoolArray, FloatArray, Outcome, Termination
 __all__ = ["PlanResult", "PlanStatus", "ServicesResult", "empty_frame", "objective_bound_gap"]
 
 
+#: Keys of the notes :mod:`planner.locate.siting` adds when the district repair changed sites.
+REPAIR_NOTES = frozenset({"message.repaired", "message.revised", "message.revised_saving"})
+
+
 class PlanStatus(StrEnum):
     """How a plan's solve ended."""
 
@@ -141,6 +145,16 @@ class PlanResult:
             PlanStatus.TIME_LIMIT,
             PlanStatus.WORK_LIMIT,
         ) and math.isfinite(self.objective)
+
+    @property
+    def repaired(self) -> bool:
+        """Whether sites were changed after the site decision to keep every district near help.
+
+        The ``bound`` is then that of the cheapest plan without that rule, so no
+        deeper search closes the part of the ``gap`` the change added; its note
+        in ``messages`` says what it added.
+        """
+        return any(getattr(m, "key", "") in REPAIR_NOTES for m in self.messages)
 
 
 @dataclass(frozen=True)
