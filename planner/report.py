@@ -168,34 +168,34 @@ def _key_figures(plan: Plan, tr: Translator) -> list[tuple[str, str]]:
 
 
 def _beyond_two_hours(b: Mapping[str, Any], tr: Translator, digits: int = 0) -> str:
-    """Write the share beyond two hours, with its range across modes and population bases."""
+    """Write the share beyond two hours, with its range across modes and population bases.
+
+    E.g. "50% (by car, registered population; 54% by bus or minibus; 44% counting
+    displaced people where they live, with 25% counted in their registered
+    district)": first what the headline share assumes, then each alternative.
+    """
     share = tr.percent(b["population_share_beyond_120min"], digits)
-    ranges = []
+    assumed: list[str] = []
+    ranges: list[str] = []
     by_mode = b.get("population_share_beyond_120min_by_mode") or {}
     if len(by_mode) >= 2:
-        ranges.append(
-            tr(f"report.mode.{b.get('travel_mode', 'car')}")
-            + "; "
-            + ", ".join(
-                tr(
-                    "report.range.by_mode",
-                    share=tr.percent(v, digits),
-                    mode=tr(f"report.mode.{k}"),
-                )
-                for k, v in sorted(by_mode.items())
-            )
-        )
+        mode = b.get("travel_mode", "car")
+        assumed.append(tr("report.range.head_mode", mode=tr(f"report.mode.{mode}")))
+        ranges += [
+            tr("report.range.by_mode", share=tr.percent(v, digits), mode=tr(f"report.mode.{k}"))
+            for k, v in sorted(by_mode.items())
+            if k != mode
+        ]
     by_basis = b.get("population_share_beyond_120min_by_basis") or {}
     others = {k: v for k, v in by_basis.items() if k != "registered"}
     if others:
-        ranges.append(
-            tr("report.range.registered")
-            + "; "
-            + ", ".join(
-                tr("report.range.by_basis", share=tr.percent(v, digits), counted=_counted(k, tr))
-                for k, v in sorted(others.items())
-            )
-        )
+        assumed.append(tr("report.range.registered"))
+        ranges += [
+            tr("report.range.by_basis", share=tr.percent(v, digits), counted=_counted(k, tr))
+            for k, v in sorted(others.items())
+        ]
+    if assumed:
+        ranges.insert(0, ", ".join(assumed))
     return f"{share} ({'; '.join(ranges)})" if ranges else share
 
 

@@ -179,9 +179,11 @@ def test_report_counts_who_is_better_and_worse_off(files: PlanFiles, small_plan:
 def test_report_states_the_range_across_modes_and_population_bases(files: PlanFiles) -> None:
     html = files.report_html.read_text("utf-8")
     first = html[: html.index("<h2>The proposal</h2>")]
-    assert "by bus" in first and "by car" in first
+    # what the headline share assumes, then each alternative, once each
+    assert "(by car, registered population; " in first and "% by bus or minibus;" in first
+    assert "% by car" not in first
     assert (
-        "counting displaced people where they live (resident basis, 25% counted in their "
+        "counting displaced people where they live, with 25% counted in their "
         "registered district)" in first
     )
 
