@@ -275,6 +275,19 @@ class Translator:
             return self(text.key, **text.values)
         return str(text)
 
+    def sentence(self, text: str) -> str:
+        """Begin ``text`` with a capital letter, as this language writes it (``i`` -> ``İ`` in az).
+
+        Planner messages are written to follow a bullet or a colon; a report
+        that shows them as sentences passes them through here.
+        """
+        if not text:
+            return text
+        first = text[0]
+        if self.lang == "az" and first == "i":
+            return "İ" + text[1:]
+        return first.upper() + text[1:]
+
     def html(self, key: str, /, **values: object) -> Markup:
         """Return the text of ``key`` as trusted HTML, each value escaped as it is inserted."""
         return markup_fields(str(self.text(key)), **values)

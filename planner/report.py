@@ -64,11 +64,14 @@ def _table(frame: pd.DataFrame, tr: Translator) -> Markup:
     """Render a table with headings for people; every cell passes through :func:`html_text`.
 
     Headings come from the catalog (``heading.<column>``); booleans are the
-    language's yes and no, shares percentages, other numbers grouped.
+    language's yes and no, shares percentages, other numbers grouped. Figures
+    align right (class ``n``), words left.
     """
     shown = frame.copy()
+    numeric: list[bool] = []
     for col in shown.columns:
         values = shown[col]
+        numeric.append(not _is_bool(values) and pd.api.types.is_numeric_dtype(values))
         if _is_bool(values):
             shown[col] = [tr.yes_no(v) for v in values]
         elif "share" in str(col) and pd.api.types.is_float_dtype(values):
@@ -80,8 +83,27 @@ def _table(frame: pd.DataFrame, tr: Translator) -> Markup:
         elif col == "status":
             shown[col] = [tr(f"status.{v}") for v in values]
     shown = web_frame(shown)
-    shown.columns = [str(html_text(tr(f"heading.{c}"))) for c in shown.columns]
-    return Markup(shown.to_html(index=False, border=0, classes="t", na_rep="-", escape=False))
+    cls = [' class="n"' if n else "" for n in numeric]
+    head = "".join(
+        f"<th{c}>{html_text(tr(f'heading.{col}'))}</th>"
+        for c, col in zip(cls, shown.columns, strict=True)
+    )
+    body = "".join(
+        "<tr>"
+        + "".join(
+            f"<td{c}>{'-' if _missing_cell(v) else v}</td>" for c, v in zip(cls, row, strict=True)
+        )
+        + "</tr>\n"
+        for row in shown.itertuples(index=False)
+    )
+    return Markup(
+        f'<table class="t">\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}</tbody>\n</table>'
+    )
+
+
+def _missing_cell(value: object) -> bool:
+    """Whether a table cell is missing (None or NaN), shown as "-"."""
+    return value is None or (isinstance(value, float) and bool(np.isnan(value)))
 
 
 def _executive_summary(plan: Plan, tr: Translator) -> list[str]:
@@ -559,7 +581,9 @@ def _service_sections(
             if r.status == "infeasible"
             else "report.services.title_no_plan"
         )
-        return [_Section(title, warnings=tuple(tr.message(m) for m in r.messages))], None
+        return [
+            _Section(title, warnings=tuple(tr.sentence(tr.message(m)) for m in r.messages))
+        ], None
     checked = (
         tr("report.services.checked_ok")
         if not plan.services.violations
@@ -638,7 +662,7 @@ def render_report(plan: Plan, dataset: Dataset, *, lang: str = "en") -> str:
             else "report.no_plan.limit"
         ),
         "time_limit_warning": _time_limit_warning(plan, tr),
-        "messages": [html_text(tr.message(m)) for m in messages],
+        "messages": [html_text(tr.sentence(tr.message(m))) for m in messages],
         "quality": "" if infeasible else _quality(plan, tr),
         "map_png": figures[0],
         "bars_png": figures[1],

@@ -161,6 +161,14 @@ def test_numbers_percentages_and_dates_as_each_language_writes_them() -> None:
     )
 
 
+def test_a_message_begins_a_sentence_as_each_language_writes_it() -> None:
+    en, az = Translator("en"), Translator("az")
+    assert en.sentence("the capacities chosen") == "The capacities chosen"
+    assert az.sentence("iş limiti") == "İş limiti" and en.sentence("is") == "Is"
+    assert az.sentence("ən yaxın") == "Ən yaxın" and en.sentence("") == ""
+    assert en.sentence("2 settlements") == "2 settlements"
+
+
 def test_html_texts_escape_every_value_once() -> None:
     out = Translator("en").html("report.page.byline_html", scenario="<b>x</b>", dataset="a&b",
                                 version="1", date="d")  # fmt: skip

@@ -161,7 +161,10 @@ def test_report_counts_who_is_better_and_worse_off(files: PlanFiles, small_plan:
     section = html[html.index("Who is better and who is worse off") :]
     table = section[: section.index("</table>")]
     rows = [
-        [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td>(.*?)</td>", row, re.S)]
+        [
+            re.sub(r"<[^>]+>", "", cell).strip()
+            for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+        ]
         for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)
     ]
     counts = pd.DataFrame(
@@ -242,7 +245,7 @@ def test_report_in_azerbaijani_reads_for_people(files_az: PlanFiles, small_plan:
     rows = {
         re.sub(r"<[^>]+>", "", cells[0]).strip(): cells[1]
         for cells in (
-            re.findall(r"<td>(.*?)</td>", row, re.S)
+            re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
             for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)
         )
         if cells
@@ -296,3 +299,29 @@ def test_the_not_proven_box_says_why(small_plan: Plan) -> None:
         not small_plan.result.repaired
         and replace(small_plan.result, messages=(repaired,)).repaired
     )
+
+
+def test_tables_align_figures_right_and_words_left() -> None:
+    from planner._i18n import Translator
+    from planner.report import _table
+
+    frame = pd.DataFrame(
+        {
+            "name": ["Quba <b>", None],
+            "population": [1200, 35],
+            "served_share_after": [0.5, float("nan")],
+            "inclusive": [True, False],
+        }
+    )
+    html = str(_table(frame, Translator()))
+    rows = re.findall(r"<tr>(.*?)</tr>", html, re.S)
+    assert len(rows) == 3  # the headings and two rows
+    cells = re.findall(r"<td([^>]*)>(.*?)</td>", rows[1])
+    assert cells == [
+        ("", "Quba &lt;b&gt;"),
+        (' class="n"', "1,200"),
+        (' class="n"', "50.0%"),
+        ("", "yes"),
+    ]
+    assert re.findall(r"<td[^>]*>(.*?)</td>", rows[2])[0] == "-"  # missing, never "None"
+    assert rows[0].count('<th class="n">') == 2
