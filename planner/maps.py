@@ -66,6 +66,12 @@ LEAFLET_CDN = "https://cdn.jsdelivr.net/npm/leaflet@1.9.4/dist"
 SCORE_COLOURS = ["#f7fbff", "#c6dbef", "#6baed6", "#2171b5", "#08306b"]
 
 
+def _places(tr: Translator, value: float) -> str:
+    """Write a capacity as people read it: ``40``, ``1,113``, or ``12.9`` for a fraction."""
+    whole = abs(value - round(value)) < 0.05
+    return tr.number(value, 0 if whole else 1)
+
+
 def _class_colour(value: float, bins: list[float], colours: list[str]) -> str:
     if not np.isfinite(value):
         return NO_ROAD
@@ -563,8 +569,8 @@ def plan_map(
                     "map.shelter_tooltip",
                     name=str(rec["name"]),
                     status=tr(f"status.{rec['status']}"),
-                    places=tr.plain(rec["capacity_places"]),
-                    beds=tr.plain(rec["capacity_beds"]),
+                    places=_places(tr, rec["capacity_places"]),
+                    beds=_places(tr, rec["capacity_beds"]),
                 )
                 + (tr("map.inclusive_suffix") if rec["inclusive"] else "")
                 + (tr("map.generalised_suffix") if rec["status"] != "new" else "")
@@ -588,7 +594,7 @@ def plan_map(
                 tr(
                     "map.inclusive_tooltip",
                     name=str(rec["name"]),
-                    places=tr.plain(rec["capacity_places"]),
+                    places=_places(tr, rec["capacity_places"]),
                 )
             ),
         ).add_to(igroup)
@@ -601,7 +607,7 @@ def plan_map(
         "map.plan_note_html",
         scenario=plan.scenario.name,
         sites=summ["new_sites"],
-        places=tr.plain(summ["total_places"]),
+        places=tr.number(summ["total_places"]),
         served=tr.percent(summ["served_share"]),
         worst=tr.plain(summ["max_travel_min"]),
         credits=credits(dataset),

@@ -199,3 +199,15 @@ def test_the_offline_check_sees_what_breaks(dataset: Dataset, tmp_path: Path) ->
     assert any("cdn.jsdelivr.net" in url for url in failed), failed
     assert report.errors, "a map without Leaflet raises errors"
     assert report.layers == []
+
+
+def test_plan_map_note_writes_figures_as_the_report_does(
+    budget: Plan, dataset: Dataset, tmp_path: Path
+) -> None:
+    html = write_plan(budget, dataset, tmp_path / "note", tiles="none").map_html.read_text("utf-8")
+    places = budget.summary["total_places"]
+    assert places is not None and places % 1 != 0  # 302.9 family places: a fraction to round
+    assert f"{round(places):,} family places in all" in html
+    assert f"{places} family places" not in html
+    # a site's tooltip too: Ganja's 22 beds are 12.9 family places, not 12.941
+    assert "Ganja shelters (existing): 12.9 family places, 22 beds" in html
