@@ -374,7 +374,7 @@ def access_map(
       .sp-box .sw {{display: inline-block; width: 14px; height: 10px; margin-right: 6px;
                    border: 1px solid #777;}}
     </style>
-    <div class="sp-box" id="sp-legend" style="bottom: 24px; left: 10px;">{legend}</div>
+    <div class="sp-box" id="sp-legend" style="bottom: 52px; left: 10px;">{legend}</div>
     <div class="sp-box" id="sp-note" style="top: 10px; left: 60px;">
       <b>{html_text(tr("map.access_title", scenario=assessment.scenario.name))}</b><br>
       {"<br>".join(notes)}<br>
