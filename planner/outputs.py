@@ -572,14 +572,19 @@ def write_comparison_map(
 
 
 def comparison_markdown(table: pd.DataFrame) -> str:
-    """Render a comparison table as a GitHub Markdown table."""
+    """Render a comparison table as a GitHub Markdown table.
+
+    A missing figure (``None``, NaN: e.g. no hospital services planned) is an
+    empty cell; a ``|`` or a line break in a name cannot break the table.
+    """
 
     def cell(v: object) -> str:
-        if isinstance(v, float):
-            return "" if v != v else f"{v:,.4g}"
-        return str(v)
+        if v is None or (isinstance(v, float) and v != v):
+            return ""
+        text = f"{v:,.4g}" if isinstance(v, float) else str(v)
+        return " ".join(text.split()).replace("|", "\\|")
 
-    head = "| " + " | ".join(map(str, table.columns)) + " |"
+    head = "| " + " | ".join(cell(c) for c in table.columns) + " |"
     rule = "|" + "|".join("---" for _ in table.columns) + "|"
     rows = [
         "| " + " | ".join(cell(v) for v in rec) + " |" for rec in table.itertuples(index=False)

@@ -96,6 +96,15 @@ def test_comparison_table(small_plan: Plan) -> None:
     md = comparison_markdown(table)
     assert md.startswith("| scenario | objective |")
     assert md.count("\n") == 4
+    assert "None" not in md and "nan" not in md  # no hospital services: empty cells
+    odd = table.assign(scenario=["a | b", "two\nlines"])
+    rows = comparison_markdown(odd).splitlines()
+    assert (
+        len(rows) == 4
+        and rows[2].startswith("| a \\| b |")
+        and rows[3].startswith("| two lines |")
+    )
+    assert all(r.count(" | ") == rows[0].count(" | ") for r in rows[2:])
 
 
 def test_plan_geopackage_for_qgis(files: PlanFiles, small_plan: Plan) -> None:
