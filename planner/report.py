@@ -166,26 +166,30 @@ def _executive_summary(plan: Plan, tr: Translator) -> list[str]:
     return out
 
 
-def _key_figures(plan: Plan, tr: Translator) -> list[tuple[str, str]]:
+def _key_figures(plan: Plan, tr: Translator) -> list[tuple[str, str, str]]:
+    """Return the report's key figures: label, figure, and what the figure assumes (or "")."""
     s, b = plan.summary, plan.before.summary
     size = plan.scenario.demand.family_place_size
+    beyond, assumed = _beyond_parts(b, tr, 1)
     return [
+        (tr("report.key.population"), tr.number(b["population_total"]), _basis(plan, tr)),
+        (tr("report.key.required"), tr.number(s["required_family_places"] or 0), ""),
+        (tr("report.key.today"), tr.number(b["existing_places"] / size), ""),
+        (tr("report.key.new_sites"), str(s["new_sites"]), ""),
         (
-            tr("report.key.population"),
-            f"{tr.number(b['population_total'])} ({_basis(plan, tr)})",
+            tr("report.key.with_plan"),
+            tr.number(s["total_places"]) if s["total_places"] else "-",
+            "",
         ),
-        (tr("report.key.required"), tr.number(s["required_family_places"] or 0)),
-        (tr("report.key.today"), tr.number(b["existing_places"] / size)),
-        (tr("report.key.new_sites"), str(s["new_sites"])),
-        (tr("report.key.with_plan"), tr.number(s["total_places"]) if s["total_places"] else "-"),
-        (tr("report.key.served"), tr.percent(s["served_share"])),
+        (tr("report.key.served"), tr.percent(s["served_share"]), ""),
         (
             tr("report.key.worst"),
             tr("word.minutes", value=tr.plain(s["max_travel_min"]))
             if s["max_travel_min"] is not None
             else "-",
+            "",
         ),
-        (tr("report.key.beyond"), tr("report.key.of_people", share=_beyond_two_hours(b, tr, 1))),
+        (tr("report.key.beyond"), tr("report.key.of_people", share=beyond), "; ".join(assumed)),
     ]
 
 
@@ -196,6 +200,12 @@ def _beyond_two_hours(b: Mapping[str, Any], tr: Translator, digits: int = 0) -> 
     displaced people where they live, with 25% counted in their registered
     district)": first what the headline share assumes, then each alternative.
     """
+    share, ranges = _beyond_parts(b, tr, digits)
+    return f"{share} ({'; '.join(ranges)})" if ranges else share
+
+
+def _beyond_parts(b: Mapping[str, Any], tr: Translator, digits: int) -> tuple[str, list[str]]:
+    """Return the share beyond two hours, and what it assumes followed by each alternative."""
     share = tr.percent(b["population_share_beyond_120min"], digits)
     assumed: list[str] = []
     ranges: list[str] = []
@@ -218,7 +228,7 @@ def _beyond_two_hours(b: Mapping[str, Any], tr: Translator, digits: int = 0) -> 
         ]
     if assumed:
         ranges.insert(0, ", ".join(assumed))
-    return f"{share} ({'; '.join(ranges)})" if ranges else share
+    return share, ranges
 
 
 def _counted(basis: str, tr: Translator) -> str:

@@ -193,6 +193,8 @@ def test_report_states_the_range_across_modes_and_population_bases(files: PlanFi
     first = html[: html.index("<h2>The proposal</h2>")]
     # what the headline share assumes, then each alternative, once each
     assert "(by car, registered population; " in first and "% by bus or minibus;" in first
+    # the key figure stays short; what it assumes is the small print under it
+    assert re.search(r"<b>[\d.]+% of people</b><span class=\"small\">by car, registered", first)
     assert "% by car" not in first
     assert (
         "counting displaced people where they live, with 25% counted in their "
