@@ -6,12 +6,13 @@ what was expected and raises :class:`~planner._errors.OptionError`.
 
 from __future__ import annotations
 
+import difflib
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from planner._errors import OptionError
 
-__all__ = ["boolean", "float_list", "number", "optional_number", "share"]
+__all__ = ["boolean", "float_list", "number", "optional_number", "share", "unknown_keys"]
 
 
 def number(where: str, value: object, *, minimum: float = 0.0, strict: bool = False) -> float:
@@ -115,3 +116,31 @@ def float_list(where: str, value: object) -> tuple[float, ...]:
     if not isinstance(value, list | tuple):
         raise OptionError(f"{where} is {value!r}; expected a list of numbers")
     return tuple(number(f"{where}[{i}]", v) for i, v in enumerate(value))
+
+
+def unknown_keys(given: Iterable[str], known: Iterable[str]) -> str | None:
+    """Word the keys of ``given`` that are not ``known``, with the nearest known key of each.
+
+    Parameters
+    ----------
+    given
+        Keys a file holds.
+    known
+        Keys it may hold.
+
+    Returns
+    -------
+    str or None
+        E.g. ``"unknown key(s) ['max_travel_mins'] (did you mean 'max_travel_min'?);
+        known: [...]"``, or ``None`` when every key is known.
+    """
+    allowed = sorted(set(known))
+    unknown = sorted(set(given) - set(allowed))
+    if not unknown:
+        return None
+    near = {k: difflib.get_close_matches(k, allowed, n=1, cutoff=0.75) for k in unknown}
+    guesses = [
+        repr(m[0]) if len(unknown) == 1 else f"{m[0]!r} for {k!r}" for k, m in near.items() if m
+    ]
+    hint = f" (did you mean {', '.join(guesses)}?)" if guesses else ""
+    return f"unknown key(s) {unknown}{hint}; known: {allowed}"

@@ -123,7 +123,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from planner._errors import MissingInputError, OptionError
-from planner._validate import boolean, float_list, number
+from planner._validate import boolean, float_list, number, unknown_keys
 from planner.hospital_types import HOSPITAL_TYPES, SUITABLE_TYPES, fold_name
 from planner.locate.options import (
     OBJECTIVES,
@@ -580,10 +580,9 @@ def _table(data: Mapping[str, Any], table: str, base_dir: Path) -> Any:
     raw = data.get(table, {})
     if not isinstance(raw, dict):
         raise ScenarioError(f"[{table}] must be a table, not {raw!r}")
-    known = _keys(table)
-    unknown = sorted(set(raw) - known)
-    if unknown:
-        raise ScenarioError(f"[{table}] has unknown key(s) {unknown}; known: {sorted(known)}")
+    bad = unknown_keys(raw, _keys(table))
+    if bad:
+        raise ScenarioError(f"[{table}] has {bad}")
     cls = _TABLES[table]
     hints = typing.get_type_hints(cls)
     values = {k: _parse_value(table, k, hints[k], v, base_dir) for k, v in raw.items()}
@@ -613,9 +612,9 @@ def scenario_from_dict(data: Mapping[str, Any], *, base_dir: Path | None = None)
     -------
     Scenario
     """
-    unknown = sorted(set(data) - _TOP)
-    if unknown:
-        raise ScenarioError(f"unknown top-level key(s) {unknown}; known: {sorted(_TOP)}")
+    bad = unknown_keys(data, _TOP)
+    if bad:
+        raise ScenarioError(f"top level: {bad}")
     name = data.get("name", "default")
     if not isinstance(name, str) or not name:
         raise ScenarioError(f"name is {name!r}; expected a non-empty string")

@@ -41,6 +41,7 @@ import pandas as pd
 
 from planner._errors import InputDataError, MissingInputError
 from planner._progress import LogProgress, Progress
+from planner._validate import unknown_keys
 from planner.datasets._folder import BuildReport, sha256, write_dataset_folder
 from planner.demand import PLACE_WEIGHTS, distribute
 from planner.hospital_types import HOSPITAL_TYPES
@@ -98,11 +99,9 @@ def read_about(path: str | Path) -> dict[str, Any]:
         raise InputDataError(f"{path} is not valid {path.suffix.lstrip('.')}: {exc}") from None
     if not isinstance(about, dict):
         raise InputDataError(f"{path} holds a {type(about).__name__}; expected an object")
-    unknown = sorted(set(about) - set(ABOUT_KEYS))
-    if unknown:
-        raise InputDataError(
-            f"{path}: unknown key(s) {unknown}; expected some of {sorted(ABOUT_KEYS)}"
-        )
+    bad = unknown_keys(about, ABOUT_KEYS)
+    if bad:
+        raise InputDataError(f"{path}: {bad}")
     for key in ("sources", "limitations"):
         value = about.get(key, [])
         if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
@@ -132,12 +131,9 @@ def _check_translations(path: Path, translations: object) -> None:
             )
         if not isinstance(texts, dict):
             raise InputDataError(f"{path}: translations.{lang} is {texts!r}; expected an object")
-        unknown = sorted(set(texts) - {"sources", "limitations", "disconnected_note", "regions"})
-        if unknown:
-            raise InputDataError(
-                f"{path}: translations.{lang} has unknown key(s) {unknown}; expected some of "
-                "['disconnected_note', 'limitations', 'regions', 'sources']"
-            )
+        bad = unknown_keys(texts, ("sources", "limitations", "disconnected_note", "regions"))
+        if bad:
+            raise InputDataError(f"{path}: translations.{lang} has {bad}")
         regions = texts.get("regions", {})
         if not (isinstance(regions, dict) and all(isinstance(v, str) for v in regions.values())):
             raise InputDataError(
