@@ -332,7 +332,7 @@ SCENARIO_CASES = [
     ("binary", b"\x00\x01\x02\xff", r"not UTF-8|not valid TOML"),
     ("not UTF-8", b'name = "\xf0"\n', r"not UTF-8"),
     ("invalid TOML", b"name = = 1\n", r"not valid TOML"),
-    ("unknown table", b"[colours]\nred = 1\n", r"unknown top-level key"),
+    ("unknown table", b"[colours]\nred = 1\n", r"top level: unknown key\(s\) \[.colours.\]"),
     ("negative threshold", b"[access]\nthresholds_min = [-5]\n", r"thresholds_min\[0\]"),
     ("zero time limit", b"[solver]\ntime_limit_s = 0\n", r"time_limit_s"),
     ("share above one", b"[targets]\nserved_share = 2\n", r"served_share"),
