@@ -23,6 +23,7 @@ from markupsafe import Markup, escape
 
 __all__ = [
     "html_text",
+    "markdown_cell",
     "markup",
     "markup_fields",
     "spreadsheet_cell",
@@ -107,6 +108,21 @@ def web_frame(frame: FrameT, columns: Iterable[str] | None = None) -> FrameT:
     for col in names:
         out[col] = [v if _missing(v) else str(html_text(v)) for v in out[col]]
     return out
+
+
+def markdown_cell(value: str) -> str:
+    """Return text that stays in its cell of a Markdown table (one line, ``|`` escaped).
+
+    Parameters
+    ----------
+    value
+        Cell text.
+
+    Returns
+    -------
+    str
+    """
+    return " ".join(value.split()).replace("|", "\\|")
 
 
 def spreadsheet_cell(value: str) -> str:

@@ -21,7 +21,7 @@ import shapely
 from markupsafe import Markup
 
 from planner._errors import OptionError
-from planner._escape import html_text, markup, spreadsheet_frame
+from planner._escape import html_text, markdown_cell, markup, spreadsheet_frame
 from planner._io import atomic_path, write_csv_atomic, write_text_atomic
 from planner._progress import LogProgress, Progress
 from planner._qgis import Style, categorized_points, graduated_fill, single_line, write_styles
@@ -581,8 +581,7 @@ def comparison_markdown(table: pd.DataFrame) -> str:
     def cell(v: object) -> str:
         if v is None or (isinstance(v, float) and v != v):
             return ""
-        text = f"{v:,.4g}" if isinstance(v, float) else str(v)
-        return " ".join(text.split()).replace("|", "\\|")
+        return markdown_cell(f"{v:,.4g}" if isinstance(v, float) else str(v))
 
     head = "| " + " | ".join(cell(c) for c in table.columns) + " |"
     rule = "|" + "|".join("---" for _ in table.columns) + "|"

@@ -82,28 +82,19 @@ def _table(frame: pd.DataFrame, tr: Translator) -> Markup:
             shown[col] = [tr.number(v) for v in values]
         elif col == "status":
             shown[col] = [tr(f"status.{v}") for v in values]
-    shown = web_frame(shown)
+    shown = web_frame(shown.astype(object).where(shown.notna(), "-"))
     cls = [' class="n"' if n else "" for n in numeric]
     head = "".join(
         f"<th{c}>{html_text(tr(f'heading.{col}'))}</th>"
         for c, col in zip(cls, shown.columns, strict=True)
     )
     body = "".join(
-        "<tr>"
-        + "".join(
-            f"<td{c}>{'-' if _missing_cell(v) else v}</td>" for c, v in zip(cls, row, strict=True)
-        )
-        + "</tr>\n"
+        "<tr>" + "".join(f"<td{c}>{v}</td>" for c, v in zip(cls, row, strict=True)) + "</tr>\n"
         for row in shown.itertuples(index=False)
     )
     return Markup(
         f'<table class="t">\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}</tbody>\n</table>'
     )
-
-
-def _missing_cell(value: object) -> bool:
-    """Whether a table cell is missing (None or NaN), shown as "-"."""
-    return value is None or (isinstance(value, float) and bool(np.isnan(value)))
 
 
 def _executive_summary(plan: Plan, tr: Translator) -> list[str]:

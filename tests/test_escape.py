@@ -12,7 +12,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from planner._escape import html_text, spreadsheet_cell, spreadsheet_frame, web_frame
+from planner._escape import (
+    html_text,
+    markdown_cell,
+    spreadsheet_cell,
+    spreadsheet_frame,
+    web_frame,
+)
 from planner.assessment import assess
 from planner.data import load_dataset
 from planner.outputs import write_assessment, write_plan
@@ -126,3 +132,9 @@ def test_hostile_names_do_not_run_in_a_browser(served: str, page: str, tmp_path:
     else:
         assert "leaflet-container" in out and "leaflet-control-layers" in out
         assert "&lt;script&gt;document.title=" in out or "&lt;img src=x" in out
+
+
+def test_markdown_cell_stays_in_its_cell() -> None:
+    assert markdown_cell("a | b") == "a \\| b"
+    assert markdown_cell("two\nlines\t here") == "two lines here"
+    assert markdown_cell("Ganja") == "Ganja"
