@@ -101,7 +101,8 @@ def generalised_shelters(dataset: Dataset, *, lang: str | None = None) -> gpd.Ge
     Returns
     -------
     geopandas.GeoDataFrame
-        ``district_id``, ``district``, ``shelters`` (names), ``count``,
+        ``district_id``, ``district``, ``shelters`` (names), ``count`` (rows
+        of the shelter table pooled; a row may itself pool several shelters),
         ``capacity_places``, ``inclusive_places`` and a point geometry.
     """
     sh = pd.DataFrame(dataset.shelters.drop(columns="geometry"))
@@ -348,6 +349,8 @@ def _summary(
         "required_family_places": round(float(gap["required_family_places"]), 1),
         "required_beds": round(float(gap["required_beds"]), 1),
         "existing_shelters": len(dataset.shelters),
+        "existing_shelter_districts": int(dataset.shelters["district_id"].nunique()),
+        "districts_total": len(dataset.districts),
         "existing_places": int(existing),
         "existing_inclusive_places": int(
             dataset.shelters.loc[dataset.shelters["inclusive"], "capacity_places"].sum()

@@ -352,7 +352,14 @@ def _load(data_dir: Path | None, population: Path | None) -> Dataset:
 def _print_assessment(assessment: Assessment, dataset: Dataset, tr: Translator) -> None:
     s = assessment.summary
     d = dataset.place_names(tr.lang).frame(assessment.districts, district_names=True)
-    summary = Table(title=tr("cli.assess.title", shelters=s["existing_shelters"]))
+    summary = Table(
+        title=tr(
+            "cli.assess.title",
+            places=tr.number(s["existing_places"]),
+            districts=s["existing_shelter_districts"],
+            total=s["districts_total"],
+        )
+    )
     summary.add_column(tr("cli.measure"))
     summary.add_column(tr("cli.value"), justify="right")
     rows = [

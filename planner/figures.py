@@ -162,8 +162,9 @@ def travel_figure(
         tr(
             "figure.travel_title",
             share=tr.percent(summary["population_share_beyond_120min"], 0),
-            places=summary["existing_places"],
-            shelters=summary["existing_shelters"],
+            places=tr.number(summary["existing_places"]),
+            districts=summary["existing_shelter_districts"],
+            total=summary["districts_total"],
         ),
         fontsize=11,
     )

@@ -328,7 +328,6 @@ def access_map(
                 tr(
                     "map.existing_tooltip",
                     district=str(rec["district"]),
-                    shelters=int(rec["count"]),
                     places=int(rec["capacity_places"]),
                     inclusive=int(rec["inclusive_places"]),
                 )

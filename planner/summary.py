@@ -43,6 +43,10 @@ class AssessmentSummary(TypedDict):
 
     ``population_share_beyond_60min`` and ``..._120min`` are always written;
     each other threshold of the scenario adds a key of the same form.
+    ``existing_shelters`` counts the rows of the dataset's shelter table, one of
+    which may pool a city's shelters (as the embedded dataset's do); what public
+    outputs quote is ``existing_shelter_districts``, the districts holding them,
+    out of ``districts_total``.
     """
 
     dataset: str
@@ -54,6 +58,8 @@ class AssessmentSummary(TypedDict):
     required_family_places: float
     required_beds: float
     existing_shelters: int
+    existing_shelter_districts: int
+    districts_total: int
     existing_places: int
     existing_inclusive_places: int
     shortfall_beds: float

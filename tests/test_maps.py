@@ -70,6 +70,10 @@ def test_map_is_offline_ready(map_dir: Path) -> None:
         assert layer in html
     assert "Nakhchivan exclave" in html
     assert "OpenStreetMap contributors" in html
+    # A row of the embedded shelter table pools a city's shelters: the tooltip gives
+    # the places, never a count of shelters it cannot know.
+    assert "Baku City: 153 places in existing shelters, 0 of them LGBTQ+-inclusive" in html
+    assert "shelter(s)" not in html
 
 
 def test_cdn_and_tiles_options(dataset: Dataset) -> None:
