@@ -64,8 +64,10 @@ def _table(frame: pd.DataFrame, tr: Translator) -> Markup:
     """Render a table with headings for people; every cell passes through :func:`html_text`.
 
     Headings come from the catalog (``heading.<column>``); booleans are the
-    language's yes and no, shares percentages, other numbers grouped. Figures
-    align right (class ``n``), words left.
+    language's yes and no, shares percentages, other numbers grouped, with one
+    decimal in a column that holds a fraction and none in a column of whole
+    numbers (40 family places, not 40.0). Figures align right (class ``n``),
+    words left.
     """
     shown = frame.copy()
     numeric: list[bool] = []
@@ -77,7 +79,9 @@ def _table(frame: pd.DataFrame, tr: Translator) -> Markup:
         elif "share" in str(col) and pd.api.types.is_float_dtype(values):
             shown[col] = [tr.percent(v) for v in values]
         elif pd.api.types.is_float_dtype(values):
-            shown[col] = [tr.number(v, 1) for v in values]
+            known = values.dropna().to_numpy(dtype=float)
+            whole = bool(np.allclose(known, np.round(known), rtol=0, atol=1e-6))
+            shown[col] = [tr.number(v, 0 if whole else 1) for v in values]
         elif pd.api.types.is_integer_dtype(values):
             shown[col] = [tr.number(v) for v in values]
         elif col == "status":
@@ -269,14 +273,27 @@ def _quality(plan: Plan, tr: Translator) -> str:
     )
 
 
+def _named_districts(plan: Plan, rows: pd.DataFrame) -> pd.DataFrame:
+    """Return ``rows`` with each ``district_id`` replaced by its district's name.
+
+    A reader knows "Quba District", not "AZ-QBA"; the names are those of
+    ``plan.districts``, already in the report's language. The files keep the ids.
+    """
+    names = dict(zip(plan.districts["district_id"], plan.districts["name"], strict=True))
+    out = rows.copy()
+    out["district_id"] = [names.get(d, d) for d in out["district_id"]]
+    return out
+
+
 def _proposal_tables(plan: Plan, tr: Translator) -> dict[str, Markup]:
-    new = plan.sites.loc[plan.sites["status"] == "new"]
+    sites = _named_districts(plan, plan.sites)
+    new = sites.loc[sites["status"] == "new"]
     columns = ["name", "district_id", "region", "capacity_places", "capacity_beds", "cost"]
     return {
         "new": _table(new[[*columns, "inclusive"]], tr),
         "existing": _table(
-            plan.sites.loc[
-                plan.sites["status"] != "new",
+            sites.loc[
+                sites["status"] != "new",
                 ["name", "district_id", "status", "capacity_places", "added_places"],
             ],
             tr,
@@ -497,7 +514,9 @@ def _centre_section(plan: Plan, tr: Translator, names: PlaceNames) -> _Section |
         .groupby(level=0)
         .sum()
     )
-    table = centres[["site_id", "name", "district_id", "region", "location"]].copy()
+    table = _named_districts(
+        plan, centres[["site_id", "name", "district_id", "region", "location"]]
+    )
     table["women_served"] = table["site_id"].map(load).fillna(0).round(0).astype(int)
     missing = rc["regions_without_centre_after"]
     fewest = rc["fewest_possible"]
@@ -550,7 +569,12 @@ def _forensic_section(plan: Plan, tr: Translator) -> _Section | None:
     return _Section(
         tr("report.forensic.title"),
         text,
-        _table(forensic[["site_id", "name", "district_id", "region", "location"]], tr),
+        _table(
+            _named_districts(
+                plan, forensic[["site_id", "name", "district_id", "region", "location"]]
+            ),
+            tr,
+        ),
     )
 
 

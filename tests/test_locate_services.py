@@ -348,6 +348,8 @@ def test_full_recommendations_outputs(full: Plan, dataset: Dataset, tmp_path: Pa
     assert "of women within 120 minutes" in report
     assert "24/7 forensic examination</h2>" in report
     assert "LGBTQ+-inclusive shelters</h2>" in report
+    # every table names districts for people; the CSV keeps the ids for tools
+    assert "AZ-" in sites["district_id"].iloc[0] and "<td>AZ-" not in report
 
 
 def test_required_hospitals_get_their_service() -> None:

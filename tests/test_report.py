@@ -164,6 +164,29 @@ def test_report_reads_for_people(files: PlanFiles) -> None:
     assert "shelter-planner" in first and "@media print" in html
 
 
+def _site_rows(html: str, heading: str) -> list[list[str]]:
+    section = html[html.index(heading) :]
+    table = section[: section.index("</table>")]
+    return [
+        re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+        for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)[1:]
+    ]
+
+
+def test_report_tables_name_districts(files: PlanFiles, files_az: PlanFiles) -> None:
+    """A reader knows "Baku City", not "AZ-BA"; the CSV keeps the ids for tools."""
+    html = files.report_html.read_text("utf-8")
+    new = _site_rows(html, "<h3>New shelters</h3>")
+    assert new and all(not re.fullmatch(r"AZ-[A-Z]+", row[1]) for row in new)
+    existing = _site_rows(html, "<h3>Existing shelters")
+    assert [row[1] for row in existing] == ["Baku City", "Ganja City"]
+    assert existing[0][3] == "90.0" and new[0][3] in {"10", "20", "40"}  # decimals per column
+    html_az = files_az.report_html.read_text("utf-8")
+    existing_az = _site_rows(html_az, "<h3>Mövcud sığınacaqlar")
+    assert [row[1] for row in existing_az] == ["Bakı", "Gəncə"]
+    assert "AZ-BA" in files.sites_csv.read_text("utf-8-sig")
+
+
 def test_report_counts_who_is_better_and_worse_off(files: PlanFiles, small_plan: Plan) -> None:
     html = files.report_html.read_text("utf-8")
     assert "<h3>Who is better and who is worse off</h3>" in html
@@ -322,6 +345,8 @@ def test_tables_align_figures_right_and_words_left() -> None:
             "population": [1200, 35],
             "served_share_after": [0.5, float("nan")],
             "inclusive": [True, False],
+            "capacity_places": [40.0, 20.0],  # whole numbers: no decimals
+            "travel_min_mean_after": [12.25, 3.0],  # a fraction: one decimal in the column
         }
     )
     html = str(_table(frame, Translator()))
@@ -333,6 +358,9 @@ def test_tables_align_figures_right_and_words_left() -> None:
         (' class="n"', "1,200"),
         (' class="n"', "50.0%"),
         ("", "yes"),
+        (' class="n"', "40"),
+        (' class="n"', "12.2"),
     ]
+    assert re.findall(r"<td[^>]*>(.*?)</td>", rows[2])[-1] == "3.0"
     assert re.findall(r"<td[^>]*>(.*?)</td>", rows[2])[0] == "-"  # missing, never "None"
-    assert rows[0].count('<th class="n">') == 2
+    assert rows[0].count('<th class="n">') == 4
