@@ -63,6 +63,20 @@ def _save(fig: Any, path: Path, dpi: int = 150) -> Path:
     return path
 
 
+def _footnote(ax: Any, text: str, *, fontsize: float = 7, color: str = "#555555") -> None:
+    """Write ``text`` just under ``ax`` (not at the figure's foot, so no blank band remains)."""
+    ax.annotate(
+        text,
+        xy=(0, 0),
+        xycoords="axes fraction",
+        xytext=(0, -6),
+        textcoords="offset points",
+        va="top",
+        fontsize=fontsize,
+        color=color,
+    )
+
+
 def _png(fig: Any) -> str:
     """Return a figure as base64 PNG text, for embedding in HTML."""
     buf = io.BytesIO()
@@ -169,7 +183,7 @@ def travel_figure(
         fontsize=11,
     )
     ax.set_axis_off()
-    fig.text(0.01, 0.01, credits(dataset), fontsize=7, color="#555555")
+    _footnote(ax, credits(dataset))
     return _save(fig, Path(path))
 
 
@@ -267,7 +281,7 @@ def plan_figures(plan: Plan, dataset: Dataset, *, lang: str = "en") -> tuple[str
     ax.legend(loc="lower left", fontsize=8, title=tr("figure.shelters_legend"))
     ax.set_title(tr("figure.plan_title", scenario=plan.scenario.name), fontsize=11)
     ax.set_axis_off()
-    fig.text(0.01, 0.01, credits(dataset), fontsize=7, color="#555555")
+    _footnote(ax, credits(dataset))
     map_png = _png(fig)
 
     r = d.groupby("region")[["required_family_places", "places_before", "places_after"]].sum()
