@@ -336,6 +336,8 @@ def _better_and_worse(plan: Plan, tr: Translator) -> Markup:
     A district's travel is the people-weighted mean travel of the demand it has
     served, today to the nearest shelter and with the plan to the assigned one;
     half a minute either way counts as the same (the worse-off rule's margin).
+    Districts no shelter serves today (no road path) but the plan does form a
+    group of their own, apart from those the plan does not serve either.
     """
     d = district_publication(plan.districts)
     before, after = d["travel_min_mean_before"], d["travel_min_mean_after"]
@@ -345,7 +347,8 @@ def _better_and_worse(plan: Plan, tr: Translator) -> Markup:
         ("better", known & (change < -WORSE_OFF_MARGIN_MIN)),
         ("same", known & (change.abs() <= WORSE_OFF_MARGIN_MIN)),
         ("worse", known & (change > WORSE_OFF_MARGIN_MIN)),
-        ("unserved", ~known),
+        ("reached", before.isna() & after.notna()),
+        ("unserved", after.isna()),
     ]
     rows = []
     for label, mask in groups:

@@ -209,6 +209,12 @@ def test_report_counts_who_is_better_and_worse_off(files: PlanFiles, small_plan:
     assert number["population"].sum() == int(d["population"].sum())
     worse = int(d["worse_off"].sum())
     assert number.loc["Worse off (longer mean travel)", "districts"] == worse
+    # the Nakhchivan exclave has no road path to a shelter today; the plan serves it
+    reached = "Served only with the plan (no shelter within reach today)"
+    nakhchivan = d.loc[d["region"] == "Nakhchivan"]
+    assert nakhchivan["travel_min_mean_before"].isna().all()
+    served = nakhchivan["travel_min_mean_after"].notna()
+    assert number.loc[reached, "districts"] == served.sum() > 0
 
 
 def test_report_states_the_range_across_modes_and_population_bases(files: PlanFiles) -> None:
