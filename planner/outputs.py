@@ -95,6 +95,7 @@ class AssessmentFiles:
     map_html: Path
     map_png: Path
     shortfall_png: Path
+    scenario_toml: Path | None = None
 
 
 def _json_default(value: Any) -> Any:
@@ -125,7 +126,8 @@ def write_assessment(
 
     Files: ``districts.csv``, ``districts.gpkg``, ``regions.csv``,
     ``summary.json``, ``map.html`` (with ``assets/`` for offline use),
-    ``map.png`` and ``shortfall.png``.
+    ``map.png``, ``shortfall.png`` and ``scenario.toml`` (the scenario as run,
+    :meth:`planner.scenario.Scenario.to_toml`).
 
     Parameters
     ----------
@@ -161,6 +163,7 @@ def write_assessment(
         gdf.to_file(tmp, driver="GPKG", layer="districts")
     write_csv_atomic(out / "regions.csv", _round(assessment.regions), spreadsheet=True)
     write_summary(assessment.summary, out / "summary.json")
+    write_text_atomic(out / "scenario.toml", assessment.scenario.to_toml())
     with progress.step(Translator(lang)("cli.step.draw")):
         map_html = write_access_map(
             assessment, dataset, out / "map.html", tiles=tiles, assets=assets, lang=lang
@@ -177,6 +180,7 @@ def write_assessment(
         map_html,
         map_png,
         short_png,
+        out / "scenario.toml",
     )
 
 
@@ -236,6 +240,7 @@ class PlanFiles:
     report_html: Path
     centre_assignments_csv: Path | None = None
     geopackage: Path | None = None
+    scenario_toml: Path | None = None
 
 
 def _lines(
@@ -340,8 +345,10 @@ def write_plan(
     Files: ``sites.csv`` (every service, see its ``service`` column),
     ``assignments.csv``, ``districts.csv`` (before and after),
     ``summary.json``, ``map.html`` (with ``assets/``), ``report.html``,
-    ``plan.gpkg`` (the same as GIS layers) and, when rape crisis centres are
-    planned, ``centre_assignments.csv``.
+    ``plan.gpkg`` (the same as GIS layers), ``scenario.toml`` (the scenario
+    as run, every option included: ``shelter-planner plan scenario.toml``
+    reruns it) and, when rape crisis centres are planned,
+    ``centre_assignments.csv``.
 
     Parameters
     ----------
@@ -379,11 +386,12 @@ def write_plan(
         write_csv_atomic(centre_csv, plan.services.assignments, spreadsheet=True)
     write_csv_atomic(out / "districts.csv", district_publication(plan.districts), spreadsheet=True)
     write_summary(plan.summary, out / "summary.json")
+    write_text_atomic(out / "scenario.toml", plan.scenario.to_toml())
     if assets == "local":
         copy_leaflet_assets(out)
     fmap = plan_map(plan, dataset, tiles=tiles, assets=assets, lang=lang)
     write_text_atomic(out / "map.html", fmap.get_root().render())
-    write_report(plan, dataset, out / "report.html", lang=lang)
+    write_report(plan, dataset, out / "report.html", lang=lang, scenario_file="scenario.toml")
     return PlanFiles(
         out / "sites.csv",
         out / "assignments.csv",
@@ -393,6 +401,7 @@ def write_plan(
         out / "report.html",
         centre_csv,
         write_plan_geopackage(plan, out / "plan.gpkg"),
+        out / "scenario.toml",
     )
 
 

@@ -647,7 +647,9 @@ def _environment() -> Environment:
     )
 
 
-def render_report(plan: Plan, dataset: Dataset, *, lang: str = "en") -> str:
+def render_report(
+    plan: Plan, dataset: Dataset, *, lang: str = "en", scenario_file: str | None = None
+) -> str:
     """Render the evidence report of a plan as HTML.
 
     Parameters
@@ -659,6 +661,10 @@ def render_report(plan: Plan, dataset: Dataset, *, lang: str = "en") -> str:
         limitations its metadata gives reports.
     lang
         Language of the report: ``"en"`` (default) or ``"az"`` (Azerbaijani).
+    scenario_file
+        Name of the file beside the report that holds the scenario as run
+        (:meth:`planner.scenario.Scenario.to_toml`), for the report to point
+        to; default: none is mentioned.
 
     Returns
     -------
@@ -674,10 +680,16 @@ def render_report(plan: Plan, dataset: Dataset, *, lang: str = "en") -> str:
     sections, services_quality = _service_sections(plan, tr, names)
     tables = {} if infeasible else _proposal_tables(plan, tr)
     tables["scenario"] = _scenario_table(plan, tr)
+    scenario_note = (
+        tr.html("report.page.scenario_file_html", file=scenario_file, scenario=plan.scenario.name)
+        if scenario_file
+        else ""
+    )
     messages = plan.result.messages if infeasible else s["messages"]
     context = {
         "t": tr,
         "lang": tr.lang,
+        "scenario_note": scenario_note,
         "scenario": plan.scenario,
         "summary_text": _executive_summary(plan, tr),
         "generated": tr.date(datetime.now(UTC).date()),
@@ -740,7 +752,14 @@ def _sources(dataset: Dataset, tr: Translator) -> Sequence[str]:
     return []
 
 
-def write_report(plan: Plan, dataset: Dataset, path: str | Path, *, lang: str = "en") -> Path:
+def write_report(
+    plan: Plan,
+    dataset: Dataset,
+    path: str | Path,
+    *,
+    lang: str = "en",
+    scenario_file: str | None = None,
+) -> Path:
     """Write the self-contained evidence report (HTML with embedded figures).
 
     Parameters
@@ -753,10 +772,13 @@ def write_report(plan: Plan, dataset: Dataset, path: str | Path, *, lang: str = 
         HTML file to write (atomically).
     lang
         Language of the report: ``"en"`` (default) or ``"az"`` (Azerbaijani).
+    scenario_file
+        As for :func:`render_report`.
 
     Returns
     -------
     Path
     """
-    write_text_atomic(path, render_report(plan, dataset, lang=lang))
+    text = render_report(plan, dataset, lang=lang, scenario_file=scenario_file)
+    write_text_atomic(path, text)
     return Path(path)

@@ -115,6 +115,8 @@ Validation names the table, the key and the bad value.
 from __future__ import annotations
 
 import difflib
+import json
+import math
 import tomllib
 import typing
 from collections.abc import Callable, Mapping, Sequence
@@ -430,6 +432,43 @@ class Scenario:
         limit = self.inclusive.max_travel_min
         return self.targets.max_travel_min if limit is None else limit
 
+    def to_toml(self) -> str:
+        """Return the scenario as a TOML file that :func:`load_scenario` reads back equal.
+
+        Every option is written, defaults and command-line overrides included,
+        so the file records exactly what a plan was run with: writing it beside
+        the results lets anyone rerun them (``shelter-planner plan
+        scenario.toml``). Paths are written absolute; an absent population or
+        candidate file as ``"default"``, a lifted closest-assignment rule as
+        ``false``.
+
+        Returns
+        -------
+        str
+        """
+        lines = [
+            "# The scenario exactly as run: every option, defaults and overrides included.",
+            f"name = {_toml_value(self.name)}",
+            f"description = {_toml_value(self.description)}",
+        ]
+        for table, cls in _TABLES.items():
+            options = getattr(self, table)
+            if options is None:  # an optional service not planned
+                continue
+            lines += ["", f"[{table}]"]
+            for option in fields(cls):
+                value = getattr(options, option.name)
+                if value is None:
+                    value = _NONE_IN_TOML.get((table, option.name))
+                    if value is None:  # the default "none" is written by leaving the key out
+                        if option.default is not None:
+                            raise ValueError(f"{table}.{option.name} is None; no TOML for it")
+                        continue
+                lines.append(f"{option.name} = {_toml_value(value)}")
+        for lang, text in self.descriptions:
+            lines += ["", f"[translations.{lang}]", f"description = {_toml_value(text)}"]
+        return "\n".join(lines) + "\n"
+
     @property
     def plans_hospital_services(self) -> bool:
         """Whether the scenario plans rape crisis centres or forensic examination."""
@@ -524,6 +563,33 @@ def _district_ids(value: object, base_dir: Path) -> tuple[str, ...]:
             f"candidates.exclude_districts is {value!r}; expected a list of district ids"
         )
     return tuple(value)
+
+
+#: How :meth:`Scenario.to_toml` writes an option whose ``None`` is not "left out".
+_NONE_IN_TOML: dict[tuple[str, str], object] = {
+    ("targets", "nearest_tolerance_min"): False,
+    ("demand", "population"): "default",
+    ("candidates", "file"): "default",
+}
+
+
+def _toml_value(value: object) -> str:
+    """Write one option value in TOML (strings as basic strings, JSON's escapes)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "nan"
+        return repr(value)  # 120.0, 1e-05, inf: all TOML floats
+    if isinstance(value, Path):  # absolute, so the file reads the same from any folder
+        value = str(value.resolve())
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
+    if isinstance(value, tuple | list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    raise TypeError(f"no TOML for {value!r} ({type(value).__name__})")
 
 
 #: Keys whose values are not plain numbers, booleans or names.

@@ -48,6 +48,8 @@ def test_run_writes_district_table(tmp_path: Path) -> None:
         "map.html",
         "map.png",
         "shortfall.png",
+        "scenario.toml",
+        "plan/scenario.toml",
     ):
         assert (tmp_path / name).is_file(), name
     assert "required / existing" in result.output
@@ -386,6 +388,31 @@ def test_run_takes_a_scenario(tmp_path: Path) -> None:
     assert json.loads((out / "summary.json").read_text("utf-8"))["scenario"] == "mine"
     bad = CliRunner().invoke(cli, [*args, "--scenario", "no-such-scenario"])
     assert bad.exit_code != 0 and isinstance(bad.exception, PlannerError)
+
+
+def test_scenario_as_run_reruns_the_plan(tmp_path: Path) -> None:
+    """The folder's scenario.toml holds the command line's overrides and reruns the plan."""
+    from tests.tiny import write_tiny_dataset
+
+    folder = write_tiny_dataset(tmp_path / "ds")
+    scenario = _scenario_file(tmp_path, TINY_TOML)
+    common = ["--data", str(folder), "--tiles", "none"]
+    first = CliRunner().invoke(
+        cli,
+        ["plan", str(scenario), "--out", str(tmp_path / "a"), *common, "--mode", "bus",
+         "--time-limit", "45"],
+    )  # fmt: skip
+    assert first.exit_code == 0, first.output
+    written = tmp_path / "a" / "scenario.toml"
+    assert "scenario.toml" in first.output and written.is_file()
+    text = written.read_text("utf-8")
+    assert 'mode = "bus"' in text and "time_limit_s = 45.0" in text
+    again = CliRunner().invoke(cli, ["plan", str(written), "--out", str(tmp_path / "b"), *common])
+    assert again.exit_code == 0, again.output
+    for name in ("sites.csv", "assignments.csv", "scenario.toml"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+    report = (tmp_path / "a" / "report.html").read_text("utf-8")
+    assert "<code>scenario.toml</code> beside this report" in report
 
 
 def test_mode_option_changes_the_times(tmp_path: Path) -> None:

@@ -62,6 +62,18 @@ def test_plan_files(files: PlanFiles, small_plan: Plan) -> None:
     assert len(d) == 78 and "travel_min_mean_after" in d.columns
 
 
+def test_plan_folder_holds_the_scenario_as_run(files: PlanFiles, small_plan: Plan) -> None:
+    import tomllib
+    from dataclasses import replace
+
+    from planner.scenario import scenario_from_dict
+
+    assert files.scenario_toml is not None and files.scenario_toml.parent == files.sites_csv.parent
+    back = scenario_from_dict(tomllib.loads(files.scenario_toml.read_text("utf-8")))
+    assert back == replace(small_plan.scenario, source=None)
+    assert "<code>scenario.toml</code> beside this report" in files.report_html.read_text("utf-8")
+
+
 def test_report_is_self_contained_and_quotable(files: PlanFiles) -> None:
     html = files.report_html.read_text("utf-8")
     assert "data:image/png;base64," in html

@@ -217,3 +217,50 @@ def test_scenario_description_in_other_languages(tmp_path: Path) -> None:
     path.write_text('name = "s"\n[translations.az]\nname = "y"\n')
     with pytest.raises(ScenarioError, match=r"expected only description"):
         load_scenario(path)
+
+
+def test_to_toml_reads_back_equal() -> None:
+    import tomllib
+    from dataclasses import replace
+
+    from planner.scenario import builtin_scenarios
+
+    for name in builtin_scenarios():
+        shipped = load_scenario(name)
+        back = scenario_from_dict(tomllib.loads(shipped.to_toml()))
+        assert back == replace(shipped, source=None), name
+
+
+def test_to_toml_writes_what_a_default_cannot(tmp_path: Path) -> None:
+    import tomllib
+    from dataclasses import replace
+
+    population = tmp_path / "pop.csv"
+    text = f"""
+name = "odd"
+description = "Quotes \\" and a back\\\\slash,\\nnew line, tab\\t, delete \\u007f, Azərbaycan"
+[demand]
+population = "{population.name}"
+[targets]
+nearest_tolerance_min = false
+max_travel_km = 150
+[budget]
+max_new_sites = 3
+[solver]
+node_limit = 7
+[candidates]
+include = ["AZ-QBA-0001"]
+[translations.az]
+description = "Azərbaycanca"
+"""
+    odd = load_scenario(_write(tmp_path, text))
+    assert odd.targets.nearest_tolerance_min is None and odd.demand.population == population
+    toml = odd.to_toml()
+    assert "nearest_tolerance_min = false" in toml and "node_limit = 7" in toml
+    back = scenario_from_dict(tomllib.loads(toml), base_dir=tmp_path / "elsewhere")
+    assert back.demand.population == population  # written absolute: found from anywhere
+    assert back.description == odd.description and back.descriptions == odd.descriptions
+    assert back == replace(odd, source=None)
+    default = Scenario().to_toml()
+    assert 'population = "default"' in default and 'file = "default"' in default
+    assert scenario_from_dict(tomllib.loads(default)) == Scenario()
