@@ -110,6 +110,35 @@ def _legend(
     return f"<b>{html_text(title)}</b>" + "".join(rows)
 
 
+#: The style of the boxes a map draws over Leaflet (note at the top, legend at the foot).
+_BOX_CSS = """
+    <style>
+      .sp-box {position: fixed; z-index: 9999; background: rgba(255,255,255,0.92);
+               padding: 8px 10px; font: 12px/1.35 sans-serif; border-radius: 4px;
+               box-shadow: 0 1px 4px rgba(0,0,0,0.3); max-width: 300px;}
+      .sp-box .sw {display: inline-block; width: 14px; height: 10px; margin-right: 6px;
+                   border: 1px solid #777;}
+      .sp-box .dot {display: inline-block; width: 8px; height: 8px; margin: 0 8px 0 2px;
+                    border-radius: 50%; border: 2px solid; vertical-align: -1px;}
+    </style>"""
+
+
+def _boxes(legend: str, note: str, *, note_width: int = 300) -> str:
+    """Return the legend box (above the scale bar) and the note box (top left) as HTML."""
+    return f"""{_BOX_CSS}
+    <div class="sp-box" id="sp-legend" style="bottom: 52px; left: 10px;">{legend}</div>
+    <div class="sp-box" id="sp-note" style="top: 10px; left: 60px; max-width: {note_width}px;">
+      {note}
+    </div>
+    """
+
+
+def _marker_row(edge: str, fill: str, label: str, *, dashed: bool = False) -> str:
+    """Return one legend row: a circle marker of these colours and its label."""
+    style = f"border-color:{edge};background:{fill}" + (";border-style:dashed" if dashed else "")
+    return f'<div><span class="dot" style="{style}"></span>{html_text(label)}</div>'
+
+
 def light_districts(districts: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Return district polygons generalised by about 300 m, at 10 m precision, for web maps."""
     d = districts.copy()
@@ -365,21 +394,12 @@ def access_map(
             tr("map.legend.e2sfca"), score_bins, SCORE_COLOURS, "", tr("map.none_reachable"), tr
         )
     )
-    box = f"""
-    <style>
-      .sp-box {{position: fixed; z-index: 9999; background: rgba(255,255,255,0.92);
-               padding: 8px 10px; font: 12px/1.35 sans-serif; border-radius: 4px;
-               box-shadow: 0 1px 4px rgba(0,0,0,0.3); max-width: 300px;}}
-      .sp-box .sw {{display: inline-block; width: 14px; height: 10px; margin-right: 6px;
-                   border: 1px solid #777;}}
-    </style>
-    <div class="sp-box" id="sp-legend" style="bottom: 52px; left: 10px;">{legend}</div>
-    <div class="sp-box" id="sp-note" style="top: 10px; left: 60px;">
-      <b>{html_text(tr("map.access_title", scenario=assessment.scenario.name))}</b><br>
-      {"<br>".join(notes)}<br>
-      <span style="color:#555">{html_text(credits(dataset))}</span>
-    </div>
-    """
+    note = (
+        f"<b>{html_text(tr('map.access_title', scenario=assessment.scenario.name))}</b><br>"
+        + "<br>".join(notes)
+        + f'<br><span style="color:#555">{html_text(credits(dataset))}</span>'
+    )
+    box = _boxes(legend, note)
     root: Any = fmap.get_root()
     root.html.add_child(folium.Element(box))
     return fmap
@@ -611,12 +631,34 @@ def plan_map(
         worst=tr.plain(summ["max_travel_min"]),
         credits=credits(dataset),
     )
-    box = f"""<div style="position: fixed; z-index: 9999; top: 10px; left: 60px; max-width: 340px;
-      background: rgba(255,255,255,0.92); padding: 8px 10px; font: 12px/1.35 sans-serif;
-      border-radius: 4px; box-shadow: 0 1px 4px rgba(0,0,0,0.3);">{note}</div>"""
+    box = _boxes(_plan_legend(plan, tr), str(note), note_width=340)
     root: Any = fmap.get_root()
     root.html.add_child(folium.Element(box))
     return fmap
+
+
+def _plan_legend(plan: Plan, tr: Translator) -> str:
+    """Return the plan map's legend: travel classes, then each kind of marker drawn."""
+    rows = [
+        _legend(tr("map.legend.travel_plan"), TRAVEL_BINS, TRAVEL_COLOURS, tr("map.min"), "", tr),
+        f'<div><span class="sw" style="background:{NO_ROAD}"></span>'
+        f"{html_text(tr('map.legend.not_served'))}</div><br>",
+    ]
+    status = set(plan.sites["status"])
+    if "new" in status:
+        rows.append(_marker_row("#08306b", "#2171b5", tr("map.legend.new")))
+    if status & {"existing", "expanded"}:
+        rows.append(_marker_row("#00441b", "#41ab5d", tr("map.legend.existing")))
+    if bool(plan.sites["inclusive"].astype(bool).any()):
+        rows.append(_marker_row("#7a0177", "#f768a1", tr("map.legend.inclusive"), dashed=True))
+    if (plan.result.unserved > 1e-6).any():
+        rows.append(_marker_row("#000000", "#ffffff", tr("map.legend.unserved")))
+    if plan.services is not None:
+        present = set(plan.services.sites["service"])
+        for service, (edge, fill) in SERVICE_STYLE.items():
+            if service in present:
+                rows.append(_marker_row(edge, fill, tr(f"map.service.{service}")))
+    return "".join(rows)
 
 
 #: Edge and fill colours of the hospital services' markers (names: ``map.service.<key>``).
@@ -633,6 +675,7 @@ def _service_layers(plan: Plan, fmap: Any, tr: Translator) -> None:
     if plan.services is None:
         return
     sites = plan.services.sites
+    district = dict(zip(plan.districts["district_id"], plan.districts["name"], strict=True))
     for service, (edge, fill) in SERVICE_STYLE.items():
         group = folium.FeatureGroup(name=tr(f"map.service.{service}"), show=True)
         offset = 0.004 if service == "forensic_24_7" else 0.0  # co-located: both visible
@@ -649,7 +692,7 @@ def _service_layers(plan: Plan, fmap: Any, tr: Translator) -> None:
                     tr(
                         f"map.service_tooltip.{service}",
                         name=str(rec["name"]),
-                        district=str(rec["district_id"]),
+                        district=str(district.get(rec["district_id"], rec["district_id"])),
                         location=str(rec["location"]),
                     )
                 ),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import warnings
 from collections.abc import Iterator
@@ -215,3 +216,38 @@ def test_plan_map_note_writes_figures_as_the_report_does(
     assert f"{places} family places" not in html
     # a site's tooltip too: Ganja's 22 beds are 12.9 family places, not 12.941
     assert "Ganja shelters (existing): 12.9 family places, 22 beds" in html
+
+
+def test_plan_map_has_a_legend_of_what_it_draws(budget: Plan, dataset: Dataset) -> None:
+    from planner.maps import plan_map
+
+    html = plan_map(budget, dataset, tiles="none").get_root().render()
+    legend = html[html.index('id="sp-legend"') : html.index('id="sp-note"')]
+    assert "Mean travel to a shelter (today: the nearest; with the plan: the one assigned)" in (
+        legend
+    )
+    rows = [
+        "0-30 min",
+        "240+ min",
+        "no road path, or not served",
+        "new shelter",
+        "existing shelter (shown at its district)",
+        "settlement left unserved",
+    ]
+    for row in rows:
+        assert row in legend, row
+    assert ("LGBTQ+-inclusive shelter" in legend) == bool(budget.sites["inclusive"].any())
+    assert "Rape crisis" not in legend  # no service planned, none in the legend
+    az = plan_map(budget, dataset, tiles="none", lang="az").get_root().render()
+    assert "yeni sığınacaq (ölçü = tutum)" in az and "new shelter" not in az
+
+
+def test_service_tooltips_name_the_district(full: Plan, dataset: Dataset) -> None:
+    from planner.maps import plan_map
+
+    html = plan_map(full, dataset, tiles="none").get_root().render()
+    legend = html[html.index('id="sp-legend"') : html.index('id="sp-note"')]
+    assert "Rape crisis centres (proposed)" in legend
+    assert "24/7 forensic examination (proposed)" in legend
+    assert re.search(r"\((?:[A-Z][a-z]+ )+(?:District|City)\): rape crisis centre", html)
+    assert not re.search(r"\(AZ-[A-Z]+\): (?:rape crisis|24/7)", html)
