@@ -111,25 +111,41 @@ def _legend(
 
 
 #: The style of the boxes a map draws over Leaflet (note at the top, legend at the foot).
+#: Each folds away (a ``<details>``); on a narrow screen, such as one side of the
+#: comparison map, both start folded so that they hide neither the layers nor the map.
 _BOX_CSS = """
     <style>
       .sp-box {position: fixed; z-index: 9999; background: rgba(255,255,255,0.92);
-               padding: 8px 10px; font: 12px/1.35 sans-serif; border-radius: 4px;
+               padding: 6px 10px; font: 12px/1.35 sans-serif; border-radius: 4px;
                box-shadow: 0 1px 4px rgba(0,0,0,0.3); max-width: 300px;}
+      .sp-box summary {cursor: pointer; font-weight: bold;}
+      .sp-box details[open] summary {margin-bottom: 4px;}
+      #sp-note {max-width: min(var(--sp-note-width), calc(100vw - 440px)); min-width: 120px;}
       .sp-box .sw {display: inline-block; width: 14px; height: 10px; margin-right: 6px;
                    border: 1px solid #777;}
       .sp-box .dot {display: inline-block; width: 8px; height: 8px; margin: 0 8px 0 2px;
                     border-radius: 50%; border: 2px solid; vertical-align: -1px;}
     </style>"""
 
+#: Below this window width (px) the boxes start folded.
+_NARROW_PX = 900
 
-def _boxes(legend: str, note: str, *, note_width: int = 300) -> str:
+
+def _boxes(legend: str, note: str, tr: Translator, *, note_width: int = 300) -> str:
     """Return the legend box (above the scale bar) and the note box (top left) as HTML."""
     return f"""{_BOX_CSS}
-    <div class="sp-box" id="sp-legend" style="bottom: 52px; left: 10px;">{legend}</div>
-    <div class="sp-box" id="sp-note" style="top: 10px; left: 60px; max-width: {note_width}px;">
-      {note}
+    <div class="sp-box" id="sp-legend" style="bottom: 52px; left: 10px;">
+      <details open><summary>{html_text(tr("map.legend_title"))}</summary>{legend}</details>
     </div>
+    <div class="sp-box" id="sp-note"
+         style="top: 10px; left: 60px; --sp-note-width: {note_width}px;">
+      <details open><summary>{html_text(tr("map.about"))}</summary>{note}</details>
+    </div>
+    <script>
+      if (window.innerWidth < {_NARROW_PX}) {{
+        document.querySelectorAll(".sp-box details").forEach(function (d) {{ d.open = false; }});
+      }}
+    </script>
     """
 
 
@@ -399,7 +415,7 @@ def access_map(
         + "<br>".join(notes)
         + f'<br><span style="color:#555">{html_text(credits(dataset))}</span>'
     )
-    box = _boxes(legend, note)
+    box = _boxes(legend, note, tr)
     root: Any = fmap.get_root()
     root.html.add_child(folium.Element(box))
     return fmap
@@ -631,7 +647,7 @@ def plan_map(
         worst=tr.plain(summ["max_travel_min"]),
         credits=credits(dataset),
     )
-    box = _boxes(_plan_legend(plan, tr), str(note), note_width=340)
+    box = _boxes(_plan_legend(plan, tr), str(note), tr, note_width=340)
     root: Any = fmap.get_root()
     root.html.add_child(folium.Element(box))
     return fmap

@@ -115,6 +115,21 @@ def test_map_draws_in_a_browser(server: str, map_dir: Path, tmp_path: Path) -> N
         assert warm > 0.02 * rgb.width * rgb.height
 
 
+@needs_chromium
+def test_boxes_fold_on_a_narrow_screen(server: str, tmp_path: Path) -> None:
+    """One side of the comparison map is narrow: the note and legend must not hide it."""
+    for width, folded in ((1200, False), (700, True)):
+        dom = _chromium(
+            f"{server}/map.html", tmp_path / str(width), "--dump-dom", f"--window-size={width},800"
+        )
+        assert dom.returncode == 0, dom.stderr[-2000:]
+        boxes = re.findall(
+            r'<div class="sp-box" id="sp-(?:legend|note)".*?<details( open)?', dom.stdout, re.S
+        )
+        assert len(boxes) == 2, dom.stdout[-2000:]
+        assert all((b == "") == folded for b in boxes), (width, boxes)
+
+
 # --- every map, offline (tests/browser.py blocks every host but 127.0.0.1) ---------------------
 
 ACCESS_LAYERS = [
@@ -238,6 +253,9 @@ def test_plan_map_has_a_legend_of_what_it_draws(budget: Plan, dataset: Dataset) 
         assert row in legend, row
     assert ("LGBTQ+-inclusive shelter" in legend) == bool(budget.sites["inclusive"].any())
     assert "Rape crisis" not in legend  # no service planned, none in the legend
+    # both boxes fold away, and start folded on a narrow screen (one side of a comparison)
+    assert "<details open><summary>Legend</summary>" in legend
+    assert "<summary>About this map</summary>" in html and "window.innerWidth < 900" in html
     az = plan_map(budget, dataset, tiles="none", lang="az").get_root().render()
     assert "yeni sığınacaq (ölçü = tutum)" in az and "new shelter" not in az
 
