@@ -29,6 +29,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from planner._version import __version__
 from planner.access import DISTRICT_TABLE_COLUMNS, district_access, e2sfca
 from planner.data import Dataset, read_population_table
 from planner.network import travel_matrix
@@ -341,6 +342,7 @@ def _summary(
     reach = settlements.loc[settlements["reachable"]]
     out: dict[str, Any] = {  # typed on return: AssessmentSummary
         "dataset": dataset.name,
+        "planner_version": __version__,
         "scenario": scenario.name,
         "population_total": int(pop),
         "population_basis": dem.basis_text,

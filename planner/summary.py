@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from planner._version import __version__
 from planner.locate import PlanResult, ServicesResult
 
 if TYPE_CHECKING:
@@ -50,6 +51,7 @@ class AssessmentSummary(TypedDict):
     """
 
     dataset: str
+    planner_version: str
     scenario: str
     population_total: int
     population_basis: str
@@ -170,8 +172,10 @@ class ForensicSummary(TypedDict):
 
 
 class PlanSummary(TypedDict):
-    """A plan's national figures (``summary.json``)."""
+    """A plan's national figures (``summary.json``), with the dataset and version behind them."""
 
+    dataset: str
+    planner_version: str
     scenario: str
     description: str
     objective: str
@@ -270,6 +274,8 @@ def plan_summary(
         regions_without_shelter_after=sorted(regions - set(site_table["region"])),
     )
     return PlanSummary(
+        dataset=dataset.name,
+        planner_version=__version__,
         scenario=scenario.name,
         description=scenario.description,
         objective=scenario.objective.type,

@@ -58,6 +58,7 @@ def test_run_writes_district_table(tmp_path: Path) -> None:
     assert "Shelter access today (175 beds in 2 of 78 districts)" in result.output
     summary = json.loads((tmp_path / "summary.json").read_text("utf-8"))
     assert (summary["existing_shelter_districts"], summary["districts_total"]) == (2, 78)
+    assert summary["dataset"] == "azerbaijan" and summary["planner_version"]
 
 
 def test_assess_with_scenario(tmp_path: Path) -> None:

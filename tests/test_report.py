@@ -46,6 +46,9 @@ def test_plan_files(files: PlanFiles, small_plan: Plan) -> None:
     ]
     assert (a["travel_min"] <= 120).all()
     summary = json.loads(files.summary_json.read_text("utf-8"))
+    from planner import __version__
+
+    assert (summary["dataset"], summary["planner_version"]) == ("azerbaijan", __version__)
     for key in (
         "scenario",
         "objective",
