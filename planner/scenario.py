@@ -117,12 +117,15 @@ from __future__ import annotations
 import difflib
 import json
 import math
+import numbers
 import tomllib
 import typing
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal
+
+import numpy as np
 
 from planner._errors import MissingInputError, OptionError
 from planner._validate import boolean, float_list, number, unknown_keys
@@ -575,14 +578,13 @@ _NONE_IN_TOML: dict[tuple[str, str], object] = {
 
 def _toml_value(value: object) -> str:
     """Write one option value in TOML (strings as basic strings, JSON's escapes)."""
-    if isinstance(value, bool):
+    if isinstance(value, bool | np.bool_):
         return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "nan"
-        return repr(value)  # 120.0, 1e-05, inf: all TOML floats
+    if isinstance(value, numbers.Integral):  # int, or a NumPy integer set from Python
+        return str(int(value))
+    if isinstance(value, numbers.Real):
+        number = float(value)
+        return "nan" if math.isnan(number) else repr(number)  # 120.0, 1e-05, inf: TOML floats
     if isinstance(value, Path):  # absolute, so the file reads the same from any folder
         value = str(value.resolve())
     if isinstance(value, str):

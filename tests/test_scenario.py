@@ -264,3 +264,8 @@ description = "Azərbaycanca"
     default = Scenario().to_toml()
     assert 'population = "default"' in default and 'file = "default"' in default
     assert scenario_from_dict(tomllib.loads(default)) == Scenario()
+    # a NumPy number set from Python is written as the number it is
+    import numpy as np
+
+    numpy_set = replace(odd, targets=replace(odd.targets, max_travel_min=np.float64(90.0)))
+    assert "max_travel_min = 90.0" in numpy_set.to_toml()
