@@ -899,7 +899,7 @@ def test_a_full_nearest_site_grows_until_the_district_is_near_help() -> None:
     assert r.bound == pytest.approx(10.0) and r.gap == pytest.approx(20.0 / 30.0)
     assert r.status == "work_limit"  # not proven within the requested gap any more
     assert any(
-        "1 site(s) were enlarged and 0 more opened after the site decision, adding 20" in m
+        "the sites were grown after the site decision: 1 enlarged and 0 opened, adding 20" in m
         for m in r.messages
     )
 
@@ -912,8 +912,9 @@ def test_a_site_at_its_largest_opens_a_neighbour_or_says_what_is_left() -> None:
     r = model.solve()
     assert check_solution(model, r) == []
     assert r.built.tolist() == [True, True] and r.cost == 20.0
-    assert any("0 site(s) were enlarged and 1 more opened" in m for m in r.messages)
-    assert any("1 district(s) still have a mean travel" in m for m in r.messages)
+    assert any("grown after the site decision: 0 enlarged and 1 opened" in m for m in r.messages)
+    left = "still more than the tolerance beyond their nearest open shelter: 1;"
+    assert any(left in m for m in r.messages)
     # a budget of one new site stops the repair before it opens the neighbour
     capped = _city_model((10.0,), (10.0,), [60.0, 5.0, 8.0], max_new_sites=1).solve()
     assert capped.built.tolist() == [True, False]
@@ -928,7 +929,8 @@ def test_no_growth_without_districts_or_for_other_objectives() -> None:
         model,
         options=replace(model.options, objective=ObjectiveOptions(type="min_travel")),
     ).solve()
-    assert not any("were enlarged" in m for m in travel.messages)
+    assert any("grown after the site decision" in m for m in model.solve().messages)
+    assert not any("grown after the site decision" in m for m in travel.messages)
 
 
 def test_the_repair_undoes_growth_the_rule_does_not_need() -> None:
