@@ -487,7 +487,7 @@ def _inclusive_text(s: PlanSummary, tr: Translator) -> Markup:
     target = inc["target_population_share"]
     return tr.html(
         "report.inclusive_html",
-        before=inc["inclusive_sites_before"],
+        places_before=tr.number(inc["inclusive_places_before"]),
         share_before=tr.percent(inc["population_within_reach_share_before"]),
         limit=tr.plain(inc["reach_limit_min"]),
         after=inc["inclusive_sites_after"],
