@@ -64,6 +64,11 @@ TILES: dict[str, tuple[str, str] | None] = {
 }
 LEAFLET_CDN = "https://cdn.jsdelivr.net/npm/leaflet@1.9.4/dist"
 SCORE_COLOURS = ["#f7fbff", "#c6dbef", "#6baed6", "#2171b5", "#08306b"]
+#: Edge and fill colours of the plan map's markers, shared by the markers and the legend.
+NEW_SHELTER = ("#08306b", "#2171b5")
+EXISTING_SHELTER = ("#00441b", "#41ab5d")
+INCLUSIVE_SHELTER = ("#7a0177", "#f768a1")
+UNSERVED_SETTLEMENT = ("#000000", "#ffffff")
 
 
 def _places(tr: Translator, value: float) -> str:
@@ -364,10 +369,10 @@ def access_map(
         folium.CircleMarker(
             [geom.y, geom.x],
             radius=6 + float(np.sqrt(rec["capacity_places"])),
-            color="#00441b",
+            color=EXISTING_SHELTER[0],
             weight=2,
             fill=True,
-            fill_color="#41ab5d",
+            fill_color=EXISTING_SHELTER[1],
             fill_opacity=0.9,
             tooltip=html_text(
                 tr(
@@ -409,6 +414,8 @@ def access_map(
         + _legend(
             tr("map.legend.e2sfca"), score_bins, SCORE_COLOURS, "", tr("map.none_reachable"), tr
         )
+        + "<br>"
+        + _marker_row(*EXISTING_SHELTER, tr("map.legend.existing"))
     )
     note = (
         f"<b>{html_text(tr('map.access_title', scenario=assessment.scenario.name))}</b><br>"
@@ -581,20 +588,20 @@ def plan_map(
             folium.CircleMarker(
                 [round(geom.y, 4), round(geom.x, 4)],
                 radius=3,
-                color="#000000",
+                color=UNSERVED_SETTLEMENT[0],
                 weight=1,
                 fill=True,
-                fill_color="#ffffff",
+                fill_color=UNSERVED_SETTLEMENT[1],
                 tooltip=html_text(tr("map.unserved_tooltip", name=str(name))),
             ).add_to(grp)
         grp.add_to(fmap)
     sgroup = folium.FeatureGroup(name=tr("map.layer.shelters"), show=True)
     for rec in plan.sites.to_dict("records"):
-        colour = {"new": "#2171b5", "expanded": "#41ab5d", "existing": "#41ab5d"}[rec["status"]]
+        edge, colour = NEW_SHELTER if rec["status"] == "new" else EXISTING_SHELTER
         folium.CircleMarker(
             [rec["lat"], rec["lon"]],
             radius=4 + float(np.sqrt(rec["capacity_places"])) * 1.5,
-            color="#08306b" if rec["status"] == "new" else "#00441b",
+            color=edge,
             weight=2,
             fill=True,
             fill_color=colour,
@@ -619,11 +626,11 @@ def plan_map(
         folium.CircleMarker(
             [rec["lat"], rec["lon"]],
             radius=9,
-            color="#7a0177",
+            color=INCLUSIVE_SHELTER[0],
             weight=3,
             dash_array="3 3",
             fill=True,
-            fill_color="#f768a1",
+            fill_color=INCLUSIVE_SHELTER[1],
             fill_opacity=0.9,
             tooltip=html_text(
                 tr(
@@ -662,13 +669,13 @@ def _plan_legend(plan: Plan, tr: Translator) -> str:
     ]
     status = set(plan.sites["status"])
     if "new" in status:
-        rows.append(_marker_row("#08306b", "#2171b5", tr("map.legend.new")))
+        rows.append(_marker_row(*NEW_SHELTER, tr("map.legend.new")))
     if status & {"existing", "expanded"}:
-        rows.append(_marker_row("#00441b", "#41ab5d", tr("map.legend.existing")))
+        rows.append(_marker_row(*EXISTING_SHELTER, tr("map.legend.existing")))
     if bool(plan.sites["inclusive"].astype(bool).any()):
-        rows.append(_marker_row("#7a0177", "#f768a1", tr("map.legend.inclusive"), dashed=True))
+        rows.append(_marker_row(*INCLUSIVE_SHELTER, tr("map.legend.inclusive"), dashed=True))
     if (plan.result.unserved > 1e-6).any():
-        rows.append(_marker_row("#000000", "#ffffff", tr("map.legend.unserved")))
+        rows.append(_marker_row(*UNSERVED_SETTLEMENT, tr("map.legend.unserved")))
     if plan.services is not None:
         present = set(plan.services.sites["service"])
         for service, (edge, fill) in SERVICE_STYLE.items():
