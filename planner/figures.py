@@ -131,9 +131,12 @@ def travel_figure(
     -------
     Path
     """
-    from matplotlib.patches import Patch
+    return _save(_travel_map_figure(assessment, dataset, Translator(lang)), Path(path))
 
-    tr = Translator(lang)
+
+def _travel_map_figure(assessment: Assessment, dataset: Dataset, tr: Translator) -> Any:
+    """Draw today's travel map: districts by mean travel, shelters pooled by district."""
+    from matplotlib.patches import Patch
 
     fig, ax = _figure((10, 7.5))
     d = assessment.districts.copy()
@@ -184,7 +187,7 @@ def travel_figure(
     )
     ax.set_axis_off()
     _footnote(ax, credits(dataset))
-    return _save(fig, Path(path))
+    return fig
 
 
 def shortfall_figure(
@@ -243,6 +246,43 @@ def shortfall_figure(
     return _save(fig, Path(path))
 
 
+def _plan_map_figure(plan: Plan, dataset: Dataset, tr: Translator) -> Any:
+    """Draw a plan's travel map (districts by travel with the plan, sites by capacity)."""
+    d = plan.districts
+    fig, ax = _figure((9, 6.5))
+    _travel_choropleth(ax, fig, d, "travel_min_mean_after", tr("heading.travel_min_mean_after"))
+    for status, colour in (("new", "#2171b5"), ("existing", "#41ab5d"), ("expanded", "#41ab5d")):
+        sel = plan.sites.loc[plan.sites["status"] == status]
+        if len(sel):
+            ax.scatter(
+                sel["lon"],
+                sel["lat"],
+                s=8 + 3 * sel["capacity_places"],
+                c=colour,
+                edgecolors="black",
+                linewidths=0.8,
+                zorder=5,
+                label=tr(f"status.{status}"),
+            )
+    handles, _ = ax.get_legend_handles_labels()
+    if d["travel_min_mean_after"].isna().any():  # grey, hatched: say what it means
+        from matplotlib.patches import Patch
+
+        handles.append(
+            Patch(
+                facecolor=NO_ROAD,
+                hatch="///",
+                edgecolor="#555555",
+                label=tr("map.legend.not_served"),
+            )
+        )
+    ax.legend(handles=handles, loc="lower left", fontsize=8, title=tr("figure.shelters_legend"))
+    ax.set_title(tr("figure.plan_title", scenario=plan.scenario.name), fontsize=11)
+    ax.set_axis_off()
+    _footnote(ax, credits(dataset))
+    return fig
+
+
 def plan_figures(plan: Plan, dataset: Dataset, *, lang: str = "en") -> tuple[str, str]:
     """Draw a plan's travel map and its places-by-region bars, as base64 PNG text.
 
@@ -263,26 +303,7 @@ def plan_figures(plan: Plan, dataset: Dataset, *, lang: str = "en") -> tuple[str
     tr = Translator(lang)
     plan = plan.with_names(dataset.place_names(tr.lang))
     d = plan.districts
-    fig, ax = _figure((9, 6.5))
-    _travel_choropleth(ax, fig, d, "travel_min_mean_after", tr("heading.travel_min_mean_after"))
-    for status, colour in (("new", "#2171b5"), ("existing", "#41ab5d"), ("expanded", "#41ab5d")):
-        sel = plan.sites.loc[plan.sites["status"] == status]
-        if len(sel):
-            ax.scatter(
-                sel["lon"],
-                sel["lat"],
-                s=8 + 3 * sel["capacity_places"],
-                c=colour,
-                edgecolors="black",
-                linewidths=0.8,
-                zorder=5,
-                label=tr(f"status.{status}"),
-            )
-    ax.legend(loc="lower left", fontsize=8, title=tr("figure.shelters_legend"))
-    ax.set_title(tr("figure.plan_title", scenario=plan.scenario.name), fontsize=11)
-    ax.set_axis_off()
-    _footnote(ax, credits(dataset))
-    map_png = _png(fig)
+    map_png = _png(_plan_map_figure(plan, dataset, tr))
 
     r = d.groupby("region")[["required_family_places", "places_before", "places_after"]].sum()
     r = r.sort_values("required_family_places")
