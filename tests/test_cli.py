@@ -13,6 +13,7 @@ from click.testing import CliRunner, Result
 from planner._errors import PlannerError
 from planner.access import DISTRICT_TABLE_COLUMNS
 from planner.cli import cli
+from tests.tiny import TINY_TOML
 
 
 def _assert_planned(result: Result) -> None:
@@ -241,19 +242,6 @@ def _scenario_file(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "s.toml"
     path.write_text(text, "utf-8")
     return path
-
-
-TINY_TOML = """
-name = "tiny"
-[targets]
-max_travel_min = 120
-[supply]
-sizes = [10]
-size_costs = [10]
-[solver]
-time_limit_s = 30
-mip_gap = 0.0
-"""
 
 
 def test_exit_status_tells_the_truth(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -17,6 +17,19 @@ from shapely.geometry import box, mapping
 from planner.network import save_graph
 from tests.conftest import GRID_STEP, grid_graph
 
+#: A scenario for the tiny dataset: one size of 10 family places, solved to optimality.
+TINY_TOML = """
+name = "tiny"
+[targets]
+max_travel_min = 120
+[supply]
+sizes = [10]
+size_costs = [10]
+[solver]
+time_limit_s = 30
+mip_gap = 0.0
+"""
+
 #: The names a tiny dataset gets unless told otherwise.
 PLAIN = {
     "district_W": "West",
