@@ -87,6 +87,22 @@ def dataset() -> Dataset:
 
 
 @pytest.fixture(scope="session")
+def tiny_plan(tmp_path_factory: pytest.TempPathFactory) -> tuple[Dataset, Plan]:
+    """The tiny dataset (tests/tiny.py) and its plan under ``TINY_TOML``, solved to optimality."""
+    from planner.data import load_dataset
+    from planner.planning import plan
+    from planner.scenario import load_scenario
+    from tests.tiny import TINY_TOML, write_tiny_dataset
+
+    folder = tmp_path_factory.mktemp("tiny_plan")
+    (folder / "s.toml").write_text(TINY_TOML, "utf-8")
+    dataset = load_dataset(write_tiny_dataset(folder / "ds"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return dataset, plan(dataset, load_scenario(folder / "s.toml"))
+
+
+@pytest.fixture(scope="session")
 def full(dataset: Dataset) -> Plan:
     """The shipped ``full-recommendations`` plan (about a minute; its work limits end it)."""
     from planner.planning import plan

@@ -27,18 +27,8 @@ from planner.tables import (
 from tests.tiny import TINY_TOML, write_tiny_dataset
 
 
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory: pytest.TempPathFactory) -> tuple[Dataset, Plan]:
-    folder = tmp_path_factory.mktemp("tables")
-    (folder / "s.toml").write_text(TINY_TOML, "utf-8")
-    dataset = load_dataset(write_tiny_dataset(folder / "ds"))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return dataset, plan(dataset, load_scenario(folder / "s.toml"))
-
-
-def test_site_table(tiny: tuple[Dataset, Plan]) -> None:
-    dataset, p = tiny
+def test_site_table(tiny_plan: tuple[Dataset, Plan]) -> None:
+    dataset, p = tiny_plan
     sites = p.sites
     assert list(sites.columns[: len(SITE_COLUMNS)]) == SITE_COLUMNS
     size = p.scenario.demand.family_place_size
@@ -64,8 +54,8 @@ def test_site_table(tiny: tuple[Dataset, Plan]) -> None:
         assert rec["lon"] == round(cand.loc[rec["site_id"]].geometry.x, 5)
 
 
-def test_assignment_table_adds_up(tiny: tuple[Dataset, Plan]) -> None:
-    dataset, p = tiny
+def test_assignment_table_adds_up(tiny_plan: tuple[Dataset, Plan]) -> None:
+    dataset, p = tiny_plan
     a = p.assignments
     assert list(a.columns) == ["settlement_id", "site_id", "demand_places", "travel_min",
                                "travel_km"]  # fmt: skip
@@ -79,9 +69,9 @@ def test_assignment_table_adds_up(tiny: tuple[Dataset, Plan]) -> None:
 
 
 def test_district_table_is_the_people_weighted_mean_of_the_assignments(
-    tiny: tuple[Dataset, Plan],
+    tiny_plan: tuple[Dataset, Plan],
 ) -> None:
-    dataset, p = tiny
+    dataset, p = tiny_plan
     d = p.districts.set_index("district_id")
     a = p.assignments.merge(
         dataset.settlements[["settlement_id", "district_id"]], on="settlement_id"
@@ -105,8 +95,8 @@ def test_district_table_is_the_people_weighted_mean_of_the_assignments(
     assert (d["worse_off"] == worse).all()
 
 
-def test_publication_rounds_and_drops_geometry(tiny: tuple[Dataset, Plan]) -> None:
-    _, p = tiny
+def test_publication_rounds_and_drops_geometry(tiny_plan: tuple[Dataset, Plan]) -> None:
+    _, p = tiny_plan
     out = district_publication(p.districts)
     assert "geometry" not in out.columns and len(out) == 2
     for col in out.columns:
