@@ -198,8 +198,8 @@ def test_nested_messages_and_shares_are_told_in_the_language() -> None:
         cheapest=Note("message.budget_cheapest", sites=34, cost=1778.0),
     )  # fmt: skip
     assert note == (
-        "the budget (at most 5 new sites and a cost of at most 200) is too small to meet the "
-        "targets; without it the cheapest plan needs 34 new sites at a cost of 1778."
+        "the budget (new sites: at most 5; cost: at most 200) is too small to meet the "
+        "targets; the cheapest plan without it: new sites 34, cost 1778."
     )
     assert Translator("az").message(note).startswith("büdcə (ən çoxu 5 yeni yer və ən çoxu 200")
     import pickle  # a result travels between processes and caches with its messages intact

@@ -286,8 +286,8 @@ def test_small_budget_says_what_is_needed() -> None:
     )
     r = model.solve()
     assert r.status == "infeasible"
-    assert "at most 1 new sites" in r.messages[0]
-    assert "needs 3 new sites at a cost of 9" in r.messages[0]
+    assert "the budget (new sites: at most 1) is too small" in r.messages[0]
+    assert "the cheapest plan without it: new sites 3, cost 9" in r.messages[0]
 
 
 def test_regional_capacity_impossible() -> None:
