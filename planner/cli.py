@@ -175,7 +175,7 @@ def data_build(  # noqa: PLR0913 - one option per input file
     speeds: Path | None,
     extra_roads: Path | None,
 ) -> None:
-    r"""Build a dataset folder: the embedded one from --raw, or your region's from its files.
+    """Build a dataset folder: the embedded one from --raw, or your region's from its files.
 
     \b
     Embedded:    data build --raw RAW --out DIR
@@ -183,7 +183,7 @@ def data_build(  # noqa: PLR0913 - one option per input file
                  --population POP.csv --places PLACES --out DIR [--shelters S] [--hospitals H]
                  [--about ABOUT.toml] [--region-column REGION] [--speeds SPEEDS.csv]
     See data/README.md ("Your own region").
-    """
+    """  # noqa: D301 - click keeps the lines after a backspace (\b) as written, unwrapped
     if (raw is None) == (boundaries is None):
         raise click.UsageError("give either --raw (the embedded dataset) or --boundaries")
     if boundaries is not None:

@@ -186,6 +186,12 @@ def test_data_build_cli(raw_clip: Path, tmp_path: Path) -> None:
     assert len(pd.read_csv(tmp_path / "o" / "districts.csv")) == 4
 
 
+def test_data_build_help_keeps_its_usage_lines() -> None:
+    out = CliRunner().invoke(cli, ["data", "build", "--help"]).output
+    assert "\n  Embedded:    data build --raw RAW --out DIR\n" in out
+    assert "\\b" not in out  # click's no-wrap marker is a backspace, never shown
+
+
 def test_version() -> None:
     result = CliRunner().invoke(cli, ["--version"])
     assert result.exit_code == 0
