@@ -6,6 +6,7 @@ the raw files into a dataset folder.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import math
 import sys
@@ -24,7 +25,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from planner._errors import InputDataError, PlannerError
-from planner._i18n import LANGUAGES, Translator
+from planner._i18n import LANGUAGES, Note, Translator
 from planner._version import __version__
 
 if TYPE_CHECKING:
@@ -52,6 +53,17 @@ class _RichProgress:
         console.print(f"[green]{escape(self.tr('cli.done'))}[/] {escape(message)} ({seconds} s)")
 
 
+#: The language the terminal speaks in for the command running (set by :func:`_terminal`).
+_SPOKEN: contextvars.ContextVar[Translator] = contextvars.ContextVar("spoken")
+
+
+def _terminal(lang: str) -> _RichProgress:
+    """Speak ``lang`` in the terminal from now on (steps and warnings); return the progress."""
+    tr = Translator(lang)
+    _SPOKEN.set(tr)
+    return _RichProgress(tr)
+
+
 def _show_warning(
     message: Warning | str,
     category: type[Warning],
@@ -60,7 +72,11 @@ def _show_warning(
     file: Any = None,
     line: str | None = None,
 ) -> None:
-    console.print(f"[yellow]warning:[/] {escape(str(message))}", soft_wrap=True)
+    """Print a warning in the command's language (a planner :class:`Note` is told again)."""
+    tr = _SPOKEN.get(Translator())
+    said = message.args[0] if isinstance(message, Warning) and message.args else message
+    text = tr.message(said) if isinstance(said, Note) else str(message)
+    console.print(f"[yellow]{escape(tr('cli.warning'))}:[/] {escape(text)}", soft_wrap=True)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -207,7 +223,7 @@ def data_build(  # noqa: PLR0913 - one option per input file
         population=population,
         speeds=speeds,
         extra_roads=extra_roads,
-        progress=_RichProgress(),
+        progress=_terminal("en"),
     )
     _print_counts(report.out, report.counts)
 
@@ -256,7 +272,7 @@ def _build_region(  # noqa: PLR0913 - the command's options, passed on
         about=about,
         speeds=speeds,
     )
-    report = build_dataset(inputs, out, progress=_RichProgress())
+    report = build_dataset(inputs, out, progress=_terminal("en"))
     _print_counts(report.out, report.counts)
 
 
@@ -524,7 +540,7 @@ def assess(  # noqa: PLR0913 -- one parameter per command-line option
 
     loaded = load_scenario(scenario) if scenario else Scenario(name="coe-minimum")
     loaded = _with_mode(loaded, mode)
-    progress = _RichProgress(Translator(lang))
+    progress = _terminal(lang)
     with progress.step(progress.tr("cli.step.load")):
         dataset = _load(data_dir, population)
     with result_folder(out) as folder:
@@ -847,7 +863,7 @@ def plan(  # noqa: PLR0913 -- one parameter per command-line option
     from planner.scenario import load_scenario, resolve_scenario
 
     loaded = _with_mode(load_scenario(resolve_scenario(scenario)), mode)
-    progress = _RichProgress(Translator(lang))
+    progress = _terminal(lang)
     with progress.step(progress.tr("cli.step.load")):
         dataset = _load(data_dir, population)
     with result_folder(out) as folder:
@@ -886,7 +902,7 @@ def compare(  # noqa: PLR0913 -- one parameter per command-line option
     # validate all before the long work
     loaded = [_with_mode(load_scenario(resolve_scenario(s)), mode) for s in scenarios]
     names = [f.name for f in scenario_folders([sc.name for sc in loaded], out)]
-    progress = _RichProgress(Translator(lang))
+    progress = _terminal(lang)
     with progress.step(progress.tr("cli.step.load")):
         dataset = _load(data_dir, population)
     with result_folder(out) as folder:
@@ -942,7 +958,7 @@ def run(  # noqa: PLR0913 -- one parameter per command-line option
 
     # one scenario for both: the assessment is the plan's "before"
     scenario = _with_mode(load_scenario(resolve_scenario(scenario_name)), mode)
-    progress = _RichProgress(Translator(lang))
+    progress = _terminal(lang)
     with progress.step(progress.tr("cli.step.load")):
         dataset = _load(data_dir, population)
     with result_folder(out) as folder:

@@ -35,6 +35,7 @@ from planner._errors import (
     MissingInputError,
     NetworkError,
 )
+from planner._i18n import Fixed, Note
 from planner._io import write_csv_atomic
 
 __all__ = [
@@ -1148,13 +1149,20 @@ def snap_points(
     pos, metres = net.snap(lon, lat)
     far = int(np.count_nonzero(metres > warn_beyond_m))
     if far:
-        warnings.warn(
-            f"{far} of {len(metres)} points lie more than {warn_beyond_m / 1000:g} km from "
-            f"the road network (farthest {metres.max() / 1000:.1f} km); their off-network "
-            "leg is long and their travel times are rough",
-            stacklevel=2,
-        )
+        warnings.warn(_far_points(far, metres, "points", warn_beyond_m), stacklevel=2)
     return pd.DataFrame({"node": net.node_ids[pos], "snap_m": metres}, index=points.index)
+
+
+def _far_points(far: int, metres: FloatArray, what: str, warn_beyond_m: float) -> Note:
+    """Say how many points lie far from the road network (a message told in any language)."""
+    return Note(
+        "warning.far_points",
+        far=far,
+        total=len(metres),
+        what=Note(f"warning.what.{what}"),
+        limit=Fixed(warn_beyond_m / 1000, 0 if warn_beyond_m % 1000 == 0 else 1),
+        farthest=Fixed(float(metres.max()) / 1000, 1),
+    )
 
 
 def _endpoints(
@@ -1165,12 +1173,7 @@ def _endpoints(
         pos, metres = net.snap(lon, lat)
         far = int(np.count_nonzero(metres > warn_beyond_m))
         if far:
-            warnings.warn(
-                f"{far} of {len(metres)} {what} lie more than {warn_beyond_m / 1000:g} km from "
-                f"the road network (farthest {metres.max() / 1000:.1f} km); their off-network "
-                "leg is long and their travel times are rough",
-                stacklevel=3,
-            )
+            warnings.warn(_far_points(far, metres, what, warn_beyond_m), stacklevel=3)
         return _Endpoints(pos, metres)
     pos = net.positions(ends)
     return _Endpoints(pos, np.zeros(len(pos)))

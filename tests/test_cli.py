@@ -192,6 +192,27 @@ def test_data_build_help_keeps_its_usage_lines() -> None:
     assert "\\b" not in out  # click's no-wrap marker is a backspace, never shown
 
 
+def test_warnings_are_told_in_the_commands_language(capsys: pytest.CaptureFixture[str]) -> None:
+    import numpy as np
+
+    from planner.cli import _show_warning, _terminal
+    from planner.network import _far_points
+
+    metres = np.array([16_300.0, 12_000.0, *np.zeros(4_600)])
+    note = _far_points(2, metres, "origins", 10_000.0)
+    _terminal("az")
+    _show_warning(UserWarning(note), UserWarning, "network.py", 1)
+    said = capsys.readouterr().err
+    assert "xəbərdarlıq: başlanğıc nöqtələri: 4.602 nöqtədən 2 nöqtə" in said
+    assert "(ən uzağı 16,3 km)" in said and "origins" not in said
+    _terminal("en")
+    _show_warning(UserWarning(note), UserWarning, "network.py", 1)
+    _show_warning(UserWarning("a plain warning"), UserWarning, "other.py", 1)
+    said = capsys.readouterr().err
+    assert "warning: 2 of 4,602 origins lie more than 10 km from the road network" in said
+    assert "(farthest 16.3 km)" in said and "warning: a plain warning" in said
+
+
 def test_version() -> None:
     result = CliRunner().invoke(cli, ["--version"])
     assert result.exit_code == 0
