@@ -24,9 +24,13 @@ if TYPE_CHECKING:
     from planner.planning import Plan
 
 __all__ = [
+    "EXISTING_SHELTER",
+    "INCLUSIVE_SHELTER",
+    "NEW_SHELTER",
     "NO_ROAD",
     "TRAVEL_BINS",
     "TRAVEL_COLOURS",
+    "UNSERVED_SETTLEMENT",
     "credits",
     "plan_figures",
     "shortfall_figure",
@@ -37,6 +41,11 @@ __all__ = [
 TRAVEL_BINS = [0, 30, 60, 120, 180, 240, np.inf]
 TRAVEL_COLOURS = ["#ffffcc", "#fed976", "#fd8d3c", "#e31a1c", "#bd0026", "#800026"]
 NO_ROAD = "#9e9e9e"
+#: Edge and fill colours of the shelter and settlement markers, on the web maps and figures alike.
+NEW_SHELTER = ("#08306b", "#2171b5")
+EXISTING_SHELTER = ("#00441b", "#41ab5d")
+INCLUSIVE_SHELTER = ("#7a0177", "#f768a1")
+UNSERVED_SETTLEMENT = ("#000000", "#ffffff")
 #: Class edges of the static travel maps (the top class is 240+).
 _FIGURE_BOUNDS = [0, 30, 60, 120, 180, 240, 300]
 _FALLBACK_CREDITS = "Roads and places \u00a9 OpenStreetMap contributors (ODbL)"
@@ -153,8 +162,8 @@ def _travel_map_figure(assessment: Assessment, dataset: Dataset, tr: Translator)
         shelters.geometry.x,
         shelters.geometry.y,
         s=60 + 4 * shelters["capacity_places"].to_numpy(float),
-        c="#41ab5d",
-        edgecolors="#00441b",
+        c=EXISTING_SHELTER[1],
+        edgecolors=EXISTING_SHELTER[0],
         linewidths=1.5,
         zorder=5,
     )
@@ -170,7 +179,11 @@ def _travel_map_figure(assessment: Assessment, dataset: Dataset, tr: Translator)
             weight="bold",
         )
     handles = [
-        Patch(facecolor="#41ab5d", edgecolor="#00441b", label=tr("figure.existing_capacity")),
+        Patch(
+            facecolor=EXISTING_SHELTER[1],
+            edgecolor=EXISTING_SHELTER[0],
+            label=tr("figure.existing_capacity"),
+        ),
         Patch(facecolor=NO_ROAD, hatch="///", edgecolor="#555555", label=tr("figure.no_road")),
     ]
     ax.legend(handles=handles, loc="lower left", fontsize=9)
@@ -251,7 +264,11 @@ def _plan_map_figure(plan: Plan, dataset: Dataset, tr: Translator) -> Any:
     d = plan.districts
     fig, ax = _figure((9, 6.5))
     _travel_choropleth(ax, fig, d, "travel_min_mean_after", tr("heading.travel_min_mean_after"))
-    for status, colour in (("new", "#2171b5"), ("existing", "#41ab5d"), ("expanded", "#41ab5d")):
+    for status, (_, colour) in (
+        ("new", NEW_SHELTER),
+        ("existing", EXISTING_SHELTER),
+        ("expanded", EXISTING_SHELTER),
+    ):
         sel = plan.sites.loc[plan.sites["status"] == status]
         if len(sel):
             ax.scatter(

@@ -29,7 +29,16 @@ from planner._i18n import Translator
 from planner._io import write_text_atomic
 from planner.assessment import Assessment, generalised_shelters
 from planner.data import Dataset
-from planner.figures import NO_ROAD, TRAVEL_BINS, TRAVEL_COLOURS, credits
+from planner.figures import (
+    EXISTING_SHELTER,
+    INCLUSIVE_SHELTER,
+    NEW_SHELTER,
+    NO_ROAD,
+    TRAVEL_BINS,
+    TRAVEL_COLOURS,
+    UNSERVED_SETTLEMENT,
+    credits,
+)
 
 if TYPE_CHECKING:
     from planner.planning import Plan
@@ -64,11 +73,6 @@ TILES: dict[str, tuple[str, str] | None] = {
 }
 LEAFLET_CDN = "https://cdn.jsdelivr.net/npm/leaflet@1.9.4/dist"
 SCORE_COLOURS = ["#f7fbff", "#c6dbef", "#6baed6", "#2171b5", "#08306b"]
-#: Edge and fill colours of the plan map's markers, shared by the markers and the legend.
-NEW_SHELTER = ("#08306b", "#2171b5")
-EXISTING_SHELTER = ("#00441b", "#41ab5d")
-INCLUSIVE_SHELTER = ("#7a0177", "#f768a1")
-UNSERVED_SETTLEMENT = ("#000000", "#ffffff")
 
 
 def _places(tr: Translator, value: float) -> str:
