@@ -702,7 +702,7 @@ def _service_layers(plan: Plan, fmap: Any, tr: Translator) -> None:
     if plan.services is None:
         return
     sites = plan.services.sites
-    district = dict(zip(plan.districts["district_id"], plan.districts["name"], strict=True))
+    district = plan.district_names
     for service, (edge, fill) in SERVICE_STYLE.items():
         group = folium.FeatureGroup(name=tr(f"map.service.{service}"), show=True)
         offset = 0.004 if service == "forensic_24_7" else 0.0  # co-located: both visible

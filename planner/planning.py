@@ -159,6 +159,12 @@ class Plan:
         )
 
     @property
+    def district_names(self) -> dict[str, str]:
+        """Each district's name by its id, in the language :meth:`with_names` gave the plan."""
+        d = self.districts
+        return dict(zip(d["district_id"].astype(str), d["name"].astype(str), strict=True))
+
+    @property
     def all_sites(self) -> gpd.GeoDataFrame:
         """Shelters and hospital services in one table (the ``sites.csv`` rows)."""
         if self.services is None or self.services.sites.empty:

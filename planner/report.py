@@ -279,7 +279,7 @@ def _named_districts(plan: Plan, rows: pd.DataFrame) -> pd.DataFrame:
     A reader knows "Quba District", not "AZ-QBA"; the names are those of
     ``plan.districts``, already in the report's language. The files keep the ids.
     """
-    names = dict(zip(plan.districts["district_id"], plan.districts["name"], strict=True))
+    names = plan.district_names
     out = rows.copy()
     out["district_id"] = [names.get(d, d) for d in out["district_id"]]
     return out
