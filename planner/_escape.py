@@ -15,6 +15,7 @@ text column of a table.
 
 from __future__ import annotations
 
+import string
 from collections.abc import Iterable
 from typing import TypeVar
 
@@ -71,13 +72,18 @@ def markup(template: str, *values: object) -> Markup:
     return Markup(template.format(*(html_text(v) for v in values)))
 
 
-def markup_fields(template: str, **values: object) -> Markup:
+def markup_fields(
+    template: str, /, formatter: string.Formatter | None = None, **values: object
+) -> Markup:
     """Fill a trusted HTML ``template`` (named ``{field}`` fields) with escaped ``values``.
 
     Parameters
     ----------
     template
         HTML from the code or a language catalog, with named ``str.format`` fields.
+    formatter
+        Fills the fields (default: ``str.format``'s rules); a language catalog's
+        formatter also chooses a word by a count (``{sites:site|sites}``).
     **values
         Values from data; each passes through :func:`html_text`.
 
@@ -85,7 +91,10 @@ def markup_fields(template: str, **values: object) -> Markup:
     -------
     markupsafe.Markup
     """
-    return Markup(template.format(**{k: html_text(v) for k, v in values.items()}))
+    escaped = {k: html_text(v) for k, v in values.items()}
+    if formatter is None:
+        return Markup(template.format(**escaped))
+    return Markup(formatter.vformat(template, (), escaped))
 
 
 def web_frame(frame: FrameT, columns: Iterable[str] | None = None) -> FrameT:

@@ -7,6 +7,13 @@ Python ``str.format`` text with named fields (``{sites}``); the caller fills
 them with values already formatted for the language (:meth:`Translator.number`,
 :meth:`Translator.percent`), so a catalog holds words, never number formats.
 
+A word that depends on a count is written with the count's field and its two
+forms, singular first: ``{sites} new {sites:shelter|shelters}`` reads "1 new
+shelter", "0 new shelters", "3 new shelters" (the singular when the count, as
+shown, is exactly 1: English's rule). Azerbaijani keeps a noun singular after
+a number, so its catalog needs no such choice. No other format spec may appear
+in a catalog.
+
 There is no fallback: a key missing from a catalog raises
 :class:`MissingTextError`, and ``tests/test_i18n.py`` checks that every
 catalog has every key (with the same fields) and that every key the code
@@ -41,6 +48,8 @@ __all__ = [
     "catalog",
     "catalog_problems",
     "check_language",
+    "fields",
+    "spec_problems",
 ]
 
 #: Languages with a complete catalog.
@@ -123,12 +132,54 @@ def catalog_problems(
                 )
         elif key in own and type(own[key]) is not type(text):
             problems.append(f"{key!r} is a {type(own[key]).__name__} in {lang!r}")
+    for key, text in own.items():
+        if isinstance(text, str):
+            for bad in spec_problems(text):
+                problems.append(
+                    f"{key!r} of the {lang!r} catalog has the field {bad}; the only format a "
+                    "catalog may give is a word chosen by a count, such as {sites:site|sites}"
+                )
     return problems
 
 
 def fields(template: str) -> set[str]:
     """Return the named fields of a catalog template."""
     return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def spec_problems(template: str) -> list[str]:
+    """Describe the format specs of a catalog template that are not a word chosen by a count.
+
+    Parameters
+    ----------
+    template
+        A catalog text.
+
+    Returns
+    -------
+    list[str]
+        One phrase per bad field (``{sites:d}``, ``{sites:a|b|c}``); empty if none.
+    """
+    bad = []
+    for _, name, spec, _ in string.Formatter().parse(template):
+        if name and spec:
+            forms = spec.split("|")
+            if len(forms) != 2 or not all(form.strip() for form in forms):
+                bad.append(f"{{{name}:{spec}}}")
+    return bad
+
+
+class _CountFormatter(string.Formatter):
+    """``str.format``'s rules, plus a word chosen by a count: ``{sites:shelter|shelters}``."""
+
+    def format_field(self, value: Any, format_spec: str) -> Any:
+        if "|" in format_spec:
+            one, other = format_spec.split("|", 1)
+            return one if str(value).strip() == "1" else other
+        return super().format_field(value, format_spec)
+
+
+_COUNTED = _CountFormatter()
 
 
 class Fixed(float):
@@ -242,10 +293,11 @@ class Translator:
 
         Strings are inserted as they are; integers get the language's digit
         grouping, other numbers its decimal sign, lists are joined with commas.
+        A field written ``{count:one|other}`` shows the word for its count.
         """
         template = str(self.text(key))
         try:
-            return template.format(**{k: self._value(v) for k, v in values.items()})
+            return _COUNTED.vformat(template, (), {k: self._value(v) for k, v in values.items()})
         except KeyError as exc:
             raise MissingTextError(
                 f"the {self.lang!r} text of {key!r} has a field {exc.args[0]!r} the caller "
@@ -290,7 +342,7 @@ class Translator:
 
     def html(self, key: str, /, **values: object) -> Markup:
         """Return the text of ``key`` as trusted HTML, each value escaped as it is inserted."""
-        return markup_fields(str(self.text(key)), **values)
+        return markup_fields(str(self.text(key)), formatter=_COUNTED, **values)
 
     def number(self, value: float | None, digits: int = 0) -> str:
         """Format a number with the language's group and decimal separators (``-`` if none)."""

@@ -175,6 +175,59 @@ def test_html_texts_escape_every_value_once() -> None:
     assert "&lt;b&gt;x&lt;/b&gt;" in out and "a&amp;b" in out and "<b>" in str(out)
 
 
+# ---------------------------------------------------------------- words that follow a count
+
+
+def _proposal(lang: str, sites: int, places: object) -> str:
+    return Translator(lang)(
+        "report.summary.proposal", sites=sites, places=places, served="90.0%", limit=60,
+        mean=3, cost=10,
+    )  # fmt: skip
+
+
+def test_an_english_word_follows_its_count() -> None:
+    one = _proposal("en", 1, 1)
+    assert "proposes 1 new shelter, bringing the total to 1 family place and" in one
+    many = _proposal("en", 3, 1200)
+    assert "proposes 3 new shelters, bringing the total to 1,200 family places and" in many
+    assert "proposes 0 new shelters," in _proposal("en", 0, 0)
+    # a count shown with decimals is plural, as English writes "1.0 family places"
+    assert "1.0 family places" in _proposal("en", 2, Fixed(1.0))
+    t = Translator("en")
+    assert t("check.split", settlements=1) == "1 settlement is split between sites"
+    assert t("check.split", settlements=2) == "2 settlements are split between sites"
+    far = t("report.summary.far", share="0.0%", without=0, regions=1)
+    assert far.endswith("and 0 of 1 region have none.")
+    assert t("report.summary.far", share="1%", without=1, regions=9).endswith(
+        "1 of 9 regions has none."
+    )
+
+
+def test_a_word_chosen_by_a_count_in_html_keeps_every_value_escaped() -> None:
+    out = Translator("en").html(
+        "map.no_road_note_html", districts="1", people="2,000", note="<i>a</i>"
+    )
+    assert "(grey): 1 district, 2,000 people. &lt;i&gt;a&lt;/i&gt;" in out
+    assert "2 districts" in Translator("en").html(
+        "map.no_road_note_html", districts="2", people="1", note=""
+    )
+
+
+def test_azerbaijani_keeps_the_noun_singular_after_any_number() -> None:
+    assert "1 yeni sığınacaq" in _proposal("az", 1, 1)
+    assert "3 yeni sığınacaq" in _proposal("az", 3, 1200)
+
+
+def test_a_catalog_may_only_choose_a_word_by_a_count() -> None:
+    reference = {"a.b": "{x} {x:place|places}", "a.c": "{y}"}
+    other = {"a.b": "{x:d} {x:a|b|c}", "a.c": "{y: |z}"}
+    problems = catalog_problems("xx", reference=reference, other=other)
+    assert any("{x:d}" in p and "'a.b'" in p for p in problems)
+    assert any("{x:a|b|c}" in p for p in problems)
+    assert any("{y: |z}" in p and "'a.c'" in p for p in problems)
+    assert catalog_problems("xx", reference=reference, other=reference) == []
+
+
 # ---------------------------------------------------------------- messages
 
 

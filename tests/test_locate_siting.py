@@ -539,7 +539,7 @@ def test_closest_rule_among_new_sites_or_a_note_when_capacity_forbids() -> None:
     )
     r = SitingModel(minutes, np.array([12.0, 2.0]), np.zeros(0), options=opts).solve()
     assert r.status == "optimal" and r.built.tolist() == [True, True]
-    assert len(r.messages) == 1 and "2.0 family places in 1 settlements" in r.messages[0]
+    assert len(r.messages) == 1 and "2.0 family places in 1 settlement are" in r.messages[0]
     # with room at the near site nobody is referred past it, and nothing is said
     r = SitingModel(minutes, np.array([8.0, 3.0]), np.zeros(0), options=opts).solve()
     assert r.messages == ()
@@ -617,7 +617,7 @@ def test_when_nearest_open_is_full_districts_stay_no_worse_than_today() -> None:
     )
     r = model.solve()
     assert r.status == "optimal" and r.built.tolist() == [True]
-    assert len(r.messages) == 1 and "3.0 family places in 1 settlements" in r.messages[0]
+    assert len(r.messages) == 1 and "3.0 family places in 1 settlement are" in r.messages[0]
     a = r.assignments
     mean = float((a["places"] * a["travel_min"]).sum() / a["places"].sum())
     assert mean == pytest.approx(21.25)
@@ -790,7 +790,7 @@ def test_single_sourcing_costs_more_when_a_settlement_must_not_be_split() -> Non
     assert whole.objective == pytest.approx(20.0) and whole.built.sum() == 2
     assert check_solution(whole_model, whole) == []
     # the split plan breaks the single-sourcing rule, and the check says so
-    assert "settlements are split between sites" in " ".join(check_solution(whole_model, split))
+    assert check_solution(whole_model, split) == ["1 settlement is split between sites"]
 
 
 def test_single_sourcing_explains_a_settlement_too_large_for_any_site() -> None:
@@ -805,7 +805,7 @@ def test_single_sourcing_explains_a_settlement_too_large_for_any_site() -> None:
     res = model.solve()
     assert res.status == "infeasible"
     assert (
-        "single sourcing: 1 settlements need more family places than any site" in (res.messages[0])
+        "single sourcing: 1 settlement needs more family places than any site" in (res.messages[0])
     )
     assert "Big city" in res.messages[0]
 

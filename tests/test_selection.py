@@ -132,7 +132,7 @@ def test_too_few_offered_hospitals_for_the_centres_is_explained(tmp_path: Path) 
     result = plan(_typed(tmp_path, ["general", "dispensary"]), _scenario())
     assert result.services is not None and result.services.result.status == "infeasible"
     assert (
-        "the standard needs 2 rape crisis centres, but only 1 hospitals may host one"
+        "the standard needs 2 rape crisis centres, but only 1 hospital may host one"
         in result.services.result.messages[0]
     )
 
