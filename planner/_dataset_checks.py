@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from planner._errors import InputDataError
+from planner._i18n import noun
 
 __all__ = [
     "MAX_OUTSIDE_M",
@@ -144,9 +145,11 @@ def district_polygons(gdf: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
     invalid = ~gdf.geometry.is_valid
     if invalid.any():
         names = gdf.loc[invalid, "district_id"].astype(str).tolist()
+        n = len(names)
         warnings.warn(
-            f"{path}: the polygon(s) of {names} are invalid (e.g. self-intersecting) and were "
-            "repaired; check their borders",
+            f"{path}: the {noun(n, 'polygon')} of {names} {noun(n, 'is', 'are')} invalid (e.g. "
+            f"self-intersecting) and {noun(n, 'was', 'were')} repaired; check "
+            f"{noun(n, 'its', 'their')} borders",
             stacklevel=3,
         )
         gdf = gdf.copy()
@@ -156,7 +159,9 @@ def district_polygons(gdf: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
         )
         if not polygonal.all():
             bad = gdf.loc[~polygonal, "district_id"].astype(str).tolist()
-            raise InputDataError(f"{path}: the polygon(s) of {bad} cannot be repaired")
+            raise InputDataError(
+                f"{path}: the {noun(len(bad), 'polygon')} of {bad} cannot be repaired"
+            )
     return gdf
 
 
@@ -275,7 +280,9 @@ def check_columns(frame: pd.DataFrame, columns: Sequence[str], path: Path) -> No
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         have = [c for c in frame.columns if c != "geometry"]
-        raise InputDataError(f"{path} lacks column(s) {missing}; it has {have}")
+        raise InputDataError(
+            f"{path} lacks {noun(len(missing), 'column')} {missing}; it has {have}"
+        )
 
 
 #: Optional columns of a candidate file: a site's own capacity (family places) and cost.

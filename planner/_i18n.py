@@ -49,6 +49,7 @@ __all__ = [
     "catalog_problems",
     "check_language",
     "fields",
+    "noun",
     "spec_problems",
 ]
 
@@ -167,6 +168,27 @@ def spec_problems(template: str) -> list[str]:
             if len(forms) != 2 or not all(form.strip() for form in forms):
                 bad.append(f"{{{name}:{spec}}}")
     return bad
+
+
+def noun(count: int, one: str, other: str | None = None) -> str:
+    """Return the English noun for ``count`` things: ``one`` if it is 1, else ``other``.
+
+    For the English-only messages outside the catalogs (errors and build notes).
+
+    Parameters
+    ----------
+    count
+        How many.
+    one
+        The singular (``"district"``).
+    other
+        The plural; default ``one`` with an ``s``.
+
+    Returns
+    -------
+    str
+    """
+    return one if count == 1 else (other if other is not None else one + "s")
 
 
 class _CountFormatter(string.Formatter):

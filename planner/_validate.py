@@ -11,6 +11,7 @@ import math
 from collections.abc import Iterable, Mapping
 
 from planner._errors import OptionError
+from planner._i18n import noun
 
 __all__ = ["boolean", "float_list", "number", "optional_number", "share", "unknown_keys"]
 
@@ -131,7 +132,7 @@ def unknown_keys(given: Iterable[str], known: Iterable[str]) -> str | None:
     Returns
     -------
     str or None
-        E.g. ``"unknown key(s) ['max_travel_mins'] (did you mean 'max_travel_min'?);
+        E.g. ``"unknown key ['max_travel_mins'] (did you mean 'max_travel_min'?);
         known: [...]"``, or ``None`` when every key is known.
     """
     allowed = sorted(set(known))
@@ -143,4 +144,4 @@ def unknown_keys(given: Iterable[str], known: Iterable[str]) -> str | None:
         repr(m[0]) if len(unknown) == 1 else f"{m[0]!r} for {k!r}" for k, m in near.items() if m
     ]
     hint = f" (did you mean {', '.join(guesses)}?)" if guesses else ""
-    return f"unknown key(s) {unknown}{hint}; known: {allowed}"
+    return f"unknown {noun(len(unknown), 'key')} {unknown}{hint}; known: {allowed}"

@@ -35,6 +35,7 @@ from planner._dataset_checks import (
     within_districts,
 )
 from planner._errors import InputDataError, MissingInputError, OptionError
+from planner._i18n import noun
 from planner.demand import distribute, largest_remainder
 from planner.hospital_types import HOSPITAL_TYPES, UNCLASSIFIED
 from planner.network import DEFAULT_MODES, CompiledNetwork, TravelMode, load_graph
@@ -415,12 +416,14 @@ class Dataset:
         unknown = sorted(given - known)
         if unknown:
             raise InputDataError(
-                f"population table names district_id(s) {unknown} not in the dataset"
+                f"population table names {noun(len(unknown), 'district_id')} {unknown} "
+                "not in the dataset"
             )
         missing = sorted(known - given)
         if missing:
             raise InputDataError(
-                f"population table lacks {len(missing)} district(s) of the dataset: {missing}"
+                f"population table lacks {len(missing)} {noun(len(missing), 'district')} "
+                f"of the dataset: {missing}"
             )
         by_id = table.set_index("district_id")
         districts = self.districts.copy()

@@ -28,6 +28,7 @@ from pathlib import Path
 import pandas as pd
 
 from planner._errors import InputDataError
+from planner._i18n import noun
 
 __all__ = [
     "HOSPITAL_TYPES",
@@ -116,7 +117,8 @@ def read_type_rules(path: Path) -> list[TypeRule]:
     missing = {"type", "pattern"} - set(table.columns)
     if missing:
         raise InputDataError(
-            f"{path} lacks column(s) {sorted(missing)}; expected type,pattern[,...]"
+            f"{path} lacks {noun(len(missing), 'column')} {sorted(missing)}; "
+            "expected type,pattern[,...]"
         )
     rules = []
     for row, (kind, pattern) in enumerate(zip(table["type"], table["pattern"], strict=True)):

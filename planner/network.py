@@ -35,7 +35,7 @@ from planner._errors import (
     MissingInputError,
     NetworkError,
 )
-from planner._i18n import Fixed, Note
+from planner._i18n import Fixed, Note, noun
 from planner._io import write_csv_atomic
 
 __all__ = [
@@ -139,7 +139,7 @@ def read_speed_table(path: str | Path) -> dict[str, float]:
     missing = {"highway", "speed_kph"} - set(table.columns)
     if missing:
         raise InputDataError(
-            f"speed table {path} lacks column(s) {sorted(missing)}; "
+            f"speed table {path} lacks {noun(len(missing), 'column')} {sorted(missing)}; "
             f"it has {list(table.columns)}, expected 'highway' and 'speed_kph'"
         )
     speeds: dict[str, float] = {}

@@ -1,7 +1,7 @@
 """Readers for a user's own inputs: boundaries, points and population tables.
 
 Every reader checks its input and names the file, row and column at fault
-("row 7: lon is empty; expected a number", "lacks column(s) ['shapeName']").
+("row 7: lon is empty; expected a number", "lacks column ['shapeName']").
 Used by :mod:`planner.data` to load dataset folders and by the dataset
 builders; it imports nothing else from the planner but the error types.
 """
@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from planner._errors import InputDataError, MissingInputError
+from planner._i18n import noun
 
 __all__ = [
     "MAX_POPULATION",
@@ -41,7 +42,9 @@ def _require_columns(frame: pd.DataFrame, columns: Sequence[str], path: Path) ->
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         have = [c for c in frame.columns if c != "geometry"]
-        raise InputDataError(f"{path} lacks column(s) {missing}; it has {have}")
+        raise InputDataError(
+            f"{path} lacks {noun(len(missing), 'column')} {missing}; it has {have}"
+        )
 
 
 def read_csv_text(

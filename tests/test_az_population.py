@@ -97,7 +97,7 @@ def test_partial_region_keeps_published_figures() -> None:
         members={"R": {"F unit", "D1 unit", "D2 unit", "Gone unit"}},
     )
     assert out["population"].tolist() == [200, 300, 100]
-    assert "['Gone unit'] are not in the boundary file" in notes[0]
+    assert "region R: unit ['Gone unit'] is not in the boundary file" in notes[0]
 
 
 def test_fixed_figures_must_add_up() -> None:
@@ -151,7 +151,7 @@ def test_bad_table_names_the_row(tmp_path: Path) -> None:
     with pytest.raises(InputDataError, match=r"row 2 \(Alpha\): population is 'many'"):
         read_population_figures(path, _districts())
     pd.DataFrame({"name_en": ["x"]}).to_csv(tmp_path / "short.csv", index=False)
-    with pytest.raises(InputDataError, match=r"lacks column\(s\) \['name_az'"):
+    with pytest.raises(InputDataError, match=r"lacks columns \['name_az', 'kind'"):
         read_population_figures(tmp_path / "short.csv", _districts())
 
 

@@ -167,7 +167,7 @@ def test_read_population_table_errors(tmp_path: Path) -> None:
     p.write_text("district_id,people\nAZ-BA,100\n", "utf-8")
     with pytest.raises(
         InputDataError,
-        match=r"lacks column\(s\) \['population'\]; it has \['district_id', 'people'\]",
+        match=r"lacks column \['population'\]; it has \['district_id', 'people'\]",
     ):
         read_population_table(p)
     p.write_text("district_id,population\nAZ-BA,100\nAZ-BA,5\n", "utf-8")
@@ -190,7 +190,7 @@ def test_read_points_csv(tmp_path: Path) -> None:
     with pytest.raises(InputDataError, match="row 3: lon is empty; expected a number"):
         read_points(p)
     p.write_text("name,x,y\nA,47.1,40.2\n", "utf-8")
-    with pytest.raises(InputDataError, match=r"lacks column\(s\) \['lon', 'lat'\]"):
+    with pytest.raises(InputDataError, match=r"lacks columns \['lon', 'lat'\]"):
         read_points(p)
     p.write_text("name,lon,lat\nA,4710000,40.2\n", "utf-8")
     with pytest.raises(InputDataError, match=r"row 2.*not a WGS 84"):
@@ -217,7 +217,7 @@ def test_read_boundaries(tmp_path: Path, grid_polygons: gpd.GeoDataFrame) -> Non
     assert out.crs.to_epsg() == 4326
     with pytest.raises(
         InputDataError,
-        match=r"lacks column\(s\) \['shapeName'\]; it has \['district_id', 'name'\]",
+        match=r"lacks column \['shapeName'\]; it has \['district_id', 'name'\]",
     ):
         read_boundaries(p, name_column="shapeName")
 

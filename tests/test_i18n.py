@@ -21,6 +21,7 @@ from planner._i18n import (
     catalog,
     catalog_problems,
     check_language,
+    noun,
 )
 from planner.data import Dataset
 
@@ -216,6 +217,11 @@ def test_a_word_chosen_by_a_count_in_html_keeps_every_value_escaped() -> None:
 def test_azerbaijani_keeps_the_noun_singular_after_any_number() -> None:
     assert "1 yeni sığınacaq" in _proposal("az", 1, 1)
     assert "3 yeni sığınacaq" in _proposal("az", 3, 1200)
+
+
+def test_english_only_messages_name_one_thing_in_the_singular() -> None:
+    assert [noun(n, "district") for n in (0, 1, 2)] == ["districts", "district", "districts"]
+    assert noun(1, "is", "are") == "is" and noun(3, "is", "are") == "are"
 
 
 def test_a_catalog_may_only_choose_a_word_by_a_count() -> None:

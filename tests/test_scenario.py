@@ -73,8 +73,8 @@ exclude_districts = ["AZ-BA"]
         ("[access]\ncatchment_min = true", r"access\.catchment_min is True; expected a number"),
         ('[access]\ndecay = "linear"', r"access\.decay is 'linear'"),
         ("[access]\nzone_weights = [0.5, 1.0]", r"must not increase"),
-        ("[demand]\nrate = 1", r"\[demand\] has unknown key\(s\) \['rate'\]"),
-        ("colour = 1", r"top level: unknown key\(s\) \['colour'\]"),
+        ("[demand]\nrate = 1", r"\[demand\] has unknown key \['rate'\]"),
+        ("colour = 1", r"top level: unknown key \['colour'\]"),
         (
             "[targets]\nmax_travel_mins = 90",
             r"\['max_travel_mins'\] \(did you mean 'max_travel_min'\?\); known: \[",

@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from planner._errors import InputDataError, MissingInputError
+from planner._i18n import noun
 from planner._progress import LogProgress, Progress
 from planner._validate import unknown_keys
 from planner.datasets._folder import BuildReport, sha256, write_dataset_folder
@@ -252,8 +253,8 @@ def _settlements(
         )
         settlements = pd.concat([settlements, extra], ignore_index=True)
         notes.append(
-            f"places: {len(empty)} district(s) without a place got one settlement at their "
-            f"centre: {empty[:5]}"
+            f"places: {len(empty)} {noun(len(empty), 'district')} without a place got one "
+            f"settlement at {noun(len(empty), 'its', 'their')} centre: {empty[:5]}"
         )
     settlements = settlements.assign(
         lon=settlements.geometry.x.round(6), lat=settlements.geometry.y.round(6)
@@ -485,9 +486,11 @@ def build_dataset(
         snapped = snap_points(CompiledNetwork.from_graph(graph), settlements, warn_beyond_m=np.inf)
     far = snapped["snap_m"] > FAR_FROM_ROADS_M
     if far.any():
+        count = int(far.sum())
         notes.append(
-            f"roads: {int(far.sum())} settlement(s) lie more than {FAR_FROM_ROADS_M / 1000:g} km "
-            f"from any road (their travel times are rough): "
+            f"roads: {count} {noun(count, 'settlement lies', 'settlements lie')} "
+            f"more than {FAR_FROM_ROADS_M / 1000:g} km from any road (their travel times are "
+            "rough): "
             f"{settlements.loc[far, 'name'].head(5).tolist()}"
         )
     candidates = _candidates(settlements)

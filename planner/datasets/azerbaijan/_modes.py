@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from planner._errors import InputDataError
+from planner._i18n import noun
 from planner.network import (
     CompiledNetwork,
     apply_winding,
@@ -127,8 +128,9 @@ def _usable(
     ]
     if not all(has):
         notes.append(
-            f"travel modes: {len(has) - sum(has)} published time(s) between places not in this "
-            "build were left out of the calibration"
+            f"travel modes: {len(has) - sum(has)} {noun(len(has) - sum(has), 'published time')} "
+            f"between places not in this build {noun(len(has) - sum(has), 'was', 'were')} left "
+            "out of the calibration"
         )
         table = table.loc[has].reset_index(drop=True)
     if table.empty:
@@ -144,9 +146,11 @@ def _usable(
         & (snap_points(network, pb, warn_beyond_m=np.inf)["snap_m"] <= MAX_SNAP_M)
     ).to_numpy()
     if not on_roads.all():
+        off = int((~on_roads).sum())
         notes.append(
-            f"travel modes: {int((~on_roads).sum())} published time(s) between towns more than "
-            f"{MAX_SNAP_M / 1000:g} km from this build's roads were left out of the calibration"
+            f"travel modes: {off} {noun(off, 'published time')} between towns more than "
+            f"{MAX_SNAP_M / 1000:g} km from this build's roads {noun(off, 'was', 'were')} left "
+            "out of the calibration"
         )
     keep = pd.Series(on_roads)
     return (

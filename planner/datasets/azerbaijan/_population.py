@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from planner._errors import InputDataError
+from planner._i18n import noun
 from planner.datasets.azerbaijan._tables import fold, reference_csv
 from planner.demand import largest_remainder
 
@@ -150,7 +151,10 @@ def read_population_figures(path: Path, districts: pd.DataFrame) -> PopulationFi
         raise InputDataError(f"cannot read the population table {path}: {exc}") from exc
     missing = [c for c in _TABLE_COLUMNS if c not in raw.columns]
     if missing:
-        raise InputDataError(f"{path} lacks column(s) {missing}; expected {list(_TABLE_COLUMNS)}")
+        raise InputDataError(
+            f"{path} lacks {noun(len(missing), 'column')} {missing}; "
+            f"expected {list(_TABLE_COLUMNS)}"
+        )
     for col in ("population", "population2", "year", "year2"):
         bad = raw[col].map(lambda v: str(v).strip() not in ("", "nan") and not _is_number(v))
         if bad.any():
@@ -282,7 +286,8 @@ def official_population(
         absent = sorted(members.get(str(region), set()) - set(units["name"]))
         if absent:
             notes.append(
-                f"region {region}: unit(s) {absent} are not in the boundary file; the units "
+                f"region {region}: {noun(len(absent), 'unit')} {absent} "
+                f"{noun(len(absent), 'is', 'are')} not in the boundary file; the units "
                 "present keep their published figures (no raking to the regional total)"
             )
             total = None

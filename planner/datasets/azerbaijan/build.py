@@ -25,6 +25,7 @@ import shapely
 from planner._borders import abroad
 from planner._dataset_checks import nearest_districts
 from planner._errors import InputDataError, MissingInputError
+from planner._i18n import noun
 from planner._progress import LogProgress, Progress
 from planner.datasets._folder import BuildReport, sha256, write_dataset_folder
 from planner.datasets.azerbaijan._modes import calibrate_modes
@@ -286,7 +287,8 @@ def _districts(path: Path) -> gpd.GeoDataFrame:
     missing = sorted(set(gdf["name"]) - set(regions.index))
     if missing:
         raise InputDataError(
-            f"{path}: district(s) {missing} have no economic region in "
+            f"{path}: {noun(len(missing), 'district')} {missing} "
+            f"{noun(len(missing), 'has', 'have')} no economic region in "
             "planner/datasets/azerbaijan/_reference/aze_regions.csv"
         )
     gdf["district_id"] = gdf["name"].map(codes["district_id"])
@@ -387,7 +389,8 @@ def _settlements(
         )
         places = pd.concat([places, extra], ignore_index=True)
         notes.append(
-            f"district(s) {empty} have no OSM settlement; each got one point at a "
+            f"{noun(len(empty), 'district')} {empty} {noun(len(empty), 'has', 'have')} no OSM "
+            "settlement; each got one point at a "
             "representative point of its polygon"
         )
     places["lon"] = places.geometry.x.round(7)
@@ -783,7 +786,7 @@ def _drop_roads_abroad(graph: Any, territory: _Territory, notes: list[str]) -> N
     graph.remove_nodes_from(sorted(drop))
     notes.append(
         f"roads: {len(drop)} nodes across the national border removed, among them "
-        f"{fragments} fragment(s) lying mostly abroad"
+        f"{fragments} {noun(fragments, 'fragment')} lying mostly abroad"
     )
 
 
@@ -800,9 +803,10 @@ def _add_extra_roads(
     before = graph.number_of_edges()
     unjoined = add_road_lines(graph, lines, speeds=speeds, source=str(path))
     notes.append(
-        f"roads: {len(lines)} extra road line(s) from {path.name} added as "
-        f"{graph.number_of_edges() - before} edges; {unjoined} line end(s) farther than 500 m "
-        "from any road were left unjoined"
+        f"roads: {len(lines)} extra road {noun(len(lines), 'line')} from {path.name} added as "
+        f"{graph.number_of_edges() - before} {noun(graph.number_of_edges() - before, 'edge')}; "
+        f"{unjoined} line {noun(unjoined, 'end')} farther than 500 m from any road "
+        f"{noun(unjoined, 'was', 'were')} left unjoined"
     )
 
 
@@ -861,8 +865,8 @@ def _official_population(path: str | Path, districts: gpd.GeoDataFrame) -> pd.Da
     missing = sorted(set(districts["district_id"]) - set(table["district_id"]))
     if unknown or missing:
         raise InputDataError(
-            f"population table {path}: unknown district_id(s) {unknown}, "
-            f"missing district_id(s) {missing}"
+            f"population table {path}: unknown {noun(len(unknown), 'district_id')} {unknown}, "
+            f"missing {noun(len(missing), 'district_id')} {missing}"
         )
     return table
 
