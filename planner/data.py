@@ -26,6 +26,7 @@ from planner._dataset_checks import (
     MAX_OUTSIDE_M,
     SITE_SIZE_COLUMNS,
     boolean_column,
+    check_columns,
     district_polygons,
     nearest_districts,
     number_column,
@@ -41,7 +42,6 @@ from planner.hospital_types import HOSPITAL_TYPES, UNCLASSIFIED
 from planner.network import DEFAULT_MODES, CompiledNetwork, TravelMode, load_graph
 from planner.readers import (
     MAX_POPULATION,
-    _require_columns,
     _require_file,
     read_boundaries,
     read_points,
@@ -560,7 +560,7 @@ def _read_districts(path: Path) -> gpd.GeoDataFrame:
         raise InputDataError(f"{path} is not a readable GeoJSON file: {exc}") from None
     if districts.empty:
         raise InputDataError(f"{path} has no districts; expected polygons")
-    _require_columns(districts, DISTRICT_COLUMNS, path)
+    check_columns(districts, DISTRICT_COLUMNS, path)
     for col in ("district_id", "name", "region"):
         empty = districts[col].isna() | (districts[col].astype(str).str.strip() == "")
         if empty.any():

@@ -18,8 +18,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from planner._dataset_checks import check_columns
 from planner._errors import InputDataError, MissingInputError
-from planner._i18n import noun
 
 __all__ = [
     "MAX_POPULATION",
@@ -36,15 +36,6 @@ MAX_POPULATION = 100_000_000
 def _require_file(path: Path, what: str) -> None:
     if not path.is_file():
         raise MissingInputError(f"{what} {path} does not exist")
-
-
-def _require_columns(frame: pd.DataFrame, columns: Sequence[str], path: Path) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        have = [c for c in frame.columns if c != "geometry"]
-        raise InputDataError(
-            f"{path} lacks {noun(len(missing), 'column')} {missing}; it has {have}"
-        )
 
 
 def read_csv_text(
@@ -138,7 +129,7 @@ def read_boundaries(
     path = Path(path)
     _require_file(path, "boundary file")
     gdf = gpd.read_file(path, layer=layer)
-    _require_columns(gdf, [name_column] + ([id_column] if id_column else []), path)
+    check_columns(gdf, [name_column] + ([id_column] if id_column else []), path)
     if gdf.crs is None:
         raise InputDataError(f"{path} has no coordinate reference system; expected one")
     kinds = set(gdf.geom_type.dropna())
@@ -198,7 +189,7 @@ def read_points(
         frame = read_csv_text(
             path, "points file", allow_no_rows=allow_no_rows, keep_default_na=True
         )
-        _require_columns(frame, [lon, lat, *required], path)
+        check_columns(frame, [lon, lat, *required], path)
         x = _numeric(frame, lon, path)
         y = _numeric(frame, lat, path)
         bad = (x.abs() > 180) | (y.abs() > 90)
@@ -215,7 +206,7 @@ def read_points(
         )
         return gdf
     gdf = gpd.read_file(path, layer=layer)
-    _require_columns(gdf, list(required), path)
+    check_columns(gdf, list(required), path)
     if gdf.crs is None:
         raise InputDataError(f"{path} has no coordinate reference system; expected one")
     kinds = set(gdf.geom_type.dropna())
@@ -242,7 +233,7 @@ def read_population_table(path: str | Path) -> pd.DataFrame:
     """
     path = Path(path)
     frame = read_csv_text(path, "population table", dtype={"district_id": str})
-    _require_columns(frame, ["district_id", "population"], path)
+    check_columns(frame, ["district_id", "population"], path)
     pop = _numeric(frame, "population", path)
     bad = (pop < 0) | (pop != np.round(pop)) | (pop > MAX_POPULATION)
     if bad.any():
