@@ -80,6 +80,14 @@ def objective_bound_gap(c: FloatArray, outcome: Outcome) -> tuple[float, float, 
     return value, bound, gap
 
 
+def _found(status: PlanStatus, objective: float) -> bool:
+    """Whether a solve with this status and objective found a plan (a limit may stop first)."""
+    return status in _WITH_PLAN and math.isfinite(objective)
+
+
+_WITH_PLAN = (PlanStatus.OPTIMAL, PlanStatus.TIME_LIMIT, PlanStatus.WORK_LIMIT)
+
+
 def empty_frame(columns: dict[str, type]) -> pd.DataFrame:
     """Return an empty frame with typed columns."""
     return pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})
@@ -140,11 +148,7 @@ class PlanResult:
     @property
     def feasible(self) -> bool:
         """Whether a plan meeting every constraint was found (a limit may stop before one)."""
-        return self.status in (
-            PlanStatus.OPTIMAL,
-            PlanStatus.TIME_LIMIT,
-            PlanStatus.WORK_LIMIT,
-        ) and math.isfinite(self.objective)
+        return _found(self.status, self.objective)
 
     @property
     def repaired(self) -> bool:
@@ -221,11 +225,7 @@ class ServicesResult:
     @property
     def feasible(self) -> bool:
         """Whether a plan meeting every target was found (a limit may stop before one)."""
-        return self.status in (
-            PlanStatus.OPTIMAL,
-            PlanStatus.TIME_LIMIT,
-            PlanStatus.WORK_LIMIT,
-        ) and math.isfinite(self.objective)
+        return _found(self.status, self.objective)
 
     @property
     def colocated(self) -> BoolArray:
