@@ -132,7 +132,7 @@ _FILE = click.Path(path_type=Path, dir_okay=False)
 @click.option(
     "--shelters",
     type=_FILE,
-    help="Your region: existing shelters with 'name' and 'capacity_places' (default: none).",
+    help="Your region: existing shelters with 'name' and 'capacity_places' (beds; default none).",
 )
 @click.option(
     "--hospitals",
@@ -285,12 +285,16 @@ def data_check(folder: Path) -> None:
     dataset = load_dataset(folder)
     table = Table(title=f"Dataset {dataset.name!r} in {folder}: every check passed")
     table.add_column("layer")
-    table.add_column("rows", justify="right")
+    table.add_column("count", justify="right")
+    shelters = dataset.shelters
     for name, rows in (
         ("districts", len(dataset.districts)),
         ("settlements", len(dataset.settlements)),
         ("people", int(dataset.settlements["population"].sum())),
-        ("existing shelters", len(dataset.shelters)),
+        # a record may pool several shelters (the embedded dataset pools each city's)
+        ("existing shelter records", len(shelters)),
+        ("existing shelter beds", round(float(shelters["capacity_places"].sum()))),
+        ("districts with a shelter", shelters["district_id"].nunique()),
         ("candidate sites", len(dataset.candidates)),
         ("hospitals", len(dataset.hospitals)),
         ("road nodes", dataset.graph.number_of_nodes()),

@@ -174,8 +174,10 @@ class Dataset:
         Points where people live, each with ``district_id`` and ``population``;
         district populations are spread over them.
     shelters
-        Existing shelters with ``capacity_places`` (family places). Their
-        coordinates may be confidential: never publish them.
+        Existing shelters with ``capacity_places``: their beds (people
+        sheltered at once; a plan counts them as family places of the
+        scenario's ``family_place_size``). Their coordinates may be
+        confidential: never publish them.
     candidates
         Candidate sites for new shelters.
     hospitals

@@ -14,7 +14,7 @@ A user brings:
   :data:`planner.demand.PLACE_WEIGHTS`); a district with no place gets one
   settlement at its centre;
 * **shelters** (optional): existing shelter points with ``name`` and
-  ``capacity_places`` (optional ``inclusive``); none means no shelter today;
+  ``capacity_places``, their beds (optional ``inclusive``); none means no shelter today;
 * **hospitals** (optional): points with ``name`` (optional ``subclass`` and
   ``hospital_type``, see :mod:`planner.hospital_types`);
 * **about** (optional): a JSON or TOML file with the dataset's ``sources``,
@@ -398,7 +398,7 @@ class RegionInputs:
     places
         Settlement points with ``name`` and ``population`` or an OSM ``place``.
     shelters
-        Existing shelters (``name``, ``capacity_places``); none if omitted.
+        Existing shelters (``name``, ``capacity_places``: beds); none if omitted.
     hospitals
         Hospital points (``name``), for rape crisis centres and forensic
         examination; none if omitted.
