@@ -114,6 +114,7 @@ def _executive_summary(plan: Plan, tr: Translator) -> list[str]:
             places=tr.number(b["required_family_places"]),
             beds=tr.number(b["required_beds"]),
             existing=tr.number(b["existing_places"] / size),
+            existing_beds=tr.number(b["existing_places"]),
             too_few=tr("report.summary.too_few", ratio=tr.plain(ratio)) if ratio else "",
         )
         + " "
@@ -289,15 +290,10 @@ def _proposal_tables(plan: Plan, tr: Translator) -> dict[str, Markup]:
     sites = _named_districts(plan, plan.sites)
     new = sites.loc[sites["status"] == "new"]
     columns = ["name", "district_id", "region", "capacity_places", "capacity_beds", "cost"]
+    existing = ["name", "district_id", "status", "capacity_places", "capacity_beds"]
     return {
         "new": _table(new[[*columns, "inclusive"]], tr),
-        "existing": _table(
-            sites.loc[
-                sites["status"] != "new",
-                ["name", "district_id", "status", "capacity_places", "added_places"],
-            ],
-            tr,
-        ),
+        "existing": _table(sites.loc[sites["status"] != "new", [*existing, "added_places"]], tr),
         "farthest": _table(
             district_publication(plan.districts)
             .sort_values("travel_min_mean_before", ascending=False)

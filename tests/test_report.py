@@ -180,6 +180,8 @@ def test_report_reads_for_people(files: PlanFiles) -> None:
     # a row of the shelter table may pool a city's shelters: today's inclusive supply is
     # counted in places, never in shelters
     assert "Today 0 shelter family places are known to accept LGBTQ+ survivors" in html
+    # today's supply in family places and in the beds the sources count (175)
+    assert "need 1,018 family places (1,731 beds); 103 exist today (175 beds), 9.89 times" in html
 
 
 def _site_rows(html: str, heading: str) -> list[list[str]]:
@@ -199,6 +201,8 @@ def test_report_tables_name_districts(files: PlanFiles, files_az: PlanFiles) -> 
     existing = _site_rows(html, "<h3>Existing shelters")
     assert [row[1] for row in existing] == ["Baku City", "Ganja City"]
     assert existing[0][3] == "90.0" and new[0][3] in {"10", "20", "40"}  # decimals per column
+    # beside its family places, each existing record's beds: the figures the sources publish
+    assert [row[4] for row in existing] == ["153", "22"]
     html_az = files_az.report_html.read_text("utf-8")
     existing_az = _site_rows(html_az, "<h3>Mövcud sığınacaqlar")
     assert [row[1] for row in existing_az] == ["Bakı", "Gəncə"]
@@ -310,6 +314,7 @@ def test_report_in_azerbaijani_reads_for_people(files_az: PlanFiles, small_plan:
     }
     worse = int(small_plan.districts["worse_off"].sum())
     assert int(rows["Vəziyyəti pisləşən (orta yol vaxtı uzanır)"].replace(".", "")) == worse
+    assert "bu gün 103 ailə yeri (175 yataq yeri) var" in html
 
 
 def test_map_in_azerbaijani(files_az: PlanFiles) -> None:
