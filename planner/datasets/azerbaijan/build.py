@@ -139,8 +139,8 @@ REPORT_TEXTS: dict[str, object] = {
         "built since are missing: in Karabakh and East Zangezur (the Fuzuli-Shusha road, "
         "Horadiz-Aghband, Toghanali-Kalbajar with the Murovdag tunnel, the Barda-Aghdam and "
         "Aghdam-Khankendi roads), travel times to and from Shusha, Khankendi, Lachin, Kalbajar,"
-        " Qubadli, Zangilan and Jabrayil are overstated; `data build --extra-roads` adds road "
-        "lines.",
+        " Qubadli, Zangilan and Jabrayil are overstated (the dataset build's --extra-roads "
+        "option adds road lines).",
         "Existing shelters are modelled as two pooled shelters at the city centres of Baku "
         "and Ganja (their addresses are confidential); replace them with real data for "
         "operational use.",
@@ -176,8 +176,8 @@ REPORT_TEXTS: dict[str, object] = {
                 "Sonradan tikilmiş yollar yoxdur: Qarabağ və Şərqi Zəngəzurda (Füzuli-Şuşa yolu, "
                 "Horadiz-Ağbənd, Murovdağ tuneli ilə Toğanalı-Kəlbəcər, Bərdə-Ağdam və "
                 "Ağdam-Xankəndi yolları) Şuşa, Xankəndi, Laçın, Kəlbəcər, Qubadlı, Zəngilan və "
-                "Cəbrayıla gedən və oradan gələn yol vaxtları artıq göstərilir; `data build "
-                "--extra-roads` yol xətləri əlavə edir.",
+                "Cəbrayıla gedən və oradan gələn yol vaxtları artıq göstərilir (məlumat dəstinin "
+                "qurulmasında --extra-roads seçimi yol xətləri əlavə edir).",
                 "Mövcud sığınacaqlar Bakı və Gəncə şəhər mərkəzlərində iki birləşdirilmiş "
                 "sığınacaq kimi modelləşdirilib (onların ünvanları məxfidir); əməli istifadə "
                 "üçün onları real məlumatlarla əvəz edin.",
