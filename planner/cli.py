@@ -605,7 +605,7 @@ _COMPARE_ROWS: dict[str, tuple[str, int]] = {
     "total_beds": ("number", 0),
     "served_share": ("percent", 1),
     "mean_travel_min": ("number", 1),
-    "max_travel_min": ("number", 0),
+    "max_travel_min": ("number", 1),
     "cost": ("number", 0),
     "inclusive_places": ("number", 0),
     "inclusive_reach_share": ("percent", 1),
