@@ -47,13 +47,13 @@ def test_travel_map_counts_districts_not_rows(today: Assessment, dataset: Datase
     # the embedded shelter table pools each city's shelters in one row: "2 shelters" was wrong
     fig = _travel_map_figure(today, dataset, Translator("en"))
     title = fig.axes[0].get_title()
-    assert "175 shelter places, in 2 of 78 districts" in title and "shelters\n" not in title
+    assert "175 shelter beds, in 2 of 78 districts" in title and "shelters\n" not in title
     assert "50% of the population beyond 2 hours" in title
     assert _legend(fig) == ["existing shelter capacity (district)", "no road path to a shelter"]
     labels = [t.get_text() for t in fig.axes[0].texts]
-    assert "Baku City: 153 places" in labels and any(t.startswith("OpenStreetMap") for t in labels)
+    assert "Baku City: 153 beds" in labels and any(t.startswith("OpenStreetMap") for t in labels)
     az = _travel_map_figure(today, dataset, Translator("az")).axes[0].get_title()
-    assert "175 sığınacaq yeri, 78 rayondan 2 rayonda" in az
+    assert "175 sığınacaq yataq yeri, 78 rayondan 2 rayonda" in az
 
 
 def test_plan_map_says_what_grey_means(budget: Plan, dataset: Dataset) -> None:

@@ -73,7 +73,7 @@ def test_map_is_offline_ready(map_dir: Path) -> None:
     assert "OpenStreetMap contributors" in html
     # A row of the embedded shelter table pools a city's shelters: the tooltip gives
     # the places, never a count of shelters it cannot know.
-    assert "Baku City: 153 places in existing shelters, 0 of them LGBTQ+-inclusive" in html
+    assert "Baku City: 153 beds in existing shelters, 0 of them LGBTQ+-inclusive" in html
     assert "shelter(s)" not in html
     legend = html[html.index('id="sp-legend"') : html.index('id="sp-note"')]
     assert "existing shelter (shown at its district)" in legend
