@@ -224,7 +224,11 @@ def shortfall_figure(
     -------
     Path
     """
-    tr = Translator(lang)
+    return _save(_shortfall_figure(assessment, Translator(lang), names), Path(path))
+
+
+def _shortfall_figure(assessment: Assessment, tr: Translator, names: PlaceNames | None) -> Any:
+    """Draw the bar chart of required versus existing beds by region (see shortfall_figure)."""
     r = assessment.regions.sort_values("required_beds")
     if names is not None:
         r = names.frame(r, district_names=False)
@@ -256,7 +260,7 @@ def shortfall_figure(
     ax.legend(loc="lower right")
     fig.text(0.01, 0.01, tr("figure.no_shelter_note"), fontsize=8)
     ax.grid(axis="x", alpha=0.3)
-    return _save(fig, Path(path))
+    return fig
 
 
 def _plan_map_figure(plan: Plan, dataset: Dataset, tr: Translator) -> Any:

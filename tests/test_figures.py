@@ -14,6 +14,7 @@ from planner.assessment import Assessment, assess
 from planner.data import Dataset
 from planner.figures import (
     _plan_map_figure,
+    _shortfall_figure,
     _travel_map_figure,
     plan_figures,
     shortfall_figure,
@@ -54,6 +55,15 @@ def test_travel_map_counts_districts_not_rows(today: Assessment, dataset: Datase
     assert "Baku City: 153 beds" in labels and any(t.startswith("OpenStreetMap") for t in labels)
     az = _travel_map_figure(today, dataset, Translator("az")).axes[0].get_title()
     assert "175 sığınacaq yataq yeri, 78 rayondan 2 rayonda" in az
+
+
+def test_shortfall_counts_beds(today: Assessment) -> None:
+    # 1,731 and 175 are beds; the report counts family places (1,018 and 103)
+    title = _shortfall_figure(today, Translator("en"), None).axes[0].get_title()
+    assert title.startswith("Required versus existing shelter beds by economic region\n")
+    assert "1,731 beds required, 175 existing (9.89x)" in title
+    az = _shortfall_figure(today, Translator("az"), None).axes[0].get_title()
+    assert "mövcud sığınacaq yataq yerləri" in az and "1.731 yataq yeri tələb olunur" in az
 
 
 def test_plan_map_says_what_grey_means(budget: Plan, dataset: Dataset) -> None:
