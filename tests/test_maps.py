@@ -75,6 +75,8 @@ def test_map_is_offline_ready(map_dir: Path) -> None:
     # the places, never a count of shelters it cannot know.
     assert "Baku City: 153 beds in existing shelters, 0 of them LGBTQ+-inclusive" in html
     assert "shelter(s)" not in html
+    # the district's capacity fields all count beds, like the shortfall beside them
+    assert "Existing beds" in html and "Existing places" not in html
     legend = html[html.index('id="sp-legend"') : html.index('id="sp-note"')]
     assert "existing shelter (shown at its district)" in legend
 
