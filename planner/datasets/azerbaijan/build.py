@@ -147,8 +147,12 @@ REPORT_TEXTS: dict[str, object] = {
         "Candidate sites are cities, towns and district centres; the cost figures are "
         "relative units set by the scenario, not budgets.",
         "Hospitals are OSM points of 2021 without departments or opening hours; a proposed "
-        "hospital's suitability for a rape crisis centre or forensic service must be checked "
-        "on the ground.",
+        "hospital's suitability for a rape crisis centre or forensic service must be checked on "
+        "the ground. Each settlement and hospital belongs to the district whose generalised "
+        "geoBoundaries polygon holds it (or the nearest, just outside them all), so a point near "
+        "a district's edge can be counted in the neighbouring district (at least four hospitals "
+        "named after a town of the neighbouring district, such as the children's polyclinics of "
+        "Qazakh, counted in Agstafa District; each pair lies in one economic region).",
     ],
     "disconnected_note": (
         "In Azerbaijan this is the Nakhchivan exclave, whose road links to the mainland "
@@ -184,8 +188,13 @@ REPORT_TEXTS: dict[str, object] = {
                 "Namizəd yerlər şəhərlər, qəsəbələr və rayon mərkəzləridir; xərc göstəriciləri "
                 "ssenarinin təyin etdiyi nisbi vahidlərdir, büdcə deyil.",
                 "Xəstəxanalar 2021-ci ilin OSM nöqtələridir, şöbələr və iş saatları barədə "
-                "məlumat yoxdur; təklif olunan xəstəxananın zorlama böhran mərkəzi və ya "
-                "məhkəmə-tibbi ekspertiza üçün uyğunluğu yerində yoxlanılmalıdır.",
+                "məlumat yoxdur; təklif olunan xəstəxananın zorlama böhran mərkəzi və ya məhkəmə-"
+                "tibbi ekspertiza üçün uyğunluğu yerində yoxlanılmalıdır. Hər yaşayış məntəqəsi "
+                "və xəstəxana ümumiləşdirilmiş geoBoundaries poliqonu onu əhatə edən (bütün "
+                "poliqonlardan bir az kənarda olduqda isə ən yaxın) rayona aid edilir, buna görə "
+                "rayon sərhədinə yaxın nöqtə qonşu rayonda sayıla bilər (ən azı dörd xəstəxana "
+                "qonşu rayonun şəhərinin adını daşıyır, məsələn, Qazaxın uşaq poliklinikaları "
+                "Ağstafa rayonunda sayılır; hər cüt eyni iqtisadi rayondadır).",
             ],
             "disconnected_note": (
                 "Azərbaycanda bu, Naxçıvan eksklavıdır: onun materiklə yol əlaqələri Ermənistan "
