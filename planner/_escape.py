@@ -92,9 +92,7 @@ def markup_fields(
     markupsafe.Markup
     """
     escaped = {k: html_text(v) for k, v in values.items()}
-    if formatter is None:
-        return Markup(template.format(**escaped))
-    return Markup(formatter.vformat(template, (), escaped))
+    return Markup((formatter or string.Formatter()).vformat(template, (), escaped))
 
 
 def web_frame(frame: FrameT, columns: Iterable[str] | None = None) -> FrameT:

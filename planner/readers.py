@@ -3,7 +3,8 @@
 Every reader checks its input and names the file, row and column at fault
 ("row 7: lon is empty; expected a number", "lacks column ['shapeName']").
 Used by :mod:`planner.data` to load dataset folders and by the dataset
-builders; it imports nothing else from the planner but the error types.
+builders; it imports nothing else from the planner but the error types and the
+shared column check.
 """
 
 from __future__ import annotations

@@ -290,10 +290,12 @@ def _proposal_tables(plan: Plan, tr: Translator) -> dict[str, Markup]:
     sites = _named_districts(plan, plan.sites)
     new = sites.loc[sites["status"] == "new"]
     columns = ["name", "district_id", "region", "capacity_places", "capacity_beds", "cost"]
-    existing = ["name", "district_id", "status", "capacity_places", "capacity_beds"]
+    existing = [
+        "name", "district_id", "status", "capacity_places", "capacity_beds", "added_places",
+    ]  # fmt: skip
     return {
         "new": _table(new[[*columns, "inclusive"]], tr),
-        "existing": _table(sites.loc[sites["status"] != "new", [*existing, "added_places"]], tr),
+        "existing": _table(sites.loc[sites["status"] != "new", existing], tr),
         "farthest": _table(
             district_publication(plan.districts)
             .sort_values("travel_min_mean_before", ascending=False)

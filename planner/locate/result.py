@@ -80,12 +80,12 @@ def objective_bound_gap(c: FloatArray, outcome: Outcome) -> tuple[float, float, 
     return value, bound, gap
 
 
+_WITH_PLAN = (PlanStatus.OPTIMAL, PlanStatus.TIME_LIMIT, PlanStatus.WORK_LIMIT)
+
+
 def _found(status: PlanStatus, objective: float) -> bool:
     """Whether a solve with this status and objective found a plan (a limit may stop first)."""
     return status in _WITH_PLAN and math.isfinite(objective)
-
-
-_WITH_PLAN = (PlanStatus.OPTIMAL, PlanStatus.TIME_LIMIT, PlanStatus.WORK_LIMIT)
 
 
 def empty_frame(columns: dict[str, type]) -> pd.DataFrame:
