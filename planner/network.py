@@ -97,6 +97,9 @@ DEFAULT_SPEEDS_KPH: dict[str, float] = {
 #: Speed (km/h) for a road class missing from the speed table.
 FALLBACK_SPEED_KPH = 35.0
 
+#: An added road line's end this close (metres) to a road node is joined at that node itself.
+SAME_NODE_M = 1.0
+
 # Dijkstra treats a stored zero as an edge, but a strictly positive floor keeps
 # zero-length artefacts of the OSM conversion from collapsing distinct nodes.
 _MIN_EDGE_WEIGHT = 1e-6
@@ -569,7 +572,8 @@ def add_road_lines(
     its ``oneway`` is true, with ``length`` along the line and the class speed
     of its ``highway``. Each end of a line is joined to the nearest node of
     the graph (or of a line added before it) within ``connect_within_m`` by a
-    straight connector of the same class; crossings with existing roads in
+    straight connector of the same class (an end on a node, within
+    :data:`SAME_NODE_M`, is that node); crossings with existing roads in
     between are not joined (split the line there to join them).
 
     Parameters
@@ -625,7 +629,15 @@ def add_road_lines(
 def _add_chain(
     graph: nx.MultiDiGraph, xy: FloatArray, attrs: Mapping[str, Any], within_m: float
 ) -> int:
-    """Add one line's vertices and edges, joining its ends; return the ends left unjoined."""
+    """Add one line's vertices and edges, joining its ends; return the ends left unjoined.
+
+    An end on a road node (within :data:`SAME_NODE_M`) is that node, with no
+    connector; repeated vertices are dropped, so no edge has zero length.
+    """
+    keep = np.r_[True, _great_circle_m(xy[:-1, 0], xy[:-1, 1], xy[1:, 0], xy[1:, 1]) > 0]
+    xy = xy[keep]
+    if len(xy) < 2:
+        return 0
     ends = [_nearest_node(graph, float(x), float(y), within_m) for x, y in (xy[0], xy[-1])]
     start = max((int(n) for n in graph.nodes), default=0) + 1
     ids = list(range(start, start + len(xy)))
@@ -634,10 +646,19 @@ def _add_chain(
     )
     seg = _great_circle_m(xy[:-1, 0], xy[:-1, 1], xy[1:, 0], xy[1:, 1])
     chain = list(zip(ids[:-1], ids[1:], seg.tolist(), strict=True))
-    if ends[0] is not None:
-        chain.append((ends[0][0], ids[0], ends[0][1]))
-    if ends[1] is not None:
-        chain.append((ids[-1], ends[1][0], ends[1][1]))
+    for end, (node, pos) in enumerate(((ends[0], 0), (ends[1], -1))):
+        if node is None:
+            continue
+        if node[1] < SAME_NODE_M:  # the line starts or ends on this road node
+            graph.remove_node(ids[pos])
+            chain = [
+                (node[0] if u == ids[pos] else u, node[0] if v == ids[pos] else v, m)
+                for u, v, m in chain
+            ]
+        elif end == 0:
+            chain.append((node[0], ids[0], node[1]))
+        else:
+            chain.append((ids[-1], node[0], node[1]))
     speed = float(attrs["speed_kph"])
     for u, v, metres in chain:
         data = {**attrs, "length": float(metres), "travel_time": float(metres) / (speed / 3.6)}

@@ -284,6 +284,27 @@ def test_add_road_lines_joins_a_new_road() -> None:
         add_road_lines(g, lines.drop(columns="highway"))
 
 
+def test_a_road_line_drawn_from_a_junction_starts_at_it() -> None:
+    """A line whose ends lie on road nodes (a new road drawn between two junctions, a
+    vertex repeated) adds no zero-length edge, which a dataset would refuse."""
+    import geopandas as gpd
+    from shapely.geometry import LineString
+
+    g = grid_graph()
+    before = set(g.nodes)
+    a, b = g.nodes[0], g.nodes[8]
+    middle = (47.015, 40.005)
+    line = LineString([(a["x"], a["y"]), middle, middle, (b["x"], b["y"])])
+    lines = gpd.GeoDataFrame({"highway": ["primary"]}, geometry=[line], crs="EPSG:4326")
+    assert add_road_lines(g, lines) == 0
+    (new,) = set(g.nodes) - before  # only the middle vertex is new
+    assert min(d["length"] for _, _, d in g.edges(data=True)) > 0
+    assert g.has_edge(0, new) and g.has_edge(new, 8) and g.has_edge(8, new)
+    # 0 -> 8 along the new road: two legs of about 1.3 km each at 65 km/h
+    legs = g.edges[0, new, 0]["length"] + g.edges[new, 8, 0]["length"]
+    assert travel_matrix(g, [0], [8])[0, 0] == pytest.approx(legs / (65 / 3.6))
+
+
 def test_travel_modes_are_affine_in_road_time() -> None:
     bus = TravelMode("bus", time_factor=1.5, wait_min=10)
     assert bus.seconds([60.0, np.inf]).tolist() == [60 * 1.5 + 600, np.inf]
