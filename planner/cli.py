@@ -140,6 +140,12 @@ _FILE = click.Path(path_type=Path, dir_okay=False)
     help="Your region: hospital points with 'name' (for rape crisis centres, forensic care).",
 )
 @click.option(
+    "--hospital-types",
+    type=_FILE,
+    help="Your region: CSV of type,pattern rules reading each hospital's type from its name "
+    "(see data/README.md).",
+)
+@click.option(
     "--about",
     type=_FILE,
     help="Your region: JSON or TOML with the dataset's name, sources, licences, limitations.",
@@ -184,6 +190,7 @@ def data_build(  # noqa: PLR0913 - one option per input file
     places: Path | None,
     shelters: Path | None,
     hospitals: Path | None,
+    hospital_types: Path | None,
     about: Path | None,
     out: Path,
     roads: str,
@@ -197,17 +204,33 @@ def data_build(  # noqa: PLR0913 - one option per input file
     Embedded:    data build --raw RAW --out DIR
     Your region: data build --boundaries B --id-column ID --name-column NAME --osm ROADS
                  --population POP.csv --places PLACES --out DIR [--shelters S] [--hospitals H]
-                 [--about ABOUT.toml] [--region-column REGION] [--speeds SPEEDS.csv]
+                 [--hospital-types RULES.csv] [--about ABOUT.toml] [--region-column REGION]
+                 [--speeds SPEEDS.csv] [--extra-roads LINES]
     See data/README.md ("Your own region").
     """  # noqa: D301 - click keeps the lines after a backspace (\b) as written, unwrapped
     if (raw is None) == (boundaries is None):
         raise click.UsageError("give either --raw (the embedded dataset) or --boundaries")
     if boundaries is not None:
+        if roads != "major":
+            raise click.UsageError(
+                "--roads chooses the embedded dataset's road file; give your region's roads "
+                "with --osm"
+            )
         _build_region(
             boundaries, id_column, name_column, region_column, osm, population, places,
-            shelters, hospitals, about, speeds, out,
+            shelters, hospitals, hospital_types, about, speeds, extra_roads, out,
         )  # fmt: skip
         return
+    region_only = {"--id-column": id_column, "--name-column": name_column,
+                   "--region-column": region_column, "--osm": osm, "--places": places,
+                   "--shelters": shelters, "--hospitals": hospitals,
+                   "--hospital-types": hospital_types, "--about": about}  # fmt: skip
+    stray = [k for k, v in region_only.items() if v is not None]
+    if stray:
+        raise click.UsageError(
+            f"{', '.join(stray)} {'is' if len(stray) == 1 else 'are'} for your own region's "
+            "build (--boundaries), not the embedded one (--raw)"
+        )
     assert raw is not None
     from planner.datasets import build_embedded
 
@@ -247,8 +270,10 @@ def _build_region(  # noqa: PLR0913 - the command's options, passed on
     places: Path | None,
     shelters: Path | None,
     hospitals: Path | None,
+    hospital_types: Path | None,
     about: Path | None,
     speeds: Path | None,
+    extra_roads: Path | None,
     out: Path,
 ) -> None:
     from planner.datasets.generic import RegionInputs, build_dataset
@@ -271,6 +296,8 @@ def _build_region(  # noqa: PLR0913 - the command's options, passed on
         region_column=region_column,
         about=about,
         speeds=speeds,
+        extra_roads=extra_roads,
+        hospital_types=hospital_types,
     )
     report = build_dataset(inputs, out, progress=_terminal("en"))
     _print_counts(report.out, report.counts)

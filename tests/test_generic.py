@@ -20,6 +20,7 @@ from planner._errors import InputDataError, MissingInputError
 from planner.cli import cli
 from planner.data import load_dataset
 from planner.datasets.generic import RegionInputs, build_dataset, read_about
+from planner.hospital_types import UNCLASSIFIED
 from planner.network import clip_osm_xml
 from tests.conftest import require_raw
 
@@ -153,6 +154,21 @@ def test_cli_builds_a_region(nakhchivan: tuple[RegionInputs, Path], tmp_path: Pa
     assert both.exit_code == 2 and "either --raw" in both.output
 
 
+def test_cli_refuses_options_of_the_other_build(tmp_path: Path) -> None:
+    """An option of one build given to the other is an error, not silently ignored."""
+    out = ["--out", str(tmp_path / "x")]
+    here = str(Path(__file__))
+    raw = ["data", "build", "--raw", str(tmp_path)]
+    stray = CliRunner().invoke(cli, [*raw, "--places", here, "--about", here, *out])
+    assert stray.exit_code == 2
+    assert "--places, --about are for your own region's build (--boundaries)" in stray.output
+    drive = CliRunner().invoke(
+        cli, ["data", "build", "--boundaries", here, "--roads", "drive", *out]
+    )
+    assert drive.exit_code == 2 and "give your region's roads with --osm" in drive.output
+    assert not (tmp_path / "x").exists()
+
+
 def test_region_inputs_name_what_is_wrong(
     nakhchivan: tuple[RegionInputs, Path], tmp_path: Path
 ) -> None:
@@ -192,9 +208,10 @@ def test_about_file_translations(tmp_path: Path) -> None:
         read_about(about)
 
 
-def test_small_region_from_hand_made_files(tmp_path: Path) -> None:
-    """Every input form on a 3x3 grid: places with populations as CSV, a GraphML road graph,
-    a district with no place, one shelter, hospitals with a type."""
+def _grid_region(folder: Path, **given: Path) -> RegionInputs:
+    """Three districts over the 3x3 grid graph (node 9 removed): West and East side by side,
+    North above them; places with populations as CSV, roads as GraphML, one shelter, two
+    typed hospitals. ``given`` replaces any input."""
     import osmnx as ox
     from shapely.geometry import box
 
@@ -208,14 +225,14 @@ def test_small_region_from_hand_made_files(tmp_path: Path) -> None:
             box(46.99, 40.03, 47.03, 40.05),
         ],
         crs="EPSG:4326",
-    ).to_file(tmp_path / "districts.gpkg")
-    (tmp_path / "population.csv").write_text("district_id,population\nW,3000\nE,1000\nN,50\n")
+    ).to_file(folder / "districts.gpkg")
+    (folder / "population.csv").write_text("district_id,population\nW,3000\nE,1000\nN,50\n")
     # West has two places weighing 2:1; East one; North none (it gets one at its centre)
-    (tmp_path / "places.csv").write_text(
+    (folder / "places.csv").write_text(
         "name,population,lon,lat\nA,200,47.00,40.00\nB,100,47.00,40.02\nC,5,47.02,40.01\n"
     )
-    (tmp_path / "shelters.csv").write_text("name,capacity_places,lon,lat\nRefuge,12,47.02,40.02\n")
-    (tmp_path / "hospitals.csv").write_text(
+    (folder / "shelters.csv").write_text("name,capacity_places,lon,lat\nRefuge,12,47.02,40.02\n")
+    (folder / "hospitals.csv").write_text(
         "name,hospital_type,lon,lat\nCentral,general,47.01,40.01\n"
         "Skin clinic,dispensary,47.02,40.0\n"
     )
@@ -223,18 +240,34 @@ def test_small_region_from_hand_made_files(tmp_path: Path) -> None:
     graph.remove_node(9)
     for u, v, k in graph.edges(keys=True):
         graph.edges[u, v, k]["osmid"] = 100 + u * 10 + v
-    ox.save_graphml(graph, tmp_path / "roads.graphml")
-    inputs = RegionInputs(
-        boundaries=tmp_path / "districts.gpkg",
-        id_column="code",
-        name_column="label",
-        region_column="zone",
-        roads=tmp_path / "roads.graphml",
-        population=tmp_path / "population.csv",
-        places=tmp_path / "places.csv",
-        shelters=tmp_path / "shelters.csv",
-        hospitals=tmp_path / "hospitals.csv",
+    ox.save_graphml(graph, folder / "roads.graphml")
+    files = {
+        "boundaries": folder / "districts.gpkg",
+        "roads": folder / "roads.graphml",
+        "population": folder / "population.csv",
+        "places": folder / "places.csv",
+        "shelters": folder / "shelters.csv",
+        "hospitals": folder / "hospitals.csv",
+    }
+    return RegionInputs(
+        id_column="code", name_column="label", region_column="zone", **{**files, **given}
     )
+
+
+def _build(inputs: RegionInputs, out: Path) -> list[str]:
+    """Build quietly; return the build's notes."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        build_dataset(inputs, out)
+    return [str(w.message) for w in caught]
+
+
+def test_small_region_from_hand_made_files(tmp_path: Path) -> None:
+    """Every input form on a 3x3 grid: places with populations as CSV, a GraphML road graph,
+    a district with no place, one shelter, hospitals with a type."""
+    from tests.conftest import grid_graph
+
+    inputs = _grid_region(tmp_path)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         report = build_dataset(inputs, tmp_path / "grid")
@@ -250,7 +283,99 @@ def test_small_region_from_hand_made_files(tmp_path: Path) -> None:
     assert sorted(ds.hospitals["hospital_type"]) == ["dispensary", "general"]
     # candidates: each district's largest settlement (no city or town here)
     assert sorted(ds.candidates["name"]) == ["A", "C", "North"]
-    assert report.counts["road_edges"] == graph.number_of_edges()
+    graph = grid_graph()
+    assert report.counts["road_edges"] == graph.number_of_edges() - graph.degree(9)
+
+
+def test_points_of_interest_keep_their_hospitals(tmp_path: Path) -> None:
+    """An OSM points-of-interest file given as hospitals: police, nursing homes and points
+    abroad are left out and said so; names give the types when rules are given."""
+    pois = tmp_path / "pois.csv"
+    pois.write_text(
+        "name,class,subclass,lon,lat\n"
+        "Central Hospital,hospital,hospital,47.01,40.01\n"  # kept: general
+        "Old people's home,hospital,nursing_home,47.00,40.01\n"  # left out
+        "Police station,police,police,47.02,40.02\n"  # left out
+        ",hospital,clinic,47.02,40.0\n"  # kept, no name: unknown
+        "Skin Dispensary,hospital,,47.025,40.04\n"  # kept (blank subclass): dispensary
+        "Across the border,hospital,hospital,47.2,40.2\n"  # outside every district
+    )
+    rules = tmp_path / "types.csv"
+    rules.write_text("type,pattern\ngeneral,hospital\ndispensary,dispensar\n")
+    inputs = _grid_region(tmp_path, hospitals=pois, hospital_types=rules)
+    notes = _build(inputs, tmp_path / "ds")
+    ds = load_dataset(tmp_path / "ds")
+    assert dict(zip(ds.hospitals["name"], ds.hospitals["hospital_type"], strict=True)) == {
+        "Central Hospital": "general", "(unnamed clinic)": "unknown",
+        "Skin Dispensary": "dispensary",
+    }  # fmt: skip
+    assert (
+        "hospitals: 2 points of other kinds left out by class/subclass "
+        "({'nursing_home': 1, 'police': 1})"
+    ) in notes
+    assert any(n.startswith("hospitals: 1 outside every district left out") for n in notes)
+    assert "hospitals: 3 typed from their names ({'general': 1, 'unknown': 1, " in " ".join(notes)
+
+
+def test_hospitals_without_types_are_unclassified(tmp_path: Path) -> None:
+    """No type and no rules: every hospital is offered; a type for only some is refused."""
+    plain = tmp_path / "plain.csv"
+    plain.write_text("name,lon,lat\nCentral,47.01,40.01\nSkin clinic,47.02,40.0\n")
+    _build(_grid_region(tmp_path, hospitals=plain), tmp_path / "ds")
+    ds = load_dataset(tmp_path / "ds")  # a blank type column would be refused here
+    assert ds.hospitals["hospital_type"].tolist() == [UNCLASSIFIED, UNCLASSIFIED]
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_text("name,hospital_type,lon,lat\nCentral,general,47.01,40.01\nSkin,,47.02,40.0\n")
+    with pytest.raises(InputDataError, match=r"mixed\.csv, row 3: hospital_type is blank while"):
+        build_dataset(_grid_region(tmp_path, hospitals=mixed), tmp_path / "bad")
+    only = tmp_path / "only.csv"
+    only.write_text("name,amenity,lon,lat\nTown hall,townhall,47.01,40.01\n")
+    with pytest.raises(
+        InputDataError, match=r"no point is a hospital or clinic by its \['amenity'\]"
+    ):
+        build_dataset(_grid_region(tmp_path, hospitals=only), tmp_path / "bad")
+    assert not (tmp_path / "bad").exists()
+
+
+def test_a_shelter_outside_the_region_is_refused(tmp_path: Path) -> None:
+    """A shelter just outside a generalised border joins the nearest district; one far away
+    (here with longitude and latitude swapped) is refused with its row."""
+    near = tmp_path / "near.csv"
+    near.write_text("name,capacity_places,lon,lat\nEdge,10,47.032,40.02\n")  # ~170 m east
+    _build(_grid_region(tmp_path, shelters=near), tmp_path / "ds")
+    assert load_dataset(tmp_path / "ds").shelters["district_id"].tolist() == ["E"]
+    swapped = tmp_path / "swapped.csv"
+    swapped.write_text("name,capacity_places,lon,lat\nRefuge,12,47.02,40.02\nOther,8,40.0,47.0\n")
+    with pytest.raises(
+        InputDataError,
+        match=r"swapped\.csv, row 3: shelter 'Other' at \(40\.00000, 47\.00000\) lies more "
+        r"than 3 km outside every district; .*swapped\?",
+    ):
+        build_dataset(_grid_region(tmp_path, shelters=swapped), tmp_path / "bad")
+
+
+def test_extra_road_lines_join_a_region(tmp_path: Path) -> None:
+    """--extra-roads adds a road to a region's graph, as for the embedded dataset."""
+    from shapely.geometry import LineString
+
+    from tests.conftest import grid_graph
+
+    lines = tmp_path / "new_road.geojson"
+    graph = grid_graph()
+    a, b = graph.nodes[1], graph.nodes[8]
+    gpd.GeoDataFrame(
+        {"highway": ["primary"]},
+        geometry=[LineString([(a["x"], a["y"]), (b["x"], b["y"])])],
+        crs="EPSG:4326",
+    ).to_file(lines, driver="GeoJSON")
+    notes = _build(_grid_region(tmp_path, extra_roads=lines), tmp_path / "ds")
+    plain = _build(_grid_region(tmp_path), tmp_path / "plain")
+    assert any("1 extra road line from new_road.geojson added" in n for n in notes)
+    assert not any("extra road" in n for n in plain)
+    meta = json.loads((tmp_path / "ds" / "metadata.json").read_text("utf-8"))
+    assert meta["sources"]["extra_roads"]["file"] == "new_road.geojson"
+    edges = len(load_dataset(tmp_path / "ds").graph.edges)
+    assert edges > len(load_dataset(tmp_path / "plain").graph.edges)
 
 
 def test_roads_from_a_pbf_extract(tmp_path: Path) -> None:

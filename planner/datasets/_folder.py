@@ -14,10 +14,12 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from planner._errors import InputDataError, MissingInputError
+from planner._i18n import noun
 from planner._io import _umask, write_csv_atomic, write_text_atomic
-from planner.network import save_graph
+from planner.network import add_road_lines, save_graph
 
-__all__ = ["BuildReport", "sha256", "write_dataset_folder"]
+__all__ = ["BuildReport", "add_extra_roads", "sha256", "write_dataset_folder"]
 
 
 @dataclass(frozen=True)
@@ -96,3 +98,27 @@ def write_dataset_folder(
     finally:
         if tmp.exists():
             shutil.rmtree(tmp)
+
+
+def add_extra_roads(
+    graph: Any, path: Path, speeds: Mapping[str, float] | None, notes: list[str]
+) -> None:
+    """Add the road lines of ``path`` to the graph (in place), noting what was done.
+
+    See :func:`planner.network.add_road_lines`; each line end is joined to the
+    nearest road within 500 m.
+    """
+    if not path.is_file():
+        raise MissingInputError(f"extra road file {path} does not exist")
+    try:
+        lines = gpd.read_file(path)
+    except Exception as exc:  # fiona/pyogrio raise many kinds
+        raise InputDataError(f"cannot read the extra road file {path}: {exc}") from exc
+    before = graph.number_of_edges()
+    unjoined = add_road_lines(graph, lines, speeds=speeds, source=str(path))
+    notes.append(
+        f"roads: {len(lines)} extra road {noun(len(lines), 'line')} from {path.name} added as "
+        f"{graph.number_of_edges() - before} {noun(graph.number_of_edges() - before, 'edge')}; "
+        f"{unjoined} line {noun(unjoined, 'end')} farther than 500 m from any road "
+        f"{noun(unjoined, 'was', 'were')} left unjoined"
+    )

@@ -14,9 +14,13 @@ A user brings:
   :data:`planner.demand.PLACE_WEIGHTS`); a district with no place gets one
   settlement at its centre;
 * **shelters** (optional): existing shelter points with ``name`` and
-  ``capacity_places``, their beds (optional ``inclusive``); none means no shelter today;
+  ``capacity_places``, their beds (optional ``inclusive``), each inside a district or
+  at most :data:`~planner._dataset_checks.MAX_OUTSIDE_M` outside one; none means no
+  shelter today;
 * **hospitals** (optional): points with ``name`` (optional ``subclass`` and
-  ``hospital_type``, see :mod:`planner.hospital_types`);
+  ``hospital_type``, see :mod:`planner.hospital_types`); a file of OSM points of
+  interest keeps only its hospitals and clinics (:data:`HOSPITAL_TAG_COLUMNS`,
+  :data:`HOSPITAL_KINDS`), and points outside every district are left out;
 * **about** (optional): a JSON or TOML file with the dataset's ``sources``,
   ``licences``, ``limitations`` and ``disconnected_note`` for the report.
 
@@ -39,13 +43,20 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from planner._dataset_checks import MAX_OUTSIDE_M, nearest_districts
 from planner._errors import InputDataError, MissingInputError
 from planner._i18n import noun
 from planner._progress import LogProgress, Progress
 from planner._validate import unknown_keys
-from planner.datasets._folder import BuildReport, sha256, write_dataset_folder
+from planner.datasets._folder import BuildReport, add_extra_roads, sha256, write_dataset_folder
 from planner.demand import PLACE_WEIGHTS, distribute
-from planner.hospital_types import HOSPITAL_TYPES
+from planner.hospital_types import (
+    HOSPITAL_TYPES,
+    UNCLASSIFIED,
+    TypeRule,
+    classify_hospitals,
+    read_type_rules,
+)
 from planner.network import (
     DEFAULT_SPEEDS_KPH,
     CompiledNetwork,
@@ -71,6 +82,11 @@ ABOUT_KEYS = {
 }
 _SETTLEMENT_COLUMNS = ["settlement_id", "name", "name_source", "place", "district_id", "weight",
                        "population", "lon", "lat"]  # fmt: skip
+#: Columns of a hospital file that name each point's kind in OSM's words (points of interest).
+HOSPITAL_TAG_COLUMNS = ("amenity", "healthcare", "class", "subclass")
+#: Kinds kept as hospitals: those that can host a rape crisis centre or forensic examination
+#: (nursing homes, pharmacies, doctors' practices, police and the like are left out).
+HOSPITAL_KINDS = frozenset({"hospital", "clinic"})
 #: A settlement farther than this from any road is reported (its travel times are rough).
 FAR_FROM_ROADS_M = 10_000.0
 
@@ -254,7 +270,7 @@ def _settlements(
         settlements = pd.concat([settlements, extra], ignore_index=True)
         notes.append(
             f"places: {len(empty)} {noun(len(empty), 'district')} without a place got one "
-            f"settlement at {noun(len(empty), 'its', 'their')} centre: {empty[:5]}"
+            f"settlement at {noun(len(empty), 'its', 'their')} centre: {_listed(empty)}"
         )
     settlements = settlements.assign(
         lon=settlements.geometry.x.round(6), lat=settlements.geometry.y.round(6)
@@ -290,8 +306,17 @@ def _shelters(path: Path | None, districts: gpd.GeoDataFrame, notes: list[str]) 
     if points.empty:
         notes.append(f"shelters: {path.name} lists none; the area has no shelter today")
         return pd.DataFrame(columns=columns)
-    joined = gpd.sjoin_nearest(points, districts[["district_id", "geometry"]], how="left")
-    joined = joined.loc[~joined.index.duplicated(keep="first")]
+    ids, _ = nearest_districts(points, districts)
+    if ids.isna().any():
+        pos = int(np.flatnonzero(ids.isna().to_numpy())[0])
+        where = f"row {pos + 2}" if path.suffix.lower() in (".csv", ".txt") else f"feature {pos}"
+        point = points.geometry.iloc[pos]
+        raise InputDataError(
+            f"{path}, {where}: shelter {points['name'].iloc[pos]!r} at ({point.x:.5f}, "
+            f"{point.y:.5f}) lies more than {MAX_OUTSIDE_M / 1000:g} km outside every district; "
+            "expected a point in the area (are longitude and latitude swapped?)"
+        )
+    joined = points.assign(district_id=ids)
     inclusive = (
         joined["inclusive"].astype(str).str.strip().str.lower().isin(["true", "1", "yes"])
         if "inclusive" in joined.columns
@@ -309,6 +334,12 @@ def _shelters(path: Path | None, districts: gpd.GeoDataFrame, notes: list[str]) 
             "lat": joined.geometry.y.round(6).to_numpy(),
         }
     )
+
+
+def _listed(items: list[Any], first: int = 5) -> str:
+    """Items for a note: all of them, or the first few and how many more."""
+    more = len(items) - first
+    return str(items) if more <= 0 else f"{items[:first]} and {more:,} more"
 
 
 def _candidates(settlements: gpd.GeoDataFrame) -> pd.DataFrame:
@@ -330,40 +361,123 @@ def _candidates(settlements: gpd.GeoDataFrame) -> pd.DataFrame:
     return cand[["candidate_id", "settlement_id", "name", "district_id", "reason", "lon", "lat"]]
 
 
-def _hospitals(path: Path | None, districts: gpd.GeoDataFrame) -> pd.DataFrame:
+def _health_facilities(points: gpd.GeoDataFrame, path: Path, notes: list[str]) -> gpd.GeoDataFrame:
+    """Keep the hospitals and clinics of a points file that says what each point is.
+
+    A file of OSM points of interest names each point's kind in OSM's words
+    (``amenity``, ``healthcare``, or ``class`` and ``subclass``); a point is
+    kept when every such column it has is blank or says hospital or clinic.
+    A file without these columns is taken as hospitals throughout.
+    """
+    tags = [c for c in HOSPITAL_TAG_COLUMNS if c in points.columns]
+    if not tags or points.empty:
+        return points
+    kind = pd.Series("", index=points.index)
+    for col in tags:
+        value = points[col].fillna("").astype(str).str.strip().str.lower()
+        other = (kind == "") & (value != "") & ~value.isin(list(HOSPITAL_KINDS))
+        kind = kind.where(~other, value)
+    left = kind != ""
+    if left.all():
+        raise InputDataError(
+            f"{path}: no point is a hospital or clinic by its {tags} "
+            f"({kind.value_counts().head(5).to_dict()}); expected {sorted(HOSPITAL_KINDS)} "
+            "(or blank) in these columns, or a file of hospitals without them"
+        )
+    if left.any():
+        count = int(left.sum())
+        notes.append(
+            f"hospitals: {count:,} {noun(count, 'point')} of other kinds left out by "
+            f"{'/'.join(tags)} ({kind[left].value_counts().to_dict()})"
+        )
+    return points.loc[~left]
+
+
+def _hospitals(
+    path: Path | None,
+    districts: gpd.GeoDataFrame,
+    notes: list[str],
+    rules: list[TypeRule] | None = None,
+) -> pd.DataFrame:
     columns = ["hospital_id", "name", "subclass", "district_id", "hospital_type", "lon", "lat"]
     if path is None:
         return pd.DataFrame(columns=columns)
-    points = read_points(path, required=["name"], allow_no_rows=True)
+    points = _health_facilities(
+        read_points(path, required=["name"], allow_no_rows=True), path, notes
+    )
     joined = gpd.sjoin(
         points, districts[["district_id", "geometry"]], how="inner", predicate="within"
     )
     joined = joined.loc[~joined.index.duplicated(keep="first")]
-    kinds = (
-        joined["hospital_type"].fillna("").astype(str).str.strip()
-        if "hospital_type" in joined.columns
+    outside = len(points) - len(joined)
+    if outside:
+        notes.append(
+            f"hospitals: {outside} outside every district left out (a hospital is kept only "
+            "inside the area, never across a border)"
+        )
+    subclass = (
+        joined["subclass"].fillna("").astype(str).str.strip()
+        if "subclass" in joined.columns
         else pd.Series("", index=joined.index)
     )
-    bad = ~kinds.isin([*HOSPITAL_TYPES, ""])
-    if bad.any():
-        raise InputDataError(
-            f"{path}: hospital_type {kinds[bad].iloc[0]!r} is not one of {sorted(HOSPITAL_TYPES)}"
-        )
+    names = joined["name"].fillna("").astype(str).str.strip()
+    unnamed = names == ""
+    # as the embedded dataset writes them, so that outputs flag them (planner.tables)
+    names.loc[unnamed] = "(unnamed " + subclass.loc[unnamed].replace("", "hospital") + ")"
+    kinds = _hospital_types(joined.assign(name=names), path, notes, rules)
     return pd.DataFrame(
         {
             "hospital_id": [f"H-{k + 1}" for k in range(len(joined))],
-            "name": joined["name"].fillna("").astype(str).to_numpy(),
-            "subclass": (
-                joined["subclass"].fillna("").astype(str).to_numpy()
-                if "subclass" in joined.columns
-                else ""
-            ),
+            "name": names.to_numpy(),
+            "subclass": subclass.to_numpy(),
             "district_id": joined["district_id"].to_numpy(),
             "hospital_type": kinds.to_numpy(),
             "lon": joined.geometry.x.round(6).to_numpy(),
             "lat": joined.geometry.y.round(6).to_numpy(),
         }
     )
+
+
+def _hospital_types(
+    hospitals: pd.DataFrame, path: Path, notes: list[str], rules: list[TypeRule] | None
+) -> pd.Series:
+    """Each hospital's type: its own ``hospital_type``, else from its name by ``rules``.
+
+    Without rules and without any type the hospitals are
+    :data:`~planner.hospital_types.UNCLASSIFIED` (every one offered to the
+    services); a type for some hospitals and none for others is refused.
+    """
+    csv = path.suffix.lower() in (".csv", ".txt")
+    kinds = (
+        hospitals["hospital_type"].fillna("").astype(str).str.strip()
+        if "hospital_type" in hospitals.columns
+        else pd.Series("", index=hospitals.index)
+    )
+    bad = ~kinds.isin([*HOSPITAL_TYPES, ""])
+    if bad.any():
+        pos = int(hospitals.index[np.flatnonzero(bad.to_numpy())[0]])
+        where = f"row {pos + 2}" if csv else f"feature {pos}"
+        raise InputDataError(
+            f"{path}, {where}: hospital_type {kinds[bad].iloc[0]!r} is not one of "
+            f"{sorted(HOSPITAL_TYPES)}"
+        )
+    blank = kinds == ""
+    if rules is not None and blank.any():
+        named = classify_hospitals(hospitals.loc[blank, "name"].tolist(), rules)
+        kinds.loc[blank] = named.to_numpy()
+        counts = named.value_counts().to_dict()
+        notes.append(f"hospitals: {int(blank.sum()):,} typed from their names ({counts})")
+    elif blank.all():
+        kinds = pd.Series(UNCLASSIFIED, index=hospitals.index)
+    elif blank.any():
+        pos = int(hospitals.index[np.flatnonzero(blank.to_numpy())[0]])
+        where = f"row {pos + 2}" if csv else f"feature {pos}"
+        raise InputDataError(
+            f"{path}, {where}: hospital_type is blank while other hospitals have one; "
+            "expected a type for every hospital, for none, or rules to read it from the "
+            "names (--hospital-types)"
+        )
+    return kinds
 
 
 def _graph(roads: Path, speeds: Mapping[str, float] | None) -> Any:
@@ -410,6 +524,13 @@ class RegionInputs:
         (see :func:`read_about`).
     speeds
         CSV of road-class speeds (``highway,speed_kph``).
+    extra_roads
+        Road lines (any vector file with a ``highway`` class) to add: roads
+        built after the OSM extract (:func:`planner.network.add_road_lines`).
+    hospital_types
+        CSV of ``type,pattern`` rules giving each hospital without a
+        ``hospital_type`` its type from its name
+        (:func:`planner.hospital_types.read_type_rules`).
     """
 
     boundaries: Path
@@ -423,10 +544,12 @@ class RegionInputs:
     region_column: str | None = None
     about: Path | None = None
     speeds: Path | None = None
+    extra_roads: Path | None = None
+    hospital_types: Path | None = None
 
     def __post_init__(self) -> None:
         for key in ("boundaries", "roads", "population", "places", "shelters", "hospitals",
-                    "about", "speeds"):  # fmt: skip
+                    "about", "speeds", "extra_roads", "hospital_types"):  # fmt: skip
             value = getattr(self, key)
             if value is not None and not Path(value).is_file():
                 raise MissingInputError(f"{key} file {value} does not exist")
@@ -436,7 +559,8 @@ class RegionInputs:
 
     def files(self) -> dict[str, Path]:
         """Return the input files by role (those given)."""
-        keys = ("boundaries", "roads", "population", "places", "shelters", "hospitals")
+        keys = ("boundaries", "roads", "population", "places", "shelters", "hospitals",
+                "extra_roads", "hospital_types")  # fmt: skip
         return {k: Path(getattr(self, k)) for k in keys if getattr(self, k) is not None}
 
 
@@ -478,9 +602,13 @@ def build_dataset(
         settlements, weights_method = _settlements(files["places"], districts, notes)
     with progress.step("Reading shelters and hospitals"):
         shelter_table = _shelters(files.get("shelters"), districts, notes)
-        hospital_table = _hospitals(files.get("hospitals"), districts)
+        rules = read_type_rules(files["hospital_types"]) if "hospital_types" in files else None
+        hospital_table = _hospitals(files.get("hospitals"), districts, notes, rules)
     with progress.step(f"Reading the road network ({files['roads'].name})"):
         graph = _graph(files["roads"], speed_table)
+    if "extra_roads" in files:
+        with progress.step("Adding road lines"):
+            add_extra_roads(graph, files["extra_roads"], speed_table, notes)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         snapped = snap_points(CompiledNetwork.from_graph(graph), settlements, warn_beyond_m=np.inf)
@@ -490,8 +618,7 @@ def build_dataset(
         notes.append(
             f"roads: {count} {noun(count, 'settlement lies', 'settlements lie')} "
             f"more than {FAR_FROM_ROADS_M / 1000:g} km from any road (their travel times are "
-            "rough): "
-            f"{settlements.loc[far, 'name'].head(5).tolist()}"
+            f"rough): {_listed(settlements.loc[far, 'name'].tolist())}"
         )
     candidates = _candidates(settlements)
     counts = {

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import unicodedata
 import warnings
-from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -27,7 +26,7 @@ from planner._dataset_checks import nearest_districts
 from planner._errors import InputDataError, MissingInputError
 from planner._i18n import noun
 from planner._progress import LogProgress, Progress
-from planner.datasets._folder import BuildReport, sha256, write_dataset_folder
+from planner.datasets._folder import BuildReport, add_extra_roads, sha256, write_dataset_folder
 from planner.datasets.azerbaijan._modes import calibrate_modes
 from planner.datasets.azerbaijan._names import azerbaijani_names
 from planner.datasets.azerbaijan._population import (
@@ -49,7 +48,6 @@ from planner.demand import (
 from planner.hospital_types import HOSPITAL_TYPES, TypeRule, classify_hospitals, read_type_rules
 from planner.network import (
     DEFAULT_SPEEDS_KPH,
-    add_road_lines,
     graph_from_osm_xml,
     read_speed_table,
 )
@@ -706,7 +704,7 @@ def build_azerbaijan(
         _drop_roads_abroad(graph, territory, notes)
     if extra_roads is not None:
         with progress.step("Adding road lines"):
-            _add_extra_roads(graph, Path(extra_roads), speed_table, notes)
+            add_extra_roads(graph, Path(extra_roads), speed_table, notes)
             paths["extra_roads"] = Path(extra_roads)
     with progress.step("Calibrating travel modes on published travel times"):
         modes, calibration, calibration_summary = calibrate_modes(graph, settlements, notes)
@@ -796,26 +794,6 @@ def _drop_roads_abroad(graph: Any, territory: _Territory, notes: list[str]) -> N
     notes.append(
         f"roads: {len(drop)} nodes across the national border removed, among them "
         f"{fragments} {noun(fragments, 'fragment')} lying mostly abroad"
-    )
-
-
-def _add_extra_roads(
-    graph: Any, path: Path, speeds: Mapping[str, float] | None, notes: list[str]
-) -> None:
-    """Add the road lines of ``path`` to the graph (in place), noting what was done."""
-    if not path.is_file():
-        raise MissingInputError(f"extra road file {path} does not exist")
-    try:
-        lines = gpd.read_file(path)
-    except Exception as exc:  # fiona/pyogrio raise many kinds
-        raise InputDataError(f"cannot read the extra road file {path}: {exc}") from exc
-    before = graph.number_of_edges()
-    unjoined = add_road_lines(graph, lines, speeds=speeds, source=str(path))
-    notes.append(
-        f"roads: {len(lines)} extra road {noun(len(lines), 'line')} from {path.name} added as "
-        f"{graph.number_of_edges() - before} {noun(graph.number_of_edges() - before, 'edge')}; "
-        f"{unjoined} line {noun(unjoined, 'end')} farther than 500 m from any road "
-        f"{noun(unjoined, 'was', 'were')} left unjoined"
     )
 
 
