@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import warnings
+from dataclasses import replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -376,6 +377,30 @@ def test_extra_road_lines_join_a_region(tmp_path: Path) -> None:
     assert meta["sources"]["extra_roads"]["file"] == "new_road.geojson"
     edges = len(load_dataset(tmp_path / "ds").graph.edges)
     assert edges > len(load_dataset(tmp_path / "plain").graph.edges)
+
+
+def test_a_projected_graphml_is_read_in_longitude_and_latitude(tmp_path: Path) -> None:
+    """A graph saved after ox.project_graph is projected back; one in metres that does not
+    say so is refused, not written as a dataset that fails on load."""
+    import osmnx as ox
+
+    inputs = _grid_region(tmp_path)
+    graph = ox.load_graphml(inputs.roads)
+    projected = ox.project_graph(graph)
+    assert projected.nodes[0]["x"] > 180  # metres
+    ox.save_graphml(projected, tmp_path / "projected.graphml")
+    _build(replace(inputs, roads=tmp_path / "projected.graphml"), tmp_path / "ds")
+    nodes = load_dataset(tmp_path / "ds").network
+    plain = _build(inputs, tmp_path / "plain")
+    assert not any("from any road" in n for n in plain)
+    same = load_dataset(tmp_path / "plain").network
+    assert nodes.node_ids.tolist() == same.node_ids.tolist()
+    assert nodes.lon == pytest.approx(same.lon, abs=1e-6)
+    assert nodes.lat == pytest.approx(same.lat, abs=1e-6)
+    del projected.graph["crs"]
+    ox.save_graphml(projected, tmp_path / "unsaid.graphml")
+    with pytest.raises(InputDataError, match=r"unsaid\.graphml: node coordinates reach"):
+        build_dataset(replace(inputs, roads=tmp_path / "unsaid.graphml"), tmp_path / "bad")
 
 
 def test_roads_from_a_pbf_extract(tmp_path: Path) -> None:

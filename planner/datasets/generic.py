@@ -487,6 +487,17 @@ def _graph(roads: Path, speeds: Mapping[str, float] | None) -> Any:
         import osmnx as ox
 
         graph = ox.load_graphml(roads)
+        crs = graph.graph.get("crs")
+        if crs is not None and ox.projection.is_projected(crs):
+            graph = ox.projection.project_graph(graph, to_latlong=True)  # e.g. ox.project_graph
+        lon = [float(x) for _, x in graph.nodes(data="x")]
+        lat = [float(y) for _, y in graph.nodes(data="y")]
+        if lon and (max(map(abs, lon)) > 180 or max(map(abs, lat)) > 90):
+            raise InputDataError(
+                f"{roads}: node coordinates reach ({max(lon, key=abs):g}, {max(lat, key=abs):g}), "
+                f"not longitude and latitude, and the graph's crs is {crs!r}; expected a graph "
+                "in EPSG:4326 or one whose crs attribute names its projection"
+            )
         graph.graph["crs"] = "EPSG:4326"
         return apply_speeds(graph, speeds=speeds)
     if roads.suffix.lower() == ".pbf":
