@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ import pandas as pd
 
 from planner._dataset_checks import check_columns
 from planner._errors import InputDataError, MissingInputError
+from planner._i18n import noun
 
 __all__ = [
     "MAX_POPULATION",
@@ -164,6 +166,10 @@ def read_points(
 ) -> gpd.GeoDataFrame:
     """Read points from a CSV with longitude/latitude columns, GeoJSON or GeoPackage.
 
+    Areas in a vector file (OSM maps many hospitals and towns as outlines) are
+    taken at a point inside each, with a warning; lines and missing geometries
+    are refused.
+
     Parameters
     ----------
     path
@@ -210,12 +216,35 @@ def read_points(
     check_columns(gdf, list(required), path)
     if gdf.crs is None:
         raise InputDataError(f"{path} has no coordinate reference system; expected one")
-    kinds = set(gdf.geom_type.dropna())
-    if kinds != {"Point"}:
-        raise InputDataError(f"{path}: expected Point geometries, found {sorted(kinds)}")
+    gdf = _as_points(gdf, path)
     for col in numeric:
         gdf[col] = _numeric(gdf, col, path, row_offset=0)
     return gdf.to_crs("EPSG:4326")
+
+
+def _as_points(gdf: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
+    """Points as they are; areas (a hospital's building, a town's outline) at a point inside."""
+    kind = gdf.geom_type
+    empty = (kind.isna() | gdf.geometry.is_empty).to_numpy()
+    areal = kind.isin(["Polygon", "MultiPolygon"]).to_numpy()
+    bad = empty | ~(areal | (kind == "Point").to_numpy())
+    if bad.any():
+        pos = int(np.flatnonzero(bad)[0])
+        found = "no geometry" if empty[pos] else f"a {kind.iloc[pos]}"
+        raise InputDataError(
+            f"{path}, feature {pos}: {found}; expected a point (or an area, taken at a point "
+            "inside it)"
+        )
+    if areal.any():
+        gdf = gdf.copy()
+        gdf.loc[areal, "geometry"] = gdf.geometry[areal].representative_point()
+        count = int(areal.sum())
+        warnings.warn(
+            f"{path}: {count:,} {noun(count, 'area')} taken at a point inside "
+            f"{noun(count, 'it', 'each')}",
+            stacklevel=3,
+        )
+    return gdf
 
 
 def read_population_table(path: str | Path) -> pd.DataFrame:

@@ -208,6 +208,37 @@ def test_read_points_geojson(tmp_path: Path) -> None:
         read_points(p, required=["beds"])
 
 
+def test_read_points_takes_an_area_at_a_point_inside(tmp_path: Path) -> None:
+    """OSM hospitals and towns are often areas: each is read at a point inside it (a
+    C-shaped building's centroid would lie outside); a line or a missing geometry is refused."""
+    from shapely.geometry import LineString, Point, Polygon
+
+    c_shape = Polygon([(47.0, 40.0), (47.03, 40.0), (47.03, 40.01), (47.01, 40.01),
+                       (47.01, 40.02), (47.03, 40.02), (47.03, 40.03), (47.0, 40.03)])  # fmt: skip
+    assert not c_shape.contains(c_shape.centroid)
+    gdf = gpd.GeoDataFrame(
+        {"name": ["Clinic", "Hospital"]}, geometry=[Point(47.5, 40.5), c_shape], crs="EPSG:4326"
+    )
+    p = tmp_path / "hospitals.geojson"
+    gdf.to_crs(3857).to_file(p, driver="GeoJSON")
+    with pytest.warns(UserWarning, match=r"hospitals\.geojson: 1 area taken at a point inside it"):
+        read = read_points(p, required=["name"])
+    assert set(read.geom_type) == {"Point"} and read.crs.to_epsg() == 4326
+    assert read.geometry.iloc[0].x == pytest.approx(47.5)
+    assert c_shape.contains(read.geometry.iloc[1])
+    bad = gpd.GeoDataFrame(
+        {"name": ["A", "Road"]},
+        geometry=[Point(47.0, 40.0), LineString([(47.0, 40.0), (47.1, 40.0)])],
+        crs="EPSG:4326",
+    )
+    bad.to_file(tmp_path / "bad.geojson", driver="GeoJSON")
+    with pytest.raises(InputDataError, match=r"bad\.geojson, feature 1: a LineString; expected"):
+        read_points(tmp_path / "bad.geojson")
+    bad.assign(geometry=[Point(47.0, 40.0), None]).to_file(tmp_path / "none.gpkg")
+    with pytest.raises(InputDataError, match=r"none\.gpkg, feature 1: no geometry; expected"):
+        read_points(tmp_path / "none.gpkg")
+
+
 def test_read_boundaries(tmp_path: Path, grid_polygons: gpd.GeoDataFrame) -> None:
     p = tmp_path / "b.gpkg"
     doubled = pd.concat([grid_polygons, grid_polygons.iloc[[0]]], ignore_index=True)
