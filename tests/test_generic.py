@@ -338,6 +338,20 @@ def test_hospitals_without_types_are_unclassified(tmp_path: Path) -> None:
     assert not (tmp_path / "bad").exists()
 
 
+def test_places_with_a_population_for_some_only(tmp_path: Path) -> None:
+    """OSM gives a population to some places only: the error names the row and the way out."""
+    places = tmp_path / "osm_places.csv"
+    places.write_text(
+        "name,place,population,lon,lat\nA,town,2000,47.00,40.00\nB,village,,47.0,40.02\n"
+    )
+    with pytest.raises(
+        InputDataError,
+        match=r"osm_places\.csv, row 3: population is empty; expected a number >= 0 for every "
+        r"place \(or no population column, to weight the places by their 'place' class\)",
+    ):
+        build_dataset(_grid_region(tmp_path, places=places), tmp_path / "bad")
+
+
 def test_a_shelter_outside_the_region_is_refused(tmp_path: Path) -> None:
     """A shelter just outside a generalised border joins the nearest district; one far away
     (here with longitude and latitude swapped) is refused with its row."""

@@ -221,9 +221,19 @@ def _settlements(
         bad = ~np.isfinite(weight.to_numpy(float)) | (weight.to_numpy(float) < 0)
         if bad.any():
             pos = int(np.flatnonzero(bad)[0])
+            where = (
+                f"row {pos + 2}" if places.suffix.lower() in (".csv", ".txt") else f"feature {pos}"
+            )
+            raw = points["population"].iloc[pos]
+            shown = "empty" if pd.isna(raw) else f"{raw!r}"
+            hint = (
+                " (or no population column, to weight the places by their 'place' class)"
+                if "place" in points.columns
+                else ""
+            )
             raise InputDataError(
-                f"{places}, feature {pos}: population is {points['population'].iloc[pos]!r}; "
-                "expected a number >= 0"
+                f"{places}, {where}: population is {shown}; expected a number >= 0 for every "
+                f"place{hint}"
             )
         points["weight"] = weight.to_numpy(float)
         points["place"] = points.get("place", pd.Series("village", index=points.index))
