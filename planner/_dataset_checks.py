@@ -22,6 +22,7 @@ from planner._i18n import noun
 
 __all__ = [
     "MAX_OUTSIDE_M",
+    "MAX_SHELTER_PLACES",
     "boolean_column",
     "district_polygons",
     "nearest_districts",
@@ -33,6 +34,8 @@ __all__ = [
 
 #: How far outside its district polygon a point may lie (generalised borders).
 MAX_OUTSIDE_M = 3_000.0
+#: Largest capacity (beds) one existing shelter may have (more is a data error).
+MAX_SHELTER_PLACES = 10_000
 _TRUE = {"true", "1", "yes"}
 _FALSE = {"false", "0", "no"}
 _METRIC = "EPSG:3857"

@@ -24,6 +24,7 @@ import pandas as pd
 
 from planner._dataset_checks import (
     MAX_OUTSIDE_M,
+    MAX_SHELTER_PLACES,
     SITE_SIZE_COLUMNS,
     boolean_column,
     check_columns,
@@ -91,8 +92,6 @@ HOSPITAL_COLUMNS = ["hospital_id", "name", "subclass", "district_id"]
 _HOSPITAL_FRAME = [*HOSPITAL_COLUMNS, "hospital_type"]
 
 _ENV_DATA = "SHELTER_PLANNER_DATA"
-#: Largest capacity (beds) one existing shelter may have (more is a data error).
-MAX_SHELTER_PLACES = 10_000
 
 
 def default_data_dir() -> Path:

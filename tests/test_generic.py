@@ -352,6 +352,36 @@ def test_places_with_a_population_for_some_only(tmp_path: Path) -> None:
         build_dataset(_grid_region(tmp_path, places=places), tmp_path / "bad")
 
 
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ("Refuge,-5,,47.02,40.02", r"row 2: capacity_places is '-5'; expected a number > 0"),
+        ("Refuge,,,47.02,40.02", r"row 2: capacity_places is empty; expected a number > 0"),
+        (",12,,47.02,40.02", r"row 2: name is empty; expected the shelter's name"),
+        ("Refuge,12,maybe,47.02,40.02", r"row 2: inclusive is 'maybe'; expected true or false"),
+    ],
+)
+def test_a_bad_shelter_row_stops_the_build(tmp_path: Path, row: str, message: str) -> None:
+    """Checked at the build, against the user's file (not later, against the dataset's)."""
+    shelters = tmp_path / "my_shelters.csv"
+    shelters.write_text(f"name,capacity_places,inclusive,lon,lat\n{row}\n")
+    with pytest.raises(InputDataError, match=r"my_shelters\.csv, " + message):
+        build_dataset(_grid_region(tmp_path, shelters=shelters), tmp_path / "bad")
+    assert not (tmp_path / "bad").exists()
+
+
+def test_inclusive_may_be_left_blank(tmp_path: Path) -> None:
+    shelters = tmp_path / "mine.csv"
+    shelters.write_text(
+        "name,capacity_places,inclusive,lon,lat\nR,12,,47.02,40.02\nQ,3,yes,47.0,40.01\n"
+    )
+    _build(_grid_region(tmp_path, shelters=shelters), tmp_path / "ds")
+    ds = load_dataset(tmp_path / "ds")
+    assert dict(zip(ds.shelters["name"], ds.shelters["inclusive"], strict=True)) == {
+        "R": False, "Q": True
+    }  # fmt: skip
+
+
 def test_a_shelter_outside_the_region_is_refused(tmp_path: Path) -> None:
     """A shelter just outside a generalised border joins the nearest district; one far away
     (here with longitude and latitude swapped) is refused with its row."""

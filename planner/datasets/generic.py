@@ -43,7 +43,13 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from planner._dataset_checks import MAX_OUTSIDE_M, nearest_districts
+from planner._dataset_checks import (
+    MAX_OUTSIDE_M,
+    MAX_SHELTER_PLACES,
+    boolean_column,
+    nearest_districts,
+    number_column,
+)
 from planner._errors import InputDataError, MissingInputError
 from planner._i18n import noun
 from planner._progress import LogProgress, Progress
@@ -210,10 +216,8 @@ def _districts(
     return districts.sort_values("district_id").reset_index(drop=True)
 
 
-def _settlements(
-    places: Path, districts: gpd.GeoDataFrame, notes: list[str]
-) -> tuple[gpd.GeoDataFrame, str]:
-    """Place the settlements in districts and spread the populations; say by which weights."""
+def _weighted_places(places: Path, notes: list[str]) -> tuple[gpd.GeoDataFrame, bool]:
+    """Read the places with their weights: their population, else their OSM place class."""
     points = read_points(places, required=["name"])
     has_population = "population" in points.columns
     if has_population:
@@ -221,9 +225,7 @@ def _settlements(
         bad = ~np.isfinite(weight.to_numpy(float)) | (weight.to_numpy(float) < 0)
         if bad.any():
             pos = int(np.flatnonzero(bad)[0])
-            where = (
-                f"row {pos + 2}" if places.suffix.lower() in (".csv", ".txt") else f"feature {pos}"
-            )
+            where = _where(places, pos)
             raw = points["population"].iloc[pos]
             shown = "empty" if pd.isna(raw) else f"{raw!r}"
             hint = (
@@ -249,8 +251,20 @@ def _settlements(
             notes.append(f"places: {int((~kept).sum())} of other classes left out ({counts})")
         points = points.loc[kept].copy()
         points["weight"] = points["place"].map(PLACE_WEIGHTS).astype(float)
+    return points, has_population
+
+
+def _settlements(
+    places: Path, districts: gpd.GeoDataFrame, notes: list[str]
+) -> tuple[gpd.GeoDataFrame, str]:
+    """Place the settlements in districts and spread the populations; say by which weights."""
+    points, has_population = _weighted_places(places, notes)
     points["place"] = points["place"].fillna("village").astype(str)
-    points = points.loc[points["name"].notna() & (points["name"].astype(str).str.strip() != "")]
+    named = points["name"].notna() & (points["name"].astype(str).str.strip() != "")
+    if not named.all():
+        count = int((~named).sum())
+        notes.append(f"places: {count:,} without a name left out")
+    points = points.loc[named]
     joined = gpd.sjoin(
         points[["name", "place", "weight", "geometry"]],
         districts[["district_id", "geometry"]],
@@ -310,16 +324,32 @@ def _shelters(path: Path | None, districts: gpd.GeoDataFrame, notes: list[str]) 
     if path is None:
         notes.append("shelters: none given; the area has no shelter today")
         return pd.DataFrame(columns=columns)
-    points = read_points(
-        path, required=["name", "capacity_places"], numeric=["capacity_places"], allow_no_rows=True
-    )
+    points = read_points(path, required=["name", "capacity_places"], allow_no_rows=True)
     if points.empty:
         notes.append(f"shelters: {path.name} lists none; the area has no shelter today")
         return pd.DataFrame(columns=columns)
+    csv = path.suffix.lower() in (".csv", ".txt")
+    unnamed = (points["name"].isna() | (points["name"].astype(str).str.strip() == "")).to_numpy()
+    if unnamed.any():
+        pos = int(np.flatnonzero(unnamed)[0])
+        raise InputDataError(
+            f"{path}, {_where(path, pos)}: name is empty; expected "
+            "the shelter's name (kept private, shown only by district)"
+        )
+    points["capacity_places"] = number_column(
+        points, "capacity_places", path, strict=True, maximum=MAX_SHELTER_PLACES,
+        row_offset=2 if csv else 0,
+    )  # fmt: skip
+    if "inclusive" in points.columns:  # blank: not known to be inclusive
+        given = points["inclusive"]
+        blank = given.isna() | (given.astype(str).str.strip() == "")
+        points["inclusive"] = boolean_column(
+            points.assign(inclusive=given.where(~blank, "false")), "inclusive", path
+        )
     ids, _ = nearest_districts(points, districts)
     if ids.isna().any():
         pos = int(np.flatnonzero(ids.isna().to_numpy())[0])
-        where = f"row {pos + 2}" if path.suffix.lower() in (".csv", ".txt") else f"feature {pos}"
+        where = _where(path, pos)
         point = points.geometry.iloc[pos]
         raise InputDataError(
             f"{path}, {where}: shelter {points['name'].iloc[pos]!r} at ({point.x:.5f}, "
@@ -328,7 +358,7 @@ def _shelters(path: Path | None, districts: gpd.GeoDataFrame, notes: list[str]) 
         )
     joined = points.assign(district_id=ids)
     inclusive = (
-        joined["inclusive"].astype(str).str.strip().str.lower().isin(["true", "1", "yes"])
+        joined["inclusive"].astype(bool)
         if "inclusive" in joined.columns
         else pd.Series(False, index=joined.index)
     )
@@ -344,6 +374,11 @@ def _shelters(path: Path | None, districts: gpd.GeoDataFrame, notes: list[str]) 
             "lat": joined.geometry.y.round(6).to_numpy(),
         }
     )
+
+
+def _where(path: Path, pos: int) -> str:
+    """Where record ``pos`` of an input file is: its CSV row (after the header), or feature."""
+    return f"row {pos + 2}" if path.suffix.lower() in (".csv", ".txt") else f"feature {pos}"
 
 
 def _listed(items: list[Any], first: int = 5) -> str:
@@ -457,7 +492,6 @@ def _hospital_types(
     :data:`~planner.hospital_types.UNCLASSIFIED` (every one offered to the
     services); a type for some hospitals and none for others is refused.
     """
-    csv = path.suffix.lower() in (".csv", ".txt")
     kinds = (
         hospitals["hospital_type"].fillna("").astype(str).str.strip()
         if "hospital_type" in hospitals.columns
@@ -466,7 +500,7 @@ def _hospital_types(
     bad = ~kinds.isin([*HOSPITAL_TYPES, ""])
     if bad.any():
         pos = int(hospitals.index[np.flatnonzero(bad.to_numpy())[0]])
-        where = f"row {pos + 2}" if csv else f"feature {pos}"
+        where = _where(path, pos)
         raise InputDataError(
             f"{path}, {where}: hospital_type {kinds[bad].iloc[0]!r} is not one of "
             f"{sorted(HOSPITAL_TYPES)}"
@@ -481,7 +515,7 @@ def _hospital_types(
         kinds = pd.Series(UNCLASSIFIED, index=hospitals.index)
     elif blank.any():
         pos = int(hospitals.index[np.flatnonzero(blank.to_numpy())[0]])
-        where = f"row {pos + 2}" if csv else f"feature {pos}"
+        where = _where(path, pos)
         raise InputDataError(
             f"{path}, {where}: hospital_type is blank while other hospitals have one; "
             "expected a type for every hospital, for none, or rules to read it from the "
