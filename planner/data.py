@@ -526,7 +526,9 @@ def _read_layer(
     max_outside_m: float = MAX_OUTSIDE_M,
 ) -> gpd.GeoDataFrame:
     """Read one point layer of a dataset folder and check it against the districts."""
-    gdf = read_points(path, required=columns, allow_no_rows=may_be_empty)
+    gdf = read_points(
+        path, required=columns, text=[id_column, "district_id"], allow_no_rows=may_be_empty
+    )
     unique_ids(gdf, id_column, path)
     within_districts(gdf, districts, path, id_column, max_outside_m=max_outside_m)
     return gdf[[*columns, "geometry"]]
@@ -536,7 +538,9 @@ def _read_hospitals(
     path: Path, districts: gpd.GeoDataFrame, *, max_outside_m: float
 ) -> gpd.GeoDataFrame:
     """Read ``hospitals.csv``; its optional ``hospital_type`` is one of :data:`HOSPITAL_TYPES`."""
-    gdf = read_points(path, required=HOSPITAL_COLUMNS, allow_no_rows=True)
+    gdf = read_points(
+        path, required=HOSPITAL_COLUMNS, text=["hospital_id", "district_id"], allow_no_rows=True
+    )
     unique_ids(gdf, "hospital_id", path)
     within_districts(gdf, districts, path, "hospital_id", max_outside_m=max_outside_m)
     if "hospital_type" not in gdf.columns:
@@ -650,7 +654,11 @@ def load_dataset(directory: str | Path) -> Dataset:
     for col in ("inclusive", "location_approximate"):
         shelters[col] = boolean_column(shelters, col, path)
     path = directory / "candidates.csv"
-    candidates = read_points(path, required=CANDIDATE_COLUMNS)
+    candidates = read_points(
+        path,
+        required=CANDIDATE_COLUMNS,
+        text=["candidate_id", "settlement_id", "district_id"],
+    )
     unique_ids(candidates, "candidate_id", path)
     within_districts(candidates, districts, path, "candidate_id", max_outside_m=tolerance)
     own = own_site_sizes(candidates, path)

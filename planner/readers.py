@@ -138,18 +138,27 @@ def read_boundaries(
     kinds = set(gdf.geom_type.dropna())
     if not kinds <= {"Polygon", "MultiPolygon"}:
         raise InputDataError(f"{path}: expected polygons, found {sorted(kinds)}")
-    names = gdf[name_column]
-    if names.isna().any():
-        row = int(np.flatnonzero(names.isna().to_numpy())[0])
-        raise InputDataError(f"{path}, feature {row}: {name_column} is empty")
+    for column in dict.fromkeys([name_column, id_column or name_column]):
+        blank = gdf[column].isna() | (gdf[column].astype(str).str.strip() == "")
+        if blank.any():
+            row = int(np.flatnonzero(blank.to_numpy())[0])
+            raise InputDataError(f"{path}, feature {row}: {column} is empty")
     out = gpd.GeoDataFrame(
         {
-            "district_id": gdf[id_column or name_column].astype(str),
-            "name": names.astype(str),
+            "district_id": gdf[id_column or name_column].astype(str).str.strip(),
+            "name": gdf[name_column].astype(str).str.strip(),
         },
         geometry=gdf.geometry.make_valid(),
         crs=gdf.crs,
     ).to_crs("EPSG:4326")
+    names = out.groupby("district_id")["name"].unique()
+    shared = names[names.map(len) > 1]
+    if len(shared):
+        raise InputDataError(
+            f"{path}: {id_column or name_column} {shared.index[0]!r} is shared by polygons named "
+            f"{sorted(shared.iloc[0])}; expected one name per id (polygons sharing an id are "
+            "parts of one district; is the id column a unique district code?)"
+        )
     out = out.dissolve(by="district_id", as_index=False, aggfunc="first")
     return out[["district_id", "name", "geometry"]]
 
@@ -162,6 +171,7 @@ def read_points(
     layer: str | None = None,
     required: Sequence[str] = (),
     numeric: Sequence[str] = (),
+    text: Sequence[str] = (),
     allow_no_rows: bool = False,
 ) -> gpd.GeoDataFrame:
     """Read points from a CSV with longitude/latitude columns, GeoJSON or GeoPackage.
@@ -182,6 +192,9 @@ def read_points(
         Columns that must be present.
     numeric
         Columns that must hold a number in every row.
+    text
+        Columns read as text even when they look like numbers (ids such as
+        ``007``; an empty cell stays missing).
     allow_no_rows
         Accept a CSV with a header and no rows.
 
@@ -194,7 +207,11 @@ def read_points(
     _require_file(path, "points file")
     if path.suffix.lower() in (".csv", ".txt"):
         frame = read_csv_text(
-            path, "points file", allow_no_rows=allow_no_rows, keep_default_na=True
+            path,
+            "points file",
+            allow_no_rows=allow_no_rows,
+            keep_default_na=True,
+            dtype=dict.fromkeys(text, str),
         )
         check_columns(frame, [lon, lat, *required], path)
         x = _numeric(frame, lon, path)
@@ -217,6 +234,8 @@ def read_points(
     if gdf.crs is None:
         raise InputDataError(f"{path} has no coordinate reference system; expected one")
     gdf = _as_points(gdf, path)
+    for col in (c for c in text if c in gdf.columns):
+        gdf[col] = gdf[col].where(gdf[col].isna(), gdf[col].astype(str))
     for col in numeric:
         gdf[col] = _numeric(gdf, col, path, row_offset=0)
     return gdf.to_crs("EPSG:4326")

@@ -253,6 +253,35 @@ def test_read_boundaries(tmp_path: Path, grid_polygons: gpd.GeoDataFrame) -> Non
         read_boundaries(p, name_column="shapeName")
 
 
+def test_read_boundaries_refuses_blank_and_clashing_ids(
+    tmp_path: Path, grid_polygons: gpd.GeoDataFrame
+) -> None:
+    """Polygons sharing an id are one district's parts, but only under one name: two names
+    mean the id column is not a district code (a region code, say)."""
+    p = tmp_path / "b.gpkg"
+    clash = grid_polygons.assign(district_id="R1")
+    gpd.GeoDataFrame(clash, crs="EPSG:4326").to_file(p, driver="GPKG")
+    with pytest.raises(
+        InputDataError,
+        match=r"district_id 'R1' is shared by polygons named \['East', 'West'\]; expected one "
+        r"name per id",
+    ):
+        read_boundaries(p, name_column="name", id_column="district_id")
+    blank = grid_polygons.assign(name=["West", "  "])
+    gpd.GeoDataFrame(blank, crs="EPSG:4326").to_file(p, driver="GPKG")
+    with pytest.raises(InputDataError, match=r"b\.gpkg, feature 1: name is empty"):
+        read_boundaries(p, name_column="name", id_column="district_id")
+
+
+def test_read_points_keeps_ids_as_text(tmp_path: Path) -> None:
+    p = tmp_path / "pts.csv"
+    p.write_text("site_id,district_id,lon,lat\n007,12,47.1,40.2\n008,,47.2,40.3\n", "utf-8")
+    gdf = read_points(p, text=["site_id", "district_id"])
+    assert gdf["site_id"].tolist() == ["007", "008"]
+    assert gdf["district_id"].iloc[0] == "12" and pd.isna(gdf["district_id"].iloc[1])
+    assert read_points(p)["site_id"].tolist() == [7, 8]  # as pandas reads it otherwise
+
+
 def test_load_dataset_errors(tmp_path: Path) -> None:
     with pytest.raises(MissingInputError, match="does not exist"):
         load_dataset(tmp_path / "nowhere")

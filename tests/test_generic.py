@@ -382,6 +382,36 @@ def test_inclusive_may_be_left_blank(tmp_path: Path) -> None:
     }  # fmt: skip
 
 
+def test_district_codes_that_look_like_numbers(tmp_path: Path) -> None:
+    """Ids such as 1, 2, 3 (or 007) stay text in every file, so the dataset loads."""
+    from shapely.geometry import box
+
+    gpd.GeoDataFrame(
+        {"code": [1, 2, 3], "label": ["West", "East", "North"], "zone": ["a", "a", None]},
+        geometry=[
+            box(46.99, 39.99, 47.015, 40.03),
+            box(47.015, 39.99, 47.03, 40.03),
+            box(46.99, 40.03, 47.03, 40.05),
+        ],
+        crs="EPSG:4326",
+    ).to_file(tmp_path / "codes.gpkg")
+    (tmp_path / "codes.csv").write_text("district_id,population\n1,3000\n2,1000\n3,50\n")
+    inputs = replace(
+        _grid_region(tmp_path),
+        boundaries=tmp_path / "codes.gpkg",
+        population=tmp_path / "codes.csv",
+        region_column=None,
+    )
+    _build(inputs, tmp_path / "ds")
+    ds = load_dataset(tmp_path / "ds")
+    assert ds.districts["district_id"].tolist() == ["1", "2", "3"]
+    assert sorted(set(ds.settlements["district_id"])) == ["1", "2", "3"]
+    assert ds.shelters["district_id"].tolist() == ["2"]
+    # a region column with a blank region is refused by district
+    with pytest.raises(InputDataError, match=r"codes\.gpkg: district \['3'\] has no region in "):
+        build_dataset(replace(inputs, region_column="zone"), tmp_path / "bad")
+
+
 def test_a_shelter_outside_the_region_is_refused(tmp_path: Path) -> None:
     """A shelter just outside a generalised border joins the nearest district; one far away
     (here with longitude and latitude swapped) is refused with its row."""

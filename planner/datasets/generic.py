@@ -193,8 +193,17 @@ def _districts(
                 f"{boundaries} lacks column {region_column!r} (--region-column); it has "
                 f"{[c for c in raw.columns if c != 'geometry']}"
             )
-        regions = raw.groupby(raw[id_column].astype(str))[region_column].first().astype(str)
+        values = raw[region_column].where(raw[region_column].astype(str).str.strip() != "")
+        regions = values.groupby(raw[id_column].astype(str).str.strip()).first()
         districts["region"] = districts["district_id"].map(regions)
+        lacking = districts.loc[districts["region"].isna(), "district_id"].tolist()
+        if lacking:
+            raise InputDataError(
+                f"{boundaries}: {noun(len(lacking), 'district')} {_listed(lacking)} "
+                f"{noun(len(lacking), 'has', 'have')} no region in column {region_column!r} "
+                "(--region-column); expected one for every district"
+            )
+        districts["region"] = districts["region"].astype(str).str.strip()
     else:
         districts["region"] = region
     table = read_population_table(population)
