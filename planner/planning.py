@@ -14,6 +14,7 @@ shelters' capacity in the dataset is in beds and is converted.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, replace
 
 import geopandas as gpd
@@ -22,6 +23,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from planner._errors import InputDataError
+from planner._i18n import noun
 from planner.assessment import Assessment, assess_prepared, demand_dataset
 from planner.data import Dataset, PlaceNames
 from planner.locate import (
@@ -241,6 +243,14 @@ def plan(dataset: Dataset, scenario: Scenario, *, before: Assessment | None = No
     """
     # every figure of a plan is published: existing shelters count at their district only
     _check_inputs(dataset, scenario, before)
+    scenario, dropped = scenario.lists_for(dataset.name)
+    if dropped:
+        warnings.warn(
+            f"scenario {scenario.name!r} names sites of dataset {scenario.site_lists_dataset!r} "
+            f"in {', '.join(dropped)}; on dataset {dataset.name!r} "
+            f"{noun(len(dropped), 'this list is', 'these lists are')} not applied",
+            stacklevel=2,
+        )
     scenario = scenario.check_districts(
         list(dataset.districts["district_id"]), dataset.district_names()
     )

@@ -401,6 +401,10 @@ class Scenario:
     forensic: ForensicOptions | None = None
     hospital_sites: HospitalSiteOptions = field(default_factory=HospitalSiteOptions)
     hospitals: HospitalSelection = field(default_factory=HospitalSelection)
+    #: The dataset whose sites and districts the ``[candidates]`` and ``[hospitals]``
+    #: lists name; on any other dataset they are not applied (see :meth:`lists_for`).
+    #: ``None``: they apply to every dataset, and a name it lacks is an error.
+    site_lists_dataset: str | None = None
     source: Path | None = None
 
     def description_in(self, lang: str) -> str:
@@ -454,6 +458,8 @@ class Scenario:
             f"name = {_toml_value(self.name)}",
             f"description = {_toml_value(self.description)}",
         ]
+        if self.site_lists_dataset is not None:
+            lines.append(f"site_lists_dataset = {_toml_value(self.site_lists_dataset)}")
         for table, cls in _TABLES.items():
             options = getattr(self, table)
             if options is None:  # an optional service not planned
@@ -476,6 +482,44 @@ class Scenario:
     def plans_hospital_services(self) -> bool:
         """Whether the scenario plans rape crisis centres or forensic examination."""
         return self.rape_crisis is not None or self.forensic is not None
+
+    def lists_for(self, dataset: str) -> tuple[Scenario, tuple[str, ...]]:
+        """Return the scenario as it applies to ``dataset``, and the lists it drops.
+
+        Lists of sites and districts (``candidates.include``, ``exclude``,
+        ``require``, ``exclude_districts`` and every ``hospitals`` list) name
+        the sites of one dataset. When ``site_lists_dataset`` names another
+        dataset, they are emptied, so that a scenario written for one region
+        (the shipped ones name hospitals of the embedded dataset) still runs on
+        any other; hospital types and every target still apply.
+
+        Parameters
+        ----------
+        dataset
+            The name of the dataset planned on (:attr:`planner.data.Dataset.name`).
+
+        Returns
+        -------
+        tuple[Scenario, tuple[str, ...]]
+            The scenario, and the keys of the non-empty lists dropped
+            (``"hospitals.include"``); none when the lists apply.
+        """
+        if self.site_lists_dataset is None or self.site_lists_dataset == dataset:
+            return self, ()
+        lists = {"candidates": ("include", "exclude", "require", "exclude_districts"),
+                 "hospitals": ("include", "exclude", "require_rape_crisis",
+                               "require_forensic")}  # fmt: skip
+        dropped = tuple(
+            f"{table}.{key}"
+            for table, keys in lists.items()
+            for key in keys
+            if getattr(getattr(self, table), key)
+        )
+        empty = {
+            table: replace(getattr(self, table), **dict.fromkeys(keys, ()))
+            for table, keys in lists.items()
+        }
+        return replace(self, **empty), dropped
 
     def check_districts(
         self, district_ids: Sequence[str], names: Mapping[str, str] | None = None
@@ -544,7 +588,7 @@ _TABLES: dict[str, type[Any]] = {
 }
 #: Tables whose presence turns a service on (absent: ``None``).
 _OPTIONAL_TABLES = ("rape_crisis", "forensic")
-_TOP = {"name", "description", "translations", *_TABLES}
+_TOP = {"name", "description", "translations", "site_lists_dataset", *_TABLES}
 
 
 def _keys(table: str) -> set[str]:
@@ -692,10 +736,16 @@ def scenario_from_dict(data: Mapping[str, Any], *, base_dir: Path | None = None)
         for table in _TABLES
         if table not in _OPTIONAL_TABLES or table in data
     }
+    lists_dataset = data.get("site_lists_dataset")
+    if lists_dataset is not None and (not isinstance(lists_dataset, str) or not lists_dataset):
+        raise ScenarioError(
+            f"site_lists_dataset is {lists_dataset!r}; expected the name of a dataset"
+        )
     return Scenario(
         name=name,
         description=str(data.get("description", "")),
         descriptions=_descriptions(data.get("translations", {})),
+        site_lists_dataset=lists_dataset,
         **tables,
     )
 

@@ -157,3 +157,23 @@ def test_excluding_every_district_is_an_error(dataset: Dataset) -> None:
     scenario = scenario_from_dict({"candidates": {"exclude_districts": ids}})
     with pytest.raises(ScenarioError, match="no candidate sites remain"):
         plan(dataset, scenario)
+
+
+def test_site_lists_of_another_dataset_are_not_applied(tiny_plan: tuple[Dataset, Plan]) -> None:
+    """A scenario written for the embedded dataset (its hospital lists name Azerbaijani
+    hospitals) runs on another dataset with a warning naming the lists dropped."""
+    from tests.tiny import TINY_SCENARIO
+
+    tiny, _ = tiny_plan
+    written = {**TINY_SCENARIO, "hospitals": {"include": ["H-AZ-KAL-001"]}}
+    with pytest.raises(ScenarioError, match=r"hospitals\.include\[0\] is 'H-AZ-KAL-001'"):
+        plan(tiny, scenario_from_dict(written))
+    scoped = scenario_from_dict({**written, "site_lists_dataset": "azerbaijan"})
+    with pytest.warns(
+        UserWarning,
+        match=r"names sites of dataset 'azerbaijan' in hospitals\.include; on dataset "
+        rf"'{tiny.name}' this list is not applied",
+    ):
+        p = plan(tiny, scoped)
+    assert p.result.feasible and p.services is not None
+    assert p.scenario.hospitals.include == () and p.scenario.site_lists_dataset == "azerbaijan"

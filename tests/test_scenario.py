@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -269,3 +270,25 @@ description = "Azərbaycanca"
 
     numpy_set = replace(odd, targets=replace(odd.targets, max_travel_min=np.float64(90.0)))
     assert "max_travel_min = 90.0" in numpy_set.to_toml()
+
+
+def test_site_lists_apply_to_their_dataset_only() -> None:
+    scenario = scenario_from_dict(
+        {
+            "site_lists_dataset": "azerbaijan",
+            "candidates": {"include": ["Buzovna"], "exclude_districts": ["AZ-BA"]},
+            "hospitals": {"types": ["general"], "require_forensic": ["H-AZ-GA-018"]},
+        }
+    )
+    assert scenario.lists_for("azerbaijan") == (scenario, ())
+    other, dropped = scenario.lists_for("my_region")
+    assert dropped == (
+        "candidates.include", "candidates.exclude_districts", "hospitals.require_forensic"
+    )  # fmt: skip
+    assert other.candidates.include == () and other.candidates.exclude_districts == ()
+    assert other.hospitals.require_forensic == () and other.hospitals.types == ("general",)
+    unscoped = replace(scenario, site_lists_dataset=None)
+    assert unscoped.lists_for("my_region") == (unscoped, ())
+    assert 'site_lists_dataset = "azerbaijan"' in scenario.to_toml()
+    with pytest.raises(ScenarioError, match=r"site_lists_dataset is 3; expected the name"):
+        scenario_from_dict({"site_lists_dataset": 3})
