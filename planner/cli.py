@@ -415,7 +415,12 @@ def _print_assessment(assessment: Assessment, dataset: Dataset, tr: Translator) 
         ("required_beds", tr.number(s["required_beds"], 1)),
         ("existing_places", tr.number(s["existing_places"])),
         ("shortfall", tr.number(s["shortfall_beds"], 1)),
-        ("ratio", tr("cli.times", ratio=tr.plain(s["required_to_existing_ratio"]))),
+        (
+            "ratio",
+            tr("cli.assess.none_today")
+            if s["required_to_existing_ratio"] is None
+            else tr("cli.times", ratio=tr.plain(s["required_to_existing_ratio"])),
+        ),
         ("mean_travel", tr.number(s["travel_min_mean"], 1)),
     ]
     for key, value in rows:
@@ -449,10 +454,13 @@ def _print_assessment(assessment: Assessment, dataset: Dataset, tr: Translator) 
             tr.number(float(rec["travel_min_max"])),
             tr.number(float(rec["travel_km_mean"])),
         )
-    console.print(worst)
+    if len(far):
+        console.print(worst)
     cut = d.loc[~d["reachable_by_road"]]
     note = dataset.report_text("disconnected_note", lang=tr.lang)
-    if len(cut):
+    if s["existing_shelters"] == 0:
+        console.print("[bold red]" + escape(tr("cli.assess.no_shelter")) + "[/]", soft_wrap=True)
+    elif len(cut):
         console.print(
             "[bold red]"
             + escape(tr("cli.assess.cut", districts=len(cut)))

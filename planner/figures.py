@@ -148,6 +148,8 @@ def _travel_map_figure(assessment: Assessment, dataset: Dataset, tr: Translator)
     from matplotlib.patches import Patch
 
     fig, ax = _figure((10, 7.5))
+    summary = assessment.summary
+    none_today = summary["existing_shelters"] == 0  # nothing to travel to
     d = assessment.districts.copy()
     d["travel_shown"] = d["travel_min_mean"].where(d["reachable_by_road"])
     _travel_choropleth(
@@ -184,12 +186,18 @@ def _travel_map_figure(assessment: Assessment, dataset: Dataset, tr: Translator)
             edgecolor=EXISTING_SHELTER[0],
             label=tr("figure.existing_capacity"),
         ),
-        Patch(facecolor=NO_ROAD, hatch="///", edgecolor="#555555", label=tr("figure.no_road")),
+        Patch(
+            facecolor=NO_ROAD,
+            hatch="///",
+            edgecolor="#555555",
+            label=tr("figure.no_shelter" if none_today else "figure.no_road"),
+        ),
     ]
     ax.legend(handles=handles, loc="lower left", fontsize=9)
-    summary = assessment.summary
     ax.set_title(
-        tr(
+        tr("figure.travel_title_none")
+        if none_today
+        else tr(
             "figure.travel_title",
             share=tr.percent(summary["population_share_beyond_120min"], 0),
             places=tr.number(summary["existing_places"]),

@@ -261,10 +261,11 @@ def access_map(
     fmap = base_map(d, tiles=tiles, assets=assets)
 
     threshold = assessment.scenario.access.map_threshold_min
+    none_today = assessment.summary["existing_shelters"] == 0  # nothing to travel to
     d["travel_label"] = [
         tr("map.travel_label", mean=tr.number(v), max=tr.number(m))
         if np.isfinite(v)
-        else tr("figure.no_road")
+        else tr("figure.no_shelter" if none_today else "figure.no_road")
         for v, m in zip(d["travel_min_mean"], d["travel_min_max"], strict=True)
     ]
     d["shortfall_per_10000"] = np.where(
@@ -341,7 +342,9 @@ def access_map(
             "name": [str(html_text(n)) for n in far["name"]],
             "people": ["~" + tr.number(p) for p in far["population"]],
             "travel": [
-                tr("word.minutes", value=tr.number(m)) if np.isfinite(m) else tr("map.no_road")
+                tr("word.minutes", value=tr.number(m))
+                if np.isfinite(m)
+                else tr("map.no_shelter" if none_today else "map.no_road")
                 for m in far["travel_min"]
             ],
         },
@@ -392,7 +395,15 @@ def access_map(
 
     notes = []
     cut = assessment.districts.loc[~assessment.districts["reachable_by_road"]]
-    if len(cut):
+    if none_today:
+        notes.append(
+            tr.html(
+                "map.no_shelter_note_html",
+                districts=len(cut),
+                people=tr.number(int(cut["population"].sum())),
+            )
+        )
+    elif len(cut):
         notes.append(
             tr.html(
                 "map.no_road_note_html",
@@ -404,7 +415,7 @@ def access_map(
     legend = (
         _legend(tr("map.legend.travel"), TRAVEL_BINS, TRAVEL_COLOURS, tr("map.min"), "", tr)
         + f'<div><span class="sw" style="background:{NO_ROAD}"></span>'
-        + f"{html_text(tr('map.no_road'))}</div>"
+        + f"{html_text(tr('map.no_shelter' if none_today else 'map.no_road'))}</div>"
         + "<br>"
         + _legend(
             tr("map.legend.shortfall"),

@@ -118,11 +118,15 @@ def _executive_summary(plan: Plan, tr: Translator) -> list[str]:
             too_few=tr("report.summary.too_few", ratio=tr.plain(ratio)) if ratio else "",
         )
         + " "
-        + tr(
-            "report.summary.far",
-            share=_beyond_two_hours(b, tr),
-            without=len(b["regions_without_shelter"]),
-            regions=b["regions_total"],
+        + (
+            tr("report.summary.far_none", regions=b["regions_total"])
+            if b["existing_shelters"] == 0
+            else tr(
+                "report.summary.far",
+                share=_beyond_two_hours(b, tr),
+                without=len(b["regions_without_shelter"]),
+                regions=b["regions_total"],
+            )
         )
     ]
     if not plan.result.feasible:

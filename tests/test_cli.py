@@ -538,3 +538,36 @@ def test_comparison_in_azerbaijani() -> None:
     text = console.export_text()
     assert "Ssenarilərin müqayisəsi" in text and "hədd daxilində ödənilən tələbat" in text
     assert "99,9%" in text and "1.023" in text and "0,27%" in text
+
+
+@pytest.mark.parametrize(
+    ("lang", "terminal", "map_note", "summary"),
+    [
+        ("en", "No shelter exists in the area today", "<b>No shelter</b> (grey)",
+         "No shelter exists in the area today: none of its people"),
+        ("az", "Bu gün ərazidə sığınacaq yoxdur", "<b>Sığınacaq yoxdur</b> (boz)",
+         "Bu gün ərazidə heç bir sığınacaq yoxdur"),
+    ],
+)  # fmt: skip
+def test_an_area_without_a_shelter_says_so(
+    tmp_path: Path, lang: str, terminal: str, map_note: str, summary: str
+) -> None:
+    """With no shelter today there is no road path to miss: every output says there is no
+    shelter, and none says 'no road path' or prints a ratio to zero beds."""
+    from tests.tiny import write_tiny_dataset
+
+    folder = write_tiny_dataset(tmp_path / "ds")
+    (folder / "shelters.csv").write_text(
+        "shelter_id,name,district_id,capacity_places,inclusive,location_approximate,lon,lat\n",
+        "utf-8",
+    )
+    scenario = _scenario_file(tmp_path, TINY_TOML)
+    args = ["run", "--data", str(folder), "--out", str(tmp_path / "out"), "--tiles", "none"]
+    result = CliRunner().invoke(cli, [*args, "--scenario", str(scenario), "--lang", lang])
+    assert result.exit_code == 0, result.output
+    assert terminal in result.output and "-x" not in result.output
+    access_map = (tmp_path / "out" / "map.html").read_text("utf-8")
+    assert map_note in access_map
+    assert "No road path" not in access_map and "Yol yoxdur" not in access_map
+    report = (tmp_path / "out" / "plan" / "report.html").read_text("utf-8")
+    assert summary in report

@@ -57,6 +57,25 @@ def test_travel_map_counts_districts_not_rows(today: Assessment, dataset: Datase
     assert "175 sığınacaq yataq yeri, 78 rayondan 2 rayonda" in az
 
 
+def test_travel_map_of_an_area_without_a_shelter(dataset: Dataset) -> None:
+    """No shelter today: the title and legend say so, not 'without a road path'."""
+    from dataclasses import replace
+
+    empty = replace(dataset, shelters=dataset.shelters.iloc[:0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        none = assess(empty)
+    fig = _travel_map_figure(none, empty, Translator("en"))
+    assert (
+        fig.axes[0]
+        .get_title()
+        .endswith("no shelter in the area today: travel to one cannot be measured")
+    )
+    assert _legend(fig)[-1] == "no shelter in the area today"
+    az = _travel_map_figure(none, empty, Translator("az"))
+    assert _legend(az)[-1] == "bu gün ərazidə sığınacaq yoxdur"
+
+
 def test_shortfall_counts_beds(today: Assessment) -> None:
     # 1,731 and 175 are beds; the report counts family places (1,018 and 103)
     title = _shortfall_figure(today, Translator("en"), None).axes[0].get_title()
