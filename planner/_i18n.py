@@ -191,6 +191,23 @@ def noun(count: int, one: str, other: str | None = None) -> str:
     return one if count == 1 else (other if other is not None else one + "s")
 
 
+def counted(count: int, one: str, other: str | None = None) -> str:
+    """Return ``count`` and its English noun: ``"1 value"``, ``"3 values"`` (see :func:`noun`).
+
+    Parameters
+    ----------
+    count
+        How many.
+    one, other
+        The singular and the plural, as for :func:`noun`.
+
+    Returns
+    -------
+    str
+    """
+    return f"{count} {noun(count, one, other)}"
+
+
 class _CountFormatter(string.Formatter):
     """``str.format``'s rules, plus a word chosen by a count: ``{sites:shelter|shelters}``."""
 

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 import difflib
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sized
 
 from planner._errors import OptionError
-from planner._i18n import noun
+from planner._i18n import counted, noun
 
-__all__ = ["boolean", "float_list", "number", "optional_number", "share", "unknown_keys"]
+__all__ = [
+    "boolean",
+    "float_list",
+    "number",
+    "optional_number",
+    "same_length",
+    "share",
+    "unknown_keys",
+]
 
 
 def number(where: str, value: object, *, minimum: float = 0.0, strict: bool = False) -> float:
@@ -145,3 +153,28 @@ def unknown_keys(given: Iterable[str], known: Iterable[str]) -> str | None:
     ]
     hint = f" (did you mean {', '.join(guesses)}?)" if guesses else ""
     return f"unknown {noun(len(unknown), 'key')} {unknown}{hint}; known: {allowed}"
+
+
+def same_length(name: str, values: Sized | None, expected: int, unit: str) -> None:
+    """Refuse ``values`` (when given) unless they hold one value per ``unit``.
+
+    Parameters
+    ----------
+    name
+        The argument, for the message (``"demand"``).
+    values
+        The values, or ``None`` (nothing to check).
+    expected
+        How many there must be.
+    unit
+        What each stands for, singular (``"matrix row"``).
+
+    Raises
+    ------
+    OptionError
+        ``"demand has 2 values for 3 matrix rows"``.
+    """
+    if values is not None and len(values) != expected:
+        raise OptionError(
+            f"{name} has {counted(len(values), 'value')} for {counted(expected, unit)}"
+        )

@@ -21,6 +21,7 @@ from planner._i18n import (
     catalog,
     catalog_problems,
     check_language,
+    counted,
     noun,
 )
 from planner.data import Dataset
@@ -222,6 +223,7 @@ def test_azerbaijani_keeps_the_noun_singular_after_any_number() -> None:
 def test_english_only_messages_name_one_thing_in_the_singular() -> None:
     assert [noun(n, "district") for n in (0, 1, 2)] == ["districts", "district", "districts"]
     assert noun(1, "is", "are") == "is" and noun(3, "is", "are") == "are"
+    assert counted(1, "value") == "1 value" and counted(0, "matrix row") == "0 matrix rows"
 
 
 def test_a_catalog_may_only_choose_a_word_by_a_count() -> None:

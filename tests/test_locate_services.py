@@ -225,7 +225,7 @@ def test_check_services_catches_problems() -> None:
 
 
 def test_model_rejects_bad_shapes() -> None:
-    with pytest.raises(ValueError, match="population has 1 values"):
+    with pytest.raises(ValueError, match="population has 1 value for"):
         HospitalServicesModel(np.zeros((2, 2)), np.ones(1))
     with pytest.raises(ValueError, match="rcc_candidate"):
         HospitalServicesModel(np.zeros((2, 2)), np.ones(2), rcc_candidate=np.ones(3, bool))

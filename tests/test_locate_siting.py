@@ -622,7 +622,7 @@ def test_when_nearest_open_is_full_districts_stay_no_worse_than_today() -> None:
     mean = float((a["places"] * a["travel_min"]).sum() / a["places"].sum())
     assert mean == pytest.approx(21.25)
     assert check_solution(model, r) == []
-    with pytest.raises(OptionError, match="demand_district has 2 values for 1 matrix rows"):
+    with pytest.raises(OptionError, match=r"demand_district has 2 values for 1 matrix row$"):
         SitingModel(
             minutes, np.array([8.0]), np.array([5.0]), demand_district=np.array(["Y", "Z"])
         )

@@ -19,6 +19,8 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from planner._errors import OptionError
+from planner._i18n import counted
+from planner._validate import same_length
 from planner.locate._milp import (
     TOL_FLOW,
     TOL_LIMIT,
@@ -151,11 +153,11 @@ class SitingFormulation:
 
     def __post_init__(self) -> None:
         n_i, n_j = np.shape(self.minutes)
-        if len(self.demand) != n_i:
-            raise OptionError(f"demand has {len(self.demand)} values for {n_i} matrix rows")
+        same_length("demand", self.demand, n_i, "matrix row")
         if len(self.existing_capacity) > n_j:
             raise OptionError(
-                f"existing_capacity has {len(self.existing_capacity)} values for {n_j} sites"
+                f"existing_capacity has {counted(len(self.existing_capacity), 'value')} "
+                f"for {counted(n_j, 'site')}"
             )
         if self.km is not None and np.shape(self.km) != (n_i, n_j):
             raise OptionError(f"km has shape {np.shape(self.km)}; expected {(n_i, n_j)}")
@@ -170,15 +172,8 @@ class SitingFormulation:
                 f"inclusive_cover has shape {np.shape(self.inclusive_cover)}; "
                 f"expected {(n_i, n_j)}"
             )
-        if self.demand_district is not None and len(self.demand_district) != n_i:
-            raise OptionError(
-                f"demand_district has {len(self.demand_district)} values for {n_i} matrix rows"
-            )
-        if self.required is not None and len(self.required) != n_j - len(self.existing_capacity):
-            raise OptionError(
-                f"required has {len(self.required)} values for "
-                f"{n_j - len(self.existing_capacity)} candidate sites"
-            )
+        same_length("demand_district", self.demand_district, n_i, "matrix row")
+        same_length("required", self.required, n_j - len(self.existing_capacity), "candidate site")
         _check_site_sizes(self.site_capacity, self.site_cost, n_j - len(self.existing_capacity))
         if self.options.inclusive_served_share is not None and self.inclusive_cover is None:
             raise OptionError("inclusive_served_share needs the inclusive_cover matrix")
@@ -770,10 +765,7 @@ def _check_site_sizes(
     if capacity is None or cost is None:
         raise OptionError("give both site_capacity and site_cost, or neither")
     for name, values in (("site_capacity", capacity), ("site_cost", cost)):
-        if len(values) != n_candidates:
-            raise OptionError(
-                f"{name} has {len(values)} values for {n_candidates} candidate sites"
-            )
+        same_length(name, values, n_candidates, "candidate site")
     cap, fee = np.asarray(capacity, dtype=float), np.asarray(cost, dtype=float)
     if (np.isfinite(cap) != np.isfinite(fee)).any():
         j = int(np.flatnonzero(np.isfinite(cap) != np.isfinite(fee))[0])

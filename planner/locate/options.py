@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from planner._errors import OptionError
+from planner._i18n import counted
 from planner._validate import number, share
 
 __all__ = [
@@ -127,7 +128,7 @@ class SupplyOptions:
             number(f"supply.size_costs[{i}]", v)
         if len(self.size_costs) != len(self.sizes):
             raise OptionError(
-                f"supply.size_costs has {len(self.size_costs)} values for "
+                f"supply.size_costs has {counted(len(self.size_costs), 'value')} for "
                 f"{len(self.sizes)} sizes; expected one cost per size"
             )
 

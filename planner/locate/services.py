@@ -68,6 +68,7 @@ import pandas as pd
 
 from planner._errors import OptionError
 from planner._i18n import Note
+from planner._validate import same_length
 from planner.locate._milp import (
     TOL_LIMIT,
     BoolArray,
@@ -165,16 +166,12 @@ class HospitalServicesModel:
 
     def __post_init__(self) -> None:
         n_i, n_h = np.shape(self.minutes)
-        if len(self.population) != n_i:
-            raise OptionError(f"population has {len(self.population)} values for {n_i} rows")
+        same_length("population", self.population, n_i, "row")
         if np.any(np.asarray(self.population) < 0):
             raise OptionError("population must not be negative")
         if (self.demand_region is None) != (self.site_region is None):
             raise OptionError("give both demand_region and site_region, or neither")
-        if self.site_region is not None and len(self.site_region) != n_h:
-            raise OptionError(
-                f"site_region has {len(self.site_region)} values for {n_h} hospitals"
-            )
+        same_length("site_region", self.site_region, n_h, "hospital")
         for name, service in (
             ("rcc_candidate", "rape_crisis"),
             ("require_rcc", "rape_crisis"),
@@ -183,8 +180,7 @@ class HospitalServicesModel:
             mask = getattr(self, name)
             if mask is None:
                 continue
-            if len(mask) != n_h:
-                raise OptionError(f"{name} has {len(mask)} values for {n_h} hospitals")
+            same_length(name, mask, n_h, "hospital")
             if name.startswith("require") and np.any(mask) and self._service(service) is None:
                 raise OptionError(f"{name} names hospitals, but {service} is not planned")
 
