@@ -25,6 +25,7 @@ __all__ = [
     "MAX_SHELTER_PLACES",
     "boolean_column",
     "district_polygons",
+    "districts_holding",
     "nearest_districts",
     "number_column",
     "populations_agree",
@@ -168,6 +169,41 @@ def district_polygons(gdf: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
     return gdf
 
 
+def districts_holding(points: gpd.GeoDataFrame, districts: gpd.GeoDataFrame) -> pd.Series:
+    """Return the district whose polygon holds each point (NaN where none does).
+
+    Where polygons overlap (a city drawn on top of the district around it
+    rather than cut out of it), a point in both belongs to the smaller one.
+
+    Parameters
+    ----------
+    points, districts
+        Points and district polygons (``district_id``), EPSG:4326.
+
+    Returns
+    -------
+    pandas.Series
+        ``district_id`` per point, indexed like ``points``.
+    """
+    joined = gpd.sjoin(
+        points[["geometry"]], districts[["district_id", "geometry"]], predicate="within"
+    )
+    if joined.index.duplicated().any():
+        area = districts.set_index("district_id").geometry.to_crs(_equal_area(districts)).area
+        order = np.lexsort((joined["district_id"].map(area).to_numpy(), joined.index.to_numpy()))
+        joined = joined.iloc[order]  # by point, each point's smallest district first
+    joined = joined.loc[~joined.index.duplicated(keep="first")]
+    held: pd.Series = joined["district_id"].reindex(points.index)
+    return held
+
+
+def _equal_area(districts: gpd.GeoDataFrame) -> str:
+    """Return an equal-area projection centred on the districts (for areas in m²)."""
+    west, south, east, north = districts.total_bounds
+    lon, lat = (west + east) / 2, (south + north) / 2
+    return f"+proj=laea +lat_0={lat:.4f} +lon_0={lon:.4f} +datum=WGS84 +units=m"
+
+
 def nearest_districts(
     points: gpd.GeoDataFrame,
     districts: gpd.GeoDataFrame,
@@ -197,14 +233,7 @@ def nearest_districts(
         ``district_id`` per point (NaN beyond the tolerance), and whether
         each point lay outside every polygon; both indexed like ``points``.
     """
-    joined = gpd.sjoin(
-        points[["geometry"]],
-        districts[["district_id", "geometry"]],
-        predicate="within",
-        how="left",
-    )
-    joined = joined[~joined.index.duplicated(keep="first")]
-    ids = joined["district_id"].reindex(points.index)
+    ids = districts_holding(points, districts)
     outside = ids.isna()
     if not outside.any():
         return ids, outside

@@ -412,6 +412,35 @@ def test_district_codes_that_look_like_numbers(tmp_path: Path) -> None:
         build_dataset(replace(inputs, region_column="zone"), tmp_path / "bad")
 
 
+def test_a_city_drawn_on_top_of_its_district(tmp_path: Path) -> None:
+    """Overlapping polygons (a city not cut out of the district around it): the overlap is
+    noted, and a place inside both belongs to the city, whatever the file's order."""
+    from shapely.geometry import box
+
+    city = box(47.015, 40.005, 47.025, 40.015)  # holds place C (47.02, 40.01)
+    around = box(46.99, 39.99, 47.03, 40.05)
+    (tmp_path / "p.csv").write_text("district_id,population\nBIG,5000\nCITY,10000\n")
+    for order in ([around, city], [city, around]):
+        codes = ["BIG", "CITY"] if order[0] is around else ["CITY", "BIG"]
+        gpd.GeoDataFrame(
+            {"code": codes, "label": [c.title() for c in codes]}, geometry=order, crs="EPSG:4326"
+        ).to_file(tmp_path / "b.gpkg")
+        inputs = replace(
+            _grid_region(tmp_path),
+            boundaries=tmp_path / "b.gpkg",
+            population=tmp_path / "p.csv",
+            region_column=None,
+        )
+        notes = _build(inputs, tmp_path / "ds")
+        assert (
+            "boundaries: a pair of districts in b.gpkg overlap: 'BIG' and 'CITY' (100% of the "
+            "smaller); a point in both belongs to the smaller district"
+        ) in notes
+        ds = load_dataset(tmp_path / "ds")
+        where = dict(zip(ds.settlements["name"], ds.settlements["district_id"], strict=True))
+        assert where == {"A": "BIG", "B": "BIG", "C": "CITY"}
+
+
 def test_a_shelter_outside_the_region_is_refused(tmp_path: Path) -> None:
     """A shelter just outside a generalised border joins the nearest district; one far away
     (here with longitude and latitude swapped) is refused with its row."""

@@ -47,6 +47,7 @@ from planner._dataset_checks import (
     MAX_OUTSIDE_M,
     MAX_SHELTER_PLACES,
     boolean_column,
+    districts_holding,
     nearest_districts,
     number_column,
 )
@@ -184,6 +185,7 @@ def _districts(
     region_column: str | None,
     region: str,
     population: Path,
+    notes: list[str],
 ) -> gpd.GeoDataFrame:
     districts = read_boundaries(boundaries, name_column=name_column, id_column=id_column)
     if region_column is not None:
@@ -222,7 +224,29 @@ def _districts(
     districts["kind"] = "district"
     utm = districts.estimate_utm_crs()
     districts["area_km2"] = (districts.to_crs(utm).area / 1e6).round(1)
+    _note_overlaps(districts.to_crs(utm), boundaries, notes)
     return districts.sort_values("district_id").reset_index(drop=True)
+
+
+def _note_overlaps(districts: gpd.GeoDataFrame, boundaries: Path, notes: list[str]) -> None:
+    """Note districts whose polygons overlap (more than 1 % of the smaller one)."""
+    shapes = districts[["district_id", "geometry"]]
+    pairs = gpd.sjoin(shapes, shapes, predicate="intersects")
+    pairs = pairs.loc[pairs["district_id_left"] < pairs["district_id_right"]]
+    if pairs.empty:
+        return
+    geom = shapes.set_index("district_id").geometry
+    found = []
+    for a, b in zip(pairs["district_id_left"], pairs["district_id_right"], strict=True):
+        share = geom[a].intersection(geom[b]).area / min(geom[a].area, geom[b].area)
+        if share > 0.01:
+            found.append(f"{a!r} and {b!r} ({share:.0%} of the smaller)")
+    if found:
+        shown = "; ".join(found[:5]) + (f" and {len(found) - 5} more" if len(found) > 5 else "")
+        notes.append(
+            f"boundaries: {noun(len(found), 'a pair', 'pairs')} of districts in {boundaries.name} "
+            f"overlap: {shown}; a point in both belongs to the smaller district"
+        )
 
 
 def _weighted_places(places: Path, notes: list[str]) -> tuple[gpd.GeoDataFrame, bool]:
@@ -274,19 +298,14 @@ def _settlements(
         count = int((~named).sum())
         notes.append(f"places: {count:,} without a name left out")
     points = points.loc[named]
-    joined = gpd.sjoin(
-        points[["name", "place", "weight", "geometry"]],
-        districts[["district_id", "geometry"]],
-        how="inner",
-        predicate="within",
+    held = districts_holding(points, districts)
+    joined = points.loc[held.notna(), ["name", "place", "weight", "geometry"]].assign(
+        district_id=held.dropna()
     )
-    joined = joined.loc[~joined.index.duplicated(keep="first")]
     outside = len(points) - len(joined)
     if outside:
         notes.append(f"places: {outside} outside every district left out")
-    settlements = gpd.GeoDataFrame(
-        joined.drop(columns="index_right"), geometry="geometry", crs="EPSG:4326"
-    )
+    settlements = gpd.GeoDataFrame(joined, geometry="geometry", crs="EPSG:4326")
     empty = sorted(set(districts["district_id"]) - set(settlements["district_id"]))
     if empty:
         centres = districts.set_index("district_id").loc[empty]
@@ -459,10 +478,8 @@ def _hospitals(
     points = _health_facilities(
         read_points(path, required=["name"], allow_no_rows=True), path, notes
     )
-    joined = gpd.sjoin(
-        points, districts[["district_id", "geometry"]], how="inner", predicate="within"
-    )
-    joined = joined.loc[~joined.index.duplicated(keep="first")]
+    held = districts_holding(points, districts)
+    joined = points.loc[held.notna()].assign(district_id=held.dropna())
     outside = len(points) - len(joined)
     if outside:
         notes.append(
@@ -661,6 +678,7 @@ def build_dataset(
             region_column=inputs.region_column,
             region=name,
             population=files["population"],
+            notes=notes,
         )
     with progress.step("Placing settlements and spreading the population"):
         settlements, weights_method = _settlements(files["places"], districts, notes)
