@@ -193,6 +193,20 @@ def test_max_coverage_with_budget() -> None:
     assert r.served_share == pytest.approx(12 / 14)
 
 
+def test_nobody_served_has_no_worst_travel() -> None:
+    """No shelter and no new site (the 'current' scenario of an area without one): the
+    worst travel of those served is undefined, not 0 minutes."""
+    model = SitingModel(
+        np.array([[5.0], [8.0]]),
+        np.array([5.0, 7.0]),
+        np.zeros(0),
+        options=_opts(objective="max_coverage", max_new_sites=0, sizes=(10.0,), size_costs=(1.0,)),
+    )
+    r = model.solve()
+    assert r.served_share == 0.0 and r.assignments.empty
+    assert math.isnan(r.max_travel_min)
+
+
 def test_p_median_and_p_centre_by_hand() -> None:
     # line of 4 settlements at 0, 1, 2, 10 (minutes along a road); candidates at each
     pos = np.array([0.0, 1.0, 2.0, 10.0])

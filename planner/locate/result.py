@@ -119,7 +119,7 @@ class PlanResult:
     served_share
         Served demand over total demand.
     max_travel_min
-        Largest travel time over the assignments.
+        Largest travel time over the assignments (NaN when nobody is served).
     build_seconds, solve_seconds
         Time to build the model and to solve it (all solver calls).
     messages

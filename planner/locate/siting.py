@@ -664,7 +664,7 @@ def _read_solution(
         gap=figures[2],
         cost=float(layout.cost @ x),
         served_share=float(flows[used].sum()) / total if total > 0 else 1.0,
-        max_travel_min=float(assignments["travel_min"].max()) if len(assignments) else 0.0,
+        max_travel_min=float(assignments["travel_min"].max()) if len(assignments) else math.nan,
         build_seconds=seconds[0],
         solve_seconds=seconds[1],
         site_costs=np.concatenate([ext_cost, (y * costs).sum(axis=1)]),
