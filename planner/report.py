@@ -749,9 +749,32 @@ def _sources(dataset: Dataset, tr: Translator) -> Sequence[str]:
     if sources:
         return sources
     licences = dataset.metadata.get("licences")
-    if isinstance(licences, dict):
+    if isinstance(licences, dict) and licences:
         return [f"{name}: {text}" for name, text in licences.items()]
-    return []
+    return _input_files(dataset, tr)
+
+
+#: Input files a report may describe by name and hash (never the shelters' file: confidential).
+_DESCRIBED_INPUTS = ("boundaries", "roads", "extra_roads", "population", "places", "hospitals",
+                     "hospital_types")  # fmt: skip
+
+
+def _input_files(dataset: Dataset, tr: Translator) -> list[str]:
+    """Return the build's input files by name and hash (the dataset names no source)."""
+    files = dataset.metadata.get("sources")
+    if not isinstance(files, dict):
+        return []
+    lines = [
+        tr(
+            "report.input_file",
+            role=tr(f"report.input.{role}"),
+            file=str(files[role].get("file", "")),
+            digest=str(files[role].get("sha256", ""))[:12],
+        )
+        for role in _DESCRIBED_INPUTS
+        if isinstance(files.get(role), dict)
+    ]
+    return [*lines, tr("report.input_unnamed")] if lines else []
 
 
 def write_report(

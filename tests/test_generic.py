@@ -288,6 +288,24 @@ def test_small_region_from_hand_made_files(tmp_path: Path) -> None:
     assert report.counts["road_edges"] == graph.number_of_edges() - graph.degree(9)
 
 
+def test_a_report_names_the_input_files_when_no_about_file_does(tmp_path: Path) -> None:
+    """No --about: the report's sources list the build's files by name and hash (never the
+    confidential shelters file) and say that their origin is not stated."""
+    _build(_grid_region(tmp_path), tmp_path / "ds")
+    args = ["plan", "coe-60min", "--data", str(tmp_path / "ds"), "--out", str(tmp_path / "out")]
+    result = CliRunner().invoke(cli, [*args, "--tiles", "none"])
+    assert result.exit_code in (0, 3), result.output
+    report = (tmp_path / "out" / "report.html").read_text("utf-8")
+    digest = json.loads((tmp_path / "ds" / "metadata.json").read_text("utf-8"))["sources"]
+    assert (
+        f"district boundaries: districts.gpkg (SHA-256 {digest['boundaries']['sha256'][:12]}"
+        in report
+    )
+    assert "settlements: places.csv (SHA-256 " in report
+    assert "The dataset names no source or licence for these files" in report
+    assert "shelters.csv" not in report and digest["shelters"]["sha256"][:12] not in report
+
+
 def test_points_of_interest_keep_their_hospitals(tmp_path: Path) -> None:
     """An OSM points-of-interest file given as hospitals: police, nursing homes and points
     abroad are left out and said so; names give the types when rules are given."""
