@@ -629,6 +629,11 @@ def load_dataset(directory: str | Path) -> Dataset:
     directory = Path(directory)
     if not directory.is_dir():
         raise MissingInputError(f"dataset folder {directory} does not exist")
+    if not (directory / "districts.geojson").is_file():
+        raise MissingInputError(
+            f"{directory} is not a dataset folder: it has no districts.geojson; build one from "
+            "raw files with `shelter-planner data build` (see data/README.md)"
+        )
     districts = _read_districts(directory / "districts.geojson")
     metadata = _read_metadata(directory / "metadata.json")
     tolerance = _max_outside_m(metadata, directory / "metadata.json")

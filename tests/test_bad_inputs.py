@@ -198,7 +198,7 @@ DATASET_CASES: list[tuple[str, Edit, str]] = [
         r"not longitude/latitude",
     ),
     ("districts binary", raw("districts.geojson", b"\x00\xff\x00"), r"not a readable GeoJSON"),
-    ("districts missing file", remove("districts.geojson"), r"does not exist"),
+    ("districts missing file", remove("districts.geojson"), r"not a dataset folder: it has no"),
     ("district population disagrees", district("population", 1), r"hold 120,000 people"),
     # roads
     ("node duplicated", dup(N, 0), r"osmid '0' repeats"),

@@ -285,8 +285,12 @@ def test_read_points_keeps_ids_as_text(tmp_path: Path) -> None:
 def test_load_dataset_errors(tmp_path: Path) -> None:
     with pytest.raises(MissingInputError, match="does not exist"):
         load_dataset(tmp_path / "nowhere")
-    with pytest.raises(MissingInputError, match=r"districts\.geojson"):
-        load_dataset(tmp_path)
+    with pytest.raises(
+        MissingInputError,
+        match=r"is not a dataset folder: it has no districts\.geojson; build one from raw files "
+        r"with `shelter-planner data build`",
+    ):
+        load_dataset(tmp_path)  # e.g. the raw files' folder given as --data
 
 
 def test_load_dataset_rejects_unknown_district(tmp_path: Path) -> None:
