@@ -156,6 +156,8 @@ def _executive_summary(plan: Plan, tr: Translator) -> list[str]:
             else tr("report.summary.regions_without", regions=worse)
         )
     )
+    if plan.services is not None:
+        out.append(_services_summary(plan, tr))
     if s["status"] == "optimal":
         certainty = tr("report.summary.proven", gap=tr.percent(s["mip_gap"] or 0))
     elif s["mip_gap"] is not None:
@@ -164,6 +166,36 @@ def _executive_summary(plan: Plan, tr: Translator) -> list[str]:
         certainty = tr("report.summary.no_bound")
     out.append(certainty + " " + tr("report.summary.estimates"))
     return out
+
+
+def _services_summary(plan: Plan, tr: Translator) -> str:
+    """Say in one paragraph what the plan proposes for survivors of sexual violence."""
+    assert plan.services is not None
+    if not plan.services.result.feasible:
+        return tr("report.summary.services_none")
+    s = plan.summary
+    rc, fo = s.get("rape_crisis_centres"), s.get("forensic_24_7")
+    parts = []
+    if rc is not None:
+        parts.append(
+            tr(
+                "report.summary.centres",
+                proposed=rc["proposed"],
+                required=rc["required"],
+                within=tr.percent(rc["women_within_limit_share"] or 0),
+                limit=tr.plain(rc["limit_min"]),
+            )
+        )
+    if fo is not None:
+        parts.append(
+            tr(
+                "report.summary.forensic",
+                proposed=fo["proposed"],
+                share=tr.percent(fo["population_within_limit_share"] or 0),
+                limit=tr.plain(fo["limit_min"]),
+            )
+        )
+    return " ".join(parts)
 
 
 def _key_figures(plan: Plan, tr: Translator) -> list[tuple[str, str, str]]:

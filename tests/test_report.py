@@ -393,3 +393,35 @@ def test_tables_align_figures_right_and_words_left() -> None:
     assert re.findall(r"<td[^>]*>(.*?)</td>", rows[2])[-1] == "3.0"
     assert re.findall(r"<td[^>]*>(.*?)</td>", rows[2])[0] == "-"  # missing, never "None"
     assert rows[0].count('<th class="n">') == 4
+
+
+def test_summary_says_what_the_services_propose(tiny_plan: tuple[Dataset, Plan]) -> None:
+    """The summary a reader quotes names the centres and forensic hospitals, or says they
+    could not be planned; not only the shelters."""
+    from dataclasses import replace
+
+    from planner._i18n import Translator
+    from planner.report import _executive_summary
+    from planner.scenario import scenario_from_dict
+    from tests.tiny import TINY_SCENARIO
+
+    dataset, _ = tiny_plan
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        p = plan(dataset, scenario_from_dict(TINY_SCENARIO))
+    assert p.services is not None and p.services.result.feasible
+    rc, fo = p.summary["rape_crisis_centres"], p.summary["forensic_24_7"]
+    assert rc is not None and fo is not None
+    text = " ".join(_executive_summary(p, Translator("en")))
+    assert (
+        f"it proposes {rc['proposed']} rape crisis centre{'s' if rc['proposed'] != 1 else ''} "
+        f"at hospitals ({rc['required']} needed by the standard)"
+    ) in text
+    assert f"24/7 forensic examination at {fo['proposed']} hospital" in text
+    az = " ".join(_executive_summary(p, Translator("az")))
+    assert f"{rc['proposed']} zorlama böhran mərkəzi təklif olunur" in az
+    result = replace(p.services.result, status="infeasible")
+    failed = replace(p, services=replace(p.services, result=result))
+    assert "could not be planned as the scenario sets them" in " ".join(
+        _executive_summary(failed, Translator("en"))
+    )
