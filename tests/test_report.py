@@ -401,6 +401,7 @@ def test_summary_says_what_the_services_propose(tiny_plan: tuple[Dataset, Plan])
     from dataclasses import replace
 
     from planner._i18n import Translator
+    from planner.locate import PlanStatus
     from planner.report import _executive_summary
     from planner.scenario import scenario_from_dict
     from tests.tiny import TINY_SCENARIO
@@ -420,7 +421,7 @@ def test_summary_says_what_the_services_propose(tiny_plan: tuple[Dataset, Plan])
     assert f"24/7 forensic examination at {fo['proposed']} hospital" in text
     az = " ".join(_executive_summary(p, Translator("az")))
     assert f"{rc['proposed']} zorlama böhran mərkəzi təklif olunur" in az
-    result = replace(p.services.result, status="infeasible")
+    result = replace(p.services.result, status=PlanStatus.INFEASIBLE)
     failed = replace(p, services=replace(p.services, result=result))
     assert "could not be planned as the scenario sets them" in " ".join(
         _executive_summary(failed, Translator("en"))
