@@ -308,12 +308,16 @@ def _build_region(  # noqa: PLR0913 - the command's options, passed on
 def data_check(folder: Path) -> None:
     """Check a dataset FOLDER the way every command loads it; exit 2 naming what is wrong."""
     from planner.data import load_dataset
+    from planner.hospital_types import SUITABLE_TYPES, UNCLASSIFIED
 
     dataset = load_dataset(folder)
     table = Table(title=f"Dataset {dataset.name!r} in {folder}: every check passed")
     table.add_column("layer")
     table.add_column("count", justify="right")
     shelters = dataset.shelters
+    kinds = dataset.hospitals["hospital_type"]
+    typed = len(kinds) > 0 and not (kinds == UNCLASSIFIED).all()
+    offered = int(kinds.isin(list(SUITABLE_TYPES)).sum()) if typed else len(kinds)
     for name, rows in (
         ("districts", len(dataset.districts)),
         ("settlements", len(dataset.settlements)),
@@ -324,6 +328,12 @@ def data_check(folder: Path) -> None:
         ("districts with a shelter", shelters["district_id"].nunique()),
         ("candidate sites", len(dataset.candidates)),
         ("hospitals", len(dataset.hospitals)),
+        (
+            f"hospitals offered by default ({', '.join(SUITABLE_TYPES)})"
+            if typed
+            else "hospitals offered by default (no types: all)",
+            offered,
+        ),
         ("road nodes", dataset.graph.number_of_nodes()),
         ("road edges", dataset.graph.number_of_edges()),
     ):

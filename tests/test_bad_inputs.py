@@ -245,7 +245,8 @@ def test_data_check_exits_2_and_names_the_row(tmp_path: Path) -> None:
     assert ok.returncode == 0 and "every check passed" in words, words
     # shelters are counted by records, beds and districts, not as if a record were one shelter
     for counted in ("existing shelter records │ 1", "existing shelter beds │ 10",
-                    "districts with a shelter │ 1", "people │ 180,000"):  # fmt: skip
+                    "districts with a shelter │ 1", "people │ 180,000",
+                    "hospitals offered by default (no types: all) │ 2"):  # fmt: skip
         assert counted in words, words
     dup(S, 0)(folder)
     bad = subprocess.run(command, capture_output=True, text=True, check=False)

@@ -334,6 +334,9 @@ def test_points_of_interest_keep_their_hospitals(tmp_path: Path) -> None:
     ) in notes
     assert any(n.startswith("hospitals: 1 outside every district left out") for n in notes)
     assert "hospitals: 3 typed from their names ({'general': 1, 'unknown': 1, " in " ".join(notes)
+    checked = CliRunner().invoke(cli, ["data", "check", str(tmp_path / "ds")])
+    words = " ".join(checked.output.split())
+    assert "hospitals offered by default (general, polyclinic) │ 1" in words, words
 
 
 def test_hospitals_without_types_are_unclassified(tmp_path: Path) -> None:
