@@ -145,7 +145,7 @@ def read_boundaries(
             raise InputDataError(f"{path}, feature {row}: {column} is empty")
     out = gpd.GeoDataFrame(
         {
-            "district_id": gdf[id_column or name_column].astype(str).str.strip(),
+            "district_id": _id_text(gdf[id_column or name_column]),
             "name": gdf[name_column].astype(str).str.strip(),
         },
         geometry=gdf.geometry.make_valid(),
@@ -161,6 +161,17 @@ def read_boundaries(
         )
     out = out.dissolve(by="district_id", as_index=False, aggfunc="first")
     return out[["district_id", "name", "geometry"]]
+
+
+def _id_text(ids: pd.Series) -> pd.Series:
+    """Return ids as text, whole floats as integers (``101.0`` as ``101``).
+
+    GIS files often store integer codes as floats; read so, they match the
+    same ids in a CSV.
+    """
+    if pd.api.types.is_float_dtype(ids) and bool((ids == ids.round()).all()):
+        ids = ids.astype("int64")
+    return ids.astype(str).str.strip()
 
 
 def read_points(

@@ -431,6 +431,14 @@ def test_district_codes_that_look_like_numbers(tmp_path: Path) -> None:
     # a region column with a blank region is refused by district
     with pytest.raises(InputDataError, match=r"codes\.gpkg: district \['3'\] has no region in "):
         build_dataset(replace(inputs, region_column="zone"), tmp_path / "bad")
+    # codes a GIS file stores as floats (1.0) match the CSV's 1, regions included
+    floats = gpd.read_file(tmp_path / "codes.gpkg").assign(code=[1.0, 2.0, 3.0], zone="z")
+    floats.to_file(tmp_path / "floats.gpkg")
+    _build(
+        replace(inputs, boundaries=tmp_path / "floats.gpkg", region_column="zone"),
+        tmp_path / "floats",
+    )
+    assert load_dataset(tmp_path / "floats").districts["district_id"].tolist() == ["1", "2", "3"]
 
 
 def test_a_city_drawn_on_top_of_its_district(tmp_path: Path) -> None:

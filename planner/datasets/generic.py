@@ -73,7 +73,7 @@ from planner.network import (
     read_speed_table,
     snap_points,
 )
-from planner.readers import read_boundaries, read_points, read_population_table
+from planner.readers import _id_text, read_boundaries, read_points, read_population_table
 
 __all__ = ["RegionInputs", "build_dataset", "read_about"]
 
@@ -196,7 +196,7 @@ def _districts(
                 f"{[c for c in raw.columns if c != 'geometry']}"
             )
         values = raw[region_column].where(raw[region_column].astype(str).str.strip() != "")
-        regions = values.groupby(raw[id_column].astype(str).str.strip()).first()
+        regions = values.groupby(_id_text(raw[id_column])).first()
         districts["region"] = districts["district_id"].map(regions)
         lacking = districts.loc[districts["region"].isna(), "district_id"].tolist()
         if lacking:
