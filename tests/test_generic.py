@@ -535,6 +535,26 @@ def test_a_projected_graphml_is_read_in_longitude_and_latitude(tmp_path: Path) -
         build_dataset(replace(inputs, roads=tmp_path / "unsaid.graphml"), tmp_path / "bad")
 
 
+def test_a_road_extract_far_larger_than_the_area_is_noted() -> None:
+    from shapely.geometry import box
+
+    from planner.datasets.generic import _note_roads_outside
+    from tests.conftest import grid_graph
+
+    graph = grid_graph()  # nine nodes around (47.01, 40.01), one at (47.5, 40.5)
+    here = gpd.GeoDataFrame({"district_id": ["W"]}, geometry=[box(46.99, 39.99, 47.03, 40.03)],
+                            crs="EPSG:4326")  # fmt: skip
+    notes: list[str] = []
+    _note_roads_outside(graph, here, notes)
+    assert notes == []  # node 9 is 60 km away, but 9 of 10 nodes are in the area
+    far = here.assign(geometry=[box(45.0, 39.0, 45.05, 39.05)])  # about 200 km away
+    _note_roads_outside(graph, far, notes)
+    assert notes == [
+        "roads: 100% of the road nodes lie more than 50 km outside the districts; an extract "
+        "cut to the area (planner.network.clip_osm_xml) builds and plans faster"
+    ]
+
+
 def test_roads_from_a_pbf_extract(tmp_path: Path) -> None:
     from planner.datasets.generic import _graph
     from tests.test_network import _tiny_pbf

@@ -96,6 +96,10 @@ HOSPITAL_TAG_COLUMNS = ("amenity", "healthcare", "class", "subclass")
 HOSPITAL_KINDS = frozenset({"hospital", "clinic"})
 #: A settlement farther than this from any road is reported (its travel times are rough).
 FAR_FROM_ROADS_M = 10_000.0
+#: A road extract with more than this share of its nodes farther than ``ROADS_BEYOND_M``
+#: outside the districts is noted: most of it serves no trip of the area.
+ROADS_BEYOND_SHARE = 0.5
+ROADS_BEYOND_M = 50_000.0
 
 
 def read_about(path: str | Path) -> dict[str, Any]:
@@ -415,6 +419,25 @@ def _listed(items: list[Any], first: int = 5) -> str:
     return str(items) if more <= 0 else f"{items[:first]} and {more:,} more"
 
 
+def _note_roads_outside(graph: Any, districts: gpd.GeoDataFrame, notes: list[str]) -> None:
+    """Note a road extract that reaches far beyond the area (it costs time and memory)."""
+    import shapely
+
+    if graph.number_of_nodes() == 0:
+        return
+    metric = districts.estimate_utm_crs()
+    near = districts.to_crs(metric).union_all().buffer(ROADS_BEYOND_M)
+    xy = np.array([(d["x"], d["y"]) for _, d in graph.nodes(data=True)], dtype=float)
+    pts = gpd.GeoSeries(gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs="EPSG:4326").to_crs(metric)
+    share = 1.0 - float(shapely.contains_xy(near, pts.x.to_numpy(), pts.y.to_numpy()).mean())
+    if share > ROADS_BEYOND_SHARE:
+        notes.append(
+            f"roads: {share:.0%} of the road nodes lie more than {ROADS_BEYOND_M / 1000:g} km "
+            "outside the districts; an extract cut to the area (planner.network.clip_osm_xml) "
+            "builds and plans faster"
+        )
+
+
 def _candidates(settlements: gpd.GeoDataFrame) -> pd.DataFrame:
     """Cities and towns, and each district's largest settlement where it has none."""
     urban = settlements["place"].isin(["city", "town"])
@@ -702,6 +725,7 @@ def build_dataset(
             f"more than {FAR_FROM_ROADS_M / 1000:g} km from any road (their travel times are "
             f"rough): {_listed(settlements.loc[far, 'name'].tolist())}"
         )
+    _note_roads_outside(graph, districts, notes)
     candidates = _candidates(settlements)
     counts = {
         "districts": len(districts),
