@@ -25,7 +25,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from planner._errors import InputDataError, PlannerError
-from planner._i18n import LANGUAGES, Note, Translator
+from planner._i18n import LANGUAGES, Note, Translator, noun
 from planner._version import __version__
 
 if TYPE_CHECKING:
@@ -228,7 +228,7 @@ def data_build(  # noqa: PLR0913 - one option per input file
     stray = [k for k, v in region_only.items() if v is not None]
     if stray:
         raise click.UsageError(
-            f"{', '.join(stray)} {'is' if len(stray) == 1 else 'are'} for your own region's "
+            f"{', '.join(stray)} {noun(len(stray), 'is', 'are')} for your own region's "
             "build (--boundaries), not the embedded one (--raw)"
         )
     assert raw is not None

@@ -157,7 +157,7 @@ def _executive_summary(plan: Plan, tr: Translator) -> list[str]:
         )
     )
     if plan.services is not None:
-        out.append(_services_summary(plan, tr))
+        out.append(_services_summary(plan.summary, plan.services.result.feasible, tr))
     if s["status"] == "optimal":
         certainty = tr("report.summary.proven", gap=tr.percent(s["mip_gap"] or 0))
     elif s["mip_gap"] is not None:
@@ -168,12 +168,10 @@ def _executive_summary(plan: Plan, tr: Translator) -> list[str]:
     return out
 
 
-def _services_summary(plan: Plan, tr: Translator) -> str:
-    """Say in one paragraph what the plan proposes for survivors of sexual violence."""
-    assert plan.services is not None
-    if not plan.services.result.feasible:
+def _services_summary(s: PlanSummary, feasible: bool, tr: Translator) -> str:
+    """Say in one paragraph what a plan proposes for survivors of sexual violence."""
+    if not feasible:
         return tr("report.summary.services_none")
-    s = plan.summary
     rc, fo = s.get("rape_crisis_centres"), s.get("forensic_24_7")
     parts = []
     if rc is not None:
