@@ -467,6 +467,13 @@ def _scenario_table(plan: Plan, tr: Translator) -> Markup:
         (tr("report.scenario.hospital_types"), _types(sc.hospitals.types, tr)),
         (tr("report.scenario.hospitals"), _listed(sc.hospitals, tr)),
     ]
+    if sc.site_lists_dataset not in (None, plan.summary["dataset"]):
+        rows.append(
+            (
+                tr("report.scenario.site_lists"),
+                tr("report.scenario.site_lists_text", dataset=sc.site_lists_dataset),
+            )
+        )
     return _table(pd.DataFrame(rows, columns=["parameter", "value"]), tr)
 
 

@@ -177,3 +177,11 @@ def test_site_lists_of_another_dataset_are_not_applied(tiny_plan: tuple[Dataset,
         p = plan(tiny, scoped)
     assert p.result.feasible and p.services is not None
     assert p.scenario.hospitals.include == () and p.scenario.site_lists_dataset == "azerbaijan"
+    # the report's scenario table says so too
+    from planner._i18n import Translator
+    from planner.report import _scenario_table
+
+    table = str(_scenario_table(p, Translator("en")))
+    assert "<td>Site lists</td>" in table
+    assert "written for dataset &#39;azerbaijan&#39;: not applied to this one" in table
+    assert "Site lists" not in str(_scenario_table(tiny_plan[1], Translator("en")))
