@@ -470,6 +470,20 @@ def test_a_city_drawn_on_top_of_its_district(tmp_path: Path) -> None:
         assert where == {"A": "BIG", "B": "BIG", "C": "CITY"}
 
 
+def test_places_just_outside_the_polygons_are_counted_apart(tmp_path: Path) -> None:
+    """A place just beyond a generalised border is told apart from one far away."""
+    places = tmp_path / "mine.csv"
+    places.write_text(
+        "name,population,lon,lat\nA,200,47.00,40.00\nEdge,50,47.032,40.02\nFar,9,48.0,41.0\n"
+    )
+    notes = _build(_grid_region(tmp_path, places=places), tmp_path / "ds")
+    assert (
+        "places: 2 outside every district left out (1 of them within 3 km of one: generalised "
+        "borders or coasts may have cut them off; their people are spread over the district's "
+        "other places)"
+    ) in notes
+
+
 def test_a_shelter_outside_the_region_is_refused(tmp_path: Path) -> None:
     """A shelter just outside a generalised border joins the nearest district; one far away
     (here with longitude and latitude swapped) is refused with its row."""

@@ -308,7 +308,18 @@ def _settlements(
     )
     outside = len(points) - len(joined)
     if outside:
-        notes.append(f"places: {outside} outside every district left out")
+        near, _ = nearest_districts(points.loc[held.isna()], districts)
+        close = int(near.notna().sum())
+        notes.append(
+            f"places: {outside:,} outside every district left out"
+            + (
+                f" ({close:,} of them within {MAX_OUTSIDE_M / 1000:g} km of one: generalised "
+                "borders or coasts may have cut them off; their people are spread over the "
+                "district's other places)"
+                if close
+                else ""
+            )
+        )
     settlements = gpd.GeoDataFrame(joined, geometry="geometry", crs="EPSG:4326")
     empty = sorted(set(districts["district_id"]) - set(settlements["district_id"]))
     if empty:
