@@ -29,6 +29,7 @@ __all__ = [
     "nearest_districts",
     "number_column",
     "populations_agree",
+    "record_at",
     "unique_ids",
     "within_districts",
 ]
@@ -292,6 +293,11 @@ def within_districts(
         )
 
 
+def record_at(path: Path, pos: int) -> str:
+    """Name record ``pos`` of an input file: its CSV row (counting the header), else feature."""
+    return f"row {pos + 2}" if path.suffix.lower() in (".csv", ".txt") else f"feature {pos}"
+
+
 def populations_agree(districts: gpd.GeoDataFrame, settlements: pd.DataFrame, path: Path) -> None:
     """Refuse settlements whose populations do not sum to their district's figure."""
     sums = settlements.groupby("district_id")["population"].sum()
@@ -343,11 +349,6 @@ def own_site_sizes(frame: pd.DataFrame, path: Path) -> tuple[np.ndarray, np.ndar
             f"{path} has a {present[0]!r} column but no {missing!r}; a site's own capacity "
             "(family places) and opening cost go together"
         )
-    csv = path.suffix.lower() in (".csv", ".txt")
-
-    def where(pos: int) -> str:
-        return f"{path}, row {pos + 2}" if csv else f"{path}, feature {pos}"
-
     values = {}
     for col in SITE_SIZE_COLUMNS:
         raw = frame[col]
@@ -356,19 +357,26 @@ def own_site_sizes(frame: pd.DataFrame, path: Path) -> tuple[np.ndarray, np.ndar
         bad = ~blank & ~np.isfinite(nums)
         if bad.any():
             pos = int(np.flatnonzero(bad.to_numpy())[0])
-            raise InputDataError(f"{where(pos)}: {col} is {raw.iloc[pos]!r}; expected a number")
+            raise InputDataError(
+                f"{path}, {record_at(path, pos)}: {col} is {raw.iloc[pos]!r}; expected a number"
+            )
         values[col] = nums.to_numpy()
     cap, cost = values[cap_col], values[cost_col]
     lone = np.isfinite(cap) != np.isfinite(cost)
     if lone.any():
         pos = int(np.flatnonzero(lone)[0])
         raise InputDataError(
-            f"{where(pos)}: give both capacity_places and cost, or leave both empty"
+            f"{path}, {record_at(path, pos)}: give both capacity_places and cost, or leave "
+            "both empty"
         )
     if (cap <= 0).any():
         pos = int(np.flatnonzero(cap <= 0)[0])
-        raise InputDataError(f"{where(pos)}: capacity_places is {cap[pos]:g}; expected > 0")
+        raise InputDataError(
+            f"{path}, {record_at(path, pos)}: capacity_places is {cap[pos]:g}; expected > 0"
+        )
     if (cost < 0).any():
         pos = int(np.flatnonzero(cost < 0)[0])
-        raise InputDataError(f"{where(pos)}: cost is {cost[pos]:g}; expected >= 0")
+        raise InputDataError(
+            f"{path}, {record_at(path, pos)}: cost is {cost[pos]:g}; expected >= 0"
+        )
     return cap, cost

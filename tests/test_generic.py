@@ -553,9 +553,12 @@ def test_a_road_extract_far_larger_than_the_area_is_noted() -> None:
     from shapely.geometry import box
 
     from planner.datasets.generic import _note_roads_outside
+    from planner.network import CompiledNetwork
     from tests.conftest import grid_graph
 
-    graph = grid_graph()  # nine nodes around (47.01, 40.01), one at (47.5, 40.5)
+    graph = CompiledNetwork.from_graph(
+        grid_graph()
+    )  # 9 nodes near (47.01, 40.01), 1 at (47.5, 40.5)
     here = gpd.GeoDataFrame({"district_id": ["W"]}, geometry=[box(46.99, 39.99, 47.03, 40.03)],
                             crs="EPSG:4326")  # fmt: skip
     notes: list[str] = []

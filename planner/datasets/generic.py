@@ -50,6 +50,7 @@ from planner._dataset_checks import (
     districts_holding,
     nearest_districts,
     number_column,
+    record_at,
 )
 from planner._errors import InputDataError, MissingInputError
 from planner._i18n import noun
@@ -262,7 +263,7 @@ def _weighted_places(places: Path, notes: list[str]) -> tuple[gpd.GeoDataFrame, 
         bad = ~np.isfinite(weight.to_numpy(float)) | (weight.to_numpy(float) < 0)
         if bad.any():
             pos = int(np.flatnonzero(bad)[0])
-            where = _where(places, pos)
+            where = record_at(places, pos)
             raw = points["population"].iloc[pos]
             shown = "empty" if pd.isna(raw) else f"{raw!r}"
             hint = (
@@ -371,17 +372,16 @@ def _shelters(path: Path | None, districts: gpd.GeoDataFrame, notes: list[str]) 
     if points.empty:
         notes.append(f"shelters: {path.name} lists none; the area has no shelter today")
         return pd.DataFrame(columns=columns)
-    csv = path.suffix.lower() in (".csv", ".txt")
     unnamed = (points["name"].isna() | (points["name"].astype(str).str.strip() == "")).to_numpy()
     if unnamed.any():
         pos = int(np.flatnonzero(unnamed)[0])
         raise InputDataError(
-            f"{path}, {_where(path, pos)}: name is empty; expected "
+            f"{path}, {record_at(path, pos)}: name is empty; expected "
             "the shelter's name (kept private, shown only by district)"
         )
     points["capacity_places"] = number_column(
         points, "capacity_places", path, strict=True, maximum=MAX_SHELTER_PLACES,
-        row_offset=2 if csv else 0,
+        row_offset=2 if path.suffix.lower() in (".csv", ".txt") else 0,
     )  # fmt: skip
     if "inclusive" in points.columns:  # blank: not known to be inclusive
         given = points["inclusive"]
@@ -392,7 +392,7 @@ def _shelters(path: Path | None, districts: gpd.GeoDataFrame, notes: list[str]) 
     ids, _ = nearest_districts(points, districts)
     if ids.isna().any():
         pos = int(np.flatnonzero(ids.isna().to_numpy())[0])
-        where = _where(path, pos)
+        where = record_at(path, pos)
         point = points.geometry.iloc[pos]
         raise InputDataError(
             f"{path}, {where}: shelter {points['name'].iloc[pos]!r} at ({point.x:.5f}, "
@@ -419,27 +419,24 @@ def _shelters(path: Path | None, districts: gpd.GeoDataFrame, notes: list[str]) 
     )
 
 
-def _where(path: Path, pos: int) -> str:
-    """Where record ``pos`` of an input file is: its CSV row (after the header), or feature."""
-    return f"row {pos + 2}" if path.suffix.lower() in (".csv", ".txt") else f"feature {pos}"
-
-
 def _listed(items: list[Any], first: int = 5) -> str:
     """Items for a note: all of them, or the first few and how many more."""
     more = len(items) - first
     return str(items) if more <= 0 else f"{items[:first]} and {more:,} more"
 
 
-def _note_roads_outside(graph: Any, districts: gpd.GeoDataFrame, notes: list[str]) -> None:
+def _note_roads_outside(
+    network: CompiledNetwork, districts: gpd.GeoDataFrame, notes: list[str]
+) -> None:
     """Note a road extract that reaches far beyond the area (it costs time and memory)."""
     import shapely
 
-    if graph.number_of_nodes() == 0:
+    if len(network.lon) == 0:
         return
     metric = districts.estimate_utm_crs()
     near = districts.to_crs(metric).union_all().buffer(ROADS_BEYOND_M)
-    xy = np.array([(d["x"], d["y"]) for _, d in graph.nodes(data=True)], dtype=float)
-    pts = gpd.GeoSeries(gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs="EPSG:4326").to_crs(metric)
+    pts = gpd.GeoSeries(gpd.points_from_xy(network.lon, network.lat), crs="EPSG:4326")
+    pts = pts.to_crs(metric)
     share = 1.0 - float(shapely.contains_xy(near, pts.x.to_numpy(), pts.y.to_numpy()).mean())
     if share > ROADS_BEYOND_SHARE:
         notes.append(
@@ -560,7 +557,7 @@ def _hospital_types(
     bad = ~kinds.isin([*HOSPITAL_TYPES, ""])
     if bad.any():
         pos = int(hospitals.index[np.flatnonzero(bad.to_numpy())[0]])
-        where = _where(path, pos)
+        where = record_at(path, pos)
         raise InputDataError(
             f"{path}, {where}: hospital_type {kinds[bad].iloc[0]!r} is not one of "
             f"{sorted(HOSPITAL_TYPES)}"
@@ -575,7 +572,7 @@ def _hospital_types(
         kinds = pd.Series(UNCLASSIFIED, index=hospitals.index)
     elif blank.any():
         pos = int(hospitals.index[np.flatnonzero(blank.to_numpy())[0]])
-        where = _where(path, pos)
+        where = record_at(path, pos)
         raise InputDataError(
             f"{path}, {where}: hospital_type is blank while other hospitals have one; "
             "expected a type for every hospital, for none, or rules to read it from the "
@@ -727,7 +724,8 @@ def build_dataset(
             add_extra_roads(graph, files["extra_roads"], speed_table, notes)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        snapped = snap_points(CompiledNetwork.from_graph(graph), settlements, warn_beyond_m=np.inf)
+        network = CompiledNetwork.from_graph(graph)
+        snapped = snap_points(network, settlements, warn_beyond_m=np.inf)
     far = snapped["snap_m"] > FAR_FROM_ROADS_M
     if far.any():
         count = int(far.sum())
@@ -736,7 +734,7 @@ def build_dataset(
             f"more than {FAR_FROM_ROADS_M / 1000:g} km from any road (their travel times are "
             f"rough): {_listed(settlements.loc[far, 'name'].tolist())}"
         )
-    _note_roads_outside(graph, districts, notes)
+    _note_roads_outside(network, districts, notes)
     candidates = _candidates(settlements)
     counts = {
         "districts": len(districts),
