@@ -201,7 +201,10 @@ def demand_dataset(dataset: Dataset, scenario: Scenario) -> Dataset:
     Dataset
     """
     if scenario.demand.population is not None:
-        dataset = dataset.with_population(read_population_table(scenario.demand.population))
+        dataset = dataset.with_population(
+            read_population_table(scenario.demand.population),
+            source=str(scenario.demand.population),
+        )
     if scenario.demand.population_basis == "resident":
         dataset = dataset.with_resident_basis(scenario.demand.resident_share)
     return dataset

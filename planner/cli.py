@@ -402,7 +402,9 @@ def _load(data_dir: Path | None, population: Path | None) -> Dataset:
 
     dataset = load_dataset(data_dir) if data_dir else load_default()
     if population:
-        dataset = dataset.with_population(read_population_table(population))
+        dataset = dataset.with_population(
+            read_population_table(population), source=str(population)
+        )
     return dataset
 
 

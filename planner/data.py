@@ -396,7 +396,7 @@ class Dataset:
         block = self.metadata.get("report", {})
         return block if isinstance(block, Mapping) else {}
 
-    def with_population(self, table: pd.DataFrame) -> Dataset:
+    def with_population(self, table: pd.DataFrame, *, source: str | None = None) -> Dataset:
         """Return a copy with district populations replaced.
 
         Parameters
@@ -405,6 +405,9 @@ class Dataset:
             Columns ``district_id``, ``population`` and optionally
             ``population_source``, one row per district of the dataset (see
             :func:`read_population_table`).
+        source
+            The file the table was read from, named in errors with its rows
+            (the table's index counts the file's data rows from 0).
 
         Returns
         -------
@@ -412,19 +415,26 @@ class Dataset:
             Districts carry the new figures; each district's settlements share
             its new total in proportion to their weights.
         """
+        where = f"{source}: " if source else ""
         known = set(self.districts["district_id"])
-        given = set(table["district_id"])
-        unknown = sorted(given - known)
-        if unknown:
+        ids = table["district_id"]
+        unknown = ~ids.isin(known)
+        if unknown.any():
+            rows = [
+                f"{ids[i]!r} (row {int(i) + 2})" if source else repr(ids[i])
+                for i in table.index[unknown.to_numpy()][:5]
+            ]
+            more = f" and {int(unknown.sum()) - 5} more" if unknown.sum() > 5 else ""
             raise InputDataError(
-                f"population table names {noun(len(unknown), 'district_id')} {unknown} "
-                "not in the dataset"
+                f"{where}population table: district_id {', '.join(rows)}{more} "
+                f"{'is' if unknown.sum() == 1 else 'are'} not among the dataset's "
+                f"{len(known)} {noun(len(known), 'district')} (ids such as {sorted(known)[:3]})"
             )
-        missing = sorted(known - given)
+        missing = sorted(known - set(ids))
         if missing:
             raise InputDataError(
-                f"population table lacks {len(missing)} {noun(len(missing), 'district')} "
-                f"of the dataset: {missing}"
+                f"{where}population table lacks {len(missing)} "
+                f"{noun(len(missing), 'district')} of the dataset: {missing}"
             )
         by_id = table.set_index("district_id")
         districts = self.districts.copy()

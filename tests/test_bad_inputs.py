@@ -308,11 +308,14 @@ def test_bad_population_table(tmp_path: Path, data: bytes, expected: str) -> Non
 def test_population_table_must_match_the_districts(tmp_path: Path) -> None:
     ds = load_dataset(write_tiny_dataset(tmp_path / "ds"))
     unknown = _file(tmp_path, "u.csv", b"district_id,population\nW,3\nE,5\nZ,1\n")
-    with pytest.raises(PlannerError, match=r"\['Z'\] not in the dataset"):
+    with pytest.raises(PlannerError, match=r"district_id 'Z' is not among the dataset's 2"):
         ds.with_population(read_population_table(unknown))
+    # named by file and row when the caller says where the table came from
+    with pytest.raises(PlannerError, match=r"u\.csv: population table: district_id 'Z' \(row 4\)"):
+        ds.with_population(read_population_table(unknown), source=str(unknown))
     missing = _file(tmp_path, "m.csv", b"district_id,population\nW,3\n")
-    with pytest.raises(PlannerError, match=r"lacks 1 district"):
-        ds.with_population(read_population_table(missing))
+    with pytest.raises(PlannerError, match=r"m\.csv: population table lacks 1 district"):
+        ds.with_population(read_population_table(missing), source=str(missing))
 
 
 SPEED_CASES = [
