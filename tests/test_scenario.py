@@ -75,6 +75,8 @@ exclude_districts = ["AZ-BA"]
         ('[access]\ndecay = "linear"', r"access\.decay is 'linear'"),
         ("[access]\nzone_weights = [0.5, 1.0]", r"must not increase"),
         ("[demand]\nrate = 1", r"\[demand\] has unknown key \['rate'\]"),
+        ("[solver]\nnode_limit = 0", r"solver\.node_limit is 0; expected a whole number >= 1"),
+        ("[solver]\nstall_checks = -1", r"solver\.stall_checks is -1; expected .* >= 0"),
         ("colour = 1", r"top level: unknown key \['colour'\]"),
         (
             "[targets]\nmax_travel_mins = 90",

@@ -359,10 +359,13 @@ class SolverOptions:
 
     def __post_init__(self) -> None:
         number("solver.time_limit_s", self.time_limit_s, strict=True)
-        for key in ("node_limit", "stall_checks"):
+        for key, least in (("node_limit", 1), ("stall_checks", 0)):
             value = getattr(self, key)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise OptionError(f"solver.{key} is {value!r}; expected a whole number >= 0")
+            if isinstance(value, bool) or not isinstance(value, int) or value < least:
+                raise OptionError(
+                    f"solver.{key} is {value!r}; expected a whole number >= {least}"
+                    + (" (1: the root node, which proves the bound)" if least else "")
+                )
         gap = number("solver.mip_gap", self.mip_gap)
         if gap >= 1:
             raise OptionError(f"solver.mip_gap is {gap!r}; expected a relative gap below 1")
