@@ -23,12 +23,14 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, cast
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from planner._i18n import Translator
 from planner._version import __version__
 from planner.access import DISTRICT_TABLE_COLUMNS, district_access, e2sfca
 from planner.data import Dataset, read_population_table
@@ -210,6 +212,54 @@ def demand_dataset(dataset: Dataset, scenario: Scenario) -> Dataset:
     return dataset
 
 
+def population_words(dataset: Dataset, scenario: Scenario, tr: Translator) -> str:
+    """Say whose figures the population counts, and on which basis, for reports.
+
+    The source is the scenario's population table, else the table that
+    replaced the dataset's figures (:meth:`Dataset.with_population`), else the
+    dataset's own words (``report.population_note`` of its metadata), else the
+    districts' ``population_source`` when they share one. The basis
+    (registered or resident) is named only where the dataset tells them apart
+    (districts marked ``registered``).
+
+    Parameters
+    ----------
+    dataset
+        The dataset, before or after :func:`demand_dataset`.
+    scenario
+        Its ``[demand]`` table says which figures and which basis.
+    tr
+        The language to say it in.
+
+    Returns
+    -------
+    str
+    """
+    d = dataset.districts
+    table = scenario.demand.population or dataset.metadata.get("population_table")
+    sources = (
+        list(dict.fromkeys(d["population_source"].astype(str))) if "population_source" in d else []
+    )
+    # once a table replaced the figures, the dataset's own words no longer describe them
+    replaced = table is not None
+    note = None if replaced else dataset.report_text("population_note", lang=tr.lang)
+    if table:
+        source = tr("report.basis.table", file=Path(str(table)).name)
+    elif note:
+        source = note
+    elif len(sources) == 1:
+        source = tr("report.basis.one_source", source=sources[0])
+    else:
+        source = tr("report.basis.sources", count=len(sources))
+    if scenario.demand.population_basis == "resident":
+        share = tr.percent(scenario.demand.resident_share, 0)
+        return tr("report.basis.resident_text", share=share, source=source)
+    basis = d["population_basis"].astype(str) if "population_basis" in d else pd.Series([""])
+    if basis.eq("registered").any():
+        return tr("report.basis.registered_text", source=source)
+    return source
+
+
 def assess_prepared(dataset: Dataset, scenario: Scenario) -> Assessment:
     """Assess a dataset whose populations already follow the scenario (:func:`demand_dataset`).
 
@@ -348,7 +398,7 @@ def _summary(
         "planner_version": __version__,
         "scenario": scenario.name,
         "population_total": int(pop),
-        "population_basis": dem.basis_text,
+        "population_basis": population_words(dataset, scenario, Translator("en")),
         "places_per_10000_standard": dem.places_per_10000,
         "family_place_size": dem.family_place_size,
         "required_family_places": round(float(gap["required_family_places"]), 1),

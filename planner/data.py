@@ -188,7 +188,9 @@ class Dataset:
     graph
         osmnx-style road graph with ``travel_time`` and ``length`` on edges.
     metadata
-        Build information (sources, methods, counts).
+        Build information (sources, methods, counts). After
+        :meth:`with_population`, ``population_table`` names the table whose
+        figures replaced the dataset's ("" when unnamed).
     source
         Folder the dataset was read from, if any.
     shelters_generalised
@@ -413,7 +415,9 @@ class Dataset:
         -------
         Dataset
             Districts carry the new figures; each district's settlements share
-            its new total in proportion to their weights.
+            its new total in proportion to their weights. Its metadata's
+            ``population_table`` names ``source``, so reports no longer quote
+            the dataset's own words about its figures.
         """
         where = f"{source}: " if source else ""
         known = set(self.districts["district_id"])
@@ -449,7 +453,11 @@ class Dataset:
         settlements["population"] = distribute(
             totals, settlements["district_id"], settlements["weight"].to_numpy(float)
         )
-        return self._sharing_network(replace(self, districts=districts, settlements=settlements))
+        # the dataset's own words about its figures (report.population_note) no longer apply
+        metadata = {**self.metadata, "population_table": source or ""}
+        return self._sharing_network(
+            replace(self, districts=districts, settlements=settlements, metadata=metadata)
+        )
 
     def with_resident_basis(self, resident_share: float) -> Dataset:
         """Return a copy where registered populations count where people live.
@@ -512,7 +520,8 @@ class Dataset:
                 ),
             }
         )
-        return self.with_population(table)
+        moved_here = self.with_population(table)  # the same figures, counted elsewhere
+        return self._sharing_network(replace(moved_here, metadata=self.metadata))
 
 
 # ----------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from planner._escape import html_text, web_frame
 from planner._i18n import Translator
 from planner._io import write_text_atomic
 from planner._version import __version__
+from planner.assessment import population_words
 from planner.data import Dataset, PlaceNames
 from planner.figures import plan_figures
 from planner.tables import WORSE_OFF_MARGIN_MIN, district_publication
@@ -196,13 +197,17 @@ def _services_summary(s: PlanSummary, feasible: bool, tr: Translator) -> str:
     return " ".join(parts)
 
 
-def _key_figures(plan: Plan, tr: Translator) -> list[tuple[str, str, str]]:
+def _key_figures(plan: Plan, dataset: Dataset, tr: Translator) -> list[tuple[str, str, str]]:
     """Return the report's key figures: label, figure, and what the figure assumes (or "")."""
     s, b = plan.summary, plan.before.summary
     size = plan.scenario.demand.family_place_size
     beyond, assumed = _beyond_parts(b, tr, 1)
     return [
-        (tr("report.key.population"), tr.number(b["population_total"]), _basis(plan, tr)),
+        (
+            tr("report.key.population"),
+            tr.number(b["population_total"]),
+            population_words(dataset, plan.scenario, tr),
+        ),
         (tr("report.key.required"), tr.number(s["required_family_places"] or 0), ""),
         (tr("report.key.today"), tr.number(b["existing_places"] / size), ""),
         (tr("report.key.new_sites"), str(s["new_sites"]), ""),
@@ -492,16 +497,8 @@ def _listed(options: object, tr: Translator) -> str:
     return "; ".join(parts)
 
 
-def _basis(plan: Plan, tr: Translator) -> str:
-    """Say in words which population basis the plan counts."""
-    demand = plan.scenario.demand
-    if demand.population_basis == "resident":
-        return tr("report.basis.resident_text", share=tr.percent(demand.resident_share, 0))
-    return tr("report.basis.registered_text")
-
-
-def _method(plan: Plan, tr: Translator) -> list[Markup]:
-    basis = _basis(plan, tr)
+def _method(plan: Plan, dataset: Dataset, tr: Translator) -> list[Markup]:
+    basis = population_words(dataset, plan.scenario, tr)
     paragraphs = [
         tr.html(
             "report.method.main_html",
@@ -733,7 +730,7 @@ def render_report(
         "summary_text": _executive_summary(plan, tr),
         "generated": tr.date(datetime.now(UTC).date()),
         "css": Markup(resources.files("planner").joinpath("_templates", "report.css").read_text()),
-        "key_figures": _key_figures(plan, tr),
+        "key_figures": _key_figures(plan, dataset, tr),
         "infeasible": infeasible,
         "no_plan_title": tr(
             "report.no_plan.infeasible"
@@ -749,7 +746,7 @@ def render_report(
         "inclusive_text": _inclusive_text(s, tr),
         "service_sections": sections,
         "services_quality": services_quality,
-        "method": _method(plan, tr),
+        "method": _method(plan, dataset, tr),
         "sources": _sources(dataset, tr),
         "limitations": dataset.report_list("limitations", lang=tr.lang),
         "version": __version__,

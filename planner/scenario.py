@@ -218,16 +218,6 @@ class DemandOptions:
                 "or 'resident'"
             )
 
-    @property
-    def basis_text(self) -> str:
-        """The population basis in words, for reports."""
-        if self.population_basis == "resident":
-            return (
-                f"resident basis: {self.resident_share:.0%} of each registered population "
-                "counted in its district, the rest where displaced people live"
-            )
-        return "registered basis: official figures as published"
-
 
 @dataclass(frozen=True)
 class TravelOptions:

@@ -2,14 +2,22 @@ from __future__ import annotations
 
 import math
 import warnings
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from planner.assessment import Assessment, assess, capacity_gap, generalised_shelters
-from planner.data import Dataset, load_dataset
-from planner.scenario import scenario_from_dict
+from planner._i18n import Translator
+from planner.assessment import (
+    Assessment,
+    assess,
+    capacity_gap,
+    generalised_shelters,
+    population_words,
+)
+from planner.data import Dataset, load_dataset, read_population_table
+from planner.scenario import Scenario, scenario_from_dict
 from tests.tiny import node_xy, write_tiny_dataset
 
 
@@ -123,6 +131,50 @@ def test_resident_basis_is_assessed_and_reported(dataset: Dataset) -> None:
     d = a.districts.set_index("district_id")["population"]
     shusha = dataset.districts.set_index("district_id").loc["AZ-XVD", "population"]
     assert d["AZ-XVD"] == pytest.approx(0.1 * shusha, abs=1)
+
+
+def test_population_words_name_whose_figures_are_counted(dataset: Dataset, tmp_path: Path) -> None:
+    en = Translator("en")
+    plain = Scenario()
+    # the dataset's own words, on the basis it tells apart (registered districts)
+    words = population_words(dataset, plain, en)
+    assert words.startswith("registered basis: official district figures of 2018-2024")
+    resident = scenario_from_dict({"demand": {"population_basis": "resident"}})
+    assert population_words(dataset, resident, en).endswith(
+        "seven units assumed (see the limitations)"
+    )
+    assert population_words(dataset, plain, Translator("az")).startswith("qeydiyyat əsası: 2018")
+    # a table that replaced the figures is named instead: the dataset's words no longer apply
+    table = dataset.districts[["district_id", "population"]]
+    table.to_csv(tmp_path / "census.csv", index=False)
+    replaced = dataset.with_population(
+        read_population_table(tmp_path / "census.csv"), source=str(tmp_path / "census.csv")
+    )
+    # unnamed, it is known by the source its rows give
+    unnamed = dataset.with_population(read_population_table(tmp_path / "census.csv"))
+    assert population_words(unnamed, plain, en) == (
+        "registered basis: district figures: user table census.csv"
+    )
+    assert population_words(replaced, plain, en) == (
+        "registered basis: district figures from the table census.csv"
+    )
+    # the resident basis keeps the replacing table's name, not the dataset's words
+    assert population_words(replaced.with_resident_basis(0.5), resident, en).endswith(
+        "; district figures from the table census.csv"
+    )
+    own = scenario_from_dict({"demand": {"population": str(tmp_path / "census.csv")}})
+    assert population_words(dataset, own, en).endswith(
+        "district figures from the table census.csv"
+    )
+    # a dataset without notes or registered districts: its one source, with no basis
+    tiny = load_dataset(write_tiny_dataset(tmp_path / "tiny"))
+    assert population_words(tiny, plain, en) == "district figures: test"
+    mixed = replace(tiny, districts=tiny.districts.assign(population_source=["a", "b"]))
+    assert population_words(mixed, plain, en) == (
+        "district figures from 2 sources, named district by district in the dataset "
+        "(population_source)"
+    )
+    assert "official" not in population_words(tiny, plain, en)
 
 
 def test_unknown_district_in_scenario_is_rejected(dataset: Dataset) -> None:

@@ -70,6 +70,7 @@ def make_nakhchivan_inputs(folder: Path) -> RegionInputs:
         '"Districts: geoBoundaries (CC BY-SA 3.0).", '
         '"Population: State Statistical Committee, 2024."]\n'
         'limitations = ["No shelter exists in the exclave today."]\n'
+        'population_note = "State Statistical Committee figures of 1 January 2024"\n'
         "[licences]\n"
         'OpenStreetMap = "ODbL 1.0"\n',
         "utf-8",
@@ -136,6 +137,8 @@ def test_nakhchivan_runs_end_to_end(nakhchivan: tuple[RegionInputs, Path], tmp_p
     for word in ("Baku", "Bakı", "Ganja", "Gəncə"):
         assert word not in report, word
     assert "No shelter exists in the exclave today." in report
+    # the about file's words on the figures, beside the population (no registered basis here)
+    assert "State Statistical Committee figures of 1 January 2024</span>" in report
     sites = pd.read_csv(tmp_path / "run" / "plan" / "sites.csv", encoding="utf-8-sig")
     assert (sites["status"] == "new").sum() >= 1
 
@@ -193,11 +196,16 @@ def test_about_file_translations(tmp_path: Path) -> None:
     about = tmp_path / "about.toml"
     about.write_text(
         'limitations = ["Roads of 2021."]\n[translations.az]\n'
-        'limitations = ["2021-ci il yollar."]\ndisconnected_note = "Yol yoxdur."\n',
+        'limitations = ["2021-ci il yollar."]\ndisconnected_note = "Yol yoxdur."\n'
+        'population_note = "2024-cü il rəqəmləri"\n',
         "utf-8",
     )
     read = read_about(about)
     assert read["translations"]["az"]["limitations"] == ["2021-ci il yollar."]
+    assert read["translations"]["az"]["population_note"] == "2024-cü il rəqəmləri"
+    about.write_text("[translations.az]\npopulation_note = 2024\n", "utf-8")
+    with pytest.raises(InputDataError, match=r"translations\.az\.population_note is 2024"):
+        read_about(about)
     about.write_text('[translations.fr]\nlimitations = ["x"]\n', "utf-8")
     with pytest.raises(InputDataError, match=r"translations has language 'fr'; expected one of"):
         read_about(about)

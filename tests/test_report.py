@@ -251,6 +251,21 @@ def test_report_states_the_range_across_modes_and_population_bases(files: PlanFi
         "counting displaced people where they live, with 25% counted in their "
         "registered district)" in first
     )
+    # whose figures the population is: the dataset's own words, beside the figure
+    assert "registered basis: official district figures of 2018-2024 brought to 1 January" in first
+
+
+def test_report_names_the_population_figures_of_any_dataset(
+    tiny_plan: tuple[Dataset, Plan],
+) -> None:
+    """A dataset with no words of its own about its figures is not said to hold official
+    ones: the report quotes the districts' population_source, with no basis it cannot tell."""
+    from planner.report import render_report
+
+    dataset, p = tiny_plan
+    html = render_report(p, dataset)
+    assert "district figures: test" in html
+    assert "official" not in html and "registered basis" not in html
 
 
 # ---------------------------------------------------------------- in Azerbaijani (--lang az)
@@ -284,7 +299,10 @@ def test_report_in_azerbaijani_has_no_english_left(files_az: PlanFiles) -> None:
     assert '<html lang="az">' in html
     pieces = _english_sentences()
     assert len(pieces) > 100
-    left = sorted(p for p in pieces if p in html)
+    # the sources stay as cited, in English; everything else is in Azerbaijani
+    start = html.index(f"<h2>{catalog('az')['report.page.sources']}</h2>")
+    cited = html[start : html.index("</ul>", start)]
+    left = sorted(p for p in pieces if p in html.replace(cited, ""))
     assert left == []
     # the first screen: title, byline with the date in Azerbaijani, the summary in words
     first = html[: html.index("<h2>Təklif</h2>")]

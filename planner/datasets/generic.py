@@ -22,7 +22,8 @@ A user brings:
   interest keeps only its hospitals and clinics (:data:`HOSPITAL_TAG_COLUMNS`,
   :data:`HOSPITAL_KINDS`), and points outside every district are left out;
 * **about** (optional): a JSON or TOML file with the dataset's ``sources``,
-  ``licences``, ``limitations`` and ``disconnected_note`` for the report.
+  ``licences``, ``limitations``, ``disconnected_note`` and ``population_note`` for the
+  report.
 
 Nothing here knows a country: what a report says about the data comes only
 from ``about``. Candidate sites for new shelters are the cities and towns and
@@ -85,7 +86,10 @@ ABOUT_KEYS = {
     "licences": "object {source: licence}",
     "limitations": "list of sentences the report prints under its limitations",
     "disconnected_note": "sentence explaining districts with no road path to a shelter",
-    "translations": "object {language: {sources, limitations, disconnected_note, regions}} for "
+    "population_note": "whose figures the district populations are, quoted beside the "
+    "population in reports (default: the population table's population_source)",
+    "translations": "object {language: {sources, limitations, disconnected_note, "
+    "population_note, regions}} for "
     "reports in that language (--lang); regions maps each region to its name there",
 }
 _SETTLEMENT_COLUMNS = ["settlement_id", "name", "name_source", "place", "district_id", "weight",
@@ -138,7 +142,7 @@ def read_about(path: str | Path) -> dict[str, Any]:
     licences = about.get("licences", {})
     if not (isinstance(licences, dict) and all(isinstance(v, str) for v in licences.values())):
         raise InputDataError(f"{path}: licences is {licences!r}; expected {{source: licence}}")
-    for key in ("name", "disconnected_note"):
+    for key in ("name", "disconnected_note", "population_note"):
         if key in about and not isinstance(about[key], str):
             raise InputDataError(f"{path}: {key} is {about[key]!r}; expected text")
     _check_translations(path, about.get("translations", {}))
@@ -160,7 +164,9 @@ def _check_translations(path: Path, translations: object) -> None:
             )
         if not isinstance(texts, dict):
             raise InputDataError(f"{path}: translations.{lang} is {texts!r}; expected an object")
-        bad = unknown_keys(texts, ("sources", "limitations", "disconnected_note", "regions"))
+        bad = unknown_keys(
+            texts, ("sources", "limitations", "disconnected_note", "population_note", "regions")
+        )
         if bad:
             raise InputDataError(f"{path}: translations.{lang} has {bad}")
         regions = texts.get("regions", {})
@@ -175,11 +181,12 @@ def _check_translations(path: Path, translations: object) -> None:
                 raise InputDataError(
                     f"{path}: translations.{lang}.{key} is {value!r}; expected a list of sentences"
                 )
-        note = texts.get("disconnected_note", "")
-        if not isinstance(note, str):
-            raise InputDataError(
-                f"{path}: translations.{lang}.disconnected_note is {note!r}; expected text"
-            )
+        for key in ("disconnected_note", "population_note"):
+            note = texts.get(key, "")
+            if not isinstance(note, str):
+                raise InputDataError(
+                    f"{path}: translations.{lang}.{key} is {note!r}; expected text"
+                )
 
 
 def _districts(
@@ -756,7 +763,13 @@ def build_dataset(
         "notes": notes,
         "report": {
             key: info[key]
-            for key in ("sources", "limitations", "disconnected_note", "translations")
+            for key in (
+                "sources",
+                "limitations",
+                "disconnected_note",
+                "population_note",
+                "translations",
+            )
             if key in info
         },
         "licences": dict(info.get("licences", {})),

@@ -156,6 +156,11 @@ REPORT_TEXTS: dict[str, object] = {
         "In Azerbaijan this is the Nakhchivan exclave, whose road links to the mainland "
         "cross Armenia or Iran."
     ),
+    # whose figures the districts' populations are, beside "Population" in reports
+    "population_note": (
+        "official district figures of 2018-2024 brought to 1 January 2024, seven units "
+        "assumed (see the limitations)"
+    ),
     # the same in Azerbaijani, for reports in --lang az (sources stay as cited)
     "translations": {
         "az": {
@@ -197,6 +202,10 @@ REPORT_TEXTS: dict[str, object] = {
             "disconnected_note": (
                 "Azərbaycanda bu, Naxçıvan eksklavıdır: onun materiklə yol əlaqələri Ermənistan "
                 "və ya İran ərazisindən keçir."
+            ),
+            "population_note": (
+                "2018-2024-cü illərin rəsmi rayon rəqəmləri, 1 yanvar 2024-cü il tarixinə "
+                "gətirilib, yeddi vahid üçün fərz edilib (məhdudiyyətlərə baxın)"
             ),
             # the official names of the economic regions (presidential decree of 7 July 2021)
             "regions": {
