@@ -313,6 +313,22 @@ def populations_agree(districts: gpd.GeoDataFrame, settlements: pd.DataFrame, pa
         )
 
 
+def known_ids(frame: pd.DataFrame, column: str, known: pd.Series, path: Path, *, of: str) -> None:
+    """Refuse a row whose ``column`` names an id not among ``known`` (blank: none named).
+
+    ``of`` names the file that holds the known ids, for the message.
+    """
+    ids = frame[column].fillna("").astype(str).str.strip()
+    bad = ids.ne("") & ~ids.isin(set(known.astype(str)))
+    if bad.any():
+        pos = int(np.flatnonzero(bad.to_numpy())[0])
+        raise InputDataError(
+            f"{path}, {record_at(path, pos)}: {column} is {ids.iloc[pos]!r}, which {of} does "
+            f"not hold; expected one of its ids or a blank ({int(bad.sum())} such "
+            f"{'row' if bad.sum() == 1 else 'rows'})"
+        )
+
+
 def check_columns(frame: pd.DataFrame, columns: Sequence[str], path: Path) -> None:
     """Refuse a table without the columns it needs."""
     missing = [c for c in columns if c not in frame.columns]

@@ -29,6 +29,7 @@ from planner._dataset_checks import (
     boolean_column,
     check_columns,
     district_polygons,
+    known_ids,
     nearest_districts,
     number_column,
     own_site_sizes,
@@ -684,6 +685,9 @@ def load_dataset(directory: str | Path) -> Dataset:
         text=["candidate_id", "settlement_id", "district_id"],
     )
     unique_ids(candidates, "candidate_id", path)
+    known_ids(
+        candidates, "settlement_id", settlements["settlement_id"], path, of="settlements.csv"
+    )
     within_districts(candidates, districts, path, "candidate_id", max_outside_m=tolerance)
     own = own_site_sizes(candidates, path)
     candidates = candidates[[*CANDIDATE_COLUMNS, "geometry"]]

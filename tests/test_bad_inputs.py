@@ -162,6 +162,11 @@ DATASET_CASES: list[tuple[str, Edit, str]] = [
     ("candidate name column missing", drop(C, "name"), r"lacks column"),
     ("candidates empty file", raw(C, b""), r"is empty"),
     ("candidate id empty", cell(C, 0, "candidate_id", ""), r"candidate_id is empty"),
+    (
+        "candidate settlement unknown",
+        cell(C, 1, "settlement_id", "S99"),
+        r"candidates\.csv, row 3: settlement_id is 'S99', which settlements\.csv does not hold",
+    ),
     ("hospital duplicated", dup(H, 0), r"hospital_id 'H4' repeats"),
     ("hospital abroad", cell(H, 1, "lat", "41.5"), r"outside its district"),
     ("hospital lon empty", cell(H, 0, "lon", ""), r"lon is empty"),
