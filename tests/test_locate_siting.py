@@ -290,6 +290,29 @@ def test_region_without_candidates_is_named() -> None:
     assert any("region South has no existing shelter and no candidate" in m for m in r.messages)
 
 
+def test_too_few_places_in_all_is_said_before_solving() -> None:
+    # 30 places needed (95 % of 31.6); one existing shelter of 5 and two sites of at most 10
+    minutes = np.array([[10.0, 20.0, 30.0], [20.0, 10.0, 30.0]])
+    model = SitingModel(
+        minutes,
+        np.array([16.6, 15.0]),
+        np.array([5.0]),
+        options=_opts(served_share=0.95, sizes=(5.0, 10.0), size_costs=(1.0, 2.0)),
+    )
+    r = model.solve()
+    assert r.status == "infeasible"
+    assert r.messages[0] == (
+        "serving 95.0% of the demand needs 30.0 family places, but the existing shelters and "
+        "all 2 candidate sites at their largest size hold at most 25.0; add candidates or "
+        "larger sizes, or lower served_share."
+    )
+    # room enough once the existing shelter may grow by 10: no such message
+    grown = _opts(served_share=0.95, sizes=(5.0, 10.0), size_costs=(1.0, 2.0),
+                  expand_existing=True, expand_max_places=10.0)  # fmt: skip
+    model = SitingModel(minutes, np.array([16.6, 15.0]), np.array([5.0]), options=grown)
+    assert model.explain() == []
+
+
 def test_small_budget_says_what_is_needed() -> None:
     minutes = np.array([[5.0, INF, INF], [INF, 5.0, INF], [INF, INF, 5.0]])
     model = SitingModel(

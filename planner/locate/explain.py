@@ -123,6 +123,7 @@ def explain_siting(model: SitingFormulation, limit_min: float | None = None) -> 
                 hint=Note("message.unreachable_hint") if ruled else "",
             )
         )
+    msgs += _explain_capacity(model, allowed)
     msgs += _explain_regions(model)
     msgs += _explain_single_source(model, limit, allowed)
     target = opts.inclusive_served_share
@@ -132,6 +133,31 @@ def explain_siting(model: SitingFormulation, limit_min: float | None = None) -> 
         if best + TOL_LIMIT < target:
             msgs.append(Note("message.inclusive_target", best=Share(best), target=float(target)))
     return msgs
+
+
+def _explain_capacity(model: SitingFormulation, allowed: float) -> list[str]:
+    """Too few places in all: every site at its largest size holds less than must be served."""
+    opts = model.options
+    if opts.objective.type == "max_coverage":
+        return []
+    d = np.asarray(model.demand, dtype=float)
+    need = float(d.sum()) - allowed
+    cap = float(np.asarray(model.existing_capacity, dtype=float).sum())
+    if opts.expand_existing:
+        cap += opts.supply.expand_max_places * model.n_existing
+    caps, _, ok = model.size_options()
+    cap += float(np.where(ok, caps, 0.0).max(axis=1, initial=0.0).sum())
+    if cap + TOL_LIMIT >= need:
+        return []
+    return [
+        Note(
+            "message.capacity_total",
+            need=Fixed(need),
+            served_share=Share(float(opts.targets.served_share)),
+            capacity=Fixed(cap),
+            sites=len(caps),
+        )
+    ]
 
 
 def _explain_regions(model: SitingFormulation) -> list[str]:
