@@ -162,6 +162,7 @@ DATASET_CASES: list[tuple[str, Edit, str]] = [
     ("candidate name column missing", drop(C, "name"), r"lacks column"),
     ("candidates empty file", raw(C, b""), r"is empty"),
     ("candidate id empty", cell(C, 0, "candidate_id", ""), r"candidate_id is empty"),
+    ("candidate id a shelter's", cell(C, 0, "candidate_id", "SH-W"), r"an existing shelter's id"),
     (
         "candidate settlement unknown",
         cell(C, 1, "settlement_id", "S99"),
@@ -372,6 +373,9 @@ def test_candidate_files(tmp_path: Path) -> None:
     # a point just outside every polygon (within 3 km) takes the nearest district
     near = _file(tmp_path, "near.csv", b"name,lon,lat\nEdge,47.035,40.01\n")
     assert candidate_sites(ds, file=near)["district_id"].tolist() == ["E"]
+    # ids are text: 007 stays 007
+    zeros = _file(tmp_path, "zeros.csv", b"candidate_id,name,lon,lat\n007,Seven,47.0,40.0\n")
+    assert candidate_sites(ds, file=zeros)["candidate_id"].tolist() == ["007"]
     cases = [
         (b"name,lon,lat\nTabriz,46.29,38.08\n", r"outside every district"),
         (b"name,lon,lat,district_id\nX,46.96,40.0,E\n", r"km outside its district 'E'"),
@@ -379,6 +383,11 @@ def test_candidate_files(tmp_path: Path) -> None:
         (b"lon,lat\n47.0,40.0\n", r"lacks column"),
         (b"", r"is empty"),
         (b"name,lon,lat,candidate_id\nA,47.0,40.0,K\nB,47.01,40.0,K\n", r"'K' repeats"),
+        (b"name,lon,lat\nA,47.0,40.0\n,47.01,40.0\n", r"c\d\.csv, row 3: name is empty"),
+        (
+            b"name,lon,lat,candidate_id\nA,47.0,40.0,SH-W\n",
+            r"row 2: candidate_id 'SH-W' is an existing shelter's id; expected an id of its own",
+        ),
     ]
     for i, (data, expected) in enumerate(cases):
         with pytest.raises(PlannerError, match=expected):
