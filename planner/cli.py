@@ -167,7 +167,9 @@ _FILE = click.Path(path_type=Path, dir_okay=False)
 @click.option(
     "--population",
     type=click.Path(path_type=Path, dir_okay=False),
-    help="Official district population CSV (district_id,population) replacing the estimate.",
+    help="District population CSV (district_id,population): with --raw, replaces the "
+    "estimate; for your region, one row per district, or omit it when --places carry a "
+    "population (each district then counts its places' people).",
 )
 @click.option(
     "--speeds",
@@ -279,11 +281,11 @@ def _build_region(  # noqa: PLR0913 - the command's options, passed on
     from planner.datasets.generic import RegionInputs, build_dataset
 
     given = {"--id-column": id_column, "--name-column": name_column, "--osm": osm,
-             "--population": population, "--places": places}  # fmt: skip
+             "--places": places}  # fmt: skip
     missing = [k for k, v in given.items() if v is None]
     if missing:
         raise click.UsageError(f"a region's build needs {', '.join(missing)} as well")
-    assert id_column and name_column and osm and population and places
+    assert id_column and name_column and osm and places
     inputs = RegionInputs(
         boundaries=boundaries,
         id_column=id_column,

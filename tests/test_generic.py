@@ -102,6 +102,7 @@ def test_nakhchivan_builds_as_its_own_dataset(nakhchivan: tuple[RegionInputs, Pa
     ds = load_dataset(out)  # every check a dataset gets on load
     assert ds.name == "nakhchivan"
     assert len(ds.districts) == 8
+    assert inputs.population is not None
     published = pd.read_csv(inputs.population)["population"].sum()
     assert int(ds.districts["population"].sum()) == published
     assert int(ds.settlements["population"].sum()) == published
@@ -153,7 +154,7 @@ def test_cli_builds_a_region(nakhchivan: tuple[RegionInputs, Path], tmp_path: Pa
     assert result.exit_code == 0, result.output
     assert load_dataset(tmp_path / "ds").name == "ds"  # no about file: the folder's name
     missing = CliRunner().invoke(cli, [*args[:-6], "--out", str(tmp_path / "x")])
-    assert missing.exit_code == 2 and "--population" in missing.output
+    assert missing.exit_code == 2 and "needs --places as well" in missing.output
     both = CliRunner().invoke(cli, ["data", "build", "--raw", "r", *args[2:]])
     assert both.exit_code == 2 and "either --raw" in both.output
 
@@ -179,6 +180,7 @@ def test_region_inputs_name_what_is_wrong(
     inputs, _ = nakhchivan
     with pytest.raises(MissingInputError, match=r"places file .*nowhere\.geojson does not exist"):
         RegionInputs(**{**inputs.__dict__, "places": tmp_path / "nowhere.geojson"})
+    assert inputs.population is not None
     table = pd.read_csv(inputs.population)
     table.loc[0, "district_id"] = "Atlantis"
     bad = tmp_path / "population.csv"
@@ -294,6 +296,38 @@ def test_small_region_from_hand_made_files(tmp_path: Path) -> None:
     assert sorted(ds.candidates["name"]) == ["A", "C", "North"]
     graph = grid_graph()
     assert report.counts["road_edges"] == graph.number_of_edges() - graph.degree(9)
+
+
+def test_places_with_populations_need_no_population_table(tmp_path: Path) -> None:
+    """Without --population each district counts the people of its places; a district
+    with none counts 0 and is noted, and reports quote where the figures come from."""
+    from planner._i18n import Translator
+    from planner.assessment import population_words
+    from planner.scenario import Scenario
+
+    inputs = replace(_grid_region(tmp_path), population=None)
+    notes = _build(inputs, tmp_path / "grid")
+    assert any("1 district holds no place with people in places.csv, so it counts 0 people: "
+               "['N']" in n for n in notes)  # fmt: skip
+    ds = load_dataset(tmp_path / "grid")
+    assert ds.districts.set_index("district_id")["population"].to_dict() == {
+        "E": 5, "N": 0, "W": 300
+    }  # fmt: skip
+    pop = ds.settlements.set_index("name")["population"]
+    assert pop["A"] == 200 and pop["B"] == 100 and pop["C"] == 5 and pop["North"] == 0
+    assert population_words(ds, Scenario(), Translator("en")) == (
+        "district figures: sum of the populations of its places in places.csv"
+    )
+    assert (
+        "population"
+        not in json.loads((tmp_path / "grid" / "metadata.json").read_text())["sources"]
+    )
+    # places weighted by class only cannot count anyone: the build says what to give
+    (tmp_path / "classes.csv").write_text("name,place,lon,lat\nA,town,47.00,40.00\n")
+    with pytest.raises(InputDataError, match=r"classes\.csv has no population column and no "
+                       r"population table was given \(--population\)"):  # fmt: skip
+        build_dataset(replace(inputs, places=tmp_path / "classes.csv"), tmp_path / "no")
+    assert not (tmp_path / "no").exists()
 
 
 def test_a_report_names_the_input_files_when_no_about_file_does(tmp_path: Path) -> None:

@@ -7,7 +7,8 @@ A user brings:
 * the **roads**: an OSM XML extract (``.osm`` / ``.osm.bz2``) or an osmnx
   graph saved as GraphML;
 * a **population** table (``district_id``, ``population``, optionally
-  ``population_source``) with one row per district;
+  ``population_source``) with one row per district; optional when the places
+  carry populations (each district then counts the people of its places);
 * **places**: settlement points with ``name`` and either ``population`` or an
   OSM ``place`` class (city, town, village, hamlet), which spreads each
   district's population over its settlements (weights in
@@ -196,7 +197,7 @@ def _districts(
     name_column: str,
     region_column: str | None,
     region: str,
-    population: Path,
+    population: Path | None,
     notes: list[str],
 ) -> gpd.GeoDataFrame:
     districts = read_boundaries(boundaries, name_column=name_column, id_column=id_column)
@@ -220,6 +221,20 @@ def _districts(
         districts["region"] = districts["region"].astype(str).str.strip()
     else:
         districts["region"] = region
+    if population is not None:
+        _population_table(districts, population, boundaries=boundaries, id_column=id_column)
+    districts["name_az"] = districts["name"]
+    districts["kind"] = "district"
+    utm = districts.estimate_utm_crs()
+    districts["area_km2"] = (districts.to_crs(utm).area / 1e6).round(1)
+    _note_overlaps(districts.to_crs(utm), boundaries, notes)
+    return districts.sort_values("district_id").reset_index(drop=True)
+
+
+def _population_table(
+    districts: gpd.GeoDataFrame, population: Path, *, boundaries: Path, id_column: str
+) -> None:
+    """Give the districts the population table's figures (one row per district)."""
     table = read_population_table(population)
     ids = set(districts["district_id"])
     unknown = sorted(set(table["district_id"]) - ids)
@@ -232,12 +247,25 @@ def _districts(
     by_id = table.set_index("district_id")
     districts["population"] = districts["district_id"].map(by_id["population"]).astype("int64")
     districts["population_source"] = districts["district_id"].map(by_id["population_source"])
-    districts["name_az"] = districts["name"]
-    districts["kind"] = "district"
-    utm = districts.estimate_utm_crs()
-    districts["area_km2"] = (districts.to_crs(utm).area / 1e6).round(1)
-    _note_overlaps(districts.to_crs(utm), boundaries, notes)
-    return districts.sort_values("district_id").reset_index(drop=True)
+
+
+def _populations_from_places(
+    districts: gpd.GeoDataFrame, settlements: gpd.GeoDataFrame, places: Path, notes: list[str]
+) -> None:
+    """Give each district the sum of its places' populations (no population table given)."""
+    own = settlements.loc[~settlements["placeholder"]]
+    sums = own.groupby("district_id")["weight"].sum()
+    totals = districts["district_id"].map(sums).fillna(0.0).to_numpy(float)
+    districts["population"] = np.floor(totals + 0.5).astype("int64")
+    districts["population_source"] = f"sum of the populations of its places in {places.name}"
+    empty = districts.loc[districts["population"] == 0, "district_id"].tolist()
+    if empty:
+        notes.append(
+            f"population: {len(empty)} {noun(len(empty), 'district holds', 'districts hold')} "
+            f"no place with people in {places.name}, so "
+            f"{noun(len(empty), 'it counts', 'they count')} 0 people: {_listed(empty)}; give "
+            "--population to count them"
+        )
 
 
 def _note_overlaps(districts: gpd.GeoDataFrame, boundaries: Path, notes: list[str]) -> None:
@@ -300,10 +328,20 @@ def _weighted_places(places: Path, notes: list[str]) -> tuple[gpd.GeoDataFrame, 
 
 
 def _settlements(
-    places: Path, districts: gpd.GeoDataFrame, notes: list[str]
+    places: Path, districts: gpd.GeoDataFrame, notes: list[str], *, counted: bool
 ) -> tuple[gpd.GeoDataFrame, str]:
-    """Place the settlements in districts and spread the populations; say by which weights."""
+    """Place the settlements in districts and spread the populations; say by which weights.
+
+    ``counted``: the districts carry populations of their own (a population
+    table); else each counts the people of its places, which must then carry
+    a population.
+    """
     points, has_population = _weighted_places(places, notes)
+    if not counted and not has_population:
+        raise InputDataError(
+            f"{places} has no population column and no population table was given "
+            "(--population); expected one of them to count the people of each district"
+        )
     points["place"] = points["place"].fillna("village").astype(str)
     named = points["name"].notna() & (points["name"].astype(str).str.strip() != "")
     if not named.all():
@@ -329,6 +367,7 @@ def _settlements(
             )
         )
     settlements = gpd.GeoDataFrame(joined, geometry="geometry", crs="EPSG:4326")
+    settlements["placeholder"] = False
     empty = sorted(set(districts["district_id"]) - set(settlements["district_id"]))
     if empty:
         centres = districts.set_index("district_id").loc[empty]
@@ -338,6 +377,7 @@ def _settlements(
                 "place": "village",
                 "weight": 1.0,
                 "district_id": empty,
+                "placeholder": True,
             },
             geometry=centres.geometry.representative_point().to_numpy(),
             crs="EPSG:4326",
@@ -353,6 +393,8 @@ def _settlements(
     settlements = settlements.sort_values(["district_id", "lon", "lat", "name"], kind="stable")
     settlements = settlements.reset_index(drop=True)
     settlements["settlement_id"] = [f"S{k + 1:05d}" for k in range(len(settlements))]
+    if not counted:
+        _populations_from_places(districts, settlements, places, notes)
     # a district's people with no weight anywhere would vanish: give each settlement one
     total_weight = settlements.groupby("district_id")["weight"].transform("sum")
     settlements.loc[total_weight <= 0, "weight"] = 1.0
@@ -363,6 +405,7 @@ def _settlements(
     settlements["name_source"] = "input"
     method = (
         "the places' own population"
+        + ("" if counted else ", summed to give each district's population")
         if has_population
         else "OSM place class weights (planner.demand.PLACE_WEIGHTS)"
     )
@@ -626,10 +669,12 @@ class RegionInputs:
     roads
         OSM XML extract (``.osm``, ``.osm.bz2``), OSM PBF extract (``.osm.pbf``,
         with the optional ``osmium`` package) or osmnx GraphML file.
-    population
-        CSV with ``district_id`` (the boundary ids) and ``population``.
     places
         Settlement points with ``name`` and ``population`` or an OSM ``place``.
+    population
+        CSV with ``district_id`` (the boundary ids) and ``population``. Without
+        it, each district counts the people of its places, which must then
+        carry a ``population``.
     shelters
         Existing shelters (``name``, ``capacity_places``: beds); none if omitted.
     hospitals
@@ -656,8 +701,8 @@ class RegionInputs:
     id_column: str
     name_column: str
     roads: Path
-    population: Path
     places: Path
+    population: Path | None = None
     shelters: Path | None = None
     hospitals: Path | None = None
     region_column: str | None = None
@@ -715,11 +760,13 @@ def build_dataset(
             name_column=inputs.name_column,
             region_column=inputs.region_column,
             region=name,
-            population=files["population"],
+            population=files.get("population"),
             notes=notes,
         )
     with progress.step("Placing settlements and spreading the population"):
-        settlements, weights_method = _settlements(files["places"], districts, notes)
+        settlements, weights_method = _settlements(
+            files["places"], districts, notes, counted="population" in files
+        )
     with progress.step("Reading shelters and hospitals"):
         shelter_table = _shelters(files.get("shelters"), districts, notes)
         rules = read_type_rules(files["hospital_types"]) if "hospital_types" in files else None
