@@ -452,7 +452,7 @@ def _print_assessment(assessment: Assessment, dataset: Dataset, tr: Translator) 
     )
     console.print(summary)
 
-    far = d.loc[d["reachable_by_road"]].nlargest(8, "travel_min_mean")
+    far = d.loc[d["reachable_by_road"] & (d["population"] > 0)].nlargest(8, "travel_min_mean")
     worst = Table(title=tr("cli.assess.farthest"))
     for col in ("district", "region", "population", "mean_min", "max_min", "mean_km"):
         worst.add_column(

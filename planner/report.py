@@ -337,6 +337,7 @@ def _proposal_tables(plan: Plan, tr: Translator) -> dict[str, Markup]:
         "existing": _table(sites.loc[sites["status"] != "new", existing], tr),
         "farthest": _table(
             district_publication(plan.districts)
+            .query("population > 0")  # a district with nobody in it travels nowhere
             .sort_values("travel_min_mean_before", ascending=False)
             .head(15)[[*_TRAVEL_COLUMNS, "places_before", "places_after", "served_share_after"]],
             tr,

@@ -322,6 +322,17 @@ def test_places_with_populations_need_no_population_table(tmp_path: Path) -> Non
         "population"
         not in json.loads((tmp_path / "grid" / "metadata.json").read_text())["sources"]
     )
+    # a district with nobody in it is not among the "farthest districts", in terminal or report
+    out = tmp_path / "run"
+    args = ["run", "--data", str(tmp_path / "grid"), "--out", str(out), "--tiles", "none"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    farthest = result.output[result.output.index("Farthest districts") :]
+    assert "West" in farthest and "North" not in farthest[: farthest.index("Planning")]
+    report = (out / "plan" / "report.html").read_text("utf-8")
+    table = report[report.index("Districts farthest from help") :]
+    table = table[: table.index("</table>")]
+    assert "West" in table and "North" not in table
     # places weighted by class only cannot count anyone: the build says what to give
     (tmp_path / "classes.csv").write_text("name,place,lon,lat\nA,town,47.00,40.00\n")
     with pytest.raises(InputDataError, match=r"classes\.csv has no population column and no "
