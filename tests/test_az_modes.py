@@ -31,6 +31,10 @@ def test_calibration_table_and_summary() -> None:
         # before calibration the 2021 class speeds were too fast (a quarter too quick)
         assert summary[mode]["median_ratio_before"] < 0.85
     assert meta["travel_modes"]["bus"]["wait_min"] == BUS_WAIT_MIN
+    # a bus is no faster than a car on the same road: fitted lower, its factor is the car's
+    car_mode, bus_mode = meta["travel_modes"]["car"], meta["travel_modes"]["bus"]
+    assert bus_mode["time_factor"] >= car_mode["time_factor"]
+    assert summary["bus"]["time_factor_fitted"] < summary["bus"]["time_factor"]
     assert meta["travel_modes"]["car"]["time_factor"] > 1.2
     # modelled = road time x factor (+ the bus allowance)
     car = table.loc[table["mode"] == "car"]
