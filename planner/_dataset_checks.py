@@ -24,8 +24,11 @@ __all__ = [
     "MAX_OUTSIDE_M",
     "MAX_SHELTER_PLACES",
     "boolean_column",
+    "distinct_from_shelters",
     "district_polygons",
     "districts_holding",
+    "known_ids",
+    "named_rows",
     "nearest_districts",
     "number_column",
     "populations_agree",
@@ -313,6 +316,16 @@ def populations_agree(districts: gpd.GeoDataFrame, settlements: pd.DataFrame, pa
         )
 
 
+def _refuse_first(bad: pd.Series, path: Path, say: str) -> None:
+    """Refuse the first row ``bad`` marks: ``PATH, row N: SAY (K such rows)``."""
+    if bad.any():
+        pos = int(np.flatnonzero(bad.to_numpy())[0])
+        count = int(bad.sum())
+        raise InputDataError(
+            f"{path}, {record_at(path, pos)}: {say} ({count} such {noun(count, 'row')})"
+        )
+
+
 def known_ids(frame: pd.DataFrame, column: str, known: pd.Series, path: Path, *, of: str) -> None:
     """Refuse a row whose ``column`` names an id not among ``known`` (blank: none named).
 
@@ -320,13 +333,36 @@ def known_ids(frame: pd.DataFrame, column: str, known: pd.Series, path: Path, *,
     """
     ids = frame[column].fillna("").astype(str).str.strip()
     bad = ids.ne("") & ~ids.isin(set(known.astype(str)))
-    if bad.any():
-        pos = int(np.flatnonzero(bad.to_numpy())[0])
-        raise InputDataError(
-            f"{path}, {record_at(path, pos)}: {column} is {ids.iloc[pos]!r}, which {of} does "
-            f"not hold; expected one of its ids or a blank ({int(bad.sum())} such "
-            f"{'row' if bad.sum() == 1 else 'rows'})"
-        )
+    first = ids[bad].iloc[0] if bad.any() else ""
+    _refuse_first(
+        bad,
+        path,
+        f"{column} is {first!r}, which {of} does not hold; expected one of its ids or a blank",
+    )
+
+
+def distinct_from_shelters(candidates: pd.DataFrame, shelters: pd.DataFrame, path: Path) -> None:
+    """Refuse a candidate id that is an existing shelter's: a plan's sites need one id each."""
+    ids = candidates["candidate_id"].astype(str)
+    clash = ids.isin(set(shelters["shelter_id"].astype(str)))
+    first = ids[clash].iloc[0] if clash.any() else ""
+    _refuse_first(
+        clash,
+        path,
+        f"candidate_id {first!r} is an existing shelter's id; expected an id of "
+        "its own (a plan lists shelters and candidates together, one row per id)",
+    )
+
+
+def named_rows(points: pd.DataFrame, path: Path, *, what: str) -> None:
+    """Refuse a row of a user's points file without a name (outputs and lists name each)."""
+    blank = points["name"].fillna("").astype(str).str.strip().eq("")
+    _refuse_first(
+        blank,
+        path,
+        f"name is empty; expected the {what}'s name (outputs, maps and a "
+        "scenario's include, exclude and require lists use it)",
+    )
 
 
 def check_columns(frame: pd.DataFrame, columns: Sequence[str], path: Path) -> None:

@@ -28,13 +28,14 @@ from planner._dataset_checks import (
     SITE_SIZE_COLUMNS,
     boolean_column,
     check_columns,
+    distinct_from_shelters,
     district_polygons,
     known_ids,
+    named_rows,
     nearest_districts,
     number_column,
     own_site_sizes,
     populations_agree,
-    record_at,
     unique_ids,
     within_districts,
 )
@@ -686,7 +687,7 @@ def load_dataset(directory: str | Path) -> Dataset:
         text=["candidate_id", "settlement_id", "district_id"],
     )
     unique_ids(candidates, "candidate_id", path)
-    _distinct_from_shelters(candidates, shelters, path)
+    distinct_from_shelters(candidates, shelters, path)
     known_ids(
         candidates, "settlement_id", settlements["settlement_id"], path, of="settlements.csv"
     )
@@ -738,30 +739,6 @@ def _place_in_districts(points: gpd.GeoDataFrame, districts: gpd.GeoDataFrame) -
     return pd.Series(out.astype(str), index=points.index)
 
 
-def _distinct_from_shelters(candidates: pd.DataFrame, shelters: pd.DataFrame, path: Path) -> None:
-    """Refuse a candidate id that is an existing shelter's: a plan's sites need one id each."""
-    clash = candidates["candidate_id"].astype(str).isin(set(shelters["shelter_id"].astype(str)))
-    if clash.any():
-        pos = int(np.flatnonzero(clash.to_numpy())[0])
-        raise InputDataError(
-            f"{path}, {record_at(path, pos)}: candidate_id "
-            f"{candidates['candidate_id'].iloc[pos]!r} is an existing shelter's id; expected "
-            "an id of its own (a plan lists shelters and candidates together, one row per id)"
-        )
-
-
-def _named_rows(points: gpd.GeoDataFrame, path: Path, *, what: str) -> None:
-    """Refuse a row of a user's points file without a name (outputs and lists name each)."""
-    blank = points["name"].fillna("").astype(str).str.strip().eq("")
-    if blank.any():
-        pos = int(np.flatnonzero(blank.to_numpy())[0])
-        raise InputDataError(
-            f"{path}, {record_at(path, pos)}: name is empty; expected the {what}'s name "
-            f"(outputs, maps and a scenario's include, exclude and require lists use it; "
-            f"{int(blank.sum())} such {'row' if blank.sum() == 1 else 'rows'})"
-        )
-
-
 def candidate_sites(
     dataset: Dataset, *, file: Path | None = None, exclude_districts: Sequence[str] = ()
 ) -> gpd.GeoDataFrame:
@@ -795,7 +772,7 @@ def candidate_sites(
             )
     else:
         pts = read_points(file, required=["name"], text=["candidate_id", "district_id", "name"])
-        _named_rows(pts, Path(file), what="site")
+        named_rows(pts, Path(file), what="site")
         given = pts.pop("district_id") if "district_id" in pts else None
         if given is not None:
             # a file may carry its own district ids: they must agree with the polygons
@@ -824,7 +801,7 @@ def candidate_sites(
             crs="EPSG:4326",
         )
         unique_ids(cand, "candidate_id", Path(file))
-        _distinct_from_shelters(cand, dataset.shelters, Path(file))
+        distinct_from_shelters(cand, dataset.shelters, Path(file))
     cand = cand.loc[~cand["district_id"].isin(list(exclude_districts))]
     if cand.empty:
         raise OptionError(
