@@ -350,7 +350,7 @@ def distinct_from_shelters(candidates: pd.DataFrame, shelters: pd.DataFrame, pat
         clash,
         path,
         f"candidate_id {first!r} is an existing shelter's id; expected an id of "
-        "its own (a plan lists shelters and candidates together, one row per id)",
+        "its own, since a plan lists shelters and candidates together, one row per id",
     )
 
 
@@ -360,8 +360,8 @@ def named_rows(points: pd.DataFrame, path: Path, *, what: str) -> None:
     _refuse_first(
         blank,
         path,
-        f"name is empty; expected the {what}'s name (outputs, maps and a "
-        "scenario's include, exclude and require lists use it)",
+        f"name is empty; expected the {what}'s name, by which outputs, maps and a "
+        "scenario's include, exclude and require lists know it",
     )
 
 
