@@ -12,7 +12,7 @@ import math
 import sys
 import time
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -205,7 +205,7 @@ def data_build(  # noqa: PLR0913 - one option per input file
     \b
     Embedded:    data build --raw RAW --out DIR
     Your region: data build --boundaries B --id-column ID --name-column NAME --osm ROADS
-                 --population POP.csv --places PLACES --out DIR [--shelters S] [--hospitals H]
+                 --places PLACES [--population POP.csv] --out DIR [--shelters S] [--hospitals H]
                  [--hospital-types RULES.csv] [--about ABOUT.toml] [--region-column REGION]
                  [--speeds SPEEDS.csv] [--extra-roads LINES]
     See data/README.md ("Your own region").
@@ -398,10 +398,18 @@ _ASSETS_OPTION = click.option(
 )
 
 
-def _load(data_dir: Path | None, population: Path | None) -> Dataset:
+def _load(
+    data_dir: Path | None, population: Path | None, scenarios: Sequence[Scenario]
+) -> Dataset:
     from planner.data import load_dataset, load_default
     from planner.readers import read_population_table
 
+    both = [sc for sc in scenarios if population and sc.demand.population is not None]
+    if both:
+        raise click.UsageError(
+            f"--population {population} and scenario {both[0].name!r} (demand.population = "
+            f"{both[0].demand.population}) both give the district populations; give one"
+        )
     dataset = load_dataset(data_dir) if data_dir else load_default()
     if population:
         dataset = dataset.with_population(
@@ -595,7 +603,7 @@ def assess(  # noqa: PLR0913 -- one parameter per command-line option
     loaded = _with_mode(loaded, mode)
     progress = _terminal(lang)
     with progress.step(progress.tr("cli.step.load")):
-        dataset = _load(data_dir, population)
+        dataset = _load(data_dir, population, [loaded])
     with result_folder(out) as folder:
         _assess_and_write(_Out(folder, out, tiles, assets, lang), dataset, loaded, progress)
     if internal_out is not None:
@@ -918,7 +926,7 @@ def plan(  # noqa: PLR0913 -- one parameter per command-line option
     loaded = _with_mode(load_scenario(resolve_scenario(scenario)), mode)
     progress = _terminal(lang)
     with progress.step(progress.tr("cli.step.load")):
-        dataset = _load(data_dir, population)
+        dataset = _load(data_dir, population, [loaded])
     with result_folder(out) as folder:
         made = _plan_and_write(
             loaded, _Out(folder, out, tiles, assets, lang), dataset, time_limit, progress
@@ -957,7 +965,7 @@ def compare(  # noqa: PLR0913 -- one parameter per command-line option
     names = [f.name for f in scenario_folders([sc.name for sc in loaded], out)]
     progress = _terminal(lang)
     with progress.step(progress.tr("cli.step.load")):
-        dataset = _load(data_dir, population)
+        dataset = _load(data_dir, population, loaded)
     with result_folder(out) as folder:
         base = _Out(folder, out, tiles, assets, lang)
         plans = [
@@ -1013,7 +1021,7 @@ def run(  # noqa: PLR0913 -- one parameter per command-line option
     scenario = _with_mode(load_scenario(resolve_scenario(scenario_name)), mode)
     progress = _terminal(lang)
     with progress.step(progress.tr("cli.step.load")):
-        dataset = _load(data_dir, population)
+        dataset = _load(data_dir, population, [scenario])
     with result_folder(out) as folder:
         target = _Out(folder, out, tiles, assets, lang)
         before = _assess_and_write(target, dataset, scenario, progress)

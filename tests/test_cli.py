@@ -136,6 +136,16 @@ def test_run_with_population_table(tmp_path: Path) -> None:
     )
     _assert_planned(result)
     assert pd.read_csv(tmp_path / "o" / "districts.csv")["population"].eq(1000).all()
+    # a scenario with a population table of its own and --population: which? give one
+    scenario = tmp_path / "own.toml"
+    scenario.write_text(f'name = "own"\n[demand]\npopulation = "{pop.as_posix()}"\n', "utf-8")
+    both = CliRunner().invoke(
+        cli, ["assess", "--scenario", str(scenario), "--population", str(pop), "--out",
+              str(tmp_path / "both")],
+    )  # fmt: skip
+    assert both.exit_code == 2
+    assert "both give the district populations; give one" in both.output
+    assert not (tmp_path / "both").exists()
 
 
 def test_bad_population_table_is_a_clear_error(tmp_path: Path) -> None:
