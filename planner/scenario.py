@@ -44,7 +44,7 @@ default shown (see ``scenarios/`` for examples)::
     max_travel_min = 120          # an assigned shelter is at most this far (minutes)
     max_travel_km = 300           # and at most this far by road (km); omit for no limit
     served_share = 1.0            # share of required places that must be served within the limits
-    one_per_region = true         # at least one shelter in every economic region
+    one_per_region = true         # at least one shelter in every economic region with people
     regional_capacity = false     # each region's capacity at least its own requirement
     nearest_tolerance_min = 15    # default 15: nobody is referred more than this beyond their
                                   # nearest open shelter (existing ones always count), and

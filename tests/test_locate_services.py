@@ -95,6 +95,24 @@ def test_one_centre_per_region_and_standard_count() -> None:
     assert off.solve().centre.sum() == 1
 
 
+def test_a_region_with_no_women_needs_no_centre() -> None:
+    # R2's only settlement has nobody in it: one centre, in R1, meets every rule
+    minutes = np.array([[10.0, 50.0], [50.0, 10.0]])
+    model = HospitalServicesModel(
+        minutes,
+        np.array([100_000.0, 0.0]),
+        demand_region=np.array(["R1", "R2"]),
+        site_region=np.array(["R1", "R2"]),
+        options=_centres_only(),
+    )
+    res = model.solve()
+    assert res.centre.tolist() == [True, False]
+    assert check_services(model, res) == []
+    # and a region with no women and no hospital is no reason to call the plan impossible
+    lone = replace(model, minutes=minutes[:, :1], site_region=np.array(["R1"]))
+    assert lone.solve().status == "optimal"
+
+
 def test_region_without_hospital_is_explained() -> None:
     model = HospitalServicesModel(
         np.array([[10.0], [20.0]]),

@@ -313,6 +313,32 @@ def test_too_few_places_in_all_is_said_before_solving() -> None:
     assert model.explain() == []
 
 
+def test_a_region_with_nobody_in_it_needs_no_shelter() -> None:
+    # South's only settlement has no demand: one shelter, in North, meets every rule
+    minutes = np.array([[10.0, 50.0], [50.0, 10.0]])
+    model = SitingModel(
+        minutes,
+        np.array([1.0, 0.0]),
+        np.zeros(0),
+        demand_region=np.array(["North", "South"]),
+        site_region=np.array(["North", "South"]),
+        options=_opts(one_per_region=True, sizes=(10.0,), size_costs=(1.0,)),
+    )
+    r = model.solve()
+    assert r.status == "optimal" and r.built.tolist() == [True, False]
+    assert check_solution(model, r) == []
+    # nor is a region with nobody and no candidate a reason to call the plan impossible
+    alone = SitingModel(
+        minutes[:, :1],
+        np.array([1.0, 0.0]),
+        np.zeros(0),
+        demand_region=np.array(["North", "South"]),
+        site_region=np.array(["North"]),
+        options=_opts(one_per_region=True, sizes=(10.0,), size_costs=(1.0,)),
+    )
+    assert alone.explain() == [] and alone.solve().status == "optimal"
+
+
 def test_small_budget_says_what_is_needed() -> None:
     minutes = np.array([[5.0, INF, INF], [INF, 5.0, INF], [INF, INF, 5.0]])
     model = SitingModel(

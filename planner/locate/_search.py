@@ -40,6 +40,7 @@ __all__ = [
     "improve_by_groups",
     "integral_bound",
     "merge_units",
+    "populated_regions",
     "region_codes",
     "spare_core",
 ]
@@ -128,6 +129,16 @@ def region_codes(region: npt.ArrayLike | None, n: int) -> IntArray:
         return np.zeros(n, dtype=np.int64)
     codes = np.unique(np.asarray(region).astype(str), return_inverse=True)[1]
     return np.asarray(codes, dtype=np.int64).ravel()
+
+
+def populated_regions(demand_region: npt.ArrayLike, weights: npt.ArrayLike) -> list[Any]:
+    """Return the regions whose settlements hold any demand, sorted ("one in every region").
+
+    A region with nobody in it (a reserve, or no place with people) needs no site of its own.
+    """
+    region = np.asarray(demand_region)
+    held = np.asarray(weights, dtype=float) > 0
+    return sorted(set(region[held].tolist()))
 
 
 def merge_units(

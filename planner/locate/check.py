@@ -14,6 +14,7 @@ import numpy.typing as npt
 
 from planner._i18n import Fixed, Note, Share
 from planner.locate._milp import TOL_LIMIT
+from planner.locate._search import populated_regions
 from planner.locate.options import required_centres
 from planner.locate.result import PlanResult, ServicesResult
 
@@ -74,7 +75,7 @@ def check_solution(
         problems.append(Note("check.over_budget"))
     if model.demand_region is not None and model.site_region is not None and tg.one_per_region:
         open_regions = set(np.asarray(model.site_region)[cap > tol].tolist())
-        missing = set(np.asarray(model.demand_region).tolist()) - open_regions
+        missing = set(populated_regions(model.demand_region, d)) - open_regions
         if missing:
             problems.append(Note("check.regions_without", regions=str(sorted(missing))))
     if opts.inclusive_served_share is not None and model.inclusive_cover is not None:
@@ -167,7 +168,7 @@ def check_services(
                 Note("check.women_below", share=Share(share, 2), target=Share(rc.served_share, 2))
             )
         if rc.one_per_region and model.demand_region is not None and model.site_region is not None:
-            missing = set(np.asarray(model.demand_region).tolist()) - set(
+            missing = set(populated_regions(model.demand_region, women)) - set(
                 np.asarray(model.site_region)[centre].tolist()
             )
             if missing:

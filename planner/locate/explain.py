@@ -15,6 +15,7 @@ import numpy.typing as npt
 
 from planner._i18n import Fixed, Note, Share
 from planner.locate._milp import TOL_LIMIT, BoolArray, FloatArray
+from planner.locate._search import populated_regions
 from planner.locate.formulation import SitingFormulation
 from planner.locate.options import BudgetOptions, ServiceOptions
 
@@ -169,9 +170,10 @@ def _explain_regions(model: SitingFormulation) -> list[str]:
     dr, srg = np.asarray(model.demand_region), np.asarray(model.site_region)
     n_e = model.n_existing
     msgs: list[str] = []
+    populated = set(populated_regions(dr, d))
     for region in sorted(set(dr.tolist())):
         sites = srg == region
-        if opts.targets.one_per_region and not sites.any():
+        if opts.targets.one_per_region and not sites.any() and region in populated:
             msgs.append(Note("message.region_no_site", region=str(region)))
         if not opts.targets.regional_capacity:
             continue
@@ -308,6 +310,6 @@ def explain_services(model: ServicesInputs) -> list[str]:
         )
     if rc.one_per_region and model.demand_region is not None and model.site_region is not None:
         have = set(np.asarray(model.site_region)[cand].tolist())
-        for region in sorted(set(np.asarray(model.demand_region).tolist()) - have):
+        for region in sorted(set(populated_regions(model.demand_region, women)) - have):
             msgs.append(Note("message.region_no_hospital", region=str(region)))
     return msgs

@@ -31,7 +31,7 @@ from planner.locate._milp import (
     MilpBuilder,
     VarBlock,
 )
-from planner.locate._search import closed_groups, merge_units
+from planner.locate._search import closed_groups, merge_units, populated_regions
 from planner.locate.options import BudgetOptions, SitingOptions
 
 __all__ = ["SitingFormulation", "SitingLayout"]
@@ -654,10 +654,11 @@ def _add_regions(model: SitingFormulation, b: MilpBuilder) -> None:
     y, z = b.block("y"), b.block("z")
     n_e = model.n_existing
     srg, dr = np.asarray(model.site_region), np.asarray(model.demand_region)
+    populated = set(populated_regions(dr, d))
     for region in sorted(set(dr.tolist())):
         cand = np.flatnonzero(srg[n_e:] == region)
         ex = np.flatnonzero(srg[:n_e] == region)
-        if opts.targets.one_per_region and len(ex) == 0:
+        if opts.targets.one_per_region and len(ex) == 0 and region in populated:
             b.add_row("one_per_region", y.cols[cand].ravel(), 1.0, 1.0, np.inf)
         if opts.targets.regional_capacity:
             zc = z.start + ex if opts.expand_existing else np.zeros(0, dtype=np.int64)

@@ -49,7 +49,8 @@ class TargetOptions:
     served_share
         Share of the required family places that must be served within the limits.
     one_per_region
-        At least one shelter in every economic region (Council of Europe).
+        At least one shelter in every economic region (Council of Europe)
+        whose settlements hold any demand; a region with nobody in it needs none.
     regional_capacity
         Each region's capacity at least its own requirement.
     nearest_tolerance_min
@@ -168,7 +169,7 @@ class RapeCrisisOptions:
     women_share
         Women's share of each settlement's population.
     one_per_region
-        At least one centre in every economic region.
+        At least one centre in every economic region with women in it.
     max_travel_min
         Women are served by a centre at most this far.
     served_share

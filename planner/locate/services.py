@@ -82,7 +82,13 @@ from planner.locate._milp import (
     VarBlock,
     solve_milp,
 )
-from planner.locate._search import final_outcome, improve_by_groups, merge_units, spare_core
+from planner.locate._search import (
+    final_outcome,
+    improve_by_groups,
+    merge_units,
+    populated_regions,
+    spare_core,
+)
 from planner.locate.explain import explain_services
 from planner.locate.options import (
     ObjectiveOptions,
@@ -624,9 +630,10 @@ def _add_centres(
     free = allowance - float(units.women[~units.reach.any(axis=1)].sum())
     site_region = np.asarray(model.site_region)[used]
     dr = np.asarray(model.demand_region)[units.first]
+    populated = set(populated_regions(dr, units.women))
     for g in sorted(set(dr.tolist())):
         in_g = r.start + np.flatnonzero(is_c & (site_region == g))
-        if rc.one_per_region:
+        if rc.one_per_region and g in populated:
             b.add_row("centre_per_region", in_g, 1.0, 1.0, np.inf)
         # the women who can reach only this region's centres need ceil(. / K) of them
         closed = (dr == g) & ~(units.reach & (site_region != g)[None, :]).any(axis=1)
