@@ -9,6 +9,7 @@ or repaired with a warning where the repair is certain.
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -31,6 +32,7 @@ __all__ = [
     "named_rows",
     "nearest_districts",
     "number_column",
+    "number_hint",
     "populations_agree",
     "record_at",
     "unique_ids",
@@ -68,6 +70,13 @@ def unique_ids(frame: pd.DataFrame, column: str, path: Path, *, row_offset: int 
         )
 
 
+def number_hint(text: str) -> str:
+    """Say how to write ``text`` as a number, if it looks like one written another way."""
+    if re.fullmatch(r"[+-]?\d[\d, \u00a0.]*\d", text.strip()):
+        return " (write numbers as 1234.5: no thousands separators, a point for decimals)"
+    return ""
+
+
 def number_column(
     frame: pd.DataFrame,
     column: str,
@@ -95,8 +104,9 @@ def number_column(
         rng = f"{'>' if strict else '>='} {minimum:g}" + (
             f" and <= {maximum:,.0f}" if maximum is not None else ""
         )
+        hint = "" if pd.isna(raw) else number_hint(str(raw))
         raise InputDataError(
-            f"{path}, row {pos + row_offset}: {column} is {shown}; expected {kind} {rng}"
+            f"{path}, row {pos + row_offset}: {column} is {shown}; expected {kind} {rng}{hint}"
         )
     return values
 
@@ -411,6 +421,7 @@ def own_site_sizes(frame: pd.DataFrame, path: Path) -> tuple[np.ndarray, np.ndar
             pos = int(np.flatnonzero(bad.to_numpy())[0])
             raise InputDataError(
                 f"{path}, {record_at(path, pos)}: {col} is {raw.iloc[pos]!r}; expected a number"
+                + number_hint(str(raw.iloc[pos]))
             )
         values[col] = nums.to_numpy()
     cap, cost = values[cap_col], values[cost_col]

@@ -20,7 +20,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from planner._dataset_checks import check_columns
+from planner._dataset_checks import check_columns, number_hint
 from planner._errors import InputDataError, MissingInputError
 from planner._i18n import noun
 
@@ -85,6 +85,14 @@ def read_csv_text(
         frame: pd.DataFrame = pd.read_csv(io.StringIO(text.removeprefix("\ufeff")), **kwargs)
     except (pd.errors.ParserError, ValueError) as exc:
         raise InputDataError(f"{path} is not a valid CSV table: {exc}") from None
+    if len(frame.columns) == 1 and kwargs.get("sep") is None:
+        header = str(frame.columns[0])
+        for sep, name in ((";", "semicolons"), ("\t", "tabs")):
+            if sep in header:
+                raise InputDataError(
+                    f"{path}: its one column is {header!r}, so its fields are separated by "
+                    f"{name}; expected commas (save it as CSV UTF-8, comma-delimited)"
+                )
     if frame.empty and not allow_no_rows:
         raise InputDataError(f"{path} has a header but no data rows")
     return frame
@@ -97,8 +105,9 @@ def _numeric(frame: pd.DataFrame, column: str, path: Path, *, row_offset: int = 
         pos = int(np.flatnonzero(bad.to_numpy())[0])
         raw = frame[column].iloc[pos]
         shown = "empty" if pd.isna(raw) else repr(str(raw))
+        hint = "" if pd.isna(raw) else number_hint(str(raw))
         raise InputDataError(
-            f"{path}, row {pos + row_offset}: {column} is {shown}; expected a number"
+            f"{path}, row {pos + row_offset}: {column} is {shown}; expected a number{hint}"
         )
     return values.astype(float)
 

@@ -143,6 +143,11 @@ DATASET_CASES: list[tuple[str, Edit, str]] = [
     ("shelter capacity negative", cell(SH, 0, "capacity_places", "-162"), r"capacity_places"),
     ("shelter capacity zero", cell(SH, 0, "capacity_places", "0"), r"capacity_places is '0'"),
     ("shelter capacity text", cell(SH, 0, "capacity_places", "ten"), r"capacity_places"),
+    (
+        "shelter capacity decimal comma",
+        cell(SH, 0, "capacity_places", "12,5"),
+        r"capacity_places is '12,5'.* \(write numbers as 1234\.5",
+    ),
     ("shelter capacity absurd", cell(SH, 0, "capacity_places", "1e9"), r"capacity_places"),
     ("shelter duplicated", dup(SH, 0), r"shelter_id 'SH-W' repeats"),
     ("shelter inclusive unclear", cell(SH, 0, "inclusive", "maybe"), r"true or false"),
@@ -298,6 +303,19 @@ POPULATION_CASES = [
     ("duplicate", b"district_id,population\nW,3\nW,5\n", r"repeats"),
     ("not UTF-8", b"district_id,population\n\xf0,3\n", r"not UTF-8"),
     ("column missing", b"district_id,people\nW,3\n", r"lacks column"),
+    (
+        "semicolons",
+        b"district_id;population\nW;3\n",
+        r"its one column is 'district_id;population', so its fields are separated by "
+        r"semicolons; expected commas",
+    ),
+    ("tabs", b"district_id\tpopulation\nW\t3\n", r"separated by tabs"),
+    (
+        "thousands separator",
+        b'district_id,population\nW,"1,234"\nE,5\n',
+        r"row 2: population is '1,234'; expected a number \(write numbers as 1234\.5: no "
+        r"thousands separators",
+    ),
     ("fraction", b"district_id,population\nW,3.5\nE,5\n", r"whole number"),
     ("text", b"district_id,population\nW,many\nE,5\n", r"population is 'many'"),
 ]

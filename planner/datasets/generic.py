@@ -52,6 +52,7 @@ from planner._dataset_checks import (
     districts_holding,
     nearest_districts,
     number_column,
+    number_hint,
     record_at,
 )
 from planner._errors import InputDataError, MissingInputError
@@ -306,6 +307,8 @@ def _weighted_places(places: Path, notes: list[str]) -> tuple[gpd.GeoDataFrame, 
                 if "place" in points.columns
                 else ""
             )
+            if not pd.isna(raw):
+                hint = number_hint(str(raw)) + hint
             raise InputDataError(
                 f"{places}, {where}: population is {shown}; expected a number >= 0 for every "
                 f"place{hint}"
