@@ -39,6 +39,7 @@ from planner.figures import (
     UNSERVED_SETTLEMENT,
     credits,
 )
+from planner.tables import service_locations
 
 if TYPE_CHECKING:
     from planner.planning import Plan
@@ -657,7 +658,7 @@ def plan_map(
         ).add_to(igroup)
     igroup.add_to(fmap)
     if plan.services is not None:
-        _service_layers(plan, fmap, tr)
+        _service_layers(plan, dataset, fmap, tr)
     folium.LayerControl(collapsed=False).add_to(fmap)
     summ = plan.summary
     note = tr.html(
@@ -706,13 +707,16 @@ SERVICE_STYLE = {
 }
 
 
-def _service_layers(plan: Plan, fmap: Any, tr: Translator) -> None:
+def _service_layers(plan: Plan, dataset: Dataset, fmap: Any, tr: Translator) -> None:
     """Add one layer per hospital service, and the settlements beyond forensic reach."""
     import folium
 
     if plan.services is None:
         return
     sites = plan.services.sites
+    sites = sites.assign(
+        location=service_locations(sites, sites, dataset.hospitals, tr)
+    )  # in the map's language
     district = plan.district_names
     for service, (edge, fill) in SERVICE_STYLE.items():
         group = folium.FeatureGroup(name=tr(f"map.service.{service}"), show=True)

@@ -35,7 +35,7 @@ from planner._version import __version__
 from planner.assessment import population_words
 from planner.data import Dataset, PlaceNames
 from planner.figures import plan_figures
-from planner.tables import WORSE_OFF_MARGIN_MIN, district_publication
+from planner.tables import WORSE_OFF_MARGIN_MIN, district_publication, service_locations
 
 if TYPE_CHECKING:
     from planner.planning import Plan
@@ -541,7 +541,18 @@ def _inclusive_text(s: PlanSummary, tr: Translator) -> Markup:
     )
 
 
-def _centre_section(plan: Plan, tr: Translator, names: PlaceNames) -> _Section | None:
+def _service_rows(
+    plan: Plan, dataset: Dataset, rows: pd.DataFrame, tr: Translator
+) -> pd.DataFrame:
+    """Return a service's sites for its table: district names, locations in the language."""
+    assert plan.services is not None
+    notes = service_locations(rows, plan.services.sites, dataset.hospitals, tr)
+    return _named_districts(plan, rows.assign(location=notes))
+
+
+def _centre_section(
+    plan: Plan, dataset: Dataset, tr: Translator, names: PlaceNames
+) -> _Section | None:
     rc = plan.summary.get("rape_crisis_centres")
     if rc is None or plan.services is None:
         return None
@@ -554,8 +565,8 @@ def _centre_section(plan: Plan, tr: Translator, names: PlaceNames) -> _Section |
         .groupby(level=0)
         .sum()
     )
-    table = _named_districts(
-        plan, centres[["site_id", "name", "district_id", "region", "location"]]
+    table = _service_rows(
+        plan, dataset, centres[["site_id", "name", "district_id", "region", "location"]], tr
     )
     table["women_served"] = table["site_id"].map(load).fillna(0).round(0).astype(int)
     missing = rc["regions_without_centre_after"]
@@ -591,7 +602,7 @@ def _centre_section(plan: Plan, tr: Translator, names: PlaceNames) -> _Section |
     return _Section(tr("report.centres.title"), text, _table(table, tr))
 
 
-def _forensic_section(plan: Plan, tr: Translator) -> _Section | None:
+def _forensic_section(plan: Plan, dataset: Dataset, tr: Translator) -> _Section | None:
     fo = plan.summary.get("forensic_24_7")
     if fo is None or plan.services is None:
         return None
@@ -610,8 +621,11 @@ def _forensic_section(plan: Plan, tr: Translator) -> _Section | None:
         tr("report.forensic.title"),
         text,
         _table(
-            _named_districts(
-                plan, forensic[["site_id", "name", "district_id", "region", "location"]]
+            _service_rows(
+                plan,
+                dataset,
+                forensic[["site_id", "name", "district_id", "region", "location"]],
+                tr,
             ),
             tr,
         ),
@@ -633,7 +647,7 @@ def _offered(plan: Plan, tr: Translator) -> str:
 
 
 def _service_sections(
-    plan: Plan, tr: Translator, names: PlaceNames
+    plan: Plan, dataset: Dataset, tr: Translator, names: PlaceNames
 ) -> tuple[list[_Section], str | None]:
     """Return the sections on rape crisis centres and forensic examination, and the note."""
     hs = plan.summary.get("hospital_services")
@@ -668,7 +682,9 @@ def _service_sections(
         checked=checked,
     )
     sections = [
-        s for s in (_centre_section(plan, tr, names), _forensic_section(plan, tr)) if s is not None
+        s
+        for s in (_centre_section(plan, dataset, tr, names), _forensic_section(plan, dataset, tr))
+        if s is not None
     ]
     return sections, quality
 
@@ -714,7 +730,7 @@ def render_report(
     s = plan.summary
     infeasible = not plan.result.feasible  # no plan: proven impossible, or stopped in time
     figures = ("", "") if infeasible else plan_figures(plan, dataset, lang=lang)
-    sections, services_quality = _service_sections(plan, tr, names)
+    sections, services_quality = _service_sections(plan, dataset, tr, names)
     tables = {} if infeasible else _proposal_tables(plan, tr)
     tables["scenario"] = _scenario_table(plan, tr)
     scenario_note = (

@@ -8,6 +8,7 @@ public point (its most populous settlement), never at their own coordinates.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from typing import TYPE_CHECKING
 
@@ -16,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from planner._i18n import MissingTextError, Translator
 from planner.locate import PlanResult, ServicesResult
 
 if TYPE_CHECKING:
@@ -30,6 +32,7 @@ __all__ = [
     "centre_assignment_table",
     "district_publication",
     "district_table",
+    "service_locations",
     "service_site_table",
     "site_table",
 ]
@@ -139,6 +142,48 @@ def site_table(
 UNNAMED_PREFIX = "(unnamed"
 #: Added to the location of a proposed service at an unnamed hospital.
 UNNAMED_NOTE = "; no name in the source data: confirm the facility and its type before planning"
+
+
+def service_locations(
+    rows: pd.DataFrame, sites: pd.DataFrame, hospitals: pd.DataFrame, tr: Translator
+) -> list[str]:
+    """Say where each proposed service is, in ``tr``'s language, for maps and reports.
+
+    ``sites.csv`` keeps the English ``location`` of :func:`service_site_table`; this tells
+    it again from the hospital's OSM kind, whether it hosts both services and whether the
+    data names it.
+
+    Parameters
+    ----------
+    rows
+        Rows of ``sites`` (``site_id``, ``name``) to describe.
+    sites
+        Every service row of the plan (a hospital with both services has two).
+    hospitals
+        The dataset's hospitals (``hospital_id``, ``subclass``).
+    tr
+        The language.
+
+    Returns
+    -------
+    list[str]
+        One text per row of ``rows``.
+    """
+    hosts = sites["site_id"].value_counts()
+    kinds = hospitals.set_index("hospital_id")["subclass"].astype(str)
+    notes = []
+    for site_id, name in zip(rows["site_id"], rows["name"], strict=True):
+        kind = kinds.get(site_id, "")
+        # a kind the catalog does not know stays as the data has it
+        with contextlib.suppress(MissingTextError):
+            kind = tr(f"value.subclass.{kind}")
+        note = tr("report.service_site.osm", kind=kind)
+        if hosts.get(site_id, 0) > 1:
+            note += f" ({tr('report.service_site.both')})"
+        if str(name).startswith(UNNAMED_PREFIX):
+            note += f"; {tr('report.service_site.unnamed')}"
+        notes.append(note)
+    return notes
 
 
 def service_site_table(

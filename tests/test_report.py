@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 import re
 import warnings
+from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
@@ -444,3 +445,32 @@ def test_summary_says_what_the_services_propose(tiny_plan: tuple[Dataset, Plan])
     assert "could not be planned as the scenario sets them" in " ".join(
         _executive_summary(failed, Translator("en"))
     )
+
+
+def test_service_tables_say_each_location_in_the_reports_language(tmp_path: Path) -> None:
+    """sites.csv keeps its English location; the report tells it again in its language."""
+    from planner.data import load_dataset
+    from planner.report import render_report
+    from planner.scenario import scenario_from_dict
+    from tests.tiny import TINY_SCENARIO, write_tiny_dataset
+
+    folder = write_tiny_dataset(tmp_path / "ds", names={"hospital": "(unnamed clinic) {i}"})
+    dataset = load_dataset(folder)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        p = plan(dataset, scenario_from_dict(TINY_SCENARIO))
+    assert p.services is not None
+    english = (
+        "OSM hospital (with both services); no name in the source data: confirm the facility "
+        "and its type before planning"
+    )
+    assert set(p.services.sites["location"]) == {english}
+    assert english in render_report(p, dataset)
+    az = render_report(p, dataset, lang="az")
+    assert "OSM: xəstəxana (hər iki xidmətlə); mənbə məlumatında adı yoxdur" in az
+    assert "with both services" not in az and "no name in the source data" not in az
+    # the map's tooltips too
+    from planner.maps import plan_map
+
+    page = plan_map(p, dataset, tiles="none", assets="inline", lang="az").get_root().render()
+    assert "hər iki xidmətlə" in page and "with both services" not in page
