@@ -39,7 +39,7 @@ from planner.figures import (
     UNSERVED_SETTLEMENT,
     credits,
 )
-from planner.tables import service_locations
+from planner.tables import service_locations, shown_name
 
 if TYPE_CHECKING:
     from planner.planning import Plan
@@ -608,7 +608,7 @@ def plan_map(
                 weight=1,
                 fill=True,
                 fill_color=UNSERVED_SETTLEMENT[1],
-                tooltip=html_text(tr("map.unserved_tooltip", name=str(name))),
+                tooltip=html_text(tr("map.unserved_tooltip", name=shown_name(name, tr))),
             ).add_to(grp)
         grp.add_to(fmap)
     sgroup = folium.FeatureGroup(name=tr("map.layer.shelters"), show=True)
@@ -625,7 +625,7 @@ def plan_map(
             tooltip=html_text(
                 tr(
                     "map.shelter_tooltip",
-                    name=str(rec["name"]),
+                    name=shown_name(rec["name"], tr),
                     status=tr(f"status.{rec['status']}"),
                     places=_places(tr, rec["capacity_places"]),
                     beds=_places(tr, rec["capacity_beds"]),
@@ -651,7 +651,7 @@ def plan_map(
             tooltip=html_text(
                 tr(
                     "map.inclusive_tooltip",
-                    name=str(rec["name"]),
+                    name=shown_name(rec["name"], tr),
                     places=_places(tr, rec["capacity_places"]),
                 )
             ),
@@ -733,7 +733,7 @@ def _service_layers(plan: Plan, dataset: Dataset, fmap: Any, tr: Translator) -> 
                 tooltip=html_text(
                     tr(
                         f"map.service_tooltip.{service}",
-                        name=str(rec["name"]),
+                        name=shown_name(rec["name"], tr),
                         district=str(district.get(rec["district_id"], rec["district_id"])),
                         location=str(rec["location"]),
                     )
@@ -756,6 +756,6 @@ def _service_layers(plan: Plan, dataset: Dataset, fmap: Any, tr: Translator) -> 
                 radius=2,
                 color="#a50f15",
                 weight=1,
-                tooltip=html_text(str(name)),
+                tooltip=html_text(shown_name(name, tr)),
             ).add_to(group)
         group.add_to(fmap)

@@ -35,7 +35,12 @@ from planner._version import __version__
 from planner.assessment import population_words
 from planner.data import Dataset, PlaceNames
 from planner.figures import plan_figures
-from planner.tables import WORSE_OFF_MARGIN_MIN, district_publication, service_locations
+from planner.tables import (
+    WORSE_OFF_MARGIN_MIN,
+    district_publication,
+    service_locations,
+    shown_name,
+)
 
 if TYPE_CHECKING:
     from planner.planning import Plan
@@ -547,7 +552,8 @@ def _service_rows(
     """Return a service's sites for its table: district names, locations in the language."""
     assert plan.services is not None
     notes = service_locations(rows, plan.services.sites, dataset.hospitals, tr)
-    return _named_districts(plan, rows.assign(location=notes))
+    names = [shown_name(name, tr) for name in rows["name"]]
+    return _named_districts(plan, rows.assign(name=names, location=notes))
 
 
 def _centre_section(

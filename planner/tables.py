@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import re
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
@@ -34,6 +35,7 @@ __all__ = [
     "district_table",
     "service_locations",
     "service_site_table",
+    "shown_name",
     "site_table",
 ]
 
@@ -144,6 +146,20 @@ UNNAMED_PREFIX = "(unnamed"
 UNNAMED_NOTE = "; no name in the source data: confirm the facility and its type before planning"
 
 
+def shown_name(name: str, tr: Translator) -> str:
+    """Return a name for a map or report: a build's ``(unnamed clinic)`` in ``tr``'s language.
+
+    Every other name is the data's own and stays as it is.
+    """
+    match = re.fullmatch(r"\(unnamed (\w+)\)", str(name))
+    if match is None:
+        return str(name)
+    kind = match.group(1)
+    with contextlib.suppress(MissingTextError):  # a kind the catalog does not know stays
+        kind = tr(f"value.kind.{kind}")
+    return tr("value.unnamed", kind=kind)
+
+
 def service_locations(
     rows: pd.DataFrame, sites: pd.DataFrame, hospitals: pd.DataFrame, tr: Translator
 ) -> list[str]:
@@ -176,7 +192,7 @@ def service_locations(
         kind = kinds.get(site_id, "")
         # a kind the catalog does not know stays as the data has it
         with contextlib.suppress(MissingTextError):
-            kind = tr(f"value.subclass.{kind}")
+            kind = tr(f"value.kind.{kind}")
         note = tr("report.service_site.osm", kind=kind)
         if hosts.get(site_id, 0) > 1:
             note += f" ({tr('report.service_site.both')})"

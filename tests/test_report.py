@@ -454,7 +454,7 @@ def test_service_tables_say_each_location_in_the_reports_language(tmp_path: Path
     from planner.scenario import scenario_from_dict
     from tests.tiny import TINY_SCENARIO, write_tiny_dataset
 
-    folder = write_tiny_dataset(tmp_path / "ds", names={"hospital": "(unnamed clinic) {i}"})
+    folder = write_tiny_dataset(tmp_path / "ds", names={"hospital": "(unnamed clinic)"})
     dataset = load_dataset(folder)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -469,8 +469,11 @@ def test_service_tables_say_each_location_in_the_reports_language(tmp_path: Path
     az = render_report(p, dataset, lang="az")
     assert "OSM: xəstəxana (hər iki xidmətlə); mənbə məlumatında adı yoxdur" in az
     assert "with both services" not in az and "no name in the source data" not in az
+    # the build's placeholder name too; the data's own names stay as they are
+    assert "(adsız klinika)" in az and "(unnamed clinic)" not in az
     # the map's tooltips too
     from planner.maps import plan_map
 
     page = plan_map(p, dataset, tiles="none", assets="inline", lang="az").get_root().render()
     assert "hər iki xidmətlə" in page and "with both services" not in page
+    assert "(adsız klinika)" in page

@@ -119,3 +119,17 @@ def test_tables_do_not_move_the_existing_shelter(tmp_path: Path) -> None:
     point = dataset.district_points().loc["W"]
     assert (row["lon"], row["lat"]) == (round(point.x, 5), round(point.y, 5))
     assert (row["lon"], row["lat"]) != (47.0, 40.02)
+
+
+def test_shown_name_tells_a_builds_placeholder_in_the_language() -> None:
+    from planner._i18n import Translator
+    from planner.tables import shown_name
+
+    en, az = Translator("en"), Translator("az")
+    assert shown_name("(unnamed clinic)", en) == "(unnamed clinic)"
+    assert shown_name("(unnamed clinic)", az) == "(adsız klinika)"
+    assert shown_name("(unnamed village)", az) == "(adsız kənd)"
+    # a kind the catalog does not know stays as the data has it; real names are untouched
+    assert shown_name("(unnamed dacha)", az) == "(adsız dacha)"
+    assert shown_name("Xırdalan", az) == "Xırdalan"
+    assert shown_name("(unnamed clinic) of Quba", az) == "(unnamed clinic) of Quba"
