@@ -556,6 +556,14 @@ def _service_rows(
     return _named_districts(plan, rows.assign(name=names, location=notes))
 
 
+def _centre_standard(plan: Plan, tr: Translator) -> str:
+    """Say the rape crisis centres' standard in the report's language."""
+    options = plan.scenario.rape_crisis
+    assert options is not None
+    text = tr("report.centres.standard", women=tr.number(options.women_per_centre))
+    return text + (tr("report.centres.standard_regions") if options.one_per_region else "")
+
+
 def _centre_section(
     plan: Plan, dataset: Dataset, tr: Translator, names: PlaceNames
 ) -> _Section | None:
@@ -590,7 +598,7 @@ def _centre_section(
     text = tr.html(
         "report.centres.text_html",
         required=rc["required"],
-        standard=rc["standard"],
+        standard=_centre_standard(plan, tr),
         women=tr.number(rc["women"]),
         women_share=tr.percent(rc["women_share"]),
         regions=rc["regions"],
