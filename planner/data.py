@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -130,10 +131,13 @@ class PlaceNames:
         ``district_id`` to the district's name in the language.
     regions
         A region as the data names it to its name in the language.
+    shelters
+        ``shelter_id`` to the existing shelter's name in the language.
     """
 
     districts: Mapping[str, str]
     regions: Mapping[str, str]
+    shelters: Mapping[str, str] = field(default_factory=dict)
 
     def region(self, region: object) -> str:
         """Return a region's name in the language (the data's name if there is none)."""
@@ -141,6 +145,9 @@ class PlaceNames:
 
     def frame(self, frame: FrameT, *, district_names: bool) -> FrameT:
         """Return a copy with ``region`` (and, for district rows, ``name``) in the language.
+
+        Rows of sites (``site_id``, ``name``) that are existing shelters get their
+        name in the language too.
 
         Parameters
         ----------
@@ -153,6 +160,11 @@ class PlaceNames:
         out = frame.copy()
         if "region" in out.columns:
             out["region"] = [self.region(r) for r in out["region"]]
+        if self.shelters and {"site_id", "name"} <= set(out.columns):
+            out["name"] = [
+                self.shelters.get(str(i), n)
+                for i, n in zip(out["site_id"], out["name"], strict=True)
+            ]
         if district_names and {"district_id", "name"} <= set(out.columns):
             out["name"] = [
                 self.districts.get(str(i), n)
@@ -341,19 +353,14 @@ class Dataset:
         if lang is None:
             return PlaceNames({}, {})
         column = f"name_{lang}"
-        districts: dict[str, str] = {}
-        if column in self.districts.columns:
-            for did, name in zip(
-                self.districts["district_id"], self.districts[column], strict=True
-            ):
-                if isinstance(name, str) and name.strip():
-                    districts[str(did)] = name
+        districts = _names_in(self.districts, "district_id", column)
         translations = self.report_texts.get("translations")
         own = translations.get(lang) if isinstance(translations, Mapping) else None
         regions = own.get("regions") if isinstance(own, Mapping) else None
         if not isinstance(regions, Mapping):
             regions = {}
-        return PlaceNames(districts, {str(k): str(v) for k, v in regions.items()})
+        shelters = _names_in(self.shelters, "shelter_id", column)
+        return PlaceNames(districts, {str(k): str(v) for k, v in regions.items()}, shelters)
 
     @property
     def travel_modes(self) -> dict[str, TravelMode]:
@@ -538,6 +545,17 @@ def _empty_points(columns: Sequence[str]) -> gpd.GeoDataFrame:
     )
 
 
+def _names_in(frame: pd.DataFrame, id_column: str, column: str) -> dict[str, str]:
+    """Each row's name in ``column`` (``name_az``) by its id, where it has one."""
+    if column not in frame.columns:
+        return {}
+    return {
+        str(i): name
+        for i, name in zip(frame[id_column], frame[column], strict=True)
+        if isinstance(name, str) and name.strip()
+    }
+
+
 def _read_layer(
     path: Path,
     columns: Sequence[str],
@@ -553,7 +571,9 @@ def _read_layer(
     )
     unique_ids(gdf, id_column, path)
     within_districts(gdf, districts, path, id_column, max_outside_m=max_outside_m)
-    return gdf[[*columns, "geometry"]]
+    # names in other languages (name_az) come along; nothing else the layer does not need
+    names = [c for c in gdf.columns if re.fullmatch(r"name_[a-z]{2}", str(c))]
+    return gdf[[*columns, *names, "geometry"]]
 
 
 def _read_hospitals(

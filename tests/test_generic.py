@@ -341,6 +341,19 @@ def test_places_with_populations_need_no_population_table(tmp_path: Path) -> Non
     assert not (tmp_path / "no").exists()
 
 
+def test_a_shelters_name_in_another_language_comes_along(tmp_path: Path) -> None:
+    """A shelters file's name_az reaches the dataset, and outputs in Azerbaijani use it."""
+    (tmp_path / "named.csv").write_text(
+        "name,name_az,capacity_places,lon,lat\nRefuge,Sığınacaq,12,47.02,40.02\n", "utf-8"
+    )
+    inputs = replace(_grid_region(tmp_path), shelters=tmp_path / "named.csv")
+    _build(inputs, tmp_path / "grid")
+    ds = load_dataset(tmp_path / "grid")
+    assert ds.shelters["name_az"].tolist() == ["Sığınacaq"]
+    assert ds.place_names("az").shelters == {"SH-1": "Sığınacaq"}
+    assert ds.place_names("en").shelters == {}
+
+
 def test_a_report_names_the_input_files_when_no_about_file_does(tmp_path: Path) -> None:
     """No --about: the report's sources list the build's files by name and hash (never the
     confidential shelters file) and say that their origin is not stated."""

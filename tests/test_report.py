@@ -314,6 +314,8 @@ def test_report_in_azerbaijani_has_no_english_left(files_az: PlanFiles) -> None:
     assert re.search(r"\d,\d%", first) and re.search(r"\d\.\d{3}\b", first)
     # the dataset's own limitations, in its Azerbaijani translation
     assert "məcburi köçkün" in html and "Məhdudiyyətlər" in html
+    # and its shelters' names (name_az of shelters.csv)
+    assert "Bakı sığınacaqları" in html and "Baku shelters" not in html
 
 
 def test_report_in_azerbaijani_reads_for_people(files_az: PlanFiles, small_plan: Plan) -> None:
@@ -341,6 +343,7 @@ def test_map_in_azerbaijani(files_az: PlanFiles) -> None:
     for layer in ("Bu gün yol vaxtı", "Planla yol vaxtı", "Təyinatlar", "Planla sığınacaqlar"):
         assert json.dumps(layer)[1:-1] in html  # as folium writes it into the page's script
     assert "Travel time with the plan" not in html
+    assert "Bakı sığınacaqları" in html and "Baku shelters" not in html
     # the side-by-side page of a comparison, too
     from planner.outputs import write_comparison_map
 

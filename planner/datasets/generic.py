@@ -34,6 +34,7 @@ each district's largest settlement.
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 import warnings
 from collections.abc import Mapping
@@ -458,10 +459,13 @@ def _shelters(path: Path | None, districts: gpd.GeoDataFrame, notes: list[str]) 
         if "inclusive" in joined.columns
         else pd.Series(False, index=joined.index)
     )
+    # the shelter's name in another language (name_az), for outputs in it
+    other = {c: joined[c].to_numpy() for c in joined.columns if re.fullmatch(r"name_[a-z]{2}", c)}
     return pd.DataFrame(
         {
             "shelter_id": [f"SH-{k + 1}" for k in range(len(joined))],
             "name": joined["name"].astype(str).to_numpy(),
+            **other,
             "district_id": joined["district_id"].to_numpy(),
             "capacity_places": joined["capacity_places"].astype(float).to_numpy(),
             "inclusive": inclusive.to_numpy(),

@@ -605,10 +605,13 @@ def _candidates(settlements: gpd.GeoDataFrame, districts: gpd.GeoDataFrame) -> p
 
 def _shelters(settlements: gpd.GeoDataFrame, districts: pd.DataFrame) -> pd.DataFrame:
     pop = districts.set_index("district_id")["population"]
-    specs = [("SH-BAKU", "Baku shelters", "AZ-BA"), ("SH-GANJA", "Ganja shelters", "AZ-GA")]
-    places = largest_remainder(EXISTING_PLACES, [int(pop[d]) for _, _, d in specs])
+    specs = [
+        ("SH-BAKU", "Baku shelters", "Bakı sığınacaqları", "AZ-BA"),
+        ("SH-GANJA", "Ganja shelters", "Gəncə sığınacaqları", "AZ-GA"),
+    ]
+    places = largest_remainder(EXISTING_PLACES, [int(pop[d]) for *_, d in specs])
     rows = []
-    for (sid, name, district_id), capacity in zip(specs, places.tolist(), strict=True):
+    for (sid, name, in_az, district_id), capacity in zip(specs, places.tolist(), strict=True):
         cities = settlements.loc[
             (settlements["district_id"] == district_id) & (settlements["place"] == "city")
         ]
@@ -622,6 +625,7 @@ def _shelters(settlements: gpd.GeoDataFrame, districts: pd.DataFrame) -> pd.Data
             {
                 "shelter_id": sid,
                 "name": name,
+                "name_az": in_az,
                 "district_id": district_id,
                 "capacity_places": capacity,
                 "inclusive": False,
