@@ -76,6 +76,10 @@ exclude_districts = ["AZ-BA"]
         ("[access]\nzone_weights = [0.5, 1.0]", r"must not increase"),
         ("[demand]\nrate = 1", r"\[demand\] has unknown key \['rate'\]"),
         ("[solver]\nnode_limit = 0", r"solver\.node_limit is 0; expected a whole number >= 1"),
+        (
+            "[supply]\nsizes = [10, 20, 10]\nsize_costs = [5, 9, 6]",
+            r"supply\.sizes\[2\] is 10\.0, as is supply\.sizes\[0\]; expected each size once",
+        ),
         ("[solver]\nstall_checks = -1", r"solver\.stall_checks is -1; expected .* >= 0"),
         ("colour = 1", r"top level: unknown key \['colour'\]"),
         (

@@ -125,6 +125,11 @@ class SupplyOptions:
             raise OptionError("supply.sizes is empty; expected at least one size")
         for i, v in enumerate(self.sizes):
             number(f"supply.sizes[{i}]", v, strict=True)
+            if v in self.sizes[:i]:
+                raise OptionError(
+                    f"supply.sizes[{i}] is {v!r}, as is supply.sizes[{self.sizes.index(v)}]; "
+                    "expected each size once (with its one cost in supply.size_costs)"
+                )
         for i, v in enumerate(self.size_costs):
             number(f"supply.size_costs[{i}]", v)
         if len(self.size_costs) != len(self.sizes):
