@@ -505,6 +505,13 @@ def test_district_codes_that_look_like_numbers(tmp_path: Path) -> None:
         tmp_path / "floats",
     )
     assert load_dataset(tmp_path / "floats").districts["district_id"].tolist() == ["1", "2", "3"]
+    # region codes stored as floats are regions "5" and "6", not "5.0"
+    floats.assign(zone=[5.0, 5.0, 6.0]).to_file(tmp_path / "zones.gpkg")
+    _build(
+        replace(inputs, boundaries=tmp_path / "zones.gpkg", region_column="zone"),
+        tmp_path / "zones",
+    )
+    assert load_dataset(tmp_path / "zones").districts["region"].tolist() == ["5", "5", "6"]
 
 
 def test_a_city_drawn_on_top_of_its_district(tmp_path: Path) -> None:

@@ -220,7 +220,7 @@ def _districts(
                 f"{noun(len(lacking), 'has', 'have')} no region in column {region_column!r} "
                 "(--region-column); expected one for every district"
             )
-        districts["region"] = districts["region"].astype(str).str.strip()
+        districts["region"] = _id_text(districts["region"])  # a code 3.0 is region "3"
     else:
         districts["region"] = region
     if population is not None:
