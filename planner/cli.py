@@ -356,7 +356,8 @@ _DATA_OPTION = click.option(
 _POPULATION_OPTION = click.option(
     "--population",
     type=click.Path(path_type=Path, dir_okay=False),
-    help="Official district population CSV (district_id,population) to use.",
+    help="District population CSV (district_id,population) replacing the dataset's figures; "
+    "reports name it as their source.",
 )
 _OUT_OPTION = click.option(
     "--out",

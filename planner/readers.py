@@ -287,7 +287,7 @@ def _as_points(gdf: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
 
 
 def read_population_table(path: str | Path) -> pd.DataFrame:
-    """Read an official district population table.
+    """Read a district population table (official figures, or any the user has).
 
     Parameters
     ----------
