@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -439,12 +440,19 @@ def comparison_table(plans: list[Plan]) -> pd.DataFrame:
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
+def _latin_letters(name: str) -> str:
+    """Write accented Latin letters plainly (``Qarabağ`` as ``Qarabag``, ``Şəki`` as ``Seki``)."""
+    text = name.replace("ı", "i").replace("ə", "e").replace("Ə", "E")
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
 def scenario_folders(names: Sequence[str], out_dir: str | Path) -> list[Path]:
     """Return one safe folder under ``out_dir`` for each scenario name.
 
     A name becomes a folder name of letters, digits, ``.``, ``_`` and ``-``
-    only (anything else is replaced by ``-``), so that no name can write
-    outside ``out_dir`` (``../x`` or an absolute path becomes ``x``).
+    only (accented letters written plainly, ``Qarabağ`` as ``Qarabag``;
+    anything else replaced by ``-``), so that no name can write outside
+    ``out_dir`` (``../x`` or an absolute path becomes ``x``).
 
     Parameters
     ----------
@@ -466,7 +474,7 @@ def scenario_folders(names: Sequence[str], out_dir: str | Path) -> list[Path]:
     folders: dict[str, str] = {}
     paths = []
     for name in names:
-        safe = _UNSAFE.sub("-", name).strip(".-")
+        safe = _UNSAFE.sub("-", _latin_letters(name)).strip(".-")
         if not safe:
             raise OptionError(f"scenario name {name!r} gives no usable folder name")
         if safe.lower() in folders:

@@ -112,6 +112,9 @@ def test_scenario_folders_stay_inside_out(tmp_path: Path) -> None:
     folders = scenario_folders(["coe-minimum", "../escape", "/etc/passwd", "a b/c"], out)
     assert [f.name for f in folders] == ["coe-minimum", "escape", "etc-passwd", "a-b-c"]
     assert all(f.parent == out for f in folders)
+    # accented letters are written plainly, so Şəki is not "-ki" (and Şəki and Ləki differ)
+    plain = scenario_folders(["Qarabağ: plan/1", "Şəki", "Ləki", "İsmayıllı"], out)
+    assert [f.name for f in plain] == ["Qarabag-plan-1", "Seki", "Leki", "Ismayilli"]
     with pytest.raises(OptionError, match="both be written"):
         scenario_folders(["x", "X"], out)
     with pytest.raises(OptionError, match="no usable folder name"):
