@@ -29,6 +29,7 @@ __all__ = [
     "district_polygons",
     "districts_holding",
     "known_ids",
+    "name_columns",
     "named_rows",
     "nearest_districts",
     "number_column",
@@ -68,6 +69,11 @@ def unique_ids(frame: pd.DataFrame, column: str, path: Path, *, row_offset: int 
             f"{path}, row {pos + row_offset}: {column} {values.iloc[pos]!r} repeats row "
             f"{first + row_offset}; expected each {column} once"
         )
+
+
+def name_columns(columns: Sequence[object]) -> list[str]:
+    """Return the columns holding a name in another language (``name_az``), in order."""
+    return [str(c) for c in columns if re.fullmatch(r"name_[a-z]{2}", str(c))]
 
 
 def number_hint(text: str) -> str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -32,6 +31,7 @@ from planner._dataset_checks import (
     distinct_from_shelters,
     district_polygons,
     known_ids,
+    name_columns,
     named_rows,
     nearest_districts,
     number_column,
@@ -572,8 +572,7 @@ def _read_layer(
     unique_ids(gdf, id_column, path)
     within_districts(gdf, districts, path, id_column, max_outside_m=max_outside_m)
     # names in other languages (name_az) come along; nothing else the layer does not need
-    names = [c for c in gdf.columns if re.fullmatch(r"name_[a-z]{2}", str(c))]
-    return gdf[[*columns, *names, "geometry"]]
+    return gdf[[*columns, *name_columns(list(gdf.columns)), "geometry"]]
 
 
 def _read_hospitals(

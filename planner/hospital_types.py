@@ -77,6 +77,16 @@ class TypeRule:
     pattern: re.Pattern[str]
 
 
+def plain_letters(name: str) -> str:
+    """Write accented Latin letters plainly: schwa as ``e``, dotless ``ı`` as ``i``, no accents.
+
+    ``Qarabağ`` becomes ``Qarabag``, ``Şəki`` ``Seki``; case is kept.
+    """
+    text = name.replace("ı", "i").replace("ə", "e").replace("Ə", "E")
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 def fold_name(name: str) -> str:
     """Fold a name for matching: case, accents, schwa as ``e``, dotless ``ı`` as ``i``.
 
@@ -89,9 +99,7 @@ def fold_name(name: str) -> str:
     -------
     str
     """
-    folded = name.casefold().replace("ı", "i").replace("ə", "e")
-    decomposed = unicodedata.normalize("NFKD", folded)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    return plain_letters(name.casefold())
 
 
 def read_type_rules(path: Path) -> list[TypeRule]:

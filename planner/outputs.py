@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +29,7 @@ from planner.access import AccessTables
 from planner.assessment import Assessment
 from planner.data import Dataset
 from planner.figures import NO_ROAD, TRAVEL_BINS, TRAVEL_COLOURS
+from planner.hospital_types import plain_letters
 from planner.maps import Assets, Tiles
 from planner.network import OffNetworkLeg
 
@@ -440,12 +440,6 @@ def comparison_table(plans: list[Plan]) -> pd.DataFrame:
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
-def _latin_letters(name: str) -> str:
-    """Write accented Latin letters plainly (``Qarabağ`` as ``Qarabag``, ``Şəki`` as ``Seki``)."""
-    text = name.replace("ı", "i").replace("ə", "e").replace("Ə", "E")
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-
-
 def scenario_folders(names: Sequence[str], out_dir: str | Path) -> list[Path]:
     """Return one safe folder under ``out_dir`` for each scenario name.
 
@@ -474,7 +468,7 @@ def scenario_folders(names: Sequence[str], out_dir: str | Path) -> list[Path]:
     folders: dict[str, str] = {}
     paths = []
     for name in names:
-        safe = _UNSAFE.sub("-", _latin_letters(name)).strip(".-")
+        safe = _UNSAFE.sub("-", plain_letters(name)).strip(".-")
         if not safe:
             raise OptionError(f"scenario name {name!r} gives no usable folder name")
         if safe.lower() in folders:

@@ -34,7 +34,6 @@ each district's largest settlement.
 from __future__ import annotations
 
 import json
-import re
 import tomllib
 import warnings
 from collections.abc import Mapping
@@ -51,6 +50,7 @@ from planner._dataset_checks import (
     MAX_SHELTER_PLACES,
     boolean_column,
     districts_holding,
+    name_columns,
     nearest_districts,
     number_column,
     number_hint,
@@ -460,7 +460,7 @@ def _shelters(path: Path | None, districts: gpd.GeoDataFrame, notes: list[str]) 
         else pd.Series(False, index=joined.index)
     )
     # the shelter's name in another language (name_az), for outputs in it
-    other = {c: joined[c].to_numpy() for c in joined.columns if re.fullmatch(r"name_[a-z]{2}", c)}
+    other = {c: joined[c].to_numpy() for c in name_columns(list(joined.columns))}
     return pd.DataFrame(
         {
             "shelter_id": [f"SH-{k + 1}" for k in range(len(joined))],
