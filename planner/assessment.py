@@ -424,7 +424,11 @@ def _summary(
             districts.loc[~districts["reachable_by_road"], "name"].tolist()
         ),
         "regions_total": len(regions),
-        "regions_without_shelter": sorted(regions.loc[~regions["has_shelter"], "region"]),
+        # a region with nobody in it needs no shelter of its own (as the plans' rule)
+        "regions_without_shelter": sorted(
+            regions.loc[~regions["has_shelter"] & (regions["population"] > 0), "region"]
+        ),
+        "regions_without_people": sorted(regions.loc[regions["population"] <= 0, "region"]),
         "e2sfca_per_10000_mean": round(
             _weighted(settlements["e2sfca_per_10000"], settlements["population"]), 3
         ),

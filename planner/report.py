@@ -107,9 +107,10 @@ def _table(frame: pd.DataFrame, tr: Translator) -> Markup:
     )
 
 
-def _executive_summary(plan: Plan, tr: Translator) -> list[str]:
+def _executive_summary(plan: Plan, tr: Translator, names: PlaceNames) -> list[str]:
     """Say in plain words what is missing, where, what the plan proposes and how sure it is."""
     s, b = plan.summary, plan.before.summary
+    empty = b["regions_without_people"]  # needing no shelter of their own, so not counted
     size = plan.scenario.demand.family_place_size
     ratio = b["required_to_existing_ratio"]
     out = [
@@ -134,6 +135,16 @@ def _executive_summary(plan: Plan, tr: Translator) -> list[str]:
                 regions=b["regions_total"],
             )
         )
+        + (
+            " "
+            + tr(
+                "report.summary.empty_regions",
+                count=len(empty),
+                names=", ".join(map(names.region, empty)),
+            )
+            if empty
+            else ""
+        )
     ]
     if not plan.result.feasible:
         out.append(
@@ -157,7 +168,11 @@ def _executive_summary(plan: Plan, tr: Translator) -> list[str]:
         )
         + " "
         + (
-            tr("report.summary.every_region")
+            tr(
+                "report.summary.every_region_with_people"
+                if empty
+                else "report.summary.every_region"
+            )
             if worse == 0
             else tr("report.summary.regions_without", regions=worse)
         )
@@ -608,7 +623,11 @@ def _centre_section(
         served=tr.percent(rc["women_served_share"] or 0),
         mean=tr.plain(rc["mean_travel_min"]),
         at_forensic=rc["at_forensic_hospital"],
-        regions_text=tr("report.centres.every_region")
+        regions_text=tr(
+            "report.centres.every_region_with_people"
+            if plan.before.summary["regions_without_people"]
+            else "report.centres.every_region"
+        )
         if not missing
         else tr("report.centres.missing", regions=", ".join(map(names.region, missing))),
         proven=proven,
@@ -758,7 +777,7 @@ def render_report(
         "lang": tr.lang,
         "scenario_note": scenario_note,
         "scenario": plan.scenario,
-        "summary_text": _executive_summary(plan, tr),
+        "summary_text": _executive_summary(plan, tr, names),
         "generated": tr.date(datetime.now(UTC).date()),
         "css": Markup(resources.files("planner").joinpath("_templates", "report.css").read_text()),
         "key_figures": _key_figures(plan, dataset, tr),

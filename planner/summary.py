@@ -73,6 +73,7 @@ class AssessmentSummary(TypedDict):
     unreachable_districts: list[str]
     regions_total: int
     regions_without_shelter: list[str]
+    regions_without_people: list[str]
     e2sfca_per_10000_mean: float
     e2sfca_catchment_min: float
     e2sfca_decay: str
@@ -259,7 +260,10 @@ def plan_summary(
     served_by_incl = float(
         assignments.loc[assignments["site_id"].isin(incl["site_id"]), "demand_places"].sum()
     )
-    regions = set(dataset.districts["region"])
+    # regions with people, as the "one in every region" rule: a region of nobody needs none
+    region_of = dataset.districts.set_index("district_id")["region"]
+    held = dataset.settlements["population"].to_numpy(float) > 0
+    regions = set(dataset.settlements["district_id"].map(region_of)[held])
     limit = scenario.targets.max_travel_min
     shelters = ShelterSummary(
         status=str(result.status),
@@ -429,6 +433,7 @@ def _rape_crisis_summary(
     region_of = dataset.districts.set_index("district_id")["region"]
     regions = sorted(set(s["district_id"].map(region_of)))
     women = s["population"].to_numpy(float) * rc.women_share
+    populated = set(s["district_id"].map(region_of)[women > 0])
     with_centre = set(dataset.hospitals["district_id"].map(region_of)[r.centre])
     a = r.assignments
     served = float(a["women"].sum()) if len(a) else 0.0
@@ -448,7 +453,7 @@ def _rape_crisis_summary(
         proposed=int(r.centre.sum()),
         fewest_possible=r.fewest_centres,
         at_forensic_hospital=int(r.colocated.sum()),
-        regions_without_centre_after=sorted(set(regions) - with_centre),
+        regions_without_centre_after=sorted(populated - with_centre),
         limit_min=rc.max_travel_min,
         served_target=rc.served_share,
         women_served_share=_num(served / total, 4) if total else None,

@@ -333,6 +333,20 @@ def test_places_with_populations_need_no_population_table(tmp_path: Path) -> Non
     table = report[report.index("Districts farthest from help") :]
     table = table[: table.index("</table>")]
     assert "West" in table and "North" not in table
+    # region b, of North alone, has nobody: no shelter is missing there, today or after
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["regions_without_shelter"] == [] and summary["regions_without_people"] == ["b"]
+    plan_summary = json.loads((out / "plan" / "summary.json").read_text())
+    assert plan_summary["shelters"]["regions_without_shelter_after"] == []
+    assert "0 of 2 regions have none. Nobody lives in the region b." in report
+    assert "every region with people would have a shelter." in report
+    full = tmp_path / "full"
+    args = ["plan", "full-recommendations", "--data", str(tmp_path / "grid"), "--out", str(full)]
+    result = CliRunner().invoke(cli, [*args, "--tiles", "none"])
+    assert result.exit_code == 0, result.output
+    centres = json.loads((full / "summary.json").read_text())["rape_crisis_centres"]
+    assert centres["regions_without_centre_after"] == []
+    assert "Every region with people has a centre." in (full / "report.html").read_text("utf-8")
     # places weighted by class only cannot count anyone: the build says what to give
     (tmp_path / "classes.csv").write_text("name,place,lon,lat\nA,town,47.00,40.00\n")
     with pytest.raises(InputDataError, match=r"classes\.csv has no population column and no "

@@ -435,18 +435,18 @@ def test_summary_says_what_the_services_propose(tiny_plan: tuple[Dataset, Plan])
     assert p.services is not None and p.services.result.feasible
     rc, fo = p.summary["rape_crisis_centres"], p.summary["forensic_24_7"]
     assert rc is not None and fo is not None
-    text = " ".join(_executive_summary(p, Translator("en")))
+    text = " ".join(_executive_summary(p, Translator("en"), dataset.place_names("en")))
     assert (
         f"it proposes {rc['proposed']} rape crisis centre{'s' if rc['proposed'] != 1 else ''} "
         f"at hospitals ({rc['required']} needed by the standard)"
     ) in text
     assert f"24/7 forensic examination at {fo['proposed']} hospital" in text
-    az = " ".join(_executive_summary(p, Translator("az")))
+    az = " ".join(_executive_summary(p, Translator("az"), dataset.place_names("az")))
     assert f"{rc['proposed']} zorlama böhran mərkəzi təklif olunur" in az
     result = replace(p.services.result, status=PlanStatus.INFEASIBLE)
     failed = replace(p, services=replace(p.services, result=result))
     assert "could not be planned as the scenario sets them" in " ".join(
-        _executive_summary(failed, Translator("en"))
+        _executive_summary(failed, Translator("en"), dataset.place_names("en"))
     )
 
 
