@@ -667,3 +667,40 @@ def test_roads_from_a_pbf_extract(tmp_path: Path) -> None:
     graph = _graph(pbf, None)  # read as its XML is: the same graph, CRS and speeds
     same = _graph(xml, None)
     assert sorted(graph.nodes) == sorted(same.nodes) and graph.graph["crs"] == "EPSG:4326"
+
+
+def test_places_with_longitude_and_latitude_swapped_are_named(tmp_path: Path) -> None:
+    """Places or hospitals that land outside the area because lon and lat were swapped: the
+    build says so, and refuses a file none of whose places lies in the area."""
+    swapped = tmp_path / "swapped.csv"  # the grid's places, coordinates in the wrong columns
+    swapped.write_text("name,population,lat,lon\nA,200,47.00,40.00\nB,100,47.00,40.02\n")
+    inputs = _grid_region(tmp_path, places=swapped)
+    with pytest.raises(InputDataError, match=r"swapped\.csv: none of its 2 places lies in or "
+                       r"near a district; expected points in the area \(are longitude and "
+                       r"latitude swapped\? 2 of them would lie in a district with the two "
+                       r"swapped\)"):  # fmt: skip
+        build_dataset(inputs, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+    elsewhere = tmp_path / "elsewhere.csv"
+    elsewhere.write_text("name,population,lon,lat\nA,200,7.00,50.00\n")
+    with pytest.raises(InputDataError, match=r"is the file for another area\?"):
+        build_dataset(replace(inputs, places=elsewhere), tmp_path / "out")
+    # one swapped among good ones: left out, with the hint; hospitals alike
+    (tmp_path / "half.csv").write_text(
+        "name,population,lon,lat\nA,200,47.00,40.00\nB,100,40.02,47.00\n"
+    )
+    (tmp_path / "hosp.csv").write_text("name,lon,lat\nCentral,47.01,40.01\nSwapped,40.01,47.01\n")
+    notes = _build(
+        replace(inputs, places=tmp_path / "half.csv", hospitals=tmp_path / "hosp.csv"),
+        tmp_path / "out",
+    )
+    hint = "(are longitude and latitude swapped? it would lie in a district with the two swapped)"
+    assert f"places: 1 outside every district left out {hint}" in notes
+    assert any(n.startswith("hospitals: 1 outside every district") and "swapped?" in n
+               for n in notes)  # fmt: skip
+    # a point simply outside, with nothing to gain from a swap, gets no such hint
+    (tmp_path / "outside.csv").write_text(
+        "name,population,lon,lat\nA,200,47.00,40.00\nFar,100,47.50,40.50\n"
+    )
+    plain = _build(replace(inputs, places=tmp_path / "outside.csv"), tmp_path / "plain")
+    assert "places: 1 outside every district left out" in plain

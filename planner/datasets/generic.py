@@ -352,6 +352,8 @@ def _settlements(
         count = int((~named).sum())
         notes.append(f"places: {count:,} without a name left out")
     points = points.loc[named]
+    if points.empty:
+        raise InputDataError(f"{places} has no place with a name; expected named places")
     held = districts_holding(points, districts)
     joined = points.loc[held.notna(), ["name", "place", "weight", "geometry"]].assign(
         district_id=held.dropna()
@@ -360,6 +362,12 @@ def _settlements(
     if outside:
         near, _ = nearest_districts(points.loc[held.isna()], districts)
         close = int(near.notna().sum())
+        if joined.empty and not close:  # a dataset without any of them would mislead
+            raise InputDataError(
+                f"{places}: none of its {len(points):,} {noun(len(points), 'place')} lies in "
+                f"or near a district; expected points in the area"
+                + (_swapped_hint(points, districts) or " (is the file for another area?)")
+            )
         notes.append(
             f"places: {outside:,} outside every district left out"
             + (
@@ -369,6 +377,7 @@ def _settlements(
                 if close
                 else ""
             )
+            + _swapped_hint(points.loc[held.isna()], districts)
         )
     settlements = gpd.GeoDataFrame(joined, geometry="geometry", crs="EPSG:4326")
     settlements["placeholder"] = False
@@ -414,6 +423,21 @@ def _settlements(
         else "OSM place class weights (planner.demand.PLACE_WEIGHTS)"
     )
     return settlements, method
+
+
+def _swapped_hint(outside: gpd.GeoDataFrame, districts: gpd.GeoDataFrame) -> str:
+    """Say so when points outside every district would lie in one with x and y swapped."""
+    swapped = outside.set_geometry(
+        gpd.points_from_xy(outside.geometry.y, outside.geometry.x, crs=outside.crs)
+    )
+    would = int(districts_holding(swapped, districts).notna().sum())
+    if not would:
+        return ""
+    which = "it" if len(outside) == 1 else f"{would:,} of them"
+    return (
+        f" (are longitude and latitude swapped? {which} would lie in a district with the two "
+        "swapped)"
+    )
 
 
 def _shelters(path: Path | None, districts: gpd.GeoDataFrame, notes: list[str]) -> pd.DataFrame:
@@ -573,6 +597,7 @@ def _hospitals(
         notes.append(
             f"hospitals: {outside} outside every district left out (a hospital is kept only "
             "inside the area, never across a border)"
+            + _swapped_hint(points.loc[held.isna()], districts)
         )
     subclass = (
         joined["subclass"].fillna("").astype(str).str.strip()
