@@ -66,6 +66,9 @@ def test_every_name_of_the_dataset_is_azerbaijani_latin(dataset: Dataset) -> Non
     for layer in (ds.settlements, ds.candidates, ds.hospitals):
         bad = [n for n in layer["name"].astype(str) if not is_azerbaijani_latin(n)]
         assert bad == []
+    # the districts' and the shelters' Azerbaijani names too (no look-alike letters)
+    for names in (ds.districts["name_az"], ds.shelters["name_az"]):
+        assert [n for n in names.astype(str) if not is_azerbaijani_latin(n)] == []
     settlements = pd.read_csv(DATA_DIR / "settlements.csv")
     marked = settlements.loc[settlements["name_source"].str.startswith("transliterated")]
     # Karabakh cities and towns come from the cited table, not from transliteration

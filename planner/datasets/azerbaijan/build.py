@@ -28,7 +28,7 @@ from planner._i18n import noun
 from planner._progress import LogProgress, Progress
 from planner.datasets._folder import BuildReport, add_extra_roads, sha256, write_dataset_folder
 from planner.datasets.azerbaijan._modes import calibrate_modes
-from planner.datasets.azerbaijan._names import azerbaijani_names
+from planner.datasets.azerbaijan._names import azerbaijani_names, transliterate
 from planner.datasets.azerbaijan._population import (
     REFERENCE_DATE,
     REGISTERED_REGIONS,
@@ -276,7 +276,8 @@ def match_iso_codes(shape_names: pd.Series) -> pd.DataFrame:
         kind = "city" if shape.endswith(" City") else "district"
         if shape in crosswalk.index:
             entry = crosswalk.loc[shape]
-            rows.append((shape, entry["district_id"], entry["name_az"], kind, "crosswalk"))
+            name_az = transliterate(str(entry["name_az"]))[0]
+            rows.append((shape, entry["district_id"], name_az, kind, "crosswalk"))
             continue
         base = re.sub(r"\s+(City|District)$", "", shape)
         found = index.get((_skeleton(base), kind), [])
@@ -286,7 +287,10 @@ def match_iso_codes(shape_names: pd.Series) -> pd.DataFrame:
                 f"({[s.code for s in found]}); add it to "
                 "planner/datasets/azerbaijan/_reference/aze_crosswalk.csv"
             )
-        rows.append((shape, found[0].code, found[0].name, kind, "automatic"))
+        # ISO 3166-2 writes some names with look-alike letters (Kǝngǝrli, U+01DD): the
+        # alphabet's own letters, so that the name matches, sorts and reads as Azerbaijani
+        name_az = transliterate(found[0].name)[0]
+        rows.append((shape, found[0].code, name_az, kind, "automatic"))
     out = pd.DataFrame(rows, columns=["shape_name", "district_id", "name_az", "kind", "match"])
     dup = out["district_id"].duplicated(keep=False)
     if dup.any():
