@@ -67,7 +67,11 @@ def read_csv_text(
     if path.suffix == ".gz":
         try:
             raw = gzip.decompress(raw)
-        except (OSError, EOFError) as exc:
+        except EOFError:  # a download or copy cut short
+            raise InputDataError(
+                f"{path} is cut short (the gzip stream ends early); copy or rebuild it again"
+            ) from None
+        except OSError as exc:
             raise InputDataError(f"{path} is not a gzip file: {exc}") from None
     try:
         text = raw.decode("utf-8")

@@ -99,6 +99,10 @@ def _plain(path: Path) -> None:
     path.write_bytes(b"osmid,x,y\n0,47,40\n")
 
 
+def _cut_short(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[:-20])  # a copy that stopped before the end
+
+
 def _read(path: Path) -> pd.DataFrame:
     return pd.read_csv(path, dtype=str, keep_default_na=False)
 
@@ -216,6 +220,11 @@ DATASET_CASES: list[tuple[str, Edit, str]] = [
     ("node x nan", cell(N, 0, "x", "nan"), r"x is (empty|'nan')"),
     ("node y out of range", cell(N, 0, "y", "200"), r"y is '200'"),
     ("nodes not gzip", lambda f: _plain(f / N), r"not a gzip"),
+    (
+        "nodes cut short",
+        lambda f: _cut_short(f / N),
+        r"is cut short \(the gzip stream ends early\)",
+    ),
     ("nodes empty", raw(N, b""), r"is empty"),
     ("nodes missing file", remove(N), r"does not exist"),
     ("edge zero length", cell(E, 0, "length", "0"), r"length is '0'"),
