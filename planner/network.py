@@ -613,7 +613,7 @@ def add_road_lines(
         highway = str(getattr(row, "highway", "") or "").strip()
         if not highway or geom is None or geom.geom_type not in ("LineString", "MultiLineString"):
             raise InputDataError(
-                f"{source}, feature {pos + 1}: expected a LineString with a 'highway' class, "
+                f"{source}, feature {pos}: expected a LineString with a 'highway' class, "
                 f"got {getattr(geom, 'geom_type', None)} with highway {highway!r}"
             )
         oneway = str(getattr(row, "oneway", "") or "").strip().lower() in ("true", "1", "yes")

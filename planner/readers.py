@@ -156,6 +156,13 @@ def read_boundaries(
         if blank.any():
             row = int(np.flatnonzero(blank.to_numpy())[0])
             raise InputDataError(f"{path}, feature {row}: {column} is empty")
+    shapeless = (gdf.geometry.isna() | gdf.geometry.is_empty).to_numpy()
+    if shapeless.any():
+        row = int(np.flatnonzero(shapeless)[0])
+        raise InputDataError(
+            f"{path}, feature {row}: district {str(gdf[name_column].iloc[row]).strip()!r} has "
+            "no geometry; expected a polygon"
+        )
     out = gpd.GeoDataFrame(
         {
             "district_id": _id_text(gdf[id_column or name_column]),

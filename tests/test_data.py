@@ -271,6 +271,11 @@ def test_read_boundaries_refuses_blank_and_clashing_ids(
     gpd.GeoDataFrame(blank, crs="EPSG:4326").to_file(p, driver="GPKG")
     with pytest.raises(InputDataError, match=r"b\.gpkg, feature 1: name is empty"):
         read_boundaries(p, name_column="name", id_column="district_id")
+    shapeless = grid_polygons.assign(geometry=[grid_polygons.geometry.iloc[0], None])
+    gpd.GeoDataFrame(shapeless, crs="EPSG:4326").to_file(p, driver="GPKG")
+    with pytest.raises(InputDataError, match=r"b\.gpkg, feature 1: district 'East' has no "
+                       r"geometry; expected a polygon"):  # fmt: skip
+        read_boundaries(p, name_column="name", id_column="district_id")
 
 
 def test_read_points_keeps_ids_as_text(tmp_path: Path) -> None:

@@ -282,6 +282,11 @@ def test_add_road_lines_joins_a_new_road() -> None:
     assert g.has_edge(far[0], far[1]) and not g.has_edge(far[1], far[0])
     with pytest.raises(InputDataError, match="lacks column 'highway'"):
         add_road_lines(g, lines.drop(columns="highway"))
+    # features are counted from 0, as in every other message about a vector file
+    blank = lines.assign(highway=["trunk", " "])
+    with pytest.raises(InputDataError, match=r"roads, feature 1: expected a LineString with a "
+                       r"'highway' class, got LineString with highway ''"):  # fmt: skip
+        add_road_lines(g, blank, source="roads")
 
 
 def test_a_road_line_drawn_from_a_junction_starts_at_it() -> None:
