@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias, cast
+from xml.etree import ElementTree
 
 import geopandas as gpd
 import networkx as nx
@@ -407,12 +408,29 @@ def graph_from_osm_xml(
         Simplified graph with ``length``, ``speed_kph`` and ``travel_time``.
     """
     import osmnx as ox
+    from osmnx._errors import InsufficientResponseError  # osmnx: no element in the file
 
     path = Path(path)
     if not path.is_file():
         raise MissingInputError(f"OSM XML road file {path} does not exist")
-    graph = ox.graph_from_xml(path, retain_all=True)
+    try:
+        graph = ox.graph_from_xml(path, retain_all=True)
+    except InsufficientResponseError:
+        raise InputDataError(
+            f"{path} holds no OSM ways; expected an OSM XML extract of the area's roads"
+        ) from None
+    except (ElementTree.ParseError, OSError, EOFError) as exc:  # not XML, a bad .bz2
+        raise InputDataError(
+            f"{path} is not readable OSM XML ({exc}); expected an .osm or .osm.bz2 extract"
+        ) from None
+    found = len(graph)
     graph = _prune_small_components(graph, min_component_nodes)
+    if not len(graph):
+        raise InputDataError(
+            f"{path}: its {found:,} road {noun(found, 'node')} form no connected network of "
+            f"{min_component_nodes} nodes or more; expected the area's roads (is the extract "
+            "cut too small, or of footpaths only?)"
+        )
     graph.graph["crs"] = "EPSG:4326"
     return apply_speeds(graph, speeds=speeds)
 

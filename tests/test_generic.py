@@ -634,6 +634,24 @@ def test_a_projected_graphml_is_read_in_longitude_and_latitude(tmp_path: Path) -
     ox.save_graphml(projected, tmp_path / "unsaid.graphml")
     with pytest.raises(InputDataError, match=r"unsaid\.graphml: node coordinates reach"):
         build_dataset(replace(inputs, roads=tmp_path / "unsaid.graphml"), tmp_path / "bad")
+    # a file that is no GraphML, an empty graph, nodes without coordinates: named, no folder
+    head = '<?xml version="1.0"?><graphml xmlns="http://graphml.graphdrawing.org/xmlns">'
+    cases = {
+        "text.graphml": ("roads\n", r"text\.graphml is not a readable osmnx GraphML graph"),
+        "empty.graphml": (
+            head + '<graph edgedefault="directed"/></graphml>',
+            r"empty\.graphml holds no road nodes",
+        ),
+        "bare.graphml": (
+            head + '<graph edgedefault="directed"><node id="1"/></graph></graphml>',
+            r"bare\.graphml: node 1 has no x/y coordinates \(1 such node\)",
+        ),
+    }
+    for name, (text, message) in cases.items():
+        (tmp_path / name).write_text(text)
+        with pytest.raises(InputDataError, match=message):
+            build_dataset(replace(inputs, roads=tmp_path / name), tmp_path / "bad")
+    assert not (tmp_path / "bad").exists()
 
 
 def test_a_road_extract_far_larger_than_the_area_is_noted() -> None:

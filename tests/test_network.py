@@ -506,3 +506,32 @@ def test_pbf_errors_are_clear(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setitem(sys.modules, "osmium", None)  # as if it were not installed
     with pytest.raises(MissingDependencyError, match=r'pip install "shelter-planner\[pbf\]"'):
         graph_from_osm_pbf(pbf)
+
+
+def test_a_road_file_that_is_no_road_network_is_named(tmp_path: Path) -> None:
+    """Not XML, a cut .bz2, no ways, or footpath fragments only: each says what is wrong."""
+    import bz2
+
+    from planner.network import graph_from_osm_xml
+
+    def xml(name: str, body: str) -> Path:
+        path = tmp_path / name
+        path.write_text(f'<?xml version="1.0"?>\n<osm version="0.6">{body}</osm>\n')
+        return path
+
+    (tmp_path / "notes.osm").write_text("roads to follow\n")
+    with pytest.raises(InputDataError, match=r"notes\.osm is not readable OSM XML \(syntax "
+                       r"error: line 1, column 0\); expected an \.osm or \.osm\.bz2"):  # fmt: skip
+        graph_from_osm_xml(tmp_path / "notes.osm")
+    whole = bz2.compress(xml("a.osm", "").read_bytes())
+    (tmp_path / "cut.osm.bz2").write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(InputDataError, match=r"cut\.osm\.bz2 is not readable OSM XML"):
+        graph_from_osm_xml(tmp_path / "cut.osm.bz2")
+    with pytest.raises(InputDataError, match=r"empty\.osm holds no OSM ways"):
+        graph_from_osm_xml(xml("empty.osm", ""))
+    nodes = "".join(f'<node id="{k}" lat="40.0" lon="{47 + k / 100}"/>' for k in (1, 2, 3))
+    way = '<way id="9"><nd ref="1"/><nd ref="2"/><nd ref="3"/><tag k="highway" v="footway"/></way>'
+    with pytest.raises(InputDataError, match=r"path\.osm: its 2 road nodes form no connected "
+                       r"network of 20 nodes or more; expected the area's roads"):  # fmt: skip
+        graph_from_osm_xml(xml("path.osm", nodes + way))
+    assert len(graph_from_osm_xml(xml("path.osm", nodes + way), min_component_nodes=2)) == 2

@@ -40,6 +40,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import geopandas as gpd
 import numpy as np
@@ -669,7 +670,21 @@ def _graph(roads: Path, speeds: Mapping[str, float] | None) -> Any:
     if roads.suffix.lower() == ".graphml":
         import osmnx as ox
 
-        graph = ox.load_graphml(roads)
+        try:
+            graph = ox.load_graphml(roads)
+        except (ElementTree.ParseError, KeyError, ValueError) as exc:
+            raise InputDataError(
+                f"{roads} is not a readable osmnx GraphML graph ({type(exc).__name__}: {exc}); "
+                "expected one saved by osmnx.save_graphml"
+            ) from None
+        if not len(graph):
+            raise InputDataError(f"{roads} holds no road nodes; expected the area's roads")
+        bare = [n for n, d in graph.nodes(data=True) if d.get("x") is None or d.get("y") is None]
+        if bare:
+            raise InputDataError(
+                f"{roads}: node {bare[0]!r} has no x/y coordinates ({len(bare):,} such "
+                f"{noun(len(bare), 'node')}); expected a graph saved by osmnx.save_graphml"
+            )
         crs = graph.graph.get("crs")
         if crs is not None and ox.projection.is_projected(crs):
             graph = ox.projection.project_graph(graph, to_latlong=True)  # e.g. ox.project_graph
