@@ -388,7 +388,22 @@ def check_columns(frame: pd.DataFrame, columns: Sequence[str], path: Path) -> No
         have = [c for c in frame.columns if c != "geometry"]
         raise InputDataError(
             f"{path} lacks {noun(len(missing), 'column')} {missing}; it has {have}"
+            + _near_names(missing, have)
         )
+
+
+def _near_names(missing: Sequence[str], have: Sequence[object]) -> str:
+    """Point out columns that differ from the missing ones only in case or spacing."""
+
+    def key(name: object) -> str:
+        return "_".join(str(name).strip().lower().replace("-", " ").split())
+
+    found = {key(c): str(c) for c in have}
+    pairs = [(found[key(c)], c) for c in missing if key(c) in found]
+    if not pairs:
+        return ""
+    said = ", ".join(f"{given!r} differs from {wanted!r}" for given, wanted in pairs)
+    return f" ({said} only in case or spacing; names must match exactly)"
 
 
 #: Optional columns of a candidate file: a site's own capacity (family places) and cost.

@@ -313,6 +313,13 @@ POPULATION_CASES = [
     ("not UTF-8", b"district_id,population\n\xf0,3\n", r"not UTF-8"),
     ("column missing", b"district_id,people\nW,3\n", r"lacks column"),
     (
+        "columns in capitals",
+        b"District_ID, Population\nW,3\n",
+        r"lacks columns \['district_id', 'population'\]; it has \['District_ID', ' Population'\] "
+        r"\('District_ID' differs from 'district_id', ' Population' differs from 'population' "
+        r"only in case or spacing; names must match exactly\)",
+    ),
+    (
         "semicolons",
         b"district_id;population\nW;3\n",
         r"its one column is 'district_id;population', so its fields are separated by "
