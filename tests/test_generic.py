@@ -677,14 +677,42 @@ def test_a_road_extract_far_larger_than_the_area_is_noted() -> None:
     ]
 
 
-def test_roads_from_a_pbf_extract(tmp_path: Path) -> None:
-    from planner.datasets.generic import _graph
-    from tests.test_network import _tiny_pbf
+def _grid_osm(side: int) -> str:
+    """OSM XML of a side x side grid of two-way primary roads, every node a junction."""
+    nodes = "".join(
+        f'<node id="{i * side + j + 1}" version="1" lat="{40 + i / 100}" lon="{47 + j / 100}"/>'
+        for i in range(side)
+        for j in range(side)
+    )
+    lines = [[i * side + j + 1 for j in range(side)] for i in range(side)]
+    lines += [[i * side + j + 1 for i in range(side)] for j in range(side)]
+    refs = ["".join(f'<nd ref="{n}"/>' for n in line) for line in lines]
+    ways = "".join(
+        f'<way id="{k + 1}" version="1">{nd}<tag k="highway" v="primary"/></way>'
+        for k, nd in enumerate(refs)
+    )
+    return f'<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6">{nodes}{ways}</osm>\n'
 
-    xml, pbf = _tiny_pbf(tmp_path)  # skipped where osmium is not installed
-    graph = _graph(pbf, None)  # read as its XML is: the same graph, CRS and speeds
-    same = _graph(xml, None)
-    assert sorted(graph.nodes) == sorted(same.nodes) and graph.graph["crs"] == "EPSG:4326"
+
+def test_roads_from_a_pbf_extract(tmp_path: Path) -> None:
+    """A .pbf road file is read as its XML is: the same graph, CRS and speeds."""
+    from planner.datasets.generic import _graph
+
+    osmium = pytest.importorskip("osmium")
+    xml, pbf = tmp_path / "grid.osm", tmp_path / "grid.osm.pbf"
+    xml.write_text(_grid_osm(5), "utf-8")  # a network, not a fragment of under 20 nodes
+    with osmium.SimpleWriter(str(pbf)) as writer:
+        for obj in osmium.FileProcessor(str(xml)):
+            writer.add(obj)
+    graph, same = _graph(pbf, None), _graph(xml, None)
+    # 25 nodes less the 4 corners, where a road only bends (simplified away); 40 road
+    # segments, 2 merged at each corner, both ways
+    assert len(graph) == 21 and sorted(graph.nodes) == sorted(same.nodes)
+    assert graph.number_of_edges() == same.number_of_edges() == 72
+    assert graph.graph["crs"] == "EPSG:4326"
+    assert {d["speed_kph"] for *_, d in graph.edges(data=True)} == {
+        d["speed_kph"] for *_, d in same.edges(data=True)
+    }
 
 
 def test_places_with_longitude_and_latitude_swapped_are_named(tmp_path: Path) -> None:
