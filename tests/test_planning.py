@@ -185,3 +185,24 @@ def test_site_lists_of_another_dataset_are_not_applied(tiny_plan: tuple[Dataset,
     assert "<td>Site lists</td>" in table
     assert "written for dataset &#39;azerbaijan&#39;: not applied to this one" in table
     assert "Site lists" not in str(_scenario_table(tiny_plan[1], Translator("en")))
+
+
+def test_a_large_plan_is_announced_before_it_is_solved(
+    tiny_plan: tuple[Dataset, Plan], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A model with many settlement-site pairs is named before the long solve, with what
+    makes it smaller; a small one is not."""
+    import planner.planning
+
+    dataset, _ = tiny_plan
+    scenario = load_scenario("current")
+    with warnings.catch_warnings(record=True) as quiet:
+        warnings.simplefilter("always")
+        plan(dataset, scenario)
+    assert not any("a large plan" in str(w.message) for w in quiet)
+    monkeypatch.setattr(planner.planning, "LARGE_MODEL_PAIRS", 3)
+    settlements, sites = len(dataset.settlements), len(dataset.shelters) + len(dataset.candidates)
+    with pytest.warns(UserWarning, match=rf"a large plan: {settlements} settlements and "
+                      rf"{sites} sites make \d+ pairs within 120 min .* fewer candidate sites "
+                      r"\(the dataset's candidates\.csv"):  # fmt: skip
+        plan(dataset, scenario)
