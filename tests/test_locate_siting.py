@@ -1014,6 +1014,39 @@ def test_the_repair_undoes_growth_the_rule_does_not_need() -> None:
     assert r.open_sizes.tolist() == [20.0, 20.0] and r.cost == 16.0
 
 
+def test_a_repair_past_the_deadline_stops_and_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The plan's safety net bounds the district repair too: past its deadline no round
+    starts, and the plan says the time limit stopped it (status time_limit), not that no
+    site could grow. A deadline already past, not a clock, decides here."""
+    import planner.locate.siting as siting_module
+    from planner.locate._assign import assign_to_open_sites
+    from planner.locate._repair import repair_districts
+
+    # the near candidate, built at 10, must grow to 40 to keep the city near help
+    model = _city_model((10.0, 40.0), (10.0, 30.0), [60.0, 5.0])
+    chosen = np.array([20.0, 10.0])
+    assigned = assign_to_open_sites(model, chosen, 30.0)
+    assert assigned is not None
+    done = repair_districts(model, chosen, 30.0, assigned)
+    assert done[2].sizes.tolist() == [1] and not done[2].cut and done[3] == 0
+    capacity, _, repair, left = repair_districts(model, chosen, 30.0, assigned, deadline=0.0)
+    assert repair.cut and left == 1 and capacity.tolist() == [20.0, 10.0]
+    assert repair.sizes.tolist() == [0]  # nothing grown
+    # through the whole solve: the repair's deadline is the plan's (start + time limit)
+    real_grown: Any = siting_module._grown
+
+    def past_deadline(*args: Any) -> Any:
+        return real_grown(*args[:-1], 0.0)
+
+    monkeypatch.setattr(siting_module, "_grown", past_deadline)
+    r = model.solve()
+    assert r.status == "time_limit" and r.open_sizes.tolist() == [20.0, 10.0]
+    said = " ".join(r.messages)
+    assert "the time limit (300 s, a safety net) stopped the changes that keep every " in said
+    assert "(1 district still more than the tolerance" in said
+    assert "no site near them could grow" not in said
+
+
 def _districts_model(seed: int) -> SitingModel:
     """Eight settlements in four districts, a shelter of 8 places, five candidates."""
     rng = np.random.default_rng(seed)

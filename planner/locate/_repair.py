@@ -66,12 +66,15 @@ class DistrictRepair:
         Places of every candidate after the repair (0: not built).
     chosen_capacity
         Places of every candidate the site decision chose (0: not built).
+    cut
+        Whether the deadline (a safety net) stopped the repair before it was done.
     """
 
     sizes: IntArray
     chosen: IntArray
     capacity: FloatArray
     chosen_capacity: FloatArray
+    cut: bool = False
 
     @property
     def opened(self) -> int:
@@ -259,6 +262,8 @@ def repair_districts(
     served: float,
     assigned: tuple[FloatArray, SitingLayout, tuple[str, ...]],
     fixed_cost: float = 0.0,
+    *,
+    deadline: float | None = None,
 ) -> tuple[FloatArray, tuple[FloatArray, SitingLayout, tuple[str, ...]], DistrictRepair, int]:
     """Grow sites round by round until every district keeps to the rule (or nothing can grow).
 
@@ -275,6 +280,10 @@ def repair_districts(
     fixed_cost
         Cost the repair does not change (existing shelters' expansion), for
         the budget.
+    deadline
+        ``time.perf_counter()`` past which no further round (nor the trim)
+        starts, a safety net; the repair then says it was cut
+        (:attr:`DistrictRepair.cut`).
 
     Returns
     -------
@@ -292,8 +301,12 @@ def repair_districts(
     n_e = model.n_existing
     actions: list[tuple[int, int]] = []
     broken = _broken(model, capacity, assigned, tolerance)
+    cut = False
     for _ in range(MAX_ROUNDS):
         if not len(broken):
+            break
+        if deadline is not None and time.perf_counter() > deadline:
+            cut = True
             break
         grown = grow_for_districts(model, sizes, capacity, assigned[0], assigned[1], broken)
         grown = [a for a in grown if _within_budget(budget, sizes, costs, a, fixed_cost)]
@@ -310,9 +323,13 @@ def repair_districts(
         broken = _broken(model, capacity, assigned, tolerance)
     chosen = sizes_of(model, open_sizes)
     if actions and not len(broken):
-        sizes, capacity, assigned = _trim(model, (sizes, chosen), capacity, served, assigned)
+        if deadline is not None and time.perf_counter() > deadline:
+            cut = True
+        else:
+            sizes, capacity, assigned = _trim(model, (sizes, chosen), capacity, served, assigned)
     before = np.asarray(open_sizes, dtype=float)[n_e:]
-    return capacity, assigned, DistrictRepair(sizes, chosen, capacity[n_e:], before), len(broken)
+    repair = DistrictRepair(sizes, chosen, capacity[n_e:], before, cut)
+    return capacity, assigned, repair, len(broken)
 
 
 def _district_rows_dropped(notes: tuple[str, ...]) -> bool:
@@ -503,7 +520,11 @@ def revise_districts(
     again = assign_to_open_sites(model, revised, served)
     if again is None:
         return repaired, False
-    cap2, assigned2, repair2, left = repair_districts(model, revised, served, again, fixed_cost)
+    cap2, assigned2, repair2, left = repair_districts(
+        model, revised, served, again, fixed_cost, deadline=deadline
+    )
+    if repair2.cut:  # the revised plan was not repaired in full: keep the repaired one
+        return repaired, True
     saved = (
         candidate_costs(costs, repair.sizes).sum() - candidate_costs(costs, repair2.sizes).sum()
     )

@@ -533,7 +533,10 @@ def _assigned_plan(
     chosen = (sites.open_sizes, sites.built, sites.cost, sites.site_costs)
     extra: tuple[str, ...] = ()
     if _repairs_districts(model):
-        chosen, assigned, extra, figures = _grown(model, sites, served, assigned, figures, search)
+        deadline = start + model.options.solver.time_limit_s
+        chosen, assigned, extra, figures = _grown(
+            model, sites, served, assigned, figures, search, deadline
+        )
     status, value, bound, gap = figures
     x, fixed_layout, notes = assigned
     out = _read_solution(
@@ -561,13 +564,19 @@ def _grown(
     assigned: tuple[FloatArray, SitingLayout, tuple[str, ...]],
     figures: tuple[PlanStatus, float, float, float],
     search: tuple[SitingFormulation, SitingLayout, list[IntArray]],
+    deadline: float,
 ) -> tuple[
     tuple[FloatArray, BoolArray, float, FloatArray],
     tuple[FloatArray, SitingLayout, tuple[str, ...]],
     tuple[str, ...],
     tuple[PlanStatus, float, float, float],
 ]:
-    """Grow the chosen sites for the district rule: sizes, assignment, notes and figures."""
+    """Grow the chosen sites for the district rule: sizes, assignment, notes and figures.
+
+    ``deadline`` (``time.perf_counter()``) is the plan's safety net, shared with the site
+    decision: past it no step of the repair or of the revision starts, and the status
+    says ``time_limit``.
+    """
     status, value, bound, gap = figures
     n_e = model.n_existing
     before = np.asarray(
@@ -576,15 +585,23 @@ def _grown(
     )
     fixed_cost = float(before[:n_e].sum())
     capacity, assigned, repair, left = repair_districts(
-        model, sites.open_sizes, served, assigned, fixed_cost
+        model, sites.open_sizes, served, assigned, fixed_cost, deadline=deadline
     )
-    if repair.changed and not left:
-        deadline = time.perf_counter() + model.options.solver.time_limit_s
-        (capacity, assigned, repair), cut = revise_districts(
-            model, search, served, (capacity, assigned, repair), fixed_cost, (solve_milp, deadline)
-        )
-        if cut:  # the safety net stopped the revision: another machine may do better
-            status = PlanStatus.TIME_LIMIT
+    cut = repair.cut  # the safety net stopped the repair: another machine may go further
+    if repair.changed and not left and not cut:
+        if time.perf_counter() > deadline:  # no time left to revise: said, not skipped quietly
+            cut = True
+        else:
+            (capacity, assigned, repair), cut = revise_districts(
+                model,
+                search,
+                served,
+                (capacity, assigned, repair),
+                fixed_cost,
+                (solve_milp, deadline),
+            )
+    if cut:  # the safety net stopped the repair or the revision: another machine may do better
+        status = PlanStatus.TIME_LIMIT
     _, costs, _ = model.size_options()
     site_costs = before.copy()
     built = repair.sizes >= 0
@@ -597,7 +614,10 @@ def _grown(
         if gap > model.options.solver.mip_gap and status == PlanStatus.OPTIMAL:
             status = PlanStatus.WORK_LIMIT
         notes += (_repair_note(repair, cost - sites.cost, gap),)
-    if left:
+    if cut:
+        seconds = Fixed(model.options.solver.time_limit_s, 0)
+        notes += (Note("message.repair_cut", seconds=seconds, districts=left),)
+    elif left:
         notes += (Note("message.repair_left", districts=left),)
     return (capacity, built, cost, site_costs), assigned, notes, (status, value, bound, gap)
 
