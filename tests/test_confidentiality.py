@@ -87,7 +87,9 @@ def published(
     """Every output of run, plan and compare on the secret dataset."""
     folder, _ = secret
     out = tmp_path_factory.mktemp("published")
-    common = ["--data", str(folder), "--tiles", "none", "--time-limit", "10"]
+    # no time limit of its own: the plans end by their work limits, the same on any machine
+    # (a 10 s limit once cut a plan short under load and changed what the test attacked)
+    common = ["--data", str(folder), "--tiles", "none"]
     runner = CliRunner()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -97,8 +99,9 @@ def published(
             ["compare", "current", "budget-5-sites", "--out", str(out / "compare"), *common],
         ):
             result = runner.invoke(cli, args)
-            # 3: a 10 s limit may stop a solve (the outputs are written all the same)
+            # 3: coe-minimum is not proven within its gap (the outputs are written all the same)
             assert result.exit_code in (0, 3), result.output
+            assert "stopped at the time limit" not in result.output, result.output
     return out
 
 
