@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -76,6 +77,37 @@ def test_centres_hand_instance() -> None:
     b = res.assignments.loc[res.assignments["demand"] == 1]
     assert b["site"].tolist() == [0] and b["women"].sum() == pytest.approx(100_000)
     assert res.centre_travel_min.tolist() == [30.0, 90.0, 40.0]
+
+
+def test_the_centres_alone_share_the_services_time_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The centres-alone step before the joint search gets what is left of the services'
+    limit, not a full limit of its own. A spent budget, not a clock, decides here."""
+    from planner.locate import SitingModel
+    from planner.locate._milp import Deadline
+
+    minutes = np.array([[60.0, INF, 30.0], [90.0, INF, 200.0], [INF, 40.0, INF]])
+    model = HospitalServicesModel(
+        minutes,
+        np.array([300_000.0, 100_000.0, 50_000.0]),
+        demand_region=np.array(["R1", "R1", "R2"]),
+        site_region=np.array(["R1", "R2", "R1"]),
+        options=_centres_only(),
+    )
+    limits: list[float] = []
+    real_solve = SitingModel.solve
+
+    def solve(self: Any) -> Any:
+        limits.append(self.options.solver.time_limit_s)
+        return real_solve(self)
+
+    monkeypatch.setattr(SitingModel, "solve", solve)
+    layout = model.build()
+    model._search(layout, Deadline(0.0, 300.0))  # started long ago: nothing left
+    assert limits[0] == 1.0  # the floor of a step started at its deadline
+    model._search(layout, Deadline.start(300.0))
+    assert limits[-1] <= 300.0  # never more than the services' own limit
 
 
 def test_one_centre_per_region_and_standard_count() -> None:

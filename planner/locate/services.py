@@ -363,8 +363,11 @@ class HospitalServicesModel:
             solve_seconds=solved - built,
         )
 
-    def _centres_alone(self) -> tuple[IntArray, Any]:
-        """Solve the centres alone as a capacitated set covering (a :class:`SitingModel`)."""
+    def _centres_alone(self, limit_s: float) -> tuple[IntArray, Any]:
+        """Solve the centres alone as a capacitated set covering (a :class:`SitingModel`).
+
+        ``limit_s``: what is left of the services' time limit (a safety net they share).
+        """
         opts = self.options
         rc = opts.rape_crisis
         assert rc is not None
@@ -390,7 +393,10 @@ class HospitalServicesModel:
                 # after HiGHS's presolve, rounded up to whole centres, is stronger than
                 # the plain LP; the cuts after it add nothing in whole centres (README)
                 solver=replace(
-                    opts.solver, root_search=True, stall_checks=min(opts.solver.stall_checks, 1)
+                    opts.solver,
+                    root_search=True,
+                    stall_checks=min(opts.solver.stall_checks, 1),
+                    time_limit_s=limit_s,
                 ),
             ),
             required=self._mask(self.require_rcc)[cand],
@@ -415,7 +421,7 @@ class HospitalServicesModel:
         fewest = None
         cut = False
         if rc is not None:
-            cand, alone = self._centres_alone()
+            cand, alone = self._centres_alone(max(deadline.left(), 1.0))
             cut = alone.status == PlanStatus.TIME_LIMIT
             unit = opts.sites.site_cost + rc.cost
             if alone.feasible and unit > 0 and math.isfinite(alone.bound):
