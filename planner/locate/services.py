@@ -364,10 +364,7 @@ class HospitalServicesModel:
         )
 
     def _centres_alone(self, limit_s: float) -> tuple[IntArray, Any]:
-        """Solve the centres alone as a capacitated set covering (a :class:`SitingModel`).
-
-        ``limit_s``: what is left of the services' time limit (a safety net they share).
-        """
+        """Solve the centres alone (a capacitated set covering) in what is left of the limit."""
         opts = self.options
         rc = opts.rape_crisis
         assert rc is not None
