@@ -260,10 +260,7 @@ def plan_summary(
     served_by_incl = float(
         assignments.loc[assignments["site_id"].isin(incl["site_id"]), "demand_places"].sum()
     )
-    # regions with people, as the "one in every region" rule: a region of nobody needs none
-    region_of = dataset.districts.set_index("district_id")["region"]
-    held = dataset.settlements["population"].to_numpy(float) > 0
-    regions = set(dataset.settlements["district_id"].map(region_of)[held])
+    regions = _populated_regions(dataset, dataset.settlements["population"].to_numpy(float))
     limit = scenario.targets.max_travel_min
     shelters = ShelterSummary(
         status=str(result.status),
@@ -423,6 +420,15 @@ def services_summary(
     )
 
 
+def _populated_regions(dataset: Dataset, weights: npt.NDArray[np.float64]) -> set[str]:
+    """Return the regions whose settlements hold any of ``weights`` (people, women).
+
+    As the "one in every region" rule: a region with nobody in it needs no site of its own.
+    """
+    region_of = dataset.districts.set_index("district_id")["region"]
+    return set(dataset.settlements["district_id"].map(region_of)[weights > 0])
+
+
 def _rape_crisis_summary(
     dataset: Dataset, scenario: Scenario, r: ServicesResult
 ) -> RapeCrisisSummary | None:
@@ -433,7 +439,7 @@ def _rape_crisis_summary(
     region_of = dataset.districts.set_index("district_id")["region"]
     regions = sorted(set(s["district_id"].map(region_of)))
     women = s["population"].to_numpy(float) * rc.women_share
-    populated = set(s["district_id"].map(region_of)[women > 0])
+    populated = _populated_regions(dataset, women)
     with_centre = set(dataset.hospitals["district_id"].map(region_of)[r.centre])
     a = r.assignments
     served = float(a["women"].sum()) if len(a) else 0.0

@@ -47,9 +47,9 @@ def _centres_only(**kw: object) -> ServiceOptions:
     return ServiceOptions(rape_crisis=rc, forensic=None, sites=HospitalSiteOptions(site_cost=10))
 
 
-def test_centres_hand_instance() -> None:
-    # women: A 300k, B 100k (region R1), C 50k (R2); 450k women need 3 centres.
-    # h0 reaches A and B, h2 only A, h1 only C. A and B need 2 centres in R1.
+def _hand_centres() -> HospitalServicesModel:
+    """Women: A 300k, B 100k (region R1), C 50k (R2); 450k women need 3 centres.
+    h0 reaches A and B, h2 only A, h1 only C. A and B need 2 centres in R1."""
     minutes = np.array(
         [
             [60.0, INF, 30.0],  # A
@@ -57,13 +57,17 @@ def test_centres_hand_instance() -> None:
             [INF, 40.0, INF],  # C
         ]
     )
-    model = HospitalServicesModel(
+    return HospitalServicesModel(
         minutes,
         np.array([300_000.0, 100_000.0, 50_000.0]),
         demand_region=np.array(["R1", "R1", "R2"]),
         site_region=np.array(["R1", "R2", "R1"]),
         options=_centres_only(),
     )
+
+
+def test_centres_hand_instance() -> None:
+    model = _hand_centres()
     assert model.required_centres == 3
     res = model.solve()
     assert res.status == "optimal"
@@ -87,14 +91,7 @@ def test_the_centres_alone_share_the_services_time_limit(
     from planner.locate import SitingModel
     from planner.locate._milp import Deadline
 
-    minutes = np.array([[60.0, INF, 30.0], [90.0, INF, 200.0], [INF, 40.0, INF]])
-    model = HospitalServicesModel(
-        minutes,
-        np.array([300_000.0, 100_000.0, 50_000.0]),
-        demand_region=np.array(["R1", "R1", "R2"]),
-        site_region=np.array(["R1", "R2", "R1"]),
-        options=_centres_only(),
-    )
+    model = _hand_centres()
     limits: list[float] = []
     real_solve = SitingModel.solve
 
