@@ -142,9 +142,7 @@ def test_inclusive_scenario_reports_inclusive_coverage(dataset: Dataset) -> None
 
 
 def test_impossible_target_is_explained(dataset: Dataset) -> None:
-    scenario = scenario_from_dict(
-        {"targets": {"max_travel_min": 15, "served_share": 1.0}, "solver": {"time_limit_s": 5}}
-    )
+    scenario = scenario_from_dict({"targets": {"max_travel_min": 15, "served_share": 1.0}})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         p = plan(dataset, scenario)
