@@ -107,6 +107,39 @@ def test_the_centres_alone_share_the_services_time_limit(
     assert limits[-1] <= 300.0  # never more than the services' own limit
 
 
+def test_the_womens_assignment_shares_the_services_time_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The assignment of women to the chosen centres runs in what is left of the services'
+    limit (at least ASSIGN_FLOOR_S: without it there is no plan), and a limit that stops it
+    makes the services' status time_limit. A spent budget, not a clock, decides here."""
+    from planner.locate import PlanStatus, SitingModel
+    from planner.locate._milp import Deadline
+    from planner.locate.services import ASSIGN_FLOOR_S, _assign_women
+
+    model = _hand_centres()
+    limits: list[float] = []
+    real_solve = SitingModel.solve
+
+    def solve(self: Any) -> Any:
+        limits.append(self.options.solver.time_limit_s)
+        res = real_solve(self)
+        if self.options.objective.type == "min_travel":  # the assignment, as if stopped
+            res = replace(res, status=PlanStatus.TIME_LIMIT)
+        return res
+
+    monkeypatch.setattr(SitingModel, "solve", solve)
+    rc = model.options.rape_crisis
+    centre = np.ones(3, dtype=bool)
+    spent = _assign_women(model.minutes, model.women, rc, centre, Deadline(0.0, 300.0))
+    assert limits[-1] == ASSIGN_FLOOR_S and spent.cut
+    assert spent.unserved is not None and spent.table["women"].sum() == pytest.approx(450_000)
+    _assign_women(model.minutes, model.women, rc, centre, Deadline.start(300.0))
+    assert ASSIGN_FLOOR_S < limits[-1] <= 300.0
+    res = model.solve()
+    assert res.status == "time_limit" and res.feasible and res.centre.all()
+
+
 def test_one_centre_per_region_and_standard_count() -> None:
     # 100k women in R1 and 10k in R2: the standard's count is 1, but each region needs one
     minutes = np.array([[10.0, 50.0], [50.0, 10.0]])

@@ -51,7 +51,8 @@ candidate centres are the hospitals the caller marks (``rcc_candidate``);
 :func:`planner.planning.plan` marks, in each district, the hospitals best
 placed for the district's women (see there). After the sites are chosen,
 every settlement's women are assigned to the open centres by a linear
-programme that minimises women-weighted travel.
+programme that minimises women-weighted travel, in what is left of the time
+limit (at least :data:`ASSIGN_FLOOR_S`).
 """
 
 from __future__ import annotations
@@ -313,7 +314,8 @@ class HospitalServicesModel:
             return self._infeasible(reasons, time.perf_counter() - started)
         layout = self.build()
         built = time.perf_counter()
-        res, fewest = self._search(layout, Deadline(started, self.options.solver.time_limit_s))
+        deadline = Deadline(started, self.options.solver.time_limit_s)
+        res, fewest = self._search(layout, deadline)
         if not res.has_solution or res.x is None:
             proven = res.termination == Termination.INFEASIBLE
             return self._infeasible(
@@ -335,21 +337,26 @@ class HospitalServicesModel:
         centre[layout.used] = x[layout.r.slice] > 0.5
         forensic[layout.used] = x[layout.f.slice] > 0.5
         value, bound, gap = objective_bound_gap(layout.milp.c, res)
-        assigned = self._assign(centre)
+        rc = self.options.rape_crisis
+        assigned = _assign_women(self.minutes, self.women, rc, centre, deadline)
         solved = time.perf_counter()
-        if assigned is None:
+        if assigned.unserved is None:
             return self._infeasible(
-                [Note("message.women_assignment_failed")],
+                [Note("message.women_assignment_failed")]
+                if not assigned.cut
+                else [Note("message.time_no_plan", seconds=float(deadline.limit_s))],
                 built - started,
                 solved - built,
+                PlanStatus.TIME_LIMIT if assigned.cut else PlanStatus.INFEASIBLE,
             )
         minutes = np.asarray(self.minutes, dtype=float)
+        status = PlanStatus.of(res, gap, self.options.solver.mip_gap)
         return ServicesResult(
-            status=PlanStatus.of(res, gap, self.options.solver.mip_gap),
+            status=PlanStatus.TIME_LIMIT if assigned.cut else status,
             centre=centre,
             forensic=forensic,
-            assignments=assigned[0],
-            unserved_women=assigned[1],
+            assignments=assigned.table,
+            unserved_women=assigned.unserved,
             centre_travel_min=_nearest(minutes, centre),
             forensic_travel_min=_nearest(minutes, forensic),
             forensic_reachable=self.forensic_reachable(),
@@ -460,49 +467,6 @@ class HospitalServicesModel:
         return improve_by_groups(
             layout.milp, layout.milp.c, x, fixed, deadline, solve_milp, spare=spare_core()
         )
-
-    def _assign(self, centre: BoolArray) -> tuple[pd.DataFrame, FloatArray] | None:
-        """Assign every settlement's women to the open centres, least travel first."""
-        rc = self.options.rape_crisis
-        women = self.women
-        if rc is None or not centre.any():
-            empty = empty_frame({"demand": int, "site": int, "women": float, "travel_min": float})
-            return empty, women.copy() if rc is not None else np.zeros(len(women))
-        open_cols = np.flatnonzero(centre)
-        k = rc.women_per_centre
-        fixed = SitingModel(
-            np.asarray(self.minutes, dtype=float)[:, open_cols],
-            women / k,
-            np.ones(len(open_cols)),
-            options=SitingOptions(
-                targets=TargetOptions(
-                    max_travel_min=rc.max_travel_min,
-                    served_share=max(rc.served_share - 1e-9, 0.0),
-                    one_per_region=False,
-                    # women go to the nearest centres with room (least travel); the
-                    # shelters' referral rule is not a standard for centres
-                    nearest_tolerance_min=None,
-                ),
-                supply=SupplyOptions(sizes=(1.0,), size_costs=(0.0,)),
-                objective=ObjectiveOptions(type="min_travel", tie_break="none"),
-                solver=SolverOptions(
-                    time_limit_s=max(self.options.solver.time_limit_s, 10.0), mip_gap=0.0
-                ),
-            ),
-        )
-        res = fixed.solve()
-        if not res.feasible:
-            return None
-        a = res.assignments
-        out = pd.DataFrame(
-            {
-                "demand": a["demand"].to_numpy(int),
-                "site": open_cols[a["site"].to_numpy(int)],
-                "women": a["places"].to_numpy(float) * k,
-                "travel_min": a["travel_min"].to_numpy(float),
-            }
-        )
-        return out, res.unserved * k
 
     def _infeasible(
         self,
@@ -667,3 +631,69 @@ def _nearest(minutes: FloatArray, open_: BoolArray) -> FloatArray:
     if not open_.any():
         return np.full(minutes.shape[0], np.inf)
     return np.asarray(minutes[:, open_].min(axis=1), dtype=float)
+
+
+#: Seconds the women's assignment gets at least, even past the services' deadline: with no
+#: assignment there is no plan, and on the national data it takes well under a second.
+ASSIGN_FLOOR_S = 10.0
+
+
+@dataclass(frozen=True)
+class _Assigned:
+    """The women's assignment to the chosen centres (``unserved`` None: none found)."""
+
+    table: pd.DataFrame
+    unserved: FloatArray | None
+    cut: bool
+
+
+def _assign_women(
+    minutes: FloatArray,
+    women: FloatArray,
+    rc: RapeCrisisOptions | None,
+    centre: BoolArray,
+    deadline: Deadline,
+) -> _Assigned:
+    """Assign every settlement's women to the open centres, least travel first.
+
+    It runs in what is left of the services' ``deadline`` (at least
+    :data:`ASSIGN_FLOOR_S`); ``cut`` says the time limit stopped it.
+    """
+    columns = {"demand": int, "site": int, "women": float, "travel_min": float}
+    if rc is None or not centre.any():
+        unserved = women.copy() if rc is not None else np.zeros(len(women))
+        return _Assigned(empty_frame(columns), unserved, cut=False)
+    open_cols = np.flatnonzero(centre)
+    k = rc.women_per_centre
+    fixed = SitingModel(
+        np.asarray(minutes, dtype=float)[:, open_cols],
+        women / k,
+        np.ones(len(open_cols)),
+        options=SitingOptions(
+            targets=TargetOptions(
+                max_travel_min=rc.max_travel_min,
+                served_share=max(rc.served_share - 1e-9, 0.0),
+                one_per_region=False,
+                # women go to the nearest centres with room (least travel); the
+                # shelters' referral rule is not a standard for centres
+                nearest_tolerance_min=None,
+            ),
+            supply=SupplyOptions(sizes=(1.0,), size_costs=(0.0,)),
+            objective=ObjectiveOptions(type="min_travel", tie_break="none"),
+            solver=SolverOptions(time_limit_s=max(deadline.left(), ASSIGN_FLOOR_S), mip_gap=0.0),
+        ),
+    )
+    res = fixed.solve()
+    cut = res.status == PlanStatus.TIME_LIMIT
+    if not res.feasible:
+        return _Assigned(empty_frame(columns), None, cut)
+    a = res.assignments
+    out = pd.DataFrame(
+        {
+            "demand": a["demand"].to_numpy(int),
+            "site": open_cols[a["site"].to_numpy(int)],
+            "women": a["places"].to_numpy(float) * k,
+            "travel_min": a["travel_min"].to_numpy(float),
+        }
+    )
+    return _Assigned(out, res.unserved * k, cut)
