@@ -179,6 +179,7 @@ def assess(dataset: Dataset, scenario: Scenario | None = None) -> Assessment:
     Returns
     -------
     Assessment
+        Travel tables, demand, capacity gaps, E2SFCA and national figures.
     """
     scenario = scenario or Scenario()
     scenario = scenario.check_districts(

@@ -28,6 +28,8 @@ from planner._errors import InputDataError, PlannerError
 from planner._i18n import LANGUAGES, Note, Translator, noun
 from planner._version import __version__
 
+__all__ = ["EXIT_NOT_MET", "cli", "main"]
+
 if TYPE_CHECKING:
     from planner.assessment import Assessment
     from planner.data import Dataset

@@ -104,6 +104,11 @@ def default_data_dir() -> Path:
     Looked for, in order: the ``SHELTER_PLANNER_DATA`` environment variable,
     the copy shipped inside the installed package, and ``data/<name>`` in a
     source checkout (the name is :data:`planner.datasets.EMBEDDED`).
+
+    Returns
+    -------
+    Path
+        The dataset folder.
     """
     from planner.datasets import EMBEDDED
 
@@ -140,7 +145,18 @@ class PlaceNames:
     shelters: Mapping[str, str] = field(default_factory=dict)
 
     def region(self, region: object) -> str:
-        """Return a region's name in the language (the data's name if there is none)."""
+        """Return a region's name in the language (the data's name if there is none).
+
+        Parameters
+        ----------
+        region
+            A region as the data names it.
+
+        Returns
+        -------
+        str
+            Its name in the language.
+        """
         return self.regions.get(str(region), str(region))
 
     def frame(self, frame: FrameT, *, district_names: bool) -> FrameT:
@@ -156,6 +172,11 @@ class PlaceNames:
             districts' ``district_id`` and ``name``.
         district_names
             Whether the rows are districts (their ``name`` is renamed too).
+
+        Returns
+        -------
+        DataFrame or GeoDataFrame
+            A renamed copy of ``frame``.
         """
         out = frame.copy()
         if "region" in out.columns:
@@ -230,7 +251,13 @@ class Dataset:
         return CompiledNetwork.from_graph(self.graph)
 
     def district_names(self) -> dict[str, str]:
-        """Return every name a district goes by (``name``, ``name_az``) mapped to its id."""
+        """Return every name a district goes by (``name``, ``name_az``) mapped to its id.
+
+        Returns
+        -------
+        dict[str, str]
+            Each name (either language) to its district id.
+        """
         out: dict[str, str] = {}
         for col in ("name", "name_az"):
             if col in self.districts:
@@ -275,6 +302,7 @@ class Dataset:
         Returns
         -------
         Dataset
+            A copy with every existing shelter at its district's public point.
         """
         if self.shelters_generalised:
             return self
@@ -313,6 +341,7 @@ class Dataset:
         Returns
         -------
         str or None
+            The sentence, or ``None`` when the metadata has none.
         """
         value = self._report_value(key, lang)
         return value if isinstance(value, str) else None
@@ -330,6 +359,7 @@ class Dataset:
         Returns
         -------
         list[str]
+            The items (empty when the metadata has none).
         """
         value = self._report_value(key, lang)
         return [str(v) for v in value] if isinstance(value, list) else []
@@ -349,6 +379,7 @@ class Dataset:
         Returns
         -------
         PlaceNames
+            District and region names in ``lang``.
         """
         if lang is None:
             return PlaceNames({}, {})
@@ -391,6 +422,16 @@ class Dataset:
 
     def travel_mode(self, name: str) -> TravelMode:
         """Return the travel mode called ``name`` (see :attr:`travel_modes`).
+
+        Parameters
+        ----------
+        name
+            A mode's name, e.g. ``"car"`` or ``"bus"``.
+
+        Returns
+        -------
+        TravelMode
+            The mode.
 
         Raises
         ------
@@ -488,6 +529,7 @@ class Dataset:
         Returns
         -------
         Dataset
+            A copy with the populations moved.
 
         Raises
         ------
@@ -666,6 +708,7 @@ def load_dataset(directory: str | Path) -> Dataset:
     Returns
     -------
     Dataset
+        The checked dataset.
     """
     directory = Path(directory)
     if not directory.is_dir():

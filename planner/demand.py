@@ -259,6 +259,7 @@ def urban_share(
     Returns
     -------
     float
+        The urban share, between 0 and 1.
     """
     w = pd.Series(np.asarray(weights, dtype=float), index=groups.index)
     wu = w.where(np.asarray(urban, dtype=bool), 0.0)
@@ -292,12 +293,18 @@ def fit_urban_multiplier(
 
     Parameters
     ----------
-    totals, groups, urban, urban_groups
+    totals, groups
         As in :func:`urban_share`.
-    area_km2, floor_km2
+    area_km2
         As in :func:`dasymetric_weights`.
+    urban
+        As in :func:`urban_share`.
     target_share
         The published urban share, between 0 and 1.
+    floor_km2
+        As in :func:`dasymetric_weights`.
+    urban_groups
+        As in :func:`urban_share`.
     bounds
         Smallest and largest multiplier tried.
 

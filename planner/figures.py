@@ -52,7 +52,18 @@ _FALLBACK_CREDITS = "Roads and places \u00a9 OpenStreetMap contributors (ODbL)"
 
 
 def credits(dataset: Dataset) -> str:
-    """Return the attribution line of a dataset's figures and maps (from its licences)."""
+    """Return the attribution line of a dataset's figures and maps (from its licences).
+
+    Parameters
+    ----------
+    dataset
+        The dataset drawn.
+
+    Returns
+    -------
+    str
+        The attribution line.
+    """
     licences = dataset.metadata.get("licences")
     if isinstance(licences, dict) and licences:
         return "; ".join(f"{name}: {text}" for name, text in licences.items())
@@ -139,6 +150,7 @@ def travel_figure(
     Returns
     -------
     Path
+        The PNG file written.
     """
     return _save(_travel_map_figure(assessment, dataset, Translator(lang)), Path(path))
 
@@ -231,6 +243,7 @@ def shortfall_figure(
     Returns
     -------
     Path
+        The PNG file written.
     """
     return _save(_shortfall_figure(assessment, Translator(lang), names), Path(path))
 

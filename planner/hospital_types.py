@@ -71,7 +71,15 @@ UNCLASSIFIED = "unclassified"
 
 @dataclass(frozen=True)
 class TypeRule:
-    """One rule: hospitals whose folded name matches ``pattern`` are of ``type``."""
+    """One rule: hospitals whose folded name matches ``pattern`` are of ``type``.
+
+    Parameters
+    ----------
+    type
+        The hospital type the rule gives.
+    pattern
+        A pattern matched against the folded name (:func:`fold_name`).
+    """
 
     type: str
     pattern: re.Pattern[str]
@@ -98,6 +106,7 @@ def fold_name(name: str) -> str:
     Returns
     -------
     str
+        The folded name.
     """
     return plain_letters(name.casefold())
 

@@ -166,7 +166,18 @@ def _marker_row(edge: str, fill: str, label: str, *, dashed: bool = False) -> st
 
 
 def light_districts(districts: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Return district polygons generalised by about 300 m, at 10 m precision, for web maps."""
+    """Return district polygons generalised by about 300 m, at 10 m precision, for web maps.
+
+    Parameters
+    ----------
+    districts
+        District polygons in EPSG:4326.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The generalised polygons, the same rows.
+    """
     d = districts.copy()
     d["geometry"] = shapely.set_precision(
         d.geometry.simplify(0.003, preserve_topology=True).to_numpy(), 1e-4
@@ -180,7 +191,20 @@ def base_map(
     tiles: Tiles,
     assets: Assets,
 ) -> Any:
-    """Make an empty folium map fitted to the districts, with Leaflet local or from a CDN."""
+    """Make an empty folium map fitted to the districts, with Leaflet local or from a CDN.
+
+    Parameters
+    ----------
+    districts
+        The districts the map is fitted to.
+    tiles, assets
+        As for :func:`access_map`.
+
+    Returns
+    -------
+    folium.Map
+        The empty map.
+    """
     import folium
 
     if tiles not in TILES:
@@ -253,6 +277,7 @@ def access_map(
     Returns
     -------
     folium.Map
+        The map, ready to save or show.
     """
     import folium
 
@@ -457,10 +482,12 @@ def write_access_map(
 
     Parameters
     ----------
-    assessment, dataset, tiles, assets, lang
+    assessment, dataset
         As for :func:`access_map`.
     path
         HTML file to write (atomically).
+    tiles, assets, lang
+        As for :func:`access_map`.
 
     Returns
     -------
@@ -520,6 +547,7 @@ def plan_map(
     Returns
     -------
     folium.Map
+        The map, ready to save or show.
     """
     import folium
 

@@ -910,7 +910,20 @@ class OffNetworkLeg:
             raise ValueError(f"detour_factor is {self.detour_factor!r}; expected a number >= 1")
 
     def cost(self, straight_m: FloatArray, weight: Weight) -> FloatArray:
-        """Return the leg's cost in the unit of ``weight`` (seconds or metres)."""
+        """Return the leg's cost in the unit of ``weight`` (seconds or metres).
+
+        Parameters
+        ----------
+        straight_m
+            Great-circle metres to the snapped node.
+        weight
+            ``travel_time`` (seconds) or a length weight (metres).
+
+        Returns
+        -------
+        numpy.ndarray
+            The leg's cost of each point.
+        """
         metres = straight_m * self.detour_factor
         if weight in ("length", "route_length"):
             return metres
@@ -956,12 +969,34 @@ class TravelMode:
             )
 
     def seconds(self, road_seconds: npt.ArrayLike) -> FloatArray:
-        """Return door-to-door seconds of trips whose road time is ``road_seconds``."""
+        """Return door-to-door seconds of trips whose road time is ``road_seconds``.
+
+        Parameters
+        ----------
+        road_seconds
+            Road travel times in seconds.
+
+        Returns
+        -------
+        numpy.ndarray
+            Door-to-door seconds.
+        """
         road = np.asarray(road_seconds, dtype=float)
         return np.asarray(road * self.time_factor + self.wait_min * 60.0, dtype=float)
 
     def road_seconds(self, seconds: npt.ArrayLike) -> FloatArray:
-        """Return the road time of trips that take ``seconds`` door to door (the inverse)."""
+        """Return the road time of trips that take ``seconds`` door to door (the inverse).
+
+        Parameters
+        ----------
+        seconds
+            Door-to-door travel times in seconds.
+
+        Returns
+        -------
+        numpy.ndarray
+            Road seconds.
+        """
         trip = np.asarray(seconds, dtype=float)
         return np.asarray((trip - self.wait_min * 60.0) / self.time_factor, dtype=float)
 
@@ -1065,6 +1100,7 @@ class CompiledNetwork:
         Returns
         -------
         CompiledNetwork
+            The compiled network.
         """
         if len(graph) == 0:
             raise NetworkError("the road graph has no nodes")
@@ -1105,7 +1141,18 @@ class CompiledNetwork:
         return cls(node_ids, lon, lat, matrices, snappable, tree, tree_index, position)
 
     def matrix(self, weight: str) -> sp.csr_matrix:
-        """Return the adjacency matrix for ``weight``."""
+        """Return the adjacency matrix for ``weight``.
+
+        Parameters
+        ----------
+        weight
+            An edge attribute compiled (``travel_time`` or ``length``).
+
+        Returns
+        -------
+        scipy.sparse.csr_matrix
+            Nodes by nodes; the least weight of parallel edges.
+        """
         try:
             return self.matrices[weight]
         except KeyError:
@@ -1114,13 +1161,35 @@ class CompiledNetwork:
             ) from None
 
     def snap(self, lon: FloatArray, lat: FloatArray) -> tuple[IntArray, FloatArray]:
-        """Return the nearest snappable node position and the great-circle metres to it."""
+        """Return the nearest snappable node position and the great-circle metres to it.
+
+        Parameters
+        ----------
+        lon, lat
+            Coordinates in degrees (EPSG:4326).
+
+        Returns
+        -------
+        positions, metres
+            Each point's node position and its distance to it.
+        """
         chord, idx = self._tree.query(_unit_vectors(lon, lat))
         metres = 2 * EARTH_RADIUS_M * np.arcsin(np.clip(chord / 2, 0, 1))
         return self._tree_index[idx], metres.astype(float)
 
     def positions(self, node_ids: Sequence[int] | npt.ArrayLike) -> IntArray:
-        """Map graph node ids to matrix positions, naming any unknown id."""
+        """Map graph node ids to matrix positions, naming any unknown id.
+
+        Parameters
+        ----------
+        node_ids
+            Graph node ids.
+
+        Returns
+        -------
+        numpy.ndarray
+            Their matrix positions.
+        """
         ids = list(np.atleast_1d(np.asarray(node_ids, dtype=object)))
         out = np.empty(len(ids), dtype=np.int64)
         for i, n in enumerate(ids):

@@ -74,12 +74,35 @@ def district_table(tables: AccessTables) -> pd.DataFrame:
 
     Travel times are rounded to 0.1 minute, distances to 0.1 km and shares to
     four decimals; districts without a road path keep empty travel figures.
+
+    Parameters
+    ----------
+    tables
+        The assessment's travel tables.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per district, rounded.
     """
     return _round(tables.districts)
 
 
 def write_district_table(tables: AccessTables, out_dir: str | Path) -> Path:
-    """Write ``districts.csv`` into ``out_dir`` (created if needed) and return its path."""
+    """Write ``districts.csv`` into ``out_dir`` (created if needed) and return its path.
+
+    Parameters
+    ----------
+    tables
+        The assessment's travel tables.
+    out_dir
+        Folder to write into.
+
+    Returns
+    -------
+    Path
+        The CSV file written.
+    """
     path = Path(out_dir) / "districts.csv"
     write_csv_atomic(path, district_table(tables), spreadsheet=True)
     return path
@@ -87,7 +110,27 @@ def write_district_table(tables: AccessTables, out_dir: str | Path) -> Path:
 
 @dataclass(frozen=True)
 class AssessmentFiles:
-    """Paths of the files :func:`write_assessment` wrote."""
+    """Paths of the files :func:`write_assessment` wrote.
+
+    Parameters
+    ----------
+    districts_csv
+        ``districts.csv``: the district travel table.
+    districts_gpkg
+        ``districts.gpkg``: the same with the district polygons.
+    regions_csv
+        ``regions.csv``: the economic regions' figures.
+    summary_json
+        ``summary.json``: the national figures.
+    map_html
+        ``map.html``: the interactive map.
+    map_png
+        ``map.png``: the static travel map.
+    shortfall_png
+        ``shortfall.png``: required against existing beds by region.
+    scenario_toml
+        ``scenario.toml``: the scenario as run (``None`` if not written).
+    """
 
     districts_csv: Path
     districts_gpkg: Path
@@ -106,7 +149,20 @@ def _json_default(value: Any) -> Any:
 
 
 def write_summary(summary: Mapping[str, Any], path: str | Path) -> Path:
-    """Write a summary mapping as indented JSON (NaN becomes null)."""
+    """Write a summary mapping as indented JSON (NaN becomes null).
+
+    Parameters
+    ----------
+    summary
+        The figures (JSON-serialisable values; NaN allowed).
+    path
+        JSON file to write (atomically).
+
+    Returns
+    -------
+    Path
+        The file written.
+    """
     clean = {k: (None if isinstance(v, float) and v != v else v) for k, v in summary.items()}
     text = json.dumps(clean, indent=2, ensure_ascii=False, default=_json_default)
     write_text_atomic(path, text + "\n")
@@ -148,6 +204,7 @@ def write_assessment(
     Returns
     -------
     AssessmentFiles
+        The paths written.
     """
     from planner._i18n import Translator, check_language
     from planner.figures import shortfall_figure, travel_figure
@@ -211,6 +268,7 @@ def write_internal_travel(
     Returns
     -------
     Path
+        The confidential CSV file written.
     """
     from planner.access import settlement_access
 
@@ -231,7 +289,29 @@ def write_internal_travel(
 
 @dataclass(frozen=True)
 class PlanFiles:
-    """Paths of the files :func:`write_plan` wrote."""
+    """Paths of the files :func:`write_plan` wrote.
+
+    Parameters
+    ----------
+    sites_csv
+        ``sites.csv``: every site and service of the plan.
+    assignments_csv
+        ``assignments.csv``: each settlement's referral.
+    districts_csv
+        ``districts.csv``: each district before and after.
+    summary_json
+        ``summary.json``: the plan's figures.
+    map_html
+        ``map.html``: the before/after map.
+    report_html
+        ``report.html``: the evidence report.
+    centre_assignments_csv
+        ``centre_assignments.csv`` when rape crisis centres are planned.
+    geopackage
+        ``plan.gpkg``: the plan as GIS layers.
+    scenario_toml
+        ``scenario.toml``: the scenario as run.
+    """
 
     sites_csv: Path
     assignments_csv: Path
@@ -281,6 +361,7 @@ def write_plan_geopackage(plan: Plan, path: str | Path) -> Path:
     Returns
     -------
     Path
+        The GeoPackage written.
     """
     points = plan.before.settlements.set_index("settlement_id").geometry
     sites = plan.all_sites
@@ -368,6 +449,7 @@ def write_plan(
     Returns
     -------
     PlanFiles
+        The paths written.
     """
     from planner._i18n import check_language
     from planner.maps import copy_leaflet_assets, plan_map
@@ -407,7 +489,18 @@ def write_plan(
 
 
 def comparison_table(plans: list[Plan]) -> pd.DataFrame:
-    """Return one row per plan: new sites, places, served share, mean and worst travel, cost."""
+    """Return one row per plan: new sites, places, served share, mean and worst travel, cost.
+
+    Parameters
+    ----------
+    plans
+        The plans to compare, in order.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per plan.
+    """
     rows = []
     for p in plans:
         s = p.summary
@@ -458,6 +551,7 @@ def scenario_folders(names: Sequence[str], out_dir: str | Path) -> list[Path]:
     Returns
     -------
     list[Path]
+        One folder per name, in the order of ``names``.
 
     Raises
     ------
@@ -482,7 +576,20 @@ def scenario_folders(names: Sequence[str], out_dir: str | Path) -> list[Path]:
 
 
 def write_comparison(plans: list[Plan], out_dir: str | Path) -> pd.DataFrame:
-    """Write ``comparison.csv`` and ``comparison.md`` into ``out_dir`` and return the table."""
+    """Write ``comparison.csv`` and ``comparison.md`` into ``out_dir`` and return the table.
+
+    Parameters
+    ----------
+    plans
+        The plans to compare, in order.
+    out_dir
+        Folder to write into (created if needed).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The comparison table written.
+    """
     out = Path(out_dir)
     table = comparison_table(plans)
     write_csv_atomic(out / "comparison.csv", table, spreadsheet=True)
@@ -587,6 +694,16 @@ def comparison_markdown(table: pd.DataFrame) -> str:
 
     A missing figure (``None``, NaN: e.g. no hospital services planned) is an
     empty cell; a ``|`` or a line break in a name cannot break the table.
+
+    Parameters
+    ----------
+    table
+        The table of :func:`comparison_table`.
+
+    Returns
+    -------
+    str
+        The Markdown table, one line per scenario.
     """
 
     def cell(v: object) -> str:

@@ -155,6 +155,7 @@ class Plan:
         Returns
         -------
         Plan
+            A copy with the names replaced.
         """
         services = self.services
         if services is not None:

@@ -755,6 +755,7 @@ def render_report(
     Returns
     -------
     str
+        The report, one self-contained HTML page.
     """
     tr = Translator(lang)
     names = dataset.place_names(tr.lang)
@@ -887,6 +888,7 @@ def write_report(
     Returns
     -------
     Path
+        The HTML file written.
     """
     text = render_report(plan, dataset, lang=lang, scenario_file=scenario_file)
     write_text_atomic(path, text)

@@ -370,6 +370,50 @@ class Scenario:
 
     Build one with :func:`load_scenario` or directly; every field has the
     default of the Council of Europe minimum standard.
+
+    Parameters
+    ----------
+    name
+        The scenario's name (outputs name their folders and titles by it).
+    description
+        One line saying what the scenario plans.
+    descriptions
+        The description in other languages: ``(language, text)`` pairs.
+    demand
+        ``[demand]``: population and the standard of places.
+    travel
+        ``[travel]``: the travel mode.
+    access
+        ``[access]``: thresholds and the E2SFCA catchment.
+    leg
+        ``[leg]``: the off-network leg to the road.
+    candidates
+        ``[candidates]``: where new sites may go, lists to include, exclude, require.
+    targets
+        ``[targets]``: travel limit, share served, the regional and closest-assignment rules.
+    supply
+        ``[supply]``: sizes, costs and what existing shelters may do.
+    budget
+        ``[budget]``: most sites and cost.
+    objective
+        ``[objective]``: what the plan optimises.
+    solver
+        ``[solver]``: gap, work budget, safety-net time limit.
+    inclusive
+        ``[inclusive]``: reach of LGBTQ+-inclusive shelters.
+    rape_crisis
+        ``[rape_crisis]``: plan rape crisis centres (``None``: not planned).
+    forensic
+        ``[forensic]``: plan 24/7 forensic examination (``None``: not planned).
+    hospital_sites
+        ``[hospital_sites]``: costs shared by services at one hospital.
+    hospitals
+        ``[hospitals]``: hospital types and lists to include, exclude, require.
+    site_lists_dataset
+        The dataset whose sites and districts the ``[candidates]`` and ``[hospitals]`` lists name;
+        on any other dataset they are not applied. ``None``: they apply to every dataset.
+    source
+        The file the scenario was read from, if any.
     """
 
     name: str = "default"
@@ -398,7 +442,18 @@ class Scenario:
     source: Path | None = None
 
     def description_in(self, lang: str) -> str:
-        """Return the description in ``lang`` (from ``[translations.<lang>]``), else as written."""
+        """Return the description in ``lang`` (from ``[translations.<lang>]``), else as written.
+
+        Parameters
+        ----------
+        lang
+            A language code, e.g. ``"az"``.
+
+        Returns
+        -------
+        str
+            The description.
+        """
         return dict(self.descriptions).get(lang, self.description)
 
     @property
@@ -442,6 +497,7 @@ class Scenario:
         Returns
         -------
         str
+            The TOML text.
         """
         lines = [
             "# The scenario exactly as run: every option, defaults and overrides included.",
@@ -530,6 +586,7 @@ class Scenario:
         Returns
         -------
         Scenario
+            A copy whose district lists hold ids only.
         """
         known = set(district_ids)
         by_name = {_fold(k): v for k, v in (names or {}).items()}
@@ -713,6 +770,7 @@ def scenario_from_dict(data: Mapping[str, Any], *, base_dir: Path | None = None)
     Returns
     -------
     Scenario
+        The validated scenario.
     """
     bad = unknown_keys(data, _TOP)
     if bad:
@@ -764,7 +822,13 @@ def _descriptions(translations: object) -> tuple[tuple[str, str], ...]:
 
 
 def builtin_scenarios() -> dict[str, Path]:
-    """Return the scenario files shipped with the planner, by name (file stem)."""
+    """Return the scenario files shipped with the planner, by name (file stem).
+
+    Returns
+    -------
+    dict[str, Path]
+        Each shipped scenario's name to its file.
+    """
     here = Path(__file__).resolve().parent
     for folder in (here / "_scenarios", here.parent / "scenarios"):
         if folder.is_dir():
@@ -773,7 +837,18 @@ def builtin_scenarios() -> dict[str, Path]:
 
 
 def resolve_scenario(name_or_path: str | Path) -> Path:
-    """Return a scenario file: an existing path, or the name of a shipped scenario."""
+    """Return a scenario file: an existing path, or the name of a shipped scenario.
+
+    Parameters
+    ----------
+    name_or_path
+        A TOML file, or a shipped scenario's name (``coe-minimum``).
+
+    Returns
+    -------
+    Path
+        The scenario file.
+    """
     path = Path(name_or_path)
     if path.is_file():
         return path
@@ -797,6 +872,7 @@ def load_scenario(path: str | Path) -> Scenario:
     Returns
     -------
     Scenario
+        The validated scenario.
     """
     path = Path(path)
     if not path.is_file():

@@ -176,6 +176,7 @@ def offered_hospitals(dataset: Dataset, scenario: Scenario) -> HospitalOffer:
     Returns
     -------
     HospitalOffer
+        Which hospitals are offered, and which required, for each service.
 
     Raises
     ------

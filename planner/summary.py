@@ -246,6 +246,7 @@ def plan_summary(
     Returns
     -------
     PlanSummary
+        The national figures.
     """
     site_table, assignments = tables
     new = site_table.loc[site_table["status"] == "new"]
@@ -335,6 +336,7 @@ def inclusive_summary(
     Returns
     -------
     InclusiveSummary
+        Reach and places of inclusive shelters before and after.
     """
     pop = dataset.settlements["population"].to_numpy(float)
     limit = scenario.inclusive_limit_min

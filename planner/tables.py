@@ -150,6 +150,18 @@ def shown_name(name: str, tr: Translator) -> str:
     """Return a name for a map or report: a build's ``(unnamed clinic)`` in ``tr``'s language.
 
     Every other name is the data's own and stays as it is.
+
+    Parameters
+    ----------
+    name
+        A site's or settlement's name.
+    tr
+        The output's translator.
+
+    Returns
+    -------
+    str
+        The name to show.
     """
     match = re.fullmatch(r"\(unnamed (\w+)\)", str(name))
     if match is None:
@@ -262,7 +274,22 @@ def service_site_table(
 def assignment_table(
     settlements: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, result: PlanResult
 ) -> pd.DataFrame:
-    """Return ``settlement_id, site_id, demand_places, travel_min, travel_km`` of a plan."""
+    """Return ``settlement_id, site_id, demand_places, travel_min, travel_km`` of a plan.
+
+    Parameters
+    ----------
+    settlements
+        The settlements (demand rows).
+    sites
+        The plan's site table.
+    result
+        The siting result.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per settlement-site assignment.
+    """
     a = result.assignments
     return pd.DataFrame(
         {
@@ -276,7 +303,20 @@ def assignment_table(
 
 
 def centre_assignment_table(dataset: Dataset, result: ServicesResult) -> pd.DataFrame:
-    """Return ``settlement_id, site_id, women, travel_min`` (women served by each centre)."""
+    """Return ``settlement_id, site_id, women, travel_min`` (women served by each centre).
+
+    Parameters
+    ----------
+    dataset
+        The dataset planned (settlements and hospitals).
+    result
+        The hospital services result.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per settlement-centre assignment.
+    """
     a = result.assignments
     return pd.DataFrame(
         {
@@ -331,6 +371,7 @@ def district_table(
     Returns
     -------
     geopandas.GeoDataFrame
+        One row per district, with its polygon.
     """
     b = before.districts
     size = before.scenario.demand.family_place_size
@@ -394,7 +435,18 @@ def district_table(
 
 
 def district_publication(districts: gpd.GeoDataFrame) -> pd.DataFrame:
-    """Return the district table without geometry, rounded for publication."""
+    """Return the district table without geometry, rounded for publication.
+
+    Parameters
+    ----------
+    districts
+        The districts of :func:`district_table`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table as ``districts.csv`` publishes it.
+    """
     d = pd.DataFrame(districts.drop(columns="geometry"))
     for col in d.columns:
         if d[col].dtype.kind == "f":

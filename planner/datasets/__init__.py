@@ -39,9 +39,19 @@ def build_embedded(
     The arguments are those of the embedded dataset's builder,
     :func:`planner.datasets.azerbaijan.build_azerbaijan`.
 
+    Parameters
+    ----------
+    raw
+        Folder with the raw files.
+    out
+        The dataset folder to write.
+    roads, population, speeds, extra_roads, progress
+        As for :func:`planner.datasets.azerbaijan.build_azerbaijan`.
+
     Returns
     -------
     BuildReport
+        What was built, with the counts and warnings of each step.
     """
     from planner.datasets.azerbaijan import build_azerbaijan
 

@@ -769,7 +769,13 @@ class RegionInputs:
                 raise InputDataError(f"{key} is empty; expected a column of {self.boundaries}")
 
     def files(self) -> dict[str, Path]:
-        """Return the input files by role (those given)."""
+        """Return the input files by role (those given).
+
+        Returns
+        -------
+        dict[str, Path]
+            Each role given (``boundaries``, ``roads``, ...) to its file.
+        """
         keys = ("boundaries", "roads", "population", "places", "shelters", "hospitals",
                 "extra_roads", "hospital_types")  # fmt: skip
         return {k: Path(getattr(self, k)) for k in keys if getattr(self, k) is not None}
@@ -792,6 +798,7 @@ def build_dataset(
     Returns
     -------
     BuildReport
+        What was built, with the counts and warnings of each step.
     """
     out = Path(out)
     progress = progress or LogProgress()

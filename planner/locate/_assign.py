@@ -18,7 +18,13 @@ import scipy.sparse as sp
 from planner._i18n import Fixed, Note
 from planner.locate._milp import TOL_FLOW, FloatArray, IntArray, Termination, solve_milp
 from planner.locate._search import Background
-from planner.locate.formulation import SitingFormulation, SitingLayout
+from planner.locate.formulation import (
+    SitingFormulation,
+    SitingLayout,
+    district_codes,
+    district_mean_today,
+    nearest_open,
+)
 
 __all__ = ["assign_to_open_sites"]
 
@@ -169,8 +175,8 @@ def _no_worse_than_today(
     """
     minutes = np.asarray(model.minutes, dtype=float)
     d = np.asarray(model.demand, dtype=float)
-    mean = model.district_mean_today()
-    code, n_d = model.district_codes()
+    mean = district_mean_today(model)
+    code, n_d = district_codes(model)
     pi, pj = layout.pi, layout.pj
     use = np.isfinite(mean[pi])
     t = minutes[pi[use], open_cols[pj[use]]] - mean[pi[use]]
@@ -194,8 +200,8 @@ def _near_open(
     minutes = np.asarray(model.minutes, dtype=float)
     d = np.asarray(model.demand, dtype=float)
     tolerance = model.options.targets.nearest_tolerance_min or 0.0
-    nearest = model.nearest_open(capacity)
-    code, n_d = model.district_codes()
+    nearest = nearest_open(model, capacity)
+    code, n_d = district_codes(model)
     pi, pj = layout.pi, layout.pj
     t = minutes[pi, open_cols[pj]] - nearest[pi] - tolerance
     rows = sp.csr_matrix(
@@ -215,7 +221,7 @@ def _far_note(
     """Say who is served beyond the tolerance of their nearest open site."""
     tolerance = model.options.targets.nearest_tolerance_min
     minutes = np.asarray(model.minutes, dtype=float)
-    nearest = model.nearest_open(capacity)
+    nearest = nearest_open(model, capacity)
     flows = x[layout.x.slice]
     pi, pj = layout.pi, open_cols[layout.pj]
     far = (flows > TOL_FLOW) & (minutes[pi, pj] > nearest[pi] + (tolerance or 0.0) + 1e-6)

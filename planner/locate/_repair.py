@@ -33,7 +33,12 @@ import scipy.sparse as sp
 
 from planner.locate._milp import TOL_FLOW, FloatArray, IntArray, Milp
 from planner.locate._search import SolveFn, held_outside, improve_by_groups, spare_core
-from planner.locate.formulation import SitingFormulation, SitingLayout
+from planner.locate.formulation import (
+    SitingFormulation,
+    SitingLayout,
+    district_codes,
+    nearest_open,
+)
 
 #: A plan's capacities, their assignment (solution, layout, notes) and the repair made.
 Repaired = tuple[FloatArray, tuple[FloatArray, SitingLayout, tuple[str, ...]], "DistrictRepair"]
@@ -134,8 +139,8 @@ def district_gaps(
         each settlement's district code.
     """
     minutes = np.asarray(model.minutes, dtype=float)
-    code, n_d = model.district_codes()
-    nearest = model.nearest_open(capacity)
+    code, n_d = district_codes(model)
+    nearest = nearest_open(model, capacity)
     flows = x[layout.x.slice]
     used = flows > TOL_FLOW
     pi, pj, f = layout.pi[used], layout.pj[used], flows[used]
@@ -147,7 +152,7 @@ def district_gaps(
 
 def _near_by_district(model: SitingFormulation, nearest: FloatArray) -> FloatArray:
     """Each district's demand-weighted mean of its settlements' ``nearest`` (those finite)."""
-    code, n_d = model.district_codes()
+    code, n_d = district_codes(model)
     d = np.asarray(model.demand, dtype=float)
     known = np.isfinite(nearest)
     people = np.bincount(code[known], weights=d[known], minlength=n_d)
@@ -162,7 +167,7 @@ def _far_demand(
     """Demand of each settlement referred beyond the tolerance of its nearest open site."""
     tolerance = model.options.targets.nearest_tolerance_min or 0.0
     minutes = np.asarray(model.minutes, dtype=float)
-    nearest = model.nearest_open(capacity)
+    nearest = nearest_open(model, capacity)
     flows = x[layout.x.slice]
     far = (flows > TOL_FLOW) & (
         minutes[layout.pi, layout.pj] > nearest[layout.pi] + tolerance + 1e-6
@@ -207,7 +212,7 @@ def grow_for_districts(
     limit = model.options.targets.max_travel_min
     tolerance = model.options.targets.nearest_tolerance_min or 0.0
     far = _far_demand(model, capacity, x, layout)
-    code, _ = model.district_codes()
+    code, _ = district_codes(model)
     open_cols = np.flatnonzero(capacity > 0)
     taken: dict[int, int] = {}
     for district in broken.tolist():
@@ -441,7 +446,7 @@ def district_rows(
         The rows (one per district with demand in reach), their lower and upper bounds.
     """
     tolerance = model.options.targets.nearest_tolerance_min or 0.0
-    near = _near_by_district(model, model.nearest_open(capacity))
+    near = _near_by_district(model, nearest_open(model, capacity))
     names = np.unique(np.asarray(model.demand_district).astype(str))
     unit_code = np.searchsorted(names, np.asarray(merged.demand_district).astype(str))
     pi, pj = layout.pi, layout.pj

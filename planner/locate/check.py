@@ -30,6 +30,15 @@ def check_solution(
 ) -> list[str]:
     """Check a solution against the model's rules, independently of the solver.
 
+    Parameters
+    ----------
+    model
+        The model solved.
+    result
+        Its result.
+    tol
+        Tolerance of each comparison.
+
     Returns
     -------
     list[str]
@@ -127,6 +136,15 @@ def check_services(
     model: HospitalServicesModel, result: ServicesResult, *, tol: float = 1e-4
 ) -> list[str]:
     """Check a services plan against the standards, independently of the solver.
+
+    Parameters
+    ----------
+    model
+        The services model solved.
+    result
+        Its result.
+    tol
+        Tolerance of each comparison.
 
     Returns
     -------

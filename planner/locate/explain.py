@@ -239,6 +239,7 @@ def budget_reason(budget: BudgetOptions, cheapest: tuple[int, float] | None) -> 
     Returns
     -------
     str
+        The sentence.
     """
     sites = (
         Note("message.budget_sites", sites=budget.max_new_sites)

@@ -34,7 +34,13 @@ from planner.locate._milp import (
 from planner.locate._search import closed_groups, merge_units, populated_regions
 from planner.locate.options import BudgetOptions, SitingOptions
 
-__all__ = ["SitingFormulation", "SitingLayout"]
+__all__ = [
+    "SitingFormulation",
+    "SitingLayout",
+    "district_codes",
+    "district_mean_today",
+    "nearest_open",
+]
 
 Vector = Literal["cost", "travel", "unserved", "fixed_charge"]
 _VECTOR_OF: dict[str, Vector] = {
@@ -81,7 +87,19 @@ class SitingLayout:
     fixed_charge: FloatArray
 
     def vector(self, which: str) -> FloatArray:
-        """Return the objective vector of an objective type or a tie-break."""
+        """Return the objective vector of an objective type or a tie-break.
+
+        Parameters
+        ----------
+        which
+            An objective type (``min_cost``, ``min_travel``, ...) or a tie-break (``travel``,
+            ``cost``).
+
+        Returns
+        -------
+        numpy.ndarray
+            One coefficient per variable.
+        """
         name = _VECTOR_OF[which]
         return np.asarray(getattr(self, name), dtype=float)
 
@@ -204,6 +222,11 @@ class SitingFormulation:
         (``supply.sizes`` at ``supply.size_costs``) and, when some candidate
         has its own capacity and cost, one more option that only those have
         (they lose the shared sizes).
+
+        Returns
+        -------
+        capacities, costs, exists
+            Each an array of shape (candidates, options).
         """
         supply = self.options.supply
         n_c = self.n_candidates
@@ -228,6 +251,16 @@ class SitingFormulation:
         the closest-assignment rule, at most ``targets.nearest_tolerance_min``
         farther than the settlement's nearest existing site (existing sites are
         always open, so this part of the rule is exact and only removes pairs).
+
+        Parameters
+        ----------
+        limit_min
+            Travel limit in minutes.
+
+        Returns
+        -------
+        numpy.ndarray
+            Boolean, settlements by sites.
         """
         minutes = np.asarray(self.minutes, dtype=float)
         ok = minutes <= limit_min + TOL_LIMIT
@@ -241,7 +274,18 @@ class SitingFormulation:
         return np.asarray(ok, dtype=bool)
 
     def pairs(self, limit_min: float) -> tuple[IntArray, IntArray]:
-        """Return the settlement-site pairs a plan may use (:meth:`allowed`) with demand."""
+        """Return the settlement-site pairs a plan may use (:meth:`allowed`) with demand.
+
+        Parameters
+        ----------
+        limit_min
+            Travel limit in minutes.
+
+        Returns
+        -------
+        rows, cols
+            The settlement and site index of each pair.
+        """
         ok = self.allowed(limit_min) & (np.asarray(self.demand) > 0)[:, None]
         pi, pj = np.nonzero(ok)
         return pi.astype(np.int64), pj.astype(np.int64)
@@ -284,6 +328,7 @@ class SitingFormulation:
         Returns
         -------
         SitingLayout
+            The model with its named variable and row blocks.
         """
         opts = self.options
         d = np.asarray(self.demand, dtype=float)
@@ -348,7 +393,7 @@ class SitingFormulation:
         masks = [reach]
         if self.inclusive_cover is not None:
             masks.append(np.asarray(self.inclusive_cover, dtype=bool))
-        limits = self._today_by_district()
+        limits = _today_by_district(self)
         # with district rows, settlements merge only within their district
         first, inv = merge_units(
             self.demand_district if limits is not None else self.demand_region, masks
@@ -386,51 +431,6 @@ class SitingFormulation:
         )
         return merged, inv
 
-    def _today_by_district(self) -> FloatArray | None:
-        """Each settlement's district's mean travel to its nearest existing site today.
-
-        ``nan`` where the district is not limited: beyond the travel limit
-        (the limit already keeps it) or unreachable today. ``None`` when the
-        closest-assignment rule is off or districts are not given.
-        """
-        tolerance = self.options.targets.nearest_tolerance_min
-        if tolerance is None or self.demand_district is None or not self.n_existing:
-            return None
-        mean = self.district_mean_today()
-        mean[mean >= self.options.targets.max_travel_min] = np.nan
-        return mean
-
-    def district_codes(self) -> tuple[IntArray, int]:
-        """Return each settlement's district number (sorted ``demand_district``), and how many."""
-        _, code = np.unique(np.asarray(self.demand_district).astype(str), return_inverse=True)
-        code = np.asarray(code, dtype=np.int64).ravel()
-        return code, int(code.max()) + 1 if len(code) else 0
-
-    def nearest_open(self, capacity: FloatArray) -> FloatArray:
-        """Return each settlement's travel to its nearest site with ``capacity > 0`` (or inf)."""
-        minutes = np.asarray(self.minutes, dtype=float)
-        cols = np.flatnonzero(np.asarray(capacity) > 0)
-        far = np.full(minutes.shape[0], np.inf)
-        return np.asarray(minutes[:, cols].min(axis=1), dtype=float) if len(cols) else far
-
-    def district_mean_today(self) -> FloatArray:
-        """Return each settlement's district's mean travel to its nearest existing site today.
-
-        Demand-weighted over the district's settlements with demand and a road
-        path to an existing site; ``nan`` where there are none (or no
-        districts or existing sites are given).
-        """
-        d = np.asarray(self.demand, dtype=float)
-        if self.demand_district is None or not self.n_existing:
-            return np.full(len(d), np.nan)
-        today = np.asarray(self.minutes, dtype=float)[:, : self.n_existing].min(axis=1)
-        known = np.isfinite(today) & (d > 0)
-        code, n_d = self.district_codes()
-        weight = np.bincount(code[known], weights=d[known], minlength=n_d)
-        spent = np.bincount(code[known], weights=(d * today)[known], minlength=n_d)
-        mean = np.where(weight > 0, spent / np.where(weight > 0, weight, 1.0), np.nan)
-        return np.asarray(mean[code], dtype=float)
-
     def assignment_model(
         self, capacity: FloatArray, *, closest: bool = True
     ) -> tuple[Self, IntArray]:
@@ -449,6 +449,7 @@ class SitingFormulation:
         Returns
         -------
         tuple[SitingFormulation, numpy.ndarray]
+            The assignment model over the open sites, and the columns (sites) it keeps.
         """
         opts = self.options
         open_cols = np.flatnonzero(capacity > TOL_FLOW)
@@ -479,6 +480,90 @@ class SitingFormulation:
             site_cost=None,
         )
         return fixed, open_cols
+
+
+def _today_by_district(model: SitingFormulation) -> FloatArray | None:
+    """Each settlement's district's mean travel to its nearest existing site today.
+
+    ``nan`` where the district is not limited: beyond the travel limit
+    (the limit already keeps it) or unreachable today. ``None`` when the
+    closest-assignment rule is off or districts are not given.
+    """
+    tolerance = model.options.targets.nearest_tolerance_min
+    if tolerance is None or model.demand_district is None or not model.n_existing:
+        return None
+    mean = district_mean_today(model)
+    mean[mean >= model.options.targets.max_travel_min] = np.nan
+    return mean
+
+
+def district_codes(model: SitingFormulation) -> tuple[IntArray, int]:
+    """Return each settlement's district number (sorted ``demand_district``), and how many.
+
+    Parameters
+    ----------
+    model
+        The model (its ``demand_district``).
+
+    Returns
+    -------
+    codes, count
+        Each settlement's district number (from 0, in the sorted order of ``demand_district``)
+        and the number of districts.
+    """
+    _, code = np.unique(np.asarray(model.demand_district).astype(str), return_inverse=True)
+    code = np.asarray(code, dtype=np.int64).ravel()
+    return code, int(code.max()) + 1 if len(code) else 0
+
+
+def nearest_open(model: SitingFormulation, capacity: FloatArray) -> FloatArray:
+    """Return each settlement's travel to its nearest site with ``capacity > 0`` (or inf).
+
+    Parameters
+    ----------
+    model
+        The model (its ``minutes``).
+    capacity
+        Capacity of every site (0: closed).
+
+    Returns
+    -------
+    numpy.ndarray
+        Minutes, one per settlement.
+    """
+    minutes = np.asarray(model.minutes, dtype=float)
+    cols = np.flatnonzero(np.asarray(capacity) > 0)
+    far = np.full(minutes.shape[0], np.inf)
+    return np.asarray(minutes[:, cols].min(axis=1), dtype=float) if len(cols) else far
+
+
+def district_mean_today(model: SitingFormulation) -> FloatArray:
+    """Return each settlement's district's mean travel to its nearest existing site today.
+
+    Demand-weighted over the district's settlements with demand and a road
+    path to an existing site; ``nan`` where there are none (or no
+    districts or existing sites are given).
+
+    Parameters
+    ----------
+    model
+        The model (its ``minutes``, ``demand`` and ``demand_district``).
+
+    Returns
+    -------
+    numpy.ndarray
+        Minutes, one per settlement.
+    """
+    d = np.asarray(model.demand, dtype=float)
+    if model.demand_district is None or not model.n_existing:
+        return np.full(len(d), np.nan)
+    today = np.asarray(model.minutes, dtype=float)[:, : model.n_existing].min(axis=1)
+    known = np.isfinite(today) & (d > 0)
+    code, n_d = district_codes(model)
+    weight = np.bincount(code[known], weights=d[known], minlength=n_d)
+    spent = np.bincount(code[known], weights=(d * today)[known], minlength=n_d)
+    mean = np.where(weight > 0, spent / np.where(weight > 0, weight, 1.0), np.nan)
+    return np.asarray(mean[code], dtype=float)
 
 
 def _add_demand_balance(model: SitingFormulation, b: MilpBuilder, pi: IntArray) -> None:
@@ -526,7 +611,7 @@ def _add_district_means(
     use = np.isfinite(limit[pi])
     if not use.any():
         return
-    code, _ = model.district_codes()
+    code, _ = district_codes(model)
     rows_d = np.unique(code[pi[use]])
     row_of = np.full(int(code.max()) + 1, -1, dtype=np.int64)
     row_of[rows_d] = np.arange(len(rows_d))

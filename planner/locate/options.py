@@ -253,7 +253,15 @@ class HospitalSiteOptions:
 
 @dataclass(frozen=True)
 class BudgetOptions:
-    """Limits on what is built (``None``: no limit)."""
+    """Limits on what is built (``None``: no limit).
+
+    Parameters
+    ----------
+    max_new_sites
+        Most new sites a plan may open (0: none).
+    max_cost
+        Most a plan may cost, in the unit of ``supply.size_costs``.
+    """
 
     max_new_sites: int | None = None
     max_cost: float | None = None
@@ -418,6 +426,17 @@ class ServiceOptions:
     """Standards, costs and solver limits of a hospital services model.
 
     ``rape_crisis`` or ``forensic`` set to ``None`` leaves that service out.
+
+    Parameters
+    ----------
+    rape_crisis
+        The rape crisis centres' standard and cost.
+    forensic
+        The 24/7 forensic examination's standard and cost.
+    sites
+        Costs shared by the services at one hospital (co-location).
+    solver
+        Gap, work budget and safety-net time limit.
     """
 
     rape_crisis: RapeCrisisOptions | None = field(default_factory=RapeCrisisOptions)

@@ -70,6 +70,7 @@ def objective_bound_gap(c: FloatArray, outcome: Outcome) -> tuple[float, float, 
     Returns
     -------
     tuple[float, float, float]
+        Objective, bound and relative gap (0 when both are 0).
     """
     if outcome.x is None:
         return math.nan, math.nan, math.nan
@@ -89,7 +90,18 @@ def _found(status: PlanStatus, objective: float) -> bool:
 
 
 def empty_frame(columns: dict[str, type]) -> pd.DataFrame:
-    """Return an empty frame with typed columns."""
+    """Return an empty frame with typed columns.
+
+    Parameters
+    ----------
+    columns
+        Each column's name and type.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A frame with no rows.
+    """
     return pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})
 
 

@@ -233,7 +233,13 @@ class HospitalServicesModel:
         return explain_services(self)
 
     def forensic_reachable(self) -> BoolArray:
-        """Settlements with people and a hospital within the forensic limit."""
+        """Settlements with people and a hospital within the forensic limit.
+
+        Returns
+        -------
+        numpy.ndarray
+            Boolean, one per settlement.
+        """
         fo = self.options.forensic
         n_i = int(np.shape(self.minutes)[0])
         if fo is None:
@@ -258,7 +264,13 @@ class HospitalServicesModel:
         )
 
     def build(self) -> _Layout:
-        """Build the MILP, one named constraint family at a time."""
+        """Build the MILP, one named constraint family at a time.
+
+        Returns
+        -------
+        _Layout
+            The model, its cost vector and its variable blocks.
+        """
         opts = self.options
         rc, fo, st = opts.rape_crisis, opts.forensic, opts.sites
         minutes = np.asarray(self.minutes, dtype=float)

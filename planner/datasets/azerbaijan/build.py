@@ -53,6 +53,8 @@ from planner.network import (
 )
 from planner.readers import read_boundaries, read_population_table
 
+__all__ = ["build_azerbaijan", "match_iso_codes"]
+
 RAW_FILES: dict[str, str] = {
     "boundaries": "geoBoundaries-AZE-ADM2.geojson",
     "borders": "azerbaijan-admin-boundaries.geojson",
@@ -682,6 +684,7 @@ def build_azerbaijan(
     Returns
     -------
     BuildReport
+        What was built, with the counts and warnings of each step.
     """
     raw, out = Path(raw), Path(out)
     progress = progress or LogProgress()
