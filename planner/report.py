@@ -432,9 +432,23 @@ def _worse_off(plan: Plan, tr: Translator) -> Markup:
     if worse.empty:
         return _paragraph(tr("report.worse.none"))
     people = int(worse["population"].sum())
-    return _paragraph(
-        tr("report.worse.some", districts=len(worse), people=tr.number(people))
-    ) + _table(worse[_TRAVEL_COLUMNS], tr)
+    text = tr("report.worse.some", districts=len(worse), people=tr.number(people))
+    used = _budget_used_up(plan, tr)
+    if used:
+        text += " " + tr("report.worse.budget", limits=used)
+    return _paragraph(text) + _table(worse[_TRAVEL_COLUMNS], tr)
+
+
+def _budget_used_up(plan: Plan, tr: Translator) -> str:
+    """Name the budget limits the plan reaches (empty when none binds)."""
+    budget, s = plan.scenario.budget, plan.summary
+    used = []
+    if budget.max_new_sites is not None and s["new_sites"] >= budget.max_new_sites:
+        used.append(tr("report.worse.budget_sites", sites=budget.max_new_sites))
+    cost = s["cost"]
+    if budget.max_cost is not None and cost is not None and cost >= budget.max_cost - 1e-6:
+        used.append(tr("report.worse.budget_cost", cost=tr.plain(budget.max_cost)))
+    return tr.join(used)
 
 
 def _scenario_table(plan: Plan, tr: Translator) -> Markup:

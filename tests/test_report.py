@@ -232,6 +232,10 @@ def test_report_counts_who_is_better_and_worse_off(files: PlanFiles, small_plan:
     assert number["population"].sum() == int(d["population"].sum())
     worse = int(d["worse_off"].sum())
     assert number.loc["Worse off (longer mean travel)", "districts"] == worse
+    # budget-5-sites opens its five sites: the report says the budget is why some districts
+    # are referred farther (Mingachevir and Yevlakh, whose nearest shelters are full)
+    assert worse > 0 and small_plan.summary["new_sites"] == 5
+    assert "The plan uses its whole budget (5 new sites): no site can be added nearer" in html
     # the Nakhchivan exclave has no road path to a shelter today; the plan serves it
     reached = "Served only with the plan (no shelter within reach today)"
     nakhchivan = d.loc[d["region"] == "Nakhchivan"]
@@ -483,3 +487,28 @@ def test_service_tables_say_each_location_in_the_reports_language(tmp_path: Path
     page = plan_map(p, dataset, tiles="none", assets="inline", lang="az").get_root().render()
     assert "hər iki xidmətlə" in page and "with both services" not in page
     assert "(adsız klinika)" in page
+
+
+def test_the_budget_is_named_only_when_used_up(small_plan: Plan) -> None:
+    from dataclasses import replace
+
+    from planner._i18n import Translator
+    from planner.locate import BudgetOptions
+    from planner.report import _budget_used_up
+
+    tr = Translator("en")
+    cost = small_plan.summary["cost"]
+    assert cost is not None
+
+    def used(budget: BudgetOptions) -> str:
+        scenario = replace(small_plan.scenario, budget=budget)
+        return _budget_used_up(replace(small_plan, scenario=scenario), tr)
+
+    assert used(BudgetOptions(max_new_sites=5)) == "5 new sites"
+    assert used(BudgetOptions(max_new_sites=6)) == ""
+    assert used(BudgetOptions(max_cost=cost)) == f"a cost of {cost:g}"
+    assert (
+        used(BudgetOptions(max_new_sites=5, max_cost=cost))
+        == f"5 new sites and a cost of {cost:g}"
+    )
+    assert used(BudgetOptions()) == ""
