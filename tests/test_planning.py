@@ -128,11 +128,34 @@ def test_districts_before_and_after(coe: Plan) -> None:
     assert d.loc["AZ-NV", "travel_min_mean_after"] <= 120
 
 
+def _assert_near_help(p: Plan) -> None:
+    """Issue 11's rules for a shipped scenario whose budget does not bind."""
+    d = p.districts.set_index("district_id")
+    before, after = d["travel_min_mean_before"], d["travel_min_mean_after"]
+    assert not d["worse_off"].any(), d.loc[d["worse_off"], "name"].tolist()
+    assert not ((before < 60) & (after > before + 0.5)).any()
+    beyond = after - d["travel_min_mean_nearest_after"]
+    assert (beyond.dropna() <= 15 + 0.01).all(), d.loc[beyond > 15.01, "name"].tolist()
+    for city in ("AZ-GA", "AZ-SM", "AZ-BA"):
+        assert after[city] < 30, city
+    assert p.result.status in ("optimal", "work_limit")  # ended by its work, not the clock
+
+
+def test_coe_60min_keeps_everyone_near_help(dataset: Dataset) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        p = plan(dataset, load_scenario("coe-60min"))
+    assert p.violations == ()
+    assert p.summary["max_travel_min"] is not None and p.summary["max_travel_min"] <= 60
+    _assert_near_help(p)
+
+
 def test_inclusive_scenario_reports_inclusive_coverage(dataset: Dataset) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         # as shipped (a work budget): the same plan on any machine
         p = plan(dataset, load_scenario("inclusive"))
+    _assert_near_help(p)
     s = p.summary
     assert s["inclusive_places"] == pytest.approx(s["new_places"])
     served, reach = s["inclusive_served_share"], s["population_within_limit_of_inclusive_shelter"]
