@@ -14,7 +14,6 @@ import importlib
 import inspect
 import pkgutil
 import re
-import typing
 import warnings
 from collections.abc import Callable, Iterator
 from types import ModuleType
@@ -89,14 +88,12 @@ def _entries(lines: list[str]) -> list[tuple[list[str], bool]]:
 
 def _returns_something(func: Callable[..., object]) -> bool:
     """Whether a function is annotated to return a value (not ``None`` or ``NoReturn``)."""
-    try:
-        hints = typing.get_type_hints(func)
-    except Exception:  # pragma: no cover - an annotation that does not resolve
-        hints = dict(getattr(func, "__annotations__", {}))
-    if "return" not in hints:
+    back = inspect.signature(func).return_annotation
+    if back is inspect.Signature.empty:
         return True  # unannotated: mypy --strict would refuse it anyway
-    back = hints["return"]
-    return back not in (None, type(None), typing.NoReturn)
+    # with postponed annotations the return type is a string, which need not resolve here
+    text = back if isinstance(back, str) else getattr(back, "__name__", repr(back))
+    return text not in ("None", "NoneType", "NoReturn", "Never") and back is not None
 
 
 def _parameter_names(func: Callable[..., object], *, skip_first: bool) -> list[str]:
