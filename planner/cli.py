@@ -308,12 +308,16 @@ def _build_region(  # noqa: PLR0913 - the command's options, passed on
 
 
 @data.command("check")
-@click.argument("folder", type=click.Path(path_type=Path, file_okay=False))
-def data_check(folder: Path) -> None:
-    """Check a dataset FOLDER the way every command loads it; exit 2 naming what is wrong."""
-    from planner.data import load_dataset
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False), required=False)
+def data_check(folder: Path | None) -> None:
+    """Check a dataset FOLDER the way every command loads it; exit 2 naming what is wrong.
+
+    Without FOLDER, the embedded dataset the commands use by default is checked.
+    """
+    from planner.data import default_data_dir, load_dataset
     from planner.hospital_types import SUITABLE_TYPES, UNCLASSIFIED
 
+    folder = folder if folder is not None else default_data_dir()
     dataset = load_dataset(folder)
     table = Table(title=f"Dataset {dataset.name!r} in {folder}: every check passed")
     table.add_column("layer")

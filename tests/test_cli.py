@@ -197,6 +197,14 @@ def test_data_build_cli(raw_clip: Path, tmp_path: Path) -> None:
     assert len(pd.read_csv(tmp_path / "o" / "districts.csv")) == 4
 
 
+def test_data_check_defaults_to_the_embedded_dataset() -> None:
+    checked = CliRunner().invoke(cli, ["data", "check"])
+    assert checked.exit_code == 0, checked.output
+    words = " ".join(checked.output.split())
+    assert "Dataset 'azerbaijan'" in words and "every check passed" in words
+    assert "districts │ 78" in words and "people │ 10,180,770" in words
+
+
 def test_data_build_help_keeps_its_usage_lines() -> None:
     out = CliRunner().invoke(cli, ["data", "build", "--help"]).output
     assert "\n  Embedded:    data build --raw RAW --out DIR\n" in out
