@@ -61,7 +61,7 @@ def test_locate_imports_nothing_above_the_network_stage() -> None:
 
 
 def test_no_class_over_400_lines() -> None:
-    for _, (path, tree) in _modules().items():
+    for path, tree in _modules().values():
         for node in ast.walk(tree):
             if isinstance(node, ast.ClassDef):
                 lines = (node.end_lineno or node.lineno) - node.lineno + 1

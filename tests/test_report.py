@@ -146,10 +146,7 @@ def test_plan_geopackage_for_qgis(files: PlanFiles, small_plan: Plan) -> None:
         rows = db.execute(
             "SELECT f_table_name, f_geometry_column, styleQML, useAsDefault FROM layer_styles"
         ).fetchall()
-        geom = {
-            t: g
-            for t, g in db.execute("SELECT table_name, column_name FROM gpkg_geometry_columns")
-        }
+        geom = dict(db.execute("SELECT table_name, column_name FROM gpkg_geometry_columns"))
     styles = {
         name: (column, ET.fromstring(qml.split("\n", 1)[1])) for name, column, qml, _ in rows
     }

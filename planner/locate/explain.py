@@ -311,6 +311,6 @@ def explain_services(model: ServicesInputs) -> list[str]:
         )
     if rc.one_per_region and model.demand_region is not None and model.site_region is not None:
         have = set(np.asarray(model.site_region)[cand].tolist())
-        for region in sorted(set(populated_regions(model.demand_region, women)) - have):
-            msgs.append(Note("message.region_no_hospital", region=str(region)))
+        missing = sorted(set(populated_regions(model.demand_region, women)) - have)
+        msgs.extend(Note("message.region_no_hospital", region=str(region)) for region in missing)
     return msgs
