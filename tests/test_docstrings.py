@@ -19,7 +19,6 @@ from collections.abc import Callable, Iterator
 from types import ModuleType
 
 import click
-import pytest
 
 import planner
 
@@ -50,7 +49,8 @@ def _public_modules() -> Iterator[ModuleType]:
             continue
         with warnings.catch_warnings():  # the deprecated shims say so on import
             warnings.simplefilter("ignore", DeprecationWarning)
-            yield importlib.import_module(info.name)
+            module = importlib.import_module(info.name)
+        yield module
 
 
 def _sections(doc: str) -> dict[str, list[str]]:
@@ -293,9 +293,55 @@ def test_the_checker_finds_what_it_should() -> None:
     said = _check_function("silent", silent, method=False)
     assert said == ["silent: no Parameters section for ['a']", "silent: no Returns section"]
 
+    def swapped(a: int, b: int) -> None:
+        """Use two numbers.
 
-@pytest.mark.parametrize("text", ["Summary.\n\nParameters\n----------\nx\n    An x.\n"])
-def test_sections_are_split(text: str) -> None:
-    sections = _sections(text)
+        Parameters
+        ----------
+        b
+            The second.
+        a
+        c
+            Not a parameter.
+
+        Returns
+        -------
+        None
+            Nothing.
+        """
+
+    assert _check_function("swapped", swapped, method=False) == [
+        "swapped: unknown parameters documented: ['c']",
+        "swapped: parameter ['a'] has no description",
+        "swapped: a Returns section, but it returns None",
+    ]
+
+
+def test_the_checker_reads_records_by_their_fields() -> None:
+    from dataclasses import dataclass
+
+    @dataclass
+    class Record:
+        """A record.
+
+        Attributes
+        ----------
+        a
+            Documented.
+        """
+
+        a: int
+        b: int
+
+    @dataclass
+    class Same(Record):
+        """The same record, documented where its fields are."""
+
+    assert _check_class("Record", Record) == ["Record: fields not documented: ['b']"]
+    assert _check_class("Same", Same) == []
+
+
+def test_sections_are_split() -> None:
+    sections = _sections("Summary.\n\nParameters\n----------\nx\n    An x.\n")
     assert sections["Parameters"] == ["x", "    An x."]
     assert re.match("Summary", sections[""][0])
