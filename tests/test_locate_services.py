@@ -140,6 +140,29 @@ def test_the_womens_assignment_shares_the_services_time_limit(
     assert res.status == "time_limit" and res.feasible and res.centre.all()
 
 
+def test_a_womens_assignment_the_limit_leaves_without_one_says_so(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No assignment because the limit stopped it: status time_limit and the limit named,
+    not a failure to report. The assignment is made to end as if stopped (no clock)."""
+    from planner.locate import PlanStatus, SitingModel
+
+    model = _hand_centres()
+    real_solve = SitingModel.solve
+
+    def solve(self: Any) -> Any:
+        res = real_solve(self)
+        if self.options.objective.type == "min_travel":  # the assignment, stopped empty
+            return self._infeasible(["stopped"], 0.0, 0.0, PlanStatus.TIME_LIMIT)
+        return res
+
+    monkeypatch.setattr(SitingModel, "solve", solve)
+    res = model.solve()
+    assert res.status == "time_limit" and not res.centre.any()
+    assert [getattr(m, "key", "") for m in res.messages] == ["message.women_assignment_cut"]
+    assert "stopped the assignment of women" in str(res.messages[0])
+
+
 def test_one_centre_per_region_and_standard_count() -> None:
     # 100k women in R1 and 10k in R2: the standard's count is 1, but each region needs one
     minutes = np.array([[10.0, 50.0], [50.0, 10.0]])

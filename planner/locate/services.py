@@ -356,7 +356,7 @@ class HospitalServicesModel:
             return self._infeasible(
                 [Note("message.women_assignment_failed")]
                 if not assigned.cut
-                else [Note("message.time_no_plan", seconds=float(deadline.limit_s))],
+                else [Note("message.women_assignment_cut", seconds=float(deadline.limit_s))],
                 built - started,
                 solved - built,
                 PlanStatus.TIME_LIMIT if assigned.cut else PlanStatus.INFEASIBLE,
