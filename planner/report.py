@@ -494,8 +494,9 @@ def _scenario_table(plan: Plan, tr: Translator) -> Markup:
             tr("report.scenario.budget"),
             tr(
                 "report.scenario.budget_text",
-                sites=sc.budget.max_new_sites or no_limit,
-                cost=tr.plain(sc.budget.max_cost) if sc.budget.max_cost else no_limit,
+                # 0 is a limit (no new sites), only None is none
+                sites=no_limit if sc.budget.max_new_sites is None else sc.budget.max_new_sites,
+                cost=no_limit if sc.budget.max_cost is None else tr.plain(sc.budget.max_cost),
             ),
         ),
         (tr("report.scenario.objective"), objective),

@@ -509,3 +509,20 @@ def test_the_budget_is_named_only_when_used_up(small_plan: Plan) -> None:
         == f"5 new sites and a cost of {cost:g}"
     )
     assert used(BudgetOptions()) == ""
+
+
+def test_a_budget_of_no_new_sites_is_a_limit(small_plan: Plan) -> None:
+    """``max_new_sites = 0`` (the status quo) is shown as 0 sites, not as no limit."""
+    from dataclasses import replace
+
+    from planner._i18n import Translator
+    from planner.locate import BudgetOptions
+    from planner.report import _scenario_table
+
+    def shown(budget: BudgetOptions) -> str:
+        scenario = replace(small_plan.scenario, budget=budget)
+        html = str(_scenario_table(replace(small_plan, scenario=scenario), Translator("en")))
+        return re.sub(r"<[^>]+>", " ", html)
+
+    assert "sites 0, cost 0" in " ".join(shown(BudgetOptions(max_new_sites=0, max_cost=0)).split())
+    assert "sites no limit, cost no limit" in " ".join(shown(BudgetOptions()).split())
