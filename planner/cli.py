@@ -212,9 +212,10 @@ def data_build(  # noqa: PLR0913 - one option per input file
                  [--speeds SPEEDS.csv] [--extra-roads LINES]
     See data/README.md ("Your own region").
     """  # noqa: D301 - click keeps the lines after a backspace (\b) as written, unwrapped
-    if (raw is None) == (boundaries is None):
-        raise click.UsageError("give either --raw (the embedded dataset) or --boundaries")
+    either = "give either --raw (the embedded dataset) or --boundaries"
     if boundaries is not None:
+        if raw is not None:
+            raise click.UsageError(either)
         if roads != "major":
             raise click.UsageError(
                 "--roads chooses the embedded dataset's road file; give your region's roads "
@@ -225,6 +226,8 @@ def data_build(  # noqa: PLR0913 - one option per input file
             shelters, hospitals, hospital_types, about, speeds, extra_roads, out,
         )  # fmt: skip
         return
+    if raw is None:
+        raise click.UsageError(either)
     region_only = {"--id-column": id_column, "--name-column": name_column,
                    "--region-column": region_column, "--osm": osm, "--places": places,
                    "--shelters": shelters, "--hospitals": hospitals,
@@ -235,7 +238,6 @@ def data_build(  # noqa: PLR0913 - one option per input file
             f"{', '.join(stray)} {noun(len(stray), 'is', 'are')} for your own region's "
             "build (--boundaries), not the embedded one (--raw)"
         )
-    assert raw is not None
     from planner.datasets import build_embedded
 
     if roads == "drive":
@@ -284,10 +286,9 @@ def _build_region(  # noqa: PLR0913 - the command's options, passed on
 
     given = {"--id-column": id_column, "--name-column": name_column, "--osm": osm,
              "--places": places}  # fmt: skip
-    missing = [k for k, v in given.items() if v is None]
-    if missing:
+    if id_column is None or name_column is None or osm is None or places is None:
+        missing = [k for k, v in given.items() if v is None]
         raise click.UsageError(f"a region's build needs {', '.join(missing)} as well")
-    assert id_column and name_column and osm and places
     inputs = RegionInputs(
         boundaries=boundaries,
         id_column=id_column,

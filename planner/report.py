@@ -43,7 +43,8 @@ from planner.tables import (
 )
 
 if TYPE_CHECKING:
-    from planner.planning import Plan
+    from planner.locate.options import RapeCrisisOptions
+    from planner.planning import Plan, ServicesPlan
     from planner.summary import PlanSummary
 
 __all__ = ["render_report", "write_report"]
@@ -577,19 +578,16 @@ def _inclusive_text(s: PlanSummary, tr: Translator) -> Markup:
 
 
 def _service_rows(
-    plan: Plan, dataset: Dataset, rows: pd.DataFrame, tr: Translator
+    plan: Plan, services: ServicesPlan, dataset: Dataset, rows: pd.DataFrame, tr: Translator
 ) -> pd.DataFrame:
     """Return a service's sites for its table: district names, locations in the language."""
-    assert plan.services is not None
-    notes = service_locations(rows, plan.services.sites, dataset.hospitals, tr)
+    notes = service_locations(rows, services.sites, dataset.hospitals, tr)
     names = [shown_name(name, tr) for name in rows["name"]]
     return _named_districts(plan, rows.assign(name=names, location=notes))
 
 
-def _centre_standard(plan: Plan, tr: Translator) -> str:
+def _centre_standard(options: RapeCrisisOptions, tr: Translator) -> str:
     """Say the rape crisis centres' standard in the report's language."""
-    options = plan.scenario.rape_crisis
-    assert options is not None
     text = tr("report.centres.standard", women=tr.number(options.women_per_centre))
     return text + (tr("report.centres.standard_regions") if options.one_per_region else "")
 
@@ -598,7 +596,8 @@ def _centre_section(
     plan: Plan, dataset: Dataset, tr: Translator, names: PlaceNames
 ) -> _Section | None:
     rc = plan.summary.get("rape_crisis_centres")
-    if rc is None or plan.services is None:
+    options = plan.scenario.rape_crisis
+    if rc is None or plan.services is None or options is None:
         return None
     sites = plan.services.sites
     centres = sites.loc[sites["service"] == "rape_crisis_centre"]
@@ -610,7 +609,11 @@ def _centre_section(
         .sum()
     )
     table = _service_rows(
-        plan, dataset, centres[["site_id", "name", "district_id", "region", "location"]], tr
+        plan,
+        plan.services,
+        dataset,
+        centres[["site_id", "name", "district_id", "region", "location"]],
+        tr,
     )
     table["women_served"] = table["site_id"].map(load).fillna(0).round(0).astype(int)
     missing = rc["regions_without_centre_after"]
@@ -628,7 +631,7 @@ def _centre_section(
     text = tr.html(
         "report.centres.text_html",
         required=rc["required"],
-        standard=_centre_standard(plan, tr),
+        standard=_centre_standard(options, tr),
         women=tr.number(rc["women"]),
         women_share=tr.percent(rc["women_share"]),
         regions=rc["regions"],
@@ -671,6 +674,7 @@ def _forensic_section(plan: Plan, dataset: Dataset, tr: Translator) -> _Section 
         _table(
             _service_rows(
                 plan,
+                plan.services,
                 dataset,
                 forensic[["site_id", "name", "district_id", "region", "location"]],
                 tr,
@@ -680,10 +684,9 @@ def _forensic_section(plan: Plan, dataset: Dataset, tr: Translator) -> _Section 
     )
 
 
-def _offered(plan: Plan, tr: Translator) -> str:
+def _offered(services: ServicesPlan, tr: Translator) -> str:
     """Say which hospitals were offered the services (by type, or all when untyped)."""
-    assert plan.services is not None
-    offer = plan.services.offer
+    offer = services.offer
     if not offer.types:
         return tr("report.services.offered_all", hospitals=len(offer.hospitals))
     return tr(
@@ -726,7 +729,7 @@ def _service_sections(
         colocation=tr(
             f"report.method.colocation_{hs['colocation']}", bonus=tr.plain(hs["colocation_bonus"])
         ),
-        offered=_offered(plan, tr),
+        offered=_offered(plan.services, tr),
         checked=checked,
     )
     sections = [

@@ -157,6 +157,8 @@ def test_cli_builds_a_region(nakhchivan: tuple[RegionInputs, Path], tmp_path: Pa
     assert missing.exit_code == 2 and "needs --places as well" in missing.output
     both = CliRunner().invoke(cli, ["data", "build", "--raw", "r", *args[2:]])
     assert both.exit_code == 2 and "either --raw" in both.output
+    neither = CliRunner().invoke(cli, ["data", "build", "--places", "p", "--out", "x"])
+    assert neither.exit_code == 2 and "either --raw" in neither.output
 
 
 def test_cli_refuses_options_of_the_other_build(tmp_path: Path) -> None:

@@ -382,11 +382,9 @@ class HospitalServicesModel:
             solve_seconds=solved - built,
         )
 
-    def _centres_alone(self, limit_s: float) -> tuple[IntArray, Any]:
+    def _centres_alone(self, rc: RapeCrisisOptions, limit_s: float) -> tuple[IntArray, Any]:
         """Solve the centres alone (a capacitated set covering) in what is left of the limit."""
         opts = self.options
-        rc = opts.rape_crisis
-        assert rc is not None
         cand = np.flatnonzero(self.candidates)
         alone = SitingModel(
             np.asarray(self.minutes, dtype=float)[:, cand],
@@ -437,7 +435,7 @@ class HospitalServicesModel:
         fewest = None
         cut = False
         if rc is not None:
-            cand, alone = self._centres_alone(max(deadline.left(), 1.0))
+            cand, alone = self._centres_alone(rc, max(deadline.left(), 1.0))
             cut = alone.status == PlanStatus.TIME_LIMIT
             unit = opts.sites.site_cost + rc.cost
             if alone.feasible and unit > 0 and math.isfinite(alone.bound):

@@ -392,7 +392,7 @@ class SitingModel(SitingFormulation):
             options=replace(opts, objective=ObjectiveOptions(type="min_cost", tie_break="none")),
         )
         build_s = 0.0
-        best: tuple[Outcome, SitingLayout, float] | None = None
+        best: tuple[FloatArray, SitingLayout, float] | None = None
         lo_i, hi_i = 0, len(levels) - 1
         proven = True
         layout = None
@@ -405,7 +405,7 @@ class SitingModel(SitingFormulation):
             zero = np.zeros(len(layout.milp.lb))
             res = solve_milp(layout.milp, zero, deadline.left(), opts.solver.mip_gap)
             if res.termination == Termination.OPTIMAL and res.x is not None:
-                best = (res, layout, float(levels[mid]))
+                best = (np.asarray(res.x, dtype=float), layout, float(levels[mid]))
                 hi_i = mid - 1
             else:
                 proven = proven and res.termination == Termination.INFEASIBLE
@@ -434,15 +434,14 @@ class SitingModel(SitingFormulation):
         build_s += time.perf_counter() - t0
         second = opts.objective.tie_break if opts.objective.tie_break != "none" else "travel"
         res = solve_milp(layout.milp, layout.vector(second), deadline.left(), opts.solver.mip_gap)
-        if not res.has_solution or res.x is None:
-            res, layout = best[0], best[1]
+        if res.has_solution and res.x is not None:
+            x = np.asarray(res.x, dtype=float)
+        else:  # the tie-break found nothing in time: the probe's plan has the same worst case
+            x, layout = best[0], best[1]
         solve_s = time.perf_counter() - start - build_s
         status = PlanStatus.OPTIMAL if proven else PlanStatus.TIME_LIMIT
         figures = (worst, worst if proven else math.nan, 0.0 if proven else math.nan)
-        assert res.x is not None
-        return _read_solution(
-            self, np.asarray(res.x, dtype=float), layout, status, figures, (build_s, solve_s)
-        )
+        return _read_solution(self, x, layout, status, figures, (build_s, solve_s))
 
     def _no_plan(
         self, res: Outcome, model: SitingModel, build_s: float, solve_s: float
