@@ -12,7 +12,7 @@ import math
 import sys
 import time
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -900,18 +900,28 @@ _TIME_LIMIT_OPTION = click.option(
         "shelters and hospital services each get this long."
     ),
 )
+_PLAN_OPTIONS = (
+    _OUT_OPTION,
+    _DATA_OPTION,
+    _POPULATION_OPTION,
+    _TILES_OPTION,
+    _ASSETS_OPTION,
+    _TIME_LIMIT_OPTION,
+    _MODE_OPTION,
+    _LANG_OPTION,
+)
+
+
+def _plan_options(command: Callable[..., None]) -> Callable[..., None]:
+    """Add the options ``plan`` and ``compare`` share, in this order in ``--help``."""
+    for option in reversed(_PLAN_OPTIONS):
+        command = option(command)
+    return command
 
 
 @cli.command()
 @click.argument("scenario", type=str)
-@_OUT_OPTION
-@_DATA_OPTION
-@_POPULATION_OPTION
-@_TILES_OPTION
-@_ASSETS_OPTION
-@_TIME_LIMIT_OPTION
-@_MODE_OPTION
-@_LANG_OPTION
+@_plan_options
 def plan(  # noqa: PLR0913 -- one parameter per command-line option
     scenario: str,
     out: Path,
@@ -944,14 +954,7 @@ def plan(  # noqa: PLR0913 -- one parameter per command-line option
 
 @cli.command()
 @click.argument("scenarios", nargs=-1, required=True, type=str)
-@_OUT_OPTION
-@_DATA_OPTION
-@_POPULATION_OPTION
-@_TILES_OPTION
-@_ASSETS_OPTION
-@_TIME_LIMIT_OPTION
-@_MODE_OPTION
-@_LANG_OPTION
+@_plan_options
 def compare(  # noqa: PLR0913 -- one parameter per command-line option
     scenarios: tuple[str, ...],
     out: Path,
