@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import time
+from dataclasses import replace
+from typing import Any
+
 import numpy as np
 import pytest
 
+import planner.locate._assign as assign_module
+import planner.locate._milp as milp_module
 from planner.locate import SitingModel
-from planner.locate._assign import _first_of, _steps, assign_to_open_sites
+from planner.locate._assign import (
+    ASSIGNMENT_CUT,
+    AssignmentStopped,
+    _first_of,
+    _Limit,
+    _steps,
+    assign_to_open_sites,
+)
+from planner.locate._milp import Termination
 from tests.test_locate_siting import _districts_model, _opts
 
 
@@ -45,7 +59,7 @@ def test_the_same_assignment_as_trying_each_rule_in_turn(seed: int) -> None:
     capacity = _capacities(model, seed)
     served = min(float(np.sum(model.demand)), float(capacity.sum()))
     got = assign_to_open_sites(model, capacity, served)
-    want = _first_of(model, capacity, served, _steps(model))
+    want = _first_of(model, capacity, served, _steps(model), _Limit(30.0, None))
     assert (got is None) == (want is None)
     if got is not None and want is not None:
         assert got[0] == pytest.approx(want[0], abs=1e-9)
@@ -87,3 +101,89 @@ def test_the_random_instances_reach_the_other_rules() -> None:
         if got is not None:
             seen.add(_rule(got[2]))
     assert seen == {"both", "districts", "neither"}
+
+
+# --- the time limit: shared with the plan, a stop said (a spent budget, not a clock) ------
+
+
+def _stopping(
+    monkeypatch: pytest.MonkeyPatch, *, keep: bool, calls: int | None = None
+) -> list[float]:
+    """Make the assignment's solves end as if the time limit stopped them.
+
+    ``keep``: with the solution found so far (else none); ``calls``: only the
+    first so many solves (all when ``None``). Returns the limits each solve got.
+    """
+    real = milp_module.solve_milp
+    limits: list[float] = []
+
+    def solve(*args: Any, **kwargs: Any) -> Any:
+        limits.append(args[2])
+        res = real(*args, **kwargs)
+        if calls is None or len(limits) <= calls:
+            res = replace(res, termination=Termination.LIMIT, x=res.x if keep else None)
+        return res
+
+    monkeypatch.setattr(assign_module, "solve_milp", solve)
+    return limits
+
+
+def test_each_assignment_solve_gets_what_is_left_of_the_plans_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    model = _districts_model(3)
+    capacity = _capacities(model, 3)
+    served = min(float(np.sum(model.demand)), float(capacity.sum()))
+    real = milp_module.solve_milp
+    limits: list[float] = []
+
+    def solve(*args: Any, **kwargs: Any) -> Any:
+        limits.append(args[2])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(assign_module, "solve_milp", solve)
+    assign_to_open_sites(model, capacity, served, deadline=0.0)  # spent long ago
+    assert limits and set(limits) == {10.0}  # the floor of a solve started past it
+    limits.clear()
+    assign_to_open_sites(model, capacity, served, deadline=time.perf_counter() + 100.0)
+    assert all(10.0 < limit <= 100.0 for limit in limits)
+    limits.clear()
+    assign_to_open_sites(model, capacity, served)  # no deadline: the scenario's limit
+    assert set(limits) == {model.options.solver.time_limit_s}
+
+
+def test_an_assignment_the_limit_stops_is_kept_and_said(monkeypatch: pytest.MonkeyPatch) -> None:
+    model = _districts_model(1)
+    _stopping(monkeypatch, keep=True)
+    r = model.solve()
+    assert r.feasible and str(r.status) == "time_limit"
+    assert ASSIGNMENT_CUT in {getattr(m, "key", "") for m in r.messages}
+    assert r.assignments["places"].sum() == pytest.approx(float(np.sum(model.demand)))
+
+
+def test_an_assignment_the_limit_leaves_empty_is_no_plan_not_a_failure(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    model = _districts_model(1)
+    _stopping(monkeypatch, keep=False)
+    r = model.solve()
+    assert not r.feasible and str(r.status) == "time_limit"
+    assert [getattr(m, "key", "") for m in r.messages] == ["message.assignment_stopped"]
+    assert "stopped the assignment of settlements" in r.messages[0]
+    assert r.open_sizes.tolist() == [8.0, 0.0, 0.0, 0.0, 0.0, 0.0]  # never negative
+
+
+def test_a_stricter_rule_the_limit_stopped_marks_the_looser_assignment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # without districts the rules are tried one by one: closest, then neither
+    model = replace(_districts_model(1), demand_district=None)
+    capacity = np.array([8.0, 20.0, 20.0, 20.0, 20.0, 20.0])
+    served = float(np.sum(model.demand))
+    _stopping(monkeypatch, keep=False, calls=1)  # the closest rule: stopped, nothing found
+    got = assign_to_open_sites(model, capacity, served)
+    assert got is not None
+    assert [getattr(n, "key", "") for n in got[2]][-1] == ASSIGNMENT_CUT
+    _stopping(monkeypatch, keep=False)  # every rule stopped: nothing is known
+    with pytest.raises(AssignmentStopped):
+        assign_to_open_sites(model, capacity, served)

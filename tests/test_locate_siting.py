@@ -967,6 +967,25 @@ def test_a_full_nearest_site_grows_until_the_district_is_near_help() -> None:
     )
 
 
+def test_a_repair_whose_assignment_the_limit_stops_keeps_the_last_plan_and_says_so(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # the same city; the repair's assignment of the grown site is stopped with nothing
+    # found (made so, no clock): the round is not taken, the plan says the limit cut it
+    import planner.locate._assign as assign_module
+
+    def stopped(*args: Any, **kwargs: Any) -> Any:
+        raise assign_module.AssignmentStopped
+
+    model = _city_model((10.0, 40.0), (10.0, 30.0), [60.0, 5.0])
+    monkeypatch.setattr(assign_module, "assign_to_open_sites", stopped)
+    r = model.solve()
+    assert r.feasible and r.status == "time_limit"
+    assert r.open_sizes.tolist() == [20.0, 10.0] and r.cost == 10.0  # nothing grown
+    assert check_solution(model, r) == []
+    assert any(getattr(m, "key", "") == "message.repair_cut" for m in r.messages)
+
+
 def test_a_site_at_its_largest_opens_a_neighbour_or_says_what_is_left() -> None:
     # only one size (10): the near candidate cannot grow, the next candidate (8 min)
     # opens; with both full the city's mean is still 19.3 min beyond 5 min, and no other
@@ -1007,8 +1026,10 @@ def test_the_repair_undoes_growth_the_rule_does_not_need() -> None:
     grown = np.array([20.0, 40.0])
     assigned = assign_to_open_sites(model, grown, 24.0)
     assert assigned is not None
-    sizes, capacity, _ = _trim(model, (np.array([2]), np.array([0])), grown, 24.0, assigned)
-    assert sizes.tolist() == [1] and capacity.tolist() == [20.0, 20.0]
+    sizes, capacity, _, cut = _trim(
+        model, (np.array([2]), np.array([0])), grown, 24.0, (assigned, None)
+    )
+    assert sizes.tolist() == [1] and capacity.tolist() == [20.0, 20.0] and not cut
     # the whole solve gets there too: grown one size, then kept
     r = model.solve()
     assert r.open_sizes.tolist() == [20.0, 20.0] and r.cost == 16.0

@@ -10,7 +10,9 @@ allow, relaxed step by step where they do not, each relaxation said in words.
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import replace
+from typing import Final
 
 import numpy as np
 import scipy.sparse as sp
@@ -26,10 +28,16 @@ from planner.locate.formulation import (
     nearest_open,
 )
 
-__all__ = ["assign_to_open_sites"]
+__all__ = ["ASSIGNMENT_CUT", "AssignmentStopped", "assign_to_open_sites"]
 
 #: Smallest time limit (s) of an assignment solve (a safety net, like every limit).
 _MIN_LIMIT_S = 10.0
+#: Key of the note an assignment the time limit stopped before it was proven carries.
+ASSIGNMENT_CUT = "message.assignment_cut"
+
+
+class AssignmentStopped(Exception):  # noqa: N818 - a signal to the caller, not a fault
+    """The time limit stopped an assignment before it found any (nothing is proven)."""
 
 
 def _steps(model: SitingFormulation) -> list[tuple[bool, bool]]:
@@ -46,7 +54,11 @@ def _steps(model: SitingFormulation) -> list[tuple[bool, bool]]:
 
 
 def assign_to_open_sites(
-    model: SitingFormulation, capacity: FloatArray, served: float
+    model: SitingFormulation,
+    capacity: FloatArray,
+    served: float,
+    *,
+    deadline: float | None = None,
 ) -> tuple[FloatArray, SitingLayout, tuple[str, ...]] | None:
     """Assign every settlement to open sites with fixed capacities, least travel first.
 
@@ -69,39 +81,104 @@ def assign_to_open_sites(
         Capacity of every site (0: closed).
     served
         Demand the site decision served (the assignment serves as much).
+    deadline
+        ``time.perf_counter()`` of the plan's time limit (a safety net, shared
+        with the steps before): each solve gets what is left of it, at least
+        10 s. ``None``: each solve gets ``solver.time_limit_s``. An assignment
+        the limit stops (a MILP under single sourcing; an LP ends long before)
+        is kept with a note of key :data:`ASSIGNMENT_CUT`.
 
     Returns
     -------
     tuple or None
         The solution vector, its layout (sites in the model's numbering) and
         notes; ``None`` if no assignment exists (a model error).
+
+    Raises
+    ------
+    AssignmentStopped
+        If the time limit stopped a solve before it found any assignment.
     """
     steps = _steps(model)
+    limit = _Limit(model.options.solver.time_limit_s, deadline)
     if len(steps) < 4:
-        return _first_of(model, capacity, served, steps)
+        return _first_of(model, capacity, served, steps, limit)
     strict, closest_only, districts_only, neither = steps
     # (T, F) admits every assignment (T, T) does: when it has none, neither has (T, T),
     # and (F, T) is next. It is solved meanwhile on a second thread; the order of the
     # rules decides which answer is kept, so the result does not depend on timing.
     not_needed = threading.Event()
-    later = Background(lambda: _attempt(model, capacity, served, districts_only, not_needed))
-    loose = _attempt(model, capacity, served, closest_only)
-    if loose is not None:
+    later = Background(
+        lambda: _attempt(model, capacity, served, (districts_only, limit), not_needed)
+    )
+    loose = _attempt(model, capacity, served, (closest_only, limit))
+    if isinstance(loose, tuple):
         not_needed.set()  # (F, T) comes after (T, F): cancelled, not waited for
-        found = _attempt(model, capacity, served, strict) or loose
-        later.join()  # no solver thread outlives the call
+        try:
+            found = _attempt(model, capacity, served, (strict, limit))
+        finally:
+            later.join()  # no solver thread outlives the call
+        if isinstance(found, tuple):
+            return found
+        return _marked(loose, stopped=found == _STOPPED, limit=limit)
+    # (T, F) admits none, or the limit stopped it: the district rule alone, then neither
+    return _first_of(model, capacity, served, [neither], limit, tried=(loose, later.result()))
+
+
+_STOPPED: Final = "stopped"
+_Found = tuple[FloatArray, SitingLayout, tuple[str, ...]]
+
+
+class _Limit:
+    """The time limit of each assignment solve: what is left of the plan's, at least 10 s."""
+
+    def __init__(self, limit_s: float, deadline: float | None) -> None:
+        self.limit_s = limit_s
+        self.deadline = deadline
+
+    def left(self) -> float:
+        """Seconds the next solve may take."""
+        if self.deadline is None:
+            return max(self.limit_s, _MIN_LIMIT_S)
+        return max(self.deadline - time.perf_counter(), _MIN_LIMIT_S)
+
+
+def _marked(found: _Found, *, stopped: bool, limit: _Limit) -> _Found:
+    """Add the note of a stopped assignment when a stricter step's solve was stopped."""
+    x, layout, notes = found
+    if not stopped or any(getattr(n, "key", "") == ASSIGNMENT_CUT for n in notes):
         return found
-    return later.result() or _attempt(model, capacity, served, neither)
+    return x, layout, (*notes, Note(ASSIGNMENT_CUT, seconds=Fixed(limit.limit_s, 0)))
 
 
 def _first_of(
-    model: SitingFormulation, capacity: FloatArray, served: float, steps: list[tuple[bool, bool]]
-) -> tuple[FloatArray, SitingLayout, tuple[str, ...]] | None:
-    """Return the assignment under the first of ``steps`` that admits one."""
+    model: SitingFormulation,
+    capacity: FloatArray,
+    served: float,
+    steps: list[tuple[bool, bool]],
+    limit: _Limit,
+    *,
+    tried: tuple[_Found | str | None, ...] = (),
+) -> _Found | None:
+    """Return the assignment under the first of ``steps`` that admits one.
+
+    ``tried`` are the answers of stricter steps already solved: the first
+    assignment among them is returned, and a step the time limit stopped marks
+    the assignment found after it (:data:`ASSIGNMENT_CUT`), or, with none
+    found, raises :class:`AssignmentStopped`.
+    """
+    stopped = False
+    for answer in tried:
+        if isinstance(answer, tuple):
+            return _marked(answer, stopped=stopped, limit=limit)
+        stopped = stopped or answer == _STOPPED
     for step in steps:
-        found = _attempt(model, capacity, served, step)
-        if found is not None:
-            return found
+        found = _attempt(model, capacity, served, (step, limit))
+        if isinstance(found, tuple):
+            return _marked(found, stopped=stopped, limit=limit)
+        stopped = stopped or found == _STOPPED
+    if stopped:
+        raise AssignmentStopped
     return None
 
 
@@ -109,15 +186,19 @@ def _attempt(
     model: SitingFormulation,
     capacity: FloatArray,
     served: float,
-    step: tuple[bool, bool],
+    rules: tuple[tuple[bool, bool], _Limit],
     cancel: threading.Event | None = None,
-) -> tuple[FloatArray, SitingLayout, tuple[str, ...]] | None:
+) -> _Found | str | None:
     """Assign under one step of :func:`_steps`; ``None`` when its rules admit no assignment.
 
-    ``cancel``, set by another thread, stops the solve (its answer unused; ``None``).
+    ``rules`` is the step and the time limit. ``cancel``, set by another
+    thread, stops the solve (its answer unused; ``None``). A solve the time
+    limit stops keeps what it found, with a note; if it found nothing, the
+    answer is :data:`_STOPPED` (whether the rules admit one is unknown).
     """
+    step, limit = rules
     closest, districts = step
-    limit = max(model.options.solver.time_limit_s, _MIN_LIMIT_S)
+    seconds = limit.left()
     d = np.asarray(model.demand, dtype=float)
     total = float(d.sum())
     fixed, open_cols = model.assignment_model(capacity, closest=closest)
@@ -131,11 +212,15 @@ def _attempt(
         held = held.with_rows(*_no_worse_than_today(model, layout, open_cols))
         if not closest:  # the closest rule implies the district one
             held = held.with_rows(*_near_open(model, capacity, layout, open_cols))
-    res = solve_milp(held, layout.travel, limit, 0.0, None, cancel=cancel)
-    if res.x is None or res.termination == Termination.CANCELLED:
+    res = solve_milp(held, layout.travel, seconds, 0.0, None, cancel=cancel)
+    if res.termination == Termination.CANCELLED:
         return None
+    if res.x is None:
+        return _STOPPED if res.termination == Termination.LIMIT else None
     x = np.asarray(res.x, dtype=float)
     notes = _notes(model, step, capacity, x, layout, open_cols)
+    if res.termination == Termination.LIMIT:
+        notes += (Note(ASSIGNMENT_CUT, seconds=Fixed(limit.limit_s, 0)),)
     # map pair sites back to the full column numbering
     return x, replace(layout, pj=open_cols[layout.pj]), notes
 

@@ -296,7 +296,7 @@ def repair_districts(
         The capacities, their assignment, the repair, and how many districts
         still break the rule (0 when it holds everywhere).
     """
-    from planner.locate._assign import assign_to_open_sites
+    from planner.locate._assign import AssignmentStopped, assign_to_open_sites
 
     tolerance = model.options.targets.nearest_tolerance_min or 0.0
     budget = model.options.budget
@@ -317,21 +317,28 @@ def repair_districts(
         grown = [a for a in grown if _within_budget(budget, sizes, costs, a, fixed_cost)]
         if not grown:
             break
+        trial_sizes, trial = sizes.copy(), capacity.copy()
         for c, k in grown:
-            sizes[c] = k
-            capacity[n_e + c] = caps[c, k]
-        actions += grown
-        again = assign_to_open_sites(model, capacity, served)
+            trial_sizes[c] = k
+            trial[n_e + c] = caps[c, k]
+        try:
+            again = assign_to_open_sites(model, trial, served, deadline=deadline)
+        except AssignmentStopped:  # the safety net: this round is not taken
+            cut = True
+            break
         if again is None:  # cannot happen: more room never removes an assignment
             break
-        assigned = again
+        sizes, capacity, assigned = trial_sizes, trial, again
+        actions += grown
         broken = _broken(model, capacity, assigned, tolerance)
     chosen = sizes_of(model, open_sizes)
     if actions and not len(broken):
         if deadline is not None and time.perf_counter() > deadline:
             cut = True
         else:
-            sizes, capacity, assigned = _trim(model, (sizes, chosen), capacity, served, assigned)
+            sizes, capacity, assigned, cut = _trim(
+                model, (sizes, chosen), capacity, served, (assigned, deadline)
+            )
     before = np.asarray(open_sizes, dtype=float)[n_e:]
     repair = DistrictRepair(sizes, chosen, capacity[n_e:], before, cut)
     return capacity, assigned, repair, len(broken)
@@ -348,8 +355,8 @@ def _trim(
     sizes: tuple[IntArray, IntArray],
     capacity: FloatArray,
     served: float,
-    assigned: tuple[FloatArray, SitingLayout, tuple[str, ...]],
-) -> tuple[IntArray, FloatArray, tuple[FloatArray, SitingLayout, tuple[str, ...]]]:
+    run: tuple[tuple[FloatArray, SitingLayout, tuple[str, ...]], float | None],
+) -> tuple[IntArray, FloatArray, tuple[FloatArray, SitingLayout, tuple[str, ...]], bool]:
     """Undo what the rounds added where the rule holds without it, last site first.
 
     Rounds act for every broken district at once, so some growth turns out
@@ -357,10 +364,13 @@ def _trim(
     touched steps back one size at a time (to the site decision's size, or
     closed if the repair opened it) while the assignment still keeps every
     district within the rule, with no district rows dropped. Only the repair's
-    own additions are undone, so every other target still holds.
+    own additions are undone, so every other target still holds. ``run`` is
+    the assignment of ``capacity`` and the deadline; also returns whether the
+    time limit stopped an assignment (what was undone by then is kept).
     """
-    from planner.locate._assign import assign_to_open_sites
+    from planner.locate._assign import AssignmentStopped, assign_to_open_sites
 
+    assigned, deadline = run
     now, chosen = sizes[0].copy(), sizes[1]
     caps, _, ok = model.size_options()
     tolerance = model.options.targets.nearest_tolerance_min or 0.0
@@ -374,7 +384,10 @@ def _trim(
                 break
             trial = capacity.copy()
             trial[n_e + c] = caps[c, step] if step >= 0 else 0.0
-            got = assign_to_open_sites(model, trial, served)
+            try:
+                got = assign_to_open_sites(model, trial, served, deadline=deadline)
+            except AssignmentStopped:
+                return now, capacity, assigned, True
             if (
                 got is None
                 or len(_broken(model, trial, got, tolerance))
@@ -382,7 +395,7 @@ def _trim(
             ):
                 break
             now[c], capacity, assigned = step, trial, got
-    return now, capacity, assigned
+    return now, capacity, assigned, False
 
 
 def _broken(
@@ -501,7 +514,7 @@ def revise_districts(
     tuple
         The cheaper plan (or ``repaired``), and whether the deadline cut the step short.
     """
-    from planner.locate._assign import assign_to_open_sites
+    from planner.locate._assign import AssignmentStopped, assign_to_open_sites
 
     merged, layout, groups = search
     solve, deadline = run
@@ -522,7 +535,10 @@ def revise_districts(
     caps, costs, _ = model.size_options()
     y = best[layout.y.cols] > 0.5
     revised = np.concatenate([capacity[: model.n_existing], (y * caps).sum(axis=1)])
-    again = assign_to_open_sites(model, revised, served)
+    try:
+        again = assign_to_open_sites(model, revised, served, deadline=deadline)
+    except AssignmentStopped:
+        return repaired, True
     if again is None:
         return repaired, False
     cap2, assigned2, repair2, left = repair_districts(

@@ -76,7 +76,7 @@ import numpy as np
 import pandas as pd
 
 from planner._i18n import Fixed, Note, Share
-from planner.locate._assign import assign_to_open_sites
+from planner.locate._assign import ASSIGNMENT_CUT, AssignmentStopped, assign_to_open_sites
 from planner.locate._milp import (
     TOL_FLOW,
     BoolArray,
@@ -224,7 +224,17 @@ class SitingModel(SitingFormulation):
             merged, np.asarray(res.x), layout, PlanStatus.OPTIMAL, (value, bound, gap)
         )
         served = float(np.asarray(self.demand).sum()) - float(sites.unserved.sum())
-        assigned = assign_to_open_sites(self, sites.open_sizes, served)
+        try:
+            assigned = assign_to_open_sites(
+                self, sites.open_sizes, served, deadline=start + opts.solver.time_limit_s
+            )
+        except AssignmentStopped:  # sites chosen, nobody referred: no plan to show
+            return self._infeasible(
+                [Note("message.assignment_stopped", seconds=float(opts.solver.time_limit_s))],
+                built_at - start,
+                time.perf_counter() - built_at,
+                PlanStatus.TIME_LIMIT,
+            )
         solved = time.perf_counter()
         if assigned is None:  # cannot happen for a correct model; say so rather than guess
             return self._infeasible(
@@ -538,6 +548,8 @@ def _assigned_plan(
         )
     status, value, bound, gap = figures
     x, fixed_layout, notes = assigned
+    if any(getattr(n, "key", "") == ASSIGNMENT_CUT for n in notes):
+        status = PlanStatus.TIME_LIMIT  # the safety net stopped the referral of settlements
     out = _read_solution(
         model,
         x,
