@@ -351,6 +351,30 @@ def test_small_budget_says_what_is_needed() -> None:
     assert r.status == "infeasible"
     assert "the budget (new sites: at most 1) is too small" in r.messages[0]
     assert "the cheapest plan without it: new sites 3, cost 9" in r.messages[0]
+    # with the plan's time limit spent, the budget alone is said (nothing unproven)
+    from planner.locate._milp import Outcome, Termination
+
+    none = Outcome(Termination.INFEASIBLE, None, None, None, "infeasible")
+    assert (
+        model._budget_reason(none, 0.0)[0]
+        == "the budget (new sites: at most 1) is too small to meet the targets."
+    )
+
+
+def test_a_plan_without_the_budget_is_called_the_cheapest_only_when_proven() -> None:
+    from planner.locate.explain import budget_reason
+    from planner.locate.options import BudgetOptions
+
+    budget = BudgetOptions(max_new_sites=5)
+    proven = budget_reason(budget, (34, 1778.0, 1778.0))
+    assert proven.endswith("the cheapest plan without it: new sites 34, cost 1778.")
+    found = budget_reason(budget, (34, 1778.0, 1770.0))
+    assert found.endswith(
+        "without it a plan with new sites 34 costs 1778, and no plan costs less than 1770 "
+        "(the cheapest is not proven)."
+    )
+    unbounded = budget_reason(budget, (34, 1778.0, math.nan))
+    assert unbounded.endswith("costs 1778 (not proven the cheapest).")
 
 
 def test_regional_capacity_impossible() -> None:

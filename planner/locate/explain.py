@@ -7,6 +7,7 @@ option to change, as a scenario file writes it.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any, Protocol
 
@@ -225,7 +226,7 @@ def _explain_single_source(model: SitingFormulation, limit: float, allowed: floa
     ]
 
 
-def budget_reason(budget: BudgetOptions, cheapest: tuple[int, float] | None) -> str:
+def budget_reason(budget: BudgetOptions, cheapest: tuple[int, float, float] | None) -> str:
     """Say that a budget is too small, and what the cheapest plan without it needs.
 
     Parameters
@@ -233,8 +234,10 @@ def budget_reason(budget: BudgetOptions, cheapest: tuple[int, float] | None) -> 
     budget
         The budget that made the targets infeasible.
     cheapest
-        ``(new sites, cost)`` of the cheapest plan without the budget, if one
-        was found.
+        ``(new sites, cost, bound)`` of the best plan found without the budget
+        and the proven lower bound of any plan's cost (``nan`` if none was
+        proven), if a plan was found. It is called the cheapest only when the
+        bound proves it; otherwise the sentence gives the plan and the bound.
 
     Returns
     -------
@@ -257,10 +260,18 @@ def budget_reason(budget: BudgetOptions, cheapest: tuple[int, float] | None) -> 
     return Note(
         "message.budget",
         limits=limits or "",
-        cheapest=Note("message.budget_cheapest", sites=cheapest[0], cost=float(cheapest[1]))
-        if cheapest is not None
-        else "",
+        cheapest=_cheapest(cheapest) if cheapest is not None else "",
     )
+
+
+def _cheapest(found: tuple[int, float, float]) -> str:
+    """Say the plan found without the budget: the cheapest if proven, else with its bound."""
+    sites, cost, bound = found
+    if math.isfinite(bound) and bound >= cost - 1e-6 * max(1.0, abs(cost)):
+        return Note("message.budget_cheapest", sites=sites, cost=float(cost))
+    if math.isfinite(bound):
+        return Note("message.budget_found", sites=sites, cost=float(cost), bound=float(bound))
+    return Note("message.budget_found_unproven", sites=sites, cost=float(cost))
 
 
 def explain_services(model: ServicesInputs) -> list[str]:

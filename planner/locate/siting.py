@@ -371,7 +371,8 @@ class SitingModel(SitingFormulation):
                 res = replace(res, termination=Termination.LIMIT)
         return res, value, bound, gap
 
-    def _budget_reason(self, res: Outcome) -> list[str]:
+    def _budget_reason(self, res: Outcome, left_s: float) -> list[str]:
+        """Say that the budget is too small, with the plan without it found in ``left_s``."""
         opts = self.options
         if not opts.has_budget:
             return [Note("message.no_solution", reason=str(res.message))]
@@ -384,11 +385,17 @@ class SitingModel(SitingFormulation):
             ),
         )
         layout = free.build(opts.targets.max_travel_min, budget=False)
-        alt = solve_milp(layout.milp, layout.cost, opts.solver.time_limit_s, opts.solver.mip_gap)
+        if left_s < 1.0:  # the plan's time limit is spent: the budget alone is said
+            return [budget_reason(opts.budget, None)]
+        alt = solve_milp(layout.milp, layout.cost, left_s, opts.solver.mip_gap)
         cheapest = None
         if alt.has_solution and alt.x is not None:
             y = alt.x[layout.y.cols.ravel()] > 0.5
-            cheapest = (int(y.sum()), float(layout.cost @ alt.x))
+            cost = float(layout.cost @ alt.x)
+            proven = cost if alt.termination == Termination.OPTIMAL else math.nan
+            bound = proven if alt.mip_dual_bound is None else float(alt.mip_dual_bound)
+            bound = integral_bound(min(bound, cost), layout.cost, layout.milp.integrality)
+            cheapest = (int(y.sum()), cost, bound)
         return [budget_reason(opts.budget, cheapest)]
 
     def _solve_worst(self, start: float) -> PlanResult:
@@ -428,7 +435,9 @@ class SitingModel(SitingFormulation):
                 )
             last = layout or probe.build(opts.targets.max_travel_min)
             res_any = solve_milp(last.milp, np.zeros(len(last.milp.lb)), 1.0, opts.solver.mip_gap)
-            return self._infeasible(self._budget_reason(res_any), build_s, solve_s)
+            return self._infeasible(
+                self._budget_reason(res_any, deadline.left()), build_s, solve_s
+            )
         worst = best[2]
         # tie-break among plans with this worst case
         final = replace(
@@ -458,7 +467,8 @@ class SitingModel(SitingFormulation):
     ) -> PlanResult:
         """No plan came back: proven infeasible, or stopped by the limit before finding one."""
         if res.termination == Termination.INFEASIBLE:
-            return self._infeasible(model._budget_reason(res), build_s, solve_s)
+            left = self.options.solver.time_limit_s - build_s - solve_s
+            return self._infeasible(model._budget_reason(res, left), build_s, solve_s)
         if res.termination == Termination.WORK_LIMIT:
             return self._infeasible(
                 [Note("message.work_no_plan", nodes=self.options.solver.node_limit)],
