@@ -148,6 +148,38 @@ def test_inclusive_reach_target_by_hand() -> None:
     assert "inclusive" in r.messages[0] and "25.0%" in r.messages[0]
 
 
+def test_the_inclusive_rows_are_added_within_the_same_time_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # the plan without the inclusive-reach rows misses the target, so the model is solved
+    # again with them: in what is left of one limit, measured from the same start (it once
+    # got at least half a limit more of its own)
+    minutes = np.array([[10.0, INF, 50.0], [20.0, 30.0, 60.0]])
+    cover = (minutes <= 60) & np.array([False, True, True])[None, :]
+    model = SitingModel(
+        minutes,
+        np.array([3.0, 1.0]),
+        np.array([10.0]),
+        options=_opts(inclusive_served_share=0.9, sizes=(5.0,), size_costs=(10.0,)),
+        inclusive_cover=cover,
+    )
+    seen: list[tuple[float, float, bool]] = []
+    real = SitingModel._solve_with_targets
+
+    def record(self: SitingModel, start: float) -> PlanResult:
+        rows = self.options.inclusive_served_share is not None
+        seen.append((start, self.options.solver.time_limit_s, rows))
+        return real(self, start)
+
+    monkeypatch.setattr(SitingModel, "_solve_with_targets", record)
+    r = model.solve()
+    assert r.built.tolist() == [False, True]
+    assert [rows for *_, rows in seen] == [False, True]  # without the rows, then with them
+    # one limit, from the plan's start (the relaxed solve started a moment after it)
+    assert seen[1][1] == seen[0][1] == 30.0 and seen[1][0] <= seen[0][0]
+    assert r.build_seconds >= 0 and r.solve_seconds >= 0
+
+
 def test_inclusive_violation_is_caught() -> None:
     minutes = np.array([[10.0, 20.0]])
     model = SitingModel(

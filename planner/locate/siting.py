@@ -194,12 +194,16 @@ class SitingModel(SitingFormulation):
         relaxed = replace(self, options=replace(opts, inclusive_served_share=None)).solve()
         if not relaxed.feasible or self.inclusive_share(relaxed.open_sizes) >= target - 1e-9:
             return relaxed
+        # with the rows, in what is left of the same time limit (measured from ``start``)
         spent = time.perf_counter() - start
-        limit = opts.solver.time_limit_s
-        left = max(limit - spent, 0.5 * limit)
-        held = replace(self, options=replace(opts, solver=replace(opts.solver, time_limit_s=left)))
-        out = held._solve_with_targets(start)
-        return replace(out, solve_seconds=out.solve_seconds + spent)
+        out = self._solve_with_targets(start)
+        if out.build_seconds >= spent:  # the relaxed solve was solving, not building
+            out = replace(
+                out,
+                build_seconds=out.build_seconds - spent,
+                solve_seconds=out.solve_seconds + spent,
+            )
+        return out
 
     def _solve_with_targets(self, start: float) -> PlanResult:
         opts = self.options
@@ -216,7 +220,7 @@ class SitingModel(SitingFormulation):
             else None
         )
         res, value, bound, gap = merged._lexicographic(
-            layout, opts.objective.type, second, Deadline(built_at, opts.solver.time_limit_s)
+            layout, opts.objective.type, second, Deadline(start, opts.solver.time_limit_s)
         )
         if not res.has_solution or res.x is None:
             return self._no_plan(res, merged, built_at - start, time.perf_counter() - built_at)
@@ -256,7 +260,7 @@ class SitingModel(SitingFormulation):
         built_at = time.perf_counter()
         second = "cost" if opts.objective.tie_break == "cost" else None
         res, value, bound, gap = self._lexicographic(
-            layout, opts.objective.type, second, Deadline(built_at, opts.solver.time_limit_s)
+            layout, opts.objective.type, second, Deadline(start, opts.solver.time_limit_s)
         )
         solved = time.perf_counter()
         if not res.has_solution or res.x is None:
@@ -314,7 +318,7 @@ class SitingModel(SitingFormulation):
             if opts.root_search and opts.node_limit == 1
             else None
         )
-        begin, lp_bound = _rounded_start(self, layout)
+        begin, lp_bound = _rounded_start(self, layout, deadline.left())
         if begin is None:
             first = solve_milp(model, c1, deadline.left(), opts.mip_gap, None, _FIRST_SEARCH_NODES)
             if first.termination in (Termination.OPTIMAL, Termination.LIMIT) or first.x is None:
@@ -713,7 +717,7 @@ def _read_solution(
 
 
 def _rounded_start(
-    siting: SitingModel, layout: SitingLayout
+    siting: SitingModel, layout: SitingLayout, limit_s: float
 ) -> tuple[FloatArray | None, float | None]:
     """Make a feasible starting solution from the LP relaxation, rounded up.
 
@@ -725,7 +729,7 @@ def _rounded_start(
     """
     caps, _, ok = siting.size_options()
     model = layout.milp
-    res = solve_milp(model.relaxed(), layout.cost, siting.options.solver.time_limit_s, 0.0)
+    res = solve_milp(model.relaxed(), layout.cost, limit_s, 0.0)
     if res.x is None or res.termination != Termination.OPTIMAL:
         return None, None
     bound = float(layout.cost @ res.x)
