@@ -1086,6 +1086,11 @@ def test_the_repair_undoes_growth_the_rule_does_not_need() -> None:
         model, (np.array([2]), np.array([0])), grown, 24.0, (assigned, None)
     )
     assert sizes.tolist() == [1] and capacity.tolist() == [20.0, 20.0] and not cut
+    # past its deadline (a spent one, no clock) the trim undoes nothing and says it was cut
+    sizes, capacity, _, cut = _trim(
+        model, (np.array([2]), np.array([0])), grown, 24.0, (assigned, 0.0)
+    )
+    assert sizes.tolist() == [2] and capacity.tolist() == [20.0, 40.0] and cut
     # the whole solve gets there too: grown one size, then kept
     r = model.solve()
     assert r.open_sizes.tolist() == [20.0, 20.0] and r.cost == 16.0

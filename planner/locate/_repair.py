@@ -382,6 +382,8 @@ def _trim(
             step = int(smaller[np.argmax(caps[c, smaller])]) if len(smaller) else -1
             if chosen[c] >= 0 and (step < 0 or caps[c, step] < caps[c, chosen[c]] - 1e-9):
                 break
+            if deadline is not None and time.perf_counter() > deadline:
+                return now, capacity, assigned, True  # the safety net: what was undone stays
             trial = capacity.copy()
             trial[n_e + c] = caps[c, step] if step >= 0 else 0.0
             try:
