@@ -91,10 +91,16 @@ def categorized_points(
 
 def single_line(colour: str, *, width: float = 0.2, alpha: int = 140) -> str:
     """Return the QML of thin lines of one colour."""
-    symbol = _symbol("line", 0, "SimpleLine", {
-        "line_color": _rgba(colour, alpha), "line_width": f"{width:g}",
-        "line_width_unit": "MM",
-    })  # fmt: skip
+    symbol = _symbol(
+        "line",
+        0,
+        "SimpleLine",
+        {
+            "line_color": _rgba(colour, alpha),
+            "line_width": f"{width:g}",
+            "line_width_unit": "MM",
+        },
+    )
     return _qml(
         '<renderer-v2 type="singleSymbol" symbollevels="0" enableorderby="0" forceraster="0">'
         f"<symbols>{symbol}</symbols></renderer-v2>"

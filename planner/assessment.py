@@ -369,11 +369,22 @@ def _regions(
     r = pd.concat([r.drop(columns="existing_places"), gap], axis=1)
     r["has_shelter"] = r["shelters"] > 0  # CoE: at least one shelter in every region
     cols = [
-        "region", "districts", "population", "shelters", "has_shelter",
-        "required_family_places", "required_beds", "existing_places", "shortfall_beds",
-        "places_per_10000", "family_places_per_10000", "travel_min_mean",
-        "share_beyond_120min", "unreachable_population", "e2sfca_per_10000",
-    ]  # fmt: skip
+        "region",
+        "districts",
+        "population",
+        "shelters",
+        "has_shelter",
+        "required_family_places",
+        "required_beds",
+        "existing_places",
+        "shortfall_beds",
+        "places_per_10000",
+        "family_places_per_10000",
+        "travel_min_mean",
+        "share_beyond_120min",
+        "unreachable_population",
+        "e2sfca_per_10000",
+    ]
     return r[cols].sort_values("population", ascending=False).reset_index(drop=True)
 
 

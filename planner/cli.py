@@ -222,16 +222,35 @@ def data_build(  # noqa: PLR0913 - one option per input file
                 "with --osm"
             )
         _build_region(
-            boundaries, id_column, name_column, region_column, osm, population, places,
-            shelters, hospitals, hospital_types, about, speeds, extra_roads, out,
-        )  # fmt: skip
+            boundaries,
+            id_column,
+            name_column,
+            region_column,
+            osm,
+            population,
+            places,
+            shelters,
+            hospitals,
+            hospital_types,
+            about,
+            speeds,
+            extra_roads,
+            out,
+        )
         return
     if raw is None:
         raise click.UsageError(either)
-    region_only = {"--id-column": id_column, "--name-column": name_column,
-                   "--region-column": region_column, "--osm": osm, "--places": places,
-                   "--shelters": shelters, "--hospitals": hospitals,
-                   "--hospital-types": hospital_types, "--about": about}  # fmt: skip
+    region_only = {
+        "--id-column": id_column,
+        "--name-column": name_column,
+        "--region-column": region_column,
+        "--osm": osm,
+        "--places": places,
+        "--shelters": shelters,
+        "--hospitals": hospitals,
+        "--hospital-types": hospital_types,
+        "--about": about,
+    }
     stray = [k for k, v in region_only.items() if v is not None]
     if stray:
         raise click.UsageError(
@@ -284,8 +303,12 @@ def _build_region(  # noqa: PLR0913 - the command's options, passed on
 ) -> None:
     from planner.datasets.generic import RegionInputs, build_dataset
 
-    given = {"--id-column": id_column, "--name-column": name_column, "--osm": osm,
-             "--places": places}  # fmt: skip
+    given = {
+        "--id-column": id_column,
+        "--name-column": name_column,
+        "--osm": osm,
+        "--places": places,
+    }
     if id_column is None or name_column is None or osm is None or places is None:
         missing = [k for k, v in given.items() if v is None]
         raise click.UsageError(f"a region's build needs {', '.join(missing)} as well")

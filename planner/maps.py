@@ -300,11 +300,22 @@ def access_map(
     d["share_beyond"] = (d["share_beyond_120min"].fillna(1.0) * 100).round(0)
     props = d[
         [
-            "district_id", "name", "region", "population", "travel_label", "travel_km_mean",
-            "share_beyond", "required_beds", "existing_places", "shortfall_beds",
-            "shortfall_per_10000", "e2sfca_per_10000", "travel_min_mean", "geometry",
+            "district_id",
+            "name",
+            "region",
+            "population",
+            "travel_label",
+            "travel_km_mean",
+            "share_beyond",
+            "required_beds",
+            "existing_places",
+            "shortfall_beds",
+            "shortfall_per_10000",
+            "e2sfca_per_10000",
+            "travel_min_mean",
+            "geometry",
         ]
-    ].copy()  # fmt: skip
+    ].copy()
     for col in ("required_beds", "shortfall_beds", "shortfall_per_10000", "e2sfca_per_10000"):
         props[col] = props[col].round(2)
     props = web_frame(props, ["district_id", "name", "region", "travel_label"])
@@ -313,10 +324,18 @@ def access_map(
     tooltip_fields = [
         (field, tr(f"map.field.{field}"))
         for field in (
-            "name", "region", "population", "travel_label", "travel_km_mean", "share_beyond",
-            "required_beds", "existing_places", "shortfall_beds", "e2sfca_per_10000",
+            "name",
+            "region",
+            "population",
+            "travel_label",
+            "travel_km_mean",
+            "share_beyond",
+            "required_beds",
+            "existing_places",
+            "shortfall_beds",
+            "e2sfca_per_10000",
         )
-    ]  # fmt: skip
+    ]
 
     short_bins = _quantile_bins(d["shortfall_per_10000"], 5)
     score_bins = _quantile_bins(d["e2sfca_per_10000"], 5)

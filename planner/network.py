@@ -635,8 +635,11 @@ def add_road_lines(
                 f"got {getattr(geom, 'geom_type', None)} with highway {highway!r}"
             )
         oneway = str(getattr(row, "oneway", "") or "").strip().lower() in ("true", "1", "yes")
-        attrs = {"highway": highway, "oneway": oneway,
-                 "speed_kph": _edge_speed(highway, table, FALLBACK_SPEED_KPH)}  # fmt: skip
+        attrs = {
+            "highway": highway,
+            "oneway": oneway,
+            "speed_kph": _edge_speed(highway, table, FALLBACK_SPEED_KPH),
+        }
         for part in getattr(geom, "geoms", [geom]):
             xy = np.asarray(part.coords, dtype=float)[:, :2]
             if len(xy) >= 2:

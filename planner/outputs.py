@@ -62,9 +62,15 @@ def _round(frame: pd.DataFrame) -> pd.DataFrame:
         elif col.startswith("share_beyond_"):
             out[col] = out[col].round(4)
         elif col in (
-            "required_family_places", "required_beds", "existing_places", "shortfall_beds",
-            "places_per_10000", "family_places_per_10000", "e2sfca_per_10000", "area_km2",
-        ):  # fmt: skip
+            "required_family_places",
+            "required_beds",
+            "existing_places",
+            "shortfall_beds",
+            "places_per_10000",
+            "family_places_per_10000",
+            "e2sfca_per_10000",
+            "area_km2",
+        ):
             out[col] = out[col].round(3)
     return out
 

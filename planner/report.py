@@ -351,8 +351,13 @@ def _proposal_tables(plan: Plan, tr: Translator) -> dict[str, Markup]:
     new = sites.loc[sites["status"] == "new"]
     columns = ["name", "district_id", "region", "capacity_places", "capacity_beds", "cost"]
     existing = [
-        "name", "district_id", "status", "capacity_places", "capacity_beds", "added_places",
-    ]  # fmt: skip
+        "name",
+        "district_id",
+        "status",
+        "capacity_places",
+        "capacity_beds",
+        "added_places",
+    ]
     return {
         "new": _table(new[[*columns, "inclusive"]], tr),
         "existing": _table(sites.loc[sites["status"] != "new", existing], tr),
@@ -858,8 +863,15 @@ def _sources(dataset: Dataset, tr: Translator) -> Sequence[str]:
 
 
 #: Input files a report may describe by name and hash (never the shelters' file: confidential).
-_DESCRIBED_INPUTS = ("boundaries", "roads", "extra_roads", "population", "places", "hospitals",
-                     "hospital_types")  # fmt: skip
+_DESCRIBED_INPUTS = (
+    "boundaries",
+    "roads",
+    "extra_roads",
+    "population",
+    "places",
+    "hospitals",
+    "hospital_types",
+)
 
 
 def _input_files(dataset: Dataset, tr: Translator) -> list[str]:

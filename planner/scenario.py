@@ -552,9 +552,10 @@ class Scenario:
         """
         if self.site_lists_dataset is None or self.site_lists_dataset == dataset:
             return self, ()
-        lists = {"candidates": ("include", "exclude", "require", "exclude_districts"),
-                 "hospitals": ("include", "exclude", "require_rape_crisis",
-                               "require_forensic")}  # fmt: skip
+        lists = {
+            "candidates": ("include", "exclude", "require", "exclude_districts"),
+            "hospitals": ("include", "exclude", "require_rape_crisis", "require_forensic"),
+        }
         dropped = tuple(
             f"{table}.{key}"
             for table, keys in lists.items()

@@ -40,9 +40,21 @@ __all__ = [
 ]
 
 SITE_COLUMNS = [
-    "site_id", "name", "district_id", "region", "lon", "lat", "location", "status",
-    "capacity_places", "capacity_beds", "added_places", "cost", "inclusive", "service",
-]  # fmt: skip
+    "site_id",
+    "name",
+    "district_id",
+    "region",
+    "lon",
+    "lat",
+    "location",
+    "status",
+    "capacity_places",
+    "capacity_beds",
+    "added_places",
+    "cost",
+    "inclusive",
+    "service",
+]
 SERVICE_NAMES = {
     "shelter": "shelter",
     "rape_crisis_centre": "rape crisis centre",

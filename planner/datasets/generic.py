@@ -96,8 +96,17 @@ ABOUT_KEYS = {
     "population_note, regions}} for "
     "reports in that language (--lang); regions maps each region to its name there",
 }
-_SETTLEMENT_COLUMNS = ["settlement_id", "name", "name_source", "place", "district_id", "weight",
-                       "population", "lon", "lat"]  # fmt: skip
+_SETTLEMENT_COLUMNS = [
+    "settlement_id",
+    "name",
+    "name_source",
+    "place",
+    "district_id",
+    "weight",
+    "population",
+    "lon",
+    "lat",
+]
 #: Columns of a hospital file that name each point's kind in OSM's words (points of interest).
 HOSPITAL_TAG_COLUMNS = ("amenity", "healthcare", "class", "subclass")
 #: Kinds kept as hospitals: those that can host a rape crisis centre or forensic examination
@@ -442,8 +451,16 @@ def _swapped_hint(outside: gpd.GeoDataFrame, districts: gpd.GeoDataFrame) -> str
 
 
 def _shelters(path: Path | None, districts: gpd.GeoDataFrame, notes: list[str]) -> pd.DataFrame:
-    columns = ["shelter_id", "name", "district_id", "capacity_places", "inclusive",
-               "location_approximate", "lon", "lat"]  # fmt: skip
+    columns = [
+        "shelter_id",
+        "name",
+        "district_id",
+        "capacity_places",
+        "inclusive",
+        "location_approximate",
+        "lon",
+        "lat",
+    ]
     if path is None:
         notes.append("shelters: none given; the area has no shelter today")
         return pd.DataFrame(columns=columns)
@@ -459,9 +476,13 @@ def _shelters(path: Path | None, districts: gpd.GeoDataFrame, notes: list[str]) 
             "the shelter's name (kept private, shown only by district)"
         )
     points["capacity_places"] = number_column(
-        points, "capacity_places", path, strict=True, maximum=MAX_SHELTER_PLACES,
+        points,
+        "capacity_places",
+        path,
+        strict=True,
+        maximum=MAX_SHELTER_PLACES,
         row_offset=2 if path.suffix.lower() in (".csv", ".txt") else 0,
-    )  # fmt: skip
+    )
     if "inclusive" in points.columns:  # blank: not known to be inclusive
         given = points["inclusive"]
         blank = given.isna() | (given.astype(str).str.strip() == "")
@@ -759,8 +780,18 @@ class RegionInputs:
     hospital_types: Path | None = None
 
     def __post_init__(self) -> None:
-        for key in ("boundaries", "roads", "population", "places", "shelters", "hospitals",
-                    "about", "speeds", "extra_roads", "hospital_types"):  # fmt: skip
+        for key in (
+            "boundaries",
+            "roads",
+            "population",
+            "places",
+            "shelters",
+            "hospitals",
+            "about",
+            "speeds",
+            "extra_roads",
+            "hospital_types",
+        ):
             value = getattr(self, key)
             if value is not None and not Path(value).is_file():
                 raise MissingInputError(f"{key} file {value} does not exist")
@@ -776,8 +807,16 @@ class RegionInputs:
         dict[str, Path]
             Each role given (``boundaries``, ``roads``, ...) to its file.
         """
-        keys = ("boundaries", "roads", "population", "places", "shelters", "hospitals",
-                "extra_roads", "hospital_types")  # fmt: skip
+        keys = (
+            "boundaries",
+            "roads",
+            "population",
+            "places",
+            "shelters",
+            "hospitals",
+            "extra_roads",
+            "hospital_types",
+        )
         return {k: Path(getattr(self, k)) for k in keys if getattr(self, k) is not None}
 
 
@@ -875,8 +914,17 @@ def build_dataset(
         },
         "licences": dict(info.get("licences", {})),
     }
-    district_columns = ["district_id", "name", "name_az", "kind", "region", "area_km2",
-                        "population", "population_source", "geometry"]  # fmt: skip
+    district_columns = [
+        "district_id",
+        "name",
+        "name_az",
+        "kind",
+        "region",
+        "area_km2",
+        "population",
+        "population_source",
+        "geometry",
+    ]
     with progress.step("Writing the dataset"):
         write_dataset_folder(
             out,
