@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -224,6 +225,28 @@ def test_a_large_plan_is_announced_before_it_is_solved(
     monkeypatch.setattr(planner.planning, "LARGE_MODEL_PAIRS", 3)
     settlements, sites = len(dataset.settlements), len(dataset.shelters) + len(dataset.candidates)
     with pytest.warns(UserWarning, match=rf"a large plan: {settlements} settlements and "
-                      rf"{sites} sites make \d+ pairs within 120 min .* fewer candidate sites "
+                      rf"{sites} sites make \d+ pairs within 120 min; .* fewer candidate sites "
                       r"\(the dataset's candidates\.csv"):  # fmt: skip
         plan(dataset, scenario)
+
+
+def test_a_plan_solved_whole_is_announced_at_fewer_pairs(
+    tiny_plan: tuple[Dataset, Plan], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Single sourcing and the travel objectives solve every settlement's pairs (no merging):
+    they are announced as large at LARGE_FULL_MODEL_PAIRS, the others are not."""
+    import planner.planning
+
+    dataset, _ = tiny_plan
+    monkeypatch.setattr(planner.planning, "LARGE_FULL_MODEL_PAIRS", 3)
+    cheapest = load_scenario("coe-minimum")
+    with warnings.catch_warnings(record=True) as quiet:
+        warnings.simplefilter("always")
+        plan(dataset, cheapest)
+    assert not any("a large plan" in str(w.message) for w in quiet)
+    whole = replace(cheapest, objective=replace(cheapest.objective, type="fixed_charge"))
+    single = replace(cheapest, targets=replace(cheapest.targets, single_source=True))
+    for scenario in (whole, single):
+        with pytest.warns(UserWarning, match=r"a large plan: .* solves every settlement's pairs "
+                          r"itself: .* split referrals merges settlements"):  # fmt: skip
+            plan(dataset, scenario)
