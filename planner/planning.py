@@ -65,8 +65,9 @@ RCC_SPARE_CANDIDATES = 2
 LARGE_MODEL_PAIRS = 250_000
 # the same for the models solved whole, without merging settlements: the travel objectives
 # (min_travel, fixed_charge) and single sourcing. Measured on 2 cores with fixed_charge:
-# 2,000 pairs (Nakhchivan as its own region) proven optimal in 3 s; 12,743 (the embedded
-# dataset within 60 min) and 43,033 (within 120 min) stopped at the 300 s limit
+# 2,000 pairs (a region of 223 settlements and 10 candidates) proven optimal in 3 s;
+# 12,743 (the embedded dataset within 60 min) and 43,033 (within 120 min) stopped at the
+# 300 s limit
 LARGE_FULL_MODEL_PAIRS = 5_000
 
 
