@@ -22,6 +22,7 @@ from planner._errors import InputDataError
 from planner._i18n import noun
 
 __all__ = [
+    "DISTRICT_COLUMNS",
     "MAX_OUTSIDE_M",
     "MAX_SHELTER_PLACES",
     "boolean_column",
@@ -44,6 +45,17 @@ __all__ = [
 MAX_OUTSIDE_M = 3_000.0
 #: Largest capacity (beds) one existing shelter may have (more is a data error).
 MAX_SHELTER_PLACES = 10_000
+#: Columns of a dataset folder's districts (beside the geometry), as builders write them.
+DISTRICT_COLUMNS = [
+    "district_id",
+    "name",
+    "name_az",
+    "kind",
+    "region",
+    "area_km2",
+    "population",
+    "population_source",
+]
 _TRUE = {"true", "1", "yes"}
 _FALSE = {"false", "0", "no"}
 _METRIC = "EPSG:3857"

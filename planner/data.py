@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from planner._dataset_checks import (
+    DISTRICT_COLUMNS,
     MAX_OUTSIDE_M,
     MAX_SHELTER_PLACES,
     SITE_SIZE_COLUMNS,
@@ -71,16 +72,6 @@ __all__ = [
 
 FrameT = TypeVar("FrameT", bound=pd.DataFrame)
 
-DISTRICT_COLUMNS = [
-    "district_id",
-    "name",
-    "name_az",
-    "kind",
-    "region",
-    "area_km2",
-    "population",
-    "population_source",
-]
 SETTLEMENT_COLUMNS = ["settlement_id", "name", "place", "district_id", "weight", "population"]
 SHELTER_COLUMNS = [
     "shelter_id",

@@ -47,6 +47,7 @@ import numpy as np
 import pandas as pd
 
 from planner._dataset_checks import (
+    DISTRICT_COLUMNS,
     MAX_OUTSIDE_M,
     MAX_SHELTER_PLACES,
     boolean_column,
@@ -914,21 +915,10 @@ def build_dataset(
         },
         "licences": dict(info.get("licences", {})),
     }
-    district_columns = [
-        "district_id",
-        "name",
-        "name_az",
-        "kind",
-        "region",
-        "area_km2",
-        "population",
-        "population_source",
-        "geometry",
-    ]
     with progress.step("Writing the dataset"):
         write_dataset_folder(
             out,
-            districts=districts[district_columns],
+            districts=districts[[*DISTRICT_COLUMNS, "geometry"]],
             tables={
                 "settlements": settlements[_SETTLEMENT_COLUMNS],
                 "shelters": shelter_table,
