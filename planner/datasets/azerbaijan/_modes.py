@@ -271,7 +271,8 @@ def calibrate_modes(
             else ""
         )
         notes.append(
-            f"travel mode {name}: {int(rows.sum())} published times; road time x{factor:g}"
+            f"travel mode {name}: {int(rows.sum())} {noun(int(rows.sum()), 'published time')}; "
+            f"road time x{factor:g}"
             + raised
             + (f" + {wait:g} min" if wait else "")
             + f"; modelled/published median {np.median(ratio):.2f}, worst {worst:.2f} "
