@@ -591,18 +591,26 @@ def _assess_and_write(
     return assessment
 
 
-def _write_internal(dataset: Dataset, scenario: Scenario, internal: Path, out: Path) -> None:
-    from planner.outputs import write_internal_travel
-
+def _internal_folder(internal: Path | None, out: Path) -> Path | None:
+    """Check ``--internal-out`` before any work: the confidential file stays out of ``--out``."""
+    if internal is None:
+        return None
     inside = internal.resolve()
     if inside == out.resolve() or out.resolve() in inside.parents:
         raise InputDataError(
             f"--internal-out {internal} is inside --out {out}; keep the confidential file "
             "apart from the outputs you share"
         )
+    return inside
+
+
+def _write_internal(dataset: Dataset, scenario: Scenario, inside: Path, lang: str) -> None:
+    from planner.outputs import write_internal_travel
+
     inside.mkdir(parents=True, exist_ok=True)
     path = write_internal_travel(dataset, inside, leg=scenario.leg)
-    console.print(f"[bold yellow]wrote CONFIDENTIAL[/] {path}: do not publish or share it")
+    text = Translator(lang)("cli.wrote_confidential", path=str(path))
+    console.print(escape(text), style="bold yellow", soft_wrap=True)
 
 
 @cli.command()
@@ -630,6 +638,7 @@ def assess(  # noqa: PLR0913 -- one parameter per command-line option
     from planner._io import result_folder
     from planner.scenario import Scenario, load_scenario
 
+    private = _internal_folder(internal_out, out)
     loaded = load_scenario(scenario) if scenario else Scenario(name="coe-minimum")
     loaded = _with_mode(loaded, mode)
     progress = _terminal(lang)
@@ -637,8 +646,8 @@ def assess(  # noqa: PLR0913 -- one parameter per command-line option
         dataset = _load(data_dir, population, [loaded])
     with result_folder(out) as folder:
         _assess_and_write(_Out(folder, out, tiles, assets, lang), dataset, loaded, progress)
-    if internal_out is not None:
-        _write_internal(dataset, loaded, internal_out, out)
+    if private is not None:
+        _write_internal(dataset, loaded, private, lang)
 
 
 def _plan_and_write(
@@ -1051,6 +1060,7 @@ def run(  # noqa: PLR0913 -- one parameter per command-line option
     from planner._io import result_folder
     from planner.scenario import load_scenario, resolve_scenario
 
+    private = _internal_folder(internal_out, out)
     # one scenario for both: the assessment is the plan's "before"
     scenario = _with_mode(load_scenario(resolve_scenario(scenario_name)), mode)
     progress = _terminal(lang)
@@ -1060,8 +1070,8 @@ def run(  # noqa: PLR0913 -- one parameter per command-line option
         target = _Out(folder, out, tiles, assets, lang)
         before = _assess_and_write(target, dataset, scenario, progress)
         made = _plan_and_write(scenario, target.sub("plan"), dataset, time_limit, progress, before)
-    if internal_out is not None:
-        _write_internal(dataset, scenario, internal_out, out)
+    if private is not None:
+        _write_internal(dataset, scenario, private, lang)
     _exit_status([made], Translator(lang))
 
 

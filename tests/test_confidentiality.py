@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 import warnings
 from pathlib import Path
 from typing import Literal
@@ -238,3 +240,61 @@ def test_district_means_cannot_locate_them(
         error = (means.loc[published_means.index] - published_means.to_numpy()[:, None]).abs()
         best = near.iloc[int(np.argmin(error.mean(axis=0).to_numpy()))]
         _check_guess(ds, shelter_id, xy, (float(best["x"]), float(best["y"])))
+
+
+# --- the one confidential file: --internal-out -----------------------------------
+
+
+def test_internal_out_writes_the_true_figures_apart(tmp_path: Path) -> None:
+    """``--internal-out`` writes travel to the shelter at its own location, into its own
+    folder only; the public outputs keep the district's public point."""
+    from tests.tiny import node_xy, write_tiny_dataset
+
+    # the shelter at grid node 4, while district W's public point is a settlement elsewhere
+    data = write_tiny_dataset(tmp_path / "ds", shelter_xy=node_xy(4))
+    public, private = tmp_path / "public", tmp_path / "private"
+    result = CliRunner().invoke(
+        cli,
+        [
+            *("assess", "--data", str(data), "--out", str(public), "--tiles", "none"),
+            *("--internal-out", str(private)),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "wrote CONFIDENTIAL" in result.output and "do not publish" in result.output
+    written = private / "CONFIDENTIAL-settlement-travel.csv"
+    assert [p.name for p in private.iterdir()] == [written.name]
+    text = written.read_text("utf-8")
+    assert text.startswith("\ufeff# CONFIDENTIAL: travel to existing shelters at their own")
+    secret = pd.read_csv(written, skiprows=1).set_index("settlement_id")
+    # the settlement at node 4 is at the shelter itself; the public figures are not
+    assert secret.loc["S4", "travel_min"] == pytest.approx(0.0, abs=0.1)
+    assert secret["travel_min"].notna().all()
+    assert not any("CONFIDENTIAL" in p.name for p in public.rglob("*"))
+    # district W's published mean is that of its public point (node 0: 0+1+1+2+2+3 minutes
+    # from its six settlements), not of the shelter's own (node 4: 2+1+1+0+2+1)
+    shown = pd.read_csv(public / "districts.csv").set_index("district_id")
+    assert shown.loc["W", "travel_min_mean"] == pytest.approx(9 / 6)
+    true = secret.loc[secret["district_id"] == "W", "travel_min"]
+    assert true.mean() == pytest.approx(7 / 6, abs=0.05)
+
+
+@pytest.mark.parametrize("command", ["assess", "run"])
+def test_internal_out_inside_out_is_refused_before_any_work(tmp_path: Path, command: str) -> None:
+    from tests.tiny import write_tiny_dataset
+
+    data = write_tiny_dataset(tmp_path / "ds")
+    out = tmp_path / "results"
+    proc = subprocess.run(
+        [
+            *(sys.executable, "-m", "planner", command, "--data", str(data), "--out", str(out)),
+            *("--tiles", "none", "--internal-out", str(out / "private")),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "is inside --out" in (proc.stdout + proc.stderr).replace("\n", "")
+    assert "Loading the dataset" not in proc.stdout + proc.stderr
+    assert not out.exists()  # refused at once: nothing computed, nothing written
