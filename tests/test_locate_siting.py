@@ -23,6 +23,7 @@ from planner.locate import (
     check_solution,
 )
 from planner.locate._milp import FloatArray, Outcome, Termination
+from planner.locate.explain import explain_reach_capacity
 from tests import brute
 
 INF = math.inf
@@ -385,10 +386,11 @@ def test_small_budget_says_what_is_needed() -> None:
     assert "the cheapest plan without it: new sites 3, cost 9" in r.messages[0]
     # with the plan's time limit spent, the budget alone is said (nothing unproven)
     from planner.locate._milp import Outcome, Termination
+    from planner.locate.siting import _why_infeasible
 
     none = Outcome(Termination.INFEASIBLE, None, None, None, "infeasible")
     assert (
-        model._budget_reason(none, 0.0)[0]
+        _why_infeasible(model, none, 0.0)[0]
         == "the budget (new sites: at most 1) is too small to meet the targets."
     )
 
@@ -407,6 +409,77 @@ def test_a_plan_without_the_budget_is_called_the_cheapest_only_when_proven() -> 
     )
     unbounded = budget_reason(budget, (34, 1778.0, math.nan))
     assert unbounded.endswith("costs 1778 (not proven the cheapest).")
+
+
+def _short_of_room(**kw: Any) -> SitingModel:
+    """A (4 places) reaches only the existing site (5); B and C (3 each) reach only the one
+    candidate, whose largest size is 5: 10 places fit in all, but B and C do not."""
+    minutes = np.array([[10.0, INF], [INF, 20.0], [INF, 30.0]])
+    return SitingModel(
+        minutes,
+        np.array([4.0, 3.0, 3.0]),
+        np.array([5.0]),
+        demand_names=["A", "B", "C"],
+        options=_opts(sizes=(5.0,), size_costs=(1.0,), **kw),
+    )
+
+
+def test_a_group_short_of_room_within_reach_is_named() -> None:
+    # no single settlement, region or total is short: the checks before solving pass, the
+    # solver proves the plan impossible, and the minimum cut names the group
+    expected = (
+        "2 settlements with 6.0 family places of demand can reach only 1 site within the "
+        "limit, which holds at most 5.0 at its largest size (largest: B, C); at most 0.0 may "
+        "go unserved (served_share 1)."
+    )
+    for objective in ("min_cost", "min_worst_travel", "min_travel"):
+        model = _short_of_room(objective=objective)
+        assert model.explain() == []
+        r = model.solve()
+        assert r.status == "infeasible", objective
+        assert [m.split(" Add candidate")[0] for m in r.messages] == [expected], objective
+    # a budget is not blamed for what no plan can do
+    for budget in ({"max_new_sites": 0}, {"max_cost": 0.5}):
+        r = _short_of_room(**budget).solve()
+        assert r.status == "infeasible"
+        assert r.messages[0] == (
+            "the budget is not what makes the targets impossible: no plan meets them even "
+            "without it."
+        )
+        assert r.messages[1].startswith(expected)
+    # with the closest-assignment rule the sentence says the rule limits the reach too
+    ruled = _short_of_room(nearest_tolerance_min=500.0)
+    said = ruled.solve().messages[0]
+    assert "within the limit and within 500 min of their nearest existing site" in said
+    # half a place may go unserved: still short; one place: a plan
+    assert _short_of_room(served_share=0.95).solve().status == "infeasible"
+    assert _short_of_room(served_share=0.9).solve().status == "optimal"
+
+
+def test_reach_capacity_check_finds_nothing_to_say_on_a_feasible_model() -> None:
+    assert explain_reach_capacity(_short_of_room(served_share=0.5)) == []
+    # the group is the settlements short of room, not all of them: A is fine
+    said = explain_reach_capacity(_short_of_room())
+    assert len(said) == 1 and "(largest: B, C)" in said[0]
+    # without names the rows are given
+    model = replace(_short_of_room(), demand_names=None)
+    assert "(largest: rows [1, 2])" in explain_reach_capacity(model)[0]
+
+
+def test_infeasible_targets_that_no_check_explains_say_the_solver_proved_it() -> None:
+    # single sourcing: three settlements of 3 places, two sites of 5 that all reach; each
+    # settlement fits a site and all fit in total, but no site holds two of them whole
+    model = SitingModel(
+        np.full((3, 2), 10.0),
+        np.array([3.0, 3.0, 3.0]),
+        np.zeros(0),
+        options=_opts(single_source=True, sizes=(5.0,), size_costs=(1.0,)),
+    )
+    assert model.explain() == []
+    assert explain_reach_capacity(model) == []
+    r = model.solve()
+    assert r.status == "infeasible"
+    assert r.messages[0].startswith("no plan meets all the targets together (the solver proved")
 
 
 def test_regional_capacity_impossible() -> None:

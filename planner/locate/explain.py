@@ -65,7 +65,13 @@ class ServicesInputs(Protocol):
         ...
 
 
-__all__ = ["ServicesInputs", "budget_reason", "explain_services", "explain_siting"]
+__all__ = [
+    "ServicesInputs",
+    "budget_reason",
+    "explain_reach_capacity",
+    "explain_services",
+    "explain_siting",
+]
 
 #: How many of the largest settlements a message names.
 EXAMPLES = 5
@@ -196,20 +202,106 @@ def _explain_regions(model: SitingFormulation) -> list[str]:
     return msgs
 
 
-def _explain_single_source(model: SitingFormulation, limit: float, allowed: float) -> list[str]:
-    """Settlements too large for any site they reach cannot be referred whole."""
+def _largest_sizes(model: SitingFormulation) -> FloatArray:
+    """Each site's capacity at its largest: existing (with any expansion), then candidates."""
     opts = model.options
-    if not opts.targets.single_source or opts.objective.type == "max_coverage":
-        return []
-    d = np.asarray(model.demand, dtype=float)
     caps, _, ok = model.size_options()
-    largest = np.concatenate(
+    return np.concatenate(
         [
             np.asarray(model.existing_capacity, dtype=float)
             + (opts.supply.expand_max_places if opts.expand_existing else 0.0),
             np.where(ok, caps, 0.0).max(axis=1, initial=0.0),
         ]
     )
+
+
+def explain_reach_capacity(model: SitingFormulation, limit_min: float | None = None) -> list[str]:
+    """Name the settlements whose sites within reach cannot hold them, even all at their largest.
+
+    The most demand the sites can serve within the limit, every site open at
+    its largest size, is a maximum flow (settlements -> the sites they may use
+    -> capacity). When it is less than the demand that must be served, the
+    minimum cut names a group of settlements whose sites within reach hold
+    less than the group needs (Hall's condition), a reason the checks before
+    solving (each settlement alone, the whole area, each region) miss. Run
+    when a solve is proven infeasible.
+
+    Parameters
+    ----------
+    model
+        The model.
+    limit_min
+        Travel limit (default: the targets').
+
+    Returns
+    -------
+    list[str]
+        One sentence naming the group, or nothing when capacity within reach
+        is not the reason.
+    """
+    from scipy.sparse import csr_array
+    from scipy.sparse.csgraph import breadth_first_order, maximum_flow
+
+    opts = model.options
+    tg = opts.targets
+    if opts.objective.type == "max_coverage":
+        return []
+    limit = tg.max_travel_min if limit_min is None else limit_min
+    d = np.asarray(model.demand, dtype=float)
+    largest = _largest_sizes(model)
+    allowed = (1 - tg.served_share) * float(d.sum())
+    n_i, n_j = len(d), len(largest)
+    pi, pj = np.nonzero(model.allowed(limit))
+    # whole units of 1/1000 place (fewer for a very large area), rounded up: the flow can
+    # only come out larger than the true one, so a shortfall is proven
+    scale = min(1000.0, 1e9 / max(float(d.sum()), float(largest.sum()), 1.0))
+    source, sink = 0, n_i + n_j + 1
+    through = int(np.ceil(d.sum() * scale)) + 1  # more than any flow: an uncut arc
+    tails = np.concatenate([np.zeros(n_i, int), 1 + pi, 1 + n_i + np.arange(n_j)])
+    heads = np.concatenate([1 + np.arange(n_i), 1 + n_i + pj, np.full(n_j, sink)])
+    caps = np.concatenate(
+        [np.ceil(d * scale), np.full(len(pi), through), np.ceil(largest * scale)]
+    ).astype(np.int32)
+    graph = csr_array((caps, (tails, heads)), shape=(sink + 1, sink + 1))
+    graph.sum_duplicates()
+    flow = maximum_flow(graph, source, sink)
+    need = float(d.sum()) - allowed
+    if flow.flow_value / scale + TOL_LIMIT >= need:
+        return []
+    # the source side of a minimum cut: what still has room to send from the source
+    residual = csr_array(graph - flow.flow)
+    residual.data = np.maximum(residual.data, 0)
+    residual.eliminate_zeros()
+    side = np.zeros(sink + 1, dtype=bool)
+    side[breadth_first_order(residual, source, return_predecessors=False)] = True
+    group = side[1 : 1 + n_i] & (d > 0)
+    sites = side[1 + n_i : sink]
+    names = list(model.demand_names) if model.demand_names is not None else None
+    ruled = tg.nearest_tolerance_min is not None and model.n_existing > 0
+    return [
+        Note(
+            "message.reach_capacity",
+            rule=Note("message.unreachable_rule", tolerance=tg.nearest_tolerance_min)
+            if ruled
+            else "",
+            settlements=int(group.sum()),
+            places=Fixed(float(d[group].sum())),
+            sites=int(sites.sum()),
+            capacity=Fixed(float(largest[sites].sum())),
+            examples=_examples(group, d, names),
+            allowed=Fixed(allowed),
+            served_share=float(tg.served_share),
+        )
+    ]
+
+
+def _explain_single_source(model: SitingFormulation, limit: float, allowed: float) -> list[str]:
+    """Settlements too large for any site they reach cannot be referred whole."""
+    opts = model.options
+    if not opts.targets.single_source or opts.objective.type == "max_coverage":
+        return []
+    d = np.asarray(model.demand, dtype=float)
+    largest = _largest_sizes(model)
     room = np.where(model.allowed(limit), largest[None, :], 0.0).max(axis=1, initial=0.0)
     big = d > room + TOL_LIMIT
     if d[big].sum() <= allowed + TOL_LIMIT:

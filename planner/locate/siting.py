@@ -101,7 +101,7 @@ from planner.locate._search import (
     integral_bound,
     spare_core,
 )
-from planner.locate.explain import budget_reason, explain_siting
+from planner.locate.explain import budget_reason, explain_reach_capacity, explain_siting
 from planner.locate.formulation import _VECTOR_OF, SitingFormulation, SitingLayout
 from planner.locate.options import BudgetOptions, ObjectiveOptions
 from planner.locate.result import PlanResult, PlanStatus, empty_frame, objective_bound_gap
@@ -110,6 +110,17 @@ __all__ = ["SitingModel"]
 
 #: Nodes the first search of ``min_cost`` may explore when the LP gives no start.
 _FIRST_SEARCH_NODES = 200
+
+
+def _proven_infeasible(res: Outcome, model: SitingFormulation) -> list[str]:
+    """Say why no plan meets the targets.
+
+    A group of settlements short of room within reach, or (none found) that the
+    solver proved it; a solve that was not proven says its own message.
+    """
+    if res.termination != Termination.INFEASIBLE:
+        return [Note("message.no_solution", reason=str(res.message))]
+    return explain_reach_capacity(model) or [Note("message.infeasible_proven")]
 
 
 def _stopped(limit_s: float) -> str:
@@ -375,33 +386,6 @@ class SitingModel(SitingFormulation):
                 res = replace(res, termination=Termination.LIMIT)
         return res, value, bound, gap
 
-    def _budget_reason(self, res: Outcome, left_s: float) -> list[str]:
-        """Say that the budget is too small, with the plan without it found in ``left_s``."""
-        opts = self.options
-        if not opts.has_budget:
-            return [Note("message.no_solution", reason=str(res.message))]
-        free = replace(
-            self,
-            options=replace(
-                opts,
-                objective=ObjectiveOptions(type="min_cost", tie_break="none"),
-                budget=BudgetOptions(),
-            ),
-        )
-        layout = free.build(opts.targets.max_travel_min, budget=False)
-        if left_s < 1.0:  # the plan's time limit is spent: the budget alone is said
-            return [budget_reason(opts.budget, None)]
-        alt = solve_milp(layout.milp, layout.cost, left_s, opts.solver.mip_gap)
-        cheapest = None
-        if alt.has_solution and alt.x is not None:
-            y = alt.x[layout.y.cols.ravel()] > 0.5
-            cost = float(layout.cost @ alt.x)
-            proven = cost if alt.termination == Termination.OPTIMAL else math.nan
-            bound = proven if alt.mip_dual_bound is None else float(alt.mip_dual_bound)
-            bound = integral_bound(min(bound, cost), layout.cost, layout.milp.integrality)
-            cheapest = (int(y.sum()), cost, bound)
-        return [budget_reason(opts.budget, cheapest)]
-
     def _solve_worst(self, start: float) -> PlanResult:
         """p-centre: bisection over the distinct travel times, then the tie-break."""
         opts = self.options
@@ -417,6 +401,7 @@ class SitingModel(SitingFormulation):
         lo_i, hi_i = 0, len(levels) - 1
         proven = True
         layout = None
+        last: Outcome | None = None  # the last probe's answer
         # the largest level is feasible iff the whole problem is
         while lo_i <= hi_i:
             mid = (lo_i + hi_i) // 2
@@ -424,7 +409,7 @@ class SitingModel(SitingFormulation):
             layout = probe.build(float(levels[mid]))
             build_s += time.perf_counter() - t0
             zero = np.zeros(len(layout.milp.lb))
-            res = solve_milp(layout.milp, zero, deadline.left(), opts.solver.mip_gap)
+            res = last = solve_milp(layout.milp, zero, deadline.left(), opts.solver.mip_gap)
             if res.termination == Termination.OPTIMAL and res.x is not None:
                 best = (np.asarray(res.x, dtype=float), layout, float(levels[mid]))
                 hi_i = mid - 1
@@ -437,10 +422,13 @@ class SitingModel(SitingFormulation):
                 return self._infeasible(
                     [_stopped(opts.solver.time_limit_s)], build_s, solve_s, PlanStatus.TIME_LIMIT
                 )
-            last = layout or probe.build(opts.targets.max_travel_min)
-            res_any = solve_milp(last.milp, np.zeros(len(last.milp.lb)), 1.0, opts.solver.mip_gap)
+            if last is None:  # no pair within any level: the whole model answers
+                whole = probe.build(opts.targets.max_travel_min).milp
+                last = solve_milp(
+                    whole, np.zeros(len(whole.lb)), deadline.left(), opts.solver.mip_gap
+                )
             return self._infeasible(
-                self._budget_reason(res_any, deadline.left()), build_s, solve_s
+                _why_infeasible(probe, last, deadline.left(), self), build_s, solve_s
             )
         worst = best[2]
         # tie-break among plans with this worst case
@@ -472,7 +460,7 @@ class SitingModel(SitingFormulation):
         """No plan came back: proven infeasible, or stopped by the limit before finding one."""
         if res.termination == Termination.INFEASIBLE:
             left = self.options.solver.time_limit_s - build_s - solve_s
-            return self._infeasible(model._budget_reason(res, left), build_s, solve_s)
+            return self._infeasible(_why_infeasible(model, res, left, self), build_s, solve_s)
         if res.termination == Termination.WORK_LIMIT:
             return self._infeasible(
                 [Note("message.work_no_plan", nodes=self.options.solver.node_limit)],
@@ -755,3 +743,41 @@ def _rounded_start(
     if np.any(np.abs(whole - np.round(whole)) > 1e-6):
         return None, bound
     return x, bound
+
+
+def _why_infeasible(
+    model: SitingModel, res: Outcome, left_s: float, whole: SitingFormulation | None = None
+) -> list[str]:
+    """Say why a proven infeasible model has no plan: its budget, or its targets.
+
+    With a budget, the cheapest plan without it is searched for in
+    ``left_s``: found, the budget is too small; proven impossible, the
+    budget is not the cause. ``whole`` is the model before settlements
+    were merged (default: ``model``), whose settlements the sentence names.
+    """
+    opts = model.options
+    if not opts.has_budget:
+        return _proven_infeasible(res, whole or model)
+    free = replace(
+        model,
+        options=replace(
+            opts,
+            objective=ObjectiveOptions(type="min_cost", tie_break="none"),
+            budget=BudgetOptions(),
+        ),
+    )
+    layout = free.build(opts.targets.max_travel_min, budget=False)
+    if left_s < 1.0:  # the plan's time limit is spent: the budget alone is said
+        return [budget_reason(opts.budget, None)]
+    alt = solve_milp(layout.milp, layout.cost, left_s, opts.solver.mip_gap)
+    if alt.termination == Termination.INFEASIBLE:
+        return [Note("message.not_the_budget"), *_proven_infeasible(alt, whole or model)]
+    cheapest = None
+    if alt.has_solution and alt.x is not None:
+        y = alt.x[layout.y.cols.ravel()] > 0.5
+        cost = float(layout.cost @ alt.x)
+        proven = cost if alt.termination == Termination.OPTIMAL else math.nan
+        bound = proven if alt.mip_dual_bound is None else float(alt.mip_dual_bound)
+        bound = integral_bound(min(bound, cost), layout.cost, layout.milp.integrality)
+        cheapest = (int(y.sum()), cost, bound)
+    return [budget_reason(opts.budget, cheapest)]
