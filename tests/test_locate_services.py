@@ -327,6 +327,35 @@ def test_check_services_catches_problems() -> None:
     assert any("more than 200,000" in p for p in check_services(model, overloaded))
 
 
+def test_women_short_of_centres_within_reach_are_named() -> None:
+    # A and B (150,000 women each) reach only h0, C (50,000) only h1: two centres of 200,000
+    # hold all 350,000 in total, but A and B need more than h0's one centre
+    minutes = np.array([[30.0, INF], [50.0, INF], [INF, 40.0]])
+    model = HospitalServicesModel(
+        minutes,
+        np.array([150_000.0, 150_000.0, 50_000.0]),
+        demand_names=["A", "B", "C"],
+        options=ServiceOptions(
+            rape_crisis=RapeCrisisOptions(women_share=1.0, served_share=1.0, one_per_region=False),
+            forensic=None,
+        ),
+    )
+    assert model.explain() == []  # no single settlement, nor the total, is short
+    res = model.solve()
+    assert res.status == "infeasible"
+    assert res.messages[0].startswith(
+        "2 settlements with 300,000 women can reach only 1 candidate hospital within 120 min, "
+        "whose centre holds at most 200,000 women (largest: A, B); at most 0 women may go "
+        "unserved (rape_crisis.served_share 1)."
+    )
+    # with a third of the women allowed unserved, the plan exists and nothing is said
+    rc = model.options.rape_crisis
+    assert rc is not None
+    looser = replace(model.options, rape_crisis=replace(rc, served_share=0.7))
+    loose = replace(model, options=looser)
+    assert loose.solve().status == "optimal"
+
+
 def test_model_rejects_bad_shapes() -> None:
     with pytest.raises(ValueError, match="population has 1 value for"):
         HospitalServicesModel(np.zeros((2, 2)), np.ones(1))

@@ -68,6 +68,7 @@ class ServicesInputs(Protocol):
 __all__ = [
     "ServicesInputs",
     "budget_reason",
+    "explain_centre_capacity",
     "explain_reach_capacity",
     "explain_services",
     "explain_siting",
@@ -215,16 +216,60 @@ def _largest_sizes(model: SitingFormulation) -> FloatArray:
     )
 
 
+def _short_of_room(
+    demand: FloatArray, reach: BoolArray, capacity: FloatArray, need: float
+) -> tuple[BoolArray, BoolArray] | None:
+    """Find demand that the sites within its reach cannot hold, even all at full capacity.
+
+    The most demand the sites can serve is a maximum flow (demand -> the sites
+    it may use -> capacity). When it is below ``need``, the source side of a
+    minimum cut is a group of demand rows whose sites within reach hold less
+    than the group needs (Hall's condition). Flows are counted in whole units
+    of 1/1000 (fewer for very large totals), rounded up, so the flow can only
+    come out larger than the true one and a shortfall found is proven.
+
+    Returns
+    -------
+    tuple or None
+        The group's rows and the sites they reach, or ``None`` when the sites
+        can serve ``need``.
+    """
+    from scipy.sparse import csr_array
+    from scipy.sparse.csgraph import breadth_first_order, maximum_flow
+
+    n_i, n_j = len(demand), len(capacity)
+    pi, pj = np.nonzero(reach)
+    scale = min(1000.0, 1e9 / max(float(demand.sum()), float(capacity.sum()), 1.0))
+    source, sink = 0, n_i + n_j + 1
+    through = int(np.ceil(demand.sum() * scale)) + 1  # more than any flow: an uncut arc
+    tails = np.concatenate([np.zeros(n_i, int), 1 + pi, 1 + n_i + np.arange(n_j)])
+    heads = np.concatenate([1 + np.arange(n_i), 1 + n_i + pj, np.full(n_j, sink)])
+    caps = np.concatenate(
+        [np.ceil(demand * scale), np.full(len(pi), through), np.ceil(capacity * scale)]
+    ).astype(np.int32)
+    graph = csr_array((caps, (tails, heads)), shape=(sink + 1, sink + 1))
+    graph.sum_duplicates()
+    flow = maximum_flow(graph, source, sink)
+    if flow.flow_value / scale + TOL_LIMIT >= need:
+        return None
+    # the source side of a minimum cut: what still has room to send from the source
+    residual = csr_array(graph - flow.flow)
+    residual.data = np.maximum(residual.data, 0)
+    residual.eliminate_zeros()
+    side = np.zeros(sink + 1, dtype=bool)
+    side[breadth_first_order(residual, source, return_predecessors=False)] = True
+    return side[1 : 1 + n_i] & (demand > 0), side[1 + n_i : sink]
+
+
 def explain_reach_capacity(model: SitingFormulation, limit_min: float | None = None) -> list[str]:
     """Name the settlements whose sites within reach cannot hold them, even all at their largest.
 
-    The most demand the sites can serve within the limit, every site open at
-    its largest size, is a maximum flow (settlements -> the sites they may use
-    -> capacity). When it is less than the demand that must be served, the
-    minimum cut names a group of settlements whose sites within reach hold
-    less than the group needs (Hall's condition), a reason the checks before
-    solving (each settlement alone, the whole area, each region) miss. Run
-    when a solve is proven infeasible.
+    Every site open at its largest size, the most demand the sites can serve
+    within the limit is a maximum flow; when it is less than the demand that
+    must be served, its minimum cut names a group of settlements whose sites
+    within reach hold less than the group needs (Hall's condition), a reason
+    the checks before solving (each settlement alone, the whole area, each
+    region) miss. Run when a solve is proven infeasible.
 
     Parameters
     ----------
@@ -239,9 +284,6 @@ def explain_reach_capacity(model: SitingFormulation, limit_min: float | None = N
         One sentence naming the group, or nothing when capacity within reach
         is not the reason.
     """
-    from scipy.sparse import csr_array
-    from scipy.sparse.csgraph import breadth_first_order, maximum_flow
-
     opts = model.options
     tg = opts.targets
     if opts.objective.type == "max_coverage":
@@ -250,32 +292,10 @@ def explain_reach_capacity(model: SitingFormulation, limit_min: float | None = N
     d = np.asarray(model.demand, dtype=float)
     largest = _largest_sizes(model)
     allowed = (1 - tg.served_share) * float(d.sum())
-    n_i, n_j = len(d), len(largest)
-    pi, pj = np.nonzero(model.allowed(limit))
-    # whole units of 1/1000 place (fewer for a very large area), rounded up: the flow can
-    # only come out larger than the true one, so a shortfall is proven
-    scale = min(1000.0, 1e9 / max(float(d.sum()), float(largest.sum()), 1.0))
-    source, sink = 0, n_i + n_j + 1
-    through = int(np.ceil(d.sum() * scale)) + 1  # more than any flow: an uncut arc
-    tails = np.concatenate([np.zeros(n_i, int), 1 + pi, 1 + n_i + np.arange(n_j)])
-    heads = np.concatenate([1 + np.arange(n_i), 1 + n_i + pj, np.full(n_j, sink)])
-    caps = np.concatenate(
-        [np.ceil(d * scale), np.full(len(pi), through), np.ceil(largest * scale)]
-    ).astype(np.int32)
-    graph = csr_array((caps, (tails, heads)), shape=(sink + 1, sink + 1))
-    graph.sum_duplicates()
-    flow = maximum_flow(graph, source, sink)
-    need = float(d.sum()) - allowed
-    if flow.flow_value / scale + TOL_LIMIT >= need:
+    found = _short_of_room(d, model.allowed(limit), largest, float(d.sum()) - allowed)
+    if found is None:
         return []
-    # the source side of a minimum cut: what still has room to send from the source
-    residual = csr_array(graph - flow.flow)
-    residual.data = np.maximum(residual.data, 0)
-    residual.eliminate_zeros()
-    side = np.zeros(sink + 1, dtype=bool)
-    side[breadth_first_order(residual, source, return_predecessors=False)] = True
-    group = side[1 : 1 + n_i] & (d > 0)
-    sites = side[1 + n_i : sink]
+    group, sites = found
     names = list(model.demand_names) if model.demand_names is not None else None
     ruled = tg.nearest_tolerance_min is not None and model.n_existing > 0
     return [
@@ -417,3 +437,49 @@ def explain_services(model: ServicesInputs) -> list[str]:
         missing = sorted(set(populated_regions(model.demand_region, women)) - have)
         msgs.extend(Note("message.region_no_hospital", region=str(region)) for region in missing)
     return msgs
+
+
+def explain_centre_capacity(model: ServicesInputs) -> list[str]:
+    """Name the settlements whose candidate hospitals within reach cannot hold their women.
+
+    Every candidate hospital hosting a centre of ``rape_crisis.women_per_centre``
+    women, the most women served within the travel limit is a maximum flow; its
+    minimum cut names the settlements short of centres within reach (see
+    :func:`explain_reach_capacity`). Run when a solve is proven infeasible.
+
+    Parameters
+    ----------
+    model
+        The model.
+
+    Returns
+    -------
+    list[str]
+        One sentence naming the group, or nothing when that is not the reason.
+    """
+    rc = model.options.rape_crisis
+    if rc is None:
+        return []
+    cand = np.asarray(model.candidates, dtype=bool)
+    women = np.asarray(model.women, dtype=float)
+    reach = (np.asarray(model.minutes, dtype=float) <= rc.max_travel_min + TOL_LIMIT) & cand
+    allowed = (1 - rc.served_share) * float(women.sum())
+    capacity = np.where(cand, float(rc.women_per_centre), 0.0)
+    found = _short_of_room(women, reach, capacity, float(women.sum()) - allowed)
+    if found is None:
+        return []
+    group, sites = found
+    names = list(model.demand_names) if model.demand_names is not None else None
+    return [
+        Note(
+            "message.centre_capacity",
+            settlements=int(group.sum()),
+            women=Fixed(float(women[group].sum()), 0),
+            minutes=float(rc.max_travel_min),
+            hospitals=int(sites.sum()),
+            capacity=Fixed(float(capacity[sites].sum()), 0),
+            examples=_examples(group, women, names),
+            allowed=Fixed(allowed, 0),
+            served_share=float(rc.served_share),
+        )
+    ]

@@ -90,7 +90,7 @@ from planner.locate._search import (
     populated_regions,
     spare_core,
 )
-from planner.locate.explain import explain_services
+from planner.locate.explain import explain_centre_capacity, explain_services
 from planner.locate.options import (
     ObjectiveOptions,
     RapeCrisisOptions,
@@ -331,12 +331,10 @@ class HospitalServicesModel:
         if not res.has_solution or res.x is None:
             proven = res.termination == Termination.INFEASIBLE
             return self._infeasible(
-                [
-                    Note("message.services_infeasible")
-                    if proven
-                    else Note(
-                        "message.time_no_plan", seconds=float(self.options.solver.time_limit_s)
-                    )
+                (explain_centre_capacity(self) or [Note("message.services_infeasible")])
+                if proven
+                else [
+                    Note("message.time_no_plan", seconds=float(self.options.solver.time_limit_s))
                 ],
                 built - started,
                 time.perf_counter() - built,
