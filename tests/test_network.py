@@ -6,9 +6,11 @@ import random
 import warnings
 from pathlib import Path
 
+import geopandas as gpd
 import networkx as nx
 import numpy as np
 import pytest
+from shapely.geometry import Point, box
 
 from planner._errors import InputDataError, MissingInputError, NetworkError
 from planner.data import Dataset
@@ -89,6 +91,27 @@ def test_far_points_warn_with_count() -> None:
     far = points([(48.0, 41.0), (48.1, 41.0), (47.0, 40.0)])
     with pytest.warns(UserWarning, match="2 of 3 origins lie more than 10 km"):
         travel_matrix(g, far, [0])
+
+
+def test_points_in_a_projected_crs_are_reprojected(grid: nx.MultiDiGraph) -> None:
+    # a user's layer in Web Mercator (metres) routes exactly as in longitude and latitude
+    lonlat = points([(47.0, 40.0), (47.0 + 2 * GRID_STEP, 40.0 + GRID_STEP)])
+    metres = lonlat.to_crs("EPSG:3857")
+    assert metres.geometry.x.iloc[1] > 1e6  # really projected
+    same = travel_matrix(grid, lonlat, lonlat)
+    # the round trip through metres moves a point by a few nanometres
+    assert travel_matrix(grid, metres, lonlat) == pytest.approx(same, abs=1e-6)
+    snapped = snap_points(grid, metres)
+    assert snapped["node"].tolist() == snap_points(grid, lonlat)["node"].tolist()
+
+
+def test_empty_and_non_point_geometries_are_named(grid: nx.MultiDiGraph) -> None:
+    empty = gpd.GeoDataFrame(geometry=[Point(47.0, 40.0), Point()], crs="EPSG:4326")
+    with pytest.raises(InputDataError, match="row 1 has an empty or missing geometry"):
+        travel_matrix(grid, empty, points([(47.0, 40.0)]))
+    square = gpd.GeoDataFrame(geometry=[box(47.0, 40.0, 47.01, 40.01)], crs="EPSG:4326")
+    with pytest.raises(InputDataError, match=r"expected Point geometries, got \['Polygon'\]"):
+        travel_matrix(grid, points([(47.0, 40.0)]), square)
 
 
 def test_unknown_node_id_is_named(grid: nx.MultiDiGraph) -> None:
