@@ -486,6 +486,31 @@ def test_service_tables_say_each_location_in_the_reports_language(tmp_path: Path
     assert "(adsız klinika)" in page
 
 
+def test_services_that_cannot_be_planned_get_a_section_saying_why(
+    tiny_plan: tuple[Dataset, Plan],
+) -> None:
+    """Impossible service targets do not hide the shelter plan: the report says why the
+    services could not be planned, in the report's language."""
+    from planner.report import render_report
+    from planner.scenario import scenario_from_dict
+    from tests.tiny import TINY_SCENARIO
+
+    dataset, _ = tiny_plan
+    # 180,000 women and centres of 10,000: 18 centres needed, but the two hospitals hold one each
+    strict = {**TINY_SCENARIO, "rape_crisis": {"women_per_centre": 10_000, "served_share": 0.9}}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        p = plan(dataset, scenario_from_dict(strict))
+    assert p.services is not None and p.services.result.status == "infeasible"
+    assert p.result.feasible  # the shelters are planned all the same
+    en = render_report(p, dataset)
+    assert "Rape crisis centres and forensic examination: targets cannot be met" in en
+    assert "but only 2 hospitals may host one" in en
+    assert "New shelters" in en
+    az = render_report(p, dataset, lang="az")
+    assert "cannot be met" not in az and "but only 2 hospitals" not in az
+
+
 def test_the_budget_is_named_only_when_used_up(small_plan: Plan) -> None:
     from dataclasses import replace
 
