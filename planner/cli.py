@@ -852,7 +852,8 @@ def _print_plan(result: Plan, tr: Translator) -> None:
     if result.violations:
         console.print(
             f"[bold red]{escape(tr('cli.plan.check_failed'))}[/] "
-            + escape("; ".join(result.violations))
+            + escape("; ".join(tr.message(v) for v in result.violations)),
+            soft_wrap=True,
         )
     if result.services is not None:
         services = escape(tr("cli.plan.services"))
@@ -861,7 +862,8 @@ def _print_plan(result: Plan, tr: Translator) -> None:
         if result.services.violations:
             console.print(
                 f"[bold red]{services}: {escape(tr('cli.plan.check_failed'))}[/] "
-                + escape("; ".join(result.services.violations))
+                + escape("; ".join(tr.message(v) for v in result.services.violations)),
+                soft_wrap=True,
             )
     _print_not_proven(result, tr)
 
@@ -913,7 +915,10 @@ def _exit_status(plans: list[Plan], tr: Translator | None = None) -> None:
         for p in plans
         if p.result.status != "optimal"
         or p.violations
-        or (p.services is not None and p.services.result.status != "optimal")
+        or (
+            p.services is not None
+            and (p.services.result.status != "optimal" or p.services.violations)
+        )
     ]
     if short:
         console.print(

@@ -322,7 +322,9 @@ def _quality(plan: Plan, tr: Translator) -> str:
     checked = (
         tr("report.quality.checked_ok")
         if not plan.violations
-        else tr("report.quality.problems", problems="; ".join(plan.violations))
+        else tr(
+            "report.quality.problems", problems="; ".join(tr.message(v) for v in plan.violations)
+        )
     )
     return tr(
         "report.quality.text",
@@ -722,7 +724,10 @@ def _service_sections(
     checked = (
         tr("report.services.checked_ok")
         if not plan.services.violations
-        else tr("report.quality.problems", problems="; ".join(plan.services.violations))
+        else tr(
+            "report.quality.problems",
+            problems="; ".join(tr.message(v) for v in plan.services.violations),
+        )
     )
     quality = tr(
         "report.services.quality",

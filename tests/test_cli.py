@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from planner._errors import PlannerError
+from planner._i18n import Note
 from planner.access import DISTRICT_TABLE_COLUMNS
 from planner.cli import cli
 from tests.tiny import TINY_TOML
@@ -313,6 +314,35 @@ def test_exit_status_tells_the_truth(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert "The targets cannot be met" in report
     sites = pd.read_csv(tmp_path / "bad" / "sites.csv")
     assert (sites["capacity_places"] > 0).all() and (sites["added_places"] >= 0).all()
+
+
+@pytest.mark.parametrize("part", ["shelters", "services"])
+def test_a_failed_independent_check_is_exit_status_3(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, part: str
+) -> None:
+    """A plan the independent check rejects is not a plan whose targets are met."""
+    import planner.planning
+    from planner.scenario import scenario_from_dict
+    from tests.tiny import TINY_SCENARIO, write_tiny_dataset
+
+    folder = write_tiny_dataset(tmp_path / "ds")
+    scenario = _scenario_file(tmp_path, scenario_from_dict(TINY_SCENARIO).to_toml())
+    name = "check_solution" if part == "shelters" else "check_services"
+    broken = Note("check.over_capacity", sites="[1]")
+    monkeypatch.setattr(planner.planning, name, lambda *_: [broken])
+    for lang, said in (("en", "sites [1] serve more than their capacity"), ("az", "[1] yerləri")):
+        out = tmp_path / lang
+        result = CliRunner().invoke(
+            cli,
+            [
+                *("plan", str(scenario), "--out", str(out), "--data", str(folder)),
+                *("--lang", lang, "--tiles", "none"),
+            ],
+        )
+        assert result.exit_code == 3, result.output
+        assert said in result.output
+        assert said in (out / "report.html").read_text("utf-8")
+        assert ("exit status 3" if lang == "en" else "çıxış statusu 3") in result.output
 
 
 def test_a_time_limit_before_any_plan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
