@@ -57,3 +57,38 @@ def test_assessment_summary_figures(tiny_plan: tuple[Dataset, Plan]) -> None:
     assert b["unreachable_population"] == 0 and b["unreachable_districts"] == []
     assert b["planner_version"] == __version__
     assert not math.isnan(b["travel_min_mean"])
+
+
+@pytest.mark.parametrize("only", ["rape_crisis", "forensic"])
+def test_one_service_alone_is_summarised_and_reported(
+    tiny_plan: tuple[Dataset, Plan], only: str
+) -> None:
+    """A scenario may plan rape crisis centres or forensic examination without the other."""
+    import warnings
+
+    from planner.planning import plan
+    from planner.report import render_report
+    from planner.scenario import scenario_from_dict
+    from tests.tiny import TINY_SCENARIO
+
+    dataset, _ = tiny_plan
+    other = "forensic" if only == "rape_crisis" else "rape_crisis"
+    scenario = scenario_from_dict({k: v for k, v in TINY_SCENARIO.items() if k != other})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        p = plan(dataset, scenario)
+    assert p.services is not None and p.services.result.status == "optimal"
+    assert p.services.violations == ()
+    # the block of the service not planned is left out of the summary
+    blocks = {"rape_crisis": "rape_crisis_centres", "forensic": "forensic_24_7"}
+    assert blocks[other] not in p.summary and blocks[only] in p.summary
+    if only == "rape_crisis":
+        rc = p.summary["rape_crisis_centres"]
+        assert rc["proposed"] >= rc["required"] >= 1
+        assert not p.services.result.forensic.any()
+    else:
+        assert p.summary["forensic_24_7"]["proposed"] >= 1
+        assert not p.services.result.centre.any()
+    json.dumps(p.summary)  # the summary a run writes
+    html = render_report(p, dataset)
+    assert "proposes" in html
