@@ -221,6 +221,38 @@ def test_about_file_translations(tmp_path: Path) -> None:
         read_about(about)
 
 
+@pytest.mark.parametrize(
+    ("name", "text", "said"),
+    [
+        ("about.toml", "sources = [", r"about\.toml is not valid toml"),
+        ("about.json", "{sources: 1}", r"about\.json is not valid json"),
+        ("about.json", '["Roads of 2021."]', r"holds a list; expected an object"),
+        ("about.toml", 'sources = "OSM"', r"sources is 'OSM'; expected a list of sentences"),
+        ("about.toml", "limitations = [1]", r"limitations is \[1\]; expected a list of sentences"),
+        ("about.toml", 'licences = ["ODbL"]', r"licences is \['ODbL'\]; expected \{source"),
+        ("about.toml", "[licences]\nOSM = 1", r"licences is \{'OSM': 1\}; expected"),
+        ("about.toml", "name = 7", r"name is 7; expected text"),
+        ("about.toml", 'translations = "az"', r"translations is 'az'; expected \{language"),
+        ("about.toml", 'translations = {az = "x"}', r"translations\.az is 'x'; expected an"),
+        (
+            "about.toml",
+            "[translations.az.regions]\nNorth = 1",
+            r"translations\.az\.regions is \{'North': 1\}; expected \{region",
+        ),
+    ],
+)
+def test_a_bad_about_file_is_named(tmp_path: Path, name: str, text: str, said: str) -> None:
+    about = tmp_path / name
+    about.write_text(text, "utf-8")
+    with pytest.raises(InputDataError, match=said):
+        read_about(about)
+
+
+def test_a_missing_about_file_is_named(tmp_path: Path) -> None:
+    with pytest.raises(MissingInputError, match=r"about file .*nowhere\.toml does not exist"):
+        read_about(tmp_path / "nowhere.toml")
+
+
 def _grid_region(folder: Path, **given: Path) -> RegionInputs:
     """Three districts over the 3x3 grid graph (node 9 removed): West and East side by side,
     North above them; places with populations as CSV, roads as GraphML, one shelter, two
