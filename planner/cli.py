@@ -81,6 +81,19 @@ def _show_warning(
     console.print(f"[yellow]{escape(tr('cli.warning'))}:[/] {escape(text)}", soft_wrap=True)
 
 
+class _ScenarioCommand(click.Command):
+    """A command that takes shipped scenarios by name: its help lists them."""
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        super().format_epilog(ctx, formatter)
+        from planner._shipped import shipped_descriptions
+
+        rows = list(shipped_descriptions().items())
+        if rows:
+            with formatter.section("Shipped scenarios (by name, or a TOML file of your own)"):
+                formatter.write_dl(rows)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="shelter-planner")
 @click.option("-v", "--verbose", is_flag=True, help="Log every step.")
@@ -956,7 +969,7 @@ def _plan_options(command: Callable[..., None]) -> Callable[..., None]:
     return command
 
 
-@cli.command()
+@cli.command(cls=_ScenarioCommand)
 @click.argument("scenario", type=str)
 @_plan_options
 def plan(  # noqa: PLR0913 -- one parameter per command-line option
@@ -989,7 +1002,7 @@ def plan(  # noqa: PLR0913 -- one parameter per command-line option
     _exit_status([made], Translator(lang))
 
 
-@cli.command()
+@cli.command(cls=_ScenarioCommand)
 @click.argument("scenarios", nargs=-1, required=True, type=str)
 @_plan_options
 def compare(  # noqa: PLR0913 -- one parameter per command-line option
@@ -1032,7 +1045,7 @@ def compare(  # noqa: PLR0913 -- one parameter per command-line option
     _exit_status(plans, tr)
 
 
-@cli.command()
+@cli.command(cls=_ScenarioCommand)
 @_OUT_OPTION
 @_DATA_OPTION
 @_POPULATION_OPTION

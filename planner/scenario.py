@@ -128,6 +128,7 @@ from typing import Any, Literal
 import numpy as np
 
 from planner._errors import MissingInputError, OptionError
+from planner._shipped import builtin_scenarios
 from planner._validate import boolean, float_list, number, unknown_keys
 from planner.hospital_types import HOSPITAL_TYPES, SUITABLE_TYPES, fold_name
 from planner.locate.options import (
@@ -820,21 +821,6 @@ def _descriptions(translations: object) -> tuple[tuple[str, str], ...]:
             raise ScenarioError(f"translations.{lang}.description is {text!r}; expected text")
         out.append((str(lang), text))
     return tuple(sorted(out))
-
-
-def builtin_scenarios() -> dict[str, Path]:
-    """Return the scenario files shipped with the planner, by name (file stem).
-
-    Returns
-    -------
-    dict[str, Path]
-        Each shipped scenario's name to its file.
-    """
-    here = Path(__file__).resolve().parent
-    for folder in (here / "_scenarios", here.parent / "scenarios"):
-        if folder.is_dir():
-            return {p.stem: p for p in sorted(folder.glob("*.toml"))}
-    return {}
 
 
 def resolve_scenario(name_or_path: str | Path) -> Path:

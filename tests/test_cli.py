@@ -212,6 +212,29 @@ def test_data_build_help_keeps_its_usage_lines() -> None:
     assert "\\b" not in out  # click's no-wrap marker is a backspace, never shown
 
 
+@pytest.mark.parametrize("command", ["plan", "compare", "run"])
+def test_help_lists_the_shipped_scenarios(command: str) -> None:
+    out = CliRunner().invoke(cli, [command, "--help"]).output
+    assert "Shipped scenarios (by name, or a TOML file of your own):" in out
+    flat = " ".join(out.split())
+    assert "coe-minimum CoE minimum: 1 family place per 10,000 people, within 120 minutes" in flat
+    for name in ("budget-5-sites", "coe-60min", "current", "full-recommendations", "inclusive"):
+        assert name in out
+
+
+def test_help_does_not_load_the_planning_stack() -> None:
+    # --help answers at once: listing the scenarios reads their files, not the planner
+    code = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from planner.cli import cli\n"
+        "assert 'Shipped scenarios' in CliRunner().invoke(cli, ['plan', '--help']).output\n"
+        "print(sorted(m for m in ('geopandas', 'planner.scenario', 'scipy') if m in sys.modules))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == "[]", proc.stdout + proc.stderr
+
+
 def test_warnings_are_told_in_the_commands_language(capsys: pytest.CaptureFixture[str]) -> None:
     import numpy as np
 
