@@ -245,3 +245,16 @@ def test_bad_own_sizes_name_the_row(
     with pytest.raises(InputDataError) as err:
         shelter_candidates(tiny, _scenario(candidates={"file": str(path)}))
     assert message in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("column", "missing"), [("capacity_places", "cost"), ("cost", "capacity_places")]
+)
+def test_own_capacity_and_cost_go_together(
+    tiny: Dataset, tmp_path: Path, column: str, missing: str
+) -> None:
+    path = tmp_path / "sites.csv"
+    path.write_text(f"candidate_id,name,lon,lat,{column}\nB1,House,47.0,40.0,5\n", "utf-8")
+    with pytest.raises(InputDataError) as err:
+        shelter_candidates(tiny, _scenario(candidates={"file": str(path)}))
+    assert f"sites.csv has a {column!r} column but no {missing!r}" in str(err.value)
