@@ -425,8 +425,8 @@ def _short_of_room(**kw: Any) -> SitingModel:
 
 
 def test_a_group_short_of_room_within_reach_is_named() -> None:
-    # no single settlement, region or total is short: the checks before solving pass, the
-    # solver proves the plan impossible, and the minimum cut names the group
+    # no single settlement, region or total is short, but B and C together are: the
+    # maximum flow's minimum cut names them before any solving
     expected = (
         "2 settlements with 6.0 family places of demand can reach only 1 site within the "
         "limit, which holds at most 5.0 at its largest size (largest: B, C); at most 0.0 may "
@@ -434,19 +434,14 @@ def test_a_group_short_of_room_within_reach_is_named() -> None:
     )
     for objective in ("min_cost", "min_worst_travel", "min_travel"):
         model = _short_of_room(objective=objective)
-        assert model.explain() == []
+        assert [m.split(" Add candidate")[0] for m in model.explain()] == [expected]
         r = model.solve()
         assert r.status == "infeasible", objective
         assert [m.split(" Add candidate")[0] for m in r.messages] == [expected], objective
-    # a budget is not blamed for what no plan can do
-    for budget in ({"max_new_sites": 0}, {"max_cost": 0.5}):
-        r = _short_of_room(**budget).solve()
-        assert r.status == "infeasible"
-        assert r.messages[0] == (
-            "the budget is not what makes the targets impossible: no plan meets them even "
-            "without it."
-        )
-        assert r.messages[1].startswith(expected)
+    # a budget is not what is named: the group is
+    r = _short_of_room(max_new_sites=0).solve()
+    assert r.status == "infeasible" and len(r.messages) == 1
+    assert r.messages[0].startswith(expected)
     # with the closest-assignment rule the sentence says the rule limits the reach too
     ruled = _short_of_room(nearest_tolerance_min=500.0)
     said = ruled.solve().messages[0]
@@ -454,6 +449,15 @@ def test_a_group_short_of_room_within_reach_is_named() -> None:
     # half a place may go unserved: still short; one place: a plan
     assert _short_of_room(served_share=0.95).solve().status == "infeasible"
     assert _short_of_room(served_share=0.9).solve().status == "optimal"
+    # the check answers too when a solve is proven infeasible by other means
+    from planner.locate.siting import _proven_infeasible
+
+    proven = Outcome(Termination.INFEASIBLE, None, None, None, "infeasible")
+    assert _proven_infeasible(proven, _short_of_room())[0].startswith(expected)
+    stopped = Outcome(Termination.LIMIT, None, None, None, "time limit reached")
+    assert _proven_infeasible(stopped, _short_of_room()) == [
+        "the solver found no solution: time limit reached"
+    ]
 
 
 def test_reach_capacity_check_finds_nothing_to_say_on_a_feasible_model() -> None:
@@ -480,6 +484,16 @@ def test_infeasible_targets_that_no_check_explains_say_the_solver_proved_it() ->
     r = model.solve()
     assert r.status == "infeasible"
     assert r.messages[0].startswith("no plan meets all the targets together (the solver proved")
+    # nor is a budget blamed for what no plan can do
+    for budget in ({"max_new_sites": 2}, {"max_cost": 1.5}):
+        tight = replace(model, options=replace(model.options, budget=BudgetOptions(**budget)))
+        r = tight.solve()
+        assert r.status == "infeasible"
+        assert r.messages[0] == (
+            "the budget is not what makes the targets impossible: no plan meets them even "
+            "without it."
+        )
+        assert r.messages[1].startswith("no plan meets all the targets together")
 
 
 def test_regional_capacity_impossible() -> None:

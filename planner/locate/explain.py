@@ -135,6 +135,8 @@ def explain_siting(model: SitingFormulation, limit_min: float | None = None) -> 
     msgs += _explain_capacity(model, allowed)
     msgs += _explain_regions(model)
     msgs += _explain_single_source(model, limit, allowed)
+    if not msgs:  # each settlement, region and the whole fit: does every group? (milliseconds)
+        msgs += explain_reach_capacity(model, limit)
     target = opts.inclusive_served_share
     if target is not None and model.inclusive_cover is not None:
         cover = np.asarray(model.inclusive_cover)
@@ -268,8 +270,10 @@ def explain_reach_capacity(model: SitingFormulation, limit_min: float | None = N
     within the limit is a maximum flow; when it is less than the demand that
     must be served, its minimum cut names a group of settlements whose sites
     within reach hold less than the group needs (Hall's condition), a reason
-    the checks before solving (each settlement alone, the whole area, each
-    region) miss. Run when a solve is proven infeasible.
+    the checks of each settlement alone, the whole area and each region miss.
+    :func:`explain_siting` runs it when those find nothing, before any solving
+    (nationally a few milliseconds, where a solver may take long to prove the
+    same).
 
     Parameters
     ----------
@@ -436,6 +440,8 @@ def explain_services(model: ServicesInputs) -> list[str]:
         have = set(np.asarray(model.site_region)[cand].tolist())
         missing = sorted(set(populated_regions(model.demand_region, women)) - have)
         msgs.extend(Note("message.region_no_hospital", region=str(region)) for region in missing)
+    if not msgs:  # each settlement and the whole fit: does every group?
+        msgs += explain_centre_capacity(model)
     return msgs
 
 
@@ -445,7 +451,8 @@ def explain_centre_capacity(model: ServicesInputs) -> list[str]:
     Every candidate hospital hosting a centre of ``rape_crisis.women_per_centre``
     women, the most women served within the travel limit is a maximum flow; its
     minimum cut names the settlements short of centres within reach (see
-    :func:`explain_reach_capacity`). Run when a solve is proven infeasible.
+    :func:`explain_reach_capacity`). :func:`explain_services` runs it when its
+    other checks find nothing, before any solving.
 
     Parameters
     ----------
