@@ -69,6 +69,23 @@ def test_result_folder_refuses_a_folder_it_did_not_write(tmp_path: Path) -> None
     assert (mine / "thesis.docx").read_text() == "keep"
 
 
+def test_result_folder_that_is_a_file_or_cannot_be_made_is_named(tmp_path: Path) -> None:
+    from planner._errors import InputDataError
+    from planner._io import result_folder
+
+    notes = tmp_path / "notes.txt"
+    notes.write_text("keep")
+    is_file = r"--out .*notes\.txt is a file; expected a folder"
+    with pytest.raises(InputDataError, match=is_file), result_folder(notes):
+        pass
+    # a folder below a file cannot be created: said, and nothing is written
+    below = r"cannot create the result folder .*notes\.txt/out"
+    with pytest.raises(InputDataError, match=below), result_folder(notes / "out"):
+        pass
+    assert notes.read_text() == "keep"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
 def test_spreadsheet_csv_opens_in_excel(tmp_path: Path) -> None:
     frame = pd.DataFrame({"name": ["Ağcabədi", "=cmd"], "value": [1.5, -2.0]})
     write_csv_atomic(tmp_path / "out.csv", frame, spreadsheet=True)
