@@ -25,7 +25,6 @@ from planner._escape import html_text, markdown_cell, markup, spreadsheet_frame
 from planner._io import atomic_path, write_csv_atomic, write_text_atomic
 from planner._progress import LogProgress, Progress
 from planner._qgis import Style, categorized_points, graduated_fill, single_line, write_styles
-from planner.access import AccessTables
 from planner.assessment import Assessment
 from planner.data import Dataset
 from planner.figures import NO_ROAD, TRAVEL_BINS, TRAVEL_COLOURS
@@ -42,11 +41,9 @@ __all__ = [
     "PlanFiles",
     "comparison_markdown",
     "comparison_table",
-    "district_table",
     "scenario_folders",
     "write_assessment",
     "write_comparison",
-    "write_district_table",
     "write_internal_travel",
     "write_plan",
     "write_plan_geopackage",
@@ -73,45 +70,6 @@ def _round(frame: pd.DataFrame) -> pd.DataFrame:
         ):
             out[col] = out[col].round(3)
     return out
-
-
-def district_table(tables: AccessTables) -> pd.DataFrame:
-    """Return the district travel table rounded for publication.
-
-    Travel times are rounded to 0.1 minute, distances to 0.1 km and shares to
-    four decimals; districts without a road path keep empty travel figures.
-
-    Parameters
-    ----------
-    tables
-        The assessment's travel tables.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per district, rounded.
-    """
-    return _round(tables.districts)
-
-
-def write_district_table(tables: AccessTables, out_dir: str | Path) -> Path:
-    """Write ``districts.csv`` into ``out_dir`` (created if needed) and return its path.
-
-    Parameters
-    ----------
-    tables
-        The assessment's travel tables.
-    out_dir
-        Folder to write into.
-
-    Returns
-    -------
-    Path
-        The CSV file written.
-    """
-    path = Path(out_dir) / "districts.csv"
-    write_csv_atomic(path, district_table(tables), spreadsheet=True)
-    return path
 
 
 @dataclass(frozen=True)
