@@ -34,7 +34,3 @@ class OptionError(InputDataError):
     (``targets.max_travel_min``), so the same error reads well whether the
     value came from TOML or from Python.
     """
-
-
-class SolverError(PlannerError, RuntimeError):
-    """The solver failed where a correct model cannot fail; please report it."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import math
-from collections.abc import Iterable, Mapping, Sized
+from collections.abc import Iterable, Sized
 
 from planner._errors import OptionError
 from planner._i18n import counted, noun
@@ -17,7 +17,6 @@ __all__ = [
     "boolean",
     "float_list",
     "number",
-    "optional_number",
     "same_length",
     "share",
     "unknown_keys",
@@ -68,25 +67,6 @@ def share(where: str, value: object) -> float:
     if checked > 1:
         raise OptionError(f"{where} is {checked!r}; expected a share in [0, 1]")
     return checked
-
-
-def optional_number(table: Mapping[str, object], name: str, key: str) -> float | None:
-    """Read an optional number from a table: absent means ``None`` (no limit).
-
-    Parameters
-    ----------
-    table
-        Parsed TOML table.
-    name, key
-        Table and key, for messages.
-
-    Returns
-    -------
-    float or None
-    """
-    if key not in table:
-        return None
-    return number(f"{name}.{key}", table[key])
 
 
 def boolean(where: str, value: object) -> bool:
