@@ -386,10 +386,6 @@ def data_check(folder: Path | None) -> None:
     console.print(table)
 
 
-def _fmt(value: float, digits: int = 0) -> str:
-    return "-" if value != value else f"{value:,.{digits}f}"
-
-
 _DATA_OPTION = click.option(
     "--data",
     "data_dir",
