@@ -511,6 +511,35 @@ def test_services_that_cannot_be_planned_get_a_section_saying_why(
     assert "cannot be met" not in az and "but only 2 hospitals" not in az
 
 
+def test_a_fixed_charge_plan_states_its_weight_and_distance_limit(
+    tiny_plan: tuple[Dataset, Plan],
+) -> None:
+    """Issue 11: the fixed-charge objective is reported with the weight it used."""
+    from planner.report import render_report
+    from planner.scenario import scenario_from_dict
+    from tests.tiny import TINY_SCENARIO
+
+    dataset, _ = tiny_plan
+    shelters = {k: v for k, v in TINY_SCENARIO.items() if k not in ("rape_crisis", "forensic")}
+    scenario = scenario_from_dict(
+        shelters
+        | {
+            "objective": {"type": "fixed_charge", "travel_weight": 0.25},
+            "targets": {"max_travel_min": 120, "served_share": 1.0, "max_travel_km": 50},
+        }
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        p = plan(dataset, scenario)
+    assert p.result.status == "optimal"
+    en = render_report(p, dataset)
+    assert "opening cost plus weighted travel (fixed_charge" in en
+    assert "travel weight 0.25 cost units per family place-minute" in en
+    assert "<td>120 min, 50 km</td>" in en
+    az = render_report(p, dataset, lang="az")
+    assert "0,25" in az and "50 km" in az and "cost units" not in az
+
+
 def test_the_budget_is_named_only_when_used_up(small_plan: Plan) -> None:
     from dataclasses import replace
 
