@@ -505,6 +505,45 @@ def test_a_bad_shelter_row_stops_the_build(tmp_path: Path, row: str, message: st
     assert not (tmp_path / "bad").exists()
 
 
+@pytest.mark.parametrize(
+    ("file", "text", "message"),
+    [
+        # places with neither populations nor OSM place classes
+        ("places.csv", "name,lon,lat\nA,47.00,40.00\n", r"has neither 'population' nor 'place'"),
+        # places without any name
+        (
+            "places.csv",
+            "name,population,lon,lat\n,200,47.00,40.00\n",
+            r"has no place with a name; expected named places",
+        ),
+        # a hospital type that is none of the types
+        (
+            "hospitals.csv",
+            "name,hospital_type,lon,lat\nCentral,castle,47.01,40.01\n",
+            r"hospitals\.csv, row 2: hospital_type 'castle' is not one of \['children'",
+        ),
+    ],
+)
+def test_a_bad_region_file_stops_the_build(
+    tmp_path: Path, file: str, text: str, message: str
+) -> None:
+    inputs = _grid_region(tmp_path)
+    (tmp_path / file).write_text(text)
+    with pytest.raises(InputDataError, match=message):
+        build_dataset(inputs, tmp_path / "bad")
+    assert not (tmp_path / "bad").exists()
+
+
+def test_a_missing_region_column_or_road_file_is_named(tmp_path: Path) -> None:
+    inputs = _grid_region(tmp_path)
+    with pytest.raises(InputDataError, match=r"lacks column 'province' \(--region-column\)"):
+        build_dataset(replace(inputs, region_column="province"), tmp_path / "bad")
+    (tmp_path / "roads.graphml").unlink()
+    with pytest.raises(MissingInputError, match=r"roads\.graphml does not exist"):
+        build_dataset(inputs, tmp_path / "bad")
+    assert not (tmp_path / "bad").exists()
+
+
 def test_inclusive_may_be_left_blank(tmp_path: Path) -> None:
     shelters = tmp_path / "mine.csv"
     shelters.write_text(
