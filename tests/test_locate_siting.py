@@ -555,6 +555,58 @@ def test_solutions_are_feasible_when_checked_independently(model: SitingModel) -
     assert got + r.unserved == pytest.approx(model.demand, abs=1e-5)
 
 
+def _room_within_reach(model: SitingModel) -> float:
+    """The most demand the sites can serve within reach, every site at its largest: an LP
+    solved here on its own (not the planner's maximum flow)."""
+    from scipy.optimize import linprog
+
+    reach = model.allowed(model.options.targets.max_travel_min)
+    pi, pj = np.nonzero(reach)
+    if not len(pi):
+        return 0.0
+    n_i, n_j = reach.shape
+    largest = np.concatenate(
+        [np.asarray(model.existing_capacity, float), np.full(model.n_candidates, 10.0)]
+    )
+    rows_i = np.zeros((n_i, len(pi)))
+    rows_i[pi, np.arange(len(pi))] = 1.0
+    rows_j = np.zeros((n_j, len(pi)))
+    rows_j[pj, np.arange(len(pi))] = 1.0
+    res = linprog(
+        -np.ones(len(pi)),
+        A_ub=np.vstack([rows_i, rows_j]),
+        b_ub=np.concatenate([np.asarray(model.demand, float), largest]),
+        bounds=(0, None),
+        method="highs",
+    )
+    assert res.status == 0 and res.fun is not None
+    return -float(res.fun)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances())
+def test_the_group_check_fires_exactly_when_room_within_reach_is_short(
+    model: SitingModel,
+) -> None:
+    # the cheapest plan with no budget and no region rule: it exists exactly when the sites
+    # within reach, all at their largest, hold the demand that must be served
+    opts = replace(
+        model.options,
+        objective=ObjectiveOptions(type="min_cost", tie_break="none"),
+        budget=BudgetOptions(),
+    )
+    model = replace(model, options=opts)
+    d = np.asarray(model.demand, float)
+    need = opts.targets.served_share * d.sum()
+    short = _room_within_reach(model) < need - 1e-6
+    said = explain_reach_capacity(model)
+    assert bool(said) == short
+    r = model.solve()
+    assert (r.status == "infeasible") == short
+    if short:  # said before solving (unreachable settlements are said as such first)
+        assert list(r.messages) == model.explain() != []
+
+
 def test_check_solution_catches_violations() -> None:
     minutes = np.array([[10.0, 20.0]])
     model = SitingModel(minutes, np.array([4.0]), np.array([5.0]), options=_opts())
