@@ -174,6 +174,25 @@ def test_impossible_target_is_explained(dataset: Dataset) -> None:
     assert "have no existing or candidate site within 15 min" in p.summary["messages"][0]
 
 
+def test_a_budget_too_small_for_the_targets_names_the_plan_without_it(dataset: Dataset) -> None:
+    """Twelve regions without a shelter cannot get one each from ten new sites. The plan
+    without the budget is searched by the plan's own work-bounded search (it once ran HiGHS
+    in full to the 300 s limit, and the figures it quoted changed with the machine)."""
+    from planner.locate import BudgetOptions
+
+    coe = load_scenario("coe-minimum")
+    scenario = replace(coe, budget=BudgetOptions(max_new_sites=10))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        p = plan(dataset, scenario)
+    assert p.result.status == "infeasible"
+    assert p.summary["messages"] == [
+        "the budget (new sites: at most 10) is too small to meet the targets; without it a "
+        "plan with new sites 34 costs 778, and no plan costs less than 746 (the cheapest is "
+        "not proven)."
+    ]
+
+
 def test_excluding_every_district_is_an_error(dataset: Dataset) -> None:
     ids = list(dataset.districts["district_id"])
     scenario = scenario_from_dict({"candidates": {"exclude_districts": ids}})

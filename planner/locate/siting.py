@@ -750,10 +750,11 @@ def _why_infeasible(
 ) -> list[str]:
     """Say why a proven infeasible model has no plan: its budget, or its targets.
 
-    With a budget, the cheapest plan without it is searched for in
-    ``left_s``: found, the budget is too small; proven impossible, the
-    budget is not the cause. ``whole`` is the model before settlements
-    were merged (default: ``model``), whose settlements the sentence names.
+    With a budget, the cheapest plan without it is searched for by the
+    ``min_cost`` search (bounded by work; ``left_s`` is its safety net): found,
+    the budget is too small; proven impossible, the budget is not the cause.
+    ``whole`` is the model before settlements were merged (default:
+    ``model``), whose settlements the sentence names.
     """
     opts = model.options
     if not opts.has_budget:
@@ -769,7 +770,8 @@ def _why_infeasible(
     layout = free.build(opts.targets.max_travel_min, budget=False)
     if left_s < 1.0:  # the plan's time limit is spent: the budget alone is said
         return [budget_reason(opts.budget, None)]
-    alt = solve_milp(layout.milp, layout.cost, left_s, opts.solver.mip_gap)
+    # the plan's own search, bounded by work: the same answer on any machine, in seconds
+    alt = free._min_cost_search(layout, layout.cost, Deadline.start(left_s))
     if alt.termination == Termination.INFEASIBLE:
         return [Note("message.not_the_budget"), *_proven_infeasible(alt, whole or model)]
     cheapest = None
