@@ -198,8 +198,9 @@ def _check_inputs(dataset: Dataset, scenario: Scenario, before: Assessment | Non
     if scenario.plans_hospital_services and dataset.hospitals.empty:
         raise InputDataError(
             f"scenario {scenario.name!r} plans rape crisis centres or forensic examination, "
-            f"but dataset {dataset.name!r} has no hospitals (hospitals.csv); add the file "
-            "to the dataset"
+            f"but dataset {dataset.name!r} has no hospitals (hospitals.csv is missing or has "
+            "no rows); rebuild the dataset with `data build --hospitals FILE`, or plan the "
+            "shelters alone with a scenario without [rape_crisis] and [forensic]"
         )
     if before is not None and (
         before.scenario.demand != scenario.demand

@@ -378,7 +378,11 @@ def test_services_need_hospitals(dataset: Dataset) -> None:
     from planner._errors import InputDataError
 
     bare = replace(dataset, hospitals=dataset.hospitals.iloc[0:0])
-    with pytest.raises(InputDataError, match=r"has no hospitals \(hospitals\.csv\)"):
+    with pytest.raises(
+        InputDataError,
+        match=r"has no hospitals \(hospitals\.csv is missing or has no rows\); rebuild the "
+        r"dataset with `data build --hospitals FILE`, or plan the shelters alone",
+    ):
         plan(bare, load_scenario("full-recommendations"))
 
 
