@@ -460,6 +460,22 @@ def test_a_group_short_of_room_within_reach_is_named() -> None:
     ]
 
 
+def test_small_amounts_of_places_are_not_shown_as_zero() -> None:
+    # 0.1 places out of reach, 0.047 allowed unserved (0.1 % of 47): "at most 0.0" would read
+    # as nothing allowed
+    model = SitingModel(
+        np.array([[10.0], [INF]]),
+        np.array([46.9, 0.1]),
+        np.array([50.0]),
+        demand_names=["Town", "Hamlet"],
+        options=_opts(served_share=0.999, sizes=(5.0,), size_costs=(1.0,)),
+    )
+    said = model.explain()
+    assert len(said) == 1
+    assert "1 settlement with 0.10 family places of demand has no existing" in said[0]
+    assert "at most 0.047 may go unserved" in said[0]
+
+
 def test_reach_capacity_check_finds_nothing_to_say_on_a_feasible_model() -> None:
     assert explain_reach_capacity(_short_of_room(served_share=0.5)) == []
     # the group is the settlements short of room, not all of them: A is fine

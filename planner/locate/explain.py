@@ -78,6 +78,17 @@ __all__ = [
 EXAMPLES = 5
 
 
+def _places(value: float) -> Fixed:
+    """Return family places as a message shows them.
+
+    One decimal, and two significant digits below one place, so that 0.047
+    allowed unserved does not read as 0.0 against 0.1 lost.
+    """
+    if value <= 0 or value >= 1:
+        return Fixed(value)
+    return Fixed(value, min(4, 1 - math.floor(math.log10(value))))
+
+
 def _examples(lost: BoolArray, weight: FloatArray, names: Sequence[str] | None) -> str:
     """Name the largest of the ``lost`` rows by ``weight``."""
     idx = np.flatnonzero(lost)[np.argsort(-weight[lost], kind="stable")[:EXAMPLES]]
@@ -121,13 +132,13 @@ def explain_siting(model: SitingFormulation, limit_min: float | None = None) -> 
             Note(
                 "message.unreachable",
                 settlements=int(lost.sum()),
-                places=Fixed(float(d[lost].sum())),
+                places=_places(float(d[lost].sum())),
                 limit=lim,
                 rule=Note("message.unreachable_rule", tolerance=tg.nearest_tolerance_min)
                 if ruled
                 else "",
                 examples=_examples(lost, d, names),
-                allowed=Fixed(float(allowed)),
+                allowed=_places(float(allowed)),
                 served_share=float(tg.served_share),
                 hint=Note("message.unreachable_hint") if ruled else "",
             )
@@ -309,11 +320,11 @@ def explain_reach_capacity(model: SitingFormulation, limit_min: float | None = N
             if ruled
             else "",
             settlements=int(group.sum()),
-            places=Fixed(float(d[group].sum())),
+            places=_places(float(d[group].sum())),
             sites=int(sites.sum()),
             capacity=Fixed(float(largest[sites].sum())),
             examples=_examples(group, d, names),
-            allowed=Fixed(allowed),
+            allowed=_places(allowed),
             served_share=float(tg.served_share),
         )
     ]
