@@ -767,9 +767,9 @@ def _why_infeasible(
             budget=BudgetOptions(),
         ),
     )
-    layout = free.build(opts.targets.max_travel_min, budget=False)
     if left_s < 1.0:  # the plan's time limit is spent: the budget alone is said
         return [budget_reason(opts.budget, None)]
+    layout = free.build(opts.targets.max_travel_min, budget=False)
     # the plan's own search, bounded by work: the same answer on any machine, in seconds
     alt = free._min_cost_search(layout, layout.cost, Deadline.start(left_s))
     if alt.termination == Termination.INFEASIBLE:
