@@ -164,11 +164,7 @@ def _explain_capacity(model: SitingFormulation, allowed: float) -> list[str]:
         return []
     d = np.asarray(model.demand, dtype=float)
     need = float(d.sum()) - allowed
-    cap = float(np.asarray(model.existing_capacity, dtype=float).sum())
-    if opts.expand_existing:
-        cap += opts.supply.expand_max_places * model.n_existing
-    caps, _, ok = model.size_options()
-    cap += float(np.where(ok, caps, 0.0).max(axis=1, initial=0.0).sum())
+    cap = float(_largest_sizes(model).sum())
     if cap + TOL_LIMIT >= need:
         return []
     return [
@@ -177,7 +173,7 @@ def _explain_capacity(model: SitingFormulation, allowed: float) -> list[str]:
             need=Fixed(need),
             served_share=Share(float(opts.targets.served_share)),
             capacity=Fixed(cap),
-            sites=len(caps),
+            sites=model.n_candidates,
         )
     ]
 
@@ -189,7 +185,7 @@ def _explain_regions(model: SitingFormulation) -> list[str]:
     opts = model.options
     d = np.asarray(model.demand, dtype=float)
     dr, srg = np.asarray(model.demand_region), np.asarray(model.site_region)
-    n_e = model.n_existing
+    largest = _largest_sizes(model)
     msgs: list[str] = []
     populated = set(populated_regions(dr, d))
     for region in sorted(set(dr.tolist())):
@@ -199,11 +195,7 @@ def _explain_regions(model: SitingFormulation) -> list[str]:
         if not opts.targets.regional_capacity:
             continue
         need = d[dr == region].sum()
-        cap = np.asarray(model.existing_capacity, dtype=float)[sites[:n_e]].sum()
-        if opts.expand_existing:
-            cap += opts.supply.expand_max_places * int(sites[:n_e].sum())
-        caps, _, ok = model.size_options()
-        cap += float(np.where(ok, caps, 0.0).max(axis=1, initial=0.0)[sites[n_e:]].sum())
+        cap = largest[sites].sum()
         if cap + TOL_LIMIT < need:
             msgs.append(
                 Note(
