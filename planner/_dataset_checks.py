@@ -25,6 +25,7 @@ __all__ = [
     "DISTRICT_COLUMNS",
     "MAX_OUTSIDE_M",
     "MAX_SHELTER_PLACES",
+    "SHELTER_COLUMNS",
     "boolean_column",
     "distinct_from_shelters",
     "district_polygons",
@@ -55,6 +56,15 @@ DISTRICT_COLUMNS = [
     "area_km2",
     "population",
     "population_source",
+]
+#: Columns of a dataset folder's shelters (beside ``lon`` and ``lat``), as builders write them.
+SHELTER_COLUMNS = [
+    "shelter_id",
+    "name",
+    "district_id",
+    "capacity_places",
+    "inclusive",
+    "location_approximate",
 ]
 _TRUE = {"true", "1", "yes"}
 _FALSE = {"false", "0", "no"}

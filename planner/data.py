@@ -26,6 +26,7 @@ from planner._dataset_checks import (
     DISTRICT_COLUMNS,
     MAX_OUTSIDE_M,
     MAX_SHELTER_PLACES,
+    SHELTER_COLUMNS,
     SITE_SIZE_COLUMNS,
     boolean_column,
     check_columns,
@@ -73,14 +74,6 @@ __all__ = [
 FrameT = TypeVar("FrameT", bound=pd.DataFrame)
 
 SETTLEMENT_COLUMNS = ["settlement_id", "name", "place", "district_id", "weight", "population"]
-SHELTER_COLUMNS = [
-    "shelter_id",
-    "name",
-    "district_id",
-    "capacity_places",
-    "inclusive",
-    "location_approximate",
-]
 CANDIDATE_COLUMNS = ["candidate_id", "settlement_id", "name", "district_id", "reason"]
 HOSPITAL_COLUMNS = ["hospital_id", "name", "subclass", "district_id"]
 #: Columns of ``Dataset.hospitals``: the file's, and ``hospital_type`` (optional in the file).

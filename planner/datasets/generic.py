@@ -50,6 +50,7 @@ from planner._dataset_checks import (
     DISTRICT_COLUMNS,
     MAX_OUTSIDE_M,
     MAX_SHELTER_PLACES,
+    SHELTER_COLUMNS,
     boolean_column,
     districts_holding,
     name_columns,
@@ -452,16 +453,7 @@ def _swapped_hint(outside: gpd.GeoDataFrame, districts: gpd.GeoDataFrame) -> str
 
 
 def _shelters(path: Path | None, districts: gpd.GeoDataFrame, notes: list[str]) -> pd.DataFrame:
-    columns = [
-        "shelter_id",
-        "name",
-        "district_id",
-        "capacity_places",
-        "inclusive",
-        "location_approximate",
-        "lon",
-        "lat",
-    ]
+    columns = [*SHELTER_COLUMNS, "lon", "lat"]
     if path is None:
         notes.append("shelters: none given; the area has no shelter today")
         return pd.DataFrame(columns=columns)
