@@ -38,7 +38,8 @@ SIZES: dict[str, Any] = {"sizes": (5.0, 10.0), "size_costs": (6.0, 10.0)}
 
 
 def _model(**kw: Any) -> SitingModel:
-    extra = {k: kw.pop(k) for k in ("demand_region", "site_region", "required") if k in kw}
+    keys = ("demand_region", "site_region", "required", "demand_district")
+    extra = {k: kw.pop(k) for k in keys if k in kw}
     return SitingModel(MINUTES, DEMAND, np.array([5.0]), options=_opts(**SIZES, **kw), **extra)
 
 
@@ -140,6 +141,18 @@ def test_closest_assignment_and_single_sourcing(solved: PlanResult) -> None:
     assert _keys(problems) == ["check.beyond_today"]
     assert problems[0].startswith("1 assignment is more than 5")
     assert check_solution(_model(nearest_tolerance_min=10.0), far) == []  # exactly 10 is allowed
+    # a's district: its mean travel was 10 minutes today (b and c are beyond the travel
+    # limit of the existing site, so their district is not held), 20 after
+    districts = np.array(["A", "B", "B"])
+    problems = check_solution(_model(nearest_tolerance_min=10.0, demand_district=districts), far)
+    assert _keys(problems) == ["check.district_worse"]
+    assert problems[0].startswith("1 district has a longer mean travel than today")
+    assert check_solution(_model(demand_district=districts), far) == []  # the rule is off
+    # with b in a's district too, A's mean today is still a's 10 minutes (b has no road
+    # to the existing site), but b's referral counts after: (4 * 10 + 6 * 40) / 10 = 28
+    # even with a at the existing site, as the model's district row counts it
+    together = _model(nearest_tolerance_min=10.0, demand_district=np.array(["A", "A", "B"]))
+    assert _keys(check_solution(together, solved)) == ["check.district_worse"]
     # single sourcing: b split between candidates 1 and 2; then c served in part
     single = _model(single_source=True)
     split = _with_rows(opened, [(0, 0, 4.0), (1, 1, 3.0), (1, 2, 3.0), (2, 2, 3.0)])

@@ -1119,6 +1119,63 @@ def test_no_district_worse_off_than_today_is_part_of_the_site_decision() -> None
     assert not any("district" in m for m in res.messages)
 
 
+# District A: a1 (4 places) 5 min from the existing shelter E (2 places), a2 (4) 40 min
+# from it; today A's mean travel is (4 * 5 + 4 * 40) / 8 = 22.5 min. Candidates: C1 (cost
+# 10) 18 and 35 min away, C2 (cost 30) 6 and 7 min away, both of 10 places. With C1 A's
+# mean is at best (2 * 5 + 2 * 18 + 4 * 35) / 8 = 23.25 (whole settlements: 26.5), worse than
+# today; with C2 it is 6.25 (6.5).
+_WORSE_MINUTES = np.array([[5.0, 18.0, 6.0], [40.0, 35.0, 7.0]])
+
+
+@pytest.mark.parametrize(
+    ("objective", "single", "budget"),
+    [
+        ("min_cost", False, None),
+        ("min_cost", True, None),
+        ("fixed_charge", False, None),
+        ("fixed_charge", True, None),
+        ("min_travel", False, 10.0),  # the budget buys C1 only: no plan keeps A as it is
+        ("min_worst_travel", False, 10.0),
+    ],
+)
+def test_no_district_worse_off_than_today_whatever_the_objective(
+    objective: str, single: bool, budget: float | None
+) -> None:
+    opts = _opts(
+        objective=objective,
+        travel_weight=0.01,
+        sizes=(10.0,),
+        size_costs=(10.0,),
+        nearest_tolerance_min=15.0,
+        single_source=single,
+        max_cost=budget,
+        node_limit=1000,
+    )
+    kw: dict[str, Any] = {
+        "options": opts,
+        "site_capacity": np.array([10.0, 10.0]),
+        "site_cost": np.array([10.0, 30.0]),
+    }
+    # without districts the plan takes the cheap, far C1
+    blind = SitingModel(_WORSE_MINUTES, np.array([4.0, 4.0]), np.array([2.0]), **kw).solve()
+    assert blind.status == "optimal" and blind.built.tolist() == [True, False]
+    model = SitingModel(
+        _WORSE_MINUTES,
+        np.array([4.0, 4.0]),
+        np.array([2.0]),
+        demand_district=np.array(["A", "A"]),
+        **kw,
+    )
+    res = model.solve()
+    if budget is not None:
+        assert res.status == "infeasible"
+        return
+    assert res.status == "optimal" and res.built.tolist() == [False, True]
+    a = res.assignments
+    assert float((a["places"] * a["travel_min"]).sum() / a["places"].sum()) <= 22.5
+    assert check_solution(model, res) == []
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_without_the_root_search_the_bound_is_the_lp_relaxations(seed: int) -> None:
     minutes, demand = _small(seed)

@@ -24,6 +24,10 @@ if TYPE_CHECKING:
 
 __all__ = ["check_services", "check_solution"]
 
+#: Place-minutes per family place of demand by which a district's travel may exceed today's
+#: mean: ten times the slack of the model's district rows, a numerical tolerance, not a rule.
+_SLACK = 1e-5
+
 
 def check_solution(
     model: SitingFormulation, result: PlanResult, *, tol: float = 1e-5
@@ -60,6 +64,7 @@ def check_solution(
     if len(a) and (a["travel_min"] > tg.max_travel_min + TOL_LIMIT).any():
         problems.append(Note("check.beyond_limit"))
     problems += _closest_to_today(model, result)
+    problems += _districts_worse_off(model, result)
     problems += _single_source(model, result)
     t = np.asarray(model.minutes)[a["demand"], a["site"]] if len(a) else np.zeros(0)
     if len(a) and not np.allclose(t, a["travel_min"]):
@@ -130,6 +135,42 @@ def _closest_to_today(model: SitingFormulation, result: PlanResult) -> list[str]
     if not beyond.any():
         return []
     return [Note("check.beyond_today", assignments=int(beyond.sum()), tolerance=float(tolerance))]
+
+
+def _districts_worse_off(model: SitingFormulation, result: PlanResult) -> list[str]:
+    """Check that no district's mean travel is longer than today's (closest-assignment rule).
+
+    Today's mean is demand-weighted over the district's settlements with
+    demand and a road path to an existing site; districts whose mean today is
+    beyond the travel limit are not held (the limit keeps them). The mean
+    after is that of the demand served, wherever it is referred.
+    """
+    tg = model.options.targets
+    a, n_e = result.assignments, model.n_existing
+    if not len(a) or tg.nearest_tolerance_min is None or model.demand_district is None or not n_e:
+        return []
+    d = np.asarray(model.demand, dtype=float)
+    _, code = np.unique(np.asarray(model.demand_district).astype(str), return_inverse=True)
+    code = np.asarray(code).ravel()
+    today = np.asarray(model.minutes, dtype=float)[:, :n_e].min(axis=1)
+    known = np.isfinite(today) & (d > 0)
+    n_d = int(code.max()) + 1
+    weight = np.bincount(code[known], weights=d[known], minlength=n_d)
+    mean_today = np.bincount(code[known], weights=(d * today)[known], minlength=n_d) / np.where(
+        weight > 0, weight, np.nan
+    )
+    held = np.isfinite(mean_today) & (mean_today < tg.max_travel_min)
+    of = code[a["demand"].to_numpy(int)]
+    places = a["places"].to_numpy(float)
+    served = np.bincount(of, weights=places, minlength=n_d)
+    spent = np.bincount(of, weights=places * a["travel_min"].to_numpy(float), minlength=n_d)
+    # in place-minutes, as the model's rows: a few ten-thousandths of a place served a
+    # minute or two farther is their numerical slack, not a district worse off
+    excess = spent - served * np.where(held, mean_today, 0.0)
+    worse = held & (excess > _SLACK * max(float(d.sum()), 1.0))
+    if not worse.any():
+        return []
+    return [Note("check.district_worse", districts=int(worse.sum()))]
 
 
 def check_services(

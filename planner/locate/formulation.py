@@ -149,9 +149,10 @@ class SitingFormulation:
         given building, a given rent); ``nan`` where the shared table applies.
     district_limit
         One per settlement: the most its district's demand-weighted mean
-        travel may be (``nan``: no limit). :meth:`merged` sets it to today's
-        mean under the closest-assignment rule, so that no district is worse
-        off than today (one row per district).
+        travel may be (``nan``: no limit). :meth:`merged` and
+        :meth:`with_district_limits` set it to today's mean under the
+        closest-assignment rule, so that no district is worse off than today
+        (one row per district).
     """
 
     minutes: FloatArray
@@ -388,7 +389,7 @@ class SitingFormulation:
         """
         opts = self.options
         if opts.targets.single_source:  # units would be referred as one: not exact
-            return self, np.arange(len(self.demand), dtype=np.int64)
+            return self.with_district_limits(), np.arange(len(self.demand), dtype=np.int64)
         reach = self.allowed(opts.targets.max_travel_min)
         masks = [reach]
         if self.inclusive_cover is not None:
@@ -430,6 +431,28 @@ class SitingFormulation:
             ),
         )
         return merged, inv
+
+    def with_district_limits(self) -> Self:
+        """Return the model with its districts' limits, for a site decision on its settlements.
+
+        Under the closest-assignment rule no district may be worse off than
+        today: ``district_limit`` becomes each settlement's district's mean
+        travel today (:func:`district_mean_today`, where the travel limit does
+        not already bind), so :meth:`build` adds the district rows.
+        :meth:`merged` sets the limits of its units itself; a model solved on
+        its settlements (``single_source``, ``min_travel``, ``fixed_charge``,
+        ``min_worst_travel``) takes them from here. Unchanged when the rule is
+        off, districts are not given, or the limits are set already.
+
+        Returns
+        -------
+        SitingFormulation
+            The model (of the same class) with ``district_limit`` set where it applies.
+        """
+        if self.district_limit is not None:
+            return self
+        limits = _today_by_district(self)
+        return self if limits is None else replace(self, district_limit=limits)
 
     def assignment_model(
         self, capacity: FloatArray, *, closest: bool = True

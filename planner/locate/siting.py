@@ -267,15 +267,16 @@ class SitingModel(SitingFormulation):
 
     def _solve_full(self, start: float) -> PlanResult:
         opts = self.options
-        layout = self.build(opts.targets.max_travel_min)
+        model = self.with_district_limits()  # no district worse off than today
+        layout = model.build(opts.targets.max_travel_min)
         built_at = time.perf_counter()
         second = "cost" if opts.objective.tie_break == "cost" else None
-        res, value, bound, gap = self._lexicographic(
+        res, value, bound, gap = model._lexicographic(
             layout, opts.objective.type, second, Deadline(start, opts.solver.time_limit_s)
         )
         solved = time.perf_counter()
         if not res.has_solution or res.x is None:
-            return self._no_plan(res, self, built_at - start, solved - built_at)
+            return self._no_plan(res, model, built_at - start, solved - built_at)
         status = PlanStatus.of(res, gap, opts.solver.mip_gap)
         return _read_solution(
             self, res.x, layout, status, (value, bound, gap), (built_at - start, solved - built_at)
@@ -392,8 +393,9 @@ class SitingModel(SitingFormulation):
         deadline = Deadline(start, opts.solver.time_limit_s)
         pi, pj = self.pairs(opts.targets.max_travel_min)
         levels = np.unique(np.asarray(self.minutes)[pi, pj])
+        base = self.with_district_limits()  # no district worse off than today
         probe = replace(
-            self,
+            base,
             options=replace(opts, objective=ObjectiveOptions(type="min_cost", tie_break="none")),
         )
         build_s = 0.0
@@ -433,7 +435,7 @@ class SitingModel(SitingFormulation):
         worst = best[2]
         # tie-break among plans with this worst case
         final = replace(
-            self,
+            base,
             options=replace(
                 opts,
                 targets=replace(opts.targets, max_travel_min=worst),
