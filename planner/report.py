@@ -444,7 +444,11 @@ def _worse_off(plan: Plan, tr: Translator) -> Markup:
     used = _budget_used_up(plan, tr)
     if used:
         text += " " + tr("report.worse.budget", limits=used)
-    return _paragraph(text) + _table(worse[_TRAVEL_COLUMNS], tr)
+    # a district whose demand is mostly unserved is "worse off" by the few it has referred
+    partial = int((worse["served_share_after"] < 0.5).sum())
+    if partial:
+        text += " " + tr("report.worse.partial", districts=partial)
+    return _paragraph(text) + _table(worse[[*_TRAVEL_COLUMNS, "served_share_after"]], tr)
 
 
 def _budget_used_up(plan: Plan, tr: Translator) -> str:

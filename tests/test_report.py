@@ -233,6 +233,14 @@ def test_report_counts_who_is_better_and_worse_off(files: PlanFiles, small_plan:
     # are referred farther (Mingachevir and Yevlakh, whose nearest shelters are full)
     assert worse > 0 and small_plan.summary["new_sites"] == 5
     assert "The plan uses its whole budget (5 new sites): no site can be added nearer" in html
+    # and both are served only in small part: the report says so and shows the share served
+    # (Mingachevir City: 0.0005 of its 10.6 family places, the remainder of a full site)
+    listed = d.loc[d["worse_off"].astype(bool)]
+    assert (listed["served_share_after"] < 0.5).sum() == worse
+    assert f"{worse} of them have less than half their demand served (the last column)" in html
+    table = html[html.index("<h3>Districts worse off than today") :]
+    table = table[: table.index("</table>")]
+    assert "Share of demand served" in table and "0.0%" in table
     # the Nakhchivan exclave has no road path to a shelter today; the plan serves it
     reached = "Served only with the plan (no shelter within reach today)"
     nakhchivan = d.loc[d["region"] == "Nakhchivan"]
