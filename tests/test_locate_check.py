@@ -38,7 +38,7 @@ SIZES: dict[str, Any] = {"sizes": (5.0, 10.0), "size_costs": (6.0, 10.0)}
 
 
 def _model(**kw: Any) -> SitingModel:
-    keys = ("demand_region", "site_region", "required", "demand_district")
+    keys = ("demand_region", "site_region", "required", "demand_district", "km")
     extra = {k: kw.pop(k) for k in keys if k in kw}
     return SitingModel(MINUTES, DEMAND, np.array([5.0]), options=_opts(**SIZES, **kw), **extra)
 
@@ -129,6 +129,41 @@ def test_a_stricter_model_finds_what_its_rules_forbid(solved: PlanResult) -> Non
     problems = check_solution(regions, solved)
     assert _keys(problems) == ["check.regions_without"]
     assert "R2" in problems[0]
+
+
+def test_the_supply_budget_distance_and_regional_rules(solved: PlanResult) -> None:
+    # road distances equal to the minutes: b's 40 km to candidate 2 are over a 35 km limit
+    far = check_solution(_model(max_travel_km=35.0, km=MINUTES.copy()), solved)
+    assert _keys(far) == ["check.beyond_km"]
+    assert far[0] == "an assignment exceeds the road distance limit of 35 km"
+    assert check_solution(_model(max_travel_km=40.0, km=MINUTES.copy()), solved) == []
+    # the existing site (5 places) grown to 8: not allowed when kept, allowed up to 20
+    grown = replace(solved, open_sizes=np.array([8.0, 0.0, 10.0]))
+    problems = check_solution(_model(), grown)
+    assert _keys(problems) == ["check.over_growth"]
+    assert problems[0] == "existing sites [0] grow by more than the 0 family places allowed"
+    assert check_solution(_model(existing="expand"), grown) == []
+    assert _keys(check_solution(_model(existing="expand", expand_max_places=2.0), grown)) == [
+        "check.over_growth"
+    ]
+    # candidate 2 at size 10 costs 10; grown by 3 places at 1.5 each, 14.5
+    problems = check_solution(_model(max_cost=9.0), solved)
+    assert _keys(problems) == ["check.over_cost"]
+    assert problems[0] == "the plan costs 10, more than the budget of 9"
+    assert check_solution(_model(max_cost=10.0), solved) == []
+    dear = _model(existing="expand", expand_cost_per_place=1.5, max_cost=14.0)
+    assert _keys(check_solution(dear, grown)) == ["check.over_cost"]
+    enough = _model(existing="expand", expand_cost_per_place=1.5, max_cost=14.5)
+    assert check_solution(enough, grown) == []
+    # regional capacity: c (3 places, region R2) has only candidate 1 in its region, closed
+    regions: dict[str, Any] = {
+        "demand_region": np.array(["R1", "R1", "R2"]),
+        "site_region": np.array(["R1", "R2", "R1"]),
+    }
+    problems = check_solution(_model(regional_capacity=True, **regions), solved)
+    assert _keys(problems) == ["check.regional_capacity"]
+    assert "R2" in problems[0] and "R1" not in problems[0]
+    assert check_solution(_model(**regions), solved) == []  # the rule is off
 
 
 def test_closest_assignment_and_single_sourcing(solved: PlanResult) -> None:

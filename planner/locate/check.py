@@ -61,14 +61,10 @@ def check_solution(
         problems.append(Note("check.over_capacity", sites=str(over.tolist())))
     if (cap[:n_e] + tol < np.asarray(model.existing_capacity)).any():
         problems.append(Note("check.lost_capacity"))
-    if len(a) and (a["travel_min"] > tg.max_travel_min + TOL_LIMIT).any():
-        problems.append(Note("check.beyond_limit"))
+    problems += _travel(model, result)
     problems += _closest_to_today(model, result)
     problems += _districts_worse_off(model, result)
     problems += _single_source(model, result)
-    t = np.asarray(model.minutes)[a["demand"], a["site"]] if len(a) else np.zeros(0)
-    if len(a) and not np.allclose(t, a["travel_min"]):
-        problems.append(Note("check.times_mismatch"))
     got = np.bincount(a["demand"], weights=a["places"], minlength=len(d))
     if (got > d + tol).any():
         problems.append(Note("check.over_demand"))
@@ -87,11 +83,8 @@ def check_solution(
     problems += [Note("check.required_closed", sites=str(closed))] if closed else []
     if opts.budget.max_new_sites is not None and result.built.sum() > opts.budget.max_new_sites:
         problems.append(Note("check.over_budget"))
-    if model.demand_region is not None and model.site_region is not None and tg.one_per_region:
-        open_regions = set(np.asarray(model.site_region)[cap > tol].tolist())
-        missing = set(populated_regions(model.demand_region, d)) - open_regions
-        if missing:
-            problems.append(Note("check.regions_without", regions=str(sorted(missing))))
+    problems += _growth_and_cost(model, result, tol)
+    problems += _regions(model, result, tol)
     if opts.inclusive_served_share is not None and model.inclusive_cover is not None:
         share = model.inclusive_share(cap) if d.sum() > 0 else 1.0
         if share + tol < opts.inclusive_served_share:
@@ -102,6 +95,79 @@ def check_solution(
                     target=Share(opts.inclusive_served_share, 2),
                 )
             )
+    return problems
+
+
+def _growth_and_cost(model: SitingFormulation, result: PlanResult, tol: float) -> list[str]:
+    """Check the existing sites' growth against the supply and the plan's cost against the budget.
+
+    The cost is recounted from the size table (or a candidate's own cost) at
+    the size each new site is built, plus the places added to existing sites
+    at their cost per place; a size not on offer is left to the size rule.
+    """
+    opts = model.options
+    n_e = model.n_existing
+    cap = np.asarray(result.open_sizes, dtype=float)
+    grown = cap[:n_e] - np.asarray(model.existing_capacity, dtype=float)
+    most = opts.supply.expand_max_places if opts.expand_existing else 0.0
+    problems: list[str] = []
+    over = np.flatnonzero(grown > most + tol)
+    if len(over):
+        problems.append(Note("check.over_growth", sites=str(over.tolist()), places=float(most)))
+    if opts.budget.max_cost is None:
+        return problems
+    caps, costs, ok = model.size_options()
+    size_built = (np.abs(caps - cap[n_e:, None]) < 1e-6) & ok
+    each = np.where(size_built, costs, np.inf).min(axis=1)
+    known = np.asarray(result.built, dtype=bool) & np.isfinite(each)
+    spent = float(each[known].sum())
+    spent += float(np.clip(grown, 0.0, None).sum()) * opts.supply.expand_cost_per_place
+    if spent > opts.budget.max_cost + tol * max(1.0, opts.budget.max_cost):
+        problems.append(
+            Note("check.over_cost", cost=round(spent, 2), budget=float(opts.budget.max_cost))
+        )
+    return problems
+
+
+def _travel(model: SitingFormulation, result: PlanResult) -> list[str]:
+    """Check the assignments' travel: within the limits, and as the matrix says."""
+    tg = model.options.targets
+    a = result.assignments
+    if not len(a):
+        return []
+    problems: list[str] = []
+    if (a["travel_min"] > tg.max_travel_min + TOL_LIMIT).any():
+        problems.append(Note("check.beyond_limit"))
+    if tg.max_travel_km is not None and model.km is not None:
+        km = np.asarray(model.km, dtype=float)[a["demand"], a["site"]]
+        if (km > tg.max_travel_km + TOL_LIMIT).any():
+            problems.append(Note("check.beyond_km", km=float(tg.max_travel_km)))
+    if not np.allclose(np.asarray(model.minutes)[a["demand"], a["site"]], a["travel_min"]):
+        problems.append(Note("check.times_mismatch"))
+    return problems
+
+
+def _regions(model: SitingFormulation, result: PlanResult, tol: float) -> list[str]:
+    """Check the regional rules: a shelter in every region, and room for its whole demand."""
+    tg = model.options.targets
+    if model.demand_region is None or model.site_region is None:
+        return []
+    d = np.asarray(model.demand, dtype=float)
+    demand_region, site_region = np.asarray(model.demand_region), np.asarray(model.site_region)
+    cap = np.asarray(result.open_sizes, dtype=float)
+    problems: list[str] = []
+    if tg.regional_capacity:
+        short = [
+            r
+            for r in sorted(set(demand_region.tolist()))
+            if cap[site_region == r].sum() + tol < d[demand_region == r].sum()
+        ]
+        if short:
+            problems.append(Note("check.regional_capacity", regions=str(short)))
+    if tg.one_per_region:
+        missing = set(populated_regions(demand_region, d)) - set(site_region[cap > tol].tolist())
+        if missing:
+            problems.append(Note("check.regions_without", regions=str(sorted(missing))))
     return problems
 
 
