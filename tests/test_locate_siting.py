@@ -525,6 +525,30 @@ def test_regional_capacity_impossible() -> None:
     assert any("needs 50.0 family places" in m for m in model.solve().messages)
 
 
+def test_regional_capacity_counts_an_existing_sites_growth_in_its_own_region_only() -> None:
+    # s1 (12 places, region R1) is 10 min from the existing site E (R1, 10 places, may grow
+    # by 5 at 1 a place); s2 (3 places, R2) is 30 min from E and 10 from candidate C2 (R2).
+    # Without the rule E grows to 15 and takes both (cost 5); with it R1's 12 places are
+    # held by E grown by 2, and R2 needs C2 (10): cost 12, not a new site in R1 (20)
+    minutes = np.array([[10.0, 20.0, INF], [30.0, INF, 10.0]])
+    regions: dict[str, Any] = {
+        "demand_region": np.array(["R1", "R2"]),
+        "site_region": np.array(["R1", "R1", "R2"]),
+    }
+    costs: dict[str, Any] = {"existing": "expand", "expand_max_places": 5.0, "node_limit": 1000}
+    plans = []
+    for rule in (False, True):
+        opts = _opts(regional_capacity=rule, sizes=(10.0,), size_costs=(10.0,), **costs)
+        model = SitingModel(minutes, np.array([12.0, 3.0]), np.array([10.0]), options=opts,
+                            **regions)  # fmt: skip
+        r = model.solve()
+        assert r.status == "optimal" and check_solution(model, r) == []
+        plans.append(r)
+    free, held = plans
+    assert free.cost == pytest.approx(5.0) and free.open_sizes == pytest.approx([15.0, 0, 0])
+    assert held.cost == pytest.approx(12.0) and held.open_sizes == pytest.approx([12.0, 0, 10.0])
+
+
 # --- properties --------------------------------------------------------------------
 
 
