@@ -1151,6 +1151,19 @@ def test_no_district_worse_off_than_today_is_part_of_the_site_decision() -> None
 _WORSE_MINUTES = np.array([[5.0, 18.0, 6.0], [40.0, 35.0, 7.0]])
 
 
+def _district_opts(objective: str, single: bool, **kw: Any) -> SitingOptions:
+    """Options of the district-rule instances: sites of 10 places, a 15-minute tolerance."""
+    return _opts(
+        objective=objective,
+        sizes=(10.0,),
+        size_costs=(10.0,),
+        nearest_tolerance_min=15.0,
+        single_source=single,
+        node_limit=1000,
+        **kw,
+    )
+
+
 @pytest.mark.parametrize(
     ("objective", "single", "budget"),
     [
@@ -1165,16 +1178,7 @@ _WORSE_MINUTES = np.array([[5.0, 18.0, 6.0], [40.0, 35.0, 7.0]])
 def test_no_district_worse_off_than_today_whatever_the_objective(
     objective: str, single: bool, budget: float | None
 ) -> None:
-    opts = _opts(
-        objective=objective,
-        travel_weight=0.01,
-        sizes=(10.0,),
-        size_costs=(10.0,),
-        nearest_tolerance_min=15.0,
-        single_source=single,
-        max_cost=budget,
-        node_limit=1000,
-    )
+    opts = _district_opts(objective, single, travel_weight=0.01, max_cost=budget)
     kw: dict[str, Any] = {
         "options": opts,
         "site_capacity": np.array([10.0, 10.0]),
@@ -1198,6 +1202,44 @@ def test_no_district_worse_off_than_today_whatever_the_objective(
     a = res.assignments
     assert float((a["places"] * a["travel_min"]).sum() / a["places"].sum()) <= 22.5
     assert check_solution(model, res) == []
+
+
+@pytest.mark.parametrize(
+    ("objective", "single", "sites"),
+    [
+        ("min_cost", False, None),
+        ("min_cost", True, None),
+        ("fixed_charge", False, None),
+        ("min_worst_travel", False, None),
+        ("min_cost", False, 0),  # a budget too: it is not the reason, the rule is
+    ],
+)
+def test_when_the_district_rule_alone_makes_a_plan_impossible_it_says_so(
+    objective: str, single: bool, sites: int | None
+) -> None:
+    # a1 (district A, 4 places) is 5 min from the existing shelter (2 places) and 18 from the
+    # one candidate; b1 (B) only reaches the candidate. Half of a1 must go to the candidate:
+    # A's mean travel rises from 5 to 11.5 min, so no plan keeps A as it is today, while
+    # without the rule a plan exists (the group check before solving finds no shortfall)
+    opts = _district_opts(objective, single, max_new_sites=sites)
+    minutes = np.array([[5.0, 18.0], [INF, 10.0]])
+    model = SitingModel(
+        minutes, np.array([4.0, 1.0]), np.array([2.0]), options=opts,
+        demand_district=np.array(["A", "B"]),
+    )  # fmt: skip
+    r = model.solve()
+    assert r.status == "infeasible"
+    keys = [getattr(m, "key", "") for m in r.messages]
+    assert keys[-1] == "message.district_rule"
+    assert "leaves 1 district with a longer mean travel than today (A)" in r.messages[-1]
+    # lifted, the same model plans (with the budget of no new site, the budget is the reason)
+    lifted = replace(opts, targets=replace(opts.targets, nearest_tolerance_min=None))
+    again = replace(model, options=lifted).solve()
+    if sites is None:
+        assert again.feasible
+    else:
+        assert keys[0] == "message.not_the_budget"
+        assert "is too small to meet the targets" in again.messages[0]
 
 
 @pytest.mark.parametrize("seed", range(4))

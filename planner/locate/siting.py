@@ -102,7 +102,12 @@ from planner.locate._search import (
     spare_core,
 )
 from planner.locate.explain import budget_reason, explain_reach_capacity, explain_siting
-from planner.locate.formulation import _VECTOR_OF, SitingFormulation, SitingLayout
+from planner.locate.formulation import (
+    _VECTOR_OF,
+    SitingFormulation,
+    SitingLayout,
+    district_codes,
+)
 from planner.locate.options import BudgetOptions, ObjectiveOptions
 from planner.locate.result import PlanResult, PlanStatus, empty_frame, objective_bound_gap
 
@@ -112,15 +117,59 @@ __all__ = ["SitingModel"]
 _FIRST_SEARCH_NODES = 200
 
 
-def _proven_infeasible(res: Outcome, model: SitingFormulation) -> list[str]:
+def _proven_infeasible(
+    res: Outcome,
+    model: SitingFormulation,
+    solved: SitingFormulation | None = None,
+    left_s: float = 0.0,
+) -> list[str]:
     """Say why no plan meets the targets.
 
-    A group of settlements short of room within reach, or (none found) that the
-    solver proved it; a solve that was not proven says its own message.
+    A group of settlements short of room within reach, else the rule that no
+    district be worse off than today when it alone stands in the way
+    (:func:`_district_rule`, on ``solved``, the model as solved, in at most
+    ``left_s`` seconds), else that the solver proved it; a solve that was not
+    proven says its own message.
     """
     if res.termination != Termination.INFEASIBLE:
         return [Note("message.no_solution", reason=str(res.message))]
-    return explain_reach_capacity(model) or [Note("message.infeasible_proven")]
+    return (
+        explain_reach_capacity(model)
+        or _district_rule(solved or model, left_s)
+        or [Note("message.infeasible_proven")]
+    )
+
+
+def _district_rule(model: SitingFormulation, left_s: float) -> list[str]:
+    """Say when the rule that no district be worse off than today is what no plan can meet.
+
+    The model is searched again without its district rows, for any plan (a
+    feasibility search bounded by work, so the same answer on every machine).
+    If one exists, the rule is the reason, and the districts that plan leaves
+    worse off are named: an example, since another plan may leave others.
+    """
+    limits = model.district_limit
+    if limits is None or model.demand_district is None or left_s < 1.0:
+        return []
+    free = replace(model, district_limit=None)
+    layout = free.build(model.options.targets.max_travel_min)
+    zero = np.zeros(len(layout.milp.lb))
+    res = solve_milp(layout.milp, zero, left_s, 0.0, None, _FIRST_SEARCH_NODES)
+    if res.x is None:
+        return []
+    pi = layout.pi
+    limit = np.asarray(limits, dtype=float)[pi]
+    held = np.isfinite(limit)
+    flow = np.asarray(res.x, dtype=float)[layout.x.slice]
+    spent = flow * (np.asarray(model.minutes, dtype=float)[pi, layout.pj] - limit)
+    code, n_d = district_codes(model)
+    excess = np.bincount(code[pi[held]], weights=spent[held], minlength=n_d)
+    ids = np.unique(np.asarray(model.demand_district).astype(str))
+    worse = [str(ids[k]) for k in np.flatnonzero(excess > 1e-6 * max(float(flow.sum()), 1.0))]
+    if not worse:  # cannot happen with the rows the reason; say nothing rather than guess
+        return []
+    shown = ", ".join(worse[:5]) + (", ..." if len(worse) > 5 else "")
+    return [Note("message.district_rule", districts=len(worse), names=shown)]
 
 
 def _stopped(limit_s: float) -> str:
@@ -760,7 +809,7 @@ def _why_infeasible(
     """
     opts = model.options
     if not opts.has_budget:
-        return _proven_infeasible(res, whole or model)
+        return _proven_infeasible(res, whole or model, model, left_s)
     free = replace(
         model,
         options=replace(
@@ -771,11 +820,14 @@ def _why_infeasible(
     )
     if left_s < 1.0:  # the plan's time limit is spent: the budget alone is said
         return [budget_reason(opts.budget, None)]
+    asked = time.perf_counter()
     layout = free.build(opts.targets.max_travel_min, budget=False)
     # the plan's own search, bounded by work: the same answer on any machine, in seconds
     alt = free._min_cost_search(layout, layout.cost, Deadline.start(left_s))
     if alt.termination == Termination.INFEASIBLE:
-        return [Note("message.not_the_budget"), *_proven_infeasible(alt, whole or model)]
+        left = left_s - (time.perf_counter() - asked)
+        reason = _proven_infeasible(alt, whole or model, free, left)
+        return [Note("message.not_the_budget"), *reason]
     cheapest = None
     if alt.has_solution and alt.x is not None:
         y = alt.x[layout.y.cols.ravel()] > 0.5
