@@ -74,6 +74,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from planner._i18n import Fixed, Note, Share
 from planner.locate._assign import ASSIGNMENT_CUT, AssignmentStopped, assign_to_open_sites
@@ -83,6 +84,7 @@ from planner.locate._milp import (
     Deadline,
     FloatArray,
     IntArray,
+    Milp,
     Outcome,
     Termination,
     solve_milp,
@@ -143,29 +145,48 @@ def _proven_infeasible(
 def _district_rule(model: SitingFormulation, left_s: float) -> list[str]:
     """Say when the rule that no district be worse off than today is what no plan can meet.
 
-    The model is searched again without its district rows, for any plan (a
-    feasibility search bounded by work, so the same answer on every machine).
-    If one exists, the rule is the reason, and the districts that plan leaves
-    worse off are named: an example, since another plan may leave others.
+    The model is searched again with its district rows made elastic: each
+    district may exceed today's mean by a slack (in place-minutes), and the
+    search minimises the slack in all (bounded by work, so the same answer on
+    every machine). If a plan exists, the rule is the reason, and the
+    districts that plan leaves worse off are named: those the rule cannot
+    hold, as far as the bounded search finds.
     """
     limits = model.district_limit
     if limits is None or model.demand_district is None or left_s < 1.0:
         return []
-    free = replace(model, district_limit=None)
-    layout = free.build(model.options.targets.max_travel_min)
-    zero = np.zeros(len(layout.milp.lb))
-    res = solve_milp(layout.milp, zero, left_s, 0.0, None, _FIRST_SEARCH_NODES)
+    layout = replace(model, district_limit=None).build(model.options.targets.max_travel_min)
+    milp, pi = layout.milp, layout.pi
+    limit = np.asarray(limits, dtype=float)[pi]
+    held = np.flatnonzero(np.isfinite(limit))
+    code, _ = district_codes(model)
+    districts, row = np.unique(code[pi[held]], return_inverse=True)
+    n, n_s = len(milp.lb), len(districts)
+    excess = sp.csr_matrix(
+        (
+            np.concatenate([np.asarray(model.minutes)[pi, layout.pj][held] - limit[held],
+                            -np.ones(n_s)]),
+            (np.concatenate([row, np.arange(n_s)]),
+             np.concatenate([layout.x.start + held, n + np.arange(n_s)])),
+        ),
+        shape=(n_s, n + n_s),
+    )  # fmt: skip
+    elastic = Milp(
+        np.zeros(n + n_s),
+        sp.hstack([milp.a, sp.csr_matrix((milp.a.shape[0], n_s))]).tocsr(),
+        np.concatenate([milp.lb, np.zeros(n_s)]),
+        np.concatenate([milp.ub, np.full(n_s, np.inf)]),
+        milp.lo,
+        milp.hi,
+        np.concatenate([milp.integrality, np.zeros(n_s, dtype=milp.integrality.dtype)]),
+    ).with_rows(excess, np.full(n_s, -np.inf), np.zeros(n_s))
+    total = max(float(np.asarray(model.demand, dtype=float).sum()), 1.0)
+    c = np.concatenate([np.zeros(n), np.full(n_s, 1.0 / total)])
+    res = solve_milp(elastic, c, left_s, 0.0, None, _FIRST_SEARCH_NODES)
     if res.x is None:
         return []
-    pi = layout.pi
-    limit = np.asarray(limits, dtype=float)[pi]
-    held = np.isfinite(limit)
-    flow = np.asarray(res.x, dtype=float)[layout.x.slice]
-    spent = flow * (np.asarray(model.minutes, dtype=float)[pi, layout.pj] - limit)
-    code, n_d = district_codes(model)
-    excess = np.bincount(code[pi[held]], weights=spent[held], minlength=n_d)
     ids = np.unique(np.asarray(model.demand_district).astype(str))
-    worse = [str(ids[k]) for k in np.flatnonzero(excess > 1e-6 * max(float(flow.sum()), 1.0))]
+    worse = [str(ids[k]) for k in districts[np.asarray(res.x)[n:] > 1e-6 * total]]
     if not worse:  # cannot happen with the rows the reason; say nothing rather than guess
         return []
     shown = ", ".join(worse[:5]) + (", ..." if len(worse) > 5 else "")
