@@ -162,15 +162,13 @@ def _district_rule(model: SitingFormulation, left_s: float) -> list[str]:
     code, _ = district_codes(model)
     districts, row = np.unique(code[pi[held]], return_inverse=True)
     n, n_s = len(milp.lb), len(districts)
-    excess = sp.csr_matrix(
-        (
-            np.concatenate([np.asarray(model.minutes)[pi, layout.pj][held] - limit[held],
-                            -np.ones(n_s)]),
-            (np.concatenate([row, np.arange(n_s)]),
-             np.concatenate([layout.x.start + held, n + np.arange(n_s)])),
-        ),
-        shape=(n_s, n + n_s),
-    )  # fmt: skip
+    # per district: sum of (t_ij - B_D) x_ij - s_D <= 0, with the slack s_D >= 0 in new columns
+    values = np.concatenate(
+        [np.asarray(model.minutes)[pi, layout.pj][held] - limit[held], -np.ones(n_s)]
+    )
+    rows = np.concatenate([row, np.arange(n_s)])
+    cols = np.concatenate([layout.x.start + held, n + np.arange(n_s)])
+    excess = sp.csr_matrix((values, (rows, cols)), shape=(n_s, n + n_s))
     elastic = Milp(
         np.zeros(n + n_s),
         sp.hstack([milp.a, sp.csr_matrix((milp.a.shape[0], n_s))]).tocsr(),
