@@ -11,6 +11,7 @@ import pytest
 
 import planner.locate._assign as assign_module
 import planner.locate._milp as milp_module
+from planner._i18n import Translator
 from planner.locate import SitingModel
 from planner.locate._assign import (
     ASSIGNMENT_CUT,
@@ -172,6 +173,52 @@ def test_an_assignment_the_limit_leaves_empty_is_no_plan_not_a_failure(
     assert [getattr(m, "key", "") for m in r.messages] == ["message.assignment_stopped"]
     assert "stopped the assignment of settlements" in r.messages[0]
     assert r.open_sizes.tolist() == [8.0, 0.0, 0.0, 0.0, 0.0, 0.0]  # never negative
+
+
+@pytest.mark.parametrize(
+    ("seed", "stopped", "keys"),
+    [
+        # seed 9: only the loosest rule admits an assignment; both notes are proven
+        (9, None, ["message.far_note", "message.districts_note_also"]),
+        (
+            9,
+            (True, False),
+            ["message.far_note_cut", "message.districts_note_also", ASSIGNMENT_CUT],
+        ),
+        (
+            9,
+            (False, True),
+            ["message.far_note", "message.districts_note_also_cut", ASSIGNMENT_CUT],
+        ),
+        # seed 0: the strictest rule admits one; stopped, the closest rule alone is kept
+        (0, None, []),
+        (0, (True, True), ["message.districts_note_cut", ASSIGNMENT_CUT]),
+    ],
+)
+def test_a_note_says_the_capacities_cannot_only_when_that_was_proven(
+    monkeypatch: pytest.MonkeyPatch, seed: int, stopped: tuple[bool, bool] | None, keys: list[str]
+) -> None:
+    # the rule the limit stopped (made so, no clock) is not said to be impossible: its note
+    # says the limit stopped it, in English and Azerbaijani
+    model = _districts_model(seed)
+    capacity = _capacities(model, seed)
+    served = min(float(np.sum(model.demand)), float(capacity.sum()))
+    real = assign_module._attempt
+
+    def attempt(*args: Any, **kwargs: Any) -> Any:
+        if args[3][0] == stopped:
+            return assign_module._STOPPED
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(assign_module, "_attempt", attempt)
+    got = assign_to_open_sites(model, capacity, served)
+    assert got is not None
+    assert [getattr(n, "key", "") for n in got[2]] == keys
+    for note in got[2]:
+        key = getattr(note, "key", "")
+        if key.endswith("_cut") and key != ASSIGNMENT_CUT:
+            assert "time limit" in note
+            assert Translator("az").message(note) != note
 
 
 def test_a_stricter_rule_the_limit_stopped_marks_the_looser_assignment(

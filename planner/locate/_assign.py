@@ -120,9 +120,11 @@ def assign_to_open_sites(
             later.join()  # no solver thread outlives the call
         if isinstance(found, tuple):
             return found
-        return _marked(loose, stopped=found == _STOPPED, limit=limit)
+        stopped = {strict} if found == _STOPPED else set()
+        return _marked(loose, stopped=stopped, limit=limit)
     # (T, F) admits none, or the limit stopped it: the district rule alone, then neither
-    return _first_of(model, capacity, served, [neither], limit, tried=(loose, later.result()))
+    tried = ((closest_only, loose), (districts_only, later.result()))
+    return _first_of(model, capacity, served, [neither], limit, tried=tried)
 
 
 _STOPPED: Final = "stopped"
@@ -143,12 +145,34 @@ class _Limit:
         return max(self.deadline - time.perf_counter(), _MIN_LIMIT_S)
 
 
-def _marked(found: _Found, *, stopped: bool, limit: _Limit) -> _Found:
-    """Add the note of a stopped assignment when a stricter step's solve was stopped."""
+#: The step whose having no assignment proves each note's "the capacities cannot ...".
+_PROVEN_BY: Final = {
+    "message.far_note": (True, False),
+    "message.districts_note": (True, True),
+    "message.districts_note_also": (False, True),
+}
+
+
+def _marked(found: _Found, *, stopped: set[tuple[bool, bool]], limit: _Limit) -> _Found:
+    """Say what the time limit left unknown when stricter steps' solves were stopped.
+
+    A note that the capacities cannot keep a rule is so only if the step that
+    tests the rule was proven to admit no assignment; where the limit stopped
+    that step, the note says the limit stopped it instead (``<key>_cut``). The
+    note of a stopped assignment is added once.
+    """
     x, layout, notes = found
-    if not stopped or any(getattr(n, "key", "") == ASSIGNMENT_CUT for n in notes):
+    if not stopped:
         return found
-    return x, layout, (*notes, Note(ASSIGNMENT_CUT, seconds=Fixed(limit.limit_s, 0)))
+    told = tuple(
+        Note(f"{n.key}_cut", **n.values)
+        if isinstance(n, Note) and _PROVEN_BY.get(n.key) in stopped
+        else n
+        for n in notes
+    )
+    if not any(getattr(n, "key", "") == ASSIGNMENT_CUT for n in told):
+        told = (*told, Note(ASSIGNMENT_CUT, seconds=Fixed(limit.limit_s, 0)))
+    return x, layout, told
 
 
 def _first_of(
@@ -158,25 +182,27 @@ def _first_of(
     steps: list[tuple[bool, bool]],
     limit: _Limit,
     *,
-    tried: tuple[_Found | str | None, ...] = (),
+    tried: tuple[tuple[tuple[bool, bool], _Found | str | None], ...] = (),
 ) -> _Found | None:
     """Return the assignment under the first of ``steps`` that admits one.
 
-    ``tried`` are the answers of stricter steps already solved: the first
+    ``tried`` are stricter steps already solved, with their answers: the first
     assignment among them is returned, and a step the time limit stopped marks
-    the assignment found after it (:data:`ASSIGNMENT_CUT`), or, with none
-    found, raises :class:`AssignmentStopped`.
+    the assignment found after it (:func:`_marked`), or, with none found,
+    raises :class:`AssignmentStopped`.
     """
-    stopped = False
-    for answer in tried:
+    stopped: set[tuple[bool, bool]] = set()
+    for step, answer in tried:
         if isinstance(answer, tuple):
             return _marked(answer, stopped=stopped, limit=limit)
-        stopped = stopped or answer == _STOPPED
+        if answer == _STOPPED:
+            stopped.add(step)
     for step in steps:
         found = _attempt(model, capacity, served, (step, limit))
         if isinstance(found, tuple):
             return _marked(found, stopped=stopped, limit=limit)
-        stopped = stopped or found == _STOPPED
+        if found == _STOPPED:
+            stopped.add(step)
     if stopped:
         raise AssignmentStopped
     return None
