@@ -926,6 +926,16 @@ def test_when_nearest_open_is_full_districts_stay_no_worse_than_today() -> None:
         )
 
 
+@pytest.mark.parametrize("name", ["km", "inclusive_cover"])
+def test_a_matrix_of_the_wrong_shape_is_named(name: str) -> None:
+    minutes = np.array([[10.0, 20.0]])
+    wrong: dict[str, Any] = {
+        name: np.ones((2, 2), dtype=bool if name == "inclusive_cover" else float)
+    }
+    with pytest.raises(OptionError, match=rf"^{name} has shape \(2, 2\); expected \(1, 2\)$"):
+        SitingModel(minutes, np.array([1.0]), np.zeros(0), **wrong)
+
+
 def test_required_candidate_is_opened_and_checked() -> None:
     # both candidates reach both settlements at the same cost: the cheapest plan opens one
     minutes = np.array([[10.0, 50.0], [12.0, 40.0]])
@@ -1232,6 +1242,9 @@ def test_when_the_district_rule_alone_makes_a_plan_impossible_it_says_so(
     keys = [getattr(m, "key", "") for m in r.messages]
     assert keys[-1] == "message.district_rule"
     assert "leaves 1 district with a longer mean travel than today (A)" in r.messages[-1]
+    # with district labels the message names it by its label
+    labelled = replace(model, district_names={"A": "Aran (A)", "B": "Bina (B)"}).solve()
+    assert "than today (Aran (A))" in labelled.messages[-1]
     # lifted, the same model plans (with the budget of no new site, the budget is the reason)
     lifted = replace(opts, targets=replace(opts.targets, nearest_tolerance_min=None))
     again = replace(model, options=lifted).solve()

@@ -10,7 +10,7 @@ function below (``_add_*``), its equation in its docstring.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Self
 
@@ -153,6 +153,8 @@ class SitingFormulation:
         :meth:`with_district_limits` set it to today's mean under the
         closest-assignment rule, so that no district is worse off than today
         (one row per district).
+    district_names
+        Label of each district by its ``demand_district`` value, for messages.
     """
 
     minutes: FloatArray
@@ -169,6 +171,7 @@ class SitingFormulation:
     site_capacity: FloatArray | None = None
     site_cost: FloatArray | None = None
     district_limit: FloatArray | None = None
+    district_names: Mapping[str, str] | None = None
 
     def __post_init__(self) -> None:
         n_i, n_j = np.shape(self.minutes)
@@ -178,19 +181,15 @@ class SitingFormulation:
                 f"existing_capacity has {counted(len(self.existing_capacity), 'value')} "
                 f"for {counted(n_j, 'site')}"
             )
-        if self.km is not None and np.shape(self.km) != (n_i, n_j):
-            raise OptionError(f"km has shape {np.shape(self.km)}; expected {(n_i, n_j)}")
+        for name, matrix in (("km", self.km), ("inclusive_cover", self.inclusive_cover)):
+            if matrix is not None and np.shape(matrix) != (n_i, n_j):
+                raise OptionError(f"{name} has shape {np.shape(matrix)}; expected {(n_i, n_j)}")
         if np.any(np.asarray(self.demand) < 0):
             raise OptionError("demand must not be negative")
         if self.options.targets.max_travel_km is not None and self.km is None:
             raise OptionError("max_travel_km needs the km matrix")
         if (self.demand_region is None) != (self.site_region is None):
             raise OptionError("give both demand_region and site_region, or neither")
-        if self.inclusive_cover is not None and np.shape(self.inclusive_cover) != (n_i, n_j):
-            raise OptionError(
-                f"inclusive_cover has shape {np.shape(self.inclusive_cover)}; "
-                f"expected {(n_i, n_j)}"
-            )
         same_length("demand_district", self.demand_district, n_i, "matrix row")
         same_length("required", self.required, n_j - len(self.existing_capacity), "candidate site")
         _check_site_sizes(self.site_capacity, self.site_cost, n_j - len(self.existing_capacity))

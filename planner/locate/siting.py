@@ -184,7 +184,11 @@ def _district_rule(model: SitingFormulation, left_s: float) -> list[str]:
     if res.x is None:
         return []
     ids = np.unique(np.asarray(model.demand_district).astype(str))
-    worse = [str(ids[k]) for k in districts[np.asarray(res.x)[n:] > 1e-6 * total]]
+    labels = model.district_names or {}
+    worse = [
+        labels.get(str(ids[k]), str(ids[k]))
+        for k in districts[np.asarray(res.x)[n:] > 1e-6 * total]
+    ]
     if not worse:  # cannot happen with the rows the reason; say nothing rather than guess
         return []
     shown = ", ".join(worse[:5]) + (", ..." if len(worse) > 5 else "")
