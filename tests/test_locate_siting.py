@@ -1466,6 +1466,53 @@ def test_the_repaired_plan_is_revised_to_a_cheaper_one_near_the_optimum(
     assert model.solve().cost == pytest.approx(alone)
 
 
+@pytest.mark.parametrize(("where", "seed"), [("search", 1), ("assignment", 1), ("repair", 22)])
+def test_a_revision_the_limit_stops_keeps_the_repaired_plan_and_says_so(
+    where: str, seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stopped by the safety net at any step, the revision keeps the repaired plan (which
+    holds every district to the rule), and the plan says time_limit and why. A deadline
+    already spent, or a solve ending as the limit ends it, stops each step; not a clock."""
+    import planner.locate._assign as assign_module
+    import planner.locate._repair as repair_module
+
+    model = _districts_model(seed)
+    repaired = _REVISED.get(seed, (82.0, 82.0))[0]  # seed 22: the revision saves nothing
+    import planner.locate._milp as milp_module
+    import planner.locate._search as search_module
+
+    real_improve, real_repair = search_module.improve_by_groups, repair_module.repair_districts
+    real_solve = milp_module.solve_milp
+    searched: list[bool] = []
+
+    def improve(*args: Any, **kwargs: Any) -> Any:
+        searched.append(True)
+        if where == "search":  # its deadline spent before it starts
+            args = (*args[:4], 0.0, *args[5:])
+        return real_improve(*args, **kwargs)
+
+    def solve(*args: Any, **kwargs: Any) -> Any:  # the revised plan's assignment stopped
+        res = real_solve(*args, **kwargs)
+        if searched and where == "assignment":
+            res = replace(res, termination=Termination.LIMIT, x=None)
+        return res
+
+    def repair(*args: Any, **kwargs: Any) -> Any:  # the revised plan's repair past its deadline
+        return real_repair(*args, **{**kwargs, "deadline": 0.0})
+
+    monkeypatch.setattr(repair_module, "improve_by_groups", improve)
+    monkeypatch.setattr(assign_module, "solve_milp", solve)
+    if where == "repair":
+        monkeypatch.setattr(repair_module, "repair_districts", repair)
+    r = model.solve()
+    assert searched  # the revision ran, and was stopped
+    assert r.status == "time_limit" and r.cost == pytest.approx(repaired)
+    assert check_solution(model, r) == []
+    said = " ".join(r.messages)
+    assert "the time limit (30 s, a safety net) stopped the search for a cheaper plan" in said
+    assert "every district keeps the rule, but on another machine the plan may be cheaper" in said
+
+
 # seed: the optimum (brute force) of instances where the repaired plan stays above it
 _ABOVE = {22: 60.0, 23: 46.0, 32: 50.0}
 

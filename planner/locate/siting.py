@@ -703,7 +703,8 @@ def _grown(
         notes += (_repair_note(repair, cost - sites.cost, gap),)
     if cut:
         seconds = Fixed(model.options.solver.time_limit_s, 0)
-        notes += (Note("message.repair_cut", seconds=seconds, districts=left),)
+        key = "message.repair_cut" if left else "message.revision_cut"
+        notes += (Note(key, seconds=seconds, districts=left),)
     elif left:
         notes += (Note("message.repair_left", districts=left),)
     return (capacity, built, cost, site_costs), assigned, notes, (status, value, bound, gap)
