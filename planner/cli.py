@@ -458,6 +458,18 @@ def _load(
     return dataset
 
 
+def _check_scenarios(dataset: Dataset, scenarios: Sequence[Scenario]) -> None:
+    """Check every scenario against the dataset before the long work, naming the one at fault."""
+    from planner.planning import check_scenario
+
+    for sc in scenarios:
+        try:
+            check_scenario(dataset, sc)
+        except PlannerError as exc:
+            where = str(sc.source) if sc.source is not None else f"scenario {sc.name!r}"
+            raise type(exc)(f"{where}: {exc}") from exc
+
+
 def _print_assessment(assessment: Assessment, dataset: Dataset, tr: Translator) -> None:
     s = assessment.summary
     d = dataset.place_names(tr.lang).frame(assessment.districts, district_names=True)
@@ -991,6 +1003,7 @@ def plan(  # noqa: PLR0913 -- one parameter per command-line option
     progress = _terminal(lang)
     with progress.step(progress.tr("cli.step.load")):
         dataset = _load(data_dir, population, [loaded])
+        _check_scenarios(dataset, [loaded])
     with result_folder(out) as folder:
         made = _plan_and_write(
             loaded, _Out(folder, out, tiles, assets, lang), dataset, time_limit, progress
@@ -1023,6 +1036,7 @@ def compare(  # noqa: PLR0913 -- one parameter per command-line option
     progress = _terminal(lang)
     with progress.step(progress.tr("cli.step.load")):
         dataset = _load(data_dir, population, loaded)
+        _check_scenarios(dataset, loaded)
     with result_folder(out) as folder:
         base = _Out(folder, out, tiles, assets, lang)
         plans = [
@@ -1080,6 +1094,7 @@ def run(  # noqa: PLR0913 -- one parameter per command-line option
     progress = _terminal(lang)
     with progress.step(progress.tr("cli.step.load")):
         dataset = _load(data_dir, population, [scenario])
+        _check_scenarios(dataset, [scenario])
     with result_folder(out) as folder:
         target = _Out(folder, out, tiles, assets, lang)
         before = _assess_and_write(target, dataset, scenario, progress)

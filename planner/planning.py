@@ -49,7 +49,15 @@ from planner.tables import (
     site_table,
 )
 
-__all__ = ["SERVICE_NAMES", "SITE_COLUMNS", "Plan", "ServicesPlan", "plan", "rcc_candidates"]
+__all__ = [
+    "SERVICE_NAMES",
+    "SITE_COLUMNS",
+    "Plan",
+    "ServicesPlan",
+    "check_scenario",
+    "plan",
+    "rcc_candidates",
+]
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -271,6 +279,39 @@ def _warn_if_large(minutes: FloatArray, scenario: Scenario, settlements: int, si
     )
 
 
+def check_scenario(dataset: Dataset, scenario: Scenario) -> None:
+    """Check that a scenario applies to a dataset, before any long work.
+
+    :func:`plan` makes the same checks; a caller planning several scenarios
+    makes them first, so that a wrong name in the last does not stop the run
+    after the others were planned.
+
+    Parameters
+    ----------
+    dataset
+        The dataset the scenario will be planned on.
+    scenario
+        Its districts (by id or name) must be the dataset's; its site lists
+        (``[candidates]`` and ``[hospitals]``) must name the dataset's
+        candidate sites, settlements and hospitals, unless they were written
+        for another dataset (``site_lists_dataset``: they are then not
+        applied); a scenario that plans hospital services needs hospitals.
+
+    Raises
+    ------
+    InputDataError
+        What does not apply, named (an ``OptionError`` for a list's entry).
+    """
+    applied = scenario.lists_for(dataset.name)[0]
+    _check_inputs(dataset, applied, None)
+    applied = applied.check_districts(
+        list(dataset.districts["district_id"]), dataset.district_names()
+    )
+    shelter_candidates(dataset, applied)
+    if applied.plans_hospital_services:
+        offered_hospitals(dataset, applied)
+
+
 def plan(dataset: Dataset, scenario: Scenario, *, before: Assessment | None = None) -> Plan:
     """Propose new shelter sites for a scenario.
 
@@ -291,8 +332,8 @@ def plan(dataset: Dataset, scenario: Scenario, *, before: Assessment | None = No
         ``plan.result.messages`` says why.
     """
     # every figure of a plan is published: existing shelters count at their district only
-    _check_inputs(dataset, scenario, before)
     scenario, dropped = scenario.lists_for(dataset.name)
+    _check_inputs(dataset, scenario, before)
     if dropped:
         warnings.warn(
             f"scenario {scenario.name!r} names sites of dataset {scenario.site_lists_dataset!r} "
@@ -303,9 +344,11 @@ def plan(dataset: Dataset, scenario: Scenario, *, before: Assessment | None = No
     scenario = scenario.check_districts(
         list(dataset.districts["district_id"]), dataset.district_names()
     )
+    # the site lists are checked before the long work (the assessment, travel times, solves)
+    candidates, required = shelter_candidates(dataset, scenario)
+    offer = offered_hospitals(dataset, scenario) if scenario.plans_hospital_services else None
     dataset = demand_dataset(dataset.public(), scenario)
     before = before or assess_prepared(dataset, scenario)
-    candidates, required = shelter_candidates(dataset, scenario)
     sites = _model_sites(dataset, candidates)
     settlements = dataset.settlements
     net, leg = dataset.network, scenario.leg
@@ -355,7 +398,7 @@ def plan(dataset: Dataset, scenario: Scenario, *, before: Assessment | None = No
             settlements, minutes[:, incl_cols.to_numpy()], scenario.targets.max_travel_min
         ),
     )
-    services = _plan_services(dataset, scenario) if scenario.plans_hospital_services else None
+    services = _plan_services(dataset, scenario, offer) if offer is not None else None
     if services is not None:
         block, rc, fo = services_summary(
             replace(dataset, hospitals=services.offer.hospitals),
@@ -435,8 +478,7 @@ def rcc_candidates(
     return mask
 
 
-def _plan_services(dataset: Dataset, scenario: Scenario) -> ServicesPlan:
-    offer = offered_hospitals(dataset, scenario)
+def _plan_services(dataset: Dataset, scenario: Scenario, offer: HospitalOffer) -> ServicesPlan:
     dataset = replace(dataset, hospitals=offer.hospitals)
     hosp = dataset.hospitals
     s = dataset.settlements

@@ -295,6 +295,29 @@ def test_compare_writes_a_table(tmp_path: Path) -> None:
     assert 'src="current/map.html"' in side and 'src="budget-5-sites/map.html"' in side
 
 
+@pytest.mark.parametrize("command", ["compare", "plan", "run"])
+def test_a_wrong_site_list_is_found_before_any_scenario_is_planned(
+    command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """compare once planned every scenario before the last one's unknown site stopped it,
+    and its error did not say which scenario; now each is checked after loading the data."""
+    import planner.assessment as assessment
+    import planner.planning as planning
+
+    bad = _scenario_file(tmp_path, 'name = "bad"\n[candidates]\nrequire = ["Nowhere town"]\n')
+    planned: list[str] = []
+    monkeypatch.setattr(planning, "plan", lambda *a, **k: planned.append("plan"))
+    monkeypatch.setattr(assessment, "assess", lambda *a, **k: planned.append("assess"))
+    named = ["current", str(bad)] if command == "compare" else [str(bad)]
+    args = [command, *named] if command != "run" else [command, "--scenario", str(bad)]
+    result = CliRunner().invoke(cli, [*args, "--out", str(tmp_path / "o"), "--tiles", "none"])
+    assert isinstance(result.exception, PlannerError)
+    assert str(result.exception) == (
+        f"{bad}: candidates.require[0] is 'Nowhere town', not the id or name of any candidate site"
+    )
+    assert planned == [] and not (tmp_path / "o").exists()
+
+
 def test_plan_unknown_scenario_is_a_clear_error(tmp_path: Path) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "planner", "plan", "no-such-plan", "--out", str(tmp_path)],

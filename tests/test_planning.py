@@ -228,6 +228,36 @@ def test_site_lists_of_another_dataset_are_not_applied(tiny_plan: tuple[Dataset,
     assert "Site lists" not in str(_scenario_table(tiny_plan[1], Translator("en")))
 
 
+def test_a_wrong_site_list_stops_the_plan_before_any_long_work(
+    tiny_plan: tuple[Dataset, Plan], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A hospital list naming no hospital stops the plan before the assessment, the travel
+    times and the shelter solve (it once failed only after the shelters were planned), and
+    check_scenario makes the same checks without planning; a scenario whose lists were
+    written for another dataset passes it."""
+    import planner.planning as planning
+    from tests.tiny import TINY_SCENARIO
+
+    tiny, _ = tiny_plan
+    started: list[str] = []
+    monkeypatch.setattr(planning, "assess_prepared", lambda *a, **k: started.append("assess"))
+    monkeypatch.setattr(planning, "travel_matrix", lambda *a, **k: started.append("travel"))
+    wrong = scenario_from_dict({**TINY_SCENARIO, "hospitals": {"require_forensic": ["Nowhere"]}})
+    message = r"hospitals\.require_forensic\[0\] is 'Nowhere', not the id or name of any hospital"
+    with pytest.raises(ScenarioError, match=message):
+        plan(tiny, wrong)
+    assert started == []
+    with pytest.raises(ScenarioError, match=message):
+        planning.check_scenario(tiny, wrong)
+    district = scenario_from_dict({**TINY_SCENARIO, "candidates": {"exclude_districts": ["X"]}})
+    with pytest.raises(ScenarioError, match=r"candidates\.exclude_districts"):
+        planning.check_scenario(tiny, district)
+    planning.check_scenario(tiny, scenario_from_dict(TINY_SCENARIO))
+    elsewhere = {**TINY_SCENARIO, "site_lists_dataset": "azerbaijan"}
+    elsewhere["hospitals"] = {"include": ["H"]}
+    planning.check_scenario(tiny, scenario_from_dict(elsewhere))
+
+
 def test_a_large_plan_is_announced_before_it_is_solved(
     tiny_plan: tuple[Dataset, Plan], monkeypatch: pytest.MonkeyPatch
 ) -> None:
