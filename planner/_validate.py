@@ -10,12 +10,16 @@ import difflib
 import math
 from collections.abc import Iterable, Sized
 
+import numpy as np
+import numpy.typing as npt
+
 from planner._errors import OptionError
 from planner._i18n import counted, noun
 
 __all__ = [
     "boolean",
     "float_list",
+    "non_negative",
     "number",
     "same_length",
     "share",
@@ -158,3 +162,37 @@ def same_length(name: str, values: Sized | None, expected: int, unit: str) -> No
         raise OptionError(
             f"{name} has {counted(len(values), 'value')} for {counted(expected, unit)}"
         )
+
+
+def non_negative(
+    name: str, values: npt.ArrayLike, *, expected: str, allow_inf: bool = False
+) -> None:
+    """Refuse an array unless every entry is a number >= 0 (or ``inf``, when allowed).
+
+    Parameters
+    ----------
+    name
+        The argument, for the message (``"minutes"``).
+    values
+        The array (of any shape).
+    expected
+        What each entry is, for the message (``"family places >= 0"``).
+    allow_inf
+        Whether ``inf`` may stand (no road path).
+
+    Raises
+    ------
+    OptionError
+        Naming the first entry at fault: ``"minutes[0, 3] is nan; expected ..."``.
+    """
+    try:
+        a = np.asarray(values, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise OptionError(
+            f"{name} holds values that are not numbers; expected {expected}"
+        ) from exc
+    ok = (a >= 0) & (np.isfinite(a) | (allow_inf & np.isposinf(a)))
+    if not ok.all():
+        at = np.unravel_index(int(np.flatnonzero(~ok.ravel())[0]), a.shape)
+        where = ", ".join(str(int(k)) for k in at)
+        raise OptionError(f"{name}[{where}] is {float(a[at])!r}; expected {expected}")

@@ -530,6 +530,22 @@ def test_required_hospitals_get_their_service() -> None:
         )
 
 
+@pytest.mark.parametrize(
+    ("minutes", "population", "message"),
+    [
+        ([[10.0, np.nan]], [100.0], r"^minutes\[0, 1\] is nan; expected minutes >= 0, or inf"),
+        ([[10.0, -1.0]], [100.0], r"^minutes\[0, 1\] is -1\.0;"),
+        ([[10.0, np.inf]], [np.nan], r"^population\[0\] is nan; expected people >= 0$"),
+        ([[10.0, np.inf]], [-5.0], r"^population\[0\] is -5\.0; expected people >= 0$"),
+    ],
+)
+def test_bad_service_inputs_name_the_entry(
+    minutes: list[list[float]], population: list[float], message: str
+) -> None:
+    with pytest.raises(OptionError, match=message):
+        HospitalServicesModel(np.array(minutes), np.array(population), options=_forensic_only())
+
+
 def test_full_recommendations_keeps_everyone_near_help(full: Plan) -> None:
     d = full.districts.set_index("district_id")
     assert not d["worse_off"].any(), d.loc[d["worse_off"], "name"].tolist()

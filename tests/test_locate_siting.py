@@ -926,6 +926,51 @@ def test_when_nearest_open_is_full_districts_stay_no_worse_than_today() -> None:
         )
 
 
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            {"demand": np.array([1.0, np.nan])},
+            r"^demand\[1\] is nan; expected family places >= 0$",
+        ),
+        ({"demand": np.array([-2.0, 1.0])}, r"^demand\[0\] is -2\.0; expected family places"),
+        (
+            {"minutes": np.array([[10.0, 20.0], [np.nan, 30.0]])},
+            r"^minutes\[1, 0\] is nan; expected minutes >= 0, or inf where there is no road path$",
+        ),
+        ({"minutes": np.array([[10.0, -20.0], [5.0, 30.0]])}, r"^minutes\[0, 1\] is -20\.0;"),
+        ({"minutes": np.array([[10.0, 20.0], [5.0, -np.inf]])}, r"^minutes\[1, 1\] is -inf;"),
+        ({"minutes": np.array([["a", "b"], ["c", "d"]])}, r"^minutes holds values that are not"),
+        ({"existing_capacity": np.array([np.nan])}, r"^existing_capacity\[0\] is nan;"),
+        ({"existing_capacity": np.array([-3.0])}, r"^existing_capacity\[0\] is -3\.0;"),
+        ({"km": np.array([[1.0, np.nan], [2.0, 3.0]])}, r"^km\[0, 1\] is nan; expected km >= 0"),
+        ({"existing_capacity": np.ones(3)}, r"^existing_capacity has 3 values for 2 sites$"),
+        ({"demand": np.ones(3)}, r"^demand has 3 values for 2 matrix rows$"),
+        ({"demand_region": np.array(["a", "b"])}, r"^give both demand_region and site_region"),
+        ({"max_travel_km": 50.0}, r"^max_travel_km needs the km matrix$"),
+        ({"inclusive_served_share": 0.5}, r"^inclusive_served_share needs the inclusive_cover"),
+    ],
+)
+def test_bad_model_inputs_name_the_argument_and_entry(
+    change: dict[str, Any], message: str
+) -> None:
+    """NaN demand, a negative travel time or capacity once gave "the targets cannot be met"
+    with a nonsense shortfall ("needs - family places"); now the entry at fault is named."""
+    args: dict[str, Any] = {
+        "minutes": np.array([[10.0, 20.0], [5.0, np.inf]]),
+        "demand": np.array([1.0, 1.0]),
+        "existing_capacity": np.array([1.0]),
+    }
+    option_keys = {"max_travel_km", "inclusive_served_share"}
+    args.update({k: v for k, v in change.items() if k not in option_keys})
+    opts = _opts(**{k: v for k, v in change.items() if k in option_keys})
+    with pytest.raises(OptionError, match=message):
+        SitingModel(
+            args.pop("minutes"), args.pop("demand"), args.pop("existing_capacity"),
+            options=opts, **args,
+        )  # fmt: skip
+
+
 @pytest.mark.parametrize("name", ["km", "inclusive_cover"])
 def test_a_matrix_of_the_wrong_shape_is_named(name: str) -> None:
     minutes = np.array([[10.0, 20.0]])

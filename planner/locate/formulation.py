@@ -20,7 +20,7 @@ import scipy.sparse as sp
 
 from planner._errors import OptionError
 from planner._i18n import counted
-from planner._validate import same_length
+from planner._validate import non_negative, same_length
 from planner.locate._milp import (
     TOL_FLOW,
     TOL_LIMIT,
@@ -174,27 +174,7 @@ class SitingFormulation:
     district_names: Mapping[str, str] | None = None
 
     def __post_init__(self) -> None:
-        n_i, n_j = np.shape(self.minutes)
-        same_length("demand", self.demand, n_i, "matrix row")
-        if len(self.existing_capacity) > n_j:
-            raise OptionError(
-                f"existing_capacity has {counted(len(self.existing_capacity), 'value')} "
-                f"for {counted(n_j, 'site')}"
-            )
-        for name, matrix in (("km", self.km), ("inclusive_cover", self.inclusive_cover)):
-            if matrix is not None and np.shape(matrix) != (n_i, n_j):
-                raise OptionError(f"{name} has shape {np.shape(matrix)}; expected {(n_i, n_j)}")
-        if np.any(np.asarray(self.demand) < 0):
-            raise OptionError("demand must not be negative")
-        if self.options.targets.max_travel_km is not None and self.km is None:
-            raise OptionError("max_travel_km needs the km matrix")
-        if (self.demand_region is None) != (self.site_region is None):
-            raise OptionError("give both demand_region and site_region, or neither")
-        same_length("demand_district", self.demand_district, n_i, "matrix row")
-        same_length("required", self.required, n_j - len(self.existing_capacity), "candidate site")
-        _check_site_sizes(self.site_capacity, self.site_cost, n_j - len(self.existing_capacity))
-        if self.options.inclusive_served_share is not None and self.inclusive_cover is None:
-            raise OptionError("inclusive_served_share needs the inclusive_cover matrix")
+        _check_formulation(self)
 
     # ------------------------------------------------------------------ sizes
 
@@ -862,6 +842,35 @@ def _add_budget(model: SitingFormulation, b: MilpBuilder, cost: FloatArray) -> N
     if budget.max_cost is not None:
         nz = np.flatnonzero(cost)
         b.add_row("max_cost", nz, cost[nz], -np.inf, budget.max_cost)
+
+
+def _check_formulation(model: SitingFormulation) -> None:
+    """Refuse inputs of the wrong shape, sign or kind, naming the argument and entry."""
+    n_i, n_j = np.shape(model.minutes)
+    same_length("demand", model.demand, n_i, "matrix row")
+    if len(model.existing_capacity) > n_j:
+        raise OptionError(
+            f"existing_capacity has {counted(len(model.existing_capacity), 'value')} "
+            f"for {counted(n_j, 'site')}"
+        )
+    for name, matrix in (("km", model.km), ("inclusive_cover", model.inclusive_cover)):
+        if matrix is not None and np.shape(matrix) != (n_i, n_j):
+            raise OptionError(f"{name} has shape {np.shape(matrix)}; expected {(n_i, n_j)}")
+    no_path = "{} >= 0, or inf where there is no road path"
+    non_negative("minutes", model.minutes, expected=no_path.format("minutes"), allow_inf=True)
+    if model.km is not None:
+        non_negative("km", model.km, expected=no_path.format("km"), allow_inf=True)
+    non_negative("demand", model.demand, expected="family places >= 0")
+    non_negative("existing_capacity", model.existing_capacity, expected="family places >= 0")
+    if model.options.targets.max_travel_km is not None and model.km is None:
+        raise OptionError("max_travel_km needs the km matrix")
+    if (model.demand_region is None) != (model.site_region is None):
+        raise OptionError("give both demand_region and site_region, or neither")
+    same_length("demand_district", model.demand_district, n_i, "matrix row")
+    same_length("required", model.required, n_j - len(model.existing_capacity), "candidate site")
+    _check_site_sizes(model.site_capacity, model.site_cost, n_j - len(model.existing_capacity))
+    if model.options.inclusive_served_share is not None and model.inclusive_cover is None:
+        raise OptionError("inclusive_served_share needs the inclusive_cover matrix")
 
 
 def _check_site_sizes(

@@ -69,7 +69,7 @@ import pandas as pd
 
 from planner._errors import OptionError
 from planner._i18n import Note
-from planner._validate import same_length
+from planner._validate import non_negative, same_length
 from planner.locate._milp import (
     TOL_LIMIT,
     BoolArray,
@@ -174,8 +174,13 @@ class HospitalServicesModel:
     def __post_init__(self) -> None:
         n_i, n_h = np.shape(self.minutes)
         same_length("population", self.population, n_i, "row")
-        if np.any(np.asarray(self.population) < 0):
-            raise OptionError("population must not be negative")
+        non_negative(
+            "minutes",
+            self.minutes,
+            expected="minutes >= 0, or inf where there is no road path",
+            allow_inf=True,
+        )
+        non_negative("population", self.population, expected="people >= 0")
         if (self.demand_region is None) != (self.site_region is None):
             raise OptionError("give both demand_region and site_region, or neither")
         same_length("site_region", self.site_region, n_h, "hospital")
