@@ -788,6 +788,35 @@ def test_a_limit_before_any_plan_is_not_called_infeasible(
     assert r.open_sizes.tolist() == [5.0, 0.0, 0.0]
 
 
+@pytest.mark.parametrize("keep", [True, False])
+def test_a_p_centre_tie_break_the_limit_stops_is_not_called_optimal(
+    keep: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worst travel is proven by the probes; when the limit stops the tie-break that
+    chooses among its plans (with or without one found), the plan may differ on another
+    machine: status time_limit, the proven worst case kept. It once said optimal."""
+    import planner.locate._milp as milp_module
+    import planner.locate.siting as siting
+
+    minutes, demand = _small(1)
+    model = SitingModel(minutes, demand, np.zeros(0), options=_opts(objective="min_worst_travel"))
+    done = model.solve()
+    assert done.status == "optimal"
+    real = milp_module.solve_milp
+
+    def tie_break_stopped(*args: Any, **kwargs: Any) -> Any:
+        res = real(*args, **kwargs)
+        if np.any(np.asarray(args[1]) != 0):  # the probes have no objective; the tie-break has
+            res = replace(res, termination=Termination.LIMIT, x=res.x if keep else None)
+        return res
+
+    monkeypatch.setattr(siting, "solve_milp", tie_break_stopped)
+    r = model.solve()
+    assert r.status == "time_limit" and r.feasible
+    assert r.objective == pytest.approx(done.objective)  # the worst case, proven
+    assert check_solution(model, r) == []
+
+
 # --- closest assignment: nobody sent far past a nearer shelter --------------------
 
 

@@ -524,7 +524,10 @@ class SitingModel(SitingFormulation):
         else:  # the tie-break found nothing in time: the probe's plan has the same worst case
             x, layout = best[0], best[1]
         solve_s = time.perf_counter() - start - build_s
-        status = PlanStatus.OPTIMAL if proven else PlanStatus.TIME_LIMIT
+        # the worst case may be proven while the limit stopped the choice among its plans:
+        # another machine may choose other sites, so the status says so
+        tie_broken = res.termination == Termination.OPTIMAL
+        status = PlanStatus.OPTIMAL if proven and tie_broken else PlanStatus.TIME_LIMIT
         figures = (worst, worst if proven else math.nan, 0.0 if proven else math.nan)
         return _read_solution(self, x, layout, status, figures, (build_s, solve_s))
 
