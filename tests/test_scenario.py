@@ -93,6 +93,26 @@ exclude_districts = ["AZ-BA"]
         ("name = = 1", r"not valid TOML"),
         ('[demand]\npopulation_basis = "de facto"', r"population_basis is 'de facto'; expected"),
         ("[demand]\nresident_share = 1.2", r"demand\.resident_share is 1\.2; expected a share"),
+        ('[travel]\nmode = " "', r"travel\.mode is ' '; expected 'car' or 'bus'$"),
+        ("[access]\nthresholds_min = []", r"access\.thresholds_min is empty; expected a list"),
+        ("[access]\nzone_weights = []", r"access\.zone_weights is empty; expected a list"),
+        (
+            "[access]\nzone_weights = [1.5, 1.0]",
+            r"zone_weights\[0\] is 1\.5; expected a weight <= 1",
+        ),
+        (
+            '[supply]\nexisting = "grow"',
+            r"supply\.existing is 'grow'; expected 'keep' or 'expand'",
+        ),
+        (
+            "[supply]\nsizes = []\nsize_costs = []",
+            r"supply\.sizes is empty; expected at least one",
+        ),
+        ("[solver]\nmip_gap = 1.0", r"solver\.mip_gap is 1\.0; expected a relative gap below 1"),
+        ("demand = 3", r"\[demand\] must be a table, not 3"),
+        ('name = ""', r"name is ''; expected a non-empty string"),
+        ('translations = "az"', r"translations is 'az'; expected \[translations\.<lang>\]"),
+        ("[translations.az]\ndescription = 5", r"translations\.az\.description is 5; expected"),
     ],
 )
 def test_bad_values_are_named(tmp_path: Path, text: str, message: str) -> None:
