@@ -252,6 +252,9 @@ def test_a_wrong_site_list_stops_the_plan_before_any_long_work(
     district = scenario_from_dict({**TINY_SCENARIO, "candidates": {"exclude_districts": ["X"]}})
     with pytest.raises(ScenarioError, match=r"candidates\.exclude_districts"):
         planning.check_scenario(tiny, district)
+    train = scenario_from_dict({**TINY_SCENARIO, "travel": {"mode": "train"}})
+    with pytest.raises(ScenarioError, match=r"travel mode is 'train'; this dataset has \["):
+        planning.check_scenario(tiny, train)
     planning.check_scenario(tiny, scenario_from_dict(TINY_SCENARIO))
     elsewhere = {**TINY_SCENARIO, "site_lists_dataset": "azerbaijan"}
     elsewhere["hospitals"] = {"include": ["H"]}
