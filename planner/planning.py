@@ -291,8 +291,9 @@ def check_scenario(dataset: Dataset, scenario: Scenario) -> None:
     dataset
         The dataset the scenario will be planned on.
     scenario
-        Its travel mode must be one the dataset has; its districts (by id or
-        name) must be the dataset's; its site lists
+        Its travel mode must be one the dataset has; its population table
+        (``demand.population``) must match the dataset's districts; its
+        districts (by id or name) must be the dataset's; its site lists
         (``[candidates]`` and ``[hospitals]``) must name the dataset's
         candidate sites, settlements and hospitals, unless they were written
         for another dataset (``site_lists_dataset``: they are then not
@@ -309,6 +310,7 @@ def check_scenario(dataset: Dataset, scenario: Scenario) -> None:
         list(dataset.districts["district_id"]), dataset.district_names()
     )
     dataset.travel_mode(applied.travel.mode)
+    demand_dataset(dataset, applied)  # its population table, read and matched to the districts
     shelter_candidates(dataset, applied)
     if applied.plans_hospital_services:
         offered_hospitals(dataset, applied)

@@ -2,10 +2,12 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from planner._errors import InputDataError
 from planner.data import Dataset
 from planner.planning import Plan, plan
 from planner.scenario import ScenarioError, load_scenario, scenario_from_dict
@@ -229,7 +231,7 @@ def test_site_lists_of_another_dataset_are_not_applied(tiny_plan: tuple[Dataset,
 
 
 def test_a_wrong_site_list_stops_the_plan_before_any_long_work(
-    tiny_plan: tuple[Dataset, Plan], monkeypatch: pytest.MonkeyPatch
+    tiny_plan: tuple[Dataset, Plan], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """A hospital list naming no hospital stops the plan before the assessment, the travel
     times and the shelter solve (it once failed only after the shelters were planned), and
@@ -252,6 +254,11 @@ def test_a_wrong_site_list_stops_the_plan_before_any_long_work(
     district = scenario_from_dict({**TINY_SCENARIO, "candidates": {"exclude_districts": ["X"]}})
     with pytest.raises(ScenarioError, match=r"candidates\.exclude_districts"):
         planning.check_scenario(tiny, district)
+    table = tmp_path / "population.csv"
+    table.write_text("district_id,population\nNOWHERE,5\n", "utf-8")
+    counted = scenario_from_dict({**TINY_SCENARIO, "demand": {"population": str(table)}})
+    with pytest.raises(InputDataError, match=r"district_id 'NOWHERE' \(row 2\) is not among"):
+        planning.check_scenario(tiny, counted)
     train = scenario_from_dict({**TINY_SCENARIO, "travel": {"mode": "train"}})
     with pytest.raises(ScenarioError, match=r"travel mode is 'train'; this dataset has \["):
         planning.check_scenario(tiny, train)
