@@ -199,7 +199,32 @@ class Plan:
         )
 
 
-def _check_inputs(dataset: Dataset, scenario: Scenario, before: Assessment | None) -> None:
+@dataclass(frozen=True)
+class _Prepared:
+    """A scenario as it applies to a dataset, and what the checks before planning read."""
+
+    scenario: Scenario  # its lists for this dataset, its districts by id
+    dropped: tuple[str, ...]  # the lists written for another dataset, not applied
+    dataset: Dataset  # as every public output sees it, with the scenario's population
+    candidates: gpd.GeoDataFrame
+    required: BoolArray
+    offer: HospitalOffer | None
+
+
+def _prepare(dataset: Dataset, scenario: Scenario, before: Assessment | None) -> _Prepared:
+    """Apply a scenario to a dataset, checking all that can be checked before the long work."""
+    scenario, dropped = scenario.lists_for(dataset.name)
+    scenario = _check_inputs(dataset, scenario, before)
+    dataset.travel_mode(scenario.travel.mode)
+    candidates, required = shelter_candidates(dataset, scenario)
+    offer = offered_hospitals(dataset, scenario) if scenario.plans_hospital_services else None
+    # every figure of a plan is published: existing shelters count at their district only
+    public = demand_dataset(dataset.public(), scenario)
+    return _Prepared(scenario, dropped, public, candidates, required, offer)
+
+
+def _check_inputs(dataset: Dataset, scenario: Scenario, before: Assessment | None) -> Scenario:
+    """Return the scenario with its districts by id, once it applies to the dataset."""
     scenario = scenario.check_districts(
         list(dataset.districts["district_id"]), dataset.district_names()
     )
@@ -220,6 +245,7 @@ def _check_inputs(dataset: Dataset, scenario: Scenario, before: Assessment | Non
             f"{before.scenario.name!r}, whose [demand], [access] or [leg] differ from "
             f"{scenario.name!r}; assess under the scenario planned"
         )
+    return scenario
 
 
 def _model_sites(dataset: Dataset, candidates: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -304,16 +330,7 @@ def check_scenario(dataset: Dataset, scenario: Scenario) -> None:
     InputDataError
         What does not apply, named (an ``OptionError`` for a list's entry).
     """
-    applied = scenario.lists_for(dataset.name)[0]
-    _check_inputs(dataset, applied, None)
-    applied = applied.check_districts(
-        list(dataset.districts["district_id"]), dataset.district_names()
-    )
-    dataset.travel_mode(applied.travel.mode)
-    demand_dataset(dataset, applied)  # its population table, read and matched to the districts
-    shelter_candidates(dataset, applied)
-    if applied.plans_hospital_services:
-        offered_hospitals(dataset, applied)
+    _prepare(dataset, scenario, None)
 
 
 def plan(dataset: Dataset, scenario: Scenario, *, before: Assessment | None = None) -> Plan:
@@ -335,25 +352,19 @@ def plan(dataset: Dataset, scenario: Scenario, *, before: Assessment | None = No
         Check ``plan.result.status``; when a target cannot be met,
         ``plan.result.messages`` says why.
     """
-    # every figure of a plan is published: existing shelters count at their district only
-    scenario, dropped = scenario.lists_for(dataset.name)
-    _check_inputs(dataset, scenario, before)
-    if dropped:
+    # all that can be checked is, before the long work (the assessment, travel times, solves)
+    ready = _prepare(dataset, scenario, before)
+    scenario = ready.scenario
+    if ready.dropped:
         warnings.warn(
             f"scenario {scenario.name!r} names sites of dataset {scenario.site_lists_dataset!r} "
-            f"in {', '.join(dropped)}; on dataset {dataset.name!r} "
-            f"{noun(len(dropped), 'this list is', 'these lists are')} not applied",
+            f"in {', '.join(ready.dropped)}; on dataset {dataset.name!r} "
+            f"{noun(len(ready.dropped), 'this list is', 'these lists are')} not applied",
             stacklevel=2,
         )
-    scenario = scenario.check_districts(
-        list(dataset.districts["district_id"]), dataset.district_names()
-    )
-    # the site lists are checked before the long work (the assessment, travel times, solves)
-    candidates, required = shelter_candidates(dataset, scenario)
-    offer = offered_hospitals(dataset, scenario) if scenario.plans_hospital_services else None
-    dataset = demand_dataset(dataset.public(), scenario)
+    dataset = ready.dataset
     before = before or assess_prepared(dataset, scenario)
-    sites = _model_sites(dataset, candidates)
+    sites = _model_sites(dataset, ready.candidates)
     settlements = dataset.settlements
     net, leg = dataset.network, scenario.leg
     mode = dataset.travel_mode(scenario.travel.mode)
@@ -380,8 +391,8 @@ def plan(dataset: Dataset, scenario: Scenario, *, before: Assessment | None = No
         inclusive_cover=cover,
         demand_district=settlements["district_id"].to_numpy(),
         district_names=_district_labels(dataset),
-        required=required,
-        **_own_sizes(candidates),
+        required=ready.required,
+        **_own_sizes(ready.candidates),
     )
     _warn_if_large(minutes, scenario, len(settlements), len(sites))
     result = model.solve()
@@ -402,7 +413,7 @@ def plan(dataset: Dataset, scenario: Scenario, *, before: Assessment | None = No
             settlements, minutes[:, incl_cols.to_numpy()], scenario.targets.max_travel_min
         ),
     )
-    services = _plan_services(dataset, scenario, offer) if offer is not None else None
+    services = _plan_services(dataset, scenario, ready.offer) if ready.offer is not None else None
     if services is not None:
         block, rc, fo = services_summary(
             replace(dataset, hospitals=services.offer.hospitals),
