@@ -21,12 +21,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
-from scipy.optimize import Bounds, LinearConstraint, milp
 
 __all__ = [
     "BoolArray",
@@ -407,39 +406,6 @@ def _quiet_stdout() -> Iterator[None]:
         os.close(saved)
 
 
-_SCIPY_TERMINATION = {
-    0: Termination.OPTIMAL,
-    1: Termination.LIMIT,
-    2: Termination.INFEASIBLE,
-}
-
-
-def _solve_scipy(
-    model: Milp, c: FloatArray, time_limit: float, gap: float, node_limit: int | None
-) -> Outcome:
-    options: dict[str, Any] = {
-        "time_limit": time_limit,
-        "mip_rel_gap": gap,
-        "disp": False,
-    }
-    if node_limit is not None:
-        options["node_limit"] = node_limit
-    res = milp(
-        c,
-        constraints=LinearConstraint(model.a, model.lo, model.hi),
-        integrality=model.integrality,
-        bounds=Bounds(model.lb, model.ub),
-        options=cast("Any", options),
-    )
-    return Outcome(
-        _SCIPY_TERMINATION.get(int(res.status), Termination.OTHER),
-        res.x,
-        getattr(res, "mip_dual_bound", None),
-        getattr(res, "mip_gap", None),
-        str(res.message),
-    )
-
-
 def integral_bound(bound: float, c: FloatArray, integrality: npt.ArrayLike) -> float:
     """Round a lower bound up to the next value the objective can take.
 
@@ -620,7 +586,7 @@ def solve_milp(  # noqa: PLR0913 - HiGHS's controls, keyword-only after the prob
     stall_checks: int = 0,
     cancel: threading.Event | None = None,
 ) -> Outcome:
-    """Solve with highspy when installed (it accepts a starting solution), else scipy's milp.
+    """Solve with HiGHS (highspy), from a starting solution when given.
 
     The solver runs on one thread with a fixed random seed, so the same model
     gives the same answer on any machine unless the **time** limit stops it
@@ -668,11 +634,9 @@ def solve_milp(  # noqa: PLR0913 - HiGHS's controls, keyword-only after the prob
     -------
     Outcome
     """
+    import highspy
+
     time_limit = max(time_limit, 1.0)
-    try:
-        import highspy
-    except ImportError:  # pragma: no cover - highspy is a dependency
-        return _solve_scipy(model, c, time_limit, gap, node_limit)
     h = _new_highs()
     for name, value in _options(time_limit, gap, node_limit, interior=interior).items():
         h.setOptionValue(name, value)
