@@ -102,7 +102,8 @@ def read_csv_text(
     return frame
 
 
-def _numeric(frame: pd.DataFrame, column: str, path: Path, *, row_offset: int = 2) -> pd.Series:
+def _numeric(frame: pd.DataFrame, column: str, path: Path, *, vector: bool = False) -> pd.Series:
+    """Return a column as numbers, naming the CSV row (from 2) or vector feature (from 0)."""
     values = pd.to_numeric(frame[column], errors="coerce")
     bad = values.isna() | ~np.isfinite(values.astype(float))
     if bad.any():
@@ -110,9 +111,8 @@ def _numeric(frame: pd.DataFrame, column: str, path: Path, *, row_offset: int = 
         raw = frame[column].iloc[pos]
         shown = "empty" if pd.isna(raw) else repr(str(raw))
         hint = "" if pd.isna(raw) else number_hint(str(raw))
-        raise InputDataError(
-            f"{path}, row {pos + row_offset}: {column} is {shown}; expected a number{hint}"
-        )
+        where = f"feature {pos}" if vector else f"row {pos + 2}"
+        raise InputDataError(f"{path}, {where}: {column} is {shown}; expected a number{hint}")
     return values.astype(float)
 
 
@@ -268,7 +268,7 @@ def read_points(
     for col in (c for c in text if c in gdf.columns):
         gdf[col] = gdf[col].where(gdf[col].isna(), gdf[col].astype(str))
     for col in numeric:
-        gdf[col] = _numeric(gdf, col, path, row_offset=0)
+        gdf[col] = _numeric(gdf, col, path, vector=True)
     return gdf.to_crs("EPSG:4326")
 
 

@@ -208,6 +208,29 @@ def test_read_points_geojson(tmp_path: Path) -> None:
         read_points(p, required=["beds"])
 
 
+def test_vector_files_without_a_crs_or_of_the_wrong_kind_are_refused(tmp_path: Path) -> None:
+    from shapely.geometry import Point, box
+
+    square = gpd.GeoDataFrame({"name": ["A"], "beds": ["x"]}, geometry=[box(47, 40, 48, 41)])
+    square.to_file(tmp_path / "nocrs.gpkg")
+    no_crs = r"nocrs\.gpkg has no coordinate reference system"
+    with pytest.raises(InputDataError, match=no_crs):
+        read_boundaries(tmp_path / "nocrs.gpkg", name_column="name")
+    with pytest.raises(InputDataError, match=no_crs):
+        read_points(tmp_path / "nocrs.gpkg", required=["name"])
+    points = square.set_geometry([Point(47.5, 40.5)], crs="EPSG:4326")
+    points.to_file(tmp_path / "points.gpkg")
+    with pytest.raises(
+        InputDataError, match=r"points\.gpkg: expected polygons, found \['Point'\]"
+    ):
+        read_boundaries(tmp_path / "points.gpkg", name_column="name")
+    # a number column of a vector file names the feature, numbered from 0 as the others are
+    with pytest.raises(
+        InputDataError, match=r"points\.gpkg, feature 0: beds is 'x'; expected a number$"
+    ):
+        read_points(tmp_path / "points.gpkg", numeric=["beds"])
+
+
 def test_read_points_takes_an_area_at_a_point_inside(tmp_path: Path) -> None:
     """OSM hospitals and towns are often areas: each is read at a point inside it (a
     C-shaped building's centroid would lie outside); a line or a missing geometry is refused."""
