@@ -163,6 +163,35 @@ def test_a_womens_assignment_the_limit_leaves_without_one_says_so(
     assert "stopped the assignment of women" in str(res.messages[0])
 
 
+@pytest.mark.parametrize("ending", ["limit", "infeasible"])
+def test_services_without_a_plan_say_why_and_are_infeasible_only_when_proven(
+    ending: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every solve of the search ends with no plan: stopped by the limit (as the limit
+    ends it, no clock), the status is time_limit and says nothing is proven; proven
+    infeasible, it is infeasible with the solver's word."""
+    import planner.locate._milp as milp_module
+    import planner.locate.services as services_module
+    import planner.locate.siting as siting_module
+    from planner.locate._milp import Outcome, Termination
+
+    end = Termination.LIMIT if ending == "limit" else Termination.INFEASIBLE
+
+    def no_plan(*args: Any, **kwargs: Any) -> Outcome:
+        return Outcome(end, None, None, None, "no plan")
+
+    for module in (milp_module, services_module, siting_module):
+        monkeypatch.setattr(module, "solve_milp", no_plan)
+    res = _hand_centres().solve()
+    assert not res.feasible and not res.centre.any() and not res.forensic.any()
+    keys = [getattr(m, "key", "") for m in res.messages]
+    if ending == "limit":
+        assert res.status == "time_limit" and keys == ["message.time_no_plan"]
+        assert "nothing is proven" in str(res.messages[0])
+    else:
+        assert res.status == "infeasible" and keys == ["message.services_infeasible"]
+
+
 def test_one_centre_per_region_and_standard_count() -> None:
     # 100k women in R1 and 10k in R2: the standard's count is 1, but each region needs one
     minutes = np.array([[10.0, 50.0], [50.0, 10.0]])
