@@ -124,6 +124,40 @@ def test_bad_weight_is_named(grid: nx.MultiDiGraph) -> None:
         travel_matrix(grid, [0], [1], weight="speed")  # type: ignore[arg-type]
 
 
+def test_bad_network_inputs_are_named(grid: nx.MultiDiGraph, tmp_path: Path) -> None:
+    from planner.network import graph_from_osm_xml
+
+    with pytest.raises(MissingInputError, match=r"speed table .*nope\.csv does not exist"):
+        read_speed_table(tmp_path / "nope.csv")
+    with pytest.raises(InputDataError, match=r"fallback speed is 0; expected a positive number"):
+        apply_speeds(grid.copy(), fallback=0)
+    with pytest.raises(InputDataError, match=r"road class 'primary' is -5; expected > 0"):
+        apply_speeds(grid.copy(), speeds={"primary": -5})
+    lengthless = grid.copy()
+    u, v, k = next(iter(lengthless.edges(keys=True)))
+    del lengthless.edges[u, v, k]["length"]
+    with pytest.raises(NetworkError, match=rf"edge \({u}, {v}, {k}\) has no 'length' attribute"):
+        apply_speeds(lengthless)
+    with pytest.raises(MissingInputError, match=r"OSM XML road file .*none\.osm does not exist"):
+        graph_from_osm_xml(tmp_path / "none.osm")
+    with pytest.raises(NetworkError, match=r"^the road graph has no nodes$"):
+        CompiledNetwork.from_graph(nx.MultiDiGraph())
+    negative = grid.copy()
+    negative.edges[u, v, k]["travel_time"] = -1.0
+    with pytest.raises(NetworkError, match=r"edge weight 'travel_time' has negative or non-fin"):
+        CompiledNetwork.from_graph(negative)
+    with pytest.raises(ValueError, match=r"speed_kph is 0; expected a positive number"):
+        OffNetworkLeg(speed_kph=0)
+    with pytest.raises(ValueError, match=r"detour_factor is 0\.9; expected a number >= 1"):
+        OffNetworkLeg(detour_factor=0.9)
+    with pytest.raises(ValueError, match=r"^a travel mode needs a name$"):
+        TravelMode("")
+    with pytest.raises(ValueError, match=r"'bus': time_factor is 9; expected a number from 0\.5"):
+        TravelMode("bus", time_factor=9)
+    with pytest.raises(ValueError, match=r"'bus': wait_min is -1; expected minutes from 0 to 240"):
+        TravelMode("bus", wait_min=-1)
+
+
 def test_parallel_edges_keep_the_smallest_weight(grid: nx.MultiDiGraph) -> None:
     grid.add_edge(0, 1, length=10.0, travel_time=5.0)
     assert travel_matrix(grid, [0], [1])[0, 0] == pytest.approx(5)
