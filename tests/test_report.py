@@ -364,6 +364,24 @@ def test_map_in_azerbaijani(files_az: PlanFiles) -> None:
     assert side is not None and "Ssenarilər yan-yana" in side.read_text("utf-8")
 
 
+def test_the_plans_notes_are_a_list(small_plan: Plan, dataset: Dataset) -> None:
+    """Notes are written to follow a bullet (no closing full stop): two of them once ran
+    together on one line, joined by a line break."""
+    from dataclasses import replace
+
+    from planner.report import render_report
+
+    notes = ["the first note (in brackets)", "the second note"]
+    html = render_report(
+        replace(small_plan, summary={**small_plan.summary, "messages": notes}), dataset
+    )
+    block = html[html.index('<div class="warn" id="plan-notes">') :]
+    block = block[: block.index("</div>")]
+    assert block.count("<li>") == 2 and "<br>" not in block
+    assert "<li>The first note (in brackets)</li><li>The second note</li>" in block
+    assert 'id="plan-notes"' not in render_report(small_plan, dataset)  # none: no box
+
+
 def test_the_not_proven_box_says_why(small_plan: Plan) -> None:
     """No box for a proven plan; the limit that stopped the solve; the district repair's part."""
     from dataclasses import replace
