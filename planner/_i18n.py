@@ -343,6 +343,27 @@ class Translator:
                 f"does not give (given: {sorted(values)})"
             ) from None
 
+    def word(self, key: str, name: str) -> str:
+        """Return the text of ``key``, or ``name`` where the catalog has none.
+
+        For names a dataset may add to: a travel mode is ``car`` or ``bus`` in
+        the catalogs (``report.mode.car``), but a dataset may define its own
+        (``walk``), which is then shown as the dataset names it.
+
+        Parameters
+        ----------
+        key
+            The catalog key (``"report.mode.walk"``).
+        name
+            What to show without it (``"walk"``).
+
+        Returns
+        -------
+        str
+            The catalog's text, else ``name``.
+        """
+        return self(key) if key in self._texts else name
+
     def _value(self, value: object) -> object:
         if isinstance(value, Note):
             return self.message(value)

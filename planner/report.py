@@ -268,9 +268,15 @@ def _beyond_parts(b: Mapping[str, Any], tr: Translator, digits: int) -> tuple[st
     by_mode = b.get("population_share_beyond_120min_by_mode") or {}
     if len(by_mode) >= 2:
         mode = b.get("travel_mode", "car")
-        assumed.append(tr("report.range.head_mode", mode=tr(f"report.mode.{mode}")))
+        assumed.append(
+            tr("report.range.head_mode", mode=tr.word(f"report.mode.{mode}", str(mode)))
+        )
         ranges += [
-            tr("report.range.by_mode", share=tr.percent(v, digits), mode=tr(f"report.mode.{k}"))
+            tr(
+                "report.range.by_mode",
+                share=tr.percent(v, digits),
+                mode=tr.word(f"report.mode.{k}", str(k)),
+            )
             for k, v in sorted(by_mode.items())
             if k != mode
         ]
@@ -551,7 +557,7 @@ def _method(plan: Plan, dataset: Dataset, tr: Translator) -> list[Markup]:
         tr.html(
             "report.method.main_html",
             basis=basis,
-            mode=tr(f"report.mode.{plan.scenario.travel.mode}"),
+            mode=tr.word(f"report.mode.{plan.scenario.travel.mode}", plan.scenario.travel.mode),
         )
     ]
     tolerance = plan.scenario.targets.nearest_tolerance_min

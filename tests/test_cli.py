@@ -587,6 +587,28 @@ def test_run_in_azerbaijani(tmp_path: Path) -> None:
     assert bad.exit_code == 2 and "'fr' is not one of 'en', 'az'" in bad.output
 
 
+@pytest.mark.parametrize("lang", ["en", "az"])
+def test_a_travel_mode_the_dataset_defines_reaches_the_report(tmp_path: Path, lang: str) -> None:
+    """A dataset may define its own travel modes (metadata travel_modes); the report once
+    failed with "no text for 'report.mode.walk'". It names the mode as the dataset does."""
+    from tests.tiny import write_tiny_dataset
+
+    folder = write_tiny_dataset(tmp_path / "ds")
+    meta = json.loads((folder / "metadata.json").read_text("utf-8"))
+    meta.setdefault("travel_modes", {})["walk"] = {"time_factor": 5.0, "wait_min": 0}
+    (folder / "metadata.json").write_text(json.dumps(meta), "utf-8")
+    scenario = _scenario_file(tmp_path, TINY_TOML)
+    out = tmp_path / "out"
+    args = ["run", "--out", str(out), "--data", str(folder), "--tiles", "none", "--lang", lang]
+    result = CliRunner().invoke(cli, [*args, "--scenario", str(scenario), "--mode", "walk"])
+    _assert_planned(result)
+    report = (out / "plan" / "report.html").read_text("utf-8")
+    by = "door to door by walk" if lang == "en" else "walk ilə qapıdan qapıyadır"
+    assert by in report
+    car = "by car" if lang == "en" else "avtomobil ilə"
+    assert car in report  # the other modes keep the catalog's words
+
+
 def test_why_a_plan_fails_in_azerbaijani(tmp_path: Path) -> None:
     from tests.tiny import write_tiny_dataset
 
