@@ -8,7 +8,6 @@ public point (its most populous settlement), never at their own coordinates.
 
 from __future__ import annotations
 
-import contextlib
 import math
 import re
 from typing import TYPE_CHECKING
@@ -18,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from planner._i18n import MissingTextError, Translator
+from planner._i18n import Translator
 from planner.locate import PlanResult, ServicesResult
 
 if TYPE_CHECKING:
@@ -179,9 +178,8 @@ def shown_name(name: str, tr: Translator) -> str:
     if match is None:
         return str(name)
     kind = match.group(1)
-    with contextlib.suppress(MissingTextError):  # a kind the catalog does not know stays
-        kind = tr(f"value.kind.{kind}")
-    return tr("value.unnamed", kind=kind)
+    # a kind the catalog does not know stays as the data has it
+    return tr("value.unnamed", kind=tr.word(f"value.kind.{kind}", kind))
 
 
 def service_locations(
@@ -213,11 +211,9 @@ def service_locations(
     kinds = hospitals.set_index("hospital_id")["subclass"].astype(str)
     notes = []
     for site_id, name in zip(rows["site_id"], rows["name"], strict=True):
-        kind = kinds.get(site_id, "")
+        kind = str(kinds.get(site_id, ""))
         # a kind the catalog does not know stays as the data has it
-        with contextlib.suppress(MissingTextError):
-            kind = tr(f"value.kind.{kind}")
-        note = tr("report.service_site.osm", kind=kind)
+        note = tr("report.service_site.osm", kind=tr.word(f"value.kind.{kind}", kind))
         if hosts.get(site_id, 0) > 1:
             note += f" ({tr('report.service_site.both')})"
         if str(name).startswith(UNNAMED_PREFIX):
