@@ -595,6 +595,68 @@ def test_solutions_are_feasible_when_checked_independently(model: SitingModel) -
     assert got + r.unserved == pytest.approx(model.demand, abs=1e-5)
 
 
+@st.composite
+def rich_instances(draw: st.DrawFn) -> SitingModel:
+    """Small instances with every rule of the shelter model drawn: each objective, single
+    sourcing, the closest-assignment rule with districts, budgets, expansion, a distance
+    limit, regions with one shelter each or regional capacity."""
+    n_i, n_e, n_c = draw(st.integers(3, 7)), draw(st.integers(0, 2)), draw(st.integers(2, 4))
+    rng = np.random.default_rng(draw(st.integers(0, 10_000)))
+    minutes = rng.uniform(2, 150, size=(n_i, n_e + n_c)).round(1)
+    minutes[rng.random(minutes.shape) < 0.15] = INF
+    objective = draw(
+        st.sampled_from(["min_cost", "max_coverage", "min_travel", "fixed_charge",
+                         "min_worst_travel"])
+    )  # fmt: skip
+    budget = objective != "min_cost" and draw(st.booleans())
+    expand = n_e > 0 and draw(st.booleans())
+    opts = _opts(
+        objective=objective,
+        sizes=(5.0, 10.0),
+        size_costs=(6.0, 10.0),
+        max_travel_min=draw(st.sampled_from([60.0, 120.0])),
+        served_share=draw(st.sampled_from([0.8, 1.0])),
+        nearest_tolerance_min=draw(st.sampled_from([None, 15.0])),
+        single_source=draw(st.booleans()),
+        max_new_sites=(1 if objective == "max_coverage" else draw(st.sampled_from([1, 2])))
+        if budget or objective == "max_coverage"
+        else None,
+        existing="expand" if expand else "keep",
+        expand_max_places=5.0,
+        expand_cost_per_place=1.2,
+        max_travel_km=draw(st.sampled_from([None, 100.0])),
+        one_per_region=draw(st.booleans()),
+        regional_capacity=draw(st.booleans()),
+        node_limit=10_000,
+        mip_gap=0.0,
+    )
+    region = np.array(list("AB"))
+    return SitingModel(
+        minutes,
+        rng.uniform(0.5, 8, size=n_i).round(1),
+        rng.uniform(1, 8, size=n_e).round(1),
+        km=(minutes * rng.uniform(0.8, 1.5, size=minutes.shape)).round(1),
+        options=opts,
+        demand_region=region[rng.integers(0, 2, n_i)],
+        site_region=region[rng.integers(0, 2, n_e + n_c)],
+        demand_district=np.array(list("XYZ"))[rng.integers(0, 3, n_i)],
+    )
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rich_instances())
+def test_every_rule_holds_when_checked_independently(model: SitingModel) -> None:
+    """Whatever the objective and rules, a plan keeps every rule of the model as the
+    independent check sees them, ends by proof (these instances are small), and a plan
+    that is not found says why."""
+    r = model.solve()
+    assert r.status in ("optimal", "infeasible", "work_limit"), r.messages
+    if not r.feasible:
+        assert r.messages
+        return
+    assert check_solution(model, r) == []
+
+
 def _room_within_reach(model: SitingModel) -> float:
     """The most demand the sites can serve within reach, every site at its largest: an LP
     solved here on its own (not the planner's maximum flow)."""
