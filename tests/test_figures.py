@@ -79,7 +79,7 @@ def test_travel_map_of_an_area_without_a_shelter(dataset: Dataset) -> None:
 def test_shortfall_counts_beds(today: Assessment) -> None:
     # 1,731 and 175 are beds; the report counts family places (1,018 and 103)
     title = _shortfall_figure(today, Translator("en"), None).axes[0].get_title()
-    assert title.startswith("Required versus existing shelter beds by economic region\n")
+    assert title.startswith("Required versus existing shelter beds by region\n")
     assert "1,731 beds required, 175 existing (9.89x)" in title
     az = _shortfall_figure(today, Translator("az"), None).axes[0].get_title()
     assert "mövcud sığınacaq yataq yerləri" in az and "1.731 yataq yeri tələb olunur" in az
