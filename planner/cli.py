@@ -81,8 +81,17 @@ def _show_warning(
     console.print(f"[yellow]{escape(tr('cli.warning'))}:[/] {escape(text)}", soft_wrap=True)
 
 
+#: What the exit status says, in the help of the program and of each planning command.
+_EXIT_STATUS = (
+    "0 when every plan meets its targets, proven within the requested gap; 3 when a plan "
+    "misses a target, a solve stops at its work budget or time limit before proving the "
+    "gap, or an independent check fails (the files are written all the same); 2 for bad "
+    "input (the message names the file, row, column and value); 130 when interrupted."
+)
+
+
 class _ScenarioCommand(click.Command):
-    """A command that takes shipped scenarios by name: its help lists them."""
+    """A command that takes shipped scenarios by name: its help lists them, and the exit status."""
 
     def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         super().format_epilog(ctx, formatter)
@@ -92,20 +101,19 @@ class _ScenarioCommand(click.Command):
         if rows:
             with formatter.section("Shipped scenarios (by name, or a TOML file of your own)"):
                 formatter.write_dl(rows)
+        with formatter.section("Exit status"):
+            formatter.write_text(_EXIT_STATUS)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"]},
+    help="Plan shelter access: travel times to help, capacity gaps, new sites.\n\n"
+    f"Exit status: {_EXIT_STATUS}",
+)
 @click.version_option(__version__, prog_name="shelter-planner")
 @click.option("-v", "--verbose", is_flag=True, help="Log every step.")
 def cli(verbose: bool) -> None:
-    """Plan shelter access: travel times to help, capacity gaps, new sites.
-
-    Exit status: 0 when every plan meets its targets, proven within the requested gap;
-    3 when a plan misses a target, a solve stops at its work budget or time limit
-    before proving the gap, or an independent check fails (the files are written all
-    the same); 2 for bad input (the message names the file, row, column and value);
-    130 when interrupted.
-    """
+    """Plan shelter access: travel times to help, capacity gaps, new sites."""
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(message)s")
     warnings.showwarning = _show_warning
 
@@ -577,8 +585,8 @@ _MODE_OPTION = click.option(
     "--mode",
     type=str,
     default=None,
-    help="Travel mode: car or bus (bus or minibus: slower, plus waiting and stops); overrides "
-    "the scenario's [travel] mode.",
+    help="Travel mode: car or bus (bus or minibus: slower, plus waiting and stops), or one the "
+    "dataset defines; overrides the scenario's [travel] mode.",
 )
 
 

@@ -220,6 +220,9 @@ def test_help_lists_the_shipped_scenarios(command: str) -> None:
     assert "coe-minimum CoE minimum: 1 family place per 10,000 people, within 120 minutes" in flat
     for name in ("budget-5-sites", "coe-60min", "current", "full-recommendations", "inclusive"):
         assert name in out
+    # what the exit status says, here as in the program's help
+    assert "Exit status:" in out and "3 when a plan misses a target" in flat
+    assert "2 for bad input" in " ".join(CliRunner().invoke(cli, ["--help"]).output.split())
 
 
 def test_help_does_not_load_the_planning_stack() -> None:
