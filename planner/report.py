@@ -558,6 +558,11 @@ def _method(plan: Plan, dataset: Dataset, tr: Translator) -> list[Markup]:
             "report.method.main_html",
             basis=basis,
             mode=tr.word(f"report.mode.{plan.scenario.travel.mode}", plan.scenario.travel.mode),
+            sourcing=tr(
+                "report.method.single"
+                if plan.scenario.targets.single_source
+                else "report.method.split"
+            ),
         )
     ]
     tolerance = plan.scenario.targets.nearest_tolerance_min

@@ -382,6 +382,22 @@ def test_the_plans_notes_are_a_list(small_plan: Plan, dataset: Dataset) -> None:
     assert 'id="plan-notes"' not in render_report(small_plan, dataset)  # none: no box
 
 
+def test_the_method_says_how_settlements_are_referred(small_plan: Plan, dataset: Dataset) -> None:
+    """The method said demand may be split between shelters even for a single-sourced plan."""
+    from dataclasses import replace
+
+    from planner.report import render_report
+
+    split = "a settlement's demand may be split between shelters"
+    whole = "each settlement is referred, whole, to one shelter (single sourcing)"
+    html = render_report(small_plan, dataset)
+    assert split in html.replace("&#39;", "'") and whole not in html
+    sc = small_plan.scenario
+    single = replace(sc, targets=replace(sc.targets, single_source=True))
+    html = render_report(replace(small_plan, scenario=single), dataset)
+    assert whole in html and split not in html.replace("&#39;", "'")
+
+
 def test_the_not_proven_box_says_why(small_plan: Plan) -> None:
     """No box for a proven plan; the limit that stopped the solve; the district repair's part."""
     from dataclasses import replace
