@@ -467,14 +467,23 @@ def _load(
 
 
 def _check_scenarios(dataset: Dataset, scenarios: Sequence[Scenario]) -> None:
-    """Check every scenario against the dataset before the long work, naming the one at fault."""
+    """Check every scenario against the dataset before the long work, naming the one at fault.
+
+    A file of the user's is named by its path; a shipped scenario by its name (its path
+    lies inside the installed package).
+    """
+    from planner._shipped import builtin_scenarios
     from planner.planning import check_scenario
 
+    shipped = {path.resolve() for path in builtin_scenarios().values()}
     for sc in scenarios:
         try:
             check_scenario(dataset, sc)
         except PlannerError as exc:
-            where = str(sc.source) if sc.source is not None else f"scenario {sc.name!r}"
+            own = sc.source is not None and Path(sc.source).resolve() not in shipped
+            where = str(sc.source) if own else f"scenario {sc.name!r}"
+            if where in str(exc):  # the message names it already
+                raise
             raise type(exc)(f"{where}: {exc}") from exc
 
 

@@ -321,6 +321,23 @@ def test_a_wrong_site_list_is_found_before_any_scenario_is_planned(
     assert planned == [] and not (tmp_path / "o").exists()
 
 
+def test_a_shipped_scenario_at_fault_is_named_by_its_name(tmp_path: Path) -> None:
+    """A shipped scenario's file lies inside the installed package: errors name the scenario
+    (once), not that path."""
+    from tests.tiny import write_tiny_dataset
+
+    folder = write_tiny_dataset(tmp_path / "ds")
+    (folder / "hospitals.csv").unlink()
+    args = ["--data", str(folder), "--out", str(tmp_path / "o"), "--tiles", "none"]
+    mode = CliRunner().invoke(cli, ["plan", "coe-minimum", "--mode", "plane", *args])
+    assert str(mode.exception).startswith("scenario 'coe-minimum': travel mode is 'plane'")
+    services = CliRunner().invoke(cli, ["plan", "full-recommendations", *args])
+    assert str(services.exception).startswith(
+        "scenario 'full-recommendations' plans rape crisis centres or forensic examination, "
+        "but dataset 'tiny' has no hospitals"
+    )
+
+
 def test_plan_unknown_scenario_is_a_clear_error(tmp_path: Path) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "planner", "plan", "no-such-plan", "--out", str(tmp_path)],
