@@ -35,7 +35,7 @@ from planner.locate import (
     check_solution,
     required_centres,
 )
-from planner.network import travel_matrix
+from planner.network import TravelMode, travel_matrix
 from planner.scenario import Scenario, ScenarioError
 from planner.selection import HospitalOffer, offered_hospitals, shelter_candidates
 from planner.summary import PlanSummary, inclusive_summary, plan_summary, services_summary
@@ -205,6 +205,7 @@ class _Prepared:
 
     scenario: Scenario  # its lists for this dataset, its districts by id
     dropped: tuple[str, ...]  # the lists written for another dataset, not applied
+    mode: TravelMode  # the scenario's, as the dataset defines it
     dataset: Dataset  # as every public output sees it, with the scenario's population
     candidates: gpd.GeoDataFrame
     required: BoolArray
@@ -215,12 +216,12 @@ def _prepare(dataset: Dataset, scenario: Scenario, before: Assessment | None) ->
     """Apply a scenario to a dataset, checking all that can be checked before the long work."""
     scenario, dropped = scenario.lists_for(dataset.name)
     scenario = _check_inputs(dataset, scenario, before)
-    dataset.travel_mode(scenario.travel.mode)
+    mode = dataset.travel_mode(scenario.travel.mode)
     candidates, required = shelter_candidates(dataset, scenario)
     offer = offered_hospitals(dataset, scenario) if scenario.plans_hospital_services else None
     # every figure of a plan is published: existing shelters count at their district only
     public = demand_dataset(dataset.public(), scenario)
-    return _Prepared(scenario, dropped, public, candidates, required, offer)
+    return _Prepared(scenario, dropped, mode, public, candidates, required, offer)
 
 
 def _check_inputs(dataset: Dataset, scenario: Scenario, before: Assessment | None) -> Scenario:
@@ -366,8 +367,7 @@ def plan(dataset: Dataset, scenario: Scenario, *, before: Assessment | None = No
     before = before or assess_prepared(dataset, scenario)
     sites = _model_sites(dataset, ready.candidates)
     settlements = dataset.settlements
-    net, leg = dataset.network, scenario.leg
-    mode = dataset.travel_mode(scenario.travel.mode)
+    net, leg, mode = dataset.network, scenario.leg, ready.mode
     minutes = travel_matrix(net, settlements, sites, leg=leg, warn_beyond_m=np.inf, mode=mode) / 60
     km = travel_matrix(
         net, settlements, sites, weight="route_length", leg=leg, warn_beyond_m=np.inf
