@@ -43,6 +43,7 @@ __all__ = [
     "Language",
     "MissingTextError",
     "Note",
+    "Place",
     "Share",
     "Translator",
     "catalog",
@@ -265,6 +266,37 @@ class Share(float):
         return (Share, (float(self), self.digits))
 
 
+class Place(str):
+    """A district or region a message names: the data's name, told again in each language.
+
+    It is a ``str`` (the name as the data gives it; a district with its code,
+    ``North District (D-1)``); a :class:`Translator` given the dataset's names in
+    its language (:meth:`Translator.with_places`) shows those instead.
+
+    Parameters
+    ----------
+    kind
+        ``"district"`` or ``"region"``.
+    ident
+        The district's id, or the region as the data names it.
+    name
+        The data's name (a district's, shown with its id).
+    """
+
+    kind: str
+    ident: str
+    name: str | None
+
+    def __new__(cls, kind: str, ident: str, name: str | None = None) -> Place:
+        text = f"{name} ({ident})" if kind == "district" and name else (name or ident)
+        place = super().__new__(cls, text)
+        place.kind, place.ident, place.name = kind, ident, name
+        return place
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Place, (self.kind, self.ident, self.name))
+
+
 class Note(str):
     """A message of the planner: English text that also keeps its catalog key and values.
 
@@ -313,6 +345,29 @@ class Translator:
     def __init__(self, lang: str = "en") -> None:
         self.lang: Language = check_language(lang)
         self._texts = catalog(self.lang)
+        self._places: dict[str, Mapping[str, str]] = {}
+
+    def with_places(
+        self, *, districts: Mapping[str, str], regions: Mapping[str, str]
+    ) -> Translator:
+        """Return this language, naming districts and regions as the dataset does in it.
+
+        Parameters
+        ----------
+        districts
+            A district's name in this language, by its id.
+        regions
+            A region's name in this language, by the data's name.
+
+        Returns
+        -------
+        Translator
+            A translator that shows each :class:`Place` of a message in this
+            language (the data's name where it has none).
+        """
+        told = Translator(self.lang)
+        told._places = {"district": dict(districts), "region": dict(regions)}
+        return told
 
     def __repr__(self) -> str:
         return f"Translator({self.lang!r})"
@@ -367,6 +422,11 @@ class Translator:
     def _value(self, value: object) -> object:
         if isinstance(value, Note):
             return self.message(value)
+        if isinstance(value, Place):
+            name = self._places.get(value.kind, {}).get(value.ident)
+            if name is None:
+                return str(value)
+            return f"{name} ({value.ident})" if value.kind == "district" else name
         if isinstance(value, Share):
             return self.percent(float(value), value.digits)
         if isinstance(value, Fixed):

@@ -725,7 +725,7 @@ def _plan_and_write(
     )
     written = [p.name for p in vars(files).values() if p is not None]
     console.print(escape(tr("cli.wrote", files=", ".join(written), folder=str(out.shown))))
-    _print_plan(result, tr)
+    _print_plan(result, dataset.place_names(tr.lang).told(tr))
     return result
 
 

@@ -43,7 +43,7 @@ from planner._dataset_checks import (
     within_districts,
 )
 from planner._errors import InputDataError, MissingInputError, OptionError
-from planner._i18n import noun
+from planner._i18n import Translator, noun
 from planner.demand import distribute, largest_remainder
 from planner.hospital_types import HOSPITAL_TYPES, UNCLASSIFIED
 from planner.network import DEFAULT_MODES, CompiledNetwork, TravelMode, load_graph
@@ -142,6 +142,22 @@ class PlaceNames:
             Its name in the language.
         """
         return self.regions.get(str(region), str(region))
+
+    def told(self, tr: Translator) -> Translator:
+        """Return ``tr`` naming the districts and regions its messages name with these names.
+
+        Parameters
+        ----------
+        tr
+            The output's language.
+
+        Returns
+        -------
+        Translator
+            The same language, each district and region of a message
+            (:class:`planner._i18n.Place`) in its name here.
+        """
+        return tr.with_places(districts=self.districts, regions=self.regions)
 
     def frame(self, frame: FrameT, *, district_names: bool) -> FrameT:
         """Return a copy with ``region`` (and, for district rows, ``name``) in the language.

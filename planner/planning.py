@@ -271,9 +271,9 @@ def _settlement_labels(dataset: Dataset) -> list[str]:
     return [f"{n} ({d})" for n, d in zip(s["name"], s["district_id"], strict=True)]
 
 
-def _district_labels(dataset: Dataset) -> dict[str, str]:
+def _district_names(dataset: Dataset) -> dict[str, str]:
     d = dataset.districts
-    return {str(i): f"{n} ({i})" for i, n in zip(d["district_id"], d["name"], strict=True)}
+    return {str(i): str(n) for i, n in zip(d["district_id"], d["name"], strict=True)}
 
 
 def _warn_if_large(minutes: FloatArray, scenario: Scenario, settlements: int, sites: int) -> None:
@@ -390,7 +390,7 @@ def plan(dataset: Dataset, scenario: Scenario, *, before: Assessment | None = No
         demand_names=_settlement_labels(dataset),
         inclusive_cover=cover,
         demand_district=settlements["district_id"].to_numpy(),
-        district_names=_district_labels(dataset),
+        district_names=_district_names(dataset),
         required=ready.required,
         **_own_sizes(ready.candidates),
     )

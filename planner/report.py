@@ -800,8 +800,8 @@ def render_report(
     str
         The report, one self-contained HTML page.
     """
-    tr = Translator(lang)
-    names = dataset.place_names(tr.lang)
+    names = dataset.place_names(lang)
+    tr = names.told(Translator(lang))
     plan = plan.with_names(names)
     env = _environment()
     s = plan.summary

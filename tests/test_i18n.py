@@ -16,6 +16,7 @@ from planner._i18n import (
     Fixed,
     MissingTextError,
     Note,
+    Place,
     Share,
     Translator,
     catalog,
@@ -271,6 +272,35 @@ def test_nested_messages_and_shares_are_told_in_the_language() -> None:
     assert pickle.loads(pickle.dumps(Fixed(2.0, 3))).digits == 3
     share = Note("message.inclusive_target", best=Share(0.4567), target=0.5)
     assert "45.7%" in share and "45,7%" in Translator("az").message(share)
+
+
+def test_districts_and_regions_in_a_message_are_told_in_the_language(
+    dataset: Dataset,
+) -> None:
+    """A message names districts and regions as the data does (English); an output in
+    Azerbaijani names them as the dataset does in Azerbaijani, the code kept."""
+    import pickle
+
+    rule = Note(
+        "message.district_rule",
+        districts=2,
+        names=(Place("district", "AZ-GA", "Ganja City"), Place("district", "AZ-XX")),
+    )
+    assert "than today (Ganja City (AZ-GA), AZ-XX)" in rule
+    region = Note("message.region_no_site", region=Place("region", "Nakhchivan"))
+    assert region.startswith("region Nakhchivan has no existing shelter")
+    az = dataset.place_names("az").told(Translator("az"))
+    told = az.message(rule)
+    assert "(Gəncə (AZ-GA), AZ-XX)" in told and "Ganja" not in told
+    assert az.message(region).startswith("Naxçıvan iqtisadi rayonunda")
+    assert Translator("az").message(region).startswith("Nakhchivan ")  # no names: the data's
+    again = pickle.loads(pickle.dumps(rule))
+    assert again == rule and az.message(again) == told
+    # a list of regions reads as words, not as a Python list
+    regions = (Place("region", "Karabakh"), Place("region", "Nakhchivan"))
+    check = Note("check.regions_without", regions=regions)
+    assert check == "regions Karabakh, Nakhchivan have no shelter"
+    assert az.message(check).startswith("Qarabağ, Naxçıvan iqtisadi rayonlarında")
 
 
 # ---------------------------------------------------------------- the embedded dataset

@@ -7,12 +7,12 @@ up as a violated rule in words.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
-from planner._i18n import Fixed, Note, Share
+from planner._i18n import Fixed, Note, Place, Share
 from planner.locate._milp import TOL_LIMIT
 from planner.locate._search import populated_regions
 from planner.locate.options import required_centres
@@ -163,11 +163,11 @@ def _regions(model: SitingFormulation, result: PlanResult, tol: float) -> list[s
             if cap[site_region == r].sum() + tol < d[demand_region == r].sum()
         ]
         if short:
-            problems.append(Note("check.regional_capacity", regions=str(short)))
+            problems.append(Note("check.regional_capacity", regions=_places(short)))
     if tg.one_per_region:
         missing = set(populated_regions(demand_region, d)) - set(site_region[cap > tol].tolist())
         if missing:
-            problems.append(Note("check.regions_without", regions=str(sorted(missing))))
+            problems.append(Note("check.regions_without", regions=_places(sorted(missing))))
     return problems
 
 
@@ -297,7 +297,9 @@ def check_services(
                 np.asarray(model.site_region)[centre].tolist()
             )
             if missing:
-                problems.append(Note("check.regions_without_centre", regions=str(sorted(missing))))
+                problems.append(
+                    Note("check.regions_without_centre", regions=_places(sorted(missing)))
+                )
     if fo is not None:
         reach = minutes <= fo.max_travel_min + TOL_LIMIT
         must = reach.any(axis=1) & (pop > 0)
@@ -331,3 +333,8 @@ def _required_services(
         if lacking:
             problems.append(Note(key, hospitals=str(lacking)))
     return problems
+
+
+def _places(regions: list[Any]) -> tuple[Place, ...]:
+    """Return the regions a message names, each told in the report's language."""
+    return tuple(Place("region", str(r)) for r in regions)

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from planner._i18n import Fixed, Note, Share
+from planner._i18n import Fixed, Note, Place, Share
 from planner.locate._milp import TOL_LIMIT, BoolArray, FloatArray
 from planner.locate._search import populated_regions
 from planner.locate.formulation import SitingFormulation
@@ -191,7 +191,7 @@ def _explain_regions(model: SitingFormulation) -> list[str]:
     for region in sorted(set(dr.tolist())):
         sites = srg == region
         if opts.targets.one_per_region and not sites.any() and region in populated:
-            msgs.append(Note("message.region_no_site", region=str(region)))
+            msgs.append(Note("message.region_no_site", region=Place("region", str(region))))
         if not opts.targets.regional_capacity:
             continue
         need = d[dr == region].sum()
@@ -200,7 +200,7 @@ def _explain_regions(model: SitingFormulation) -> list[str]:
             msgs.append(
                 Note(
                     "message.region_capacity",
-                    region=str(region),
+                    region=Place("region", str(region)),
                     need=Fixed(float(need)),
                     capacity=Fixed(float(cap)),
                 )
@@ -442,7 +442,10 @@ def explain_services(model: ServicesInputs) -> list[str]:
     if rc.one_per_region and model.demand_region is not None and model.site_region is not None:
         have = set(np.asarray(model.site_region)[cand].tolist())
         missing = sorted(set(populated_regions(model.demand_region, women)) - have)
-        msgs.extend(Note("message.region_no_hospital", region=str(region)) for region in missing)
+        msgs.extend(
+            Note("message.region_no_hospital", region=Place("region", str(region)))
+            for region in missing
+        )
     if not msgs:  # each settlement and the whole fit: does every group?
         msgs += explain_centre_capacity(model)
     return msgs

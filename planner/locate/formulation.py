@@ -154,7 +154,7 @@ class SitingFormulation:
         closest-assignment rule, so that no district is worse off than today
         (one row per district).
     district_names
-        Label of each district by its ``demand_district`` value, for messages.
+        Name of each district by its ``demand_district`` value, for messages.
     """
 
     minutes: FloatArray

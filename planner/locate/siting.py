@@ -76,7 +76,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from planner._i18n import Fixed, Note, Share
+from planner._i18n import Fixed, Note, Place, Share
 from planner.locate._assign import ASSIGNMENT_CUT, AssignmentStopped, assign_to_open_sites
 from planner.locate._milp import (
     TOL_FLOW,
@@ -186,12 +186,12 @@ def _district_rule(model: SitingFormulation, left_s: float) -> list[str]:
     ids = np.unique(np.asarray(model.demand_district).astype(str))
     labels = model.district_names or {}
     worse = [
-        labels.get(str(ids[k]), str(ids[k]))
+        Place("district", str(ids[k]), labels.get(str(ids[k])))
         for k in districts[np.asarray(res.x)[n:] > 1e-6 * total]
     ]
     if not worse:  # cannot happen with the rows the reason; say nothing rather than guess
         return []
-    shown = ", ".join(worse[:5]) + (", ..." if len(worse) > 5 else "")
+    shown = (*worse[:5], "...") if len(worse) > 5 else tuple(worse)
     return [Note("message.district_rule", districts=len(worse), names=shown)]
 
 
