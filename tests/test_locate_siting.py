@@ -483,7 +483,7 @@ def test_reach_capacity_check_finds_nothing_to_say_on_a_feasible_model() -> None
     assert len(said) == 1 and "(largest: B, C)" in said[0]
     # without names the rows are given
     model = replace(_short_of_room(), demand_names=None)
-    assert "(largest: rows [1, 2])" in explain_reach_capacity(model)[0]
+    assert "(largest: rows 1, 2)" in explain_reach_capacity(model)[0]
 
 
 def test_infeasible_targets_that_no_check_explains_say_the_solver_proved_it() -> None:

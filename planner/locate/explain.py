@@ -92,7 +92,7 @@ def _places(value: float) -> Fixed:
 def _examples(lost: BoolArray, weight: FloatArray, names: Sequence[str] | None) -> str:
     """Name the largest of the ``lost`` rows by ``weight``."""
     idx = np.flatnonzero(lost)[np.argsort(-weight[lost], kind="stable")[:EXAMPLES]]
-    return ", ".join(names[i] for i in idx) if names else f"rows {idx.tolist()}"
+    return ", ".join(names[i] for i in idx) if names else "rows " + ", ".join(map(str, idx))
 
 
 def explain_siting(model: SitingFormulation, limit_min: float | None = None) -> list[str]:
