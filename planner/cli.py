@@ -391,6 +391,8 @@ def data_check(folder: Path | None) -> None:
         ("road edges", dataset.graph.number_of_edges()),
     ):
         table.add_row(escape(name), f"{rows:,}")
+    # the modes a scenario's [travel] mode and --mode may name
+    table.add_row("travel modes", escape(", ".join(sorted(dataset.travel_modes))))
     console.print(table)
 
 

@@ -204,6 +204,7 @@ def test_data_check_defaults_to_the_embedded_dataset() -> None:
     words = " ".join(checked.output.split())
     assert "Dataset 'azerbaijan'" in words and "every check passed" in words
     assert "districts │ 78" in words and "people │ 10,180,770" in words
+    assert "travel modes │ bus, car" in words  # what --mode may name
 
 
 def test_data_build_help_keeps_its_usage_lines() -> None:
@@ -623,6 +624,9 @@ def test_a_travel_mode_the_dataset_defines_reaches_the_report(tmp_path: Path, la
     result = CliRunner().invoke(cli, [*args, "--scenario", str(scenario), "--mode", "walk"])
     _assert_planned(result)
     report = (out / "plan" / "report.html").read_text("utf-8")
+    if lang == "en":
+        checked = CliRunner().invoke(cli, ["data", "check", str(folder)])
+        assert "travel modes │ bus, car, walk" in " ".join(checked.output.split())
     by = "door to door by walk" if lang == "en" else "walk ilə qapıdan qapıyadır"
     assert by in report
     car = "by car" if lang == "en" else "avtomobil ilə"
