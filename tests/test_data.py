@@ -378,6 +378,30 @@ def test_travel_modes_come_from_the_metadata(dataset: Dataset) -> None:
         dataset.travel_mode("plane")
 
 
+def test_metadata_is_optional_and_checked_when_given(tmp_path: Path) -> None:
+    """A folder of one's own needs no metadata.json (the folder names the dataset, the
+    defaults apply); a bad one is named."""
+    from tests.tiny import write_tiny_dataset
+
+    folder = write_tiny_dataset(tmp_path / "mine")
+    meta = folder / "metadata.json"
+    kept = meta.read_text("utf-8")
+    meta.unlink()
+    plain = load_dataset(folder)
+    assert plain.name == "mine" and plain.report_list("limitations") == []
+    assert sorted(plain.travel_modes) == ["bus", "car"]
+    meta.write_text("[1, 2]", "utf-8")
+    with pytest.raises(InputDataError, match=r"metadata\.json holds a list; expected an object"):
+        load_dataset(folder)
+    meta.write_text("{", "utf-8")
+    with pytest.raises(InputDataError, match=r"metadata\.json is not valid JSON"):
+        load_dataset(folder)
+    far = {**json.loads(kept), "max_outside_m": 80_000}
+    meta.write_text(json.dumps(far), "utf-8")
+    with pytest.raises(InputDataError, match=r"max_outside_m is 80000; expected metres, more"):
+        load_dataset(folder)
+
+
 def test_bad_travel_modes_in_metadata_are_named(tmp_path: Path) -> None:
     from tests.tiny import write_tiny_dataset
 
