@@ -288,13 +288,18 @@ class Place(str):
     name: str | None
 
     def __new__(cls, kind: str, ident: str, name: str | None = None) -> Place:
-        text = f"{name} ({ident})" if kind == "district" and name else (name or ident)
+        text = _place_label(kind, ident, name) if name else ident
         place = super().__new__(cls, text)
         place.kind, place.ident, place.name = kind, ident, name
         return place
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (Place, (self.kind, self.ident, self.name))
+
+
+def _place_label(kind: str, ident: str, name: str) -> str:
+    """Show a place's name as messages do: a district with its id (``North District (D-1)``)."""
+    return f"{name} ({ident})" if kind == "district" else name
 
 
 class Note(str):
@@ -424,9 +429,7 @@ class Translator:
             return self.message(value)
         if isinstance(value, Place):
             name = self._places.get(value.kind, {}).get(value.ident)
-            if name is None:
-                return str(value)
-            return f"{name} ({value.ident})" if value.kind == "district" else name
+            return str(value) if name is None else _place_label(value.kind, value.ident, name)
         if isinstance(value, Share):
             return self.percent(float(value), value.digits)
         if isinstance(value, Fixed):
