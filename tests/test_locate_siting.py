@@ -1649,6 +1649,31 @@ def test_a_revision_the_limit_stops_keeps_the_repaired_plan_and_says_so(
     assert "every district keeps the rule, but on another machine the plan may be cheaper" in said
 
 
+def test_the_loosest_assignment_still_keeps_no_district_worse_off_than_today() -> None:
+    """Found by drawing instances against the brute force: the capacities chosen kept
+    neither every settlement nor every district within 15 min of its nearest open site, and
+    the loosest assignment then dropped the district rows altogether, so district B went
+    from 82.0 to 84.3 min and the plan, 'optimal' at 42, failed the independent check. The
+    loosest step keeps no district worse off than today where that alone is possible (the
+    site decision makes it so); the repair then reaches the brute-force optimum, 50."""
+    minutes = np.array(
+        [[96.1, 47.2, 15.5], [77.9, 35.9, 41.8], [70.9, 78.0, 91.3], [44.2, 36.5, 76.0],
+         [74.0, 95.4, 15.7], [76.9, 4.2, 32.2], [100.6, 104.9, 90.6]]
+    )  # fmt: skip
+    demand = np.array([6.4, 10.3, 10.5, 10.9, 8.1, 2.6, 6.3])
+    district = np.array(list("CABACAB"))
+    opts = _opts(sizes=(10.0, 20.0, 40.0), size_costs=(10.0, 18.0, 32.0),
+                 nearest_tolerance_min=15.0, tie_break="travel", node_limit=10_000)  # fmt: skip
+    model = SitingModel(minutes, demand, np.array([9.0]), options=opts, demand_district=district)
+    r = model.solve()
+    assert check_solution(model, r) == []
+    best, _ = brute.district_rule_optimum(
+        minutes, demand, np.array([9.0]), list(district),
+        ((10.0, 20.0, 40.0), (10.0, 18.0, 32.0)), (120.0, 15.0),
+    )  # fmt: skip
+    assert r.cost == pytest.approx(best) == pytest.approx(50.0)
+
+
 # seed: the optimum (brute force) of instances where the repaired plan stays above it
 _ABOVE = {22: 60.0, 23: 46.0, 32: 50.0}
 

@@ -66,8 +66,11 @@ def assign_to_open_sites(
     within the tolerance of its nearest *open* site and every district's mean
     travel at most today's (``demand_district``); when the capacities chosen
     do not allow both, it drops the district rows, then the closest rule
-    (keeping the districts), then both (only the rule's exact part about
-    existing sites holds), and says which in the returned notes. The answer is
+    (keeping the districts), then both; the last step still keeps every
+    district's mean travel at most today's where that alone is possible (the
+    site decision's district rows make it so for its capacities), dropping
+    only the district rows' tolerance to the nearest open site. It says which
+    in the returned notes. The answer is
     that of trying the four in turn; the strictest is not solved when the
     closest rule alone already admits no assignment, and the district rule
     alone is solved meanwhile on a second thread (cancelled when the closest
@@ -150,6 +153,7 @@ _PROVEN_BY: Final = {
     "message.far_note": (True, False),
     "message.districts_note": (True, True),
     "message.districts_note_also": (False, True),
+    "message.districts_near_note": (False, True),
 }
 
 
@@ -234,17 +238,29 @@ def _attempt(
     row = np.zeros(len(layout.milp.lb))
     row[layout.u.slice] = 1.0
     held = layout.milp.with_row(row, -np.inf, max(total - served, 0.0) + 1e-9 * max(total, 1.0))
-    if districts:
-        held = held.with_rows(*_no_worse_than_today(model, layout, open_cols))
+    today = None
+    if districts or (not closest and model.demand_district is not None):
+        today = held.with_rows(*_no_worse_than_today(model, layout, open_cols))
+    if districts and today is not None:
+        held = today
         if not closest:  # the closest rule implies the district one
             held = held.with_rows(*_near_open(model, capacity, layout, open_cols))
-    res = solve_milp(held, layout.travel, seconds, 0.0, None, cancel=cancel)
+    kept_today = False
+    if today is not None and not districts:
+        # the last step still keeps every district at most at today's mean where that alone
+        # is possible (the site decision's district rows make it so for its capacities)
+        res = solve_milp(today, layout.travel, seconds, 0.0, None, cancel=cancel)
+        kept_today = res.x is not None
+        if not kept_today and res.termination != Termination.CANCELLED:
+            res = solve_milp(held, layout.travel, limit.left(), 0.0, None, cancel=cancel)
+    else:
+        res = solve_milp(held, layout.travel, seconds, 0.0, None, cancel=cancel)
     if res.termination == Termination.CANCELLED:
         return None
     if res.x is None:
         return _STOPPED if res.termination == Termination.LIMIT else None
     x = np.asarray(res.x, dtype=float)
-    notes = _notes(model, step, capacity, x, layout, open_cols)
+    notes = _notes(model, step, capacity, x, layout, open_cols, kept_today=kept_today)
     if res.termination == Termination.LIMIT:
         notes += (Note(ASSIGNMENT_CUT, seconds=Fixed(limit.limit_s, 0)),)
     # map pair sites back to the full column numbering
@@ -258,15 +274,20 @@ def _notes(
     x: FloatArray,
     layout: SitingLayout,
     open_cols: IntArray,
+    *,
+    kept_today: bool = False,
 ) -> tuple[str, ...]:
-    """Say which rules the assignment had to drop."""
+    """Say which rules the assignment had to drop (``kept_today``: all but no district worse)."""
     closest, districts = step
     notes: list[str] = []
     if model.options.targets.nearest_tolerance_min is None:
         return ()
     if not closest:
         notes.append(_far_note(model, capacity, x, layout, open_cols))
-    if model.demand_district is not None and not districts:
+    if kept_today:
+        tolerance = Fixed(model.options.targets.nearest_tolerance_min, 0)
+        notes.append(Note("message.districts_near_note", tolerance=tolerance))
+    elif model.demand_district is not None and not districts:
         notes.append(
             Note("message.districts_note_also" if not closest else "message.districts_note")
         )
