@@ -1674,6 +1674,31 @@ def test_the_loosest_assignment_still_keeps_no_district_worse_off_than_today() -
     assert r.cost == pytest.approx(best) == pytest.approx(50.0)
 
 
+def test_settlements_merged_in_a_district_do_not_make_a_plan_impossible() -> None:
+    """Found by drawing instances against the brute force: settlements 2 and 4 of district A
+    reach the same sites, so they were merged into one unit whose flows split in proportion;
+    A's mean then stayed above today's 32.0 min whatever the sites, and the plan was called
+    infeasible. Sending 4 to the existing site and 2 to site 1 keeps A at 31.7: the model
+    on the settlements themselves finds the brute-force optimum, 36."""
+    minutes = np.array(
+        [[18.3, 17.6, 67.9], [51.6, 109.9, 55.6], [20.4, 6.9, 78.6], [54.7, 68.3, 33.0],
+         [18.0, 32.1, 80.3]]
+    )  # fmt: skip
+    demand = np.array([10.2, 10.0, 4.1, 11.1, 10.6])
+    district = np.array(list("BAACA"))
+    opts = _opts(sizes=(10.0, 20.0, 40.0), size_costs=(10.0, 18.0, 32.0),
+                 nearest_tolerance_min=15.0, tie_break="travel", node_limit=10_000)  # fmt: skip
+    model = SitingModel(minutes, demand, np.array([10.0]), options=opts, demand_district=district)
+    assert len(model.merged()[0].demand) < len(demand)  # the merge this is about
+    r = model.solve()
+    assert r.status == "optimal" and check_solution(model, r) == []
+    best, _ = brute.district_rule_optimum(
+        minutes, demand, np.array([10.0]), list(district),
+        ((10.0, 20.0, 40.0), (10.0, 18.0, 32.0)), (120.0, 15.0),
+    )  # fmt: skip
+    assert r.cost == pytest.approx(best) == pytest.approx(36.0)
+
+
 # seed: the optimum (brute force) of instances where the repaired plan stays above it
 _ABOVE = {22: 60.0, 23: 46.0, 32: 50.0}
 

@@ -195,6 +195,17 @@ def _district_rule(model: SitingFormulation, left_s: float) -> list[str]:
     return [Note("message.district_rule", districts=len(worse), names=shown)]
 
 
+def _merged_lossily(merged: SitingFormulation, model: SitingFormulation) -> bool:
+    """Whether merging settlements restricted the model: district rows on shared units.
+
+    A unit's settlements reach the same sites, so without district rows any
+    split of its flows can be undone exactly; with them, where a settlement
+    goes changes its district's mean travel, and the unit's proportional
+    split is one choice among many.
+    """
+    return merged.district_limit is not None and len(merged.demand) < len(model.demand)
+
+
 def _stopped(limit_s: float) -> str:
     return Note("message.time_no_plan", seconds=float(limit_s))
 
@@ -306,6 +317,10 @@ class SitingModel(SitingFormulation):
             layout, opts.objective.type, second, Deadline(start, opts.solver.time_limit_s)
         )
         if not res.has_solution or res.x is None:
+            if res.termination == Termination.INFEASIBLE and _merged_lossily(merged, self):
+                # units split their flows in proportion to their settlements, a restriction
+                # under the district rows: only the settlements themselves can prove it
+                return self._solve_full(start)
             return self._no_plan(res, merged, built_at - start, time.perf_counter() - built_at)
         sites = _read_solution(
             merged, np.asarray(res.x), layout, PlanStatus.OPTIMAL, (value, bound, gap)
