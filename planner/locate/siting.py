@@ -319,8 +319,19 @@ class SitingModel(SitingFormulation):
         if not res.has_solution or res.x is None:
             if res.termination == Termination.INFEASIBLE and _merged_lossily(merged, self):
                 # units split their flows in proportion to their settlements, a restriction
-                # under the district rows: only the settlements themselves can prove it
-                return self._solve_full(start)
+                # under the district rows: unless the model without them (merged exactly) is
+                # infeasible too, only the settlements themselves can prove it
+                relaxed = replace(merged, district_limit=None).build(opts.targets.max_travel_min)
+                check = solve_milp(
+                    relaxed.milp,
+                    np.zeros(len(relaxed.milp.lb)),
+                    Deadline(start, opts.solver.time_limit_s).left(),
+                    0.0,
+                    None,
+                    _FIRST_SEARCH_NODES,
+                )
+                if check.termination != Termination.INFEASIBLE:
+                    return self._solve_full(start)
             return self._no_plan(res, merged, built_at - start, time.perf_counter() - built_at)
         sites = _read_solution(
             merged, np.asarray(res.x), layout, PlanStatus.OPTIMAL, (value, bound, gap)
