@@ -390,16 +390,15 @@ def test_metadata_is_optional_and_checked_when_given(tmp_path: Path) -> None:
     plain = load_dataset(folder)
     assert plain.name == "mine" and plain.report_list("limitations") == []
     assert sorted(plain.travel_modes) == ["bus", "car"]
-    meta.write_text("[1, 2]", "utf-8")
-    with pytest.raises(InputDataError, match=r"metadata\.json holds a list; expected an object"):
-        load_dataset(folder)
-    meta.write_text("{", "utf-8")
-    with pytest.raises(InputDataError, match=r"metadata\.json is not valid JSON"):
-        load_dataset(folder)
-    far = {**json.loads(kept), "max_outside_m": 80_000}
-    meta.write_text(json.dumps(far), "utf-8")
-    with pytest.raises(InputDataError, match=r"max_outside_m is 80000; expected metres, more"):
-        load_dataset(folder)
+    far = json.dumps({**json.loads(kept), "max_outside_m": 80_000})
+    for text, said in [
+        ("[1, 2]", r"metadata\.json holds a list; expected an object"),
+        ("{", r"metadata\.json is not valid JSON"),
+        (far, r"max_outside_m is 80000; expected metres, more"),
+    ]:
+        meta.write_text(text, "utf-8")
+        with pytest.raises(InputDataError, match=said):
+            load_dataset(folder)
 
 
 def test_bad_travel_modes_in_metadata_are_named(tmp_path: Path) -> None:
