@@ -15,26 +15,34 @@ from planner._i18n import Translator
 from planner.locate import SitingModel
 from planner.locate._assign import (
     ASSIGNMENT_CUT,
+    CLOSEST,
+    DISTRICTS,
+    NEITHER,
+    STRICT,
+    TODAY,
     AssignmentStopped,
+    Rule,
     _first_of,
     _Limit,
     _steps,
     assign_to_open_sites,
 )
 from planner.locate._milp import Termination
+from planner.locate.formulation import district_codes, district_mean_today
 from tests.test_locate_siting import _districts_model, _opts
 
 
 def _rule(notes: tuple[str, ...]) -> str:
-    """Which rules the assignment kept, read from its notes."""
-    keys = {getattr(n, "key", "") for n in notes}
+    """Which step the assignment came from, read from its notes (stopped or not)."""
+    keys = {getattr(n, "key", "").removesuffix("_cut") for n in notes}
+    far = bool(keys & {"message.far_note", "message.far_districts_note"})
     if "message.districts_note_also" in keys:
         return "neither"
-    closest = "message.far_note" not in keys
-    districts = "message.districts_note" not in keys
-    return {(True, True): "both", (True, False): "closest", (False, True): "districts"}[
-        (closest, districts)
-    ]
+    if "message.districts_note" in keys:
+        return "closest"
+    if "message.districts_near_note" in keys:
+        return "today"
+    return "districts" if far else "strict"
 
 
 def _capacities(model: SitingModel, seed: int) -> np.ndarray:
@@ -48,14 +56,22 @@ def _capacities(model: SitingModel, seed: int) -> np.ndarray:
 
 def test_the_rules_come_in_order() -> None:
     model = _districts_model(0)
-    assert _steps(model) == [(True, True), (True, False), (False, True), (False, False)]
+    assert _steps(model) == [STRICT, DISTRICTS, TODAY, CLOSEST, NEITHER]
+    # no district may be worse off than today before the closest rule is kept
+    assert _steps(model).index(TODAY) < _steps(model).index(CLOSEST)
+    assert _steps(replace(model, demand_district=None)) == [CLOSEST, NEITHER]
 
 
-@pytest.mark.parametrize("seed", range(40))
+#: Seeds of :func:`_capacities` whose assignment reaches the closest rule alone (86, 91)
+#: or the district rule with the closest rule alone possible (127, 156).
+_RARE = (86, 91, 127, 156)
+
+
+@pytest.mark.parametrize("seed", [*range(40), *_RARE])
 def test_the_same_assignment_as_trying_each_rule_in_turn(seed: int) -> None:
     # assign_to_open_sites skips the strictest rule when the looser closest rule already
     # fails and solves the district rule meanwhile on a second thread; its answer must be
-    # the one of trying the four rules one after the other
+    # the one of trying the five rules one after the other
     model = _districts_model(seed)
     capacity = _capacities(model, seed)
     served = min(float(np.sum(model.demand)), float(capacity.sum()))
@@ -90,18 +106,55 @@ def test_a_district_worse_than_today_drops_only_the_district_rows() -> None:
     assert placed == pytest.approx({(1, 0): 5.0, (0, 0): 3.0, (0, 1): 2.0})
 
 
+def _district_means(
+    model: SitingModel, found: tuple[np.ndarray, Any, tuple[str, ...]]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every district's mean travel after the assignment ``found`` and today."""
+    x, layout, _ = found
+    flows = x[layout.x.slice]
+    minutes = np.asarray(model.minutes)
+    code, n_d = district_codes(model)
+    travel = np.bincount(code[layout.pi], flows * minutes[layout.pi, layout.pj], minlength=n_d)
+    placed = np.bincount(code[layout.pi], flows, minlength=n_d)
+    today = np.zeros(n_d)
+    today[code] = district_mean_today(model)  # given per settlement, the same in a district
+    return travel / placed, today
+
+
+@pytest.mark.parametrize("seed", [127, 156])
+def test_no_district_worse_off_comes_before_the_closest_rule(seed: int) -> None:
+    # the capacities allow the closest rule alone, but only by making a district's mean
+    # travel longer than today's; they also allow every district at most at today's mean
+    # (the rule the site decision keeps) with a settlement beyond its nearest open site:
+    # that is the assignment kept, and its note says the district rule is why
+    model = _districts_model(seed)
+    capacity = _capacities(model, seed)
+    served = min(float(np.sum(model.demand)), float(capacity.sum()))
+    limit = _Limit(30.0, None)
+    closest = assign_module._attempt(model, capacity, served, (CLOSEST, limit))
+    assert isinstance(closest, tuple)
+    after, today = _district_means(model, closest)
+    assert (after > today + 1e-6).any()  # what the closest rule alone would give
+    got = assign_to_open_sites(model, capacity, served)
+    assert got is not None
+    after, today = _district_means(model, got)
+    assert (after <= today + 1e-4).all()  # the rows' slack is 1e-6 of all demand
+    assert [getattr(n, "key", "") for n in got[2]] == ["message.far_districts_note"]
+    assert "keeping every district's mean travel at most today's" in got[2][0]
+
+
 def test_the_random_instances_reach_the_other_rules() -> None:
-    # the random instances exercise the other branches (the closest rule alone is the
-    # hand-made instance above): the strict rule, the district rule, neither
+    # the random instances exercise every step (the closest rule alone is also the
+    # hand-made instance above)
     seen = set()
-    for seed in range(40):
+    for seed in [*range(40), *_RARE]:
         model = _districts_model(seed)
         capacity = _capacities(model, seed)
         served = min(float(np.sum(model.demand)), float(capacity.sum()))
         got = assign_to_open_sites(model, capacity, served)
         if got is not None:
             seen.add(_rule(got[2]))
-    assert seen == {"both", "districts", "neither"}
+    assert seen == {"strict", "districts", "today", "closest", "neither"}
 
 
 # --- the time limit: shared with the plan, a stop said (a spent budget, not a clock) ------
@@ -178,26 +231,32 @@ def test_an_assignment_the_limit_leaves_empty_is_no_plan_not_a_failure(
 @pytest.mark.parametrize(
     ("seed", "stopped", "keys"),
     [
-        # seed 9: only the loosest rule admits an assignment (which still keeps every
-        # district at most at today's mean); both notes are proven
+        # seed 9: the closest rule alone admits no assignment, nor does the district rule;
+        # no district worse off than today does: both notes are proven
         (9, None, ["message.far_note", "message.districts_near_note"]),
+        # the closest rule stopped: the strictest step is unknown too
         (
             9,
-            (True, False),
-            ["message.far_note_cut", "message.districts_near_note", ASSIGNMENT_CUT],
+            CLOSEST,
+            ["message.far_districts_note_cut", "message.districts_near_note", ASSIGNMENT_CUT],
         ),
         (
             9,
-            (False, True),
+            DISTRICTS,
             ["message.far_note", "message.districts_near_note_cut", ASSIGNMENT_CUT],
         ),
-        # seed 0: the strictest rule admits one; stopped, the closest rule alone is kept
+        # no district worse off stopped: the loosest step, its district note cut
+        (9, TODAY, ["message.far_note", "message.districts_note_also_cut", ASSIGNMENT_CUT]),
+        # seed 0: the strictest rule admits one; stopped, the district rule's is kept
         (0, None, []),
-        (0, (True, True), ["message.districts_note_cut", ASSIGNMENT_CUT]),
+        (0, STRICT, ["message.far_districts_note_cut", ASSIGNMENT_CUT]),
+        # seed 86: only the closest rule alone admits one; no district worse off stopped
+        (86, None, ["message.districts_note"]),
+        (86, TODAY, ["message.districts_note_cut", ASSIGNMENT_CUT]),
     ],
 )
 def test_a_note_says_the_capacities_cannot_only_when_that_was_proven(
-    monkeypatch: pytest.MonkeyPatch, seed: int, stopped: tuple[bool, bool] | None, keys: list[str]
+    monkeypatch: pytest.MonkeyPatch, seed: int, stopped: Rule | None, keys: list[str]
 ) -> None:
     # the rule the limit stopped (made so, no clock) is not said to be impossible: its note
     # says the limit stopped it, in English and Azerbaijani

@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import replace
-from typing import Final
+from typing import Final, NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -28,7 +28,17 @@ from planner.locate.formulation import (
     nearest_open,
 )
 
-__all__ = ["ASSIGNMENT_CUT", "AssignmentStopped", "assign_to_open_sites"]
+__all__ = [
+    "ASSIGNMENT_CUT",
+    "CLOSEST",
+    "DISTRICTS",
+    "NEITHER",
+    "STRICT",
+    "TODAY",
+    "AssignmentStopped",
+    "Rule",
+    "assign_to_open_sites",
+]
 
 #: Smallest time limit (s) of an assignment solve (a safety net, like every limit).
 _MIN_LIMIT_S = 10.0
@@ -40,17 +50,51 @@ class AssignmentStopped(Exception):  # noqa: N818 - a signal to the caller, not 
     """The time limit stopped an assignment before it found any (nothing is proven)."""
 
 
-def _steps(model: SitingFormulation) -> list[tuple[bool, bool]]:
-    """List the rules to try, strictest first: (closest to every open site, districts).
+class Rule(NamedTuple):
+    """One step of the assignment: the rules it keeps.
 
-    ``districts`` keeps every district's mean travel at most today's and
-    within the tolerance of its mean travel to the nearest open site.
+    Attributes
+    ----------
+    closest
+        Every settlement within the tolerance of its nearest open site (this
+        implies ``near``, whose rows are then not added).
+    today
+        Every district's mean travel at most today's.
+    near
+        Every district's mean travel within the tolerance of its mean travel
+        to the nearest open site.
+    """
+
+    closest: bool
+    today: bool
+    near: bool
+
+
+#: Every rule: the closest rule and no district worse off than today.
+STRICT: Final = Rule(closest=True, today=True, near=True)
+#: The district rule the site decision keeps (no district worse off, none far from its nearest).
+DISTRICTS: Final = Rule(closest=False, today=True, near=True)
+#: No district worse off than today, however far from its nearest open site.
+TODAY: Final = Rule(closest=False, today=True, near=False)
+#: The closest rule alone.
+CLOSEST: Final = Rule(closest=True, today=False, near=True)
+#: No rule.
+NEITHER: Final = Rule(closest=False, today=False, near=False)
+
+
+def _steps(model: SitingFormulation) -> list[Rule]:
+    """List the rules to try, strictest first.
+
+    No district worse off than today comes before the closest rule: the site
+    decision keeps the district rule (:data:`DISTRICTS`) for its capacities,
+    and a settlement referred beyond its nearest open site is a lesser harm
+    than a district whose mean travel grows.
     """
     if model.options.targets.nearest_tolerance_min is None:
-        return [(False, False)]
+        return [NEITHER]
     if model.demand_district is None:
-        return [(True, False), (False, False)]
-    return [(True, True), (True, False), (False, True), (False, False)]
+        return [CLOSEST, NEITHER]
+    return [STRICT, DISTRICTS, TODAY, CLOSEST, NEITHER]
 
 
 def assign_to_open_sites(
@@ -64,17 +108,20 @@ def assign_to_open_sites(
 
     Under the closest-assignment rule the assignment keeps every settlement
     within the tolerance of its nearest *open* site and every district's mean
-    travel at most today's (``demand_district``); when the capacities chosen
-    do not allow both, it drops the district rows, then the closest rule
-    (keeping the districts), then both; the last step still keeps every
-    district's mean travel at most today's where that alone is possible (the
-    site decision's district rows make it so for its capacities), dropping
-    only the district rows' tolerance to the nearest open site. It says which
-    in the returned notes. The answer is
-    that of trying the four in turn; the strictest is not solved when the
-    closest rule alone already admits no assignment, and the district rule
-    alone is solved meanwhile on a second thread (cancelled when the closest
-    rule alone admits an assignment, since its answer then goes unused).
+    travel at most today's (``demand_district``). When the capacities chosen
+    do not allow both, the rules are dropped in this order (:func:`_steps`):
+    the closest rule, keeping every district at most at today's mean and
+    within the tolerance of its mean travel to its nearest open site (the
+    rule the site decision keeps for its capacities); then that tolerance,
+    keeping today's means; then today's means, keeping the closest rule;
+    then every rule. The returned notes say which were dropped and what
+    proves they had to be.
+
+    The answer is that of trying the steps in turn. The closest rule alone
+    is solved first: when it admits no assignment neither does the strictest
+    step, which is then not solved. The district rule is solved meanwhile on
+    a second thread (cancelled once the strictest step admits an
+    assignment, since its answer then goes unused).
 
     Parameters
     ----------
@@ -104,34 +151,30 @@ def assign_to_open_sites(
     """
     steps = _steps(model)
     limit = _Limit(model.options.solver.time_limit_s, deadline)
-    if len(steps) < 4:
+    if len(steps) < len(_ALL_STEPS):
         return _first_of(model, capacity, served, steps, limit)
-    strict, closest_only, districts_only, neither = steps
-    # (T, F) admits every assignment (T, T) does: when it has none, neither has (T, T),
-    # and (F, T) is next. It is solved meanwhile on a second thread; the order of the
-    # rules decides which answer is kept, so the result does not depend on timing.
+    # The order of the steps decides which answer is kept (_first_of), so the result
+    # does not depend on which solve ends first.
     not_needed = threading.Event()
-    later = Background(
-        lambda: _attempt(model, capacity, served, (districts_only, limit), not_needed)
-    )
-    loose = _attempt(model, capacity, served, (closest_only, limit))
-    if isinstance(loose, tuple):
-        not_needed.set()  # (F, T) comes after (T, F): cancelled, not waited for
-        try:
-            found = _attempt(model, capacity, served, (strict, limit))
-        finally:
-            later.join()  # no solver thread outlives the call
-        if isinstance(found, tuple):
-            return found
-        stopped = {strict} if found == _STOPPED else set()
-        return _marked(loose, stopped=stopped, limit=limit)
-    # (T, F) admits none, or the limit stopped it: the district rule alone, then neither
-    tried = ((closest_only, loose), (districts_only, later.result()))
-    return _first_of(model, capacity, served, [neither], limit, tried=tried)
+    later = Background(lambda: _attempt(model, capacity, served, (DISTRICTS, limit), not_needed))
+    known: dict[Rule, _Found | str | None] = {}
+    try:
+        known[CLOSEST] = _attempt(model, capacity, served, (CLOSEST, limit))
+        if isinstance(known[CLOSEST], tuple):
+            known[STRICT] = _attempt(model, capacity, served, (STRICT, limit))
+            if isinstance(known[STRICT], tuple):
+                not_needed.set()  # the district rule's answer goes unused
+        else:  # STRICT admits no more than CLOSEST does (or the limit stopped both)
+            known[STRICT] = known[CLOSEST]
+    finally:
+        later.join()  # no solver thread outlives the call
+    known[DISTRICTS] = later.result()
+    return _first_of(model, capacity, served, steps, limit, known=known)
 
 
 _STOPPED: Final = "stopped"
 _Found = tuple[FloatArray, SitingLayout, tuple[str, ...]]
+_ALL_STEPS: Final = (STRICT, DISTRICTS, TODAY, CLOSEST, NEITHER)
 
 
 class _Limit:
@@ -150,26 +193,36 @@ class _Limit:
 
 #: The step whose having no assignment proves each note's "the capacities cannot ...".
 _PROVEN_BY: Final = {
-    "message.far_note": (True, False),
-    "message.districts_note": (True, True),
-    "message.districts_note_also": (False, True),
-    "message.districts_near_note": (False, True),
+    "message.far_note": CLOSEST,
+    "message.far_districts_note": STRICT,
+    "message.districts_note": TODAY,
+    "message.districts_note_also": TODAY,
+    "message.districts_near_note": DISTRICTS,
 }
 
 
-def _marked(found: _Found, *, stopped: set[tuple[bool, bool]], limit: _Limit) -> _Found:
-    """Say what the time limit left unknown when stricter steps' solves were stopped.
+def _marked(
+    found: _Found, *, answers: dict[Rule, _Found | str | None], closest_none: bool, limit: _Limit
+) -> _Found:
+    """Say what the stricter steps' answers prove, and what the time limit left unknown.
 
     A note that the capacities cannot keep a rule is so only if the step that
     tests the rule was proven to admit no assignment; where the limit stopped
     that step, the note says the limit stopped it instead (``<key>_cut``). The
-    note of a stopped assignment is added once.
+    note of a stopped assignment is added once. ``answers`` are those of the
+    steps before ``found``'s. A far note true only with the district rule
+    (``far_districts_note``) is told in the stronger form (``far_note``) when
+    the closest rule alone was proven to admit no assignment
+    (``closest_none``).
     """
     x, layout, notes = found
+    if closest_none:
+        notes = tuple(_renamed(n, "message.far_districts_note", "message.far_note") for n in notes)
+    stopped = {step for step, answer in answers.items() if answer == _STOPPED}
     if not stopped:
-        return found
+        return x, layout, notes
     told = tuple(
-        Note(f"{n.key}_cut", **n.values)
+        _renamed(n, n.key, f"{n.key}_cut")
         if isinstance(n, Note) and _PROVEN_BY.get(n.key) in stopped
         else n
         for n in notes
@@ -179,35 +232,40 @@ def _marked(found: _Found, *, stopped: set[tuple[bool, bool]], limit: _Limit) ->
     return x, layout, told
 
 
+def _renamed(note: str, key: str, new: str) -> str:
+    """Give the note of key ``key`` the key ``new`` (any other note is returned as is)."""
+    if isinstance(note, Note) and note.key == key:
+        return Note(new, **note.values)
+    return note
+
+
 def _first_of(
     model: SitingFormulation,
     capacity: FloatArray,
     served: float,
-    steps: list[tuple[bool, bool]],
+    steps: list[Rule],
     limit: _Limit,
     *,
-    tried: tuple[tuple[tuple[bool, bool], _Found | str | None], ...] = (),
+    known: dict[Rule, _Found | str | None] | None = None,
 ) -> _Found | None:
     """Return the assignment under the first of ``steps`` that admits one.
 
-    ``tried`` are stricter steps already solved, with their answers: the first
-    assignment among them is returned, and a step the time limit stopped marks
-    the assignment found after it (:func:`_marked`), or, with none found,
-    raises :class:`AssignmentStopped`.
+    ``known`` are answers of steps already solved (an assignment, ``None``
+    for none, or :data:`_STOPPED`); each other step is solved when reached.
+    A step the time limit stopped marks the assignment found after it
+    (:func:`_marked`), or, with none found, raises :class:`AssignmentStopped`.
     """
-    stopped: set[tuple[bool, bool]] = set()
-    for step, answer in tried:
-        if isinstance(answer, tuple):
-            return _marked(answer, stopped=stopped, limit=limit)
-        if answer == _STOPPED:
-            stopped.add(step)
+    answers: dict[Rule, _Found | str | None] = {}
     for step in steps:
-        found = _attempt(model, capacity, served, (step, limit))
-        if isinstance(found, tuple):
-            return _marked(found, stopped=stopped, limit=limit)
-        if found == _STOPPED:
-            stopped.add(step)
-    if stopped:
+        if known is not None and step in known:
+            answer = known[step]
+        else:
+            answer = _attempt(model, capacity, served, (step, limit))
+        if isinstance(answer, tuple):
+            closest = answers.get(CLOSEST, (known or {}).get(CLOSEST, _STOPPED))
+            return _marked(answer, answers=answers, closest_none=closest is None, limit=limit)
+        answers[step] = answer
+    if _STOPPED in answers.values():
         raise AssignmentStopped
     return None
 
@@ -216,7 +274,7 @@ def _attempt(
     model: SitingFormulation,
     capacity: FloatArray,
     served: float,
-    rules: tuple[tuple[bool, bool], _Limit],
+    rules: tuple[Rule, _Limit],
     cancel: threading.Event | None = None,
 ) -> _Found | str | None:
     """Assign under one step of :func:`_steps`; ``None`` when its rules admit no assignment.
@@ -227,40 +285,27 @@ def _attempt(
     answer is :data:`_STOPPED` (whether the rules admit one is unknown).
     """
     step, limit = rules
-    closest, districts = step
-    seconds = limit.left()
     d = np.asarray(model.demand, dtype=float)
     total = float(d.sum())
-    fixed, open_cols = model.assignment_model(capacity, closest=closest)
+    fixed, open_cols = model.assignment_model(capacity, closest=step.closest)
     layout = fixed.build(model.options.targets.max_travel_min, linking=False)
     # serve what the site decision served (small slack for round-off)
     layout.milp.ub[layout.u.slice] = d
     row = np.zeros(len(layout.milp.lb))
     row[layout.u.slice] = 1.0
     held = layout.milp.with_row(row, -np.inf, max(total - served, 0.0) + 1e-9 * max(total, 1.0))
-    today = None
-    if districts or (not closest and model.demand_district is not None):
-        today = held.with_rows(*_no_worse_than_today(model, layout, open_cols))
-    if districts and today is not None:
-        held = today
-        if not closest:  # the closest rule implies the district one
+    if model.demand_district is not None:
+        if step.today:
+            held = held.with_rows(*_no_worse_than_today(model, layout, open_cols))
+        if step.near and not step.closest:  # the closest rule implies the district one
             held = held.with_rows(*_near_open(model, capacity, layout, open_cols))
-    kept_today = False
-    if today is not None and not districts:
-        # the last step still keeps every district at most at today's mean where that alone
-        # is possible (the site decision's district rows make it so for its capacities)
-        res = solve_milp(today, layout.travel, seconds, 0.0, None, cancel=cancel)
-        kept_today = res.x is not None
-        if not kept_today and res.termination != Termination.CANCELLED:
-            res = solve_milp(held, layout.travel, limit.left(), 0.0, None, cancel=cancel)
-    else:
-        res = solve_milp(held, layout.travel, seconds, 0.0, None, cancel=cancel)
+    res = solve_milp(held, layout.travel, limit.left(), 0.0, None, cancel=cancel)
     if res.termination == Termination.CANCELLED:
         return None
     if res.x is None:
         return _STOPPED if res.termination == Termination.LIMIT else None
     x = np.asarray(res.x, dtype=float)
-    notes = _notes(model, step, capacity, x, layout, open_cols, kept_today=kept_today)
+    notes = _notes(model, step, capacity, x, (layout, open_cols))
     if res.termination == Termination.LIMIT:
         notes += (Note(ASSIGNMENT_CUT, seconds=Fixed(limit.limit_s, 0)),)
     # map pair sites back to the full column numbering
@@ -269,28 +314,31 @@ def _attempt(
 
 def _notes(
     model: SitingFormulation,
-    step: tuple[bool, bool],
+    step: Rule,
     capacity: FloatArray,
     x: FloatArray,
-    layout: SitingLayout,
-    open_cols: IntArray,
-    *,
-    kept_today: bool = False,
+    where: tuple[SitingLayout, IntArray],
 ) -> tuple[str, ...]:
-    """Say which rules the assignment had to drop (``kept_today``: all but no district worse)."""
-    closest, districts = step
-    notes: list[str] = []
+    """Say which rules the assignment under ``step`` dropped (``where``: layout, open sites).
+
+    Each note names the step whose having no assignment proves it
+    (:data:`_PROVEN_BY`): a step is reached only when every step before it in
+    :func:`_steps` admits none.
+    """
     if model.options.targets.nearest_tolerance_min is None:
         return ()
-    if not closest:
-        notes.append(_far_note(model, capacity, x, layout, open_cols))
-    if kept_today:
+    layout, open_cols = where
+    notes: list[str] = []
+    districts = model.demand_district is not None
+    if not step.closest:
+        key = "message.far_districts_note" if districts and step.today else "message.far_note"
+        notes.append(_far_note(model, capacity, x, (layout, open_cols), key=key))
+    if districts and step.today and not step.near:
         tolerance = Fixed(model.options.targets.nearest_tolerance_min, 0)
         notes.append(Note("message.districts_near_note", tolerance=tolerance))
-    elif model.demand_district is not None and not districts:
-        notes.append(
-            Note("message.districts_note_also" if not closest else "message.districts_note")
-        )
+    elif districts and not step.today:
+        key = "message.districts_note" if step.closest else "message.districts_note_also"
+        notes.append(Note(key))
     return tuple(notes)
 
 
@@ -347,10 +395,12 @@ def _far_note(
     model: SitingFormulation,
     capacity: FloatArray,
     x: FloatArray,
-    layout: SitingLayout,
-    open_cols: IntArray,
+    where: tuple[SitingLayout, IntArray],
+    *,
+    key: str,
 ) -> str:
-    """Say who is served beyond the tolerance of their nearest open site."""
+    """Say who is served beyond the tolerance of their nearest open site (note ``key``)."""
+    layout, open_cols = where
     tolerance = model.options.targets.nearest_tolerance_min
     minutes = np.asarray(model.minutes, dtype=float)
     nearest = nearest_open(model, capacity)
@@ -360,7 +410,7 @@ def _far_note(
     places = float(flows[far].sum())
     settlements = len(np.unique(pi[far]))
     return Note(
-        "message.far_note",
+        key,
         tolerance=float(tolerance or 0.0),
         places=Fixed(places),
         settlements=int(settlements),
