@@ -6,6 +6,7 @@ import math
 import threading
 from collections.abc import Iterator
 from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
 import pytest
@@ -204,3 +205,56 @@ def test_only_the_first_highs_instance_is_made_with_stdout_redirected(
     for t in threads:
         t.join()
     assert len(redirected) == 1
+
+
+# --- an answer that contradicts itself -----------------------------------------------------
+
+
+def _contradicting_start() -> tuple[Any, np.ndarray, np.ndarray]:
+    """A drawn siting model on its settlements, its cost vector and its rounded-LP start.
+
+    HiGHS 1.16 solved it from that start (cost 54) and said "optimal" at 28 with the
+    start as its solution; the optimum is 38 (brute force, and HiGHS without the start).
+    """
+    from planner.locate.siting import _rounded_start
+    from tests.test_locate_siting import _drawn_model
+
+    minutes = np.array(
+        [[18.1, 106.5, 85.3, 4.9, 38.6], [28.8, 12.6, 12.4, 44.0, 44.8],
+         [61.7, 81.3, 101.0, 19.3, 77.1], [89.5, 43.9, 35.7, 52.4, 64.2],
+         [94.3, 16.8, 51.0, 14.0, 60.8], [17.9, 42.0, 42.8, 44.4, 41.8],
+         [9.9, 55.7, 39.1, 44.4, 2.1], [34.6, 86.2, 94.1, 14.0, 94.6]]
+    )  # fmt: skip
+    demand = np.array([2.4, 9.8, 3.7, 2.7, 4.1, 3.6, 7.0, 5.7])
+    model = _drawn_model(minutes, demand, 5.0, np.array(list("CACCAABC")))
+    full = model.with_district_limits()
+    layout = full.build(120.0)
+    c = layout.vector("min_cost")
+    start, _ = _rounded_start(full, layout, 30.0)
+    assert start is not None and float(c @ start) == pytest.approx(54.0)
+    return layout.milp, c, start
+
+
+def test_an_answer_that_contradicts_itself_is_solved_again() -> None:
+    milp, c, start = _contradicting_start()
+    res = solve_milp(milp, c, 30.0, 0.0, start, 200)
+    assert res.termination == Termination.OPTIMAL
+    assert res.x is not None and float(c @ res.x) == pytest.approx(38.0)
+    assert res.mip_dual_bound == pytest.approx(38.0)
+
+
+def test_an_answer_that_still_contradicts_itself_proves_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import planner.locate._milp as milp_module
+
+    milp, c, start = _contradicting_start()
+    monkeypatch.setattr(milp_module, "_consistent", lambda *args: False)
+    res = solve_milp(milp, c, 30.0, 0.0, start, 200)
+    assert res.termination == Termination.WORK_LIMIT  # never "optimal"
+    assert res.mip_dual_bound == -math.inf
+    assert res.x is not None and milp_module._feasible(milp, res.x)  # a plan, not proven
+    assert "contradicts itself" in res.message
+    bad = res.x.copy()
+    bad[np.flatnonzero(milp.integrality)[0]] = 0.5
+    assert not milp_module._feasible(milp, bad)

@@ -12,6 +12,7 @@ hand-computed offsets. :func:`solve_milp` runs HiGHS and reports a
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import sys
@@ -26,6 +27,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
+
+_log = logging.getLogger(__name__)
 
 __all__ = [
     "BoolArray",
@@ -574,6 +577,38 @@ def _options(
     return options
 
 
+def _consistent(c: FloatArray, x: FloatArray, info: Any, optimal_in: float | None) -> bool:
+    """Whether a MIP answer agrees with itself: its objective and, if optimal, its bound.
+
+    ``optimal_in`` is the gap of an answer said to be optimal (``None``: not said).
+    """
+    value = float(c @ x)
+    tol = 1e-6 * max(1.0, abs(value))
+    if abs(value - float(info.objective_function_value)) > tol:
+        return False
+    if optimal_in is not None:
+        return value - float(info.mip_dual_bound) <= optimal_in * abs(value) + tol
+    return True
+
+
+def _said(c: FloatArray, x: FloatArray, info: Any) -> str:
+    """Say what a contradicting answer said (for messages)."""
+    return (
+        f"objective {float(info.objective_function_value):.6g}, its solution's "
+        f"{float(np.asarray(c) @ x):.6g}, bound {float(info.mip_dual_bound):.6g}"
+    )
+
+
+def _feasible(model: Milp, x: FloatArray) -> bool:
+    """Whether ``x`` keeps every row, bound and integrality of ``model`` (to 1e-6)."""
+    ax = model.a @ x
+    tol = 1e-6
+    rows = bool(np.all(ax >= model.lo - tol) and np.all(ax <= model.hi + tol))
+    bounds = bool(np.all(x >= model.lb - tol) and np.all(x <= model.ub + tol))
+    whole = np.asarray(model.integrality, dtype=bool)
+    return rows and bounds and bool(np.all(np.abs(x[whole] - np.round(x[whole])) <= tol))
+
+
 def solve_milp(  # noqa: PLR0913 - HiGHS's controls, keyword-only after the problem
     model: Milp,
     c: FloatArray,
@@ -585,6 +620,7 @@ def solve_milp(  # noqa: PLR0913 - HiGHS's controls, keyword-only after the prob
     interior: bool = False,
     stall_checks: int = 0,
     cancel: threading.Event | None = None,
+    presolve: bool = True,
 ) -> Outcome:
     """Solve with HiGHS (highspy), from a starting solution when given.
 
@@ -629,6 +665,15 @@ def solve_milp(  # noqa: PLR0913 - HiGHS's controls, keyword-only after the prob
         solve started ahead on a spare core): HiGHS stops at its next
         checkpoint, with :attr:`Termination.CANCELLED`. ``None``: not
         cancellable.
+    presolve
+        Let HiGHS presolve the model. An answer that contradicts itself (the
+        objective HiGHS reports is not that of the solution it returns, or
+        "optimal" with a bound farther from it than ``gap``) is solved again
+        without presolve: HiGHS 1.16 with a start and presolve returned
+        "optimal" at 28 with a solution of cost 54 on a model whose optimum
+        is 38. If it still contradicts itself, its solution is kept only if
+        it is feasible, with nothing proven (:attr:`Termination.WORK_LIMIT`,
+        bound ``-inf``).
 
     Returns
     -------
@@ -638,7 +683,10 @@ def solve_milp(  # noqa: PLR0913 - HiGHS's controls, keyword-only after the prob
 
     time_limit = max(time_limit, 1.0)
     h = _new_highs()
-    for name, value in _options(time_limit, gap, node_limit, interior=interior).items():
+    options = _options(time_limit, gap, node_limit, interior=interior)
+    if not presolve:
+        options["presolve"] = "off"
+    for name, value in options.items():
         h.setOptionValue(name, value)
     is_mip = _pass_model(h, model, c)
     stall = None
@@ -668,6 +716,33 @@ def solve_milp(  # noqa: PLR0913 - HiGHS's controls, keyword-only after the prob
     )
     if termination == Termination.INFEASIBLE:
         x = None
+    optimal_in = gap if termination == Termination.OPTIMAL else None
+    if is_mip and x is not None and not _consistent(np.asarray(c, float), x, info, optimal_in):
+        if presolve:
+            _log.warning(
+                "HiGHS's answer contradicts itself (%s); solving again", _said(c, x, info)
+            )
+            return solve_milp(
+                model,
+                c,
+                time_limit,
+                gap,
+                start,
+                node_limit,
+                interior=interior,
+                stall_checks=stall_checks,
+                cancel=cancel,
+                presolve=False,
+            )
+        said = _said(c, x, info)
+        kept = x if _feasible(model, x) else None
+        return Outcome(
+            Termination.WORK_LIMIT,
+            kept,
+            -np.inf,
+            None,
+            f"the solver's answer contradicts itself ({said}): nothing is proven",
+        )
     bound = float(info.mip_dual_bound) if is_mip else (float(c @ x) if x is not None else None)
     return Outcome(
         termination,

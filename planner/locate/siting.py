@@ -263,11 +263,15 @@ class SitingModel(SitingFormulation):
 
         For ``min_cost`` and ``max_coverage`` only which sites each settlement
         can reach matters, so settlements of one region with the same set of
-        reachable sites are merged into one demand unit (exact), the site
-        decisions are solved on the merged model, and every settlement is then
-        assigned to the open sites by a linear programme that minimises
-        demand-weighted travel (the tie-break). ``min_travel``,
-        ``fixed_charge`` and ``min_worst_travel`` solve the full model.
+        reachable sites are merged into one demand unit, the site decisions
+        are solved on the merged model, and every settlement is then assigned
+        to the open sites by a linear programme that minimises
+        demand-weighted travel (the tie-break). The merge is exact without
+        district rows; with them (the closest-assignment rule) a unit splits
+        its flows in proportion to its settlements, a restriction, so a plan
+        it proves optimal, or a model it finds infeasible, is decided again on
+        the settlements themselves. ``min_travel``, ``fixed_charge`` and
+        ``min_worst_travel`` solve the full model.
 
         Returns
         -------
@@ -316,8 +320,9 @@ class SitingModel(SitingFormulation):
         res, value, bound, gap = merged._lexicographic(
             layout, opts.objective.type, second, Deadline(start, opts.solver.time_limit_s)
         )
+        lossy = _merged_lossily(merged, self)
         if not res.has_solution or res.x is None:
-            if res.termination == Termination.INFEASIBLE and _merged_lossily(merged, self):
+            if res.termination == Termination.INFEASIBLE and lossy:
                 # units split their flows in proportion to their settlements, a restriction
                 # under the district rows: unless the model without them (merged exactly) is
                 # infeasible too, only the settlements themselves can prove it
@@ -331,39 +336,25 @@ class SitingModel(SitingFormulation):
                     _FIRST_SEARCH_NODES,
                 )
                 if check.termination != Termination.INFEASIBLE:
-                    return self._solve_full(start)
+                    return self._solve_full(start, assign=True)
             return self._no_plan(res, merged, built_at - start, time.perf_counter() - built_at)
-        sites = _read_solution(
-            merged, np.asarray(res.x), layout, PlanStatus.OPTIMAL, (value, bound, gap)
-        )
-        served = float(np.asarray(self.demand).sum()) - float(sites.unserved.sum())
-        try:
-            assigned = assign_to_open_sites(
-                self, sites.open_sizes, served, deadline=start + opts.solver.time_limit_s
-            )
-        except AssignmentStopped:  # sites chosen, nobody referred: no plan to show
-            return self._infeasible(
-                [Note("message.assignment_stopped", seconds=float(opts.solver.time_limit_s))],
-                built_at - start,
-                time.perf_counter() - built_at,
-                PlanStatus.TIME_LIMIT,
-            )
-        solved = time.perf_counter()
-        if assigned is None:  # cannot happen for a correct model; say so rather than guess
-            return self._infeasible(
-                [Note("message.assignment_failed")],
-                built_at - start,
-                solved - built_at,
-            )
-        # the proven gap decides: a time-limited search may return the region search's
-        # plan, which the final search's bound shows to be within the requested gap
         status = PlanStatus.of(res, gap, opts.solver.mip_gap)
-        search = (merged, layout, merged._region_groups(merged.n_candidates))
-        return _assigned_plan(
-            self, sites, served, assigned, (status, value, bound, gap), (start, built_at), search
+        if lossy and status == PlanStatus.OPTIMAL:
+            # proven optimal on a restriction only: the settlements may allow a better plan
+            # (a drawn instance: 36 "optimal", 32 possible), so they decide and prove it
+            return self._solve_full(start, assign=True)
+        return _assign_decided(
+            self, merged, layout, (np.asarray(res.x), status, value, bound, gap), (start, built_at)
         )
 
-    def _solve_full(self, start: float) -> PlanResult:
+    def _solve_full(self, start: float, *, assign: bool = False) -> PlanResult:
+        """Solve the model on every settlement (no merge); ``assign``: then refer them anew.
+
+        ``min_travel`` and ``fixed_charge`` keep their solution's referrals;
+        ``min_cost`` and ``max_coverage`` decide the sites here when the merged
+        model cannot (``assign``), and settlements are then referred as after
+        a merged decision (:meth:`_assigned`).
+        """
         opts = self.options
         model = self.with_district_limits()  # no district worse off than today
         layout = model.build(opts.targets.max_travel_min)
@@ -376,6 +367,14 @@ class SitingModel(SitingFormulation):
         if not res.has_solution or res.x is None:
             return self._no_plan(res, model, built_at - start, solved - built_at)
         status = PlanStatus.of(res, gap, opts.solver.mip_gap)
+        if assign:
+            return _assign_decided(
+                self,
+                model,
+                layout,
+                (np.asarray(res.x), status, value, bound, gap),
+                (start, built_at),
+            )
         return _read_solution(
             self, res.x, layout, status, (value, bound, gap), (built_at - start, solved - built_at)
         )
@@ -608,6 +607,50 @@ class SitingModel(SitingFormulation):
             solve_seconds=solve_s,
             messages=tuple(reasons),
         )
+
+
+def _assign_decided(
+    model: SitingModel,
+    decided: SitingModel,
+    layout: SitingLayout,
+    outcome: tuple[FloatArray, PlanStatus, float, float, float],
+    times: tuple[float, float],
+) -> PlanResult:
+    """Refer every settlement to the sites ``decided`` (merged or not) chose; read the plan.
+
+    ``outcome`` is the site decision's solution vector, its status,
+    objective, bound and gap; ``times`` the start and the end of the
+    model's build.
+    """
+    opts = model.options
+    x, status, value, bound, gap = outcome
+    start, built_at = times
+    sites = _read_solution(decided, x, layout, PlanStatus.OPTIMAL, (value, bound, gap))
+    served = float(np.asarray(model.demand).sum()) - float(sites.unserved.sum())
+    try:
+        assigned = assign_to_open_sites(
+            model, sites.open_sizes, served, deadline=start + opts.solver.time_limit_s
+        )
+    except AssignmentStopped:  # sites chosen, nobody referred: no plan to show
+        return model._infeasible(
+            [Note("message.assignment_stopped", seconds=float(opts.solver.time_limit_s))],
+            built_at - start,
+            time.perf_counter() - built_at,
+            PlanStatus.TIME_LIMIT,
+        )
+    solved = time.perf_counter()
+    if assigned is None:  # cannot happen for a correct model; say so rather than guess
+        return model._infeasible(
+            [Note("message.assignment_failed")],
+            built_at - start,
+            solved - built_at,
+        )
+    # the proven gap decides: a time-limited search may return the region search's
+    # plan, which the final search's bound shows to be within the requested gap
+    search = (decided, layout, decided._region_groups(decided.n_candidates))
+    return _assigned_plan(
+        model, sites, served, assigned, (status, value, bound, gap), (start, built_at), search
+    )
 
 
 def _repairs_districts(model: SitingModel) -> bool:
