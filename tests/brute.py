@@ -75,6 +75,22 @@ def fixed_charge_optimum(
     return best, arg
 
 
+def _allowed(
+    minutes: FloatArray, capacity: FloatArray, n_existing: int, limits: tuple[float, float]
+) -> tuple[FloatArray, npt.NDArray[np.bool_], list[tuple[int, int]]]:
+    """Today's travel to the nearest existing site, the allowed pairs as a mask and a list.
+
+    A pair is allowed within ``limit`` minutes, at most ``tolerance`` beyond
+    the settlement's nearest existing site, and to an open site.
+    """
+    limit, tolerance = limits
+    n_i, n_j = minutes.shape
+    today = minutes[:, :n_existing].min(axis=1)
+    ok = (minutes <= limit + 1e-9) & (minutes <= today[:, None] + tolerance + 1e-9)
+    ok &= capacity[None, :] > 0
+    return today, ok, [(i, j) for i in range(n_i) for j in range(n_j) if ok[i, j]]
+
+
 def _district_rule_feasible(
     minutes: FloatArray,
     demand: FloatArray,
@@ -93,11 +109,8 @@ def _district_rule_feasible(
     """
     limit, tolerance = limits
     n_i, n_j = minutes.shape
-    today = minutes[:, :n_existing].min(axis=1)
     nearest = np.where(capacity[None, :] > 0, minutes, np.inf).min(axis=1)
-    ok = (minutes <= limit + 1e-9) & (minutes <= today[:, None] + tolerance + 1e-9)
-    ok &= capacity[None, :] > 0
-    pairs = [(i, j) for i in range(n_i) for j in range(n_j) if ok[i, j]]
+    today, ok, pairs = _allowed(minutes, capacity, n_existing, limits)
     if any(not ok[i].any() for i in range(n_i)):
         return False
     a_eq = np.zeros((n_i, len(pairs)))
@@ -160,3 +173,77 @@ def district_rule_optimum(
         if _district_rule_feasible(minutes, demand, capacity, district, n_e, limits):
             best, arg = cost, built
     return best, arg
+
+
+def _most_served_keeping_today(
+    minutes: FloatArray,
+    demand: FloatArray,
+    capacity: FloatArray,
+    district: Sequence[str],
+    n_existing: int,
+    limits: tuple[float, float],
+) -> float:
+    """The most demand served with no district's mean travel above today's (an LP).
+
+    Pairs within ``limit`` minutes and at most ``tolerance`` beyond the
+    settlement's nearest existing site; each district whose mean travel today
+    (to the nearest existing site) is within the limit keeps the mean travel
+    of the demand it gets served at most that.
+    """
+    limit = limits[0]
+    n_i, n_j = minutes.shape
+    today, _, pairs = _allowed(minutes, capacity, n_existing, limits)
+    if not pairs:
+        return 0.0
+    rows, rhs = [], []
+    for i in range(n_i):
+        rows.append([1.0 if p[0] == i else 0.0 for p in pairs])
+        rhs.append(demand[i])
+    for j in range(n_j):
+        rows.append([1.0 if p[1] == j else 0.0 for p in pairs])
+        rhs.append(capacity[j])
+    for name in sorted(set(district)):
+        members = np.array([d == name for d in district]) & np.isfinite(today)
+        if demand[members].sum() <= 0:
+            continue
+        mean = float((demand[members] * today[members]).sum() / demand[members].sum())
+        if mean <= limit:
+            rows.append([(minutes[i, j] - mean) if members[i] else 0.0 for i, j in pairs])
+            rhs.append(0.0)
+    res = linprog(
+        -np.ones(len(pairs)),
+        A_ub=np.array(rows),
+        b_ub=np.array(rhs),
+        bounds=(0, None),
+        method="highs",
+    )
+    return float(-res.fun) if res.status == 0 and res.fun is not None else 0.0
+
+
+def coverage_rule_optimum(
+    minutes: FloatArray,
+    demand: FloatArray,
+    existing: FloatArray,
+    district: Sequence[str],
+    options: tuple[Sequence[float], int],
+    limits: tuple[float, float],
+) -> float:
+    """Most demand served by at most ``options[1]`` new sites, no district worse off than today.
+
+    ``options`` are the sizes every candidate may have and the number of new
+    sites allowed; ``existing`` the capacities of the existing sites (the
+    first columns of ``minutes``), always open. Every choice of sizes is
+    enumerated and its assignment solved (:func:`_most_served_keeping_today`).
+    """
+    sizes, most = options
+    n_e = len(existing)
+    best = 0.0
+    for choice in itertools.product(range(-1, len(sizes)), repeat=minutes.shape[1] - n_e):
+        if sum(k >= 0 for k in choice) > most:
+            continue
+        built = [0.0 if k < 0 else float(sizes[k]) for k in choice]
+        capacity = np.concatenate([existing, built])
+        best = max(
+            best, _most_served_keeping_today(minutes, demand, capacity, district, n_e, limits)
+        )
+    return best
