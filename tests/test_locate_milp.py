@@ -253,8 +253,8 @@ def test_an_answer_that_still_contradicts_itself_proves_nothing(
     res = solve_milp(milp, c, 30.0, 0.0, start, 200)
     assert res.termination == Termination.WORK_LIMIT  # never "optimal"
     assert res.mip_dual_bound == -math.inf
-    assert res.x is not None and milp_module._feasible(milp, res.x)  # a plan, not proven
+    assert res.x is not None and milp_module.feasible(milp, res.x)  # a plan, not proven
     assert "contradicts itself" in res.message
     bad = res.x.copy()
     bad[np.flatnonzero(milp.integrality)[0]] = 0.5
-    assert not milp_module._feasible(milp, bad)
+    assert not milp_module.feasible(milp, bad)

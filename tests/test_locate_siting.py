@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import planner.locate.siting as siting_module
 from planner._errors import OptionError
 from planner.locate import (
     BudgetOptions,
@@ -22,7 +23,7 @@ from planner.locate import (
     TargetOptions,
     check_solution,
 )
-from planner.locate._milp import FloatArray, Outcome, Termination
+from planner.locate._milp import Deadline, FloatArray, Outcome, Termination
 from planner.locate.explain import explain_reach_capacity
 from tests import brute
 
@@ -1834,6 +1835,54 @@ def test_an_optimal_plan_is_proven_on_the_settlements_not_the_merge(seed: int) -
     assert r.status == "optimal" and check_solution(model, r) == []
     assert r.cost == pytest.approx(_drawn_optimum(minutes, demand, existing, district))
     assert r.cost == pytest.approx(optimum) == pytest.approx(r.bound)
+
+
+def test_least_travel_units_have_the_merged_columns_and_relax_the_district_rows() -> None:
+    # settlements 0 and 1 of district A reach the same two sites; 2 (district B) alone
+    minutes = np.array([[10.0, 20.0], [30.0, 12.0], [5.0, 50.0]])
+    opts = _opts(sizes=(10.0,), size_costs=(1.0,), nearest_tolerance_min=40.0)
+    model = SitingModel(minutes, np.array([2.0, 6.0, 1.0]), np.array([9.0]), options=opts,
+                        demand_district=np.array(list("AAB")))  # fmt: skip
+    mean, inv = model.merged()
+    least, inv_least = model.merged(least=True)
+    assert inv.tolist() == inv_least.tolist() and len(mean.demand) == 2
+    unit = int(inv[0])
+    # the mean holds the members split in proportion (a restriction), the least every split
+    assert mean.minutes[unit].tolist() == pytest.approx(
+        [(2 * 10 + 6 * 30) / 8, (2 * 20 + 6 * 12) / 8]
+    )
+    assert least.minutes[unit].tolist() == [10.0, 12.0]
+    a, b = mean.build(120.0), least.build(120.0)
+    assert a.pi.tolist() == b.pi.tolist() and a.pj.tolist() == b.pj.tolist()
+    assert a.milp.a.shape == b.milp.a.shape
+
+
+def test_the_bound_of_merged_settlements_holds_for_the_settlements() -> None:
+    # instance 1985 (see _MERGE_HID): on merged settlements with their mean travel the
+    # cheapest plan costs 36, a bound the settlements beat (32); the search proves its bound
+    # on the least-travel relaxation instead, and says its plan was beyond the restriction
+    rows, d, existing, districts, optimum = _MERGE_HID[1985]
+    model = _drawn_model(np.array(rows), np.array(d), existing, np.array(list(districts)))
+    merged, _ = model.merged()
+    layout = merged.build(120.0)
+    deadline = Deadline.start(60.0)
+    alone = merged._lexicographic(layout, "min_cost", None, deadline)
+    assert alone[1] == pytest.approx(36.0) and alone[2] == pytest.approx(36.0)
+    assert alone[2] > optimum  # the restricted model's bound: not one of the settlements
+    proof = siting_module._proof_model(model, layout)
+    assert proof is not None
+    res, value, bound, _ = merged._lexicographic(layout, "min_cost", None, deadline, proof)
+    assert value == pytest.approx(36.0) and bound <= optimum + 1e-6
+    assert res.restricted  # the relaxation's optimum is no plan of the merged units
+    # without a final search (root_search = false) the LP of the relaxation gives the bound
+    shallow = replace(model, options=replace(model.options, solver=replace(
+        model.options.solver, root_search=False, node_limit=1)))  # fmt: skip
+    m2, _ = shallow.merged()
+    l2 = m2.build(120.0)
+    _, _, lp_bound, _ = m2._lexicographic(
+        l2, "min_cost", None, deadline, siting_module._proof_model(shallow, l2)
+    )
+    assert lp_bound <= optimum + 1e-6
 
 
 # seed: the optimum (brute force) of instances where the repaired plan stays above it

@@ -40,6 +40,7 @@ __all__ = [
     "Outcome",
     "Termination",
     "VarBlock",
+    "feasible",
     "integral_bound",
     "solve_milp",
 ]
@@ -329,6 +330,10 @@ class Outcome:
     mip_dual_bound: float | None
     mip_gap: float | None
     message: str
+    #: The search proved a relaxation optimal whose solution the model searched for plans
+    #: does not hold (merged settlements under district rows): the plans it could not
+    #: search may be better.
+    restricted: bool = False
 
     @property
     def has_solution(self) -> bool:
@@ -599,14 +604,19 @@ def _said(c: FloatArray, x: FloatArray, info: Any) -> str:
     )
 
 
-def _feasible(model: Milp, x: FloatArray) -> bool:
-    """Whether ``x`` keeps every row, bound and integrality of ``model`` (to 1e-6)."""
+def feasible(model: Milp, x: FloatArray) -> bool:
+    """Whether ``x`` keeps every row, bound and integrality of ``model``.
+
+    To 1e-6, relative to each row's scale (the sum of its terms' sizes), as
+    a solver's tolerance is.
+    """
     ax = model.a @ x
-    tol = 1e-6
+    tol = 1e-6 * (1.0 + abs(model.a) @ np.abs(x))
     rows = bool(np.all(ax >= model.lo - tol) and np.all(ax <= model.hi + tol))
+    tol = 1e-6 * (1.0 + np.abs(x))
     bounds = bool(np.all(x >= model.lb - tol) and np.all(x <= model.ub + tol))
     whole = np.asarray(model.integrality, dtype=bool)
-    return rows and bounds and bool(np.all(np.abs(x[whole] - np.round(x[whole])) <= tol))
+    return rows and bounds and bool(np.all(np.abs(x[whole] - np.round(x[whole])) <= 1e-6))
 
 
 def solve_milp(  # noqa: PLR0913 - HiGHS's controls, keyword-only after the problem
@@ -735,7 +745,7 @@ def solve_milp(  # noqa: PLR0913 - HiGHS's controls, keyword-only after the prob
                 presolve=False,
             )
         said = _said(c, x, info)
-        kept = x if _feasible(model, x) else None
+        kept = x if feasible(model, x) else None
         return Outcome(
             Termination.WORK_LIMIT,
             kept,

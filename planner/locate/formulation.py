@@ -357,8 +357,18 @@ class SitingFormulation:
             b.build(), pi, pj, y, z, x, u, v, core, cost, travel, unserved, fixed_charge
         )
 
-    def merged(self) -> tuple[Self, IntArray]:
+    def merged(self, *, least: bool = False) -> tuple[Self, IntArray]:
         """Merge settlements of one region that reach the same sites within the limits.
+
+        Parameters
+        ----------
+        least
+            With district rows, give each unit its members' least travel to
+            each site instead of their demand-weighted mean. The mean makes the
+            rows exact for flows split in proportion to the members' demand (a
+            restriction: its plans hold for the settlements); the least makes
+            them hold for every split (a relaxation: its bound holds for the
+            settlements). Both have the same units, pairs and columns.
 
         Returns
         -------
@@ -382,8 +392,10 @@ class SitingFormulation:
             inv, weights=np.asarray(self.demand, dtype=float), minlength=len(first)
         )
         minutes = np.where(reach[first], 0.0, np.inf)
-        if limits is not None:  # the units' demand-weighted mean travel (one district each)
-            minutes = _unit_means(self.minutes, self.demand, reach, first, inv)
+        if limits is not None:  # the units' travel (one district each): mean, or least
+            minutes = (_unit_least if least else _unit_means)(
+                self.minutes, self.demand, reach, first, inv
+            )
         names = None
         if self.demand_names is not None:
             names = [str(self.demand_names[i]) for i in first]
@@ -595,6 +607,20 @@ def _unit_means(
     mean = np.asarray(members @ np.where(reach, t, 0.0))
     mean = np.where(total[:, None] > 0, mean / np.where(total > 0, total, 1.0)[:, None], t[first])
     return np.asarray(np.where(reach[first], mean, np.inf), dtype=float)
+
+
+def _unit_least(
+    minutes: FloatArray, demand: FloatArray, reach: BoolArray, first: IntArray, inv: IntArray
+) -> FloatArray:
+    """Least travel of each unit's settlements to each site it reaches (``inf`` elsewhere).
+
+    ``demand`` is unused: taken for the signature of :func:`_unit_means`.
+    """
+    t = np.where(reach, np.asarray(minutes, dtype=float), np.inf)
+    order = np.argsort(inv, kind="stable")
+    starts = np.searchsorted(inv[order], np.arange(len(first)))
+    least = np.minimum.reduceat(t[order], starts, axis=0)
+    return np.asarray(np.where(reach[first], least, np.inf), dtype=float)
 
 
 def _add_district_means(

@@ -87,6 +87,7 @@ from planner.locate._milp import (
     Milp,
     Outcome,
     Termination,
+    feasible,
     solve_milp,
 )
 from planner.locate._repair import (
@@ -311,6 +312,8 @@ class SitingModel(SitingFormulation):
             return self._solve_full(start)
         merged, _ = self.merged()
         layout = merged.build(opts.targets.max_travel_min)
+        lossy = _merged_lossily(merged, self)
+        proof = _proof_model(self, layout) if lossy else None
         built_at = time.perf_counter()
         second = (
             "cost"
@@ -318,9 +321,8 @@ class SitingModel(SitingFormulation):
             else None
         )
         res, value, bound, gap = merged._lexicographic(
-            layout, opts.objective.type, second, Deadline(start, opts.solver.time_limit_s)
+            layout, opts.objective.type, second, Deadline(start, opts.solver.time_limit_s), proof
         )
-        lossy = _merged_lossily(merged, self)
         if not res.has_solution or res.x is None:
             if res.termination == Termination.INFEASIBLE and lossy:
                 # units split their flows in proportion to their settlements, a restriction
@@ -339,9 +341,10 @@ class SitingModel(SitingFormulation):
                     return self._solve_full(start, assign=True)
             return self._no_plan(res, merged, built_at - start, time.perf_counter() - built_at)
         status = PlanStatus.of(res, gap, opts.solver.mip_gap)
-        if lossy and status == PlanStatus.OPTIMAL:
-            # proven optimal on a restriction only: the settlements may allow a better plan
-            # (a drawn instance: 36 "optimal", 32 possible), so they decide and prove it
+        if lossy and (res.restricted or status == PlanStatus.OPTIMAL):
+            # the search ended, but on merged units: the settlements may allow a better plan
+            # (a drawn instance: 36 "optimal" on them, 32 possible), or another as cheap
+            # whose referrals keep the districts nearer; they decide, and prove it
             return self._solve_full(start, assign=True)
         return _assign_decided(
             self, merged, layout, (np.asarray(res.x), status, value, bound, gap), (start, built_at)
@@ -389,7 +392,7 @@ class SitingModel(SitingFormulation):
         return sorted(groups, key=len, reverse=True)
 
     def _min_cost_search(
-        self, layout: SitingLayout, c1: FloatArray, deadline: Deadline
+        self, layout: SitingLayout, c1: FloatArray, deadline: Deadline, proof: Milp | None
     ) -> Outcome:
         """Start from a rounded LP, improve it region by region, and search in full.
 
@@ -402,16 +405,20 @@ class SitingModel(SitingFormulation):
         tie), so the result is the same on one core or many. Every step is
         bounded by work (nodes), not time, so the plan is the same on any
         machine; the deadline is only a safety net, and a result it cut short
-        says so (:attr:`Termination.LIMIT`).
+        says so (:attr:`Termination.LIMIT`). ``proof``, a relaxation of the
+        model with its columns (:func:`_proof_model`), is what the full search
+        solves, so that its bound holds beyond the model; its plan is kept
+        only if the model holds it (:func:`_held`).
         """
         opts = self.options.solver
         model = layout.milp
+        proving = model if proof is None else proof
 
         def full_search(start: FloatArray | None, left: float) -> Outcome:
             # the LP of the full model (linking rows) is large and degenerate:
             # the interior-point method solves it in a fraction of the simplex's time
             return solve_milp(
-                model,
+                proving,
                 c1,
                 left,
                 opts.mip_gap,
@@ -430,7 +437,8 @@ class SitingModel(SitingFormulation):
         begin, lp_bound = _rounded_start(self, layout, deadline.left())
         if begin is None:
             first = solve_milp(model, c1, deadline.left(), opts.mip_gap, None, _FIRST_SEARCH_NODES)
-            if first.termination in (Termination.OPTIMAL, Termination.LIMIT) or first.x is None:
+            done = first.termination == Termination.OPTIMAL and proof is None
+            if done or first.termination == Termination.LIMIT or first.x is None:
                 if root is not None:
                     root.join()  # not needed: wait for its thread (bounded by its work budget)
                 return first
@@ -453,20 +461,23 @@ class SitingModel(SitingFormulation):
         if root is not None:
             res = root.result()
         elif not opts.root_search and lp_bound is not None:
-            skipped = "no final search (solver.root_search = false): the LP relaxation's bound"
-            bound = integral_bound(lp_bound, c1, model.integrality)
-            res = Outcome(Termination.WORK_LIMIT, better, bound, None, skipped)
+            res = _lp_outcome(better, (model, proof), c1, (lp_bound, deadline))
         else:
             res = full_search(better, deadline.left())
-        return final_outcome(res, better, c1, cut)
+        return final_outcome(_held(model, res) if proof is not None else res, better, c1, cut)
 
     def _lexicographic(
-        self, layout: SitingLayout, primary: str, second: str | None, deadline: Deadline
+        self,
+        layout: SitingLayout,
+        primary: str,
+        second: str | None,
+        deadline: Deadline,
+        proof: Milp | None = None,
     ) -> tuple[Outcome, float, float, float]:
         opts = self.options.solver
         c1 = layout.vector(primary)
         if primary == "min_cost":
-            res = self._min_cost_search(layout, c1, deadline)
+            res = self._min_cost_search(layout, c1, deadline, proof)
         else:
             # p-median and coverage searches run HiGHS in full (its heuristics find their
             # plans); only the time limit, a safety net, bounds them
@@ -479,7 +490,8 @@ class SitingModel(SitingFormulation):
             held = layout.milp.with_row(c1, -np.inf, value + tol)
             res2 = solve_milp(held, layout.vector(second), deadline.left(), opts.mip_gap, res.x)
             if res2.has_solution:
-                res = replace(res2, termination=_worse(res.termination, res2.termination))
+                worse = _worse(res.termination, res2.termination)
+                res = replace(res2, termination=worse, restricted=res.restricted)
             elif res2.termination == Termination.LIMIT:
                 res = replace(res, termination=Termination.LIMIT)
         return res, value, bound, gap
@@ -651,6 +663,61 @@ def _assign_decided(
     return _assigned_plan(
         model, sites, served, assigned, (status, value, bound, gap), (start, built_at), search
     )
+
+
+def _proof_model(model: SitingModel, layout: SitingLayout) -> Milp | None:
+    """Build the relaxation that proves a lossily merged cheapest-plan model's bound.
+
+    Merged units under district rows split their flows in proportion to their
+    settlements (a restriction): the bound proven on them need not hold for
+    the settlements. The same units with their members' least travel to each
+    site (:meth:`~planner.locate.formulation.SitingFormulation.merged` with
+    ``least``) hold every split: a relaxation with the same columns, whose
+    bound does. ``None`` for other objectives (they do not search this way).
+    """
+    if model.options.objective.type != "min_cost":
+        return None
+    least, _ = model.merged(least=True)
+    other = least.build(model.options.targets.max_travel_min)
+    same = (
+        np.array_equal(other.pi, layout.pi)
+        and np.array_equal(other.pj, layout.pj)
+        and other.milp.a.shape == layout.milp.a.shape
+    )
+    return other.milp if same else None
+
+
+def _lp_outcome(
+    plan: FloatArray,
+    models: tuple[Milp, Milp | None],
+    c: FloatArray,
+    lp: tuple[float, Deadline],
+) -> Outcome:
+    """Return the plan of a search without its final step, with the LP relaxation's bound.
+
+    ``models`` are the model searched and its relaxation for the bound (or
+    ``None``: the model's own); ``lp`` the model's LP value and the deadline.
+    """
+    model, proof = models
+    lp_bound, deadline = lp
+    if proof is not None:  # the bound of the relaxation, which holds beyond the model
+        res = solve_milp(proof.relaxed(), c, deadline.left(), 0.0)
+        lp_bound = float(c @ res.x) if res.x is not None else -np.inf
+    skipped = "no final search (solver.root_search = false): the LP relaxation's bound"
+    bound = integral_bound(lp_bound, c, model.integrality)
+    return Outcome(Termination.WORK_LIMIT, plan, bound, None, skipped)
+
+
+def _held(model: Milp, res: Outcome) -> Outcome:
+    """Keep a relaxation's solution only where the model searched for plans holds it.
+
+    The relaxation's bound stands; a solution the model does not hold is
+    dropped, and if the relaxation was solved to optimality the outcome says
+    so (:attr:`Outcome.restricted`): the model's plans may all be worse.
+    """
+    if res.x is None or feasible(model, np.asarray(res.x, dtype=float)):
+        return res
+    return replace(res, x=None, restricted=res.termination == Termination.OPTIMAL)
 
 
 def _repairs_districts(model: SitingModel) -> bool:
@@ -919,7 +986,7 @@ def _why_infeasible(
     asked = time.perf_counter()
     layout = free.build(opts.targets.max_travel_min, budget=False)
     # the plan's own search, bounded by work: the same answer on any machine, in seconds
-    alt = free._min_cost_search(layout, layout.cost, Deadline.start(left_s))
+    alt = free._min_cost_search(layout, layout.cost, Deadline.start(left_s), None)
     if alt.termination == Termination.INFEASIBLE:
         left = left_s - (time.perf_counter() - asked)
         reason = _proven_infeasible(alt, whole or model, free, left)
