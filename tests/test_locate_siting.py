@@ -1885,6 +1885,24 @@ def test_the_bound_of_merged_settlements_holds_for_the_settlements() -> None:
     assert lp_bound <= optimum + 1e-6
 
 
+def test_a_budget_too_small_is_not_cleared_by_the_merge() -> None:
+    """The instance of the merged settlements test above with a budget of 20: no plan
+    meets it, and the cheapest plan without it (brute force: 36) was searched on the
+    merged units, a restriction with none, so the plan said the budget was not the
+    cause and blamed the district rule. The settlements decide, and the budget is named."""
+    minutes = np.array(
+        [[18.3, 17.6, 67.9], [51.6, 109.9, 55.6], [20.4, 6.9, 78.6], [54.7, 68.3, 33.0],
+         [18.0, 32.1, 80.3]]
+    )  # fmt: skip
+    demand = np.array([10.2, 10.0, 4.1, 11.1, 10.6])
+    base = _drawn_model(minutes, demand, 10.0, np.array(list("BAACA")))
+    model = replace(base, options=replace(base.options, budget=BudgetOptions(max_cost=20.0)))
+    r = model.solve()
+    assert r.status == "infeasible"
+    assert [getattr(m, "key", "") for m in r.messages] == ["message.budget"]
+    assert "the cheapest plan without it: new sites 2, cost 36" in r.messages[0]
+
+
 # seed: the optimum (brute force) of instances where the repaired plan stays above it
 _ABOVE = {22: 60.0, 23: 46.0}
 

@@ -960,7 +960,7 @@ def _rounded_start(
 
 
 def _why_infeasible(
-    model: SitingModel, res: Outcome, left_s: float, whole: SitingFormulation | None = None
+    model: SitingModel, res: Outcome, left_s: float, whole: SitingModel | None = None
 ) -> list[str]:
     """Say why a proven infeasible model has no plan: its budget, or its targets.
 
@@ -987,6 +987,14 @@ def _why_infeasible(
     layout = free.build(opts.targets.max_travel_min, budget=False)
     # the plan's own search, bounded by work: the same answer on any machine, in seconds
     alt = free._min_cost_search(layout, layout.cost, Deadline.start(left_s), None)
+    lossy = whole is not None and _merged_lossily(model, whole)
+    if alt.termination == Termination.INFEASIBLE and whole is not None and lossy:
+        # on merged units under district rows (a restriction) "no plan" proves nothing:
+        # the settlements themselves decide
+        free = replace(whole, options=free.options).with_district_limits()
+        layout = free.build(opts.targets.max_travel_min, budget=False)
+        left = max(left_s - (time.perf_counter() - asked), 1.0)
+        alt = free._min_cost_search(layout, layout.cost, Deadline.start(left), None)
     if alt.termination == Termination.INFEASIBLE:
         left = left_s - (time.perf_counter() - asked)
         reason = _proven_infeasible(alt, whole or model, free, left)
