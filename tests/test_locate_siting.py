@@ -1740,6 +1740,15 @@ def _drawn_optimum(
     return best
 
 
+def _loosest() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The drawn instance of the loosest assignment (one shelter of 9 places; optimum 50)."""
+    minutes = np.array(
+        [[96.1, 47.2, 15.5], [77.9, 35.9, 41.8], [70.9, 78.0, 91.3], [44.2, 36.5, 76.0],
+         [74.0, 95.4, 15.7], [76.9, 4.2, 32.2], [100.6, 104.9, 90.6]]
+    )  # fmt: skip
+    return minutes, np.array([6.4, 10.3, 10.5, 10.9, 8.1, 2.6, 6.3]), np.array(list("CABACAB"))
+
+
 def test_the_loosest_assignment_still_keeps_no_district_worse_off_than_today() -> None:
     """Found by drawing instances against the brute force: the capacities chosen kept
     neither every settlement nor every district within 15 min of its nearest open site, and
@@ -1747,12 +1756,7 @@ def test_the_loosest_assignment_still_keeps_no_district_worse_off_than_today() -
     from 82.0 to 84.3 min and the plan, 'optimal' at 42, failed the independent check. The
     loosest step keeps no district worse off than today where that alone is possible (the
     site decision makes it so); the repair then reaches the brute-force optimum, 50."""
-    minutes = np.array(
-        [[96.1, 47.2, 15.5], [77.9, 35.9, 41.8], [70.9, 78.0, 91.3], [44.2, 36.5, 76.0],
-         [74.0, 95.4, 15.7], [76.9, 4.2, 32.2], [100.6, 104.9, 90.6]]
-    )  # fmt: skip
-    demand = np.array([6.4, 10.3, 10.5, 10.9, 8.1, 2.6, 6.3])
-    district = np.array(list("CABACAB"))
+    minutes, demand, district = _loosest()
     model = _drawn_model(minutes, demand, 9.0, district)
     r = model.solve()
     assert check_solution(model, r) == []
@@ -1901,6 +1905,24 @@ def test_a_budget_too_small_is_not_cleared_by_the_merge() -> None:
     assert r.status == "infeasible"
     assert [getattr(m, "key", "") for m in r.messages] == ["message.budget"]
     assert "the cheapest plan without it: new sites 2, cost 36" in r.messages[0]
+
+
+def test_the_plan_without_a_budget_is_quoted_as_it_would_be_made() -> None:
+    """The instance of the loosest assignment test above (its brute-force optimum 50) with a
+    budget of 20: the message quoted "the cheapest plan without it: new sites 2, cost 42",
+    the site decision's cost before the district repair, a plan that leaves a district
+    beyond the rule. It now quotes the plan lifting the budget gives, and the bound."""
+    minutes, demand, district = _loosest()
+    base = _drawn_model(minutes, demand, 9.0, district)
+    model = replace(base, options=replace(base.options, budget=BudgetOptions(max_cost=20.0)))
+    r = model.solve()
+    assert r.status == "infeasible"
+    assert r.messages[0].endswith(
+        "without it a plan with new sites 2 costs 50, and no plan costs less than 42 "
+        "(the cheapest is not proven)."
+    )
+    assert _drawn_optimum(minutes, demand, 9.0, district) == pytest.approx(50.0)
+    assert base.solve().cost == pytest.approx(50.0)  # the plan lifting the budget gives
 
 
 # seed: the optimum (brute force) of instances where the repaired plan stays above it

@@ -964,47 +964,36 @@ def _why_infeasible(
 ) -> list[str]:
     """Say why a proven infeasible model has no plan: its budget, or its targets.
 
-    With a budget, the cheapest plan without it is searched for by the
-    ``min_cost`` search (bounded by work; ``left_s`` is its safety net): found,
-    the budget is too small; proven impossible, the budget is not the cause.
-    ``whole`` is the model before settlements were merged (default:
-    ``model``), whose settlements the sentence names.
+    With a budget, the plan without it is made as any cheapest plan is (the
+    site decision bounded by work, the referrals, the district repair;
+    ``left_s`` is its safety net): what lifting the budget would give. Found,
+    the budget is too small, and the message gives that plan's cost and
+    sites (the cheapest only when proven so); proven impossible, the budget
+    is not the cause, and that plan's reasons follow. ``whole`` is the model
+    before settlements were merged (default: ``model``): the plan is made on
+    it, and its settlements are the ones named.
     """
     opts = model.options
     if not opts.has_budget:
         return _proven_infeasible(res, whole or model, model, left_s)
-    free = replace(
-        model,
-        options=replace(
-            opts,
-            objective=ObjectiveOptions(type="min_cost", tie_break="none"),
-            budget=BudgetOptions(),
-        ),
-    )
     if left_s < 1.0:  # the plan's time limit is spent: the budget alone is said
         return [budget_reason(opts.budget, None)]
-    asked = time.perf_counter()
-    layout = free.build(opts.targets.max_travel_min, budget=False)
-    # the plan's own search, bounded by work: the same answer on any machine, in seconds
-    alt = free._min_cost_search(layout, layout.cost, Deadline.start(left_s), None)
-    lossy = whole is not None and _merged_lossily(model, whole)
-    if alt.termination == Termination.INFEASIBLE and whole is not None and lossy:
-        # on merged units under district rows (a restriction) "no plan" proves nothing:
-        # the settlements themselves decide
-        free = replace(whole, options=free.options).with_district_limits()
-        layout = free.build(opts.targets.max_travel_min, budget=False)
-        left = max(left_s - (time.perf_counter() - asked), 1.0)
-        alt = free._min_cost_search(layout, layout.cost, Deadline.start(left), None)
-    if alt.termination == Termination.INFEASIBLE:
-        left = left_s - (time.perf_counter() - asked)
-        reason = _proven_infeasible(alt, whole or model, free, left)
-        return [Note("message.not_the_budget"), *reason]
+    base = whole or model
+    free = replace(
+        base,
+        options=replace(
+            base.options,
+            objective=ObjectiveOptions(type="min_cost", tie_break="none"),
+            budget=BudgetOptions(),
+            solver=replace(base.options.solver, time_limit_s=left_s),
+        ),
+    )
+    plan = free.solve()
+    if plan.status == PlanStatus.INFEASIBLE:
+        return [Note("message.not_the_budget"), *plan.messages]
     cheapest = None
-    if alt.has_solution and alt.x is not None:
-        y = alt.x[layout.y.cols.ravel()] > 0.5
-        cost = float(layout.cost @ alt.x)
-        proven = cost if alt.termination == Termination.OPTIMAL else math.nan
-        bound = proven if alt.mip_dual_bound is None else float(alt.mip_dual_bound)
-        bound = integral_bound(min(bound, cost), layout.cost, layout.milp.integrality)
-        cheapest = (int(y.sum()), cost, bound)
+    if plan.feasible:
+        proven = plan.cost if plan.status == PlanStatus.OPTIMAL else math.nan
+        bound = plan.bound if math.isfinite(plan.bound) else proven
+        cheapest = (int(np.sum(plan.built)), float(plan.cost), float(bound))
     return [budget_reason(opts.budget, cheapest)]
