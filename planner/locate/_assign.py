@@ -297,19 +297,19 @@ def _attempt(
     row = np.zeros(len(layout.milp.lb))
     row[layout.u.slice] = 1.0
     held = layout.milp.with_row(row, -np.inf, max(total - served, 0.0) + 1e-9 * max(total, 1.0))
-    rows = model.demand_district is not None and (step.today or (step.near and not step.closest))
+    served_row = layout.milp.a.shape[0]  # the row just added
     if model.demand_district is not None:
         if step.today:
             held = held.with_rows(*_no_worse_than_today(model, layout, open_cols))
         if step.near and not step.closest:  # the closest rule implies the district one
             held = held.with_rows(*_near_open(model, capacity, layout, open_cols))
     res = solve_milp(held, layout.travel, limit.left(), 0.0, None, cancel=cancel)
-    if rows and res.termination == Termination.INFEASIBLE:
+    if held.a.shape[0] > served_row + 1 and res.termination == Termination.INFEASIBLE:
         # the site decision meets its district rows to the solver's tolerance, and the
         # amount it serves may then exceed what the rows allow by a hair (a drawn instance:
         # 1.8e-6 places): serving 1e-5 of the demand less decides whether that is all
         hi = held.hi.copy()
-        hi[layout.milp.a.shape[0]] += _SERVED_ROUND_OFF * max(total, 1.0)
+        hi[served_row] += _SERVED_ROUND_OFF * max(total, 1.0)
         res = solve_milp(
             replace(held, hi=hi), layout.travel, limit.left(), 0.0, None, cancel=cancel
         )

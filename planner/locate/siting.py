@@ -340,7 +340,7 @@ class SitingModel(SitingFormulation):
                 if check.termination != Termination.INFEASIBLE:
                     return self._solve_full(start, assign=True)
             return self._no_plan(res, merged, built_at - start, time.perf_counter() - built_at)
-        status = PlanStatus.of(res, gap, opts.solver.mip_gap)
+        status = PlanStatus.of(res, gap, opts.solver.mip_gap)  # the proven gap decides
         if lossy and (res.restricted or status == PlanStatus.OPTIMAL):
             # the search ended, but on merged units: the settlements may allow a better plan
             # (a drawn instance: 36 "optimal" on them, 32 possible), or another as cheap
@@ -356,7 +356,7 @@ class SitingModel(SitingFormulation):
         ``min_travel`` and ``fixed_charge`` keep their solution's referrals;
         ``min_cost`` and ``max_coverage`` decide the sites here when the merged
         model cannot (``assign``), and settlements are then referred as after
-        a merged decision (:meth:`_assigned`).
+        a merged decision (:func:`_assign_decided`).
         """
         opts = self.options
         model = self.with_district_limits()  # no district worse off than today
@@ -657,8 +657,6 @@ def _assign_decided(
             built_at - start,
             solved - built_at,
         )
-    # the proven gap decides: a time-limited search may return the region search's
-    # plan, which the final search's bound shows to be within the requested gap
     search = (decided, layout, decided._region_groups(decided.n_candidates))
     return _assigned_plan(
         model, sites, served, assigned, (status, value, bound, gap), (start, built_at), search
