@@ -307,6 +307,16 @@ def test_unreachable_settlement_is_named() -> None:
     r = model.solve()
     assert r.status == "infeasible"
     assert "Farvillage" in r.messages[0] and "within 120 min" in r.messages[0]
+    # no road path at all: the closest-assignment rule is not what keeps it out of reach
+    ruled = SitingModel(
+        np.array([[10.0, 20.0], [INF, INF]]),
+        np.array([1.0, 2.0]),
+        np.array([5.0]),
+        options=_opts(nearest_tolerance_min=15.0),
+        demand_names=["Near", "Cut off"],
+    )
+    said = ruled.solve().messages[0]
+    assert "Cut off" in said and "nearest_tolerance_min" not in said
 
 
 def test_region_without_candidates_is_named() -> None:
@@ -443,10 +453,31 @@ def test_a_group_short_of_room_within_reach_is_named() -> None:
     r = _short_of_room(max_new_sites=0).solve()
     assert r.status == "infeasible" and len(r.messages) == 1
     assert r.messages[0].startswith(expected)
-    # with the closest-assignment rule the sentence says the rule limits the reach too
-    ruled = _short_of_room(nearest_tolerance_min=500.0)
+    # a rule that removes no pair of the group is not named: B and C reach no existing site
+    said = _short_of_room(nearest_tolerance_min=15.0).solve().messages[0]
+    assert said.startswith(expected) and "nearest existing site" not in said
+    # one that does is named, with the option to raise: without it candidate 2 (60 and
+    # 70 min, beyond 30 + 15) would take B and C
+    ruled = SitingModel(
+        np.array([[10.0, INF, INF], [30.0, 20.0, 60.0], [30.0, 30.0, 70.0]]),
+        np.array([4.0, 3.0, 3.0]),
+        np.array([4.0]),
+        demand_names=["A", "B", "C"],
+        options=_opts(sizes=(5.0,), size_costs=(1.0,), nearest_tolerance_min=15.0),
+    )
     said = ruled.solve().messages[0]
-    assert "within the limit and within 500 min of their nearest existing site" in said
+    assert "within the limit and within 15 min of their nearest existing site" in said
+    assert "raise the travel limit, raise targets.nearest_tolerance_min or lower" in said
+    assert ruled.solve().status == "infeasible"
+    unruled = replace(
+        ruled.options, targets=replace(ruled.options.targets, nearest_tolerance_min=None)
+    )
+    assert (
+        SitingModel(ruled.minutes, ruled.demand, ruled.existing_capacity, options=unruled)
+        .solve()
+        .status
+        == "optimal"
+    )
     # half a place may go unserved: still short; one place: a plan
     assert _short_of_room(served_share=0.95).solve().status == "infeasible"
     assert _short_of_room(served_share=0.9).solve().status == "optimal"

@@ -127,7 +127,7 @@ def explain_siting(model: SitingFormulation, limit_min: float | None = None) -> 
             if tg.max_travel_km is not None
             else Note("message.limit_min", minutes=float(limit))
         )
-        ruled = tg.nearest_tolerance_min is not None and model.n_existing > 0
+        ruled = _rule_removes(model, limit, lost)
         msgs.append(
             Note(
                 "message.unreachable",
@@ -155,6 +155,19 @@ def explain_siting(model: SitingFormulation, limit_min: float | None = None) -> 
         if best + TOL_LIMIT < target:
             msgs.append(Note("message.inclusive_target", best=Share(best), target=float(target)))
     return msgs
+
+
+def _rule_removes(model: SitingFormulation, limit: float, rows: BoolArray) -> bool:
+    """Whether the closest-assignment rule removes a pair within the limits from ``rows``.
+
+    Only then do the messages name the rule (``targets.nearest_tolerance_min``): a
+    settlement with no road path, or none within the travel limit, is out of reach
+    whatever the rule says.
+    """
+    if model.options.targets.nearest_tolerance_min is None or model.n_existing == 0:
+        return False
+    removed = model.allowed(limit, rule=False) & ~model.allowed(limit)
+    return bool(removed[rows].any())
 
 
 def _explain_capacity(model: SitingFormulation, allowed: float) -> list[str]:
@@ -304,7 +317,7 @@ def explain_reach_capacity(model: SitingFormulation, limit_min: float | None = N
         return []
     group, sites = found
     names = list(model.demand_names) if model.demand_names is not None else None
-    ruled = tg.nearest_tolerance_min is not None and model.n_existing > 0
+    ruled = _rule_removes(model, limit, group)
     return [
         Note(
             "message.reach_capacity",
@@ -318,6 +331,7 @@ def explain_reach_capacity(model: SitingFormulation, limit_min: float | None = N
             examples=_examples(group, d, names),
             allowed=_places(allowed),
             served_share=float(tg.served_share),
+            hint=Note("message.unreachable_hint") if ruled else "",
         )
     ]
 

@@ -224,7 +224,7 @@ class SitingFormulation:
             np.hstack([ok & ~own[:, None], own[:, None]]),
         )
 
-    def allowed(self, limit_min: float) -> BoolArray:
+    def allowed(self, limit_min: float, *, rule: bool = True) -> BoolArray:
         """Return which settlement-site pairs a plan may use, whatever is built.
 
         A pair is allowed within the travel limit (and the km limit) and, under
@@ -236,6 +236,9 @@ class SitingFormulation:
         ----------
         limit_min
             Travel limit in minutes.
+        rule
+            Whether the closest-assignment rule removes pairs (``False``: the
+            limits alone, to tell which of them makes a settlement unreachable).
 
         Returns
         -------
@@ -248,7 +251,7 @@ class SitingFormulation:
         if km_limit is not None and self.km is not None:
             ok &= np.asarray(self.km) <= km_limit + TOL_LIMIT
         tolerance = self.options.targets.nearest_tolerance_min
-        if tolerance is not None and self.n_existing:
+        if rule and tolerance is not None and self.n_existing:
             nearest = minutes[:, : self.n_existing].min(axis=1)
             ok &= minutes <= nearest[:, None] + tolerance + TOL_LIMIT
         return np.asarray(ok, dtype=bool)
