@@ -436,11 +436,14 @@ def test_the_not_proven_box_says_why(small_plan: Plan) -> None:
     assert small_plan.result.status == PlanStatus.OPTIMAL and box(PlanStatus.OPTIMAL) is None
     work, timed = box(PlanStatus.WORK_LIMIT), box(PlanStatus.TIME_LIMIT)
     assert work is not None and "solver.node_limit" in work and "time limit" not in work
+    assert "quote the plan with its gap" in work and "to narrow the gap" in work
     assert timed is not None and "--time-limit" in timed and "node_limit" not in timed
     for status in (PlanStatus.WORK_LIMIT, PlanStatus.TIME_LIMIT):
         said = box(status, (repaired,))
         assert said is not None and "cheapest plan without that rule" in said, said
         assert said.startswith(box(status) or ""), said
+        # never "raise the budget to prove it" beside "a deeper search cannot close it"
+        assert "to prove" not in said and "narrows only the site decision's part" in said
     assert (
         not small_plan.result.repaired
         and replace(small_plan.result, messages=(repaired,)).repaired
