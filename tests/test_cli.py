@@ -470,6 +470,14 @@ def test_a_time_limit_is_said_even_after_a_repair(
         assert ("stopped at the time limit" in text) == timed, text
         assert "the cheapest plan without that rule" in text, text
         assert text.count("20.00%") == 1, text
+    # without a repair: what was not proven, and what a larger budget gives (no promise of a proof)
+    out = io.StringIO()
+    monkeypatch.setattr(cli_module, "console", Console(file=out, width=500))
+    result = replace(tiny.result, status=PlanStatus.WORK_LIMIT, gap=0.2, messages=())
+    cli_module._print_not_proven(replace(tiny, result=result), Translator())
+    text = " ".join(out.getvalue().split())
+    assert "did not prove the requested gap" in text, text
+    assert "raise solver.node_limit for a smaller gap" in text and "to prove" not in text, text
 
 
 def test_comparison_reads_across_scenarios() -> None:
