@@ -29,7 +29,7 @@ import string
 import tomllib
 from collections.abc import Mapping
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any, Literal, cast
 
@@ -39,6 +39,7 @@ from planner._escape import markup_fields
 
 __all__ = [
     "LANGUAGES",
+    "TERMS",
     "Fixed",
     "Language",
     "MissingTextError",
@@ -52,10 +53,15 @@ __all__ = [
     "fields",
     "noun",
     "spec_problems",
+    "terms_problem",
 ]
 
 #: Languages with a complete catalog.
 LANGUAGES: tuple[str, ...] = ("en", "az")
+#: Words of the catalogs a dataset may say its own way, per language
+#: (``report.translations.<lang>.terms`` of its metadata): the catalogs say "region",
+#: a dataset whose regions are provinces may say so.
+TERMS: tuple[str, ...] = ("region",)
 #: A language code of :data:`LANGUAGES`.
 Language = Literal["en", "az"]
 
@@ -338,6 +344,41 @@ def _note(key: str, values: dict[str, object]) -> Note:
 _GROUP = re.compile(r"\B(?=(\d{3})+(?!\d))")
 
 
+def terms_problem(terms: object) -> str | None:
+    """Say what is wrong with a dataset's ``terms`` (see :data:`TERMS`), or ``None``.
+
+    Parameters
+    ----------
+    terms
+        The value of ``report.translations.<lang>.terms`` of a dataset's metadata.
+
+    Returns
+    -------
+    str or None
+        The fault, in words that follow the key's name; ``None`` when it is an
+        object of words of :data:`TERMS` to non-empty text.
+    """
+    if not isinstance(terms, Mapping):
+        return f"is {terms!r}; expected {{word: the dataset's word}}, words of {list(TERMS)}"
+    for word, said in terms.items():
+        if word not in TERMS:
+            return f"has {word!r}; expected words of {list(TERMS)}"
+        if not isinstance(said, str) or not said.strip():
+            return f"gives {word!r} as {said!r}; expected the dataset's word"
+    return None
+
+
+@lru_cache(maxsize=16)
+def _term_pattern(word: str) -> re.Pattern[str]:
+    """Match ``word`` (or ``Word``) where a word begins, its inflection left to follow.
+
+    Not in a field (``{regions}``), an option (``one_per_region``, ``a.region``) or a
+    longer word with a digit or ``_`` (``regional_capacity``).
+    """
+    first, rest = re.escape(word[0]), re.escape(word[1:])
+    return re.compile(rf"(?<![\w.{{])(?:{first}|{first.upper()}){rest}(?=[^\W\d_]*(?![\w]))")
+
+
 class Translator:
     """The texts and number formats of one language.
 
@@ -351,6 +392,7 @@ class Translator:
         self.lang: Language = check_language(lang)
         self._texts = catalog(self.lang)
         self._places: dict[str, Mapping[str, str]] = {}
+        self._terms: dict[str, str] = {}
 
     def with_places(
         self, *, districts: Mapping[str, str], regions: Mapping[str, str]
@@ -372,6 +414,37 @@ class Translator:
         """
         told = Translator(self.lang)
         told._places = {"district": dict(districts), "region": dict(regions)}
+        told._terms = dict(self._terms)
+        return told
+
+    def with_terms(self, terms: Mapping[str, str]) -> Translator:
+        """Return this language, saying each of :data:`TERMS` as a dataset does.
+
+        Parameters
+        ----------
+        terms
+            A word of :data:`TERMS` to the dataset's word for it in this language
+            (``{"region": "province"}``); the catalog's inflections follow the
+            word (``regions`` becomes ``provinces``), and a field or
+            an option name (``{regions}``, ``targets.one_per_region``) is left as
+            it is.
+
+        Returns
+        -------
+        Translator
+            A translator whose texts use the dataset's words.
+
+        Raises
+        ------
+        ValueError
+            When a word is not one of :data:`TERMS` or its replacement is empty.
+        """
+        problem = terms_problem(terms)
+        if problem:
+            raise ValueError(f"terms {problem}")
+        told = Translator(self.lang)
+        told._places = dict(self._places)
+        told._terms = {**self._terms, **terms}
         return told
 
     def __repr__(self) -> str:
@@ -380,12 +453,23 @@ class Translator:
     def text(self, key: str) -> Any:
         """Return the raw catalog entry of ``key`` (a string, or a list such as month names)."""
         try:
-            return self._texts[key]
+            entry = self._texts[key]
         except KeyError:
             raise MissingTextError(
                 f"no text for {key!r} in the {self.lang!r} catalog (planner/_locales/"
                 f"{self.lang}.toml); every catalog must have every key"
             ) from None
+        return self._said(entry) if isinstance(entry, str) and self._terms else entry
+
+    def _said(self, text: str) -> str:
+        """``text`` with each of the dataset's terms in its words (inflections kept)."""
+        for word, said in self._terms.items():
+            capital = self.sentence(said)
+            text = _term_pattern(word).sub(
+                lambda m: capital if m.group(0)[0].isupper() else said,  # noqa: B023 - used at once
+                text,
+            )
+        return text
 
     def __call__(self, key: str, /, **values: object) -> str:
         """Return the text of ``key`` with its fields filled by ``values`` (plain text).

@@ -491,7 +491,9 @@ def _check_scenarios(dataset: Dataset, scenarios: Sequence[Scenario]) -> None:
 
 def _print_assessment(assessment: Assessment, dataset: Dataset, tr: Translator) -> None:
     s = assessment.summary
-    d = dataset.place_names(tr.lang).frame(assessment.districts, district_names=True)
+    names = dataset.place_names(tr.lang)
+    tr = names.told(tr)
+    d = names.frame(assessment.districts, district_names=True)
     summary = Table(
         title=tr(
             "cli.assess.title",

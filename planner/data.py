@@ -43,7 +43,7 @@ from planner._dataset_checks import (
     within_districts,
 )
 from planner._errors import InputDataError, MissingInputError, OptionError
-from planner._i18n import Translator, noun
+from planner._i18n import Translator, noun, terms_problem
 from planner.demand import distribute, largest_remainder
 from planner.hospital_types import HOSPITAL_TYPES, UNCLASSIFIED
 from planner.network import DEFAULT_MODES, CompiledNetwork, TravelMode, load_graph
@@ -122,11 +122,15 @@ class PlaceNames:
         A region as the data names it to its name in the language.
     shelters
         ``shelter_id`` to the existing shelter's name in the language.
+    terms
+        The dataset's words for words of the catalogs (:data:`planner._i18n.TERMS`),
+        such as ``{"region": "province"}``.
     """
 
     districts: Mapping[str, str]
     regions: Mapping[str, str]
     shelters: Mapping[str, str] = field(default_factory=dict)
+    terms: Mapping[str, str] = field(default_factory=dict)
 
     def region(self, region: object) -> str:
         """Return a region's name in the language (the data's name if there is none).
@@ -155,9 +159,12 @@ class PlaceNames:
         -------
         Translator
             The same language, each district and region of a message
-            (:class:`planner._i18n.Place`) in its name here.
+            (:class:`planner._i18n.Place`) in its name here, and the dataset's
+            words for the catalog's (``terms``).
         """
-        return tr.with_places(districts=self.districts, regions=self.regions)
+        return tr.with_places(districts=self.districts, regions=self.regions).with_terms(
+            self.terms
+        )
 
     def frame(self, frame: FrameT, *, district_names: bool) -> FrameT:
         """Return a copy with ``region`` (and, for district rows, ``name``) in the language.
@@ -391,7 +398,13 @@ class Dataset:
         if not isinstance(regions, Mapping):
             regions = {}
         shelters = _names_in(self.shelters, "shelter_id", column)
-        return PlaceNames(districts, {str(k): str(v) for k, v in regions.items()}, shelters)
+        terms = own.get("terms") if isinstance(own, Mapping) else None
+        return PlaceNames(
+            districts,
+            {str(k): str(v) for k, v in regions.items()},
+            shelters,
+            dict(terms) if isinstance(terms, Mapping) else {},
+        )
 
     @property
     def travel_modes(self) -> dict[str, TravelMode]:
@@ -688,6 +701,19 @@ def _max_outside_m(metadata: dict[str, Any], path: Path) -> float:
     return float(value)
 
 
+def _check_terms(metadata: dict[str, Any], path: Path) -> None:
+    """Check the dataset's words for the catalogs' (``report.translations.<lang>.terms``)."""
+    report = metadata.get("report")
+    translations = report.get("translations") if isinstance(report, Mapping) else None
+    if not isinstance(translations, Mapping):
+        return
+    for lang, texts in translations.items():
+        if isinstance(texts, Mapping) and "terms" in texts:
+            problem = terms_problem(texts["terms"])
+            if problem:
+                raise InputDataError(f"{path}: report.translations.{lang}.terms {problem}")
+
+
 def load_dataset(directory: str | Path) -> Dataset:
     """Load and check a dataset folder written by ``shelter-planner data build``.
 
@@ -721,6 +747,7 @@ def load_dataset(directory: str | Path) -> Dataset:
     districts = _read_districts(directory / "districts.geojson")
     metadata = _read_metadata(directory / "metadata.json")
     tolerance = _max_outside_m(metadata, directory / "metadata.json")
+    _check_terms(metadata, directory / "metadata.json")
     path = directory / "settlements.csv"
     settlements = _read_layer(
         path,

@@ -152,7 +152,8 @@ def travel_figure(
     Path
         The PNG file written.
     """
-    return _save(_travel_map_figure(assessment, dataset, Translator(lang)), Path(path))
+    tr = dataset.place_names(lang).told(Translator(lang))
+    return _save(_travel_map_figure(assessment, dataset, tr), Path(path))
 
 
 def _travel_map_figure(assessment: Assessment, dataset: Dataset, tr: Translator) -> Any:
@@ -245,7 +246,8 @@ def shortfall_figure(
     Path
         The PNG file written.
     """
-    return _save(_shortfall_figure(assessment, Translator(lang), names), Path(path))
+    tr = names.told(Translator(lang)) if names is not None else Translator(lang)
+    return _save(_shortfall_figure(assessment, tr, names), Path(path))
 
 
 def _shortfall_figure(assessment: Assessment, tr: Translator, names: PlaceNames | None) -> Any:
@@ -342,8 +344,9 @@ def plan_figures(plan: Plan, dataset: Dataset, *, lang: str = "en") -> tuple[str
     tuple[str, str]
         The map and the bar chart.
     """
-    tr = Translator(lang)
-    plan = plan.with_names(dataset.place_names(tr.lang))
+    names = dataset.place_names(lang)
+    tr = names.told(Translator(lang))
+    plan = plan.with_names(names)
     d = plan.districts
     map_png = _png(_plan_map_figure(plan, dataset, tr))
 

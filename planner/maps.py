@@ -281,8 +281,8 @@ def access_map(
     """
     import folium
 
-    tr = Translator(lang)
-    names = dataset.place_names(tr.lang)
+    names = dataset.place_names(lang)
+    tr = names.told(Translator(lang))
     d = light_districts(names.frame(assessment.districts, district_names=True))
     fmap = base_map(d, tiles=tiles, assets=assets)
 
@@ -570,8 +570,9 @@ def plan_map(
     """
     import folium
 
-    tr = Translator(lang)
-    plan = plan.with_names(dataset.place_names(tr.lang))
+    names = dataset.place_names(lang)
+    tr = names.told(Translator(lang))
+    plan = plan.with_names(names)
     d = light_districts(plan.districts)
     fmap = base_map(d, tiles=tiles, assets=assets)
     props = d[[*_PLAN_FIELDS, "geometry"]].copy()

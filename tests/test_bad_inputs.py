@@ -241,6 +241,16 @@ DATASET_CASES: list[tuple[str, Edit, str]] = [
     ("metadata not JSON", raw("metadata.json", b"{name: tiny"), r"not valid JSON"),
     ("metadata a list", raw("metadata.json", b"[1, 2]"), r"holds a list"),
     ("metadata binary", raw("metadata.json", b"\xff\xfe\x00"), r"not valid JSON"),
+    (
+        "metadata unknown term",
+        raw("metadata.json", b'{"report": {"translations": {"az": {"terms": {"area": "x"}}}}}'),
+        r"metadata\.json: report\.translations\.az\.terms has 'area'; expected words of",
+    ),
+    (
+        "metadata empty term",
+        raw("metadata.json", b'{"report": {"translations": {"az": {"terms": {"region": ""}}}}}'),
+        r"report\.translations\.az\.terms gives 'region' as ''",
+    ),
 ]
 
 

@@ -213,6 +213,11 @@ def test_about_file_translations(tmp_path: Path) -> None:
     about.write_text('[translations.fr]\nlimitations = ["x"]\n', "utf-8")
     with pytest.raises(InputDataError, match=r"translations has language 'fr'; expected one of"):
         read_about(about)
+    about.write_text('[translations.az.terms]\nregion = "iqtisadi rayon"\n', "utf-8")
+    assert read_about(about)["translations"]["az"]["terms"] == {"region": "iqtisadi rayon"}
+    about.write_text('[translations.az.terms]\nprovince = "vilayət"\n', "utf-8")
+    with pytest.raises(InputDataError, match=r"translations\.az\.terms has 'province'"):
+        read_about(about)
     about.write_text('[translations.az]\nlimitations = "x"\n', "utf-8")
     with pytest.raises(InputDataError, match=r"translations\.az\.limitations is 'x'"):
         read_about(about)

@@ -293,7 +293,8 @@ def test_districts_and_regions_in_a_message_are_told_in_the_language(
     told = az.message(rule)
     assert "(Gəncə (AZ-GA), AZ-XX)" in told and "Ganja" not in told
     assert az.message(region).startswith("Naxçıvan iqtisadi rayonunda")
-    assert Translator("az").message(region).startswith("Nakhchivan ")  # no names: the data's
+    # no names, no terms: the data's name and the catalog's generic word
+    assert Translator("az").message(region).startswith("Nakhchivan regionunda")
     again = pickle.loads(pickle.dumps(rule))
     assert again == rule and az.message(again) == told
     # a list of regions reads as words, not as a Python list
@@ -301,6 +302,40 @@ def test_districts_and_regions_in_a_message_are_told_in_the_language(
     check = Note("check.regions_without", regions=regions)
     assert check == "regions Karabakh, Nakhchivan have no shelter"
     assert az.message(check).startswith("Qarabağ, Naxçıvan iqtisadi rayonlarında")
+
+
+def test_a_dataset_says_region_its_own_way() -> None:
+    """The catalogs' word "region" is generic; a dataset may give its own word per language
+    (the embedded one: Azerbaijan's economic regions, "iqtisadi rayon"), and the catalog's
+    inflections follow it; fields and option names are never touched."""
+    from planner._i18n import TERMS, terms_problem
+
+    assert TERMS == ("region",)
+    # generic code knows no country: no catalog names Azerbaijan's kind of region
+    assert not [k for k, v in catalog("az").items() if "iqtisadi" in str(v).lower()]
+    plain = Translator("az")
+    told = plain.with_terms({"region": "iqtisadi rayon"})
+    assert plain("report.summary.every_region") == "hər regionda sığınacaq olacaq."
+    assert told("report.summary.every_region") == "hər iqtisadi rayonda sığınacaq olacaq."
+    assert told("heading.region") == "İqtisadi rayon"  # a capital as Azerbaijani writes it
+    said = told("message.region_no_site", region="Naxçıvan")
+    assert said.startswith("Naxçıvan iqtisadi rayonunda")
+    assert "targets.one_per_region" in said  # the option's name stays
+    assert told("check.regions_without", regions="A, B") == plain(
+        "check.regions_without", regions="A, B"
+    ).replace("regionlarında", "iqtisadi rayonlarında")
+    # a field's name stays a field: the value fills it
+    assert "5" in told("report.summary.far_none", regions=5)
+    # the words of any language, and kept by with_places
+    assert told.with_places(districts={}, regions={})("heading.region") == "İqtisadi rayon"
+    english = Translator("en").with_terms({"region": "economic region"})
+    assert english("report.summary.every_region") == "every economic region would have a shelter."
+    # bad terms are named
+    assert terms_problem({"district": "rayon"}) == "has 'district'; expected words of ['region']"
+    assert "expected the dataset's word" in (terms_problem({"region": " "}) or "")
+    assert "expected {word: the dataset's word}" in (terms_problem(["region"]) or "")
+    with pytest.raises(ValueError, match="terms has 'area'"):
+        plain.with_terms({"area": "ərazi"})
 
 
 # ---------------------------------------------------------------- the embedded dataset

@@ -95,8 +95,9 @@ ABOUT_KEYS = {
     "population_note": "whose figures the district populations are, quoted beside the "
     "population in reports (default: the population table's population_source)",
     "translations": "object {language: {sources, limitations, disconnected_note, "
-    "population_note, regions}} for "
-    "reports in that language (--lang); regions maps each region to its name there",
+    "population_note, regions, terms}} for "
+    "reports in that language (--lang); regions maps each region to its name there, terms "
+    "the planner's word 'region' to the dataset's ({region = 'province'})",
 }
 _SETTLEMENT_COLUMNS = [
     "settlement_id",
@@ -166,7 +167,7 @@ def read_about(path: str | Path) -> dict[str, Any]:
 
 def _check_translations(path: Path, translations: object) -> None:
     """Check an about file's ``translations``: texts per language the planner reports in."""
-    from planner._i18n import LANGUAGES
+    from planner._i18n import LANGUAGES, terms_problem
 
     if not isinstance(translations, dict):
         raise InputDataError(
@@ -180,7 +181,8 @@ def _check_translations(path: Path, translations: object) -> None:
         if not isinstance(texts, dict):
             raise InputDataError(f"{path}: translations.{lang} is {texts!r}; expected an object")
         bad = unknown_keys(
-            texts, ("sources", "limitations", "disconnected_note", "population_note", "regions")
+            texts,
+            ("sources", "limitations", "disconnected_note", "population_note", "regions", "terms"),
         )
         if bad:
             raise InputDataError(f"{path}: translations.{lang} has {bad}")
@@ -196,6 +198,9 @@ def _check_translations(path: Path, translations: object) -> None:
                 raise InputDataError(
                     f"{path}: translations.{lang}.{key} is {value!r}; expected a list of sentences"
                 )
+        problem = terms_problem(texts.get("terms", {}))
+        if problem:
+            raise InputDataError(f"{path}: translations.{lang}.terms {problem}")
         for key in ("disconnected_note", "population_note"):
             note = texts.get(key, "")
             if not isinstance(note, str):

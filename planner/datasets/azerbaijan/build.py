@@ -209,6 +209,9 @@ REPORT_TEXTS: dict[str, object] = {
                 "2018-2024-cü illərin rəsmi rayon rəqəmləri, 1 yanvar 2024-cü il tarixinə "
                 "gətirilib, yeddi vahid üçün fərz edilib (məhdudiyyətlərə baxın)"
             ),
+            # the regions are Azerbaijan's economic regions: the catalog's word "region"
+            # is said as the decree of 7 July 2021 says it
+            "terms": {"region": "iqtisadi rayon"},
             # the official names of the economic regions (presidential decree of 7 July 2021)
             "regions": {
                 "Absheron-Khizi": "Abşeron-Xızı",
