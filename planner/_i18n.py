@@ -372,11 +372,12 @@ def terms_problem(terms: object) -> str | None:
 def _term_pattern(word: str) -> re.Pattern[str]:
     """Match ``word`` (or ``Word``) where a word begins, its inflection left to follow.
 
-    Not in a field (``{regions}``), an option (``one_per_region``, ``a.region``) or a
-    longer word with a digit or ``_`` (``regional_capacity``).
+    Not in a field (``{regions}``), an option (``one_per_region``, ``a.region``), a
+    longer word with a digit or ``_`` (``regional_capacity``) or the adjective
+    (``regional``: no inflection of the noun begins with ``al``).
     """
     first, rest = re.escape(word[0]), re.escape(word[1:])
-    return re.compile(rf"(?<![\w.{{])(?:{first}|{first.upper()}){rest}(?=[^\W\d_]*(?![\w]))")
+    return re.compile(rf"(?<![\w.{{])(?:{first}|{first.upper()}){rest}(?!al)(?=[^\W\d_]*(?![\w]))")
 
 
 class Translator:

@@ -324,6 +324,8 @@ def test_a_dataset_says_region_its_own_way() -> None:
     assert told("check.regions_without", regions="A, B") == plain(
         "check.regions_without", regions="A, B"
     ).replace("regionlarında", "iqtisadi rayonlarında")
+    # the adjective is another word: "Regional tutum qaydası" once became "İqtisadi rayonal"
+    assert told("report.scenario.regional_capacity") == "Regional tutum qaydası"
     # a field's name stays a field: the value fills it
     assert "5" in told("report.summary.far_none", regions=5)
     # the words of any language, and kept by with_places
