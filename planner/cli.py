@@ -956,6 +956,7 @@ def _exit_status(plans: list[Plan], tr: Translator | None = None) -> None:
         p.scenario.name
         for p in plans
         if p.result.status != "optimal"
+        or p.result.districts_left
         or p.violations
         or (
             p.services is not None

@@ -438,6 +438,34 @@ def test_a_time_limit_before_any_plan(tmp_path: Path, monkeypatch: pytest.Monkey
     assert (sites["added_places"] == 0).all()
 
 
+def test_a_district_left_beyond_the_tolerance_is_exit_status_3(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A plan whose district repair could not keep every district near help misses a target:
+    exit status 3, though its site decision was proven optimal (it once exited 0)."""
+    import io
+    from dataclasses import replace
+
+    from rich.console import Console
+
+    import planner.cli as cli_module
+    from planner.data import load_dataset
+    from planner.planning import plan
+    from planner.scenario import load_scenario
+    from tests.tiny import write_tiny_dataset
+
+    folder = write_tiny_dataset(tmp_path / "ds")
+    tiny = plan(load_dataset(folder), load_scenario(_scenario_file(tmp_path, TINY_TOML)))
+    assert tiny.result.status == "optimal" and tiny.result.districts_left == 0
+    monkeypatch.setattr(cli_module, "console", Console(file=io.StringIO(), width=500))
+    cli_module._exit_status([tiny])  # every target met: no exit
+    left = replace(tiny.result, messages=(Note("message.repair_left", districts=2),))
+    assert left.status == "optimal" and left.districts_left == 2
+    with pytest.raises(SystemExit) as caught:
+        cli_module._exit_status([replace(tiny, result=left)])
+    assert caught.value.code == 3
+
+
 def test_a_time_limit_is_said_even_after_a_repair(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -172,6 +172,21 @@ class PlanResult:
         """
         return any(getattr(m, "key", "") in REPAIR_NOTES for m in self.messages)
 
+    @property
+    def districts_left(self) -> int:
+        """Districts still more than the tolerance beyond their nearest open shelter.
+
+        The closest-assignment rule's district part is a target of ``min_cost`` plans: when
+        the district repair could not meet it (no site near them could grow or open, the
+        budget bound, or the time limit stopped it), its note in ``messages`` counts them;
+        0 otherwise. The plan then misses a target, whatever its ``status`` says of the
+        site decision.
+        """
+        for m in self.messages:
+            if getattr(m, "key", "") in ("message.repair_left", "message.repair_cut"):
+                return int(getattr(m, "values", {}).get("districts", 0))
+        return 0
+
 
 @dataclass(frozen=True)
 class ServicesResult:
