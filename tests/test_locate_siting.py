@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 import math
 import warnings
 from dataclasses import replace
@@ -1596,6 +1597,73 @@ def test_no_growth_without_districts_or_for_other_objectives() -> None:
     ).solve()
     assert any("grown after the site decision" in m for m in model.solve().messages)
     assert not any("grown after the site decision" in m for m in travel.messages)
+
+
+def test_the_repair_makes_room_where_nothing_near_the_far_demand_can_grow() -> None:
+    """Single sourcing: settlement d (4 places, district A) is referred to candidate 2 at
+    89.1 min while candidate 1, full at its largest size, is 26.6 min away; every candidate
+    is open, so nothing near d can grow or open. Growing candidate 2 (5 -> 10 places) lets c
+    move there and frees candidate 1 for d: cost 20, the cheapest plan keeping the rule
+    (every choice enumerated by best_under_rule: 16, cheaper, breaks it). The repair
+    once gave up here and the plan said optimal at 16 with district A 2.9 min beyond its
+    tolerance (exit status 0)."""
+    minutes = np.array(
+        [
+            [112.1, 83.6, 148.2],
+            [96.2, 128.4, 149.0],
+            [116.2, 76.4, 83.3],
+            [148.1, 26.6, 89.1],
+            [122.5, 121.6, 43.9],
+        ]
+    )
+    model = SitingModel(
+        minutes,
+        np.array([5.0, 4.0, 5.0, 4.0, 1.0]),
+        np.array([4.0]),
+        demand_names=["a", "b", "c", "d", "e"],
+        demand_district=np.array(["A", "B", "A", "A", "B"]),
+        options=_opts(
+            sizes=(5.0, 10.0), size_costs=(6.0, 10.0), nearest_tolerance_min=15.0,
+            single_source=True,
+        ),
+    )  # fmt: skip
+    r = model.solve()
+    assert r.cost == pytest.approx(20.0) and r.open_sizes.tolist() == [4.0, 10.0, 10.0]
+    assert r.districts_left == 0 and check_solution(model, r) == []
+    referred = dict(zip(r.assignments["demand"], r.assignments["site"], strict=True))
+    assert referred[3] == 1 and referred[2] == 2  # d at its nearest site, c moved for it
+    assert r.status == "work_limit" and r.gap == pytest.approx(0.2)  # 16 is the bound
+    assert best_under_rule(model) == pytest.approx(20.0)
+
+
+def best_under_rule(model: SitingModel) -> float:
+    """The cheapest plan of a single-sourced instance keeping the whole district rule."""
+    minutes = np.asarray(model.minutes, dtype=float)
+    d, n_e = np.asarray(model.demand, dtype=float), model.n_existing
+    today = minutes[:, :n_e].min(axis=1)
+    district = np.asarray(model.demand_district)
+    best = math.inf
+    for sizes in itertools.product((0.0, 5.0, 10.0), repeat=minutes.shape[1] - n_e):
+        cap = np.concatenate([np.asarray(model.existing_capacity, dtype=float), sizes])
+        cost = sum({0.0: 0.0, 5.0: 6.0, 10.0: 10.0}[s] for s in sizes)
+        near = np.where(cap > 0, minutes, math.inf).min(axis=1)
+        ok = (minutes <= 120.0) & (minutes <= today[:, None] + 15.0) & (cap > 0)
+        for choice in itertools.product(*[np.flatnonzero(row) for row in ok]):
+            if (np.bincount(choice, weights=d, minlength=len(cap)) > cap + 1e-9).any():
+                continue
+            after = minutes[np.arange(len(d)), list(choice)]
+            kept = True
+            for m in (district == name for name in set(district.tolist())):
+                mean, today_mean = (
+                    (d[m] * after[m]).sum() / d[m].sum(),
+                    (d[m] * today[m]).sum() / d[m].sum(),
+                )  # every settlement here has a road path today
+                near_mean = (d[m] * near[m]).sum() / d[m].sum()
+                kept &= mean <= near_mean + 15.0 + 1e-9
+                kept &= today_mean >= 120.0 or mean <= today_mean + 1e-9
+            if kept:
+                best = min(best, cost)
+    return best
 
 
 def test_the_repair_undoes_growth_the_rule_does_not_need() -> None:

@@ -9,8 +9,12 @@ where they do not, this step adds capacity where it is missing, one action per
 district that breaks the rule and round: the nearest open new site of the
 district's largest demand referred too far grows to its next allowed size or,
 when it is at its largest (or is an existing shelter), the candidate nearest
-to that demand opens at its smallest size. Rounds repeat until the rule holds
-or no action is left (or the budget binds). Every step is deterministic.
+to that demand opens at its smallest size. When no district that breaks the rule
+has such an action (its nearest site full at its largest, every candidate near it
+open), room is made there instead: another settlement referred to that site gets a
+site of its own grown or opened, the cheapest such step (:func:`_relief`; single
+sourcing needs it most). Rounds repeat until the rule holds or no action is left
+(or the budget binds). Every step is deterministic.
 
 The repair only ever adds capacity. :func:`revise_districts` then searches the
 regions it changed again, with every district held near the sites open in the
@@ -215,14 +219,64 @@ def grow_for_districts(
     code, _ = district_codes(model)
     open_cols = np.flatnonzero(capacity > 0)
     taken: dict[int, int] = {}
+    orders = []
     for district in broken.tolist():
         rows = np.flatnonzero((code == district) & (far > TOL_FLOW))
-        for i in rows[np.argsort(-far[rows], kind="stable")]:
+        orders.append(rows[np.argsort(-far[rows], kind="stable")])
+        for i in orders[-1]:
             action = _action(i, minutes, open_cols, (caps, ok), sizes, n_e, (limit, tolerance))
             if action is not None and action[0] not in taken:
                 taken[action[0]] = action[1]
                 break
+    if not taken:  # nothing near them can grow or open: make room at their nearest site
+        for order in orders:
+            for i in order:
+                action = _relief(model, i, capacity, x, layout, sizes)
+                if action is not None and action[0] not in taken:
+                    taken[action[0]] = action[1]
+                    break
     return sorted(taken.items())
+
+
+def _relief(
+    model: SitingFormulation,
+    i: int,
+    capacity: FloatArray,
+    x: FloatArray,
+    layout: SitingLayout,
+    sizes: IntArray,
+) -> tuple[int, int] | None:
+    """Make room for settlement ``i`` at its nearest open site, full and at its largest.
+
+    Another settlement referred there may go to a site of its own instead: the cheapest
+    such step (a new site it may use grown to its next size, or a candidate it may use
+    opened at its smallest) frees the room ``i`` needs (single sourcing, where demand
+    cannot be split around the full site, needs it most).
+    """
+    n_e = model.n_existing
+    caps, costs, ok = model.size_options()
+    minutes = np.asarray(model.minutes, dtype=float)
+    nearest = int(np.flatnonzero(capacity > 0)[np.argmin(minutes[i, capacity > 0])])
+    flows = x[layout.x.slice]
+    there = (layout.pj == nearest) & (layout.pi != i) & (flows > TOL_FLOW)
+    others = np.unique(layout.pi[there])
+    if not len(others):
+        return None
+    allowed = model.allowed(model.options.targets.max_travel_min)[others][:, n_e:]
+    usable = np.flatnonzero(allowed.any(axis=0))
+    best: tuple[float, int, int] | None = None
+    for c in usable.tolist():
+        if c + n_e == nearest:
+            continue
+        current = sizes[c]
+        larger = np.flatnonzero(ok[c] & (caps[c] > (caps[c, current] if current >= 0 else 0.0)))
+        if not len(larger):
+            continue
+        k = int(larger[np.argmin(caps[c, larger])])
+        step = float(costs[c, k]) - (float(costs[c, current]) if current >= 0 else 0.0)
+        if best is None or (step, c) < (best[0], best[1]):
+            best = (step, c, k)
+    return None if best is None else (best[1], best[2])
 
 
 def _action(
