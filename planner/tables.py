@@ -357,8 +357,9 @@ def district_table(
     and ``travel_min_mean_nearest_after`` the same with the plan (the same
     definition); ``travel_min_mean_after`` is the mean travel to the shelter
     each settlement is referred to, which capacity may make longer.
-    ``worse_off`` marks a district whose referral travel after is longer than
-    its nearest-shelter travel today (by more than half a minute).
+    ``worse_off`` marks a district whose referral travel after, of its settlements
+    a shelter reached today, is longer than its nearest-shelter travel today (by
+    more than half a minute).
 
     Parameters
     ----------
@@ -411,10 +412,16 @@ def district_table(
         served = g["places"].sum()
         d["travel_min_mean_after"] = d["district_id"].map(g["weighted"].sum() / served)
         d["travel_min_max_after"] = d["district_id"].map(g["travel_min"].max())
+        # worse off: the people a shelter reached today, compared with today (one no shelter
+        # reached is better off served, however far)
+        today = before.settlements["travel_min"].to_numpy(float)
+        held = frame[np.isfinite(today[a["demand"].to_numpy(int)])].groupby("district_id")
+        after_held = d["district_id"].map(held["weighted"].sum() / held["places"].sum())
     else:
         served = pd.Series(dtype=float)
         d["travel_min_mean_after"] = np.nan
         d["travel_min_max_after"] = np.nan
+        after_held = d["travel_min_mean_after"]
     pop = dataset.settlements["population"].to_numpy(float)
     if nearest_after is not None:
         finite = np.isfinite(nearest_after)
@@ -427,9 +434,9 @@ def district_table(
         d["travel_min_mean_nearest_after"] = d["district_id"].map(t / w.where(w > 0))
     else:
         d["travel_min_mean_nearest_after"] = np.nan
-    d["worse_off"] = (
-        d["travel_min_mean_after"] > d["travel_min_mean_before"] + WORSE_OFF_MARGIN_MIN
-    ).fillna(False)
+    d["worse_off"] = (after_held > d["travel_min_mean_before"] + WORSE_OFF_MARGIN_MIN).fillna(
+        False
+    )
     need = pd.Series(demand, index=dist_of).groupby(level=0).sum()
     d["served_share_after"] = (
         d["district_id"].map(served).fillna(0.0) / d["district_id"].map(need)

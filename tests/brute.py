@@ -122,13 +122,17 @@ def _district_rule_feasible(
     for name in sorted(set(district)):
         members = np.array([d == name for d in district])
         weight = demand[members].sum()
-        for mean in (
-            (demand[members] * today[members]).sum() / weight,
-            (demand[members] * nearest[members]).sum() / weight + tolerance,
-        ):
-            if mean > limit:  # beyond the limit: the limit already holds the district
-                continue
-            row = np.array([(minutes[i, j] - mean) if members[i] else 0.0 for i, j in pairs])
+        # today: its settlements with a road path to a shelter today, held to their mean
+        known = members & np.isfinite(today)
+        if demand[known].sum() > 0:
+            mean = (demand[known] * today[known]).sum() / demand[known].sum()
+            if mean < limit:  # beyond the limit: the limit already holds the district
+                row = np.array([(minutes[i, j] - mean) if known[i] else 0.0 for i, j in pairs])
+                rows.append(row[None, :])
+                rhs.append(np.array([0.0]))
+        near = (demand[members] * nearest[members]).sum() / weight + tolerance
+        if near <= limit:
+            row = np.array([(minutes[i, j] - near) if members[i] else 0.0 for i, j in pairs])
             rows.append(row[None, :])
             rhs.append(np.array([0.0]))
     res = linprog(

@@ -1636,6 +1636,31 @@ def test_the_repair_makes_room_where_nothing_near_the_far_demand_can_grow() -> N
     assert best_under_rule(model) == pytest.approx(20.0)
 
 
+def test_a_settlement_no_shelter_reaches_today_is_better_off_served() -> None:
+    """a (7 places, district A) has no road path to the existing site; c (3, district A)
+    is 48.9 min from it today, so A's mean today is c's 48.9. Serving a at candidate 2
+    (77.1 min) raised A's mean above 48.9 and the planner called the targets impossible;
+    a is better off served however far, and only c is held to today (28.4 min at
+    candidate 1): cost 16, the brute force's (tests/brute.py, same definition)."""
+    minutes = np.array([[INF, 142.7, 77.1, 90.6], [46.4, INF, 48.3, 76.3], [48.9, 28.4, INF, INF]])
+    demand, district = np.array([7.0, 7.0, 3.0]), np.array(["A", "B", "A"])
+    sizes, costs = (5.0, 10.0), (6.0, 10.0)
+    model = SitingModel(
+        minutes,
+        demand,
+        np.array([7.0]),
+        demand_district=district,
+        options=_opts(sizes=sizes, size_costs=costs, nearest_tolerance_min=15.0),
+    )
+    r = model.solve()
+    assert r.status == "optimal" and r.cost == pytest.approx(16.0)
+    assert check_solution(model, r) == [] and r.districts_left == 0
+    best, _ = brute.district_rule_optimum(
+        minutes, demand, np.array([7.0]), list(district), (sizes, costs), (120.0, 15.0)
+    )
+    assert best == pytest.approx(16.0)
+
+
 def best_under_rule(model: SitingModel) -> float:
     """The cheapest plan of a single-sourced instance keeping the whole district rule."""
     minutes = np.asarray(model.minutes, dtype=float)

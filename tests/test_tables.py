@@ -95,6 +95,36 @@ def test_district_table_is_the_people_weighted_mean_of_the_assignments(
     assert (d["worse_off"] == worse).all()
 
 
+def test_a_settlement_no_shelter_reached_today_does_not_make_its_district_worse_off(
+    tiny_plan: tuple[Dataset, Plan],
+) -> None:
+    """worse_off compares the people a shelter reached today with today: were every served
+    settlement of a district one with no road path today, the district could not be
+    worse off, however far they are referred (the independent check's definition)."""
+    from dataclasses import replace
+
+    from planner.tables import district_table
+
+    dataset, p = tiny_plan
+    demand = dataset.settlements["population"].to_numpy(float) / 10_000
+    forced = p.districts.set_index("district_id")["travel_min_mean_before"] - 100.0
+    # today's means made short, so that every district with referrals is worse off ...
+    before = replace(
+        p.before,
+        districts=p.before.districts.assign(
+            travel_min_mean=p.before.districts["district_id"].map(forced).to_numpy()
+        ),
+    )
+    worse = district_table(dataset, before, p.result, demand, p.sites)
+    served = set(dataset.settlements["district_id"].to_numpy()[p.result.assignments["demand"]])
+    assert set(worse.loc[worse["worse_off"], "district_id"]) == served
+    # ... unless no shelter reached their settlements today
+    cut_off = p.before.settlements.assign(travel_min=np.inf)
+    none = district_table(dataset, replace(before, settlements=cut_off), p.result, demand, p.sites)
+    assert not none["worse_off"].any()
+    assert none["travel_min_mean_after"].tolist() == worse["travel_min_mean_after"].tolist()
+
+
 def test_publication_rounds_and_drops_geometry(tiny_plan: tuple[Dataset, Plan]) -> None:
     _, p = tiny_plan
     out = district_publication(p.districts)

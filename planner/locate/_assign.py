@@ -362,7 +362,7 @@ def _no_worse_than_today(
 
     With :math:`B_D` district :math:`D`'s demand-weighted mean travel to the
     nearest existing site today (over its settlements reachable today), the
-    mean travel of the demand served is at most :math:`B_D`:
+    mean travel of the demand served to those settlements is at most :math:`B_D`:
     :math:`\sum_{i \in D} \sum_j (t_{ij} - B_D)\, x_{ij} \le 0` (linear, and
     unserved demand cannot loosen it).
     """
@@ -371,7 +371,11 @@ def _no_worse_than_today(
     mean = district_mean_today(model)
     code, n_d = district_codes(model)
     pi, pj = layout.pi, layout.pj
-    use = np.isfinite(mean[pi])
+    # settlements with no road path today are not held to it (formulation._today_by_district)
+    today = (
+        minutes[:, : model.n_existing].min(axis=1) if model.n_existing else np.full(len(d), np.inf)
+    )
+    use = np.isfinite(mean[pi]) & np.isfinite(today[pi])
     t = minutes[pi[use], open_cols[pj[use]]] - mean[pi[use]]
     rows = sp.csr_matrix(
         (t, (code[pi[use]], layout.x.start + np.flatnonzero(use))),

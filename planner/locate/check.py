@@ -209,7 +209,8 @@ def _districts_worse_off(model: SitingFormulation, result: PlanResult) -> list[s
     Today's mean is demand-weighted over the district's settlements with
     demand and a road path to an existing site; districts whose mean today is
     beyond the travel limit are not held (the limit keeps them). The mean
-    after is that of the demand served, wherever it is referred.
+    after is that of the demand served to those same settlements, wherever it
+    is referred (a settlement no shelter reached today is better off served).
     """
     tg = model.options.targets
     a, n_e = result.assignments, model.n_existing
@@ -226,6 +227,8 @@ def _districts_worse_off(model: SitingFormulation, result: PlanResult) -> list[s
         weight > 0, weight, np.nan
     )
     held = np.isfinite(mean_today) & (mean_today < tg.max_travel_min)
+    # a settlement with no road path to a shelter today is not compared with today
+    a = a[np.isfinite(today[a["demand"].to_numpy(int)])]
     of = code[a["demand"].to_numpy(int)]
     places = a["places"].to_numpy(float)
     served = np.bincount(of, weights=places, minlength=n_d)

@@ -387,6 +387,8 @@ class SitingFormulation:
         if self.inclusive_cover is not None:
             masks.append(np.asarray(self.inclusive_cover, dtype=bool))
         limits = _today_by_district(self)
+        if limits is not None:  # held to today or not: never in one unit
+            masks.append(np.isfinite(limits)[:, None])
         # with district rows, settlements merge only within their district
         first, inv = merge_units(
             self.demand_district if limits is not None else self.demand_region, masks
@@ -503,7 +505,9 @@ def _today_by_district(model: SitingFormulation) -> FloatArray | None:
     """Each settlement's district's mean travel to its nearest existing site today.
 
     ``nan`` where the district is not limited: beyond the travel limit
-    (the limit already keeps it) or unreachable today. ``None`` when the
+    (the limit already keeps it) or unreachable today, and for a settlement
+    with no road path to an existing site (no worse off than "none": its
+    district's people who have one are held to today). ``None`` when the
     closest-assignment rule is off or districts are not given.
     """
     tolerance = model.options.targets.nearest_tolerance_min
@@ -511,6 +515,10 @@ def _today_by_district(model: SitingFormulation) -> FloatArray | None:
         return None
     mean = district_mean_today(model)
     mean[mean >= model.options.targets.max_travel_min] = np.nan
+    # a settlement with no road path to a shelter today is not compared with today: its
+    # district's people who have one are (once, serving it counted against them)
+    today = np.asarray(model.minutes, dtype=float)[:, : model.n_existing].min(axis=1)
+    mean[~np.isfinite(today)] = np.nan
     return mean
 
 
