@@ -408,6 +408,9 @@ def _better_and_worse(plan: Plan, tr: Translator) -> Markup:
     A district's travel is the people-weighted mean travel of the demand it has
     served, today to the nearest shelter and with the plan to the assigned one;
     half a minute either way counts as the same (the worse-off rule's margin).
+    Worse off is the district table's ``worse_off`` (its settlements a shelter
+    reached today, compared with today): a district whose mean grows only by
+    people no shelter reached today, better off served, counts as about the same.
     Districts no shelter serves today (no road path) but the plan does form a
     group of their own, apart from those the plan does not serve either.
     """
@@ -415,10 +418,12 @@ def _better_and_worse(plan: Plan, tr: Translator) -> Markup:
     before, after = d["travel_min_mean_before"], d["travel_min_mean_after"]
     known = before.notna() & after.notna()
     change = after - before
+    worse = known & d["worse_off"].astype(bool)
+    better = known & ~worse & (change < -WORSE_OFF_MARGIN_MIN)
     groups = [
-        ("better", known & (change < -WORSE_OFF_MARGIN_MIN)),
-        ("same", known & (change.abs() <= WORSE_OFF_MARGIN_MIN)),
-        ("worse", known & (change > WORSE_OFF_MARGIN_MIN)),
+        ("better", better),
+        ("same", known & ~worse & ~better),
+        ("worse", worse),
         ("reached", before.isna() & after.notna()),
         ("unserved", after.isna()),
     ]

@@ -242,6 +242,30 @@ def test_report_counts_who_is_better_and_worse_off(files: PlanFiles, small_plan:
     assert number.loc[reached, "districts"] == served.sum()
 
 
+def test_a_district_longer_only_by_people_newly_reached_is_not_counted_worse_off(
+    small_plan: Plan,
+) -> None:
+    """The groups follow the district table's worse_off (people a shelter reached today,
+    compared with today): a mean longer only through people no shelter reached today is
+    not "worse off" in the counts when the list says no district is."""
+    from dataclasses import replace
+
+    from planner._i18n import Translator
+    from planner.report import _better_and_worse
+
+    d = small_plan.districts.copy()
+    row = d.index[d["travel_min_mean_before"].notna() & d["travel_min_mean_after"].notna()][0]
+    d.loc[row, "travel_min_mean_after"] = d.loc[row, "travel_min_mean_before"] + 10.0
+    assert not d.loc[row, "worse_off"]  # the people reached today are not worse off
+    html = str(_better_and_worse(replace(small_plan, districts=d), Translator()))
+    worse_row = html[html.index("Worse off (longer mean travel)") :].split("</tr>")[0]
+    assert re.findall(r"<td[^>]*>(.*?)</td>", worse_row)[0] == "0"
+    d.loc[row, "worse_off"] = True
+    html = str(_better_and_worse(replace(small_plan, districts=d), Translator()))
+    worse_row = html[html.index("Worse off (longer mean travel)") :].split("</tr>")[0]
+    assert re.findall(r"<td[^>]*>(.*?)</td>", worse_row)[0] == "1"
+
+
 def test_report_puts_districts_worse_off_down_to_a_binding_budget(
     small_plan: Plan, dataset: Dataset, tmp_path: Path
 ) -> None:

@@ -515,8 +515,9 @@ def _today_by_district(model: SitingFormulation) -> FloatArray | None:
         return None
     mean = district_mean_today(model)
     mean[mean >= model.options.targets.max_travel_min] = np.nan
-    # a settlement with no road path to a shelter today is not compared with today: its
-    # district's people who have one are (once, serving it counted against them)
+    # a settlement with no road path to a shelter today is better off served however far:
+    # only its district's people who have one are held to today's mean (its referral once
+    # counted against them)
     today = np.asarray(model.minutes, dtype=float)[:, : model.n_existing].min(axis=1)
     mean[~np.isfinite(today)] = np.nan
     return mean
