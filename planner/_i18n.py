@@ -363,9 +363,17 @@ def terms_problem(terms: object) -> str | None:
     for word, said in terms.items():
         if word not in TERMS:
             return f"has {word!r}; expected words of {list(TERMS)}"
-        if not isinstance(said, str) or not said.strip():
-            return f"gives {word!r} as {said!r}; expected the dataset's word"
+        if not isinstance(said, str) or not _PLAIN_WORDS.fullmatch(said):
+            # it goes into the catalog's texts, which reach HTML as trusted templates: words only
+            return (
+                f"gives {word!r} as {said!r}; expected the dataset's word (letters, spaces, "
+                "hyphens and apostrophes)"
+            )
     return None
+
+
+#: What a dataset's term may be: words, never markup or a field.
+_PLAIN_WORDS = re.compile(r"[^\W\d_]+(?:[ '\u2019-][^\W\d_]+)*")
 
 
 @lru_cache(maxsize=16)

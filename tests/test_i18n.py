@@ -336,6 +336,11 @@ def test_a_dataset_says_region_its_own_way() -> None:
     assert terms_problem({"district": "rayon"}) == "has 'district'; expected words of ['region']"
     assert "expected the dataset's word" in (terms_problem({"region": " "}) or "")
     assert "expected {word: the dataset's word}" in (terms_problem(["region"]) or "")
+    # the word enters texts that reach HTML as trusted templates: words only
+    for bad in ("<b>x</b>", "iqtisadi {rayon}", "a&b", 'x"><script>', "12"):
+        assert "expected the dataset's word" in (terms_problem({"region": bad}) or ""), bad
+    assert terms_problem({"region": "economic region"}) is None
+    assert terms_problem({"region": "Xalq-təsərrüfatı rayon"}) is None
     with pytest.raises(ValueError, match="terms has 'area'"):
         plain.with_terms({"area": "ərazi"})
 
