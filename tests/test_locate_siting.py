@@ -1661,6 +1661,62 @@ def test_a_settlement_no_shelter_reaches_today_is_better_off_served() -> None:
     assert best == pytest.approx(16.0)
 
 
+def test_a_district_at_its_limit_by_the_rows_round_off_keeps_the_rule() -> None:
+    """A drawn instance: the assignment's district rows (a slack of 1e-6 place-minutes per
+    place) let district 1 (7 places) reach 15.0000034 min beyond its nearest open site.
+    Counted as broken, the repair grew sites to 30 and still said a district was left;
+    the site decision's plan (26, the brute force's optimum) keeps the rule."""
+    minutes = np.array(
+        [
+            [117.9, 108.5, 115.8, 33.6],
+            [INF, 145.4, 21.2, 27.5],
+            [INF, INF, INF, 11.8],
+            [86.9, 46.1, 55.6, 7.3],
+            [INF, 43.0, 35.4, 22.5],
+        ]
+    )
+    demand, district = np.array([3.0, 5.0, 7.0, 2.0, 7.0]), list("00001")
+    sizes, costs = (5.0, 10.0), (6.0, 10.0)
+    model = SitingModel(
+        minutes, demand, np.array([2.0]), demand_district=np.array(district),
+        options=_opts(sizes=sizes, size_costs=costs, nearest_tolerance_min=15.0),
+    )  # fmt: skip
+    r = model.solve()
+    best, _ = brute.district_rule_optimum(
+        minutes, demand, np.array([2.0]), district, (sizes, costs), (120.0, 15.0)
+    )
+    assert best == pytest.approx(26.0)
+    assert r.status == "optimal" and r.cost == pytest.approx(26.0) and r.districts_left == 0
+    assert not any("grown after the site decision" in m for m in r.messages)
+    assert check_solution(model, r) == []
+
+
+def test_broken_districts_counts_place_minutes_beyond_the_round_off() -> None:
+    from planner.locate._repair import broken_districts
+
+    # one district of two settlements (1 and 9 places); today's shelter 40 min away (10
+    # places), a candidate built at 10 places 10 min away: the district's nearest open site
+    # is 10 min away, so its mean may reach 25 min
+    model = SitingModel(
+        np.array([[40.0, 10.0], [40.0, 10.0]]), np.array([1.0, 9.0]), np.array([10.0]),
+        demand_district=np.array(["a", "a"]),
+        options=_opts(nearest_tolerance_min=15.0, sizes=(10.0,), size_costs=(10.0,)),
+    )  # fmt: skip
+    capacity = np.array([10.0, 10.0])
+    layout = model.build(120.0)
+    pair = {(int(i), int(j)): k for k, (i, j) in enumerate(zip(layout.pi, layout.pj, strict=True))}
+    # f places of settlement 1 at today's shelter: the mean is 10 + 30 f / 10 min, so
+    # 1e-6 more than 5 places is 3e-6 min beyond (once broken: over 1e-6 min), 3e-5
+    # place-minutes, within the rows' round-off (1e-5 per place, 1e-4 here)
+    for far, broken in ((0.0, False), (5.0, False), (5.0 + 1e-6, False), (5.0 + 1e-3, True)):
+        x = np.zeros(len(layout.milp.lb))
+        x[layout.x.start + pair[0, 1]] = 1.0
+        x[layout.x.start + pair[1, 1]] = 9.0 - far
+        x[layout.x.start + pair[1, 0]] = far
+        got = broken_districts(model, capacity, (x, layout, ()), 15.0)
+        assert bool(len(got)) == broken, far
+
+
 def best_under_rule(model: SitingModel) -> float:
     """The cheapest plan of a single-sourced instance keeping the whole district rule."""
     minutes = np.asarray(model.minutes, dtype=float)
@@ -1760,8 +1816,9 @@ def _districts_model(seed: int) -> SitingModel:
                        demand_district=np.array(list("AABBCCDD")))  # fmt: skip
 
 
-# seed: (cost with the repair alone, cost revised); the optimum comes from brute force
-_REVISED = {1: (64.0, 42.0), 4: (64.0, 50.0), 6: (50.0, 42.0), 24: (50.0, 46.0)}
+# seed: (cost with the repair alone, cost revised); the optimum comes from brute force.
+# Seed 1's repair cost 64 while it chased its assignment's round-off (broken_districts)
+_REVISED = {1: (50.0, 42.0), 4: (64.0, 50.0), 6: (50.0, 42.0), 24: (50.0, 46.0)}
 
 
 @pytest.mark.parametrize("seed", sorted(_REVISED))
@@ -1806,7 +1863,7 @@ def test_a_revision_the_limit_stops_keeps_the_repaired_plan_and_says_so(
     import planner.locate._repair as repair_module
 
     model = _districts_model(seed)
-    repaired = _REVISED.get(seed, (82.0, 82.0))[0]  # seed 22: the revision saves nothing
+    repaired = _REVISED.get(seed, (68.0, 68.0))[0]  # seed 22: the revision saves nothing
     import planner.locate._milp as milp_module
     import planner.locate._search as search_module
 
