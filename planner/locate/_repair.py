@@ -22,6 +22,11 @@ repaired plan (:func:`district_rows`), for a cheaper plan in which sites move,
 shrink or close; that plan is repaired in turn and kept only if the rule holds
 everywhere and it costs less.
 
+Where the repair gives up with a district beyond the rule (nothing can grow, the budget
+binds), :mod:`planner.locate._exact` solves the site decision again with the rule written
+in exactly: the repair only adds capacity, and opening a site may make its district's rule
+stricter, so a plan keeping the rule may need other sites altogether.
+
 The plan then costs more than the site decision's; the site decision's bound
 still holds (it was proven for fewer rules), so the gap to it is an honest
 upper bound on the gap of the repaired plan.

@@ -63,7 +63,10 @@ then be within the tolerance of its mean travel to the nearest open site
 (:math:`\bar t_D \le \bar n_D + \tau`, which depends on which sites are open,
 so it is not a row of the model above): where the capacities chosen do not
 allow it, :mod:`planner.locate._repair` grows sites until they do and says what
-it added; the bound proven for the site decision still bounds the result.
+it added; the bound proven for the site decision still bounds the result. Where
+the repair gives up, :mod:`planner.locate._exact` writes the rule into the site
+decision exactly (a ladder of each settlement's nearest open site), a search of
+last resort whose bound holds for every plan keeping the rule.
 """
 
 from __future__ import annotations
@@ -78,6 +81,7 @@ import scipy.sparse as sp
 
 from planner._i18n import Fixed, Note, Place, Share
 from planner.locate._assign import ASSIGNMENT_CUT, AssignmentStopped, assign_to_open_sites
+from planner.locate._exact import ExactSearch, exact_rule_applies, plan_exactly
 from planner.locate._milp import (
     TOL_FLOW,
     BoolArray,
@@ -812,7 +816,15 @@ def _grown(
         model, sites.open_sizes, served, assigned, fixed_cost, deadline=deadline
     )
     cut = repair.cut  # the safety net stopped the repair: another machine may go further
-    if repair.changed and not left and not cut:
+    exact: ExactSearch | None = None
+    expansion = before[:n_e]
+    if left and not cut and exact_rule_applies(model):
+        # the repair gave up: the site decision again, the rule written in exactly
+        exact, found, cut = plan_exactly(model, sites.open_sizes, served, deadline)
+        if found is not None and exact.expansion_cost is not None:
+            (capacity, assigned, repair), left = found, 0
+            expansion = exact.expansion_cost
+    elif repair.changed and not left and not cut:
         if time.perf_counter() > deadline:  # no time left to revise: said, not skipped quietly
             cut = True
         else:
@@ -828,10 +840,20 @@ def _grown(
         status = PlanStatus.TIME_LIMIT
     _, costs, _ = model.size_options()
     site_costs = before.copy()
+    site_costs[:n_e] = expansion
     built = repair.sizes >= 0
     site_costs[n_e:] = candidate_costs(costs, repair.sizes)
     cost = float(site_costs.sum())
     notes: tuple[str, ...] = ()
+    if exact is not None:
+        return _exactly(
+            model,
+            (capacity, built, cost, site_costs),
+            assigned,
+            (exact, repair, left, cut),
+            figures,
+            cost - sites.cost,
+        )
     if repair.changed:
         value = cost if model.options.objective.type == "min_cost" else value
         gap = max(value - bound, 0.0) / max(abs(value), 1e-9) if math.isfinite(bound) else gap
@@ -845,6 +867,72 @@ def _grown(
     elif left:
         notes += (Note("message.repair_left", districts=left),)
     return (capacity, built, cost, site_costs), assigned, notes, (status, value, bound, gap)
+
+
+def _exactly(
+    model: SitingModel,
+    chosen: tuple[FloatArray, BoolArray, float, FloatArray],
+    assigned: tuple[FloatArray, SitingLayout, tuple[str, ...]],
+    search: tuple[ExactSearch, DistrictRepair, int, bool],
+    figures: tuple[PlanStatus, float, float, float],
+    change: float,
+) -> tuple[
+    tuple[FloatArray, BoolArray, float, FloatArray],
+    tuple[FloatArray, SitingLayout, tuple[str, ...]],
+    tuple[str, ...],
+    tuple[PlanStatus, float, float, float],
+]:
+    """Return the plan, notes and figures after the search with the district rule written in.
+
+    ``search`` is that search, the plan's change from the site decision, the districts
+    still beyond the rule (0 when the search's plan was kept) and whether the time limit
+    stopped it; ``change`` the cost the change added (negative: saved). The search's
+    bound holds for every plan keeping the rule, so it may raise the site decision's; a
+    plan it found within ``solver.mip_gap`` of the bound is proven, whatever the site
+    decision's status.
+    """
+    exact, repair, left, cut = search
+    status, value, bound, gap = figures
+    seconds = Fixed(model.options.solver.time_limit_s, 0)
+    if left:  # no plan found: the repair's, with what the search proved
+        value = chosen[2]  # min_cost (exact_rule_applies)
+        gap = max(value - bound, 0.0) / max(abs(value), 1e-9) if math.isfinite(bound) else gap
+        if gap > model.options.solver.mip_gap and status == PlanStatus.OPTIMAL:
+            status = PlanStatus.WORK_LIMIT
+        notes: tuple[str, ...] = (_repair_note(repair, change, gap),) if repair.changed else ()
+        if cut:
+            status = PlanStatus.TIME_LIMIT
+            notes += (Note("message.repair_cut", seconds=seconds, districts=left),)
+        else:
+            notes += (Note("message.repair_left", districts=left),)
+            if exact.termination == Termination.INFEASIBLE:
+                notes += (Note("message.exact_none"),)
+            else:
+                notes += (Note("message.exact_unfound", nodes=exact.nodes),)
+        return chosen, assigned, notes, (status, value, bound, gap)
+    cost = chosen[2]
+    value = cost
+    if math.isfinite(exact.bound):
+        bound = max(bound, exact.bound) if math.isfinite(bound) else exact.bound
+    gap = max(value - bound, 0.0) / max(abs(value), 1e-9) if math.isfinite(bound) else math.inf
+    if cut or status == PlanStatus.TIME_LIMIT:
+        status = PlanStatus.TIME_LIMIT
+    else:
+        within = gap <= model.options.solver.mip_gap
+        status = PlanStatus.OPTIMAL if within else PlanStatus.WORK_LIMIT
+    notes = (
+        Note(
+            "message.exact_saving" if change < 0 else "message.exact",
+            grown=repair.grown,
+            opened=repair.opened,
+            reduced=repair.reduced,
+            cost=Fixed(abs(change), 0),
+            gap=Share(gap, 2),
+        ),
+    )
+    if cut:
+        notes += (Note("message.revision_cut", seconds=seconds, districts=0),)
+    return chosen, assigned, notes, (status, value, bound, gap)
 
 
 def _repair_note(repair: DistrictRepair, change: float, gap: float) -> Note:
