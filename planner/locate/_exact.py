@@ -50,14 +50,35 @@ import numpy as np
 import scipy.sparse as sp
 
 from planner.locate._assign import AssignmentStopped, assign_to_open_sites
-from planner.locate._milp import FloatArray, IntArray, Milp, Termination, solve_milp
+from planner.locate._milp import (
+    FloatArray,
+    IntArray,
+    Milp,
+    Termination,
+    feasible,
+    integral_bound,
+    solve_milp,
+)
 from planner.locate._repair import DistrictRepair, Repaired, broken_districts, sizes_of
 from planner.locate.formulation import SitingFormulation, SitingLayout, district_codes
 
-__all__ = ["EXACT_NODES", "ExactSearch", "exact_rule_applies", "plan_exactly", "search_exactly"]
+__all__ = [
+    "EXACT_MAX_SIZE",
+    "EXACT_NODES",
+    "ExactSearch",
+    "exact_rule_applies",
+    "plan_exactly",
+    "search_exactly",
+    "small_enough",
+]
 
 #: Branch-and-bound nodes the exact search may explore at least (``solver.node_limit`` if larger).
 EXACT_NODES = 1000
+
+#: Settlements times candidates up to which a plan the district repair changed is searched
+#: again exactly (:func:`small_enough`): 250 settlements and 25 candidates take 5 to 50 s
+#: there; on the national model (4,602 by 100) it found nothing in 900 s.
+EXACT_MAX_SIZE = 25_000
 
 
 @dataclass(frozen=True)
@@ -114,19 +135,52 @@ def exact_rule_applies(model: SitingFormulation) -> bool:
     )
 
 
-def _ladder(
-    model: SitingFormulation, layout: SitingLayout
-) -> tuple[sp.csr_matrix, FloatArray, sp.csr_matrix, FloatArray, FloatArray]:
-    """Build the ladder of every settlement's travel to its nearest open site.
+@dataclass(frozen=True)
+class _Ladder:
+    """Every settlement's travel to its nearest open site, rung by rung.
+
+    Attributes
+    ----------
+    own, upper
+        The ladder's own rows over the model's columns and the rungs (``w``, appended
+        after them), and their upper bounds.
+    p, base
+        The matrix ``P`` (settlements by rungs) and each settlement's ``base``, with
+        ``n = base + P w``.
+    w_ub
+        Each rung's upper bound (0 for the last rung of a settlement no existing
+        shelter reaches).
+    settlement, site
+        Each rung's settlement and candidate, rungs in order of settlement and travel.
+    """
+
+    own: sp.csr_matrix
+    upper: FloatArray
+    p: sp.csr_matrix
+    base: FloatArray
+    w_ub: FloatArray
+    settlement: IntArray
+    site: IntArray
+
+
+def small_enough(model: SitingFormulation) -> bool:
+    """Whether a plan the district repair changed is searched again exactly.
+
+    Parameters
+    ----------
+    model
+        The siting model.
 
     Returns
     -------
-    tuple
-        The ladder's own rows over the model's columns and the rungs (``w``,
-        appended after them), their upper bounds, the matrix ``P`` (settlements by
-        rungs) with ``n = base + P w``, each settlement's ``base`` and each rung's
-        upper bound (0 for the last rung of a settlement no existing shelter reaches).
+    bool
+        Settlements times candidates at most :data:`EXACT_MAX_SIZE`.
     """
+    return len(np.asarray(model.demand)) * model.n_candidates <= EXACT_MAX_SIZE
+
+
+def _ladder(model: SitingFormulation, layout: SitingLayout) -> _Ladder:
+    """Build the ladder of every settlement's travel to its nearest open site."""
     minutes = np.asarray(model.minutes, dtype=float)
     d = np.asarray(model.demand, dtype=float)
     n_e, n_v = model.n_existing, len(layout.milp.lb)
@@ -174,17 +228,18 @@ def _ladder(
     )
     upper = np.concatenate([np.ones(n_w), np.zeros(len(later))])
     p = sp.csr_matrix((step, (settlement, np.arange(n_w))), shape=(len(d), n_w))
-    return own, upper, p, base, w_ub
+    return _Ladder(own, upper, p, base, w_ub, settlement, site.astype(np.int64))
 
 
-def _rule_model(model: SitingFormulation, layout: SitingLayout) -> Milp:
+def _rule_model(model: SitingFormulation, layout: SitingLayout) -> tuple[Milp, _Ladder]:
     """Return the site decision's model with the ladder and one district row per district."""
     milp = layout.milp
     n_v = len(milp.lb)
     tolerance = model.options.targets.nearest_tolerance_min or 0.0
     minutes = np.asarray(model.minutes, dtype=float)
     d = np.asarray(model.demand, dtype=float)
-    own, upper, p, base, w_ub = _ladder(model, layout)
+    ladder = _ladder(model, layout)
+    own, upper, p, base, w_ub = ladder.own, ladder.upper, ladder.p, ladder.base, ladder.w_ub
     n_w = p.shape[1]
     code, n_d = district_codes(model)
     weight = np.bincount(code, weights=d, minlength=n_d)
@@ -206,10 +261,58 @@ def _rule_model(model: SitingFormulation, layout: SitingLayout) -> Milp:
         np.concatenate([milp.lo, np.full(len(upper) + len(used), -np.inf)]),
         np.concatenate([milp.hi, upper, rhs[used]]),
         np.concatenate([milp.integrality, np.zeros(n_w, dtype=milp.integrality.dtype)]),
-    )
+    ), ladder
 
 
-def search_exactly(model: SitingFormulation, *, time_limit_s: float) -> ExactSearch:
+def _start(
+    model: SitingFormulation,
+    layout: SitingLayout,
+    ladder: _Ladder,
+    plan: tuple[FloatArray, tuple[FloatArray, SitingLayout, tuple[str, ...]]],
+) -> FloatArray | None:
+    """Write a plan (capacities and their assignment) as a solution of the rule's model.
+
+    ``None`` where the model has variables a plan does not say (single sourcing's
+    choices, inclusive reach) or a referral has no column.
+    """
+    if layout.v is not None or model.options.targets.single_source:
+        return None
+    capacity, (x_a, layout_a, _) = plan
+    n_e, n_v = model.n_existing, len(layout.milp.lb)
+    d = np.asarray(model.demand, dtype=float)
+    x0 = np.zeros(n_v + len(ladder.site))
+    sizes = sizes_of(model, capacity)
+    built = np.flatnonzero(sizes >= 0)
+    x0[layout.y.cols[built, sizes[built]]] = 1.0
+    if layout.z.size:
+        x0[layout.z.slice] = capacity[:n_e] - np.asarray(model.existing_capacity, dtype=float)
+    flows = x_a[layout_a.x.slice]
+    used = flows > 0
+    n_sites = np.asarray(model.minutes).shape[1]
+    keys = layout.pi * n_sites + layout.pj
+    order = np.argsort(keys)
+    want = layout_a.pi[used] * n_sites + layout_a.pj[used]
+    at = np.searchsorted(keys[order], want)
+    if len(want) and (at.max() >= len(keys) or (keys[order][at] != want).any()):
+        return None
+    x0[layout.x.start + order[at]] = flows[used]
+    served = np.bincount(layout_a.pi[used], weights=flows[used], minlength=len(d))
+    x0[layout.u.slice] = np.maximum(d - served, 0.0)
+    # w_ir = 1 while none of settlement i's r nearest candidates is built
+    opened = (capacity[n_e + ladder.site] > 0).astype(np.int64)
+    seen = np.cumsum(opened)
+    first = np.r_[True, ladder.settlement[1:] != ladder.settlement[:-1]]
+    before = np.maximum.accumulate(np.where(first, seen - opened, 0))
+    x0[n_v:] = np.where(seen - before == 0, 1.0, 0.0) * (ladder.w_ub > 0)
+    return x0
+
+
+def search_exactly(
+    model: SitingFormulation,
+    *,
+    time_limit_s: float,
+    start: tuple[FloatArray, tuple[FloatArray, SitingLayout, tuple[str, ...]]] | None = None,
+) -> ExactSearch:
     """Search for the cheapest plan keeping the district rule, written exactly.
 
     Parameters
@@ -221,6 +324,10 @@ def search_exactly(model: SitingFormulation, *, time_limit_s: float) -> ExactSea
     time_limit_s
         Seconds left of the plan's time limit (a safety net: the search is
         bounded by :data:`EXACT_NODES` nodes, or ``solver.node_limit`` if larger).
+    start
+        A plan keeping the rule to start from (capacities and their assignment): the
+        plan found then costs at most as much. Not used where it does not fit the model
+        exactly (single sourcing, inclusive reach).
 
     Returns
     -------
@@ -228,11 +335,15 @@ def search_exactly(model: SitingFormulation, *, time_limit_s: float) -> ExactSea
     """
     opts = model.options
     layout = model.build(opts.targets.max_travel_min)
-    milp = _rule_model(model, layout)
+    milp, ladder = _rule_model(model, layout)
     cost = np.concatenate([layout.cost, np.zeros(len(milp.lb) - len(layout.cost))])
     nodes = max(EXACT_NODES, opts.solver.node_limit)
-    res = solve_milp(milp, cost, time_limit_s, opts.solver.mip_gap, None, nodes)
+    x0 = _start(model, layout, ladder, start) if start is not None else None
+    if x0 is not None and not feasible(milp, x0):
+        x0 = None  # met to the rows' round-off, not exactly: HiGHS searches on its own
+    res = solve_milp(milp, cost, time_limit_s, opts.solver.mip_gap, x0, nodes)
     bound = res.mip_dual_bound if res.mip_dual_bound is not None else -math.inf
+    bound = integral_bound(bound, cost, milp.integrality)  # 45.99999999999999 -> 46
     if res.termination == Termination.INFEASIBLE:
         bound = math.inf
     if res.x is None or not res.has_solution:
@@ -259,12 +370,18 @@ def search_exactly(model: SitingFormulation, *, time_limit_s: float) -> ExactSea
 
 
 def plan_exactly(
-    model: SitingFormulation, open_sizes: FloatArray, served: float, deadline: float
+    model: SitingFormulation,
+    open_sizes: FloatArray,
+    served: float,
+    deadline: float,
+    *,
+    start: tuple[FloatArray, tuple[FloatArray, SitingLayout, tuple[str, ...]]] | None = None,
 ) -> tuple[ExactSearch, Repaired | None, bool]:
-    """Plan with the district rule written in, where the district repair gave up.
+    """Plan with the district rule written in, the district repair's plan not being proven.
 
-    The plan found is referred anew (:func:`~planner.locate._assign.assign_to_open_sites`,
-    as every plan) and kept only if every district then keeps the rule.
+    Where the repair gave up, or on a small model (:func:`small_enough`). The plan
+    found is referred anew (:func:`~planner.locate._assign.assign_to_open_sites`, as
+    every plan) and kept only if every district then keeps the rule.
 
     Parameters
     ----------
@@ -277,6 +394,8 @@ def plan_exactly(
         Demand the site decision served.
     deadline
         ``time.perf_counter()`` of the plan's time limit (a safety net).
+    start
+        The repaired plan (capacities and their assignment) to start from, if any.
 
     Returns
     -------
@@ -286,7 +405,7 @@ def plan_exactly(
         whether the time limit stopped the search or the referral.
     """
     exact = search_exactly(
-        model.with_district_limits(), time_limit_s=deadline - time.perf_counter()
+        model.with_district_limits(), time_limit_s=deadline - time.perf_counter(), start=start
     )
     cut = exact.termination == Termination.LIMIT
     if exact.capacity is None or exact.sizes is None:

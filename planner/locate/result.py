@@ -20,7 +20,9 @@ __all__ = ["PlanResult", "PlanStatus", "ServicesResult", "empty_frame", "objecti
 
 
 #: Keys of the notes :mod:`planner.locate.siting` adds when the district repair changed sites.
-REPAIR_NOTES = frozenset({"message.repaired", "message.revised", "message.revised_saving"})
+REPAIR_NOTES = frozenset(
+    {"message.repaired", "message.revised", "message.revised_saving", "message.revised_same"}
+)
 
 
 class PlanStatus(StrEnum):

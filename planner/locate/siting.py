@@ -81,7 +81,7 @@ import scipy.sparse as sp
 
 from planner._i18n import Fixed, Note, Place, Share
 from planner.locate._assign import ASSIGNMENT_CUT, AssignmentStopped, assign_to_open_sites
-from planner.locate._exact import ExactSearch, exact_rule_applies, plan_exactly
+from planner.locate._exact import ExactSearch, exact_rule_applies, plan_exactly, small_enough
 from planner.locate._milp import (
     TOL_FLOW,
     BoolArray,
@@ -817,13 +817,11 @@ def _grown(
     )
     cut = repair.cut  # the safety net stopped the repair: another machine may go further
     exact: ExactSearch | None = None
+    found = None
     expansion = before[:n_e]
     if left and not cut and exact_rule_applies(model):
         # the repair gave up: the site decision again, the rule written in exactly
         exact, found, cut = plan_exactly(model, sites.open_sizes, served, deadline)
-        if found is not None and exact.expansion_cost is not None:
-            (capacity, assigned, repair), left = found, 0
-            expansion = exact.expansion_cost
     elif repair.changed and not left and not cut:
         if time.perf_counter() > deadline:  # no time left to revise: said, not skipped quietly
             cut = True
@@ -836,6 +834,15 @@ def _grown(
                 fixed_cost,
                 (solve_milp, deadline),
             )
+        if not cut and _search_again(model, repair, fixed_cost, bound):
+            # a small model: the repaired plan is the start of the exact search
+            exact, found, cut = plan_exactly(
+                model, sites.open_sizes, served, deadline, start=(capacity, assigned)
+            )
+            exact = exact if found is not None else None  # none: the repaired plan stays
+    if found is not None and exact is not None and exact.expansion_cost is not None:
+        (capacity, assigned, repair), left = found, 0
+        expansion = exact.expansion_cost
     if cut:  # the safety net stopped the repair or the revision: another machine may do better
         status = PlanStatus.TIME_LIMIT
     _, costs, _ = model.size_options()
@@ -867,6 +874,23 @@ def _grown(
     elif left:
         notes += (Note("message.repair_left", districts=left),)
     return (capacity, built, cost, site_costs), assigned, notes, (status, value, bound, gap)
+
+
+def _search_again(
+    model: SitingModel, repair: DistrictRepair, fixed_cost: float, bound: float
+) -> bool:
+    """Whether a repaired plan not proven within the requested gap is searched exactly.
+
+    On a small model (:func:`~planner.locate._exact.small_enough`) where the rule can be
+    written exactly (:func:`~planner.locate._exact.exact_rule_applies`).
+    """
+    if not (exact_rule_applies(model) and small_enough(model)):
+        return False
+    _, costs, _ = model.size_options()
+    cost = fixed_cost + float(candidate_costs(costs, repair.sizes).sum())
+    if not math.isfinite(bound):
+        return True
+    return (cost - bound) / max(abs(cost), 1e-9) > model.options.solver.mip_gap
 
 
 def _exactly(
@@ -918,11 +942,11 @@ def _exactly(
     if cut or status == PlanStatus.TIME_LIMIT:
         status = PlanStatus.TIME_LIMIT
     else:
-        within = gap <= model.options.solver.mip_gap
+        within = gap <= model.options.solver.mip_gap + 1e-9  # the bound's round-off
         status = PlanStatus.OPTIMAL if within else PlanStatus.WORK_LIMIT
     notes = (
         Note(
-            "message.exact_saving" if change < 0 else "message.exact",
+            _by_change("message.exact", change),
             grown=repair.grown,
             opened=repair.opened,
             reduced=repair.reduced,
@@ -935,6 +959,13 @@ def _exactly(
     return chosen, assigned, notes, (status, value, bound, gap)
 
 
+def _by_change(key: str, change: float) -> str:
+    """Return the note's key for a change of cost: adding (``key``), ``_saving`` or ``_same``."""
+    if abs(change) < 1e-6:
+        return key + "_same"
+    return key + "_saving" if change < 0 else key
+
+
 def _repair_note(repair: DistrictRepair, change: float, gap: float) -> Note:
     """Say what the district repair changed and what it cost (or saved).
 
@@ -943,7 +974,7 @@ def _repair_note(repair: DistrictRepair, change: float, gap: float) -> Note:
     """
     key = "message.repaired"
     if repair.reduced:
-        key = "message.revised_saving" if change < 0 else "message.revised"
+        key = _by_change("message.revised", change)
     return Note(
         key,
         grown=repair.grown,
