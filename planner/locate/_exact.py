@@ -26,7 +26,10 @@ of it served,
 
 .. math::
 
-    \sum_{i \in D,\, j} t_{ij} x_{ij} \le \sum_{i \in D} d_i n_i + \tau W_D .
+    \sum_{i \in D,\, j} t_{ij} x_{ij} \le \sum_{i \in D} d_i n_i + \tau W_D + \epsilon,
+
+with :math:`\epsilon` the round-off the assignment's district rows allow (``1e-6``
+place-minutes per place of demand), so that a plan the assignment takes is a plan here.
 
 Where :math:`e_i` is infinite (no existing shelter reached) the last rung is 0:
 a settlement served must have a candidate open. Existing shelters without
@@ -248,7 +251,10 @@ def _rule_model(model: SitingFormulation, layout: SitingLayout) -> tuple[Milp, _
     member = sp.csr_matrix((d, (code, np.arange(len(d)))), shape=(n_d, len(d)))
     travel = sp.csr_matrix((minutes[pi, pj], (code[pi], layout.x.cols)), shape=(n_d, n_v))
     rule = sp.hstack([travel, -(member @ p)]).tocsr()
-    rhs = tolerance * weight + member @ base
+    # the assignment's district rows' round-off (planner.locate._assign), so that a plan
+    # meeting the rule to it, as a repaired plan may, is a start here too
+    slack = 1e-6 * max(float(d.sum()), 1.0)
+    rhs = tolerance * weight + member @ base + slack
     used = np.flatnonzero(weight > 0)
     a = sp.vstack(
         [sp.hstack([milp.a, sp.csr_matrix((milp.a.shape[0], n_w))]), own, rule[used]]
@@ -340,7 +346,7 @@ def search_exactly(
     nodes = max(EXACT_NODES, opts.solver.node_limit)
     x0 = _start(model, layout, ladder, start) if start is not None else None
     if x0 is not None and not feasible(milp, x0):
-        x0 = None  # met to the rows' round-off, not exactly: HiGHS searches on its own
+        x0 = None  # not a solution to the solver's tolerance: HiGHS searches on its own
     res = solve_milp(milp, cost, time_limit_s, opts.solver.mip_gap, x0, nodes)
     bound = res.mip_dual_bound if res.mip_dual_bound is not None else -math.inf
     bound = integral_bound(bound, cost, milp.integrality)  # 45.99999999999999 -> 46

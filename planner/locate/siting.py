@@ -64,9 +64,10 @@ then be within the tolerance of its mean travel to the nearest open site
 so it is not a row of the model above): where the capacities chosen do not
 allow it, :mod:`planner.locate._repair` grows sites until they do and says what
 it added; the bound proven for the site decision still bounds the result. Where
-the repair gives up, :mod:`planner.locate._exact` writes the rule into the site
-decision exactly (a ladder of each settlement's nearest open site), a search of
-last resort whose bound holds for every plan keeping the rule.
+the repair gives up, or on a small model where its plan is not proven within the
+gap, :mod:`planner.locate._exact` writes the rule into the site decision exactly
+(a ladder of each settlement's nearest open site), a search whose bound holds for
+every plan keeping the rule.
 """
 
 from __future__ import annotations
