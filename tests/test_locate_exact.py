@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import planner.locate.siting as siting_module
+from planner._errors import OptionError
 from planner.locate import SitingModel
 from planner.locate._exact import ExactSearch, exact_rule_applies, plan_exactly, search_exactly
 from planner.locate._milp import Termination
@@ -237,3 +238,24 @@ def test_the_repaired_plan_is_a_feasible_start_of_the_exact_search() -> None:
         assert w[mine].tolist() == (np.cumsum(built[mine]) == 0).astype(float).tolist()
     found = search_exactly(rule, time_limit_s=30.0, start=(capacity, assigned))
     assert found.termination == Termination.OPTIMAL and found.bound == pytest.approx(60.0)
+
+
+def test_exact_district_size_0_keeps_the_repaired_plan() -> None:
+    """The option that sizes a small model: 0 never searches a repaired plan again."""
+    from planner.locate import SolverOptions
+    from tests.test_locate_siting import _districts_model
+
+    model = _districts_model(22)
+    assert SolverOptions().exact_district_size >= 8 * 5  # 8 settlements, 5 candidates
+    never = replace(
+        model,
+        options=replace(
+            model.options, solver=replace(model.options.solver, exact_district_size=0)
+        ),
+    )
+    r = never.solve()
+    assert r.cost == pytest.approx(68.0) and r.status == "work_limit"
+    assert not any(getattr(m, "key", "").startswith("message.exact") for m in r.messages)
+    assert model.solve().cost == pytest.approx(60.0)
+    with pytest.raises(OptionError, match=r"solver.exact_district_size is -1; expected a whole"):
+        SolverOptions(exact_district_size=-1)

@@ -81,6 +81,10 @@ exclude_districts = ["AZ-BA"]
             r"supply\.sizes\[2\] is 10\.0, as is supply\.sizes\[0\]; expected each size once",
         ),
         ("[solver]\nstall_checks = -1", r"solver\.stall_checks is -1; expected .* >= 0"),
+        (
+            "[solver]\nexact_district_size = 1.5",
+            r"solver\.exact_district_size is 1\.5; expected a whole number >= 0",
+        ),
         ("colour = 1", r"top level: unknown key \['colour'\]"),
         (
             "[targets]\nmax_travel_mins = 90",

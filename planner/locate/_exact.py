@@ -66,7 +66,6 @@ from planner.locate._repair import DistrictRepair, Repaired, broken_districts, s
 from planner.locate.formulation import SitingFormulation, SitingLayout, district_codes
 
 __all__ = [
-    "EXACT_MAX_SIZE",
     "EXACT_NODES",
     "ExactSearch",
     "exact_rule_applies",
@@ -77,11 +76,6 @@ __all__ = [
 
 #: Branch-and-bound nodes the exact search may explore at least (``solver.node_limit`` if larger).
 EXACT_NODES = 1000
-
-#: Settlements times candidates up to which a plan the district repair changed is searched
-#: again exactly (:func:`small_enough`): 250 settlements and 25 candidates take 5 to 50 s
-#: there; on the national model (4,602 by 100) it found nothing in 900 s.
-EXACT_MAX_SIZE = 25_000
 
 
 @dataclass(frozen=True)
@@ -177,9 +171,12 @@ def small_enough(model: SitingFormulation) -> bool:
     Returns
     -------
     bool
-        Settlements times candidates at most :data:`EXACT_MAX_SIZE`.
+        Settlements times candidates at most ``solver.exact_district_size`` (default
+        25,000: 250 settlements and 25 candidates take 5 to 50 s more; on the national
+        model, 4,602 by 100, the search found nothing in 900 s).
     """
-    return len(np.asarray(model.demand)) * model.n_candidates <= EXACT_MAX_SIZE
+    size = len(np.asarray(model.demand)) * model.n_candidates
+    return size <= model.options.solver.exact_district_size
 
 
 def _ladder(model: SitingFormulation, layout: SitingLayout) -> _Ladder:

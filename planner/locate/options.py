@@ -363,6 +363,13 @@ class SolverOptions:
         each step of cutting planes); HiGHS's own rule may go on for many
         rounds of cuts that each add a hundredth. Counted in checkpoints, not
         seconds, so the same on every machine. 0: HiGHS decides.
+    exact_district_size
+        Settlements times candidates up to which a ``min_cost`` shelter plan that the
+        district repair changed, not proven within ``mip_gap``, is searched again with
+        the district rule written in exactly (from the repaired plan, so never
+        costlier): on a small model it reaches and proves the cheapest plan keeping
+        the rule, for seconds to a minute more. 0: never. (Where the repair gives up,
+        that search runs whatever this says.)
     """
 
     time_limit_s: float = 300.0
@@ -370,10 +377,11 @@ class SolverOptions:
     node_limit: int = 1
     root_search: bool = True
     stall_checks: int = 10
+    exact_district_size: int = 25_000
 
     def __post_init__(self) -> None:
         number("solver.time_limit_s", self.time_limit_s, strict=True)
-        for key, least in (("node_limit", 1), ("stall_checks", 0)):
+        for key, least in (("node_limit", 1), ("stall_checks", 0), ("exact_district_size", 0)):
             value = getattr(self, key)
             if isinstance(value, bool) or not isinstance(value, int) or value < least:
                 raise OptionError(
