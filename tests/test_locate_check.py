@@ -201,6 +201,28 @@ def test_closest_assignment_and_single_sourcing(solved: PlanResult) -> None:
     assert problems[0] == "1 settlement is served only in part"
 
 
+def test_a_district_far_from_its_nearest_open_site_is_caught(solved: PlanResult) -> None:
+    # every site open; b (6 places) and c (3) form district B: b's nearest open site is
+    # candidate 1 (30 min), c's candidate 2 (15 min), so B's mean to its nearest open site
+    # is (6 x 30 + 3 x 15) / 9 = 25 min; with b at candidate 2 (40 min) B's mean travel is
+    # (6 x 40 + 3 x 15) / 9 = 31.7 min, 6.7 beyond it
+    from planner._i18n import Note
+
+    opened = replace(solved, open_sizes=np.array([5.0, 5.0, 10.0]), built=np.array([True, True]))
+    plan = _with_rows(opened, PLAN)
+    districts = np.array(["A", "B", "B"])
+    problems = check_solution(_model(nearest_tolerance_min=5.0, demand_district=districts), plan)
+    assert _keys(problems) == ["check.district_far"]
+    assert problems[0].startswith("1 district has a mean travel more than the tolerance beyond")
+    assert check_solution(_model(nearest_tolerance_min=7.0, demand_district=districts), plan) == []
+    # a plan that says a district is left beyond the rule is not told so again
+    said = replace(plan, messages=(Note("message.repair_left", districts=1),))
+    assert check_solution(_model(nearest_tolerance_min=5.0, demand_district=districts), said) == []
+    # the rule's district part is a target of the cheapest plan only
+    travel = _model(nearest_tolerance_min=5.0, demand_district=districts, objective="min_travel")
+    assert check_solution(travel, plan) == []
+
+
 # --- hospital services --------------------------------------------------------
 
 

@@ -64,6 +64,7 @@ def check_solution(
     problems += _travel(model, result)
     problems += _closest_to_today(model, result)
     problems += _districts_worse_off(model, result)
+    problems += _districts_far_from_nearest(model, result)
     problems += _single_source(model, result)
     got = np.bincount(a["demand"], weights=a["places"], minlength=len(d))
     if (got > d + tol).any():
@@ -240,6 +241,48 @@ def _districts_worse_off(model: SitingFormulation, result: PlanResult) -> list[s
     if not worse.any():
         return []
     return [Note("check.district_worse", districts=int(worse.sum()))]
+
+
+def _districts_far_from_nearest(model: SitingFormulation, result: PlanResult) -> list[str]:
+    """Check that every district's mean travel is near its nearest open site, as the plan says.
+
+    The closest-assignment rule's district part, a target of ``min_cost`` plans: the mean
+    travel of the demand each district gets served at most the tolerance beyond its
+    settlements' mean travel to their nearest open site (demand-weighted, over those with
+    a road path to one). A plan that says districts are left beyond it
+    (``result.districts_left``) is not checked again: it says so itself.
+    """
+    tg = model.options.targets
+    a = result.assignments
+    if (
+        model.options.objective.type != "min_cost"
+        or tg.nearest_tolerance_min is None
+        or model.demand_district is None
+        or result.districts_left
+        or not len(a)
+    ):
+        return []
+    d = np.asarray(model.demand, dtype=float)
+    minutes = np.asarray(model.minutes, dtype=float)
+    _, code = np.unique(np.asarray(model.demand_district).astype(str), return_inverse=True)
+    code = np.asarray(code).ravel()
+    n_d = int(code.max()) + 1
+    is_open = np.asarray(result.open_sizes, dtype=float) > 0
+    nearest = np.where(is_open[None, :], minutes, np.inf).min(axis=1)
+    known = np.isfinite(nearest) & (d > 0)
+    people = np.bincount(code[known], weights=d[known], minlength=n_d)
+    near = np.bincount(code[known], weights=(d * nearest)[known], minlength=n_d)
+    of = code[a["demand"].to_numpy(int)]
+    places = a["places"].to_numpy(float)
+    served = np.bincount(of, weights=places, minlength=n_d)
+    spent = np.bincount(of, weights=places * a["travel_min"].to_numpy(float), minlength=n_d)
+    limit = np.where(people > 0, near / np.where(people > 0, people, 1.0), np.inf)
+    # in place-minutes, as the district rows: their round-off is not a district far off
+    excess = spent - served * (limit + tg.nearest_tolerance_min)
+    far = (served > 0) & np.isfinite(limit) & (excess > _SLACK * max(float(d.sum()), 1.0))
+    if not far.any():
+        return []
+    return [Note("check.district_far", districts=int(far.sum()))]
 
 
 def check_services(
