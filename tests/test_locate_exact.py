@@ -259,3 +259,28 @@ def test_exact_district_size_0_keeps_the_repaired_plan() -> None:
     assert model.solve().cost == pytest.approx(60.0)
     with pytest.raises(OptionError, match=r"solver.exact_district_size is -1; expected a whole"):
         SolverOptions(exact_district_size=-1)
+
+
+def test_a_costlier_plan_of_the_exact_search_does_not_replace_the_repaired_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Without a start (single sourcing, inclusive reach) the search may end its nodes on a
+    plan costlier than the repaired one: the repaired plan stays. Here it is made to return
+    every candidate at 40 places (160) where the repair's plan costs 68."""
+    import planner.locate._exact as exact_module
+    from tests.test_locate_siting import _districts_model
+
+    model = _districts_model(22)
+    costly = ExactSearch(
+        Termination.WORK_LIMIT,
+        np.array([8.0, 40.0, 40.0, 40.0, 40.0, 40.0]),
+        np.array([2, 2, 2, 2, 2]),
+        np.array([0.0]),
+        -INF,
+        1000,
+    )
+    monkeypatch.setattr(exact_module, "search_exactly", lambda *args, **kwargs: costly)
+    r = model.solve()
+    assert r.cost == pytest.approx(68.0) and r.status == "work_limit"
+    assert not any(getattr(m, "key", "").startswith("message.exact") for m in r.messages)
+    assert check_solution(model, r) == []

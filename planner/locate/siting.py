@@ -840,7 +840,10 @@ def _grown(
             exact, found, cut = plan_exactly(
                 model, sites.open_sizes, served, deadline, start=(capacity, assigned)
             )
-            exact = exact if found is not None else None  # none: the repaired plan stays
+            if found is None or _costlier(model, found[2], repair, fixed_cost, exact):
+                # none, or (without a start: single sourcing, inclusive reach) a costlier
+                # plan within its nodes: the repaired plan stays
+                exact, found = None, None
     if found is not None and exact is not None and exact.expansion_cost is not None:
         (capacity, assigned, repair), left = found, 0
         expansion = exact.expansion_cost
@@ -892,6 +895,21 @@ def _search_again(
     if not math.isfinite(bound):
         return True
     return (cost - bound) / max(abs(cost), 1e-9) > model.options.solver.mip_gap
+
+
+def _costlier(
+    model: SitingModel,
+    found: DistrictRepair,
+    repaired: DistrictRepair,
+    fixed_cost: float,
+    exact: ExactSearch,
+) -> bool:
+    """Whether the exact search's plan costs more than the repaired plan."""
+    _, costs, _ = model.size_options()
+    expansion = float(exact.expansion_cost.sum()) if exact.expansion_cost is not None else 0.0
+    mine = expansion + float(candidate_costs(costs, found.sizes).sum())
+    theirs = fixed_cost + float(candidate_costs(costs, repaired.sizes).sum())
+    return mine > theirs + 1e-9
 
 
 def _exactly(
