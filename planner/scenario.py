@@ -108,7 +108,7 @@ default shown (see ``scenarios/`` for examples)::
                                   # the LP relaxation's bound (quicker on large models)
     stall_checks = 10             # a root-only final search stops once its bound has not
                                   # risen at this many checkpoints in a row (0: HiGHS decides)
-    exact_district_size = 25000   # settlements x candidates up to which a repaired plan is
+    exact_district_size = 2500    # settlements x candidates up to which a repaired plan is
                                   # searched again with the district rule written in (0: never)
 
 Validation names the table, the key and the bad value.

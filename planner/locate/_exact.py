@@ -172,8 +172,9 @@ def small_enough(model: SitingFormulation) -> bool:
     -------
     bool
         Settlements times candidates at most ``solver.exact_district_size`` (default
-        25,000: 250 settlements and 25 candidates take 5 to 50 s more; on the national
-        model, 4,602 by 100, the search found nothing in 900 s).
+        2,500; ``bench/exact_search.py`` times it beyond: a region of 250 settlements and 25
+        candidates took 88 s instead of 3; on the national model, 4,602 by 100, the search
+        found nothing in 900 s).
     """
     size = len(np.asarray(model.demand)) * model.n_candidates
     return size <= model.options.solver.exact_district_size

@@ -368,8 +368,9 @@ class SolverOptions:
         district repair changed, not proven within ``mip_gap``, is searched again with
         the district rule written in exactly (from the repaired plan, so never
         costlier): on a small model it reaches and proves the cheapest plan keeping
-        the rule, for seconds to a minute more. 0: never. (Where the repair gives up,
-        that search runs whatever this says.)
+        the rule, for a second or two more at the default size (a region of 250
+        settlements and 25 candidates may take a minute or more: ``bench/exact_search.py``).
+        0: never. (Where the repair gives up, that search runs whatever this says.)
     """
 
     time_limit_s: float = 300.0
@@ -377,7 +378,7 @@ class SolverOptions:
     node_limit: int = 1
     root_search: bool = True
     stall_checks: int = 10
-    exact_district_size: int = 25_000
+    exact_district_size: int = 2_500
 
     def __post_init__(self) -> None:
         number("solver.time_limit_s", self.time_limit_s, strict=True)
