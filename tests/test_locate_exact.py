@@ -284,3 +284,27 @@ def test_a_costlier_plan_of_the_exact_search_does_not_replace_the_repaired_one(
     assert r.cost == pytest.approx(68.0) and r.status == "work_limit"
     assert not any(getattr(m, "key", "").startswith("message.exact") for m in r.messages)
     assert check_solution(model, r) == []
+
+
+def test_an_as_cheap_plan_of_the_exact_search_proves_the_repaired_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Made to return other sites at the repaired plan's cost (68, keeping the rule) with a
+    bound of 68: the repaired plan's sites and referrals stay, now proven optimal."""
+    import planner.locate._exact as exact_module
+    from tests.test_locate_siting import _districts_model
+
+    model = _districts_model(22)
+    other = ExactSearch(
+        Termination.OPTIMAL,
+        np.array([8.0, 0.0, 0.0, 20.0, 20.0, 40.0]),
+        np.array([-1, -1, 1, 1, 2]),
+        np.array([0.0]),
+        68.0,
+        1000,
+    )
+    monkeypatch.setattr(exact_module, "search_exactly", lambda *args, **kwargs: other)
+    r = model.solve()
+    assert r.open_sizes.tolist() == [8.0, 0.0, 20.0, 40.0, 20.0, 0.0]  # the repaired sites
+    assert r.cost == pytest.approx(68.0) and r.bound == pytest.approx(68.0)
+    assert r.status == "optimal" and check_solution(model, r) == []

@@ -840,10 +840,13 @@ def _grown(
             exact, found, cut = plan_exactly(
                 model, sites.open_sizes, served, deadline, start=(capacity, assigned)
             )
-            if found is None or _costlier(model, found[2], repair, fixed_cost, exact):
+            change = None if found is None else _change(model, found[2], repair, fixed_cost, exact)
+            if change is None or change > 1e-9:
                 # none, or (without a start: single sourcing, inclusive reach) a costlier
                 # plan within its nodes: the repaired plan stays
                 exact, found = None, None
+            elif change > -1e-9:  # as cheap: the repaired plan (its referrals), now proven
+                found = None
     if found is not None and exact is not None and exact.expansion_cost is not None:
         (capacity, assigned, repair), left = found, 0
         expansion = exact.expansion_cost
@@ -897,19 +900,18 @@ def _search_again(
     return (cost - bound) / max(abs(cost), 1e-9) > model.options.solver.mip_gap
 
 
-def _costlier(
+def _change(
     model: SitingModel,
     found: DistrictRepair,
     repaired: DistrictRepair,
     fixed_cost: float,
     exact: ExactSearch,
-) -> bool:
-    """Whether the exact search's plan costs more than the repaired plan."""
+) -> float:
+    """Return what the exact search's plan costs more than the repaired plan (negative: less)."""
     _, costs, _ = model.size_options()
     expansion = float(exact.expansion_cost.sum()) if exact.expansion_cost is not None else 0.0
     mine = expansion + float(candidate_costs(costs, found.sizes).sum())
-    theirs = fixed_cost + float(candidate_costs(costs, repaired.sizes).sum())
-    return mine > theirs + 1e-9
+    return mine - fixed_cost - float(candidate_costs(costs, repaired.sizes).sum())
 
 
 def _exactly(
