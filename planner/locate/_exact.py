@@ -62,7 +62,13 @@ from planner.locate._milp import (
     integral_bound,
     solve_milp,
 )
-from planner.locate._repair import DistrictRepair, Repaired, broken_districts, sizes_of
+from planner.locate._repair import (
+    DistrictRepair,
+    Repaired,
+    broken_districts,
+    repairs_districts,
+    sizes_of,
+)
 from planner.locate.formulation import SitingFormulation, SitingLayout, district_codes
 
 __all__ = [
@@ -123,13 +129,7 @@ def exact_rule_applies(model: SitingFormulation) -> bool:
         ``min_cost`` with the closest-assignment rule and districts, every
         settlement served.
     """
-    opts = model.options
-    return (
-        opts.objective.type == "min_cost"
-        and opts.targets.nearest_tolerance_min is not None
-        and model.demand_district is not None
-        and opts.targets.served_share >= 1
-    )
+    return repairs_districts(model) and model.options.targets.served_share >= 1
 
 
 @dataclass(frozen=True)

@@ -60,6 +60,7 @@ __all__ = [
     "district_rows",
     "grow_for_districts",
     "repair_districts",
+    "repairs_districts",
     "revise_districts",
 ]
 
@@ -119,6 +120,30 @@ class DistrictRepair:
     def changed(self) -> bool:
         """Whether any site differs from the site decision's."""
         return bool(np.any(self.sizes != self.chosen))
+
+
+def repairs_districts(model: SitingFormulation) -> bool:
+    """Whether the plan's capacities are grown for the closest rule's district part.
+
+    Only for the cheapest plan (``min_cost``) under the closest-assignment
+    rule with districts: the other objectives weigh travel or coverage
+    themselves, and a budget they exhaust is the trade-off they state.
+
+    Parameters
+    ----------
+    model
+        The siting model.
+
+    Returns
+    -------
+    bool
+    """
+    opts = model.options
+    return (
+        opts.objective.type == "min_cost"
+        and opts.targets.nearest_tolerance_min is not None
+        and model.demand_district is not None
+    )
 
 
 def candidate_costs(costs: FloatArray, sizes: IntArray) -> FloatArray:

@@ -97,8 +97,10 @@ from planner.locate._milp import (
 )
 from planner.locate._repair import (
     DistrictRepair,
+    Repaired,
     candidate_costs,
     repair_districts,
+    repairs_districts,
     revise_districts,
 )
 from planner.locate._search import (
@@ -723,21 +725,6 @@ def _held(model: Milp, res: Outcome) -> Outcome:
     return replace(res, x=None, restricted=res.termination == Termination.OPTIMAL)
 
 
-def _repairs_districts(model: SitingModel) -> bool:
-    """Whether the plan's capacities are grown for the closest rule's district part.
-
-    Only for the cheapest plan (``min_cost``) under the closest-assignment
-    rule with districts: the other objectives weigh travel or coverage
-    themselves, and a budget they exhaust is the trade-off they state.
-    """
-    opts = model.options
-    return (
-        opts.objective.type == "min_cost"
-        and opts.targets.nearest_tolerance_min is not None
-        and model.demand_district is not None
-    )
-
-
 def _assigned_plan(
     model: SitingModel,
     sites: PlanResult,
@@ -749,8 +736,8 @@ def _assigned_plan(
 ) -> PlanResult:
     """Read the plan of the chosen sites and their assignment (grown for the district rule).
 
-    When :func:`_repairs_districts`, the sites first grow until every district
-    keeps to the rule (:func:`planner.locate._repair.repair_districts`), then
+    When :func:`~planner.locate._repair.repairs_districts`, the sites first grow until
+    every district keeps to the rule (:func:`planner.locate._repair.repair_districts`), then
     the regions the repair changed are searched again for a cheaper plan that
     keeps every district near help (:func:`~planner.locate._repair.revise_districts`,
     on the merged model of ``search``); the plan then carries its new sizes,
@@ -759,7 +746,7 @@ def _assigned_plan(
     start, built_at = times
     chosen = (sites.open_sizes, sites.built, sites.cost, sites.site_costs)
     extra: tuple[str, ...] = ()
-    if _repairs_districts(model):
+    if repairs_districts(model):
         deadline = start + model.options.solver.time_limit_s
         chosen, assigned, extra, figures = _grown(
             model, sites, served, assigned, figures, search, deadline
@@ -836,17 +823,12 @@ def _grown(
                 (solve_milp, deadline),
             )
         if not cut and _search_again(model, repair, fixed_cost, bound):
-            # a small model: the repaired plan is the start of the exact search
-            exact, found, cut = plan_exactly(
-                model, sites.open_sizes, served, deadline, start=(capacity, assigned)
+            exact, found, cut = _search_small(
+                model,
+                (sites.open_sizes, served, deadline),
+                (capacity, assigned, repair),
+                fixed_cost,
             )
-            change = None if found is None else _change(model, found[2], repair, fixed_cost, exact)
-            if change is None or change > 1e-9:
-                # none, or (without a start: single sourcing, inclusive reach) a costlier
-                # plan within its nodes: the repaired plan stays
-                exact, found = None, None
-            elif change > -1e-9:  # as cheap: the repaired plan (its referrals), now proven
-                found = None
     if found is not None and exact is not None and exact.expansion_cost is not None:
         (capacity, assigned, repair), left = found, 0
         expansion = exact.expansion_cost
@@ -859,12 +841,12 @@ def _grown(
     site_costs[n_e:] = candidate_costs(costs, repair.sizes)
     cost = float(site_costs.sum())
     notes: tuple[str, ...] = ()
-    if exact is not None:
+    if exact is not None and not left:  # the search's plan, or the repaired plan it proves
         return _exactly(
             model,
             (capacity, built, cost, site_costs),
             assigned,
-            (exact, repair, left, cut),
+            (exact, repair, cut),
             figures,
             cost - sites.cost,
         )
@@ -880,6 +862,13 @@ def _grown(
         notes += (Note(key, seconds=seconds, districts=left),)
     elif left:
         notes += (Note("message.repair_left", districts=left),)
+        if exact is not None:  # what the search with the rule written in proved
+            proven = exact.termination == Termination.INFEASIBLE
+            notes += (
+                Note("message.exact_none")
+                if proven
+                else Note("message.exact_unfound", nodes=exact.nodes),
+            )
     return (capacity, built, cost, site_costs), assigned, notes, (status, value, bound, gap)
 
 
@@ -893,11 +882,35 @@ def _search_again(
     """
     if not (exact_rule_applies(model) and small_enough(model)):
         return False
-    _, costs, _ = model.size_options()
-    cost = fixed_cost + float(candidate_costs(costs, repair.sizes).sum())
+    cost = _sites_cost(model, repair.sizes, fixed_cost)
     if not math.isfinite(bound):
         return True
     return (cost - bound) / max(abs(cost), 1e-9) > model.options.solver.mip_gap
+
+
+def _search_small(
+    model: SitingModel,
+    decided: tuple[FloatArray, float, float],
+    repaired: Repaired,
+    fixed_cost: float,
+) -> tuple[ExactSearch | None, Repaired | None, bool]:
+    """Search a small model's repaired plan again exactly, from that plan.
+
+    ``decided`` is the site decision's capacities, the demand it served and the plan's
+    deadline. Returns the search (``None``: the repaired plan stays, its notes as they
+    are), the plan it found (``None``: the repaired plan stays) and whether the time limit
+    stopped it. A plan costlier than the repaired one (possible without a start: single
+    sourcing, inclusive reach) is dropped; an as cheap one only proves the repaired plan.
+    """
+    open_sizes, served, deadline = decided
+    capacity, assigned, repair = repaired
+    exact, found, cut = plan_exactly(
+        model, open_sizes, served, deadline, start=(capacity, assigned)
+    )
+    change = None if found is None else _change(model, found[2], repair, fixed_cost, exact)
+    if change is None or change > 1e-9:
+        return None, None, cut
+    return exact, (found if change < -1e-9 else None), cut
 
 
 def _change(
@@ -908,17 +921,22 @@ def _change(
     exact: ExactSearch,
 ) -> float:
     """Return what the exact search's plan costs more than the repaired plan (negative: less)."""
-    _, costs, _ = model.size_options()
     expansion = float(exact.expansion_cost.sum()) if exact.expansion_cost is not None else 0.0
-    mine = expansion + float(candidate_costs(costs, found.sizes).sum())
-    return mine - fixed_cost - float(candidate_costs(costs, repaired.sizes).sum())
+    mine = _sites_cost(model, found.sizes, expansion)
+    return mine - _sites_cost(model, repaired.sizes, fixed_cost)
+
+
+def _sites_cost(model: SitingModel, sizes: IntArray, fixed_cost: float) -> float:
+    """Return a plan's cost: its candidates at ``sizes`` plus ``fixed_cost`` (expansions)."""
+    _, costs, _ = model.size_options()
+    return fixed_cost + float(candidate_costs(costs, sizes).sum())
 
 
 def _exactly(
     model: SitingModel,
     chosen: tuple[FloatArray, BoolArray, float, FloatArray],
     assigned: tuple[FloatArray, SitingLayout, tuple[str, ...]],
-    search: tuple[ExactSearch, DistrictRepair, int, bool],
+    search: tuple[ExactSearch, DistrictRepair, bool],
     figures: tuple[PlanStatus, float, float, float],
     change: float,
 ) -> tuple[
@@ -929,32 +947,15 @@ def _exactly(
 ]:
     """Return the plan, notes and figures after the search with the district rule written in.
 
-    ``search`` is that search, the plan's change from the site decision, the districts
-    still beyond the rule (0 when the search's plan was kept) and whether the time limit
-    stopped it; ``change`` the cost the change added (negative: saved). The search's
+    ``search`` is that search, the plan's change from the site decision and whether the
+    time limit stopped it; ``change`` the cost the change added (negative: saved). The search's
     bound holds for every plan keeping the rule, so it may raise the site decision's; a
     plan it found within ``solver.mip_gap`` of the bound is proven, whatever the site
     decision's status.
     """
-    exact, repair, left, cut = search
+    exact, repair, cut = search
     status, value, bound, gap = figures
     seconds = Fixed(model.options.solver.time_limit_s, 0)
-    if left:  # no plan found: the repair's, with what the search proved
-        value = chosen[2]  # min_cost (exact_rule_applies)
-        gap = max(value - bound, 0.0) / max(abs(value), 1e-9) if math.isfinite(bound) else gap
-        if gap > model.options.solver.mip_gap and status == PlanStatus.OPTIMAL:
-            status = PlanStatus.WORK_LIMIT
-        notes: tuple[str, ...] = (_repair_note(repair, change, gap),) if repair.changed else ()
-        if cut:
-            status = PlanStatus.TIME_LIMIT
-            notes += (Note("message.repair_cut", seconds=seconds, districts=left),)
-        else:
-            notes += (Note("message.repair_left", districts=left),)
-            if exact.termination == Termination.INFEASIBLE:
-                notes += (Note("message.exact_none"),)
-            else:
-                notes += (Note("message.exact_unfound", nodes=exact.nodes),)
-        return chosen, assigned, notes, (status, value, bound, gap)
     cost = chosen[2]
     value = cost
     if math.isfinite(exact.bound):
@@ -965,7 +966,7 @@ def _exactly(
     else:
         within = gap <= model.options.solver.mip_gap + 1e-9  # the bound's round-off
         status = PlanStatus.OPTIMAL if within else PlanStatus.WORK_LIMIT
-    notes = (
+    notes: tuple[str, ...] = (
         Note(
             _by_change("message.exact", change),
             grown=repair.grown,
