@@ -1520,12 +1520,16 @@ def test_without_the_root_search_the_bound_is_the_lp_relaxations(seed: int) -> N
 
 @pytest.fixture
 def repair_alone(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The district repair and its revision, without the exact search of small models.
+    """The district repair and its revision, without the trim and the exact search.
 
     Their tests are of the heuristic itself, which a large model relies on; on these
-    small ones the exact search (tests/test_locate_exact.py) would take over after it.
+    small ones the trim (tests/test_locate_trim.py) and the exact search
+    (tests/test_locate_exact.py) would take over after it.
     """
     monkeypatch.setattr(siting_module, "small_enough", lambda model: False)
+    monkeypatch.setattr(
+        siting_module, "trim_sites", lambda model, plan, served, run: (plan, served, False)
+    )
 
 
 def _city_model(sizes: tuple[float, ...], costs: tuple[float, ...], minutes: list[float],

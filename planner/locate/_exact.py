@@ -66,6 +66,7 @@ from planner.locate._repair import (
     DistrictRepair,
     Repaired,
     broken_districts,
+    plan_vector,
     repairs_districts,
     sizes_of,
 )
@@ -277,38 +278,20 @@ def _start(
     """Write a plan (capacities and their assignment) as a solution of the rule's model.
 
     ``None`` where the model has variables a plan does not say (single sourcing's
-    choices, inclusive reach) or a referral has no column.
+    choices, inclusive reach) or a referral has no column (:func:`plan_vector`).
     """
-    if layout.v is not None or model.options.targets.single_source:
+    capacity, assigned = plan
+    x = plan_vector(model, layout, capacity, assigned)
+    if x is None:
         return None
-    capacity, (x_a, layout_a, _) = plan
-    n_e, n_v = model.n_existing, len(layout.milp.lb)
-    d = np.asarray(model.demand, dtype=float)
-    x0 = np.zeros(n_v + len(ladder.site))
-    sizes = sizes_of(model, capacity)
-    built = np.flatnonzero(sizes >= 0)
-    x0[layout.y.cols[built, sizes[built]]] = 1.0
-    if layout.z.size:
-        x0[layout.z.slice] = capacity[:n_e] - np.asarray(model.existing_capacity, dtype=float)
-    flows = x_a[layout_a.x.slice]
-    used = flows > 0
-    n_sites = np.asarray(model.minutes).shape[1]
-    keys = layout.pi * n_sites + layout.pj
-    order = np.argsort(keys)
-    want = layout_a.pi[used] * n_sites + layout_a.pj[used]
-    at = np.searchsorted(keys[order], want)
-    if len(want) and (at.max() >= len(keys) or (keys[order][at] != want).any()):
-        return None
-    x0[layout.x.start + order[at]] = flows[used]
-    served = np.bincount(layout_a.pi[used], weights=flows[used], minlength=len(d))
-    x0[layout.u.slice] = np.maximum(d - served, 0.0)
     # w_ir = 1 while none of settlement i's r nearest candidates is built
+    n_e = model.n_existing
     opened = (capacity[n_e + ladder.site] > 0).astype(np.int64)
     seen = np.cumsum(opened)
     first = np.r_[True, ladder.settlement[1:] != ladder.settlement[:-1]]
     before = np.maximum.accumulate(np.where(first, seen - opened, 0))
-    x0[n_v:] = np.where(seen - before == 0, 1.0, 0.0) * (ladder.w_ub > 0)
-    return x0
+    w = np.where(seen - before == 0, 1.0, 0.0) * (ladder.w_ub > 0)
+    return np.concatenate([x, w])
 
 
 def search_exactly(

@@ -20,7 +20,8 @@ The repair only ever adds capacity. :func:`revise_districts` then searches the
 regions it changed again, with every district held near the sites open in the
 repaired plan (:func:`district_rows`), for a cheaper plan in which sites move,
 shrink or close; that plan is repaired in turn and kept only if the rule holds
-everywhere and it costs less.
+everywhere and it costs less. :mod:`planner.locate._trim` last makes every new site
+as small as the settlements themselves allow, the repair's and the site decision's alike.
 
 Where the repair gives up with a district beyond the rule (nothing can grow, the budget
 binds), :mod:`planner.locate._exact` solves the site decision again with the rule written
@@ -58,7 +59,9 @@ __all__ = [
     "candidate_costs",
     "district_gaps",
     "district_rows",
+    "district_rows_dropped",
     "grow_for_districts",
+    "plan_vector",
     "repair_districts",
     "repairs_districts",
     "revise_districts",
@@ -351,6 +354,58 @@ def sizes_of(model: SitingFormulation, open_sizes: FloatArray) -> IntArray:
     return np.where(match.any(axis=1), match.argmax(axis=1), -1).astype(np.int64)
 
 
+def plan_vector(
+    model: SitingFormulation,
+    layout: SitingLayout,
+    capacity: FloatArray,
+    assigned: tuple[FloatArray, SitingLayout, tuple[str, ...]],
+) -> FloatArray | None:
+    """Write a plan (capacities and their assignment) as a solution of ``layout``'s model.
+
+    Parameters
+    ----------
+    model
+        The siting model ``layout`` was built from (on its settlements).
+    layout
+        The model's layout.
+    capacity
+        Capacity of every site (0: closed).
+    assigned
+        The assignment made with ``capacity`` (solution, layout, notes).
+
+    Returns
+    -------
+    numpy.ndarray or None
+        Sizes, expansions, flows and unserved demand; ``None`` where the model has
+        variables a plan does not say (single sourcing's choices, inclusive reach) or a
+        referral has no column in ``layout``.
+    """
+    if layout.v is not None or model.options.targets.single_source:
+        return None
+    x_a, layout_a = assigned[0], assigned[1]
+    n_e = model.n_existing
+    d = np.asarray(model.demand, dtype=float)
+    x0 = np.zeros(len(layout.milp.lb))
+    sizes = sizes_of(model, capacity)
+    built = np.flatnonzero(sizes >= 0)
+    x0[layout.y.cols[built, sizes[built]]] = 1.0
+    if layout.z.size:
+        x0[layout.z.slice] = capacity[:n_e] - np.asarray(model.existing_capacity, dtype=float)
+    flows = x_a[layout_a.x.slice]
+    used = flows > 0
+    n_sites = np.asarray(model.minutes).shape[1]
+    keys = layout.pi * n_sites + layout.pj
+    order = np.argsort(keys)
+    want = layout_a.pi[used] * n_sites + layout_a.pj[used]
+    at = np.searchsorted(keys[order], want)
+    if len(want) and (at.max() >= len(keys) or (keys[order][at] != want).any()):
+        return None
+    x0[layout.x.start + order[at]] = flows[used]
+    served = np.bincount(layout_a.pi[used], weights=flows[used], minlength=len(d))
+    x0[layout.u.slice] = np.maximum(d - served, 0.0)
+    return x0
+
+
 def repair_districts(
     model: SitingFormulation,
     open_sizes: FloatArray,
@@ -434,7 +489,7 @@ def repair_districts(
     return capacity, assigned, repair, len(broken)
 
 
-def _district_rows_dropped(notes: tuple[str, ...]) -> bool:
+def district_rows_dropped(notes: tuple[str, ...]) -> bool:
     """Whether the assignment had to drop its district rows (its notes say so)."""
     keys = {getattr(n, "key", "") for n in notes}
     return bool(keys & {"message.districts_note", "message.districts_note_also"})
@@ -465,7 +520,7 @@ def _trim(
     caps, _, ok = model.size_options()
     tolerance = model.options.targets.nearest_tolerance_min or 0.0
     n_e = model.n_existing
-    keep_rows = not _district_rows_dropped(assigned[2])
+    keep_rows = not district_rows_dropped(assigned[2])
     for c in np.flatnonzero(now != chosen)[::-1].tolist():
         while now[c] != chosen[c]:
             smaller = np.flatnonzero(ok[c] & (caps[c] < caps[c, now[c]] - 1e-9))
@@ -483,7 +538,7 @@ def _trim(
             if (
                 got is None
                 or len(broken_districts(model, trial, got, tolerance))
-                or (keep_rows and _district_rows_dropped(got[2]))
+                or (keep_rows and district_rows_dropped(got[2]))
             ):
                 break
             now[c], capacity, assigned = step, trial, got

@@ -63,7 +63,10 @@ then be within the tolerance of its mean travel to the nearest open site
 (:math:`\bar t_D \le \bar n_D + \tau`, which depends on which sites are open,
 so it is not a row of the model above): where the capacities chosen do not
 allow it, :mod:`planner.locate._repair` grows sites until they do and says what
-it added; the bound proven for the site decision still bounds the result. Where
+it added, and :mod:`planner.locate._trim` then makes every new site as small as
+the settlements themselves allow (the site decision, on merged settlements, may
+build more than they need); the bound proven for the site decision still bounds
+the result. Where
 the repair gives up, or on a small model where its plan is not proven within the
 gap, :mod:`planner.locate._exact` writes the rule into the site decision exactly
 (a ladder of each settlement's nearest open site), a search whose bound holds for
@@ -111,6 +114,7 @@ from planner.locate._search import (
     integral_bound,
     spare_core,
 )
+from planner.locate._trim import trim_sites
 from planner.locate.explain import budget_reason, explain_reach_capacity, explain_siting
 from planner.locate.formulation import (
     _VECTOR_OF,
@@ -740,8 +744,9 @@ def _assigned_plan(
     every district keeps to the rule (:func:`planner.locate._repair.repair_districts`), then
     the regions the repair changed are searched again for a cheaper plan that
     keeps every district near help (:func:`~planner.locate._repair.revise_districts`,
-    on the merged model of ``search``); the plan then carries its new sizes,
-    cost and gap, and says what changed.
+    on the merged model of ``search``), and every new site is made as small as the
+    settlements allow (:func:`~planner.locate._trim.trim_sites`); the plan then
+    carries its new sizes, cost and gap, and says what changed.
     """
     start, built_at = times
     chosen = (sites.open_sizes, sites.built, sites.cost, sites.site_costs)
@@ -810,19 +815,11 @@ def _grown(
     if left and not cut and exact_rule_applies(model):
         # the repair gave up: the site decision again, the rule written in exactly
         exact, found, cut = plan_exactly(model, sites.open_sizes, served, deadline)
-    elif repair.changed and not left and not cut:
-        if time.perf_counter() > deadline:  # no time left to revise: said, not skipped quietly
-            cut = True
-        else:
-            (capacity, assigned, repair), cut = revise_districts(
-                model,
-                search,
-                served,
-                (capacity, assigned, repair),
-                fixed_cost,
-                (solve_milp, deadline),
-            )
-        if not cut and _search_again(model, repair, fixed_cost, bound):
+    elif not left and not cut:
+        (capacity, assigned, repair), served, cut = _revised(
+            model, search, served, (capacity, assigned, repair), (fixed_cost, deadline)
+        )
+        if not cut and repair.changed and _search_again(model, repair, fixed_cost, bound):
             exact, found, cut = _search_small(
                 model,
                 (sites.open_sizes, served, deadline),
@@ -870,6 +867,31 @@ def _grown(
                 else Note("message.exact_unfound", nodes=exact.nodes),
             )
     return (capacity, built, cost, site_costs), assigned, notes, (status, value, bound, gap)
+
+
+def _revised(
+    model: SitingModel,
+    search: tuple[SitingFormulation, SitingLayout, list[IntArray]],
+    served: float,
+    repaired: Repaired,
+    run: tuple[float, float],
+) -> tuple[Repaired, float, bool]:
+    """Revise the regions the repair changed, then trim every site the settlements do not need.
+
+    ``run`` is the cost the repair does not change (expansions) and the plan's deadline.
+    Returns the plan, the demand it serves and whether the deadline stopped a step (said,
+    not skipped quietly).
+    """
+    fixed_cost, deadline = run
+    if repaired[2].changed:
+        if time.perf_counter() > deadline:  # no time left to revise
+            return repaired, served, True
+        repaired, cut = revise_districts(
+            model, search, served, repaired, fixed_cost, (solve_milp, deadline)
+        )
+        if cut:
+            return repaired, served, True
+    return trim_sites(model, repaired, served, (solve_milp, deadline))
 
 
 def _search_again(
@@ -995,7 +1017,9 @@ def _repair_note(repair: DistrictRepair, change: float, gap: float) -> Note:
     site decision (when a safety net cut that short): it then says "saving".
     """
     key = "message.repaired"
-    if repair.reduced:
+    if repair.reduced and not (repair.grown or repair.opened):
+        key = "message.trimmed"  # only made smaller: every site the settlements need
+    elif repair.reduced:
         key = _by_change("message.revised", change)
     return Note(
         key,
