@@ -3,13 +3,15 @@
 The two existing shelters are moved to secret road nodes inside their district,
 as far from its public point as the district allows (Baku: 6-20 km;
 Ganja's polygon is small). ``run``, ``plan`` and ``compare`` write their
-outputs; an attacker who has them, the public settlements and the public road
-network then searches every road node near each secret point for the one whose
-travel times best match the published figures (per-settlement rows and district
-means). The best match must be nearer the
-district's public point than the secret point, and, where the secret
-point is more than 6 km from it, more than 5 km from the secret point: the
-outputs say where the district is, not where the shelter is.
+outputs; an attacker who has them, the public settlements, the public road
+network and the dataset's calibrated travel times (its metadata) then searches
+every road node near each secret point for the one whose travel times best match
+the published figures (per-settlement rows and district means). The best match
+must be nearer the district's public point than the secret point, and, where the
+secret point is more than 6 km from it, more than 5 km from the secret point: the
+outputs say where the district is, not where the shelter is. (Until 5 December
+2026 the attacker used uncalibrated road times, and its best match wandered
+kilometres from the public point at random: once 2.3 km from Ganja's secret point.)
 """
 
 from __future__ import annotations
@@ -128,9 +130,16 @@ def _best_guess(
     ]
     s = ds.settlements.set_index("settlement_id").loc[rows["settlement_id"]]
     scale = 60.0 if weight == "travel_time" else 1000.0
+    # the attacker knows the dataset's calibrated car times (its metadata is public)
+    mode = ds.travel_mode("car")
     model = (
         travel_matrix(
-            ds.network, s.reset_index(), near["id"].tolist(), weight=weight, warn_beyond_m=np.inf
+            ds.network,
+            s.reset_index(),
+            near["id"].tolist(),
+            weight=weight,
+            warn_beyond_m=np.inf,
+            mode=mode,
         )
         / scale
     )
@@ -228,7 +237,16 @@ def test_district_means_cannot_locate_them(
         near = nodes.loc[_metres(*xy, nodes["x"].to_numpy(), nodes["y"].to_numpy()) < 30_000]
         s = ds.settlements.loc[ds.settlements["district_id"].isin(served["district_id"])]
         # each candidate node's population-weighted mean travel per district, as published
-        minutes = travel_matrix(ds.network, s, near["id"].tolist(), warn_beyond_m=np.inf) / 60
+        minutes = (
+            travel_matrix(
+                ds.network,
+                s,
+                near["id"].tolist(),
+                warn_beyond_m=np.inf,
+                mode=ds.travel_mode("car"),
+            )
+            / 60
+        )
         pop = s["population"].to_numpy(float)[:, None]
         frame = pd.DataFrame(minutes * pop).assign(district_id=s["district_id"].to_numpy())
         means = (
