@@ -80,6 +80,24 @@ def test_solve_reports_a_typed_termination() -> None:
     assert none.termination == Termination.INFEASIBLE and not none.has_solution
 
 
+def test_a_node_budget_keeps_the_heuristics_only_when_asked() -> None:
+    """A node budget turns HiGHS's root heuristics off (their work no node count bounds),
+    unless ``heuristics``: the services' root search keeps them (their sub-MIPs find its
+    plans), under the same node budget."""
+    from planner.locate._milp import _options
+
+    off = _options(10.0, 0.0, 1)
+    assert off["mip_max_nodes"] == 1 and off["mip_heuristic_run_rins"] is False
+    assert off["mip_heuristic_effort"] == 0.0
+    on = _options(10.0, 0.0, 1, heuristics=True)
+    assert on["mip_max_nodes"] == 1 and "mip_heuristic_run_rins" not in on
+    assert "mip_heuristic_effort" not in on and "mip_max_nodes" not in _options(10.0, 0.0, None)
+    milp = _knapsack().build()
+    c = np.array([-5.0, -4.0, -3.0])
+    out = solve_milp(milp, c, 10.0, 0.0, None, 1, heuristics=True)
+    assert out.x is not None and float(c @ out.x) == pytest.approx(-9.0)
+
+
 def test_plan_status_is_a_string() -> None:
     status: str = PlanStatus.OPTIMAL
     assert status == "optimal" and f"{PlanStatus.TIME_LIMIT}" == "time_limit"

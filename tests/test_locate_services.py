@@ -440,6 +440,22 @@ def test_full_recommendations_standards_arithmetic(full: Plan, dataset: Dataset)
     assert rc["fewest_possible"] == 28
 
 
+def test_the_joint_root_search_finds_what_the_region_search_misses(full: Plan) -> None:
+    """The README's figures: the region-by-region search ends at 635 (28 centres, 32
+    forensic hospitals); HiGHS's root heuristics on the joint model, beside it, find 590
+    (28 and 28, 26 of them together), within 1.7 % of the bound of 580. Bounded by one node,
+    the same plan on every machine (bench/determinism.py --scenario full-recommendations)."""
+    assert full.services is not None
+    r = full.services.result
+    assert r.objective == pytest.approx(590.0) and r.bound == pytest.approx(580.0)
+    assert r.status == "work_limit" and r.gap == pytest.approx(10 / 590)
+    assert (int(r.centre.sum()), int(r.forensic.sum()), int((r.centre & r.forensic).sum())) == (
+        28,
+        28,
+        26,
+    )
+
+
 def test_full_recommendations_is_feasible_independently(full: Plan, dataset: Dataset) -> None:
     assert full.result.feasible and full.services is not None
     r: ServicesResult = full.services.result

@@ -552,7 +552,12 @@ def _termination(status: Any, *, stalled: bool, cancelled: bool) -> Termination:
 
 
 def _options(
-    time_limit: float, gap: float, node_limit: int | None, *, interior: bool = False
+    time_limit: float,
+    gap: float,
+    node_limit: int | None,
+    *,
+    interior: bool = False,
+    heuristics: bool = False,
 ) -> dict[str, Any]:
     """HiGHS options of one solve."""
     options: dict[str, Any] = {
@@ -564,11 +569,12 @@ def _options(
         "random_seed": 0,
     }
     if node_limit is not None:
+        options["mip_max_nodes"] = int(node_limit)
+    if node_limit is not None and not heuristics:
         # a node budget does not bound the root's heuristics (sub-MIPs such as RINS
         # and RENS can run for minutes on the full model): they are off, and the
         # region-by-region search plays their part
         options |= {
-            "mip_max_nodes": int(node_limit),
             "mip_heuristic_run_rins": False,
             "mip_heuristic_run_rens": False,
             "mip_heuristic_run_root_reduced_cost": False,
@@ -631,6 +637,7 @@ def solve_milp(  # noqa: PLR0913 - HiGHS's controls, keyword-only after the prob
     stall_checks: int = 0,
     cancel: threading.Event | None = None,
     presolve: bool = True,
+    heuristics: bool = False,
 ) -> Outcome:
     """Solve with HiGHS (highspy), from a starting solution when given.
 
@@ -656,7 +663,7 @@ def solve_milp(  # noqa: PLR0913 - HiGHS's controls, keyword-only after the prob
     node_limit
         Branch-and-bound nodes the solver may explore (``None``: no limit).
         With a node limit the root's heuristics, whose work no node limit
-        bounds, are off.
+        bounds, are off unless ``heuristics``.
     interior
         Solve the LP (of an LP, or of every node of a MILP) by the
         interior-point method with crossover instead of the simplex method:
@@ -684,6 +691,12 @@ def solve_milp(  # noqa: PLR0913 - HiGHS's controls, keyword-only after the prob
         is 38. If it still contradicts itself, its solution is kept only if
         it is feasible, with nothing proven (:attr:`Termination.WORK_LIMIT`,
         bound ``-inf``).
+    heuristics
+        Keep HiGHS's primal heuristics (sub-MIPs such as RINS and RENS) under a
+        node limit too. Their work is counted by HiGHS itself (nodes and simplex
+        iterations of the sub-MIPs, one thread), not by time, so the answer is
+        still the same on any machine; but no node limit bounds it: only for a
+        model whose sub-MIPs are known to take seconds.
 
     Returns
     -------
@@ -693,7 +706,7 @@ def solve_milp(  # noqa: PLR0913 - HiGHS's controls, keyword-only after the prob
 
     time_limit = max(time_limit, 1.0)
     h = _new_highs()
-    options = _options(time_limit, gap, node_limit, interior=interior)
+    options = _options(time_limit, gap, node_limit, interior=interior, heuristics=heuristics)
     if not presolve:
         options["presolve"] = "off"
     for name, value in options.items():
@@ -743,6 +756,7 @@ def solve_milp(  # noqa: PLR0913 - HiGHS's controls, keyword-only after the prob
                 stall_checks=stall_checks,
                 cancel=cancel,
                 presolve=False,
+                heuristics=heuristics,
             )
         said = _said(c, x, info)
         kept = x if feasible(model, x) else None

@@ -84,6 +84,7 @@ from planner.locate._milp import (
     solve_milp,
 )
 from planner.locate._search import (
+    Background,
     final_outcome,
     improve_by_groups,
     merge_units,
@@ -426,14 +427,21 @@ class HospitalServicesModel:
         The centres alone are a capacitated set covering that
         :class:`~planner.locate.SitingModel` solves well (rounded start,
         region-by-region search); with those centres fixed, forensic
-        examination and co-location are quick to add. That plan starts the
-        joint search, which may move centres to co-locate them and proves the
-        bound. Also returns the fewest centres any plan needs, proven by the
-        centres-alone search's bound (``None`` if unknown).
+        examination and co-location are quick to add, and a region-by-region
+        search may move centres to co-locate them. Meanwhile, on a second
+        thread, HiGHS searches the joint model's root with its own heuristics
+        (``solver.node_limit`` 1; a larger one searches deeper after the region
+        search, from its plan): its sub-MIPs find plans the region search does
+        not (nationally 590, not 635), and its bound proves the gap. The cheaper
+        plan is kept (the root's on a tie), the same on one core or many. Also
+        returns the fewest centres any plan needs, proven by the centres-alone
+        search's bound (``None`` if unknown).
         """
         opts = self.options
         rc = opts.rape_crisis
         model, c = layout.milp, layout.milp.c
+        s = opts.solver
+        root = _root_search(model, s, deadline) if s.node_limit == 1 else None
         start = None
         fewest = None
         cut = False
@@ -456,20 +464,35 @@ class HospitalServicesModel:
                 start = fixed.x
                 cut = cut or fixed.termination == Termination.LIMIT
         if start is not None and self.site_region is not None:
-            start, cut_here = self._improve(layout, start, deadline.started + deadline.limit_s)
+            start, cut_here = self._improve(
+                layout, start, (deadline.started + deadline.limit_s, root)
+            )
             cut = cut or cut_here
-        s, left = opts.solver, max(deadline.left(), 1.0)
-        res = solve_milp(
-            model, c, left, s.mip_gap, start, s.node_limit, stall_checks=s.stall_checks
-        )
+        if root is not None:
+            res = root.result()
+        else:
+            res = solve_milp(
+                model,
+                c,
+                max(deadline.left(), 1.0),
+                s.mip_gap,
+                start,
+                s.node_limit,
+                stall_checks=s.stall_checks,
+            )
         return final_outcome(res, start, c, cut), fewest
 
-    def _improve(self, layout: _Layout, x: FloatArray, deadline: float) -> tuple[FloatArray, bool]:
+    def _improve(
+        self, layout: _Layout, x: FloatArray, run: tuple[float, Background[Outcome] | None]
+    ) -> tuple[FloatArray, bool]:
         """Re-optimise one region's hospitals at a time, the others fixed (both services).
 
         Moving a region's centres onto hospitals that also cover its forensic gaps
         is what the centres-alone start cannot see; each sub-problem is small.
+        ``run`` is the deadline and the root search on the second thread, if any
+        (the next region is solved ahead once its core is free).
         """
+        deadline, root = run
         region = np.asarray(self.site_region)[layout.used].astype(str)
         names, counts = np.unique(region, return_counts=True)
         blocks = (layout.r, layout.f, layout.o, layout.c)
@@ -478,7 +501,7 @@ class HospitalServicesModel:
             others = np.flatnonzero(region != g)
             fixed.append(np.concatenate([blk.start + others for blk in blocks]))
         return improve_by_groups(
-            layout.milp, layout.milp.c, x, fixed, deadline, solve_milp, spare=spare_core()
+            layout.milp, layout.milp.c, x, fixed, deadline, solve_milp, spare=spare_core(root)
         )
 
     def _infeasible(
@@ -508,6 +531,14 @@ class HospitalServicesModel:
             solve_seconds=solve_s,
             messages=tuple(reasons),
         )
+
+
+def _root_search(model: Milp, solver: SolverOptions, deadline: Deadline) -> Background[Outcome]:
+    """Start HiGHS on the joint model's root, its own heuristics kept, on a second thread."""
+    left = max(deadline.left(), 1.0)
+    return Background(
+        lambda: solve_milp(model, model.c, left, solver.mip_gap, None, 1, heuristics=True)
+    )
 
 
 def _forensic_columns(reach_f: BoolArray, keep: BoolArray) -> BoolArray:
