@@ -106,6 +106,31 @@ def test_single_sourcing_and_a_spent_deadline_keep_the_plan() -> None:
     assert kept is plan and cut
 
 
+@pytest.mark.parametrize("found", [True, False])
+def test_a_trim_the_time_limit_stops_says_so(found: bool) -> None:
+    """A trim solve ending as the time limit ends it (a safety net: another machine may go
+    further) says so, whether it found the smaller plan (kept, it holds every rule) or
+    none (the plan stays). A solve made to end that way, not a clock."""
+    from dataclasses import replace
+
+    from planner.locate._milp import Termination
+
+    def limited(*args: Any, **kwargs: Any) -> Any:
+        res = solve_milp(*args, **kwargs)
+        return replace(res, termination=Termination.LIMIT, x=res.x if found else None)
+
+    model = _model((10.0, 3.0))
+    cap = np.array([8.0, 40.0, 10.0])
+    served = 13.0
+    assigned = assign_to_open_sites(model, cap, served)
+    assert assigned is not None
+    sizes = sizes_of(model, cap)
+    plan = (cap, assigned, DistrictRepair(sizes, sizes, cap[1:], cap[1:]))
+    (capacity, _, _), _, cut = trim_sites(model, plan, served, (limited, time.perf_counter() + 60))
+    assert cut
+    assert capacity.tolist() == ([8.0, 10.0, 0.0] if found else [8.0, 40.0, 10.0])
+
+
 def test_a_plan_only_trimmed_says_so() -> None:
     """Sites only made smaller: "message.trimmed", not a change to keep districts near help
     (the plan is not "repaired"); grown and made smaller: the revision's note."""

@@ -34,7 +34,7 @@ from dataclasses import replace
 import numpy as np
 
 from planner.locate._assign import AssignmentStopped, assign_to_open_sites
-from planner.locate._milp import feasible
+from planner.locate._milp import Termination, feasible
 from planner.locate._repair import (
     DistrictRepair,
     Repaired,
@@ -75,7 +75,7 @@ def trim_sites(
     -------
     tuple
         The plan (trimmed, or ``repaired`` as it was), the demand it serves, and whether
-        the deadline stopped the step.
+        the deadline stopped the step (before it started, or its solve or assignment).
     """
     solve, deadline = run
     capacity, assigned, repair = repaired
@@ -104,15 +104,17 @@ def trim_sites(
         start = None  # the plan meets its rows only to the round-off: HiGHS starts alone
     left = max(deadline - time.perf_counter(), 1.0)
     res = solve(held, layout.cost, left, model.options.solver.mip_gap, start, SUBPROBLEM_NODES)
+    # stopped by the time limit (a safety net), not its nodes: another machine may go further
+    stopped = res.termination == Termination.LIMIT
     if res.x is None:
-        return repaired, served, False
+        return repaired, served, stopped
     x = np.asarray(res.x, dtype=float)
     chosen = x[layout.y.cols] > 0.5
     trimmed = np.concatenate([capacity[:n_e], (chosen * caps).sum(axis=1)])
     new_sizes = sizes_of(model, trimmed)
     saved = candidate_costs(costs, sizes).sum() - candidate_costs(costs, new_sizes).sum()
     if saved <= 1e-9:
-        return repaired, served, False
+        return repaired, served, stopped
     now_served = float(x[layout.x.slice].sum())
     try:
         again = assign_to_open_sites(model, trimmed, now_served, deadline=deadline)
@@ -124,6 +126,6 @@ def trim_sites(
         or len(broken_districts(model, trimmed, again, tolerance))
         or (district_rows_dropped(again[2]) and not district_rows_dropped(assigned[2]))
     ):
-        return repaired, served, False  # not expected: the rows admit a referral keeping it
+        return repaired, served, stopped  # not expected: the rows admit a referral keeping it
     kept = DistrictRepair(new_sizes, repair.chosen, trimmed[n_e:], repair.chosen_capacity)
-    return (trimmed, again, kept), now_served, False
+    return (trimmed, again, kept), now_served, stopped
