@@ -18,7 +18,7 @@ from planner.locate._milp import Termination
 from planner.locate._repair import broken_districts
 from planner.locate.check import check_solution
 from tests import brute
-from tests.test_locate_siting import _opts
+from tests.test_locate_siting import _opts, without_trim
 
 INF = math.inf
 SIZES, COSTS = (5.0, 10.0), (6.0, 10.0)
@@ -211,17 +211,9 @@ def test_a_small_model_is_searched_again_to_the_optimum_the_repair_missed(
     monkeypatch.setattr(siting_module, "small_enough", lambda model: False)
     trimmed = model.solve()  # the trim alone reaches the optimum here, but cannot prove it
     assert trimmed.cost == pytest.approx(optimum) and trimmed.status == "work_limit"
-    _without_trim(monkeypatch)
+    without_trim(monkeypatch)
     alone = model.solve()
     assert alone.cost == pytest.approx(repaired) and alone.status == "work_limit"
-
-
-def _without_trim(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Switch off the trim (tests/test_locate_trim.py): the exact search from the repaired
-    plan itself, as on a model where the trim finds nothing."""
-    monkeypatch.setattr(
-        siting_module, "trim_sites", lambda model, plan, served, run: (plan, served, False)
-    )
 
 
 def test_the_repaired_plan_is_a_feasible_start_of_the_exact_search() -> None:
@@ -256,7 +248,7 @@ def test_exact_district_size_0_keeps_the_repaired_plan(monkeypatch: pytest.Monke
     from planner.locate import SolverOptions
     from tests.test_locate_siting import _districts_model
 
-    _without_trim(monkeypatch)
+    without_trim(monkeypatch)
 
     model = _districts_model(22)
     assert SolverOptions().exact_district_size >= 8 * 5  # 8 settlements, 5 candidates
@@ -283,7 +275,7 @@ def test_a_costlier_plan_of_the_exact_search_does_not_replace_the_repaired_one(
     import planner.locate._exact as exact_module
     from tests.test_locate_siting import _districts_model
 
-    _without_trim(monkeypatch)
+    without_trim(monkeypatch)
     model = _districts_model(22)
     costly = ExactSearch(
         Termination.WORK_LIMIT,
@@ -308,7 +300,7 @@ def test_an_as_cheap_plan_of_the_exact_search_proves_the_repaired_one(
     import planner.locate._exact as exact_module
     from tests.test_locate_siting import _districts_model
 
-    _without_trim(monkeypatch)
+    without_trim(monkeypatch)
     model = _districts_model(22)
     other = ExactSearch(
         Termination.OPTIMAL,

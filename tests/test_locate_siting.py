@@ -1527,6 +1527,12 @@ def repair_alone(monkeypatch: pytest.MonkeyPatch) -> None:
     (tests/test_locate_exact.py) would take over after it.
     """
     monkeypatch.setattr(siting_module, "small_enough", lambda model: False)
+    without_trim(monkeypatch)
+
+
+def without_trim(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Switch off the trim (tests/test_locate_trim.py): the plan as the repair (and its
+    revision) leave it, as on a model where the trim finds nothing."""
     monkeypatch.setattr(
         siting_module, "trim_sites", lambda model, plan, served, run: (plan, served, False)
     )

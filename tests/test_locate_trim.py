@@ -19,7 +19,7 @@ from planner.locate._milp import solve_milp
 from planner.locate._repair import DistrictRepair, broken_districts, sizes_of
 from planner.locate._trim import trim_sites
 from planner.locate.siting import _repair_note
-from tests.test_locate_siting import _opts
+from tests.test_locate_siting import _opts, without_trim
 
 INF = np.inf
 SIZES, COSTS = (10.0, 20.0, 40.0), (10.0, 18.0, 32.0)
@@ -157,7 +157,5 @@ def test_the_solve_trims_what_the_repair_left(monkeypatch: pytest.MonkeyPatch) -
     model = _districts_model(22)
     r = model.solve()
     assert r.cost == pytest.approx(60.0) and check_solution(model, r) == []
-    monkeypatch.setattr(
-        siting_module, "trim_sites", lambda model, plan, served, run: (plan, served, False)
-    )
+    without_trim(monkeypatch)
     assert model.solve().cost == pytest.approx(68.0)

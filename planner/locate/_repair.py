@@ -56,11 +56,13 @@ Repaired = tuple[FloatArray, tuple[FloatArray, SitingLayout, tuple[str, ...]], "
 __all__ = [
     "DistrictRepair",
     "broken_districts",
+    "built_capacity",
     "candidate_costs",
     "district_gaps",
     "district_rows",
     "district_rows_dropped",
     "grow_for_districts",
+    "held_near",
     "plan_vector",
     "repair_districts",
     "repairs_districts",
@@ -705,9 +707,8 @@ def revise_districts(
     )
     if cut or float(layout.cost @ best) >= float(layout.cost @ start) - 1e-9:
         return repaired, cut
-    caps, costs, _ = model.size_options()
-    y = best[layout.y.cols] > 0.5
-    revised = np.concatenate([capacity[: model.n_existing], (y * caps).sum(axis=1)])
+    _, costs, _ = model.size_options()
+    revised = built_capacity(model, capacity, best, layout)
     try:
         again = assign_to_open_sites(model, revised, served, deadline=deadline)
     except AssignmentStopped:
@@ -728,6 +729,66 @@ def revise_districts(
     return (cap2, assigned2, kept), False
 
 
+def held_near(
+    model: SitingFormulation,
+    merged: SitingFormulation,
+    layout: SitingLayout,
+    capacity: FloatArray,
+) -> Milp:
+    """Return the site decision's rows with every district held near the sites open in a plan.
+
+    :func:`district_rows` of ``capacity`` added to ``layout``'s rows but the linking
+    rows (implied once sites are integer); expansions of existing sites stay as the
+    plan has them.
+
+    Parameters
+    ----------
+    model
+        The siting model (settlements).
+    merged
+        The model ``layout`` was built from (merged units, or the settlements).
+    layout
+        Its layout.
+    capacity
+        Capacity of every site in the plan (0: closed).
+
+    Returns
+    -------
+    Milp
+    """
+    light = layout.milp.rows(layout.core_rows).with_rows(
+        *district_rows(model, merged, layout, capacity)
+    )
+    n_e = model.n_existing
+    if layout.z.size:
+        grown = capacity[:n_e] - np.asarray(model.existing_capacity, dtype=float)
+        light = light.fixed(layout.z.cols, np.clip(grown, 0.0, None))
+    return light
+
+
+def built_capacity(
+    model: SitingFormulation, capacity: FloatArray, x: FloatArray, layout: SitingLayout
+) -> FloatArray:
+    """Return every site's capacity: existing ones from ``capacity``, candidates as ``x`` builds.
+
+    Parameters
+    ----------
+    model
+        The siting model.
+    capacity
+        Capacity of every site in the plan the solution came from (its existing part is kept).
+    x, layout
+        A solution and its layout (the sizes chosen by its ``y`` columns).
+
+    Returns
+    -------
+    numpy.ndarray
+    """
+    caps, _, _ = model.size_options()
+    y = x[layout.y.cols] > 0.5
+    return np.concatenate([capacity[: model.n_existing], (y * caps).sum(axis=1)])
+
+
 def _held_near(
     model: SitingFormulation,
     merged: SitingFormulation,
@@ -744,13 +805,7 @@ def _held_near(
     make).
     """
     solve, deadline = run
-    light = layout.milp.rows(layout.core_rows).with_rows(
-        *district_rows(model, merged, layout, capacity)
-    )
-    n_e = model.n_existing
-    if layout.z.size:
-        grown = capacity[:n_e] - np.asarray(model.existing_capacity, dtype=float)
-        light = light.fixed(layout.z.cols, np.clip(grown, 0.0, None))
+    light = held_near(model, merged, layout, capacity)
     y = np.zeros(layout.y.shape)
     built = np.flatnonzero(sizes >= 0)
     y[built, sizes[built]] = 1.0

@@ -39,9 +39,10 @@ from planner.locate._repair import (
     DistrictRepair,
     Repaired,
     broken_districts,
+    built_capacity,
     candidate_costs,
-    district_rows,
     district_rows_dropped,
+    held_near,
     plan_vector,
     sizes_of,
 )
@@ -88,14 +89,9 @@ def trim_sites(
     caps, costs, ok = model.size_options()
     n_e = model.n_existing
     sizes = repair.sizes
-    held = layout.milp.rows(layout.core_rows).with_rows(
-        *district_rows(model, full, layout, capacity)
-    )
-    if layout.z.size:  # existing shelters keep the expansion the plan gives them
-        grown = capacity[:n_e] - np.asarray(model.existing_capacity, dtype=float)
-        held = held.fixed(layout.z.cols, np.clip(grown, 0.0, None))
-    now = np.where(sizes >= 0, caps[np.arange(len(sizes)), np.maximum(sizes, 0)], -1.0)
-    allowed = ok & (caps <= now[:, None] + 1e-9)  # the plan's size or smaller; closed ones stay
+    held = held_near(model, full, layout, capacity)  # existing shelters keep their expansion
+    # the plan's size or smaller (capacity 0: closed, and stays so)
+    allowed = ok & (caps <= capacity[n_e:, None] + 1e-9)
     ub = held.ub.copy()
     ub[layout.y.cols] = np.minimum(ub[layout.y.cols], allowed.astype(float))
     held = replace(held, ub=ub)
@@ -109,8 +105,7 @@ def trim_sites(
     if res.x is None:
         return repaired, served, stopped
     x = np.asarray(res.x, dtype=float)
-    chosen = x[layout.y.cols] > 0.5
-    trimmed = np.concatenate([capacity[:n_e], (chosen * caps).sum(axis=1)])
+    trimmed = built_capacity(model, capacity, x, layout)
     new_sizes = sizes_of(model, trimmed)
     saved = candidate_costs(costs, sizes).sum() - candidate_costs(costs, new_sizes).sum()
     if saved <= 1e-9:
