@@ -912,6 +912,8 @@ def _print_plan(result: Plan, tr: Translator) -> None:
 
 def _print_not_proven(result: Plan, tr: Translator) -> None:
     """Say loudly when a solve stopped at its work budget or time limit."""
+    from planner.locate.result import published_gap
+
     solves: list[tuple[str, PlanResult | ServicesResult]] = [("shelters", result.result)]
     if result.services is not None:
         solves.append(("services", result.services.result))
@@ -925,7 +927,7 @@ def _print_not_proven(result: Plan, tr: Translator) -> None:
             if what == "shelters" and not result.scenario.solver.root_search:
                 how += tr("cli.plan.how_root")
         gap = (
-            tr("cli.plan.at_most", gap=tr.percent(r.gap, 2))
+            tr("cli.plan.at_most", gap=tr.percent(published_gap(r.gap), 2))
             if math.isfinite(r.gap)
             else tr("cli.plan.unknown_distance")
         )

@@ -18,6 +18,7 @@ import pandas as pd
 
 from planner._version import __version__
 from planner.locate import PlanResult, ServicesResult
+from planner.locate.result import GAP_DECIMALS
 
 if TYPE_CHECKING:
     from planner.data import Dataset
@@ -285,7 +286,7 @@ def plan_summary(
         status=shelters["status"],
         objective_value=_num(result.objective),
         bound=_num(result.bound),
-        mip_gap=_num(result.gap, 5),
+        mip_gap=_num(result.gap, GAP_DECIMALS),
         build_seconds=round(result.build_seconds, 2),
         solve_seconds=round(result.solve_seconds, 2),
         messages=list(result.messages),
@@ -402,7 +403,7 @@ def services_summary(
         status=str(r.status),
         objective_value=_num(r.objective, 3),
         bound=_num(r.bound, 3),
-        mip_gap=_num(r.gap, 5),
+        mip_gap=_num(r.gap, GAP_DECIMALS),
         cost=_num(r.cost, 3),
         build_seconds=round(r.build_seconds, 2),
         solve_seconds=round(r.solve_seconds, 2),

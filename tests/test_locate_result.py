@@ -11,11 +11,13 @@ import pytest
 from planner._i18n import Fixed, Note, Share
 from planner.locate._milp import Outcome, Termination
 from planner.locate.result import (
+    GAP_DECIMALS,
     PlanResult,
     PlanStatus,
     ServicesResult,
     empty_frame,
     objective_bound_gap,
+    published_gap,
 )
 
 
@@ -109,3 +111,17 @@ def test_services_result_colocated() -> None:
         solve_seconds=0.0,
     )
     assert r.feasible and r.colocated.tolist() == [True, False, False]
+
+
+@pytest.mark.parametrize(
+    ("gap", "shown"),
+    [(0.016949, "1.69%"), (0.016951, "1.70%"), (0.03618, "3.62%"), (0.0, "0.00%")],
+)
+def test_a_gap_is_rounded_once_for_every_output(gap: float, shown: str) -> None:
+    """The summary's gap, formatted again as a percentage, reads as the unrounded gap does."""
+    from planner._i18n import Translator
+
+    tr = Translator()
+    assert published_gap(gap) == pytest.approx(round(gap, GAP_DECIMALS))
+    assert tr.percent(published_gap(gap), 2) == shown == tr.percent(gap, 2)
+    assert math.isnan(published_gap(math.nan))

@@ -16,7 +16,15 @@ import pandas as pd
 
 from planner.locate._milp import BoolArray, FloatArray, Outcome, Termination
 
-__all__ = ["PlanResult", "PlanStatus", "ServicesResult", "empty_frame", "objective_bound_gap"]
+__all__ = [
+    "GAP_DECIMALS",
+    "PlanResult",
+    "PlanStatus",
+    "ServicesResult",
+    "empty_frame",
+    "objective_bound_gap",
+    "published_gap",
+]
 
 
 #: Keys of the notes :mod:`planner.locate.siting` adds when the district repair changed sites.
@@ -81,6 +89,32 @@ def objective_bound_gap(c: FloatArray, outcome: Outcome) -> tuple[float, float, 
     bound = min(bound, value)
     gap = 0.0 if value == bound else (value - bound) / max(abs(value), 1e-9)
     return value, bound, gap
+
+
+GAP_DECIMALS = 4
+"""Decimals of a relative gap as every output quotes it (0.0362: 3.62 %)."""
+
+
+def published_gap(gap: float) -> float:
+    """Return a relative gap as every output quotes it: rounded once, in one place.
+
+    Every output shows a gap as a percentage with two decimals, so it is rounded to
+    four decimals of the share, once: a percentage formatted from this value reads
+    the same in ``summary.json``, the terminal and the plan's notes. (Stored with
+    five decimals, 0.016949 became 0.01695, which the terminal's table showed as
+    1.70 % beside the note's 1.69 %, the true value rounded once.)
+
+    Parameters
+    ----------
+    gap
+        The relative gap of a solve (NaN when nothing is proven).
+
+    Returns
+    -------
+    float
+        The gap rounded to :data:`GAP_DECIMALS` decimals; a non-finite gap as given.
+    """
+    return round(gap, GAP_DECIMALS) if math.isfinite(gap) else gap
 
 
 _WITH_PLAN = (PlanStatus.OPTIMAL, PlanStatus.TIME_LIMIT, PlanStatus.WORK_LIMIT)

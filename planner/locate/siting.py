@@ -123,7 +123,13 @@ from planner.locate.formulation import (
     district_codes,
 )
 from planner.locate.options import BudgetOptions, ObjectiveOptions
-from planner.locate.result import PlanResult, PlanStatus, empty_frame, objective_bound_gap
+from planner.locate.result import (
+    PlanResult,
+    PlanStatus,
+    empty_frame,
+    objective_bound_gap,
+    published_gap,
+)
 
 __all__ = ["SitingModel"]
 
@@ -995,7 +1001,7 @@ def _exactly(
             opened=repair.opened,
             reduced=repair.reduced,
             cost=Fixed(abs(change), 0),
-            gap=Share(gap, 2),
+            gap=Share(published_gap(gap), 2),
         ),
     )
     if cut:
@@ -1027,7 +1033,7 @@ def _repair_note(repair: DistrictRepair, change: float, gap: float) -> Note:
         opened=repair.opened,
         reduced=repair.reduced,
         cost=Fixed(abs(change), 0),
-        gap=Share(gap, 2),
+        gap=Share(published_gap(gap), 2),
     )
 
 
