@@ -110,6 +110,9 @@ default shown (see ``scenarios/`` for examples)::
                                   # risen at this many checkpoints in a row (0: HiGHS decides)
     exact_district_size = 2500    # settlements x candidates up to which a repaired plan is
                                   # searched again with the district rule written in (0: never)
+    plan_search_nodes = 0         # nodes of a deeper search for a cheaper min_cost plan, with
+                                  # HiGHS's heuristics, after the region search (0: none;
+                                  # 200 nationally: minutes more, raise time_limit_s)
 
 Validation names the table, the key and the bad value.
 """

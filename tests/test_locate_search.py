@@ -8,8 +8,8 @@ import threading
 import numpy as np
 import pytest
 
-from planner.locate._milp import FloatArray, Milp, MilpBuilder, Outcome, solve_milp
-from planner.locate._search import SolveFn, improve_by_groups, integral_bound
+from planner.locate._milp import FloatArray, Milp, MilpBuilder, Outcome, Termination, solve_milp
+from planner.locate._search import SolveFn, improve_by_groups, integral_bound, search_deeper
 from tests.instances import facility_location
 
 
@@ -184,3 +184,38 @@ def test_a_spare_core_is_free_only_once_the_busy_call_has_ended() -> None:
     release.set()
     busy.join()
     assert free() == multi
+
+
+def _region_local_optimum(seed: int, m: int = 15) -> tuple[Milp, FloatArray, FloatArray]:
+    """A drawn facility location and the plan where the search by groups of 3 sites stops."""
+    model, c = facility_location(seed, m=m)
+    groups = [np.arange(k, k + 3) for k in range(0, m, 3)]
+    fixed = [np.setdiff1d(np.arange(m), g) for g in groups]
+    local, cut = improve_by_groups(model, c, _everything_open(model, c, m), fixed, math.inf,
+                                   solve_milp)  # fmt: skip
+    assert not cut
+    return model, c, local
+
+
+@pytest.mark.parametrize(("seed", "local", "optimum"), [(0, 147, 131), (14, 211, 117)])
+def test_a_deeper_search_leaves_the_groups_local_optimum_for_the_optimum(
+    seed: int, local: float, optimum: float
+) -> None:
+    """No group of 3 sites alone improves the plan the search by groups stops at; HiGHS's
+    own heuristics, which change sites anywhere, reach the proven optimum in 50 nodes."""
+    model, c, start = _region_local_optimum(seed)
+    proven = solve_milp(model, c, 60.0, 0.0)
+    assert proven.termination == Termination.OPTIMAL and proven.x is not None
+    assert float(c @ start) == pytest.approx(local)
+    assert float(c @ proven.x) == pytest.approx(optimum)
+    deeper, cut = search_deeper(model, c, start, 50, math.inf, 0.0)
+    assert not cut and float(c @ deeper) == pytest.approx(optimum)
+    # from the optimum it finds nothing cheaper, and keeps the plan it was given
+    again, cut = search_deeper(model, c, deeper, 50, math.inf, 0.0)
+    assert not cut and again.tolist() == deeper.tolist()
+
+
+def test_a_deeper_search_past_its_deadline_keeps_the_plan_and_says_so() -> None:
+    model, c, start = _region_local_optimum(0)
+    kept, cut = search_deeper(model, c, start, 50, 0.0, 0.0)
+    assert cut and kept is start

@@ -25,6 +25,7 @@ from planner.locate import (
     check_solution,
 )
 from planner.locate._milp import Deadline, FloatArray, Outcome, Termination
+from planner.locate._search import search_deeper
 from planner.locate.explain import explain_reach_capacity
 from planner.locate.result import REPAIR_NOTES
 from tests import brute
@@ -54,7 +55,9 @@ _TABLE_OF = {
     "objective": "objective",
     "tie_break": "objective",
     "travel_weight": "objective",
-    **dict.fromkeys(["time_limit_s", "mip_gap", "node_limit", "root_search"], "solver"),
+    **dict.fromkeys(
+        ["time_limit_s", "mip_gap", "node_limit", "root_search", "plan_search_nodes"], "solver"
+    ),
 }
 _TYPES: dict[str, Any] = {
     "targets": TargetOptions,
@@ -712,11 +715,16 @@ def test_the_cheapest_plan_under_the_district_rule_agrees_with_the_brute_force(
     every choice of sizes enumerated (tests/brute.py): a plan called optimal costs the
     optimum, one called infeasible has none, and the gap bounds the excess. Drawn so, 450
     instances found the two faults tested by hand above."""
+    _agrees_with_the_brute_force(seed, node_limit=10_000)
+
+
+def _agrees_with_the_brute_force(seed: int, **solver: Any) -> None:
+    """Plan a drawn instance under the district rule and hold it to the brute force."""
     rng = np.random.default_rng(seed)
     minutes, demand, district, existing = _drawn_instance(rng)
     sizes = ((10.0, 20.0, 40.0), (10.0, 18.0, 32.0))
     opts = _opts(sizes=sizes[0], size_costs=sizes[1], nearest_tolerance_min=15.0,
-                 tie_break="travel", node_limit=10_000)  # fmt: skip
+                 tie_break="travel", **solver)  # fmt: skip
     model = SitingModel(minutes, demand, existing, options=opts, demand_district=district)
     r = model.solve()
     best, _ = brute.district_rule_optimum(
@@ -1073,6 +1081,8 @@ def test_node_limit_is_validated() -> None:
         SolverOptions(stall_checks=2.5)  # type: ignore[arg-type]
     with pytest.raises(OptionError, match=r"targets.nearest_tolerance_min is -5"):
         TargetOptions(nearest_tolerance_min=-5.0)
+    with pytest.raises(OptionError, match=r"solver.plan_search_nodes is -1; expected a whole"):
+        SolverOptions(plan_search_nodes=-1)
 
 
 def test_the_same_model_gives_the_same_plan() -> None:
@@ -2192,3 +2202,38 @@ def test_a_revision_that_ends_cheaper_says_saving_not_adding_a_negative_cost() -
         chosen_capacity=np.array([10.0, 0.0]),
     )
     assert _repair_note(grown_only, 8.0, 0.05).key == "message.repaired"
+
+
+def test_a_deeper_search_for_the_plan_follows_the_region_search(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``solver.plan_search_nodes``: HiGHS with its heuristics searches from the region
+    search's plan with that budget; the plan keeps every rule and reaches the brute-force
+    optimum; 0 (the default) never runs it."""
+    calls: list[int] = []
+    real = search_deeper
+
+    def recording(*args: Any) -> tuple[FloatArray, bool]:
+        calls.append(args[3])
+        return real(*args)
+
+    monkeypatch.setattr(siting_module, "search_deeper", recording)
+    minutes, demand, district = _loosest()
+    best = _drawn_optimum(minutes, demand, 9.0, district)
+    for nodes in (0, 50):
+        model = _drawn_model(minutes, demand, 9.0, district)
+        solver = replace(model.options.solver, node_limit=1, plan_search_nodes=nodes)
+        model = replace(model, options=replace(model.options, solver=solver))
+        r = model.solve()
+        assert check_solution(model, r) == []
+        assert r.cost == pytest.approx(best) == pytest.approx(50.0)
+    assert calls and set(calls) == {50}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(0, 100_000))
+def test_a_deeper_search_for_the_plan_agrees_with_the_brute_force(seed: int) -> None:
+    """The drawn instances of the cheapest plan under the district rule, with the deeper
+    search and the default root search: a plan called optimal costs the optimum, and the
+    gap bounds the excess."""
+    _agrees_with_the_brute_force(seed, node_limit=1, plan_search_nodes=50)

@@ -29,6 +29,7 @@ from planner.locate._milp import (
     Outcome,
     Termination,
     integral_bound,
+    solve_milp,
 )
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "merge_units",
     "populated_regions",
     "region_codes",
+    "search_deeper",
     "spare_core",
 ]
 
@@ -379,6 +381,48 @@ def improve_by_groups(
         return best, False
     finally:
         drop()
+
+
+def search_deeper(
+    model: Milp, c: FloatArray, start: FloatArray, nodes: int, deadline: float, gap: float
+) -> tuple[FloatArray, bool]:
+    """Search the whole model once more from a plan, with HiGHS's own heuristics kept.
+
+    A neighbourhood search stops where no group of sites alone can improve
+    the plan; HiGHS's sub-MIPs (RINS, RENS) change sites anywhere at once.
+    Bounded by ``nodes`` (HiGHS counts its sub-MIPs' work in nodes and simplex
+    iterations, not time), so the plan is the same on every machine;
+    ``deadline`` is only a safety net.
+
+    Parameters
+    ----------
+    model
+        The model whose plans are sought (its rows hold every plan returned).
+    c
+        Objective vector.
+    start
+        A feasible solution to start from.
+    nodes
+        Branch-and-bound nodes the search may explore.
+    deadline
+        ``time.perf_counter()`` value after which it does not start, or stops.
+    gap
+        Relative gap at which HiGHS may stop early.
+
+    Returns
+    -------
+    tuple[numpy.ndarray, bool]
+        The cheaper solution found (else ``start``), and whether the deadline
+        cut the search short.
+    """
+    left = deadline - time.perf_counter()
+    if left <= 0:
+        return start, True
+    res = solve_milp(model, c, left, gap, start, nodes, heuristics=True)
+    cut = res.termination == Termination.LIMIT
+    if res.x is not None and float(c @ res.x) < float(c @ start) - 1e-9:
+        return np.asarray(res.x, dtype=float), cut
+    return start, cut
 
 
 def final_outcome(res: Outcome, start: FloatArray | None, c: FloatArray, cut: bool) -> Outcome:

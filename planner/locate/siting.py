@@ -112,6 +112,7 @@ from planner.locate._search import (
     held_outside,
     improve_by_groups,
     integral_bound,
+    search_deeper,
     spare_core,
 )
 from planner.locate._trim import trim_sites
@@ -122,7 +123,7 @@ from planner.locate.formulation import (
     SitingLayout,
     district_codes,
 )
-from planner.locate.options import BudgetOptions, ObjectiveOptions
+from planner.locate.options import BudgetOptions, ObjectiveOptions, SolverOptions
 from planner.locate.result import (
     PlanResult,
     PlanStatus,
@@ -419,7 +420,10 @@ class SitingModel(SitingFormulation):
         (:class:`~planner.locate._search.Background`) while the rounded LP and
         the region search find the plan; a deeper search starts after them,
         from their plan. The cheaper plan found is kept (the full search's on a
-        tie), so the result is the same on one core or many. Every step is
+        tie), so the result is the same on one core or many. With
+        ``solver.plan_search_nodes``, HiGHS with its own heuristics then searches
+        the whole model from the region search's plan (:func:`search_deeper`).
+        Every step is
         bounded by work (nodes), not time, so the plan is the same on any
         machine; the deadline is only a safety net, and a result it cut short
         says so (:attr:`Termination.LIMIT`). ``proof``, a relaxation of the
@@ -460,21 +464,8 @@ class SitingModel(SitingFormulation):
                     root.join()  # not needed: wait for its thread (bounded by its work budget)
                 return first
             begin = first.x
-        # without the linking rows (implied once sites are integer) each
-        # sub-problem's LP solves in a fraction of a second
-        light = model.rows(layout.core_rows)
-        y_cols = layout.y.cols
-        fixed = held_outside(y_cols, self._region_groups(len(y_cols)))
-        # the region search solves its next region ahead once the root search's core is free
-        better, cut = improve_by_groups(
-            light,
-            c1,
-            begin,
-            fixed,
-            deadline.started + deadline.limit_s,
-            solve_milp,
-            spare=spare_core(root),
-        )
+        groups = self._region_groups(len(layout.y.cols))
+        better, cut = _find_plan(layout, c1, (begin, groups), deadline, root, opts)
         if root is not None:
             res = root.result()
         elif not opts.root_search and lp_bound is not None:
@@ -700,6 +691,37 @@ def _proof_model(model: SitingModel, layout: SitingLayout) -> Milp | None:
         and other.milp.a.shape == layout.milp.a.shape
     )
     return other.milp if same else None
+
+
+def _find_plan(
+    layout: SitingLayout,
+    c1: FloatArray,
+    search: tuple[FloatArray, list[IntArray]],
+    deadline: Deadline,
+    root: Background[Outcome] | None,
+    opts: SolverOptions,
+) -> tuple[FloatArray, bool]:
+    """Improve a starting plan region by region, then, if asked, search deeper.
+
+    ``search`` is the starting plan and the candidate groups (regions);
+    ``root`` the root search running beside it, if any. Returns the plan and
+    whether the deadline cut a step short.
+    """
+    end = deadline.started + deadline.limit_s
+    begin, groups = search
+    # without the linking rows (implied once sites are integer) each
+    # sub-problem's LP solves in a fraction of a second
+    light = layout.milp.rows(layout.core_rows)
+    fixed = held_outside(layout.y.cols, groups)
+    # the region search solves its next region ahead once the root search's core is free
+    better, cut = improve_by_groups(
+        light, c1, begin, fixed, end, solve_milp, spare=spare_core(root)
+    )
+    if opts.plan_search_nodes and not cut:
+        better, cut = search_deeper(
+            layout.milp, c1, better, opts.plan_search_nodes, end, opts.mip_gap
+        )
+    return better, cut
 
 
 def _lp_outcome(
