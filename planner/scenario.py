@@ -112,7 +112,7 @@ default shown (see ``scenarios/`` for examples)::
                                   # searched again with the district rule written in (0: never)
     plan_search_nodes = 0         # nodes of a deeper search for a cheaper min_cost plan, with
                                   # HiGHS's heuristics, after the region search (0: none;
-                                  # 200 nationally: minutes more, raise time_limit_s)
+                                  # 200 nationally: minutes more, time_limit_s = 1800)
 
 Validation names the table, the key and the bad value.
 """

@@ -379,8 +379,9 @@ class SolverOptions:
         search's plan, kept if cheaper. 0 (default): none. It finds cheaper plans
         for minutes more: nationally 200 nodes take about 5.5 minutes and bring
         ``coe-minimum`` from 774 to 760 (29 new sites instead of 33); raise
-        ``time_limit_s`` with it (900), or the safety net cuts it. The bound, and
-        so what is proven, is the root search's, as without it.
+        ``time_limit_s`` with it (1800: 11 minutes on a busy machine), or the
+        safety net cuts it. The bound, and so what is proven, is the root
+        search's, as without it.
     """
 
     time_limit_s: float = 300.0
