@@ -464,9 +464,7 @@ class HospitalServicesModel:
                 start = fixed.x
                 cut = cut or fixed.termination == Termination.LIMIT
         if start is not None and self.site_region is not None:
-            start, cut_here = self._improve(
-                layout, start, (deadline.started + deadline.limit_s, root)
-            )
+            start, cut_here = self._improve(layout, start, (deadline.at(1.0), root))
             cut = cut or cut_here
         if root is not None:
             res = root.result()

@@ -707,7 +707,7 @@ def _find_plan(
     ``root`` the root search running beside it, if any. Returns the plan and
     whether the deadline cut a step short.
     """
-    end = deadline.started + deadline.limit_s
+    end = deadline.at(1.0)
     begin, groups = search
     # without the linking rows (implied once sites are integer) each
     # sub-problem's LP solves in a fraction of a second
