@@ -939,6 +939,8 @@ def _print_not_proven(result: Plan, tr: Translator) -> None:
         if repaired:
             key = "cli.plan.repaired_also" if texts else "cli.plan.repaired_text"
             texts.append(tr(key, gap=gap))
+        if what == "shelters" and result.deeper_search_may_help:
+            texts.append(tr("cli.plan.cheaper"))
         text = " ".join(texts)
         console.print(
             f"[bold yellow]{escape(tr('cli.plan.not_proven', what=tr('cli.plan.' + what)))}[/] "

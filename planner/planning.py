@@ -188,6 +188,22 @@ class Plan:
         return dict(zip(d["district_id"].astype(str), d["name"].astype(str), strict=True))
 
     @property
+    def deeper_search_may_help(self) -> bool:
+        """Whether ``solver.plan_search_nodes`` may find a cheaper shelter plan.
+
+        True for a ``min_cost`` shelter plan that its work budget stopped short
+        of the requested gap, found without the deeper search: the report and
+        the terminal then say how to ask for it.
+        """
+        r, sc = self.result, self.scenario
+        return (
+            r.feasible
+            and r.status == "work_limit"
+            and sc.objective.type == "min_cost"
+            and sc.solver.plan_search_nodes == 0
+        )
+
+    @property
     def all_sites(self) -> gpd.GeoDataFrame:
         """Shelters and hospital services in one table (the ``sites.csv`` rows)."""
         if self.services is None or self.services.sites.empty:

@@ -874,6 +874,8 @@ def _time_limit_warning(plan: Plan, tr: Translator) -> str | None:
     text += " " + tr("report.limit.time" if timed else "report.limit.work")
     if plan.result.repaired:  # a deeper search cannot close what the district repair added
         text += " " + tr("report.limit.repaired")
+    if plan.deeper_search_may_help:
+        text += " " + tr("report.limit.cheaper")
     return text
 
 

@@ -506,6 +506,14 @@ def test_a_time_limit_is_said_even_after_a_repair(
     text = " ".join(out.getvalue().split())
     assert "did not prove the requested gap" in text, text
     assert "raise solver.node_limit for a smaller gap" in text and "to prove" not in text, text
+    # a cheapest plan: the way to a cheaper one is said, unless it was already asked for
+    assert tiny.scenario.objective.type == "min_cost" and "plan_search_nodes = 200" in text, text
+    sc = tiny.scenario
+    asked = replace(sc, solver=replace(sc.solver, plan_search_nodes=200))
+    out = io.StringIO()
+    monkeypatch.setattr(cli_module, "console", Console(file=out, width=500))
+    cli_module._print_not_proven(replace(tiny, scenario=asked, result=result), Translator())
+    assert "did not prove" in out.getvalue() and "plan_search_nodes" not in out.getvalue()
 
 
 def test_comparison_reads_across_scenarios() -> None:

@@ -9,6 +9,7 @@ import pytest
 
 from planner._errors import InputDataError
 from planner.data import Dataset
+from planner.locate import PlanStatus
 from planner.planning import Plan, plan
 from planner.scenario import ScenarioError, load_scenario, scenario_from_dict
 
@@ -49,6 +50,20 @@ def test_coe_minimum_plan_is_feasible(coe: Plan, dataset: Dataset) -> None:
         "max_travel_min",
     ):
         assert key in s
+
+
+def test_a_plan_stopped_by_its_work_budget_points_to_the_deeper_search(coe: Plan) -> None:
+    """The national plan stops at its work budget: a deeper search may find a cheaper one."""
+    assert coe.result.status == "work_limit" and coe.deeper_search_may_help
+    solver = coe.scenario.solver
+    asked = replace(coe.scenario, solver=replace(solver, plan_search_nodes=200))
+    assert not replace(coe, scenario=asked).deeper_search_may_help  # already asked for
+    travel = replace(coe.scenario, objective=replace(coe.scenario.objective, type="min_travel"))
+    assert not replace(coe, scenario=travel).deeper_search_may_help  # min_cost only
+    # proven; or a longer time limit is the advice
+    for status in (PlanStatus.OPTIMAL, PlanStatus.TIME_LIMIT):
+        stopped = replace(coe.result, status=status)
+        assert not replace(coe, result=stopped).deeper_search_may_help, status
 
 
 def test_cities_stay_near_help(coe: Plan) -> None:

@@ -14,7 +14,7 @@ from planner._i18n import catalog
 from planner.data import Dataset
 from planner.outputs import PlanFiles, comparison_markdown, comparison_table, write_plan
 from planner.planning import Plan, plan
-from planner.scenario import load_scenario
+from planner.scenario import Scenario, load_scenario
 
 
 @pytest.fixture(scope="module")
@@ -472,6 +472,34 @@ def test_the_not_proven_box_says_why(small_plan: Plan) -> None:
         not small_plan.result.repaired
         and replace(small_plan.result, messages=(repaired,)).repaired
     )
+
+
+def test_the_not_proven_box_points_to_the_deeper_search(small_plan: Plan) -> None:
+    """A cheapest plan stopped by its work budget: the box says how to search for a cheaper one."""
+    from dataclasses import replace
+
+    from planner._i18n import Translator
+    from planner.locate import PlanStatus
+    from planner.report import _time_limit_warning
+
+    sc = small_plan.scenario
+    cheapest = replace(sc, objective=replace(sc.objective, type="min_cost"))
+
+    def box(scenario: Scenario, status: PlanStatus, lang: str = "en") -> str:
+        result = replace(small_plan.result, status=status)
+        said = _time_limit_warning(
+            replace(small_plan, scenario=scenario, result=result), Translator(lang)
+        )
+        assert said is not None
+        return said
+
+    hint = "solver.plan_search_nodes (200, say, and solver.time_limit_s = 1800)"
+    assert hint in box(cheapest, PlanStatus.WORK_LIMIT)
+    assert "solver.plan_search_nodes" in box(cheapest, PlanStatus.WORK_LIMIT, "az")
+    asked = replace(cheapest, solver=replace(sc.solver, plan_search_nodes=200))
+    assert "plan_search_nodes" not in box(asked, PlanStatus.WORK_LIMIT)
+    assert "plan_search_nodes" not in box(cheapest, PlanStatus.TIME_LIMIT)
+    assert "plan_search_nodes" not in box(sc, PlanStatus.WORK_LIMIT)  # max_coverage
 
 
 def test_tables_align_figures_right_and_words_left() -> None:
