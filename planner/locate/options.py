@@ -378,7 +378,8 @@ class SolverOptions:
         counts in nodes and simplex iterations, not time), started from that
         search's plan, kept if cheaper. 0 (default): none. It finds cheaper plans
         for minutes more: nationally 200 nodes take about 5.5 minutes and bring
-        ``coe-minimum`` from 774 to 760 (29 new sites instead of 33); raise
+        ``coe-minimum`` from 774 to 760 (29 new sites instead of 33; 100 nodes or
+        fewer find nothing cheaper there, 400 the same plan); raise
         ``time_limit_s`` with it (1800: 11 minutes on a busy machine), or the
         safety net cuts it. The bound, and so what is proven, is the root
         search's, as without it.
