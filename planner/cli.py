@@ -1053,7 +1053,12 @@ def compare(  # noqa: PLR0913 -- one parameter per command-line option
 ) -> None:
     """Plan several SCENARIOS and write a comparison table (CSV and Markdown)."""
     from planner._io import result_folder
-    from planner.outputs import scenario_folders, write_comparison, write_comparison_map
+    from planner.outputs import (
+        comparison_notes,
+        scenario_folders,
+        write_comparison,
+        write_comparison_map,
+    )
     from planner.scenario import load_scenario, resolve_scenario
 
     # validate all before the long work
@@ -1069,13 +1074,17 @@ def compare(  # noqa: PLR0913 -- one parameter per command-line option
             _plan_and_write(sc, base.sub(name), dataset, time_limit, progress)
             for sc, name in zip(loaded, names, strict=True)
         ]
-        table = write_comparison(plans, folder)
+        table = write_comparison(plans, folder, lang=lang)
         side = write_comparison_map(
             [(sc.name, name) for sc, name in zip(loaded, names, strict=True)], folder, lang=lang
         )
     tr = Translator(lang)
     for view in _comparison_views(table, console.width, tr):
         console.print(view)
+    for note in comparison_notes(plans, lang=lang):
+        console.print(
+            f"[bold yellow]{escape(tr('cli.warning'))}:[/] {escape(note)}", soft_wrap=True
+        )
     written = "comparison.csv, comparison.md" + (", comparison_map.html" if side else "")
     console.print(escape(tr("cli.wrote", files=written, folder=str(out))))
     _exit_status(plans, tr)

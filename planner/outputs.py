@@ -40,6 +40,7 @@ __all__ = [
     "AssessmentFiles",
     "PlanFiles",
     "comparison_markdown",
+    "comparison_notes",
     "comparison_table",
     "scenario_folders",
     "write_assessment",
@@ -539,8 +540,11 @@ def scenario_folders(names: Sequence[str], out_dir: str | Path) -> list[Path]:
     return paths
 
 
-def write_comparison(plans: list[Plan], out_dir: str | Path) -> pd.DataFrame:
+def write_comparison(plans: list[Plan], out_dir: str | Path, *, lang: str = "en") -> pd.DataFrame:
     """Write ``comparison.csv`` and ``comparison.md`` into ``out_dir`` and return the table.
+
+    Below its table, ``comparison.md`` notes every plan that costs more than the
+    plan of a scenario with stricter rules (:func:`comparison_notes`).
 
     Parameters
     ----------
@@ -548,6 +552,8 @@ def write_comparison(plans: list[Plan], out_dir: str | Path) -> pd.DataFrame:
         The plans to compare, in order.
     out_dir
         Folder to write into (created if needed).
+    lang
+        Language of the notes.
 
     Returns
     -------
@@ -556,9 +562,45 @@ def write_comparison(plans: list[Plan], out_dir: str | Path) -> pd.DataFrame:
     """
     out = Path(out_dir)
     table = comparison_table(plans)
+    notes = "".join(f"\n- {markdown_cell(n)}\n" for n in comparison_notes(plans, lang=lang))
     write_csv_atomic(out / "comparison.csv", table, spreadsheet=True)
-    write_text_atomic(out / "comparison.md", comparison_markdown(table))
+    write_text_atomic(out / "comparison.md", comparison_markdown(table) + notes)
     return table
+
+
+def comparison_notes(plans: list[Plan], *, lang: str = "en") -> list[str]:
+    """Return a note for every plan dearer than the plan of a scenario with stricter rules.
+
+    Such a plan is not the cheapest its scenario allows: the stricter plan keeps
+    its rules too (:func:`planner.planning.dearer_than_stricter`). Plain text,
+    escaped by whoever writes it out.
+
+    Parameters
+    ----------
+    plans
+        The plans compared.
+    lang
+        Language of the notes.
+
+    Returns
+    -------
+    list[str]
+        One note per such pair; empty when the costs agree with the rules.
+    """
+    from planner._i18n import Translator
+    from planner.planning import dearer_than_stricter
+
+    tr = Translator(lang)
+    return [
+        tr(
+            "cli.compare.dearer",
+            dearer=dearer.scenario.name,
+            stricter=stricter.scenario.name,
+            cost=tr.number(dearer.summary["cost"]),
+            stricter_cost=tr.number(stricter.summary["cost"]),
+        )
+        for dearer, stricter in dearer_than_stricter(plans)
+    ]
 
 
 _SIDE_BY_SIDE = """<!doctype html>

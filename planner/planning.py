@@ -15,6 +15,7 @@ shelters' capacity in the dataset is in beds and is converted.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import geopandas as gpd
@@ -36,7 +37,7 @@ from planner.locate import (
     required_centres,
 )
 from planner.network import TravelMode, travel_matrix
-from planner.scenario import Scenario, ScenarioError
+from planner.scenario import Scenario, ScenarioError, at_least_as_strict
 from planner.selection import HospitalOffer, offered_hospitals, shelter_candidates
 from planner.summary import PlanSummary, inclusive_summary, plan_summary, services_summary
 from planner.tables import (
@@ -55,6 +56,7 @@ __all__ = [
     "Plan",
     "ServicesPlan",
     "check_scenario",
+    "dearer_than_stricter",
     "plan",
     "rcc_candidates",
 ]
@@ -451,6 +453,55 @@ def plan(dataset: Dataset, scenario: Scenario, *, before: Assessment | None = No
     return Plan(
         scenario, result, table, assignments, districts, summary, before, violations, services
     )
+
+
+def _meets_its_rules(p: Plan) -> bool:
+    """Return whether a cheapest plan keeps every rule of its scenario, checked independently."""
+    return (
+        p.scenario.objective.type == "min_cost"
+        and p.result.feasible
+        and not p.result.districts_left
+        and not p.violations
+        and p.summary["cost"] is not None
+    )
+
+
+def dearer_than_stricter(plans: Sequence[Plan]) -> list[tuple[Plan, Plan]]:
+    """Return the pairs of plans whose looser scenario was given the dearer plan.
+
+    A pair ``(dearer, stricter)``: both cheapest-plan (``min_cost``) plans of
+    the same dataset keep every rule of their scenario, ``stricter``'s rules
+    imply ``dearer``'s (:func:`planner.scenario.at_least_as_strict`), and yet
+    ``dearer`` costs more. ``stricter``'s plan is then a plan of ``dearer``'s
+    scenario too, so ``dearer``'s is not the cheapest there: a search stopped
+    by its work budget can end at a local optimum. Requiring ``stricter``'s new
+    sites in ``dearer``'s scenario (``[candidates] require``) searches from them.
+
+    Parameters
+    ----------
+    plans
+        The plans compared (one dataset).
+
+    Returns
+    -------
+    list[tuple[Plan, Plan]]
+        Every such pair, in the order of ``plans``.
+    """
+    kept = [p for p in plans if _meets_its_rules(p)]
+    pairs = []
+    for dearer in kept:
+        for stricter in kept:
+            cost, strict_cost = dearer.summary["cost"], stricter.summary["cost"]
+            if (
+                stricter is not dearer
+                and cost is not None
+                and strict_cost is not None
+                and cost > strict_cost + 1e-6
+                and dearer.summary["dataset"] == stricter.summary["dataset"]
+                and at_least_as_strict(stricter.scenario, dearer.scenario)
+            ):
+                pairs.append((dearer, stricter))
+    return pairs
 
 
 def _own_sizes(candidates: gpd.GeoDataFrame) -> dict[str, FloatArray | None]:

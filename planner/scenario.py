@@ -170,6 +170,7 @@ __all__ = [
     "SupplyOptions",
     "TargetOptions",
     "TravelOptions",
+    "at_least_as_strict",
     "builtin_scenarios",
     "load_scenario",
     "resolve_scenario",
@@ -360,6 +361,68 @@ class HospitalSelection:
                 )
         _no_conflict("hospitals", self.require_rape_crisis, self.exclude, "require_rape_crisis")
         _no_conflict("hospitals", self.require_forensic, self.exclude, "require_forensic")
+
+
+def _no_looser(strict: float | None, loose: float | None) -> bool:
+    """Whether the limit ``strict`` is at most ``loose`` (``None``: no limit at all)."""
+    if loose is None:
+        return True
+    return strict is not None and strict <= loose
+
+
+def at_least_as_strict(strict: Scenario, loose: Scenario) -> bool:
+    """Whether every plan meeting ``strict``'s rules meets ``loose``'s too.
+
+    True when the two scenarios plan the same thing (every option equal but
+    the name, descriptions, file, ``[access]`` reporting and ``[solver]``
+    settings) and ``strict`` differs only by rules at least as demanding: a
+    higher ``served_share``, a smaller ``nearest_tolerance_min``, ``one_per_region``,
+    ``regional_capacity`` or ``single_source`` set. The travel limits and budgets
+    are not among them: a district's rule "no longer mean travel than today"
+    applies to the districts within the limit today, so a shorter limit binds
+    fewer districts, and a binding budget may leave a district worse off. Such a
+    pair's plans can be compared: the stricter one's plan is a plan of the looser
+    scenario, so a looser plan that costs more is not the cheapest there is
+    (:func:`planner.planning.dearer_than_stricter`).
+
+    Parameters
+    ----------
+    strict
+        The scenario that may ask more.
+    loose
+        The scenario that may ask less.
+
+    Returns
+    -------
+    bool
+        True when ``strict``'s rules imply ``loose``'s.
+    """
+    s, lo = strict.targets, loose.targets
+    rules = (
+        s.served_share >= lo.served_share,
+        _no_looser(s.nearest_tolerance_min, lo.nearest_tolerance_min),
+        s.one_per_region or not lo.one_per_region,
+        s.regional_capacity or not lo.regional_capacity,
+        s.single_source or not lo.single_source,
+    )
+    same_else = replace(
+        strict,
+        name=loose.name,
+        description=loose.description,
+        descriptions=loose.descriptions,
+        source=loose.source,
+        access=loose.access,
+        solver=loose.solver,
+        targets=replace(
+            s,
+            served_share=lo.served_share,
+            nearest_tolerance_min=lo.nearest_tolerance_min,
+            one_per_region=lo.one_per_region,
+            regional_capacity=lo.regional_capacity,
+            single_source=lo.single_source,
+        ),
+    )
+    return all(rules) and same_else == loose
 
 
 def _no_conflict(

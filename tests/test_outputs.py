@@ -16,6 +16,7 @@ from planner.access import DISTRICT_TABLE_COLUMNS
 from planner.assessment import assess
 from planner.data import Dataset
 from planner.outputs import AssessmentFiles, write_assessment
+from planner.planning import Plan
 
 # a distinctive location no district point or settlement has
 SECRET = (47.7654321, 40.1234567)
@@ -137,3 +138,35 @@ def test_comparison_map_puts_two_plans_side_by_side(tmp_path: Path) -> None:
     assert "nomap" not in page  # a scenario without a map is not offered
     assert "http" not in page  # nothing to fetch: works offline like the maps it frames
     assert write_comparison_map([("only", "a")], tmp_path / "none") is None
+
+
+def test_the_comparison_notes_a_plan_dearer_than_a_stricter_one(
+    tiny_plan: tuple[Dataset, Plan], tmp_path: Path
+) -> None:
+    from planner._i18n import Translator
+    from planner.outputs import comparison_notes, write_comparison
+
+    _, strict = tiny_plan
+    sc, cost = strict.scenario, strict.summary["cost"]
+    assert cost is not None
+    loose = replace(
+        strict,
+        scenario=replace(sc, name="loose | 0.9", targets=replace(sc.targets, served_share=0.9)),
+        summary={**strict.summary, "cost": cost + 10},
+    )
+    number = Translator().number
+    notes = comparison_notes([strict, loose])
+    assert notes == [
+        f"'loose | 0.9' costs {number(cost + 10)}, more than 'tiny' ({number(cost)}), whose rules "
+        "are at least as strict: that plan meets every rule of 'loose | 0.9' too, so the search "
+        "for 'loose | 0.9' stopped short of the cheapest plan. Require the new sites of 'tiny' in "
+        "'loose | 0.9' ([candidates] require, their site_id from its sites.csv) to search from "
+        "them."
+    ]
+    assert "namizəd yer" in comparison_notes([strict, loose], lang="az")[0]
+    assert comparison_notes([strict]) == [] and comparison_notes([loose]) == []
+    write_comparison([strict, loose], tmp_path)
+    md = (tmp_path / "comparison.md").read_text("utf-8")
+    assert md.endswith("\n\n- " + notes[0].replace("|", "\\|") + "\n")
+    write_comparison([strict], tmp_path)  # no note: the table alone
+    assert (tmp_path / "comparison.md").read_text("utf-8").count("\n- ") == 0

@@ -11,7 +11,7 @@ from planner._errors import InputDataError
 from planner.data import Dataset
 from planner.locate import PlanStatus
 from planner.planning import Plan, plan
-from planner.scenario import ScenarioError, load_scenario, scenario_from_dict
+from planner.scenario import Scenario, ScenarioError, load_scenario, scenario_from_dict
 
 
 @pytest.fixture(scope="module")
@@ -64,6 +64,37 @@ def test_a_plan_stopped_by_its_work_budget_points_to_the_deeper_search(coe: Plan
     for status in (PlanStatus.OPTIMAL, PlanStatus.TIME_LIMIT):
         stopped = replace(coe.result, status=status)
         assert not replace(coe, result=stopped).deeper_search_may_help, status
+
+
+def test_a_plan_dearer_than_a_stricter_scenario_s_is_found(
+    tiny_plan: tuple[Dataset, Plan],
+) -> None:
+    """A looser scenario's plan that costs more than a stricter one's is not the cheapest."""
+    from planner.planning import dearer_than_stricter
+
+    _, strict = tiny_plan
+    sc, cost = strict.scenario, strict.summary["cost"]
+    assert strict.result.feasible and strict.violations == () and cost is not None
+    loose = replace(sc, name="looser", targets=replace(sc.targets, served_share=0.9))
+
+    def variant(extra: float, scenario: Scenario = loose) -> Plan:
+        return replace(strict, scenario=scenario, summary={**strict.summary, "cost": cost + extra})
+
+    def names(plans: list[Plan]) -> list[tuple[str, str]]:
+        return [(a.scenario.name, b.scenario.name) for a, b in dearer_than_stricter(plans)]
+
+    assert names([strict, variant(10.0)]) == [("looser", "tiny")]
+    assert names([variant(10.0), strict]) == [("looser", "tiny")]
+    assert names([strict, variant(0.0)]) == names([strict, variant(-10.0)]) == []
+    # the stricter plan must keep its own rules, checked independently
+    assert names([replace(strict, violations=("a rule",)), variant(10.0)]) == []
+    # another dataset, another objective, a rule not ordered: not comparable
+    elsewhere = replace(strict, summary={**strict.summary, "dataset": "elsewhere"})
+    assert names([elsewhere, variant(10.0)]) == []
+    travel = replace(loose, objective=replace(sc.objective, type="min_travel"))
+    assert names([strict, variant(10.0, travel)]) == []
+    longer = replace(sc, name="longer", targets=replace(sc.targets, max_travel_min=180.0))
+    assert names([strict, variant(10.0, longer)]) == []
 
 
 def test_cities_stay_near_help(coe: Plan) -> None:

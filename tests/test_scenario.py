@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -322,3 +323,37 @@ def test_site_lists_apply_to_their_dataset_only() -> None:
     assert 'site_lists_dataset = "azerbaijan"' in scenario.to_toml()
     with pytest.raises(ScenarioError, match=r"site_lists_dataset is 3; expected the name"):
         scenario_from_dict({"site_lists_dataset": 3})
+
+
+def test_a_stricter_scenario_is_only_one_whose_rules_cannot_lose_a_plan() -> None:
+    from planner.scenario import at_least_as_strict
+
+    base = load_scenario("coe-minimum")
+
+    def targets(**values: Any) -> Scenario:
+        return replace(base, name="other", targets=replace(base.targets, **values))
+
+    looser = targets(served_share=0.99)
+    assert at_least_as_strict(base, looser) and not at_least_as_strict(looser, base)
+    assert at_least_as_strict(base, base)
+    assert at_least_as_strict(targets(nearest_tolerance_min=10.0), base)
+    assert not at_least_as_strict(targets(nearest_tolerance_min=None), base)  # no rule at all
+    assert at_least_as_strict(base, targets(nearest_tolerance_min=None))
+    assert at_least_as_strict(targets(regional_capacity=True, single_source=True), base)
+    assert not at_least_as_strict(targets(one_per_region=False), base)
+    assert at_least_as_strict(base, targets(one_per_region=False))
+    # each rule must be at least as strict: a higher share does not make up for a looser tolerance
+    assert not at_least_as_strict(targets(served_share=1.0, nearest_tolerance_min=30.0), base)
+    # a shorter travel limit binds fewer districts' "no longer than today": no order either way
+    assert not at_least_as_strict(targets(max_travel_min=90.0), base)
+    assert not at_least_as_strict(base, targets(max_travel_min=180.0))
+    # a binding budget may leave a district worse off; other sizes plan something else
+    budget = replace(base, budget=replace(base.budget, max_new_sites=40))
+    assert not at_least_as_strict(budget, base) and not at_least_as_strict(base, budget)
+    sizes = replace(base, supply=replace(base.supply, sizes=(10.0, 20.0), size_costs=(10.0, 18.0)))
+    assert not at_least_as_strict(sizes, base) and not at_least_as_strict(base, sizes)
+    # the name, the description and the solver's settings change no rule
+    deeper = replace(
+        base, name="deep", description="", solver=replace(base.solver, plan_search_nodes=200)
+    )
+    assert at_least_as_strict(deeper, looser) and at_least_as_strict(base, deeper)
