@@ -1085,10 +1085,7 @@ def compare(  # noqa: PLR0913 -- one parameter per command-line option
         console.print(
             f"[bold yellow]{escape(tr('cli.warning'))}:[/] {escape(note)}", soft_wrap=True
         )
-    again = [f.name for f in sorted(out.glob("*.toml"))]  # plans to try again from sites
-    written = ", ".join(
-        ["comparison.csv", "comparison.md", *(["comparison_map.html"] if side else []), *again]
-    )
+    written = "comparison.csv, comparison.md" + (", comparison_map.html" if side else "")
     console.print(escape(tr("cli.wrote", files=written, folder=str(out))))
     _exit_status(plans, tr)
 

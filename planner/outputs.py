@@ -560,33 +560,20 @@ def write_comparison(plans: list[Plan], out_dir: str | Path, *, lang: str = "en"
     pandas.DataFrame
         The comparison table written.
     """
-    from planner.planning import dearer_than_stricter, requiring_sites_of
-
     out = Path(out_dir)
     table = comparison_table(plans)
     notes = "".join(f"\n- {markdown_cell(n)}\n" for n in comparison_notes(plans, lang=lang))
     write_csv_atomic(out / "comparison.csv", table, spreadsheet=True)
     write_text_atomic(out / "comparison.md", comparison_markdown(table) + notes)
-    for dearer, stricter in dearer_than_stricter(plans):
-        again = requiring_sites_of(dearer.scenario, stricter)
-        write_text_atomic(out / _again_file(dearer, stricter), again.to_toml())
     return table
-
-
-def _again_file(dearer: Plan, stricter: Plan) -> str:
-    """Name the scenario file that plans ``dearer`` again from ``stricter``'s sites."""
-    name = f"{dearer.scenario.name}-from-{stricter.scenario.name}"
-    return scenario_folders([name], ".")[0].name + ".toml"
 
 
 def comparison_notes(plans: list[Plan], *, lang: str = "en") -> list[str]:
     """Return a note for every plan dearer than the plan of a scenario with stricter rules.
 
     Such a plan is not the cheapest its scenario allows: the stricter plan keeps
-    its rules too (:func:`planner.planning.dearer_than_stricter`). Each note
-    names the scenario file :func:`write_comparison` writes beside the table to
-    plan it again from the stricter plan's sites. Plain text, escaped by whoever
-    writes it out.
+    its rules too (:func:`planner.planning.dearer_than_stricter`). Plain text,
+    escaped by whoever writes it out.
 
     Parameters
     ----------
@@ -611,7 +598,6 @@ def comparison_notes(plans: list[Plan], *, lang: str = "en") -> list[str]:
             stricter=stricter.scenario.name,
             cost=tr.number(dearer.summary["cost"]),
             stricter_cost=tr.number(stricter.summary["cost"]),
-            file=_again_file(dearer, stricter),
         )
         for dearer, stricter in dearer_than_stricter(plans)
     ]

@@ -59,7 +59,6 @@ __all__ = [
     "dearer_than_stricter",
     "plan",
     "rcc_candidates",
-    "requiring_sites_of",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -503,38 +502,6 @@ def dearer_than_stricter(plans: Sequence[Plan]) -> list[tuple[Plan, Plan]]:
             ):
                 pairs.append((dearer, stricter))
     return pairs
-
-
-def requiring_sites_of(scenario: Scenario, other: Plan) -> Scenario:
-    """Return ``scenario`` with every new shelter site of ``other`` required.
-
-    Where another plan keeps every rule of ``scenario`` at a lower cost
-    (:func:`dearer_than_stricter`), planning this scenario searches from that
-    plan's sites: they stay open, their sizes and any other site are chosen
-    again. Its name says where the sites come from (``"a from b"``), and the
-    site lists apply to ``other``'s dataset only (``site_lists_dataset``).
-
-    Parameters
-    ----------
-    scenario
-        The scenario to plan again.
-    other
-        The plan whose new sites it must open.
-
-    Returns
-    -------
-    Scenario
-        The scenario with ``candidates.require`` extended.
-    """
-    sites = other.sites
-    new = sites.loc[sites["status"] == "new", "site_id"].astype(str).tolist()
-    c = scenario.candidates
-    return replace(
-        scenario,
-        name=f"{scenario.name} from {other.scenario.name}",
-        candidates=replace(c, require=tuple(dict.fromkeys([*c.require, *new]))),
-        site_lists_dataset=other.summary["dataset"],
-    )
 
 
 def _own_sizes(candidates: gpd.GeoDataFrame) -> dict[str, FloatArray | None]:

@@ -97,26 +97,6 @@ def test_a_plan_dearer_than_a_stricter_scenario_s_is_found(
     assert names([strict, variant(10.0, longer)]) == []
 
 
-def test_a_scenario_can_require_another_plan_s_sites(tiny_plan: tuple[Dataset, Plan]) -> None:
-    """Planned again from another plan's sites: they stay open, the plan keeps every rule."""
-    from planner.planning import requiring_sites_of
-
-    dataset, strict = tiny_plan
-    sc = strict.scenario
-    built = strict.sites.loc[strict.sites["status"] == "new", "site_id"].tolist()
-    loose = replace(sc, name="looser", targets=replace(sc.targets, served_share=0.9))
-    again = requiring_sites_of(loose, strict)
-    assert again.name == "looser from tiny" and again.candidates.require == tuple(built)
-    assert again.targets == loose.targets and again.site_lists_dataset == dataset.name
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        planned = plan(dataset, again)
-    opened = set(planned.sites.loc[planned.sites["status"] == "new", "site_id"])
-    assert set(built) <= opened and planned.violations == ()
-    cost, strict_cost = planned.summary["cost"], strict.summary["cost"]
-    assert cost is not None and strict_cost is not None and cost <= strict_cost + 1e-9
-
-
 def test_cities_stay_near_help(coe: Plan) -> None:
     # before the closest-assignment rule the cheapest plan sent Ganja City's survivors
     # 107 minutes on average and Sumgait's 96
