@@ -474,8 +474,10 @@ def dearer_than_stricter(plans: Sequence[Plan]) -> list[tuple[Plan, Plan]]:
     imply ``dearer``'s (:func:`planner.scenario.at_least_as_strict`), and yet
     ``dearer`` costs more. ``stricter``'s plan is then a plan of ``dearer``'s
     scenario too, so ``dearer``'s is not the cheapest there: a search stopped
-    by its work budget can end at a local optimum. Requiring ``stricter``'s new
-    sites in ``dearer``'s scenario (``[candidates] require``) searches from them.
+    by its work budget can end at a local optimum, and ``stricter``'s plan is the
+    better answer for ``dearer``'s scenario. (Planning ``dearer`` again with
+    ``stricter``'s new sites required is no remedy: nationally it gave cheaper
+    plans for one looser scenario and dearer ones for two others.)
 
     Parameters
     ----------

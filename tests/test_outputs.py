@@ -158,12 +158,11 @@ def test_the_comparison_notes_a_plan_dearer_than_a_stricter_one(
     notes = comparison_notes([strict, loose])
     assert notes == [
         f"'loose | 0.9' costs {number(cost + 10)}, more than 'tiny' ({number(cost)}), whose rules "
-        "are at least as strict: that plan meets every rule of 'loose | 0.9' too, so the search "
-        "for 'loose | 0.9' stopped short of the cheapest plan. Require the new sites of 'tiny' in "
-        "'loose | 0.9' ([candidates] require, their site_id from its sites.csv) to search from "
-        "them."
+        "are at least as strict: that plan keeps every rule of 'loose | 0.9' too, so the search "
+        "for 'loose | 0.9' stopped short of the cheapest plan; for 'loose | 0.9', the plan of "
+        "'tiny' is the better answer."
     ]
-    assert "namizəd yer" in comparison_notes([strict, loose], lang="az")[0]
+    assert "'tiny' planı daha yaxşı cavabdır" in comparison_notes([strict, loose], lang="az")[0]
     assert comparison_notes([strict]) == [] and comparison_notes([loose]) == []
     write_comparison([strict, loose], tmp_path)
     md = (tmp_path / "comparison.md").read_text("utf-8")
