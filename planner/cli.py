@@ -1051,7 +1051,12 @@ def compare(  # noqa: PLR0913 -- one parameter per command-line option
     mode: str | None,
     lang: str,
 ) -> None:
-    """Plan several SCENARIOS and write a comparison table (CSV and Markdown)."""
+    """Plan several SCENARIOS and write a comparison table (CSV and Markdown).
+
+    A cheapest plan that costs more than the plan of a scenario whose rules are at least as
+    strict (a higher served_share, a smaller nearest_tolerance_min, a regional rule or single
+    sourcing added) is flagged: that plan keeps its rules too, and is the better answer.
+    """
     from planner._io import result_folder
     from planner.outputs import (
         comparison_notes,
