@@ -462,7 +462,6 @@ def _meets_its_rules(p: Plan) -> bool:
         and p.result.feasible
         and not p.result.districts_left
         and not p.violations
-        and p.summary["cost"] is not None
     )
 
 
@@ -489,21 +488,17 @@ def dearer_than_stricter(plans: Sequence[Plan]) -> list[tuple[Plan, Plan]]:
     list[tuple[Plan, Plan]]
         Every such pair, in the order of ``plans``.
     """
-    kept = [p for p in plans if _meets_its_rules(p)]
-    pairs = []
-    for dearer in kept:
-        for stricter in kept:
-            cost, strict_cost = dearer.summary["cost"], stricter.summary["cost"]
-            if (
-                stricter is not dearer
-                and cost is not None
-                and strict_cost is not None
-                and cost > strict_cost + 1e-6
-                and dearer.summary["dataset"] == stricter.summary["dataset"]
-                and at_least_as_strict(stricter.scenario, dearer.scenario)
-            ):
-                pairs.append((dearer, stricter))
-    return pairs
+    kept = [
+        (p, cost) for p in plans if _meets_its_rules(p) and (cost := p.summary["cost"]) is not None
+    ]
+    return [
+        (dearer, stricter)
+        for dearer, cost in kept
+        for stricter, strict_cost in kept
+        if cost > strict_cost + 1e-6  # so never a plan with itself
+        and dearer.summary["dataset"] == stricter.summary["dataset"]
+        and at_least_as_strict(stricter.scenario, dearer.scenario)
+    ]
 
 
 def _own_sizes(candidates: gpd.GeoDataFrame) -> dict[str, FloatArray | None]:
