@@ -371,16 +371,22 @@ def _no_looser(strict: float | None, loose: float | None) -> bool:
 
 
 def at_least_as_strict(strict: Scenario, loose: Scenario) -> bool:
-    """Whether every plan meeting ``strict``'s rules meets ``loose``'s too.
+    """Whether every plan meeting ``strict``'s rules meets ``loose``'s too, at no higher cost.
 
     True when the two scenarios plan the same thing (every option equal but
     the name, descriptions, file, ``[access]`` reporting and ``[solver]``
     settings) and ``strict`` differs only by rules at least as demanding: a
     higher ``served_share``, a smaller ``nearest_tolerance_min``, ``one_per_region``,
-    ``regional_capacity`` or ``single_source`` set. The travel limits and budgets
-    are not among them: a district's rule "no longer mean travel than today"
-    applies to the districts within the limit today, so a shorter limit binds
-    fewer districts, and a binding budget may leave a district worse off. Such a
+    ``regional_capacity`` or ``single_source`` set; fewer ways to build (existing
+    shelters kept where ``loose`` lets them expand, or expanding by at most as
+    many places at no lower cost; each of its sizes offered by ``loose`` at no
+    higher cost); fewer candidates (more excluded, fewer included, more
+    required, more districts closed, from the same candidate file; lists
+    compared as written, so a site named by id in one and by name in the other
+    leaves the pair unordered). The travel limits and budgets are not among
+    them: a district's rule "no longer mean travel than today" applies to the
+    districts within the limit today, so a shorter limit binds fewer districts,
+    and a binding budget may leave a district worse off. Such a
     pair's plans can be compared: the stricter one's plan is a plan of the looser
     scenario, so a looser plan that costs more is not the cheapest there is
     (:func:`planner.planning.dearer_than_stricter`).
@@ -413,6 +419,8 @@ def at_least_as_strict(strict: Scenario, loose: Scenario) -> bool:
         source=loose.source,
         access=loose.access,
         solver=loose.solver,
+        supply=loose.supply,
+        candidates=loose.candidates,
         targets=replace(
             s,
             served_share=lo.served_share,
@@ -422,7 +430,38 @@ def at_least_as_strict(strict: Scenario, loose: Scenario) -> bool:
             single_source=lo.single_source,
         ),
     )
-    return all(rules) and same_else == loose
+    return (
+        all(rules)
+        and _no_more_to_build(strict.supply, loose.supply)
+        and _no_more_candidates(strict.candidates, loose.candidates)
+        and same_else == loose
+    )
+
+
+def _no_more_to_build(strict: SupplyOptions, loose: SupplyOptions) -> bool:
+    """Whether every way ``strict`` builds is open to ``loose`` at no higher cost."""
+    costs = dict(zip(loose.sizes, loose.size_costs, strict=True))
+    sizes = all(
+        size in costs and costs[size] <= cost
+        for size, cost in zip(strict.sizes, strict.size_costs, strict=True)
+    )
+    expand = strict.existing == "keep" or (
+        loose.existing == "expand"
+        and strict.expand_max_places <= loose.expand_max_places
+        and strict.expand_cost_per_place >= loose.expand_cost_per_place
+    )
+    return sizes and expand and strict.new_inclusive == loose.new_inclusive
+
+
+def _no_more_candidates(strict: CandidateOptions, loose: CandidateOptions) -> bool:
+    """Whether ``strict``'s candidates are among ``loose``'s, its required ones too."""
+    return (
+        strict.file == loose.file
+        and set(strict.exclude) >= set(loose.exclude)
+        and set(strict.exclude_districts) >= set(loose.exclude_districts)
+        and set(strict.include) <= set(loose.include)
+        and set(strict.require) >= set(loose.require)
+    )
 
 
 def _no_conflict(

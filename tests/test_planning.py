@@ -95,6 +95,10 @@ def test_a_plan_dearer_than_a_stricter_scenario_s_is_found(
     assert names([strict, variant(10.0, travel)]) == []
     longer = replace(sc, name="longer", targets=replace(sc.targets, max_travel_min=180.0))
     assert names([strict, variant(10.0, longer)]) == []
+    # existing shelters that may expand: a looser scenario too
+    expand = replace(sc, name="expand", supply=replace(sc.supply, existing="expand"))
+    assert names([strict, variant(10.0, expand)]) == [("expand", "tiny")]
+    assert names([variant(-10.0, expand), strict]) == []
 
 
 def test_cities_stay_near_help(coe: Plan) -> None:

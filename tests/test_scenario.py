@@ -347,13 +347,56 @@ def test_a_stricter_scenario_is_only_one_whose_rules_cannot_lose_a_plan() -> Non
     # a shorter travel limit binds fewer districts' "no longer than today": no order either way
     assert not at_least_as_strict(targets(max_travel_min=90.0), base)
     assert not at_least_as_strict(base, targets(max_travel_min=180.0))
-    # a binding budget may leave a district worse off; other sizes plan something else
+    # a binding budget may leave a district worse off
     budget = replace(base, budget=replace(base.budget, max_new_sites=40))
     assert not at_least_as_strict(budget, base) and not at_least_as_strict(base, budget)
-    sizes = replace(base, supply=replace(base.supply, sizes=(10.0, 20.0), size_costs=(10.0, 18.0)))
-    assert not at_least_as_strict(sizes, base) and not at_least_as_strict(base, sizes)
     # the name, the description and the solver's settings change no rule
     deeper = replace(
         base, name="deep", description="", solver=replace(base.solver, plan_search_nodes=200)
     )
     assert at_least_as_strict(deeper, looser) and at_least_as_strict(base, deeper)
+
+
+def test_fewer_ways_to_build_or_fewer_candidates_make_a_scenario_stricter() -> None:
+    from planner.scenario import at_least_as_strict
+
+    base = load_scenario("coe-minimum")
+
+    def supply(**values: Any) -> Scenario:
+        return replace(base, name="other", supply=replace(base.supply, **values))
+
+    def candidates(**values: Any) -> Scenario:
+        return replace(base, name="other", candidates=replace(base.candidates, **values))
+
+    # fewer sizes, each at the same cost: every plan of the fewer is a plan of the more
+    fewer = supply(sizes=(10.0, 20.0), size_costs=(10.0, 18.0))
+    assert at_least_as_strict(fewer, base) and not at_least_as_strict(base, fewer)
+    # a size built for more: the dearer scenario's plans cost no more where it is cheaper
+    dearer = supply(sizes=(10.0, 20.0, 40.0), size_costs=(10.0, 18.0, 34.0))
+    assert at_least_as_strict(dearer, base) and not at_least_as_strict(base, dearer)
+    assert not at_least_as_strict(supply(sizes=(10.0, 30.0), size_costs=(10.0, 24.0)), base)
+    # keeping the existing shelters as they are is stricter than letting them expand
+    expand = supply(existing="expand")
+    assert at_least_as_strict(base, expand) and not at_least_as_strict(expand, base)
+    more = supply(existing="expand", expand_max_places=40.0, expand_cost_per_place=0.5)
+    assert at_least_as_strict(expand, more) and not at_least_as_strict(more, expand)
+    cheap_few = supply(existing="expand", expand_cost_per_place=0.5)  # 20 places at 0.5
+    dear_many = supply(existing="expand", expand_max_places=40.0)  # 40 places at 1.0
+    assert not at_least_as_strict(cheap_few, dear_many)
+    assert not at_least_as_strict(dear_many, cheap_few)
+    assert not at_least_as_strict(supply(new_inclusive=True), base)
+    assert not at_least_as_strict(base, supply(new_inclusive=True))
+    # fewer candidates, or more required, from the same candidate file
+    for strict, loose in [
+        (candidates(exclude=("Quba", "Oğuz")), candidates(exclude=("Quba",))),
+        (candidates(exclude_districts=("AZ-BA",)), base),
+        (base, candidates(include=("Qusar",))),
+        (candidates(require=("Quba", "Oğuz")), candidates(require=("Oğuz",))),
+    ]:
+        assert at_least_as_strict(strict, loose) and not at_least_as_strict(loose, strict)
+    # lists are compared as written: the same site by id and by name leaves the pair unordered
+    assert not at_least_as_strict(
+        candidates(exclude=("C-AZ-QBA-0001",)), candidates(exclude=("Quba",))
+    )
+    assert not at_least_as_strict(candidates(file=Path("sites.csv")), base)
+    assert not at_least_as_strict(base, candidates(file=Path("sites.csv")))
