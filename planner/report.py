@@ -130,7 +130,7 @@ def _executive_summary(plan: Plan, tr: Translator, names: PlaceNames) -> list[st
             tr("report.summary.far_none", regions=b["regions_total"])
             if b["existing_shelters"] == 0
             else tr(
-                "report.summary.far",
+                "report.summary.far" if b["regions_without_shelter"] else "report.summary.far_all",
                 share=_beyond_two_hours(b, tr),
                 without=len(b["regions_without_shelter"]),
                 regions=b["regions_total"],

@@ -199,8 +199,8 @@ def test_an_english_word_follows_its_count() -> None:
     t = Translator("en")
     assert t("check.split", settlements=1) == "1 settlement is split between sites"
     assert t("check.split", settlements=2) == "2 settlements are split between sites"
-    far = t("report.summary.far", share="0.0%", without=0, regions=1)
-    assert far.endswith("and 0 of 1 region have none.")
+    far = t("report.summary.far", share="0.0%", without=2, regions=2)
+    assert far.endswith("and 2 of 2 regions have none.")
     assert t("report.summary.far", share="1%", without=1, regions=9).endswith(
         "1 of 9 regions has none."
     )

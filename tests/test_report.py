@@ -318,6 +318,9 @@ def test_report_names_the_population_figures_of_any_dataset(
     html = render_report(p, dataset)
     assert "district figures: test" in html
     assert "official" not in html and "registered basis" not in html
+    # its one region has a shelter today: said so, not "0 of 1 region have none"
+    assert "though every region has one." in html and "have none" not in html
+    assert "halbuki hər regionda sığınacaq var." in render_report(p, dataset, lang="az")
 
 
 # ---------------------------------------------------------------- in Azerbaijani (--lang az)
