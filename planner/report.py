@@ -130,7 +130,11 @@ def _executive_summary(plan: Plan, tr: Translator, names: PlaceNames) -> list[st
             tr("report.summary.far_none", regions=b["regions_total"])
             if b["existing_shelters"] == 0
             else tr(
-                "report.summary.far" if b["regions_without_shelter"] else "report.summary.far_all",
+                "report.summary.far"
+                if b["regions_without_shelter"]
+                else "report.summary.far_all_with_people"
+                if empty
+                else "report.summary.far_all",
                 share=_beyond_two_hours(b, tr),
                 without=len(b["regions_without_shelter"]),
                 regions=b["regions_total"],
@@ -562,6 +566,7 @@ def _method(plan: Plan, dataset: Dataset, tr: Translator) -> list[Markup]:
         tr.html(
             "report.method.main_html",
             basis=basis,
+            weights=_weights_words(dataset, tr),
             mode=tr.word(f"report.mode.{plan.scenario.travel.mode}", plan.scenario.travel.mode),
             sourcing=tr(
                 "report.method.single"
@@ -580,6 +585,26 @@ def _method(plan: Plan, dataset: Dataset, tr: Translator) -> list[Markup]:
         )
         paragraphs.append(tr.html("report.method.services_html", colocation=colocation))
     return paragraphs
+
+
+def _weights_words(dataset: Dataset, tr: Translator) -> str:
+    """Say by which weights a district's people are spread over its settlements.
+
+    From the ``kind`` the generic build writes in ``settlement_weights``; a
+    dataset that says nothing of it (or describes it in its limitations, as the
+    embedded one does) gets nothing.
+    """
+    weights = dataset.metadata.get("settlement_weights")
+    kind = weights.get("kind") if isinstance(weights, Mapping) else None
+    if kind == "own_population":
+        return tr("report.method.weights_own")
+    classes = weights.get("place_weights") if isinstance(weights, Mapping) else None
+    if kind != "place_class" or not isinstance(classes, Mapping):
+        return ""
+    values = {c: classes.get(c) for c in ("city", "town", "village", "hamlet")}
+    if not all(isinstance(v, int | float) for v in values.values()):
+        return ""
+    return tr("report.method.weights_place_class", **{c: tr.plain(v) for c, v in values.items()})
 
 
 def _inclusive_text(s: PlanSummary, tr: Translator) -> Markup:

@@ -140,6 +140,12 @@ def test_nakhchivan_runs_end_to_end(nakhchivan: tuple[RegionInputs, Path], tmp_p
     assert "No shelter exists in the exclave today." in report
     # the about file's words on the figures, beside the population (no registered basis here)
     assert "State Statistical Committee figures of 1 January 2024</span>" in report
+    # and by which weights each district's people are spread over its OSM places
+    meta = json.loads((out / "metadata.json").read_text("utf-8"))
+    assert meta["settlement_weights"]["kind"] == "place_class"
+    assert "in proportion to its OSM place class (city 100, town 10, village 1, hamlet 0.1)" in (
+        report
+    )
     sites = pd.read_csv(tmp_path / "run" / "plan" / "sites.csv", encoding="utf-8-sig")
     assert (sites["status"] == "new").sum() >= 1
 
@@ -377,8 +383,12 @@ def test_places_with_populations_need_no_population_table(tmp_path: Path) -> Non
     assert summary["regions_without_shelter"] == [] and summary["regions_without_people"] == ["b"]
     plan_summary = json.loads((out / "plan" / "summary.json").read_text())
     assert plan_summary["shelters"]["regions_without_shelter_after"] == []
-    assert "0 of 2 regions have none. Nobody lives in the region b." in report
+    assert "though every region with people has one. Nobody lives in the region b." in report
     assert "every region with people would have a shelter." in report
+    assert (
+        "population (district figures: sum of the populations of its places in places.csv), in "
+        "proportion to the population its places file gives it." in report
+    )
     full = tmp_path / "full"
     args = ["plan", "full-recommendations", "--data", str(tmp_path / "grid"), "--out", str(full)]
     result = CliRunner().invoke(cli, [*args, "--tiles", "none"])

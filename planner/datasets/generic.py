@@ -350,8 +350,12 @@ def _weighted_places(places: Path, notes: list[str]) -> tuple[gpd.GeoDataFrame, 
 
 def _settlements(
     places: Path, districts: gpd.GeoDataFrame, notes: list[str], *, counted: bool
-) -> tuple[gpd.GeoDataFrame, str]:
+) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
     """Place the settlements in districts and spread the populations; say by which weights.
+
+    The weights are said for the metadata's ``settlement_weights``: ``method`` in
+    words, ``kind`` (``"own_population"`` or ``"place_class"``, with the
+    ``place_weights`` used) for reports to describe in any language.
 
     ``counted``: the districts carry populations of their own (a population
     table); else each counts the people of its places, which must then carry
@@ -433,13 +437,15 @@ def _settlements(
         totals, settlements["district_id"], settlements["weight"].to_numpy(float)
     )
     settlements["name_source"] = "input"
-    method = (
-        "the places' own population"
-        + ("" if counted else ", summed to give each district's population")
-        if has_population
-        else "OSM place class weights (planner.demand.PLACE_WEIGHTS)"
-    )
-    return settlements, method
+    if has_population:
+        own = "the places' own population"
+        summed = "" if counted else ", summed to give each district's population"
+        return settlements, {"method": own + summed, "kind": "own_population"}
+    return settlements, {
+        "method": "OSM place class weights (planner.demand.PLACE_WEIGHTS)",
+        "kind": "place_class",
+        "place_weights": dict(PLACE_WEIGHTS),
+    }
 
 
 def _swapped_hint(outside: gpd.GeoDataFrame, districts: gpd.GeoDataFrame) -> str:
@@ -855,7 +861,7 @@ def build_dataset(
             notes=notes,
         )
     with progress.step("Placing settlements and spreading the population"):
-        settlements, weights_method = _settlements(
+        settlements, weights = _settlements(
             files["places"], districts, notes, counted="population" in files
         )
     with progress.step("Reading shelters and hospitals"):
@@ -896,7 +902,7 @@ def build_dataset(
         "sources": {k: {"file": p.name, "sha256": sha256(p)} for k, p in sorted(files.items())},
         "counts": counts,
         "population_total": int(districts["population"].sum()),
-        "settlement_weights": {"method": weights_method},
+        "settlement_weights": weights,
         "speeds_kph": dict(sorted({**DEFAULT_SPEEDS_KPH, **(speed_table or {})}.items())),
         "notes": notes,
         "report": {
