@@ -1,14 +1,28 @@
-"""Progress reporting for long steps, shared by the API and the CLI."""
+"""Progress reporting for long steps, shared by the API and the CLI.
+
+A step (:class:`Progress`) wraps a long call; inside it, the solver says what
+it is doing now with :func:`stage` (a catalog key of ``[progress]`` and its
+values, so that whoever shows it can say it in any language). A stage goes to
+whoever :func:`listening` installed on this thread (the terminal's spinner),
+and to the ``planner`` logger at debug level; with nobody listening it costs a
+lookup.
+"""
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
+from contextvars import ContextVar
 from typing import Protocol
 
 log = logging.getLogger("planner")
+
+#: Told each stage of the step running: its catalog key and values.
+Listener = Callable[[str, Mapping[str, object]], None]
+
+_LISTENER: ContextVar[Listener | None] = ContextVar("planner_stage_listener", default=None)
 
 
 class Progress(Protocol):
@@ -29,3 +43,25 @@ class LogProgress:
         log.info("%s ...", message)
         yield
         log.info("%s: done in %.1f s", message, time.perf_counter() - start)
+
+
+def stage(key: str, **values: object) -> None:
+    """Say what the step running is doing now (``key``: a ``progress.*`` catalog key).
+
+    Only the thread that installed a listener hears it: a solve on a second
+    thread says nothing.
+    """
+    log.debug("%s %s", key, values)
+    listener = _LISTENER.get()
+    if listener is not None:
+        listener(key, values)
+
+
+@contextmanager
+def listening(listener: Listener) -> Iterator[None]:
+    """Send the stages said on this thread to ``listener`` while the block runs."""
+    token = _LISTENER.set(listener)
+    try:
+        yield
+    finally:
+        _LISTENER.reset(token)

@@ -26,6 +26,7 @@ from rich.table import Table
 
 from planner._errors import InputDataError, PlannerError
 from planner._i18n import LANGUAGES, Note, Translator, noun
+from planner._progress import listening
 from planner._version import __version__
 
 __all__ = ["EXIT_NOT_MET", "cli", "main"]
@@ -49,8 +50,13 @@ class _RichProgress:
     @contextmanager
     def step(self, message: str) -> Iterator[None]:
         start = time.perf_counter()
-        with console.status(f"{escape(message)} ..."):
-            yield
+        with console.status(f"{escape(message)} ...") as status:
+
+            def now(key: str, values: Mapping[str, object]) -> None:
+                status.update(f"{escape(message)}: {escape(self.tr(key, **values))} ...")
+
+            with listening(now):
+                yield
         seconds = self.tr.number(time.perf_counter() - start, 1)
         console.print(f"[green]{escape(self.tr('cli.done'))}[/] {escape(message)} ({seconds} s)")
 

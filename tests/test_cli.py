@@ -260,6 +260,34 @@ def test_warnings_are_told_in_the_commands_language(capsys: pytest.CaptureFixtur
     assert "(farthest 16.3 km)" in said and "warning: a plain warning" in said
 
 
+def test_the_spinner_says_what_the_solve_is_doing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A stage said during a step updates the spinner's line, in the command's language;
+    after the step nothing listens."""
+    from planner import cli as cli_module
+    from planner._i18n import Translator
+    from planner._progress import stage
+
+    lines: list[str] = []
+
+    class Spinner:  # what rich's console.status gives: a context with update()
+        def __enter__(self) -> Spinner:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            return None
+
+        def update(self, text: str) -> None:
+            lines.append(text)
+
+    monkeypatch.setattr(cli_module.console, "status", lambda text: Spinner())
+    with cli_module._RichProgress(Translator("az")).step("Planlaşdırma 'x'"):
+        stage("progress.groups", step=3, value=774)
+    stage("progress.trim")
+    assert lines == [
+        "Planlaşdırma 'x': plan regionlar üzrə yaxşılaşdırılır: addım 3, məqsəd funksiyası 774 ..."
+    ]
+
+
 def test_version() -> None:
     result = CliRunner().invoke(cli, ["--version"])
     assert result.exit_code == 0

@@ -219,3 +219,31 @@ def test_a_deeper_search_past_its_deadline_keeps_the_plan_and_says_so() -> None:
     model, c, start = _region_local_optimum(0)
     kept, cut = search_deeper(model, c, start, 50, 0.0, 0.0)
     assert cut and kept is start
+
+
+def test_a_deeper_search_says_its_nodes_and_best_plan_and_finds_the_same() -> None:
+    """The nodes and the best objective are said as HiGHS explores (for the terminal's
+    spinner); reading them at HiGHS's checkpoints changes nothing it does."""
+    from collections.abc import Mapping
+
+    from planner._i18n import Translator
+    from planner._progress import listening
+
+    model, c, start = _region_local_optimum(14)
+    said: list[dict[str, object]] = []
+
+    def hear(key: str, values: Mapping[str, object]) -> None:
+        assert key == "progress.deeper"
+        said.append(dict(values))
+
+    with listening(hear):
+        deeper, cut = search_deeper(model, c, start, 50, math.inf, 0.0)
+    quiet, _ = search_deeper(model, c, start, 50, math.inf, 0.0)
+    assert not cut and deeper.tolist() == quiet.tolist()
+    assert said[0] == {"nodes": 0, "limit": 50, "value": 211}  # the plan it starts from
+    values = [int(str(s["value"])) for s in said]
+    assert values == sorted(values, reverse=True) and 117 <= values[-1] <= 211
+    assert all(isinstance(s["nodes"], int) and s["limit"] == 50 for s in said)
+    assert float(c @ deeper) == pytest.approx(117)
+    for lang in ("en", "az"):
+        assert "50" in Translator(lang)("progress.deeper", **said[-1])

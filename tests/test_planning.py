@@ -362,3 +362,36 @@ def test_a_plan_solved_whole_is_announced_at_fewer_pairs(
         with pytest.warns(UserWarning, match=r"a large plan: .* solves every settlement's pairs "
                           r"itself: .* split referrals merges settlements"):  # fmt: skip
             plan(dataset, scenario)
+
+
+def test_a_plan_says_what_it_is_doing_in_any_language(tmp_path: Path) -> None:
+    """While a plan is solved, each stage is said (the terminal's spinner shows it): the
+    starting LP, the region search step by step, the bound, the referral, the trim; every
+    stage said has its words in every catalog."""
+    from collections.abc import Mapping
+
+    from planner._i18n import LANGUAGES, Translator
+    from planner._progress import listening
+    from planner.data import load_dataset
+    from planner.scenario import load_scenario
+    from tests.tiny import TINY_TOML, write_tiny_dataset
+
+    (tmp_path / "s.toml").write_text(TINY_TOML, "utf-8")
+    dataset = load_dataset(write_tiny_dataset(tmp_path / "ds"))
+    said: list[tuple[str, dict[str, object]]] = []
+
+    def hear(key: str, values: Mapping[str, object]) -> None:
+        said.append((key, dict(values)))
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with listening(hear):
+            made = plan(dataset, load_scenario(tmp_path / "s.toml"))
+    assert made.result.feasible
+    keys = [key for key, _ in said]
+    assert keys[0] == "progress.start" and keys[-1] == "progress.trim"
+    assert ("progress.groups", {"step": 1, "value": 20}) in said
+    assert keys.index("progress.assign") > keys.index("progress.groups")
+    for lang in LANGUAGES:
+        for key, values in said:
+            assert Translator(lang)(key, **values)

@@ -28,6 +28,8 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from planner._progress import stage
+
 _log = logging.getLogger(__name__)
 
 __all__ = [
@@ -492,6 +494,29 @@ class _StalledCuts:
             event.interrupt()
 
 
+class _Said:
+    """Say a search's nodes and best plan at HiGHS's checkpoints, when they change.
+
+    Read only: what HiGHS does is the same with it or without it.
+    """
+
+    def __init__(self, key: str, limit: int | None) -> None:
+        self.key = key
+        self.limit = limit
+        self.last: tuple[int, int] | None = None
+
+    def __call__(self, event: Any) -> None:
+        """Tell :func:`planner._progress.stage` the nodes explored and the best objective."""
+        out = event.data_out
+        best = float(out.mip_primal_bound)
+        if not math.isfinite(best):
+            return
+        now = (int(out.mip_node_count), round(best))
+        if now != self.last:
+            self.last = now
+            stage(self.key, nodes=now[0], limit=self.limit, value=now[1])
+
+
 class _Cancelled:
     """Interrupt HiGHS at its next checkpoint once ``event`` is set (a HiGHS callback)."""
 
@@ -638,6 +663,7 @@ def solve_milp(  # noqa: PLR0913 - HiGHS's controls, keyword-only after the prob
     cancel: threading.Event | None = None,
     presolve: bool = True,
     heuristics: bool = False,
+    said: str | None = None,
 ) -> Outcome:
     """Solve with HiGHS (highspy), from a starting solution when given.
 
@@ -697,6 +723,11 @@ def solve_milp(  # noqa: PLR0913 - HiGHS's controls, keyword-only after the prob
         iterations of the sub-MIPs, one thread), not by time, so the answer is
         still the same on any machine; but no node limit bounds it: only for a
         model whose sub-MIPs are known to take seconds.
+    said
+        A ``progress.*`` catalog key (fields ``nodes``, ``limit``, ``value``)
+        under which the nodes explored and the best objective are said at
+        HiGHS's checkpoints (:func:`planner._progress.stage`), for a long
+        search; ``None``: nothing is said.
 
     Returns
     -------
@@ -716,6 +747,8 @@ def solve_milp(  # noqa: PLR0913 - HiGHS's controls, keyword-only after the prob
     if stall_checks > 0 and node_limit == 1 and is_mip:
         stall = _StalledCuts(stall_checks, np.asarray(c, dtype=float), model.integrality)
         h.cbMipInterrupt.subscribe(stall)
+    if said is not None and is_mip:
+        h.cbMipInterrupt.subscribe(_Said(said, node_limit))
     if cancel is not None:
         stop = _Cancelled(cancel)
         for hook in (h.cbSimplexInterrupt, h.cbIpmInterrupt, h.cbMipInterrupt):
@@ -757,6 +790,7 @@ def solve_milp(  # noqa: PLR0913 - HiGHS's controls, keyword-only after the prob
                 cancel=cancel,
                 presolve=False,
                 heuristics=heuristics,
+                said=said,
             )
         said = _said(c, x, info)
         kept = x if feasible(model, x) else None

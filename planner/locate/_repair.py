@@ -41,6 +41,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from planner._progress import stage
 from planner.locate._milp import TOL_FLOW, FloatArray, IntArray, Milp
 from planner.locate._search import SolveFn, held_outside, improve_by_groups, spare_core
 from planner.locate.formulation import (
@@ -454,12 +455,13 @@ def repair_districts(
     actions: list[tuple[int, int]] = []
     broken = broken_districts(model, capacity, assigned, tolerance)
     cut = False
-    for _ in range(MAX_ROUNDS):
+    for round_ in range(MAX_ROUNDS):
         if not len(broken):
             break
         if deadline is not None and time.perf_counter() > deadline:
             cut = True
             break
+        stage("progress.districts", round=round_ + 1, districts=len(broken))
         grown = grow_for_districts(model, sizes, capacity, assigned[0], assigned[1], broken)
         grown = [a for a in grown if _within_budget(budget, sizes, costs, a, fixed_cost)]
         if not grown:

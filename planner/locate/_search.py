@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from planner._progress import stage
 from planner.locate._milp import (
     BoolArray,
     FloatArray,
@@ -356,6 +357,7 @@ def improve_by_groups(
             left = deadline - time.perf_counter()
             if left <= 0:
                 return best, True
+            stage("progress.groups", step=step + 1, value=round(value))
             following = step + 1
             if (
                 spare is not None
@@ -418,7 +420,8 @@ def search_deeper(
     left = deadline - time.perf_counter()
     if left <= 0:
         return start, True
-    res = solve_milp(model, c, left, gap, start, nodes, heuristics=True)
+    stage("progress.deeper", nodes=0, limit=nodes, value=round(float(c @ start)))
+    res = solve_milp(model, c, left, gap, start, nodes, heuristics=True, said="progress.deeper")
     cut = res.termination == Termination.LIMIT
     if res.x is not None and float(c @ res.x) < float(c @ start) - 1e-9:
         return np.asarray(res.x, dtype=float), cut

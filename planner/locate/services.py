@@ -69,6 +69,7 @@ import pandas as pd
 
 from planner._errors import OptionError
 from planner._i18n import Note
+from planner._progress import stage
 from planner._validate import non_negative, same_length
 from planner.locate._milp import (
     TOL_LIMIT,
@@ -467,6 +468,8 @@ class HospitalServicesModel:
             start, cut_here = self._improve(layout, start, (deadline.at(1.0), root))
             cut = cut or cut_here
         if root is not None:
+            if not root.done():
+                stage("progress.bound")
             res = root.result()
         else:
             res = solve_milp(

@@ -84,6 +84,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from planner._i18n import Fixed, Note, Place, Share
+from planner._progress import stage
 from planner.locate._assign import ASSIGNMENT_CUT, AssignmentStopped, assign_to_open_sites
 from planner.locate._exact import ExactSearch, exact_rule_applies, plan_exactly, small_enough
 from planner.locate._milp import (
@@ -647,6 +648,7 @@ def _assign_decided(
     start, built_at = times
     sites = _read_solution(decided, x, layout, PlanStatus.OPTIMAL, (value, bound, gap))
     served = float(np.asarray(model.demand).sum()) - float(sites.unserved.sum())
+    stage("progress.assign")
     try:
         assigned = assign_to_open_sites(
             model, sites.open_sizes, served, deadline=start + opts.solver.time_limit_s
@@ -721,6 +723,8 @@ def _find_plan(
         better, cut = search_deeper(
             layout.milp, c1, better, opts.plan_search_nodes, end, opts.mip_gap
         )
+    if root is not None and not root.done():
+        stage("progress.bound")  # the plan is found; the root search still proves the bound
     return better, cut
 
 
@@ -914,11 +918,13 @@ def _revised(
     if repaired[2].changed:
         if time.perf_counter() > deadline:  # no time left to revise
             return repaired, served, True
+        stage("progress.revise")
         repaired, cut = revise_districts(
             model, search, served, repaired, fixed_cost, (solve_milp, deadline)
         )
         if cut:
             return repaired, served, True
+    stage("progress.trim")
     return trim_sites(model, repaired, served, (solve_milp, deadline))
 
 
@@ -1122,6 +1128,7 @@ def _rounded_start(
     """
     caps, _, ok = siting.size_options()
     model = layout.milp
+    stage("progress.start")
     res = solve_milp(model.relaxed(), layout.cost, limit_s, 0.0)
     if res.x is None or res.termination != Termination.OPTIMAL:
         return None, None
