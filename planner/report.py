@@ -595,11 +595,12 @@ def _weights_words(dataset: Dataset, tr: Translator) -> str:
     embedded one does) gets nothing.
     """
     weights = dataset.metadata.get("settlement_weights")
-    kind = weights.get("kind") if isinstance(weights, Mapping) else None
-    if kind == "own_population":
+    if not isinstance(weights, Mapping):
+        return ""
+    if weights.get("kind") == "own_population":
         return tr("report.method.weights_own")
-    classes = weights.get("place_weights") if isinstance(weights, Mapping) else None
-    if kind != "place_class" or not isinstance(classes, Mapping):
+    classes = weights.get("place_weights")
+    if weights.get("kind") != "place_class" or not isinstance(classes, Mapping):
         return ""
     values = {c: classes.get(c) for c in ("city", "town", "village", "hamlet")}
     if not all(isinstance(v, int | float) for v in values.values()):

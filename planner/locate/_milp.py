@@ -792,14 +792,14 @@ def solve_milp(  # noqa: PLR0913 - HiGHS's controls, keyword-only after the prob
                 heuristics=heuristics,
                 said=said,
             )
-        said = _said(c, x, info)
+        answer = _said(c, x, info)
         kept = x if feasible(model, x) else None
         return Outcome(
             Termination.WORK_LIMIT,
             kept,
             -np.inf,
             None,
-            f"the solver's answer contradicts itself ({said}): nothing is proven",
+            f"the solver's answer contradicts itself ({answer}): nothing is proven",
         )
     bound = float(info.mip_dual_bound) if is_mip else (float(c @ x) if x is not None else None)
     return Outcome(
