@@ -62,6 +62,16 @@ def test_settlements_sum_to_district_population(dataset: Dataset) -> None:
     assert set(s["place"]) <= {"city", "town", "village", "hamlet", "district centre"}
 
 
+def test_the_limitations_quote_the_settlement_figures_the_data_holds(dataset: Dataset) -> None:
+    """The report's limitation on settlement populations names real figures of the data: a
+    town that OSM's residential land misses (Ağstafa) and one it makes too large (Tovuz)."""
+    pop = dataset.settlements.set_index("name")["population"]
+    said = " ".join(dataset.report_list("limitations"))
+    assert pop["Ağstafa"] == 771 and "(Ağstafa, a district centre, 771)" in said
+    assert round(pop["Tovuz"], -3) == 49_000 and "Tovuz is given 49,000 people" in said
+    assert "Ağstafaya 771 nəfər" in " ".join(dataset.report_list("limitations", lang="az"))
+
+
 def test_every_settlement_is_in_or_near_its_district(dataset: Dataset) -> None:
     s = dataset.settlements.to_crs(AREA_CRS)
     d = dataset.districts.to_crs(AREA_CRS).set_index("district_id")

@@ -129,7 +129,10 @@ REPORT_TEXTS: dict[str, object] = {
         "assumed. Karabakh and East Zangezur figures are registered populations that include "
         "displaced people living elsewhere.",
         "Settlement populations are spread by OSM residential land with one density factor "
-        "for all towns: single towns may be off by a factor of two.",
+        "for all towns: single towns may be off by a factor of three (Tovuz is given 49,000 "
+        "people against about 15,000 reported locally), and a town whose houses OSM does not "
+        "map as residential land is given far too few (Ağstafa, a district centre, 771); "
+        "district totals are not affected.",
         "Roads are those of August 2021, without speed limits or road condition. Travel times "
         "are door to door by car (or by bus or minibus where the scenario says so), the road "
         "time scaled by factors fitted on 36 published travel times between 21 pairs of towns "
@@ -173,8 +176,11 @@ REPORT_TEXTS: dict[str, object] = {
                 "Şərqi Zəngəzurun rəqəmləri başqa yerlərdə yaşayan məcburi köçkünləri də əhatə "
                 "edən qeydiyyatdakı əhalidir.",
                 "Yaşayış məntəqələrinin əhalisi OSM yaşayış sahələrinə görə bütün şəhərlər üçün "
-                "vahid sıxlıq əmsalı ilə paylanır: ayrı-ayrı şəhərlərdə fərq iki dəfəyə çata "
-                "bilər.",
+                "vahid sıxlıq əmsalı ilə paylanır: ayrı-ayrı şəhərlərdə fərq üç dəfəyə çata "
+                "bilər (Tovuza yerli məlumatlara görə təxminən 15.000 əvəzinə 49.000 nəfər "
+                "düşür), evləri OSM-də yaşayış sahəsi kimi qeyd olunmamış şəhərə isə çox az adam "
+                "düşür (rayon mərkəzi Ağstafaya 771 nəfər); rayonların ümumi əhalisinə bu təsir "
+                "etmir.",
                 "Yollar 2021-ci ilin avqust ayına aiddir; sürət həddləri və yolların vəziyyəti "
                 "nəzərə alınmır. Yol vaxtları avtomobillə (ssenari tələb etdikdə avtobus və ya "
                 "mikroavtobusla) qapıdan qapıyadır: yol vaxtı 21 şəhər cütü arasında dərc "
