@@ -211,6 +211,18 @@ _FILE = click.Path(path_type=Path, dir_okay=False)
     help="GeoJSON (or any vector file) of road lines with a 'highway' class to add: roads "
     "built after the OSM extract.",
 )
+@click.option(
+    "--residential",
+    type=_FILE,
+    help="Your region: residential-land polygons (OSM landuse=residential, say): each "
+    "district's people are spread by the land nearest each place instead of its place class.",
+)
+@click.option(
+    "--urban-share",
+    type=click.FloatRange(0.0, 1.0, min_open=True, max_open=True),
+    help="Your region, with --residential: the published share of people in cities and "
+    "towns, to which their land's density is fitted (default: as dense as villages').",
+)
 def data_build(  # noqa: PLR0913 - one option per input file
     raw: Path | None,
     boundaries: Path | None,
@@ -228,6 +240,8 @@ def data_build(  # noqa: PLR0913 - one option per input file
     population: Path | None,
     speeds: Path | None,
     extra_roads: Path | None,
+    residential: Path | None,
+    urban_share: float | None,
 ) -> None:
     """Build a dataset folder: the embedded one from --raw, or your region's from its files.
 
@@ -237,6 +251,7 @@ def data_build(  # noqa: PLR0913 - one option per input file
                  --places PLACES [--population POP.csv] --out DIR [--shelters S] [--hospitals H]
                  [--hospital-types RULES.csv] [--about ABOUT.toml] [--region-column REGION]
                  [--speeds SPEEDS.csv] [--extra-roads LINES]
+                 [--residential LAND [--urban-share 0.55]]
     See data/README.md ("Your own region").
     """  # noqa: D301 - click keeps the lines after a backspace (\b) as written, unwrapped
     either = "give either --raw (the embedded dataset) or --boundaries"
@@ -262,6 +277,7 @@ def data_build(  # noqa: PLR0913 - one option per input file
             about,
             speeds,
             extra_roads,
+            (residential, urban_share),
             out,
         )
         return
@@ -277,6 +293,8 @@ def data_build(  # noqa: PLR0913 - one option per input file
         "--hospitals": hospitals,
         "--hospital-types": hospital_types,
         "--about": about,
+        "--residential": residential,
+        "--urban-share": urban_share,
     }
     stray = [k for k, v in region_only.items() if v is not None]
     if stray:
@@ -326,9 +344,14 @@ def _build_region(  # noqa: PLR0913 - the command's options, passed on
     about: Path | None,
     speeds: Path | None,
     extra_roads: Path | None,
+    land: tuple[Path | None, float | None],
     out: Path,
 ) -> None:
     from planner.datasets.generic import RegionInputs, build_dataset
+
+    residential, urban_share = land
+    if urban_share is not None and residential is None:
+        raise click.UsageError("--urban-share fits the density of --residential; give both")
 
     given = {
         "--id-column": id_column,
@@ -353,6 +376,8 @@ def _build_region(  # noqa: PLR0913 - the command's options, passed on
         speeds=speeds,
         extra_roads=extra_roads,
         hospital_types=hospital_types,
+        residential=residential,
+        urban_share=urban_share,
     )
     report = build_dataset(inputs, out, progress=_terminal("en"))
     _print_counts(report.out, report.counts)

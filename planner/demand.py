@@ -27,6 +27,8 @@ from planner._errors import InputDataError
 
 __all__ = [
     "PLACE_WEIGHTS",
+    "RESIDENTIAL_FLOOR_KM2",
+    "URBAN_PLACES",
     "dasymetric_weights",
     "distribute",
     "fit_urban_multiplier",
@@ -43,6 +45,14 @@ __all__ = [
 #: typical rural village of about 1,000 people. An estimate, documented
 #: in data/README.md.
 PLACE_WEIGHTS: dict[str, float] = {"city": 100.0, "town": 10.0, "village": 1.0, "hamlet": 0.1}
+
+#: The place classes whose residential land may count denser (blocks of flats).
+URBAN_PLACES: tuple[str, ...] = ("city", "town")
+
+#: The least residential land a settlement counts with in dasymetric weights
+#: (km²: a hamlet of some twenty houses with gardens), so that a place whose
+#: houses are not mapped still gets people.
+RESIDENTIAL_FLOOR_KM2 = 0.05
 
 
 def settlement_weights(

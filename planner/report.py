@@ -599,6 +599,9 @@ def _weights_words(dataset: Dataset, tr: Translator) -> str:
         return ""
     if weights.get("kind") == "own_population":
         return tr("report.method.weights_own")
+    multiplier = weights.get("urban_multiplier")
+    if weights.get("kind") == "residential" and isinstance(multiplier, int | float):
+        return tr("report.method.weights_residential", multiplier=tr.plain(multiplier))
     classes = weights.get("place_weights")
     if weights.get("kind") != "place_class" or not isinstance(classes, Mapping):
         return ""

@@ -11,6 +11,7 @@ import json
 import warnings
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -297,7 +298,7 @@ def _grid_region(folder: Path, **given: Path) -> RegionInputs:
     for u, v, k in graph.edges(keys=True):
         graph.edges[u, v, k]["osmid"] = 100 + u * 10 + v
     ox.save_graphml(graph, folder / "roads.graphml")
-    files = {
+    files: dict[str, Any] = {
         "boundaries": folder / "districts.gpkg",
         "roads": folder / "roads.graphml",
         "population": folder / "population.csv",
@@ -402,6 +403,86 @@ def test_places_with_populations_need_no_population_table(tmp_path: Path) -> Non
                        r"population table was given \(--population\)"):  # fmt: skip
         build_dataset(replace(inputs, places=tmp_path / "classes.csv"), tmp_path / "no")
     assert not (tmp_path / "no").exists()
+
+
+def _residential_region(tmp_path: Path, urban_share: float | None = None) -> RegionInputs:
+    """The grid's places by class (A a town, B and C villages) with residential land: three
+    equal boxes at A, one at B, and one beyond the districts, nearest to B."""
+    from shapely.geometry import box
+
+    (tmp_path / "classes.csv").write_text(
+        "name,place,lon,lat\nA,town,47.00,40.00\nB,village,47.00,40.02\nC,village,47.02,40.01\n"
+    )
+
+    def square(lon: float, lat: float) -> object:  # about 0.24 km², above the floor
+        return box(lon, lat, lon + 0.005, lat + 0.005)
+
+    gpd.GeoDataFrame(
+        geometry=[
+            square(46.990, 39.992), square(46.996, 39.992), square(47.002, 39.992),
+            square(46.998, 40.016), square(46.95, 40.016),
+        ],
+        crs="EPSG:4326",
+    ).to_file(tmp_path / "land.geojson")  # fmt: skip
+    inputs = _grid_region(tmp_path, places=tmp_path / "classes.csv")
+    return replace(inputs, residential=tmp_path / "land.geojson", urban_share=urban_share)
+
+
+def test_residential_land_weights_the_places_of_a_region(tmp_path: Path) -> None:
+    """--residential: each district's people go to its places by the residential land nearest
+    to each (West: 3 boxes at A, 1 at B, so 3:1 of its 3,000), land beyond the districts left
+    out; with an urban share, towns' land counts as much denser as that share needs."""
+    notes = _build(_residential_region(tmp_path), tmp_path / "plain")
+    pop = load_dataset(tmp_path / "plain").settlements.set_index("name")["population"]
+    assert pop["A"] == pytest.approx(2250, abs=2) and pop["B"] == pytest.approx(750, abs=2)
+    assert pop["C"] == 1000  # East's only place
+    assert any("residential land: 4 of the 5 areas of land.geojson lie in the districts" in n
+               for n in notes)  # fmt: skip
+    meta = json.loads((tmp_path / "plain" / "metadata.json").read_text("utf-8"))
+    weights = meta["settlement_weights"]
+    assert weights["kind"] == "residential" and weights["urban_multiplier"] == 1.0
+    # 60 % of the 4,050 people in the town A: 2,430 of West's 3,000, A's land 1.42 times denser
+    _build(_residential_region(tmp_path, urban_share=0.6), tmp_path / "fitted")
+    pop = load_dataset(tmp_path / "fitted").settlements.set_index("name")["population"]
+    assert pop["A"] == pytest.approx(2430, abs=3)
+    meta = json.loads((tmp_path / "fitted" / "metadata.json").read_text("utf-8"))
+    assert meta["settlement_weights"]["urban_multiplier"] == pytest.approx(1.42, abs=0.01)
+    # a share no density can give is named with the file
+    with pytest.raises(InputDataError, match=r"land\.geojson with urban_share 0\.5: an urban "
+                       r"share of 50\.0% is out of reach"):  # fmt: skip
+        build_dataset(_residential_region(tmp_path, urban_share=0.5), tmp_path / "no")
+    assert not (tmp_path / "no").exists()
+    with pytest.raises(InputDataError, match=r"urban_share is 55; expected a share between 0"):
+        _residential_region(tmp_path, urban_share=55)
+    with pytest.raises(InputDataError, match=r"urban_share is given without residential"):
+        replace(_residential_region(tmp_path, urban_share=0.6), residential=None)
+    # the report's method says so
+    out = tmp_path / "run"
+    args = ["plan", "coe-60min", "--data", str(tmp_path / "plain"), "--out", str(out)]
+    result = CliRunner().invoke(cli, [*args, "--tiles", "none"])
+    assert result.exit_code in (0, 3), result.output
+    assert (
+        "in proportion to the residential land nearer to it than to any other settlement, "
+        "cities&#39; and towns&#39; land counting 1 times" in (out / "report.html").read_text()
+    )
+
+
+def test_residential_options_belong_to_a_regions_build(tmp_path: Path) -> None:
+    inputs = _residential_region(tmp_path)
+    base = ["data", "build", "--boundaries", str(inputs.boundaries), "--id-column", "code",
+            "--name-column", "label", "--osm", str(inputs.roads), "--places", str(inputs.places),
+            "--population", str(inputs.population), "--out", str(tmp_path / "out")]  # fmt: skip
+    result = CliRunner().invoke(cli, [*base, "--urban-share", "0.6"])
+    assert result.exit_code == 2 and "--urban-share fits the density of --residential" in (
+        result.output
+    )
+    result = CliRunner().invoke(cli, [*base, "--residential", str(inputs.residential)])
+    assert result.exit_code == 0, result.output
+    result = CliRunner().invoke(
+        cli, ["data", "build", "--raw", str(tmp_path), "--out", str(tmp_path / "x"),
+              "--residential", str(inputs.residential)]
+    )  # fmt: skip
+    assert result.exit_code == 2 and "--residential" in result.output
 
 
 def test_a_shelters_name_in_another_language_comes_along(tmp_path: Path) -> None:

@@ -64,7 +64,15 @@ from planner._i18n import noun
 from planner._progress import LogProgress, Progress
 from planner._validate import unknown_keys
 from planner.datasets._folder import BuildReport, add_extra_roads, sha256, write_dataset_folder
-from planner.demand import PLACE_WEIGHTS, distribute
+from planner.demand import (
+    PLACE_WEIGHTS,
+    RESIDENTIAL_FLOOR_KM2,
+    URBAN_PLACES,
+    dasymetric_weights,
+    distribute,
+    fit_urban_multiplier,
+    residential_area,
+)
 from planner.hospital_types import (
     HOSPITAL_TYPES,
     UNCLASSIFIED,
@@ -349,13 +357,21 @@ def _weighted_places(places: Path, notes: list[str]) -> tuple[gpd.GeoDataFrame, 
 
 
 def _settlements(
-    places: Path, districts: gpd.GeoDataFrame, notes: list[str], *, counted: bool
+    places: Path,
+    districts: gpd.GeoDataFrame,
+    notes: list[str],
+    *,
+    counted: bool,
+    residential: tuple[Path, float | None] | None = None,
 ) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
     """Place the settlements in districts and spread the populations; say by which weights.
 
     The weights are said for the metadata's ``settlement_weights``: ``method`` in
-    words, ``kind`` (``"own_population"`` or ``"place_class"``, with the
-    ``place_weights`` used) for reports to describe in any language.
+    words, ``kind`` (``"own_population"``, ``"place_class"`` with the
+    ``place_weights`` used, or ``"residential"`` with its multiplier) for reports
+    to describe in any language. ``residential``: the residential-land file and
+    the urban share to fit, replacing the class weights (not places' own
+    populations).
 
     ``counted``: the districts carry populations of their own (a population
     table); else each counts the people of its places, which must then carry
@@ -429,6 +445,11 @@ def _settlements(
     settlements["settlement_id"] = [f"S{k + 1:05d}" for k in range(len(settlements))]
     if not counted:
         _populations_from_places(districts, settlements, places, notes)
+    land = None
+    if residential is not None and has_population:
+        notes.append(f"{residential[0].name}: not used, the places carry their own population")
+    elif residential is not None:
+        land = _residential_weights(settlements, districts, residential, notes)
     # a district's people with no weight anywhere would vanish: give each settlement one
     total_weight = settlements.groupby("district_id")["weight"].transform("sum")
     settlements.loc[total_weight <= 0, "weight"] = 1.0
@@ -441,11 +462,90 @@ def _settlements(
         own = "the places' own population"
         summed = "" if counted else ", summed to give each district's population"
         return settlements, {"method": own + summed, "kind": "own_population"}
+    if land is not None:
+        return settlements, land
     return settlements, {
         "method": "OSM place class weights (planner.demand.PLACE_WEIGHTS)",
         "kind": "place_class",
         "place_weights": dict(PLACE_WEIGHTS),
     }
+
+
+def _residential_weights(
+    settlements: gpd.GeoDataFrame,
+    districts: gpd.GeoDataFrame,
+    residential: tuple[Path, float | None],
+    notes: list[str],
+) -> dict[str, Any]:
+    """Weight the settlements by the residential land nearest to each, in place.
+
+    Cities' and towns' land counts the multiplier at which their share of the
+    districts' people equals the urban share given (1 without one). Returns the
+    metadata's ``settlement_weights``.
+    """
+    path, target = residential
+    area_of = districts.geometry.union_all()
+    read = _residential_land(path)
+    # land beyond the districts is no one's here: it would go to the settlements nearest it
+    land = gpd.clip(read, area_of, keep_geom_type=True)
+    land = land.loc[~land.geometry.is_empty]
+    centre = area_of.centroid
+    crs = f"+proj=laea +lat_0={centre.y:.4f} +lon_0={centre.x:.4f} +datum=WGS84 +units=m"
+    area = residential_area(settlements, land, metric_crs=crs)
+    urban = settlements["place"].isin(URBAN_PLACES).to_numpy(bool)
+    multiplier = 1.0
+    if target is not None:
+        totals = dict(zip(districts["district_id"], districts["population"], strict=True))
+        try:
+            multiplier = fit_urban_multiplier(
+                totals,
+                settlements["district_id"],
+                area,
+                urban,
+                target_share=target,
+                floor_km2=RESIDENTIAL_FLOOR_KM2,
+            )
+        except InputDataError as exc:
+            raise InputDataError(f"{path} with urban_share {target}: {exc}") from exc
+    settlements["weight"] = np.round(
+        dasymetric_weights(
+            area, urban, urban_multiplier=multiplier, floor_km2=RESIDENTIAL_FLOOR_KM2
+        ),
+        4,
+    )
+    notes.append(
+        f"residential land: {len(land):,} of the {len(read):,} {noun(len(read), 'area')} of "
+        f"{path.name} lie in the districts, {area.sum():,.0f} km² shared among the "
+        "settlements by Voronoi cells; cities' and "
+        f"towns' land counts {multiplier:g} times"
+        + (f" (fitted to an urban share of {target:.1%})" if target is not None else "")
+    )
+    return {
+        "method": (
+            "dasymetric: residential land in each settlement's Voronoi cell (at least "
+            f"{RESIDENTIAL_FLOOR_KM2} km²), times the urban multiplier for cities and towns"
+        ),
+        "kind": "residential",
+        "urban_multiplier": multiplier,
+        "floor_km2": RESIDENTIAL_FLOOR_KM2,
+        "urban_share_target": target,
+    }
+
+
+def _residential_land(path: Path) -> gpd.GeoDataFrame:
+    """Read residential-land polygons in longitude and latitude; name the file if unusable."""
+    try:
+        land = gpd.read_file(path)
+    except Exception as exc:  # any reader's failure: say which file
+        raise InputDataError(f"{path} cannot be read as a vector file: {exc}") from exc
+    if land.crs is None:
+        raise InputDataError(f"{path} has no coordinate system; expected one (EPSG:4326, say)")
+    land = land.to_crs("EPSG:4326")
+    polygons = land.geometry.notna() & land.geom_type.isin(["Polygon", "MultiPolygon"])
+    land = land.loc[polygons & ~land.geometry.is_empty]
+    if land.empty:
+        raise InputDataError(f"{path} holds no polygon; expected residential-land areas")
+    return land
 
 
 def _swapped_hint(outside: gpd.GeoDataFrame, districts: gpd.GeoDataFrame) -> str:
@@ -767,6 +867,15 @@ class RegionInputs:
         CSV of ``type,pattern`` rules giving each hospital without a
         ``hospital_type`` its type from its name
         (:func:`planner.hospital_types.read_type_rules`).
+    residential
+        Residential-land polygons (any vector file; OSM ``landuse=residential``,
+        say): places weighted by class are weighted instead by the land
+        nearest to each (:func:`planner.demand.residential_area`).
+    urban_share
+        With ``residential``: the published share of people living in cities
+        and towns, to which their land's density multiplier is fitted
+        (:func:`planner.demand.fit_urban_multiplier`); ``None``: as dense as
+        villages' land.
     """
 
     boundaries: Path
@@ -782,6 +891,8 @@ class RegionInputs:
     speeds: Path | None = None
     extra_roads: Path | None = None
     hospital_types: Path | None = None
+    residential: Path | None = None
+    urban_share: float | None = None
 
     def __post_init__(self) -> None:
         for key in (
@@ -795,6 +906,7 @@ class RegionInputs:
             "speeds",
             "extra_roads",
             "hospital_types",
+            "residential",
         ):
             value = getattr(self, key)
             if value is not None and not Path(value).is_file():
@@ -802,6 +914,17 @@ class RegionInputs:
         for key in ("id_column", "name_column"):
             if not str(getattr(self, key)).strip():
                 raise InputDataError(f"{key} is empty; expected a column of {self.boundaries}")
+        if self.urban_share is not None:
+            if self.residential is None:
+                raise InputDataError(
+                    "urban_share is given without residential; expected the residential land "
+                    "whose urban density it fits"
+                )
+            share = self.urban_share
+            if isinstance(share, bool) or not isinstance(share, int | float) or not 0 < share < 1:
+                raise InputDataError(
+                    f"urban_share is {share!r}; expected a share between 0 and 1 (0.55 for 55 %)"
+                )
 
     def files(self) -> dict[str, Path]:
         """Return the input files by role (those given).
@@ -820,6 +943,7 @@ class RegionInputs:
             "hospitals",
             "extra_roads",
             "hospital_types",
+            "residential",
         )
         return {k: Path(getattr(self, k)) for k in keys if getattr(self, k) is not None}
 
@@ -862,7 +986,13 @@ def build_dataset(
         )
     with progress.step("Placing settlements and spreading the population"):
         settlements, weights = _settlements(
-            files["places"], districts, notes, counted="population" in files
+            files["places"],
+            districts,
+            notes,
+            counted="population" in files,
+            residential=(
+                (files["residential"], inputs.urban_share) if "residential" in files else None
+            ),
         )
     with progress.step("Reading shelters and hospitals"):
         shelter_table = _shelters(files.get("shelters"), districts, notes)
