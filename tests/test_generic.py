@@ -456,6 +456,10 @@ def test_residential_land_weights_the_places_of_a_region(tmp_path: Path) -> None
         _residential_region(tmp_path, urban_share=55)
     with pytest.raises(InputDataError, match=r"urban_share is given without residential"):
         replace(_residential_region(tmp_path, urban_share=0.6), residential=None)
+    # places with their own populations need no land to weigh them: said, not used
+    own = replace(_grid_region(tmp_path), residential=tmp_path / "land.geojson")
+    notes = _build(own, tmp_path / "own")
+    assert any("land.geojson: not used, the places carry their own population" in n for n in notes)
     # the report's method says so
     out = tmp_path / "run"
     args = ["plan", "coe-60min", "--data", str(tmp_path / "plain"), "--out", str(out)]
