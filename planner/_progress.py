@@ -49,12 +49,18 @@ def stage(key: str, **values: object) -> None:
     """Say what the step running is doing now (``key``: a ``progress.*`` catalog key).
 
     Only the thread that installed a listener hears it: a solve on a second
-    thread says nothing.
+    thread says nothing. A listener that fails is logged at debug level and
+    ignored: showing progress never stops the work (it may run inside a HiGHS
+    callback).
     """
     log.debug("%s %s", key, values)
     listener = _LISTENER.get()
-    if listener is not None:
+    if listener is None:
+        return
+    try:
         listener(key, values)
+    except Exception:  # showing progress must never stop the work it shows (a solver callback)
+        log.debug("the listener of %s failed", key, exc_info=True)
 
 
 @contextmanager

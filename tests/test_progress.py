@@ -39,3 +39,11 @@ def test_a_listener_is_removed_when_its_block_fails() -> None:
         pass
     stage("progress.start")
     assert heard == []
+
+
+def test_a_failing_listener_never_stops_the_work() -> None:
+    def broken(key: str, values: Mapping[str, object]) -> None:
+        raise RuntimeError("the terminal went away")
+
+    with listening(broken):
+        stage("progress.start")  # no error: the solve it reports goes on
