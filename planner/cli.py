@@ -424,6 +424,12 @@ def data_check(folder: Path | None) -> None:
         table.add_row(escape(name), f"{rows:,}")
     # the modes a scenario's [travel] mode and --mode may name
     table.add_row("travel modes", escape(", ".join(sorted(dataset.travel_modes))))
+    weights = dataset.metadata.get("settlement_weights")
+    if isinstance(weights, Mapping) and weights.get("method"):
+        # how the districts' people were spread over their settlements
+        m = weights.get("urban_multiplier")
+        said = f"{weights['method']}" + (f" ({m:g})" if isinstance(m, int | float) else "")
+        table.add_row("settlement weights", escape(said))
     console.print(table)
 
 
