@@ -452,6 +452,13 @@ def test_residential_land_weights_the_places_of_a_region(tmp_path: Path) -> None
                        r"share of 50\.0% is out of reach"):  # fmt: skip
         build_dataset(_residential_region(tmp_path, urban_share=0.5), tmp_path / "no")
     assert not (tmp_path / "no").exists()
+    # a land file with no polygon is named
+    from shapely.geometry import Point
+
+    gpd.GeoDataFrame(geometry=[Point(47.0, 40.0)], crs="EPSG:4326").to_file(tmp_path / "pts.gpkg")
+    points = replace(_residential_region(tmp_path), residential=tmp_path / "pts.gpkg")
+    with pytest.raises(InputDataError, match=r"pts\.gpkg holds no polygon; expected residential"):
+        build_dataset(points, tmp_path / "no")
     with pytest.raises(InputDataError, match=r"urban_share is 55; expected a share between 0"):
         _residential_region(tmp_path, urban_share=55)
     with pytest.raises(InputDataError, match=r"urban_share is given without residential"):
