@@ -1091,9 +1091,10 @@ def compare(  # noqa: PLR0913 -- one parameter per command-line option
     """Plan several SCENARIOS and write a comparison table (CSV and Markdown).
 
     A cheapest plan that costs more than the plan of a scenario whose rules are at least as
-    strict (a higher served_share, a smaller nearest_tolerance_min, a regional rule or single
-    sourcing added, existing shelters kept rather than expanded, fewer sizes or candidates) is
-    flagged: that plan keeps its rules too, and is the better answer.
+    strict (more places per 10,000 people, a higher served_share, a smaller
+    nearest_tolerance_min, a regional rule or single sourcing added, existing shelters kept
+    rather than expanded, fewer sizes or candidates) is flagged: that plan keeps its rules too,
+    and is the better answer.
     """
     from planner._io import result_folder
     from planner.outputs import (

@@ -375,8 +375,10 @@ def at_least_as_strict(strict: Scenario, loose: Scenario) -> bool:
 
     True when the two scenarios plan the same thing (every option equal but
     the name, descriptions, file, ``[access]`` reporting and ``[solver]``
-    settings) and ``strict`` differs only by rules at least as demanding: a
-    higher ``served_share``, a smaller ``nearest_tolerance_min``, ``one_per_region``,
+    settings) and ``strict`` differs only by rules at least as demanding: more
+    family places per 10,000 people (a plan for more demand serves less with the
+    same referrals scaled down, every share and mean as it was), a higher
+    ``served_share``, a smaller ``nearest_tolerance_min``, ``one_per_region``,
     ``regional_capacity`` or ``single_source`` set; fewer ways to build (existing
     shelters kept where ``loose`` lets them expand, or expanding by at most as
     many places at no lower cost; each of its sizes offered by ``loose`` at no
@@ -405,6 +407,7 @@ def at_least_as_strict(strict: Scenario, loose: Scenario) -> bool:
     """
     s, lo = strict.targets, loose.targets
     rules = (
+        strict.demand.places_per_10000 >= loose.demand.places_per_10000,
         s.served_share >= lo.served_share,
         _no_looser(s.nearest_tolerance_min, lo.nearest_tolerance_min),
         s.one_per_region or not lo.one_per_region,
@@ -421,6 +424,7 @@ def at_least_as_strict(strict: Scenario, loose: Scenario) -> bool:
         solver=loose.solver,
         supply=loose.supply,
         candidates=loose.candidates,
+        demand=replace(strict.demand, places_per_10000=loose.demand.places_per_10000),
         targets=replace(
             s,
             served_share=lo.served_share,

@@ -347,6 +347,11 @@ def test_a_stricter_scenario_is_only_one_whose_rules_cannot_lose_a_plan() -> Non
     # a shorter travel limit binds fewer districts' "no longer than today": no order either way
     assert not at_least_as_strict(targets(max_travel_min=90.0), base)
     assert not at_least_as_strict(base, targets(max_travel_min=180.0))
+    # a higher standard: more demand, whose plan serves less demand with its referrals scaled
+    more = replace(base, name="more", demand=replace(base.demand, places_per_10000=2.0))
+    assert at_least_as_strict(more, base) and not at_least_as_strict(base, more)
+    beds = replace(base, name="beds", demand=replace(base.demand, family_place_size=2.0))
+    assert not at_least_as_strict(beds, base) and not at_least_as_strict(base, beds)
     # a binding budget may leave a district worse off
     budget = replace(base, budget=replace(base.budget, max_new_sites=40))
     assert not at_least_as_strict(budget, base) and not at_least_as_strict(base, budget)
