@@ -424,13 +424,14 @@ def data_check(folder: Path | None) -> None:
         table.add_row(escape(name), f"{rows:,}")
     # the modes a scenario's [travel] mode and --mode may name
     table.add_row("travel modes", escape(", ".join(sorted(dataset.travel_modes))))
+    console.print(table)
     weights = dataset.metadata.get("settlement_weights")
     if isinstance(weights, Mapping) and weights.get("method"):
-        # how the districts' people were spread over their settlements
+        # how the districts' people were spread over their settlements (below the table,
+        # whose columns a long sentence would squeeze)
         m = weights.get("urban_multiplier")
         said = f"{weights['method']}" + (f" ({m:g})" if isinstance(m, int | float) else "")
-        table.add_row("settlement weights", escape(said))
-    console.print(table)
+        console.print(f"settlement weights: {escape(said)}")
 
 
 _DATA_OPTION = click.option(

@@ -206,7 +206,7 @@ def test_data_check_defaults_to_the_embedded_dataset() -> None:
     assert "districts │ 78" in words and "people │ 10,180,770" in words
     assert "travel modes │ bus, car" in words  # what --mode may name
     # how the districts' people were spread over their settlements, with the fitted multiplier
-    assert "settlement weights │ dasymetric: residential land" in words and "(5.95)" in words
+    assert "settlement weights: dasymetric: residential land" in words and "(5.95)" in words
 
 
 def test_data_build_help_keeps_its_usage_lines() -> None:
