@@ -35,6 +35,7 @@ from planner._version import __version__
 from planner.access import DISTRICT_TABLE_COLUMNS, district_access, e2sfca
 from planner.data import Dataset, read_population_table
 from planner.network import travel_matrix
+from planner.readers import USER_TABLE
 from planner.scenario import Scenario
 from planner.summary import AssessmentSummary
 
@@ -248,6 +249,8 @@ def population_words(dataset: Dataset, scenario: Scenario, tr: Translator) -> st
         source = tr("report.basis.table", file=Path(str(table)).name)
     elif note:
         source = note
+    elif len(sources) == 1 and sources[0].startswith(USER_TABLE):  # the reader's own words
+        source = tr("report.basis.table", file=sources[0].removeprefix(USER_TABLE))
     elif len(sources) == 1:
         source = tr("report.basis.one_source", source=sources[0])
     else:

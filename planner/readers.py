@@ -26,6 +26,7 @@ from planner._i18n import noun
 
 __all__ = [
     "MAX_POPULATION",
+    "USER_TABLE",
     "read_boundaries",
     "read_csv_text",
     "read_points",
@@ -34,6 +35,10 @@ __all__ = [
 
 #: Largest population a district or settlement may have (more is a data error).
 MAX_POPULATION = 100_000_000
+
+#: The ``population_source`` of a table's rows that name none: this, then the file's name
+#: (reports say "district figures from the table FILE" in their own language).
+USER_TABLE = "user table "
 
 
 def _require_file(path: Path, what: str) -> None:
@@ -331,9 +336,9 @@ def read_population_table(path: str | Path) -> pd.DataFrame:
             f"{path}, row {pos + 2}: district_id {frame['district_id'].iloc[pos]!r} repeats"
         )
     source = (
-        frame["population_source"].fillna(f"user table {path.name}")
+        frame["population_source"].fillna(USER_TABLE + path.name)
         if "population_source" in frame
-        else pd.Series(f"user table {path.name}", index=frame.index)
+        else pd.Series(USER_TABLE + path.name, index=frame.index)
     )
     return pd.DataFrame(
         {

@@ -150,11 +150,19 @@ def test_population_words_name_whose_figures_are_counted(dataset: Dataset, tmp_p
     replaced = dataset.with_population(
         read_population_table(tmp_path / "census.csv"), source=str(tmp_path / "census.csv")
     )
-    # unnamed, it is known by the source its rows give
+    # unnamed, it is known by the source its rows give: the reader's words for a table whose
+    # rows name none are said in the report's language
     unnamed = dataset.with_population(read_population_table(tmp_path / "census.csv"))
     assert population_words(unnamed, plain, en) == (
-        "registered basis: district figures: user table census.csv"
+        "registered basis: district figures from the table census.csv"
     )
+    assert "census.csv cədvəlindən rayon rəqəmləri" in population_words(
+        unnamed, plain, Translator("az")
+    )
+    sourced = table.assign(population_source="census 2019")
+    sourced.to_csv(tmp_path / "own.csv", index=False)
+    named = dataset.with_population(read_population_table(tmp_path / "own.csv"))
+    assert population_words(named, plain, en) == "registered basis: district figures: census 2019"
     assert population_words(replaced, plain, en) == (
         "registered basis: district figures from the table census.csv"
     )
