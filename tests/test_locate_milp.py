@@ -276,3 +276,29 @@ def test_an_answer_that_still_contradicts_itself_proves_nothing(
     bad = res.x.copy()
     bad[np.flatnonzero(milp.integrality)[0]] = 0.5
     assert not milp_module.feasible(milp, bad)
+
+
+def test_a_search_in_full_says_its_nodes_and_gap_and_finds_the_same() -> None:
+    """HiGHS in full (the travel objectives) says its nodes and its gap to the bound at its
+    checkpoints, for the terminal's spinner; reading them changes nothing it does."""
+    from collections.abc import Mapping
+
+    from planner._i18n import LANGUAGES, Translator
+    from planner._progress import listening
+
+    model, c = facility_location(3, n=60, m=20, travel=True)
+    said: list[dict[str, object]] = []
+
+    def hear(key: str, values: Mapping[str, object]) -> None:
+        assert key == "progress.search"
+        said.append(dict(values))
+
+    with listening(hear):
+        told = solve_milp(model, c, 60.0, 0.0, said="progress.search")
+    quiet = solve_milp(model, c, 60.0, 0.0)
+    assert told.termination == quiet.termination == Termination.OPTIMAL
+    assert told.x is not None and quiet.x is not None and told.x.tolist() == quiet.x.tolist()
+    assert said, "nothing was said"
+    assert all(s["limit"] is None and 0.0 <= float(str(s["gap"])) <= 100.0 for s in said)
+    for lang in LANGUAGES:
+        assert "%" in Translator(lang)("progress.search", **said[-1])

@@ -495,26 +495,30 @@ class _StalledCuts:
 
 
 class _Said:
-    """Say a search's nodes and best plan at HiGHS's checkpoints, when they change.
+    """Say a search's nodes, best plan and gap at HiGHS's checkpoints, when they change.
 
-    Read only: what HiGHS does is the same with it or without it.
+    The values: ``nodes``, ``limit`` (the node budget, or ``None``), ``value``
+    (the best objective, rounded) and ``gap`` (per cent from the bound, to a
+    tenth); a catalog text says those it needs. Read only: what HiGHS does is
+    the same with it or without it.
     """
 
     def __init__(self, key: str, limit: int | None) -> None:
         self.key = key
         self.limit = limit
-        self.last: tuple[int, int] | None = None
+        self.last: tuple[int, int, float] | None = None
 
     def __call__(self, event: Any) -> None:
         """Tell :func:`planner._progress.stage` the nodes explored and the best objective."""
         out = event.data_out
-        best = float(out.mip_primal_bound)
+        best, bound = float(out.mip_primal_bound), float(out.mip_dual_bound)
         if not math.isfinite(best):
             return
-        now = (int(out.mip_node_count), round(best))
+        gap = abs(best - bound) / max(abs(best), 1e-9) if math.isfinite(bound) else 1.0
+        now = (int(out.mip_node_count), round(best), round(100 * gap, 1))
         if now != self.last:
             self.last = now
-            stage(self.key, nodes=now[0], limit=self.limit, value=now[1])
+            stage(self.key, nodes=now[0], limit=self.limit, value=now[1], gap=now[2])
 
 
 class _Cancelled:

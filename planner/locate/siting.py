@@ -138,6 +138,9 @@ __all__ = ["SitingModel"]
 #: Nodes the first search of ``min_cost`` may explore when the LP gives no start.
 _FIRST_SEARCH_NODES = 200
 
+#: What a search by HiGHS in full says at its checkpoints (:func:`planner._progress.stage`).
+_SEARCH = "progress.search"
+
 
 def _proven_infeasible(
     res: Outcome,
@@ -489,8 +492,8 @@ class SitingModel(SitingFormulation):
             res = self._min_cost_search(layout, c1, deadline, proof)
         else:
             # p-median and coverage searches run HiGHS in full (its heuristics find their
-            # plans); only the time limit, a safety net, bounds them
-            res = solve_milp(layout.milp, c1, deadline.left(), opts.mip_gap)
+            # plans); only the time limit, a safety net, bounds them; the spinner says how far
+            res = solve_milp(layout.milp, c1, deadline.left(), opts.mip_gap, said=_SEARCH)
         if not res.has_solution or res.x is None:
             return res, math.nan, math.nan, math.nan
         value, bound, gap = objective_bound_gap(c1, res)
