@@ -601,6 +601,8 @@ def _weights_words(dataset: Dataset, tr: Translator) -> str:
         return tr("report.method.weights_own")
     multiplier = weights.get("urban_multiplier")
     if weights.get("kind") == "residential" and isinstance(multiplier, int | float):
+        if multiplier == 1:  # no urban share given: every place's land counts alike
+            return tr("report.method.weights_residential_plain")
         return tr("report.method.weights_residential", multiplier=tr.plain(multiplier))
     classes = weights.get("place_weights")
     if weights.get("kind") != "place_class" or not isinstance(classes, Mapping):

@@ -474,7 +474,14 @@ def test_residential_land_weights_the_places_of_a_region(tmp_path: Path) -> None
     assert result.exit_code in (0, 3), result.output
     assert (
         "in proportion to the residential land nearer to it than to any other settlement, "
-        "cities&#39; and towns&#39; land counting 1 times" in (out / "report.html").read_text()
+        "towns&#39; land counting as villages&#39; does" in (out / "report.html").read_text()
+    )
+    fitted = ["plan", "coe-60min", "--data", str(tmp_path / "fitted"), "--out", str(out / "f")]
+    result = CliRunner().invoke(cli, [*fitted, "--tiles", "none", "--lang", "az"])
+    assert result.exit_code in (0, 3), result.output
+    assert (
+        "(şəhər və qəsəbələrin sahəsi 1,42 dəfə sayılır)"
+        in (out / "f" / "report.html").read_text()
     )
 
 
