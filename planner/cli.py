@@ -430,7 +430,7 @@ def data_check(folder: Path | None) -> None:
         # how the districts' people were spread over their settlements (below the table,
         # whose columns a long sentence would squeeze)
         m = weights.get("urban_multiplier")
-        said = f"{weights['method']}" + (f" ({m:g})" if isinstance(m, int | float) else "")
+        said = str(weights["method"]) + (f" ({m:g})" if isinstance(m, int | float) else "")
         console.print(f"settlement weights: {escape(said)}")
 
 

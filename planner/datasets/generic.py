@@ -445,11 +445,20 @@ def _settlements(
     settlements["settlement_id"] = [f"S{k + 1:05d}" for k in range(len(settlements))]
     if not counted:
         _populations_from_places(districts, settlements, places, notes)
-    land = None
-    if residential is not None and has_population:
-        notes.append(f"{residential[0].name}: not used, the places carry their own population")
-    elif residential is not None:
-        land = _residential_weights(settlements, districts, residential, notes)
+    if has_population:
+        own = "the places' own population"
+        summed = "" if counted else ", summed to give each district's population"
+        weights: dict[str, Any] = {"method": own + summed, "kind": "own_population"}
+        if residential is not None:
+            notes.append(f"{residential[0].name}: not used, the places carry their own population")
+    elif residential is not None:  # re-weights the settlements by their land, in place
+        weights = _residential_weights(settlements, districts, residential, notes)
+    else:
+        weights = {
+            "method": "OSM place class weights (planner.demand.PLACE_WEIGHTS)",
+            "kind": "place_class",
+            "place_weights": dict(PLACE_WEIGHTS),
+        }
     # a district's people with no weight anywhere would vanish: give each settlement one
     total_weight = settlements.groupby("district_id")["weight"].transform("sum")
     settlements.loc[total_weight <= 0, "weight"] = 1.0
@@ -458,17 +467,7 @@ def _settlements(
         totals, settlements["district_id"], settlements["weight"].to_numpy(float)
     )
     settlements["name_source"] = "input"
-    if has_population:
-        own = "the places' own population"
-        summed = "" if counted else ", summed to give each district's population"
-        return settlements, {"method": own + summed, "kind": "own_population"}
-    if land is not None:
-        return settlements, land
-    return settlements, {
-        "method": "OSM place class weights (planner.demand.PLACE_WEIGHTS)",
-        "kind": "place_class",
-        "place_weights": dict(PLACE_WEIGHTS),
-    }
+    return settlements, weights
 
 
 def _residential_weights(
