@@ -354,8 +354,15 @@ def test_the_embedded_dataset_has_its_report_texts_in_azerbaijani(dataset: Datas
     assert len(az_limits) == len(en_limits) >= 5 and az_limits != en_limits
     assert "məcburi köçkün" in az_limits[0]
     assert "Naxçıvan" in (dataset.report_text("disconnected_note", lang="az") or "")
+    # the sources too, one for one, the titles of publications as cited
+    en_sources = dataset.report_list("sources")
+    az_sources = dataset.report_list("sources", lang="az")
+    assert len(az_sources) == len(en_sources) and az_sources[0].startswith("Yollar")
+    assert "Dövlət Statistika Komitəsi" in az_sources[3]
+    assert "Combating violence against women" in az_sources[5]
     # a language without a translation gets the dataset's own text
-    assert dataset.report_list("sources", lang="az") == dataset.report_list("sources")
+    assert dataset.report_list("sources", lang="fr") == en_sources
+    assert dataset.report_list("limitations", lang="fr") == en_limits
 
 
 def test_place_names_in_azerbaijani(dataset: Dataset) -> None:

@@ -166,9 +166,28 @@ REPORT_TEXTS: dict[str, object] = {
         "official district figures of 2018-2024 brought to 1 January 2024, seven units "
         "assumed (see the limitations)"
     ),
-    # the same in Azerbaijani, for reports in --lang az (sources stay as cited)
+    # the same in Azerbaijani, for reports in --lang az (titles of publications stay as cited)
     "translations": {
         "az": {
+            "sources": [
+                "Yollar və yaşayış məntəqələri: OpenStreetMap, Geofabrik-in 2021-ci ilin avqust "
+                "tarixli çıxarışı \u2014 ODbL 1.0, \u00a9 OpenStreetMap iştirakçıları.",
+                "Xəstəxanalar və klinikalar: OpenStreetMap maraq nöqtələri (eyni çıxarış) "
+                "\u2014 ODbL 1.0.",
+                "Rayon sərhədləri: geoBoundaries gbOpen AZE ADM2 \u2014 CC BY-SA 3.0.",
+                "Əhali: Azərbaycan Respublikasının Dövlət Statistika Komitəsi, 1 yanvar 2024-cü "
+                "il üzrə ölkə əhalisi və iqtisadi rayonların payları; 2019-cu il "
+                "siyahıyaalınmasının və Komitənin qiymətləndirmələrinin (2018-2024) rayon "
+                "rəqəmləri, hər biri öz iqtisadi rayonunun əmsalı ilə 1 yanvar 2024-cü il "
+                "tarixinə gətirilib; yaşayış məntəqələri OSM yaşayış sahələrinə görə.",
+                "Yer adları: OpenStreetMap; Qarabağ adları rəsmi Azərbaycan adlarının istinad "
+                "edilən cədvəlindən, digərləri erməni dilindən transliterasiya edilib "
+                "(məlumatlarda qeyd olunub).",
+                "Standartlar: Avropa Şurası, Combating violence against women: minimum "
+                "standards for support services (2008).",
+                "Vəziyyət: BMT-nin Universal Dövri İcmalına təqdim edilmiş məruzə (Dövlət "
+                "Statistika Komitəsinin statistik məcmuələri; Mukhtarova 2022).",
+            ],
             "limitations": [
                 "Rayonların əhalisi 2018-2024-cü illərin rəsmi rəqəmləridir və 1 yanvar 2024-cü "
                 "il tarixinə gətirilib (median fərq 0,4%, ən böyük fərq 14%); yeddi inzibati "
