@@ -63,12 +63,16 @@ class _RichProgress:
 
 #: The language the terminal speaks in for the command running (set by :func:`_terminal`).
 _SPOKEN: contextvars.ContextVar[Translator] = contextvars.ContextVar("spoken")
+#: The warnings the command running has printed (``compare`` plans each scenario on the
+#: same data, whose warnings would otherwise be printed once per scenario).
+_TOLD: contextvars.ContextVar[set[str]] = contextvars.ContextVar("told")
 
 
 def _terminal(lang: str) -> _RichProgress:
     """Speak ``lang`` in the terminal from now on (steps and warnings); return the progress."""
     tr = Translator(lang)
     _SPOKEN.set(tr)
+    _TOLD.set(set())
     return _RichProgress(tr)
 
 
@@ -80,10 +84,18 @@ def _show_warning(
     file: Any = None,
     line: str | None = None,
 ) -> None:
-    """Print a warning in the command's language (a planner :class:`Note` is told again)."""
+    """Print a warning in the command's language (a planner :class:`Note` is told again).
+
+    A command prints each warning once, however many times its work raises it.
+    """
     tr = _SPOKEN.get(Translator())
     said = message.args[0] if isinstance(message, Warning) and message.args else message
     text = tr.message(said) if isinstance(said, Note) else str(message)
+    told = _TOLD.get(None)
+    if told is not None:
+        if text in told:
+            return
+        told.add(text)
     console.print(f"[yellow]{escape(tr('cli.warning'))}:[/] {escape(text)}", soft_wrap=True)
 
 

@@ -260,6 +260,14 @@ def test_warnings_are_told_in_the_commands_language(capsys: pytest.CaptureFixtur
     said = capsys.readouterr().err
     assert "warning: 2 of 4,602 origins lie more than 10 km from the road network" in said
     assert "(farthest 16.3 km)" in said and "warning: a plain warning" in said
+    # a command prints each warning once (compare meets the data's warnings per scenario)
+    _show_warning(UserWarning(note), UserWarning, "network.py", 1)
+    _show_warning(UserWarning(_far_points(3, metres, "origins", 10_000.0)), UserWarning, "n.py", 1)
+    said = capsys.readouterr().err
+    assert "2 of 4,602" not in said and "3 of 4,602 origins" in said
+    _terminal("en")  # the next command says it again
+    _show_warning(UserWarning(note), UserWarning, "network.py", 1)
+    assert "2 of 4,602 origins" in capsys.readouterr().err
 
 
 def test_the_spinner_says_what_the_solve_is_doing(monkeypatch: pytest.MonkeyPatch) -> None:
