@@ -14,7 +14,8 @@ Only :data:`SUITABLE_TYPES` (general hospitals and polyclinics) are offered to
 the hospital services by default: the Council of Europe standard asks for
 rape crisis centres and forensic examination where women already go for
 general care, with round-the-clock medical staff; a dispensary, an ambulance
-station or a hygiene centre has neither.
+station or a hygiene centre has neither, and a village hospital or health post
+has too few staff for either.
 """
 
 from __future__ import annotations
@@ -44,6 +45,10 @@ __all__ = [
 HOSPITAL_TYPES: dict[str, str] = {
     "general": "general hospital: central district, city, regional or republican hospital",
     "polyclinic": "polyclinic or public outpatient clinic",
+    "rural": (
+        "village or settlement hospital, rural doctor's or feldsher post (few beds, no "
+        "round-the-clock specialists)"
+    ),
     "maternity": "maternity hospital or women's consultation",
     "children": "children's hospital or polyclinic",
     "dispensary": (

@@ -155,8 +155,8 @@ class HospitalOffer:
         return (
             f"{n} of the dataset's {self.total} hospitals were offered: those of type "
             f"{', '.join(self.types)} (read from their names) and any the scenario includes; "
-            "the others (dispensaries, ambulance stations, hygiene centres, specialist and "
-            "private clinics, unnamed points) were left out"
+            "the others (dispensaries, ambulance stations, hygiene centres, village hospitals, "
+            "specialist and private clinics, unnamed points) were left out"
         )
 
 

@@ -93,7 +93,11 @@ def _azerbaijan_rules() -> Path:
         ("Ağsu Mərkəzi Rayon Xəstəxanası", "general"),
         ("Təcili Yardim Xəstəxanasi Musa Nağiyev adina", "general"),  # has beds
         ("24-cü Poliklinika", "polyclinic"),
-        ("Мугерганская СВА", "polyclinic"),  # noqa: RUF001 (Cyrillic, as in the data)
+        ("Мугерганская СВА", "rural"),  # noqa: RUF001 (a rural doctor's post, in Cyrillic)
+        ("Çanaqçı kənd xəstəxanası", "rural"),  # a village hospital: few beds, no specialists
+        ("Altıağac Qəsəbə Xəstəxanası", "rural"),
+        ("Həkim Ambulatoriyası", "rural"),
+        ("Xankəndi Şəhər Xəstəxanası", "general"),  # a city whose name holds "kənd"
         ("Sumqayıt Onkoloji Dispanser", "dispensary"),
         ("Dəri-zöhrəvi dispanser", "dispensary"),
         ("10 Saylı Təcili Yardım Stansiyası", "emergency"),
@@ -137,4 +141,9 @@ def test_embedded_hospitals_carry_the_types_the_rules_give(dataset: Dataset) -> 
     unsuitable = folded.str.contains(r"dispanser|stansiya|gigiyena|onkolo|epidemiol")
     assert not hosp.loc[unsuitable, "hospital_type"].isin(SUITABLE_TYPES).any()
     assert unsuitable.sum() >= 40
+    # nor a village or settlement hospital or a doctor's post (Çanaqçı kənd xəstəxanası was
+    # once typed general and given a 24/7 forensic service)
+    village = folded.str.contains(r"\bkend\b|\bqesebe\b|hekim ambulator")
+    assert village.sum() == counts["rural"] == 6
+    assert (hosp.loc[village, "hospital_type"] == "rural").all()
     assert isinstance(hosp["hospital_type"], pd.Series)

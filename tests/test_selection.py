@@ -185,7 +185,7 @@ def test_the_readme_lists_work_on_the_embedded_data(dataset: Dataset) -> None:
     assert len(cand) == len(dataset.candidates)  # one in, one out
     offer = offered_hospitals(dataset, sc)
     ids = offer.hospitals["hospital_id"]
-    assert len(offer.hospitals) == 208 + 1 - 1  # Kalbajar's in, the private "Memorial" out
+    assert len(offer.hospitals) == 203 + 1 - 1  # Kalbajar's in, the private "Memorial" out
     assert ids[offer.require_rape_crisis].tolist() == ["H-AZ-XCI-001"]
     assert ids[offer.require_forensic].tolist() == ["H-AZ-GA-018"]
     with pytest.raises(OptionError, match="did you mean 'Şuşa Xəstəxanası'"):
