@@ -583,7 +583,11 @@ def _method(plan: Plan, dataset: Dataset, tr: Translator) -> list[Markup]:
         colocation = tr(
             f"report.method.colocation_{hs.colocation}", bonus=tr.plain(hs.colocation_bonus)
         )
-        paragraphs.append(tr.html("report.method.services_html", colocation=colocation))
+        text = tr.html("report.method.services_html", colocation=colocation)
+        rc = plan.scenario.rape_crisis
+        if rc is not None and rc.regional_capacity:
+            text += " " + tr.html("report.method.centres_home_html")
+        paragraphs.append(text)
     return paragraphs
 
 
@@ -647,7 +651,8 @@ def _service_rows(
 def _centre_standard(options: RapeCrisisOptions, tr: Translator) -> str:
     """Say the rape crisis centres' standard in the report's language."""
     text = tr("report.centres.standard", women=tr.number(options.women_per_centre))
-    return text + (tr("report.centres.standard_regions") if options.one_per_region else "")
+    text += tr("report.centres.standard_regions") if options.one_per_region else ""
+    return text + (tr("report.centres.standard_home") if options.regional_capacity else "")
 
 
 def _centre_section(

@@ -68,6 +68,7 @@ default shown (see ``scenarios/`` for examples)::
     women_per_centre = 200000     # CoE: one centre per 200,000 women
     women_share = 0.502           # women's share of the population (2024)
     one_per_region = true         # CoE: at least one centre per region
+    regional_capacity = false     # each region hosts centres for all its women (ceil(W / K))
     max_travel_min = 120          # women are served by a centre at most this far
     served_share = 0.99           # share of women that must be served within the limit
     cost = 10                     # cost of a centre (same unit as supply.size_costs)

@@ -453,6 +453,7 @@ def _rape_crisis_summary(
         standard=(
             f"one centre per {rc.women_per_centre:,.0f} women"
             + (", at least one per region" if rc.one_per_region else "")
+            + (", each region hosting centres for all its women" if rc.regional_capacity else "")
         ),
         women=round(total),
         women_share=rc.women_share,

@@ -209,6 +209,51 @@ def test_one_centre_per_region_and_standard_count() -> None:
     assert off.solve().centre.sum() == 1
 
 
+def _city_and_country(**kw: object) -> HospitalServicesModel:
+    """A city of 350k women with two hospitals 10 min away, 100 min from the country's one;
+    the country: 50k women, 10 min from its hospital. 400k women need 2 centres."""
+    minutes = np.array([[10.0, 10.0, 100.0], [100.0, 100.0, 10.0]])
+    return HospitalServicesModel(
+        minutes,
+        np.array([350_000.0, 50_000.0]),
+        demand_region=np.array(["City", "Country"]),
+        site_region=np.array(["City", "City", "Country"]),
+        options=_centres_only(**kw),
+        demand_names=["City", "Village"],
+    )
+
+
+def test_regional_capacity_keeps_a_citys_women_at_home() -> None:
+    # the standard's 2 centres, one per region: 150k of the city's women go 100 min away
+    model = _city_and_country()
+    res = model.solve()
+    assert res.status == "optimal" and int(res.centre.sum()) == 2
+    far = res.assignments[res.assignments["travel_min"] > 50]
+    assert far["women"].sum() == pytest.approx(150_000)
+    # the city hosts centres for all its women: ceil(350k / 200k) = 2, and the country's 1
+    home = _city_and_country(regional_capacity=True)
+    res = home.solve()
+    assert res.status == "optimal" and res.centre.tolist() == [True, True, True]
+    assert res.objective == pytest.approx(60.0)  # 3 x (site 10 + centre 10)
+    assert res.assignments["travel_min"].max() == pytest.approx(10.0)
+    assert res.fewest_centres == 3  # the centres alone prove it under the same rule
+    assert check_services(home, res) == []
+    # the independent check holds the rule: the first plan breaks it
+    first = model.solve()
+    assert any("City" in p and "regional_capacity" in p for p in check_services(home, first))
+
+
+def test_a_region_short_of_hospitals_for_its_women_is_explained() -> None:
+    home = _city_and_country(regional_capacity=True)
+    lone = replace(home, minutes=home.minutes[:, 1:], site_region=np.array(["City", "Country"]))
+    res = lone.solve()
+    assert res.status == "infeasible"
+    assert any(
+        "region City must host 2 rape crisis centres" in m and "only 1 of its hospitals" in m
+        for m in res.messages
+    ), res.messages
+
+
 def test_a_region_with_no_women_needs_no_centre() -> None:
     # R2's only settlement has nobody in it: one centre, in R1, meets every rule
     minutes = np.array([[10.0, 50.0], [50.0, 10.0]])
@@ -435,24 +480,42 @@ def test_full_recommendations_standards_arithmetic(full: Plan, dataset: Dataset)
     # the proven fewest number of centres is a lower bound on the proposal
     assert rc["fewest_possible"] is None or rc["required"] <= rc["fewest_possible"]
     assert rc["fewest_possible"] is None or rc["fewest_possible"] <= rc["proposed"]
-    # the README's figure: the centres-alone root search (its presolved LP, rounded up to
-    # whole centres; the plain LP proves only 26) shows that 27 centres cannot serve 98 %
-    assert rc["fewest_possible"] == 28
+    # the README's figure: with every region hosting centres for all its women, the
+    # centres-alone root search proves that no plan has fewer than 32
+    assert rc["fewest_possible"] == 32
 
 
-def test_the_joint_root_search_finds_what_the_region_search_misses(full: Plan) -> None:
-    """The README's figures: the region-by-region search ends at 635 (28 centres, 32
-    forensic hospitals); HiGHS's root heuristics on the joint model, beside it, find 590
-    (28 and 28, 26 of them together), within 1.7 % of the bound of 580. Bounded by one node,
-    the same plan on every machine (bench/determinism.py --scenario full-recommendations)."""
+def test_full_recommendations_keeps_womens_centres_at_home(full: Plan, dataset: Dataset) -> None:
+    """Each region hosts centres for all its women (rape_crisis.regional_capacity): Baku's
+    women are no longer sent to Shabran or Shamakhi, two hours away, for want of room."""
+    assert full.services is not None
+    sites = full.services.sites
+    centres = sites.loc[sites["service"] == "rape_crisis_centre"].groupby("region").size()
+    s = dataset.settlements
+    region = s["district_id"].map(dataset.districts.set_index("district_id")["region"])
+    women = (s["population"] * 0.502).groupby(region).sum()
+    need = np.ceil(women / 200_000 - 1e-9).astype(int)
+    assert (centres.reindex(need.index, fill_value=0) >= need).all()
+    assert centres["Baku"] >= 6
+    a = full.services.assignments
+    travel = a["women"] * a["travel_min"]
+    assert travel.sum() / a["women"].sum() < 40  # 61 min without the rule
+    baku = a["settlement_id"].str.startswith("AZ-BA-")
+    assert (travel[baku].sum() / a.loc[baku, "women"].sum()) < 30  # 112 min without it
+
+
+def test_the_services_plan_is_proven_optimal(full: Plan) -> None:
+    """The README's figures: 32 centres and 32 forensic hospitals, 29 of them together, at
+    685, proven optimal by the root search's bound. Bounded by one node, the same plan on
+    every machine (bench/determinism.py --scenario full-recommendations)."""
     assert full.services is not None
     r = full.services.result
-    assert r.objective == pytest.approx(590.0) and r.bound == pytest.approx(580.0)
-    assert r.status == "work_limit" and r.gap == pytest.approx(10 / 590)
+    assert r.objective == pytest.approx(685.0) and r.bound == pytest.approx(685.0)
+    assert r.status == "optimal" and r.gap == pytest.approx(0.0)
     assert (int(r.centre.sum()), int(r.forensic.sum()), int((r.centre & r.forensic).sum())) == (
-        28,
-        28,
-        26,
+        32,
+        32,
+        29,
     )
 
 

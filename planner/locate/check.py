@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from planner._i18n import Fixed, Note, Place, Share
-from planner.locate._milp import TOL_LIMIT
+from planner.locate._milp import TOL_LIMIT, BoolArray, FloatArray
 from planner.locate._search import populated_regions
 from planner.locate.options import required_centres
 from planner.locate.result import PlanResult, ServicesResult
@@ -338,14 +338,7 @@ def check_services(
             problems.append(
                 Note("check.women_below", share=Share(share, 2), target=Share(rc.served_share, 2))
             )
-        if rc.one_per_region and model.demand_region is not None and model.site_region is not None:
-            missing = set(populated_regions(model.demand_region, women)) - set(
-                np.asarray(model.site_region)[centre].tolist()
-            )
-            if missing:
-                problems.append(
-                    Note("check.regions_without_centre", regions=_places(sorted(missing)))
-                )
+        problems += _centre_regions(model, centre, women)
     if fo is not None:
         reach = minutes <= fo.max_travel_min + TOL_LIMIT
         must = reach.any(axis=1) & (pop > 0)
@@ -361,6 +354,31 @@ def check_services(
     problems += _required_services(model, centre, forensic)
     if opts.sites.colocation == "require" and (centre & ~forensic).any():
         problems.append(Note("check.centre_without_forensic"))
+    return problems
+
+
+def _centre_regions(
+    model: HospitalServicesModel, centre: BoolArray, women: FloatArray
+) -> list[str]:
+    """Check the centres' region rules: one per region, and enough for its women."""
+    rc = model.options.rape_crisis
+    if rc is None or model.demand_region is None or model.site_region is None:
+        return []
+    dr, sr = np.asarray(model.demand_region), np.asarray(model.site_region)
+    problems: list[str] = []
+    if rc.one_per_region:
+        missing = set(populated_regions(dr, women)) - set(sr[centre].tolist())
+        if missing:
+            problems.append(Note("check.regions_without_centre", regions=_places(sorted(missing))))
+    if rc.regional_capacity:
+        short = [
+            g
+            for g in sorted(set(dr.tolist()))
+            if int(centre[sr == g].sum())
+            < required_centres(float(women[dr == g].sum()), rc.women_per_centre)
+        ]
+        if short:
+            problems.append(Note("check.regions_short_of_centres", regions=_places(short)))
     return problems
 
 

@@ -72,6 +72,7 @@ __all__ = [
     "explain_reach_capacity",
     "explain_services",
     "explain_siting",
+    "regional_centres",
 ]
 
 #: How many of the largest settlements a message names.
@@ -460,8 +461,30 @@ def explain_services(model: ServicesInputs) -> list[str]:
             Note("message.region_no_hospital", region=Place("region", str(region)))
             for region in missing
         )
+    msgs += _regions_short_of_hospitals(model, cand)
     if not msgs:  # each settlement and the whole fit: does every group?
         msgs += explain_centre_capacity(model)
+    return msgs
+
+
+def _regions_short_of_hospitals(model: ServicesInputs, cand: BoolArray) -> list[str]:
+    """Name the regions with fewer candidate hospitals than ``regional_capacity`` asks."""
+    if model.demand_region is None or model.site_region is None:
+        return []
+    site_region = np.asarray(model.site_region)
+    msgs: list[str] = []
+    for region in sorted(set(np.asarray(model.demand_region).tolist())):
+        need = regional_centres(model, region)
+        have = int((cand & (site_region == region)).sum())
+        if need > have:
+            msgs.append(
+                Note(
+                    "message.region_few_hospitals",
+                    region=Place("region", str(region)),
+                    need=need,
+                    hospitals=have,
+                )
+            )
     return msgs
 
 
@@ -510,3 +533,25 @@ def explain_centre_capacity(model: ServicesInputs) -> list[str]:
             served_share=float(rc.served_share),
         )
     ]
+
+
+def regional_centres(model: ServicesInputs, region: object) -> int:
+    r"""Return the centres region ``region`` must host under ``rape_crisis.regional_capacity``.
+
+    Parameters
+    ----------
+    model
+        The model (its women, their regions and the standard).
+    region
+        A region of ``model.demand_region``.
+
+    Returns
+    -------
+    int
+        :math:`\lceil W_g / K \rceil` (0 without the rule or without regions).
+    """
+    rc = model.options.rape_crisis
+    if rc is None or not rc.regional_capacity or model.demand_region is None:
+        return 0
+    women = float(model.women[np.asarray(model.demand_region) == region].sum())
+    return math.ceil(women / rc.women_per_centre - 1e-9) if women > 0 else 0

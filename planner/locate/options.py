@@ -165,7 +165,7 @@ class InclusiveOptions:
 
 @dataclass(frozen=True)
 class RapeCrisisOptions:
-    """Rape crisis centres at hospitals (Council of Europe: one per 200,000 women).
+    r"""Rape crisis centres at hospitals (Council of Europe: one per 200,000 women).
 
     Parameters
     ----------
@@ -181,6 +181,10 @@ class RapeCrisisOptions:
         Share of women that must be served by a centre within the limit.
     cost
         Cost of one centre.
+    regional_capacity
+        Every region hosts centres for all its women, at least
+        :math:`\lceil W_g / K \rceil` in region :math:`g`, so that no city's women
+        are referred to another region's centres for want of room at home.
     """
 
     women_per_centre: float = 200_000.0
@@ -189,6 +193,7 @@ class RapeCrisisOptions:
     max_travel_min: float = 120.0
     served_share: float = 0.99
     cost: float = 10.0
+    regional_capacity: bool = False
 
     def __post_init__(self) -> None:
         number("rape_crisis.women_per_centre", self.women_per_centre, strict=True)

@@ -27,6 +27,8 @@ women may be split), :math:`u_i \ge 0` (women not served).
         &\quad \text{the standard's number of centres} \\
     \sum_{h \in g} r_h \ge 1
         &\quad \text{at least one centre per region } g \\
+    \sum_{h \in g} r_h \ge \lceil W_g / K \rceil
+        &\quad \text{(with regional\_capacity: room for all of region } g\text{'s women)} \\
     \sum_{h:\, t_{ih} \le T_F} f_h \ge 1
         &\quad \forall i \text{ with a hospital within } T_F \\
     o_h \ge r_h,\; o_h \ge f_h,\; c_h \le r_h,\; c_h \le f_h
@@ -92,7 +94,11 @@ from planner.locate._search import (
     populated_regions,
     spare_core,
 )
-from planner.locate.explain import explain_centre_capacity, explain_services
+from planner.locate.explain import (
+    explain_centre_capacity,
+    explain_services,
+    regional_centres,
+)
 from planner.locate.options import (
     ObjectiveOptions,
     RapeCrisisOptions,
@@ -404,6 +410,7 @@ class HospitalServicesModel:
                     max_travel_min=rc.max_travel_min,
                     served_share=rc.served_share,
                     one_per_region=rc.one_per_region,
+                    regional_capacity=rc.regional_capacity,
                     nearest_tolerance_min=None,
                 ),
                 supply=SupplyOptions(sizes=(1.0,), size_costs=(opts.sites.site_cost + rc.cost,)),
@@ -600,7 +607,9 @@ def _add_centres(
     :math:`\sum_h x_{ih} + u_i = w_i`, :math:`\sum_i x_{ih} \le K r_h`,
     :math:`\sum_i u_i \le (1 - \sigma_R) \sum_i w_i`, :math:`\sum_h r_h \ge \lceil W / K \rceil`,
     :math:`\sum_{h \in g} r_h \ge 1`, and for the women who reach only region
-    :math:`g`'s centres, :math:`\sum_{h \in g} r_h \ge \lceil (W_g - a) / K \rceil`.
+    :math:`g`'s centres, :math:`\sum_{h \in g} r_h \ge \lceil (W_g - a) / K \rceil`;
+    with ``regional_capacity``, :math:`\sum_{h \in g} r_h \ge \lceil W_g / K \rceil`
+    for all the women :math:`W_g` of region :math:`g`.
     """
     rc = model.options.rape_crisis
     if rc is None:  # pragma: no cover - build() checks
@@ -647,6 +656,10 @@ def _add_centres(
         in_g = r.start + np.flatnonzero(is_c & (site_region == g))
         if rc.one_per_region and g in populated:
             b.add_row("centre_per_region", in_g, 1.0, 1.0, np.inf)
+        if rc.regional_capacity:
+            home = regional_centres(model, g)
+            if home > 0:
+                b.add_row("centre_regional_capacity", in_g, 1.0, float(home), np.inf)
         # the women who can reach only this region's centres need ceil(. / K) of them
         closed = (dr == g) & ~(units.reach & (site_region != g)[None, :]).any(axis=1)
         closed &= units.reach.any(axis=1)
