@@ -98,6 +98,11 @@ def _azerbaijan_rules() -> Path:
         ("Altıağac Qəsəbə Xəstəxanası", "rural"),
         ("Həkim Ambulatoriyası", "rural"),
         ("Xankəndi Şəhər Xəstəxanası", "general"),  # a city whose name holds "kənd"
+        ("EGE Hospital", "medical_centre"),  # a private hospital's brand, in English
+        ("Yaşam Klinik Xəstəxanası", "medical_centre"),
+        ("3 saylı Klinik Xəstəxana", "general"),
+        ("Mərkəzi Hospital Ağcabədi", "general"),
+        ("Sadarak Town Hospital", "general"),
         ("Sumqayıt Onkoloji Dispanser", "dispensary"),
         ("Dəri-zöhrəvi dispanser", "dispensary"),
         ("10 Saylı Təcili Yardım Stansiyası", "emergency"),
@@ -145,5 +150,8 @@ def test_embedded_hospitals_carry_the_types_the_rules_give(dataset: Dataset) -> 
     # once typed general and given a 24/7 forensic service)
     village = folded.str.contains(r"\bkend\b|\bqesebe\b|hekim ambulator")
     assert village.sum() == counts["rural"] == 6
+    # nor a private hospital known by its brand ("EGE Hospital", "Memorial hospital")
+    brands = hosp["name"].str.contains(r"(?i)^(?:EGE|Avrasiya|Memorial|Medican|Stimul) hospital")
+    assert brands.sum() == 5 and (hosp.loc[brands, "hospital_type"] == "medical_centre").all()
     assert (hosp.loc[village, "hospital_type"] == "rural").all()
     assert isinstance(hosp["hospital_type"], pd.Series)
