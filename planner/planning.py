@@ -583,6 +583,7 @@ def _plan_services(dataset: Dataset, scenario: Scenario, offer: HospitalOffer) -
         demand_names=_settlement_labels(dataset),
         require_rcc=offer.require_rape_crisis,
         require_forensic=offer.require_forensic,
+        forensic_candidate=offer.forensic,
     )
     result = model.solve()
     violations = tuple(check_services(model, result)) if result.feasible else ()

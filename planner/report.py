@@ -45,6 +45,7 @@ from planner.tables import (
 if TYPE_CHECKING:
     from planner.locate.options import RapeCrisisOptions
     from planner.planning import Plan, ServicesPlan
+    from planner.scenario import Scenario
     from planner.summary import PlanSummary
 
 __all__ = ["render_report", "write_report"]
@@ -532,7 +533,7 @@ def _scenario_table(plan: Plan, tr: Translator) -> Markup:
             ", ".join(sc.candidates.exclude_districts) or tr("word.none"),
         ),
         (tr("report.scenario.candidates"), _listed(sc.candidates, tr)),
-        (tr("report.scenario.hospital_types"), _types(sc.hospitals.types, tr)),
+        (tr("report.scenario.hospital_types"), _scenario_types(sc.hospitals.types, sc, tr)),
         (tr("report.scenario.hospitals"), _listed(sc.hospitals, tr)),
     ]
     if sc.site_lists_dataset not in (None, plan.summary["dataset"]):
@@ -548,6 +549,15 @@ def _scenario_table(plan: Plan, tr: Translator) -> Markup:
 def _types(types: Sequence[str], tr: Translator) -> str:
     """Name hospital types in words, each with its code (``general hospitals (general)``)."""
     return ", ".join(f"{tr('value.hospital_type.' + t)} ({t})" for t in types)
+
+
+def _scenario_types(types: Sequence[str], sc: Scenario, tr: Translator) -> str:
+    """Name the types offered, and those that may host 24/7 forensic examination if fewer."""
+    text = _types(types, tr)
+    forensic = sc.hospitals.forensic_types
+    if forensic and set(forensic) != set(types) and sc.forensic is not None:
+        text += "; " + tr("report.scenario.forensic_types", types=_types(forensic, tr))
+    return text
 
 
 def _listed(options: object, tr: Translator) -> str:
@@ -752,12 +762,19 @@ def _offered(services: ServicesPlan, tr: Translator) -> str:
     offer = services.offer
     if not offer.types:
         return tr("report.services.offered_all", hospitals=len(offer.hospitals))
-    return tr(
+    text = tr(
         "report.services.offered_types",
         hospitals=len(offer.hospitals),
         total=offer.total,
         types=_types(offer.types, tr),
     )
+    if offer.forensic_types and set(offer.forensic_types) != set(offer.types):
+        text += tr(
+            "report.services.offered_forensic",
+            hospitals=int(offer.forensic.sum()),
+            types=_types(offer.forensic_types, tr),
+        )
+    return text
 
 
 def _service_sections(

@@ -84,6 +84,8 @@ default shown (see ``scenarios/`` for examples)::
     exclude = []                  # hospital ids or names never offered
     require_rape_crisis = []      # hospitals that must host a rape crisis centre
     require_forensic = []         # hospitals that must offer 24/7 forensic examination
+    forensic_types = []           # types (of types) that may host 24/7 forensic examination;
+                                  # default []: all of types
 
     [hospital_sites]              # how the two hospital services are weighed together
     site_cost = 10                # cost of opening any service at a hospital, counted once
@@ -339,6 +341,10 @@ class HospitalSelection:
         Hospitals (ids or names) never offered.
     require_rape_crisis, require_forensic
         Hospitals that every plan must give the service.
+    forensic_types
+        The types (among ``types``) that may host 24/7 forensic examination;
+        empty: all of ``types``. A polyclinic, open by day, may host a rape
+        crisis centre but not a round-the-clock examination.
     """
 
     types: tuple[str, ...] = SUITABLE_TYPES
@@ -346,6 +352,7 @@ class HospitalSelection:
     exclude: tuple[str, ...] = ()
     require_rape_crisis: tuple[str, ...] = ()
     require_forensic: tuple[str, ...] = ()
+    forensic_types: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.types:
@@ -359,6 +366,12 @@ class HospitalSelection:
                 raise ScenarioError(
                     f"hospitals.types[{i}] is {t!r}, not a hospital type{hint} "
                     f"(types: {sorted(HOSPITAL_TYPES)})"
+                )
+        for i, t in enumerate(self.forensic_types):
+            if t not in self.types:
+                raise ScenarioError(
+                    f"hospitals.forensic_types[{i}] is {t!r}, not one of hospitals.types "
+                    f"{list(self.types)}"
                 )
         _no_conflict("hospitals", self.require_rape_crisis, self.exclude, "require_rape_crisis")
         _no_conflict("hospitals", self.require_forensic, self.exclude, "require_forensic")
@@ -822,6 +835,7 @@ _SPECIAL: dict[tuple[str, str], Callable[[object, Path], object]] = {
     ("candidates", "exclude"): _names("candidates.exclude", "candidate ids or names"),
     ("candidates", "require"): _names("candidates.require", "candidate ids or names"),
     ("hospitals", "types"): _names("hospitals.types", "hospital types"),
+    ("hospitals", "forensic_types"): _names("hospitals.forensic_types", "hospital types"),
     **{
         ("hospitals", key): _names(f"hospitals.{key}", "hospital ids or names")
         for key in ("include", "exclude", "require_rape_crisis", "require_forensic")

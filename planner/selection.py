@@ -135,6 +135,11 @@ class HospitalOffer:
         (then every hospital is offered).
     total
         Hospitals in the dataset.
+    forensic
+        A boolean per offered hospital: may host 24/7 forensic examination
+        (of ``[hospitals] forensic_types``, included or required for it).
+    forensic_types
+        The types that may host it; empty when they are all of ``types``.
     """
 
     hospitals: gpd.GeoDataFrame
@@ -142,6 +147,8 @@ class HospitalOffer:
     require_forensic: BoolArray
     types: tuple[str, ...]
     total: int
+    forensic: BoolArray
+    forensic_types: tuple[str, ...] = ()
 
     @property
     def note(self) -> str:
@@ -152,12 +159,18 @@ class HospitalOffer:
                 f"All {n} hospitals were offered: the dataset gives no hospital types, so "
                 "unsuitable facilities (dispensaries, ambulance stations) could not be left out"
             )
-        return (
+        text = (
             f"{n} of the dataset's {self.total} hospitals were offered: those of type "
             f"{', '.join(self.types)} (read from their names) and any the scenario includes; "
             "the others (dispensaries, ambulance stations, hygiene centres, village hospitals, "
             "specialist and private clinics, unnamed points) were left out"
         )
+        if self.forensic_types and set(self.forensic_types) != set(self.types):
+            text += (
+                f"; 24/7 forensic examination only at {int(self.forensic.sum())} of them, of "
+                f"type {', '.join(self.forensic_types)} or included"
+            )
+        return text
 
 
 def offered_hospitals(dataset: Dataset, scenario: Scenario) -> HospitalOffer:
@@ -215,8 +228,15 @@ def offered_hospitals(dataset: Dataset, scenario: Scenario) -> HospitalOffer:
         if typed
         else np.ones(len(hosp), dtype=bool)
     )
-    offered |= mask(sel.include, "include") | req_r | req_f
+    included = mask(sel.include, "include")
+    offered |= included | req_r | req_f
     offered &= ~excluded
+    forensic_types = tuple(sel.forensic_types) if typed else ()
+    forensic = (
+        hosp["hospital_type"].isin(list(forensic_types)).to_numpy(copy=True) | included | req_f
+        if forensic_types
+        else np.ones(len(hosp), dtype=bool)
+    )
     if not offered.any():
         raise OptionError(
             f"no hospital of dataset {dataset.name!r} is offered: none is of the types "
@@ -228,4 +248,6 @@ def offered_hospitals(dataset: Dataset, scenario: Scenario) -> HospitalOffer:
         req_f[offered],
         tuple(sel.types) if typed else (),
         len(hosp),
+        forensic[offered],
+        forensic_types,
     )

@@ -328,6 +328,30 @@ def test_forensic_hand_instance() -> None:
     assert res.required_centres == 0 and not res.centre.any()
 
 
+def test_forensic_only_where_a_hospital_may_host_it() -> None:
+    # h0 is a polyclinic (open by day) covering a, b and c; h1 a hospital covering b and c;
+    # a reaches only the polyclinic. Offered everywhere, one site (h0) covers all
+    minutes = np.array([[30.0, 200.0], [40.0, 50.0], [60.0, 20.0]])
+    model = HospitalServicesModel(
+        minutes, np.full(3, 100.0), options=_forensic_only(), demand_names=list("abc")
+    )
+    assert model.solve().forensic.tolist() == [True, False]
+    # offered only at hospitals: h1, and a needs no cover it cannot have
+    hospitals = replace(model, forensic_candidate=np.array([False, True]))
+    res = hospitals.solve()
+    assert res.status == "optimal" and res.forensic.tolist() == [False, True]
+    assert res.forensic_reachable.tolist() == [False, True, True]
+    assert check_services(hospitals, res) == []
+    # the independent check holds the rule: the first plan breaks it
+    first = model.solve()
+    assert any("hospitals.forensic_types" in p for p in check_services(hospitals, first))
+    # a hospital required for it may host it, whatever its type (and then covers all three)
+    required = replace(hospitals, require_forensic=np.array([True, False]))
+    res = required.solve()
+    assert res.forensic.tolist() == [True, False] and res.forensic_reachable.all()
+    assert check_services(required, res) == []
+
+
 def _joint(colocation: str, bonus: float = 5.0, centre_limit: float = 120.0) -> ServiceOptions:
     return ServiceOptions(
         # the villages' single women may go unserved by a centre (99 %)
@@ -676,6 +700,10 @@ def test_full_recommendations_offers_only_suitable_hospitals(full: Plan, dataset
     used = full.services.sites["site_id"]
     types = dataset.hospitals.set_index("hospital_id").loc[used, "hospital_type"]
     assert set(types) <= {"general", "polyclinic", "unknown"}
+    # 24/7 forensic examination only at general hospitals (and Kalbajar's, included)
+    forensic = full.services.sites["service"].to_numpy() == "forensic_24_7"
+    assert set(types[forensic]) <= {"general", "unknown"}
+    assert full.services.offer.forensic_types == ("general",)
     assert set(used[types.to_numpy() == "unknown"]) <= {"H-AZ-KAL-001"}
     names = full.services.sites["name"].str.casefold()
     assert not names.str.contains("dispanser|stansiya|gigiyena|onkolo").any()

@@ -92,6 +92,27 @@ def test_hospital_types_and_lists(tmp_path: Path) -> None:
     assert offer.require_rape_crisis.tolist() == [False]
     offer = offered_hospitals(ds, _scenario(hospitals={"types": ["dispensary"]}))
     assert offer.hospitals["hospital_id"].tolist() == ["H8"]
+    assert offer.forensic.tolist() == [True] and offer.forensic_types == ()
+
+
+def test_forensic_types_offer_fewer_hospitals_the_round_the_clock_service(
+    tmp_path: Path,
+) -> None:
+    ds = _typed(tmp_path, ["general", "polyclinic"])  # H4, H8
+    both = {"types": ["general", "polyclinic"]}
+    offer = offered_hospitals(ds, _scenario(hospitals=both | {"forensic_types": ["general"]}))
+    assert offer.hospitals["hospital_id"].tolist() == ["H4", "H8"]
+    assert offer.forensic.tolist() == [True, False]
+    assert "24/7 forensic examination only at 1 of them, of type general" in offer.note
+    # an included or required hospital may host it whatever its type
+    offer = offered_hospitals(
+        ds,
+        _scenario(hospitals=both | {"forensic_types": ["general"], "require_forensic": ["H8"]}),
+    )
+    assert offer.forensic.tolist() == [True, True]
+    with pytest.raises(OptionError, match=r"hospitals\.forensic_types\[0\] is 'dispensary', "
+                       r"not one of hospitals\.types \['general', 'polyclinic'\]"):  # fmt: skip
+        _scenario(hospitals=both | {"forensic_types": ["dispensary"]})
 
 
 @pytest.mark.parametrize(

@@ -340,7 +340,9 @@ def check_services(
             )
         problems += _centre_regions(model, centre, women)
     if fo is not None:
-        reach = minutes <= fo.max_travel_min + TOL_LIMIT
+        if not model.forensic_sites[forensic].all():
+            problems.append(Note("check.forensic_not_candidate"))
+        reach = (minutes <= fo.max_travel_min + TOL_LIMIT) & model.forensic_sites[None, :]
         must = reach.any(axis=1) & (pop > 0)
         have = (reach & forensic[None, :]).any(axis=1)
         if (must & ~have).any():

@@ -30,7 +30,7 @@ women may be split), :math:`u_i \ge 0` (women not served).
     \sum_{h \in g} r_h \ge \lceil W_g / K \rceil
         &\quad \text{(with regional\_capacity: room for all of region } g\text{'s women)} \\
     \sum_{h:\, t_{ih} \le T_F} f_h \ge 1
-        &\quad \forall i \text{ with a hospital within } T_F \\
+        &\quad \forall i \text{ with a hospital within } T_F \text{ that may host it} \\
     o_h \ge r_h,\; o_h \ge f_h,\; c_h \le r_h,\; c_h \le f_h
         &\quad \text{site use and co-location} \\
     r_h \le f_h &\quad \text{(only when co-location is required)}
@@ -167,6 +167,10 @@ class HospitalServicesModel:
     require_rcc, require_forensic
         Hospitals that every plan must give a rape crisis centre or 24/7
         forensic examination (a required centre is a candidate).
+    forensic_candidate
+        Which hospitals may host 24/7 forensic examination (default: all;
+        a required one may). Settlements with none of them within the limit
+        need no forensic cover.
     """
 
     minutes: FloatArray
@@ -178,6 +182,7 @@ class HospitalServicesModel:
     demand_names: Sequence[str] | None = None
     require_rcc: BoolArray | None = None
     require_forensic: BoolArray | None = None
+    forensic_candidate: BoolArray | None = None
 
     def __post_init__(self) -> None:
         n_i, n_h = np.shape(self.minutes)
@@ -196,6 +201,7 @@ class HospitalServicesModel:
             ("rcc_candidate", "rape_crisis"),
             ("require_rcc", "rape_crisis"),
             ("require_forensic", "forensic"),
+            ("forensic_candidate", "forensic"),
         ):
             mask = getattr(self, name)
             if mask is None:
@@ -235,6 +241,13 @@ class HospitalServicesModel:
             return np.ones(int(np.shape(self.minutes)[1]), dtype=bool)
         return np.asarray(self.rcc_candidate, dtype=bool) | self._mask(self.require_rcc)
 
+    @property
+    def forensic_sites(self) -> BoolArray:
+        """Which hospitals may host 24/7 forensic examination (the required ones included)."""
+        if self.forensic_candidate is None:
+            return np.ones(int(np.shape(self.minutes)[1]), dtype=bool)
+        return np.asarray(self.forensic_candidate, dtype=bool) | self._mask(self.require_forensic)
+
     def explain(self) -> list[str]:
         """Say in words why the targets cannot be met, before any solving.
 
@@ -258,6 +271,7 @@ class HospitalServicesModel:
         if fo is None:
             return np.zeros(n_i, dtype=bool)
         reach = np.asarray(self.minutes, dtype=float) <= fo.max_travel_min + TOL_LIMIT
+        reach &= self.forensic_sites[None, :]
         return np.asarray(reach.any(axis=1) & (np.asarray(self.population) > 0), dtype=bool)
 
     # -------------------------------------------------------------- the model
@@ -288,10 +302,16 @@ class HospitalServicesModel:
         rc, fo, st = opts.rape_crisis, opts.forensic, opts.sites
         minutes = np.asarray(self.minutes, dtype=float)
         n_h = minutes.shape[1]
+        can_f = self.forensic_sites
         reach_f = minutes <= (fo.max_travel_min if fo is not None else -1.0) + TOL_LIMIT
+        reach_f &= can_f[None, :]
         cand = self.candidates if rc is not None else np.zeros(n_h, dtype=bool)
         req_r, req_f = self._mask(self.require_rcc), self._mask(self.require_forensic)
-        fcols = _forensic_columns(reach_f, cand | req_f) if fo is not None else np.zeros(n_h, bool)
+        fcols = (
+            _forensic_columns(reach_f, (cand & can_f) | req_f)
+            if fo is not None
+            else np.zeros(n_h, bool)
+        )
         used = np.flatnonzero(cand | fcols).astype(np.int64)  # model hospitals
         n_m = len(used)
         is_c, is_f = cand[used], fcols[used]
@@ -393,42 +413,6 @@ class HospitalServicesModel:
             solve_seconds=solved - built,
         )
 
-    def _centres_alone(self, rc: RapeCrisisOptions, limit_s: float) -> tuple[IntArray, Any]:
-        """Solve the centres alone (a capacitated set covering) in what is left of the limit."""
-        opts = self.options
-        cand = np.flatnonzero(self.candidates)
-        alone = SitingModel(
-            np.asarray(self.minutes, dtype=float)[:, cand],
-            self.women / rc.women_per_centre,
-            np.zeros(0),
-            demand_region=self.demand_region,
-            site_region=(
-                np.asarray(self.site_region)[cand] if self.site_region is not None else None
-            ),
-            options=SitingOptions(
-                targets=TargetOptions(
-                    max_travel_min=rc.max_travel_min,
-                    served_share=rc.served_share,
-                    one_per_region=rc.one_per_region,
-                    regional_capacity=rc.regional_capacity,
-                    nearest_tolerance_min=None,
-                ),
-                supply=SupplyOptions(sizes=(1.0,), size_costs=(opts.sites.site_cost + rc.cost,)),
-                objective=ObjectiveOptions(type="min_cost", tie_break="none"),
-                # its root search proves the fewest centres any plan needs: its LP
-                # after HiGHS's presolve, rounded up to whole centres, is stronger than
-                # the plain LP; the cuts after it add nothing in whole centres (README)
-                solver=replace(
-                    opts.solver,
-                    root_search=True,
-                    stall_checks=min(opts.solver.stall_checks, 1),
-                    time_limit_s=limit_s,
-                ),
-            ),
-            required=self._mask(self.require_rcc)[cand],
-        ).solve()
-        return cand, alone
-
     def _search(self, layout: _Layout, deadline: Deadline) -> tuple[Outcome, int | None]:
         """Solve in two steps: the centres alone, then both services together.
 
@@ -454,7 +438,7 @@ class HospitalServicesModel:
         fewest = None
         cut = False
         if rc is not None:
-            cand, alone = self._centres_alone(rc, max(deadline.left(), 1.0))
+            cand, alone = _centres_alone(self, rc, max(deadline.left(), 1.0))
             cut = alone.status == PlanStatus.TIME_LIMIT
             unit = opts.sites.site_cost + rc.cost
             if alone.feasible and unit > 0 and math.isfinite(alone.bound):
@@ -547,6 +531,45 @@ def _root_search(model: Milp, solver: SolverOptions, deadline: Deadline) -> Back
     return Background(
         lambda: solve_milp(model, model.c, left, solver.mip_gap, None, 1, heuristics=True)
     )
+
+
+def _centres_alone(
+    model: HospitalServicesModel, rc: RapeCrisisOptions, limit_s: float
+) -> tuple[IntArray, Any]:
+    """Solve the centres alone (a capacitated set covering) in what is left of the limit."""
+    opts = model.options
+    cand = np.flatnonzero(model.candidates)
+    alone = SitingModel(
+        np.asarray(model.minutes, dtype=float)[:, cand],
+        model.women / rc.women_per_centre,
+        np.zeros(0),
+        demand_region=model.demand_region,
+        site_region=(
+            np.asarray(model.site_region)[cand] if model.site_region is not None else None
+        ),
+        options=SitingOptions(
+            targets=TargetOptions(
+                max_travel_min=rc.max_travel_min,
+                served_share=rc.served_share,
+                one_per_region=rc.one_per_region,
+                regional_capacity=rc.regional_capacity,
+                nearest_tolerance_min=None,
+            ),
+            supply=SupplyOptions(sizes=(1.0,), size_costs=(opts.sites.site_cost + rc.cost,)),
+            objective=ObjectiveOptions(type="min_cost", tie_break="none"),
+            # its root search proves the fewest centres any plan needs: its LP
+            # after HiGHS's presolve, rounded up to whole centres, is stronger than
+            # the plain LP; the cuts after it add nothing in whole centres (README)
+            solver=replace(
+                opts.solver,
+                root_search=True,
+                stall_checks=min(opts.solver.stall_checks, 1),
+                time_limit_s=limit_s,
+            ),
+        ),
+        required=model._mask(model.require_rcc)[cand],
+    ).solve()
+    return cand, alone
 
 
 def _forensic_columns(reach_f: BoolArray, keep: BoolArray) -> BoolArray:
