@@ -533,7 +533,7 @@ def _scenario_table(plan: Plan, tr: Translator) -> Markup:
             ", ".join(sc.candidates.exclude_districts) or tr("word.none"),
         ),
         (tr("report.scenario.candidates"), _listed(sc.candidates, tr)),
-        (tr("report.scenario.hospital_types"), _scenario_types(sc.hospitals.types, sc, tr)),
+        (tr("report.scenario.hospital_types"), _scenario_types(sc, tr)),
         (tr("report.scenario.hospitals"), _listed(sc.hospitals, tr)),
     ]
     if sc.site_lists_dataset not in (None, plan.summary["dataset"]):
@@ -551,8 +551,9 @@ def _types(types: Sequence[str], tr: Translator) -> str:
     return ", ".join(f"{tr('value.hospital_type.' + t)} ({t})" for t in types)
 
 
-def _scenario_types(types: Sequence[str], sc: Scenario, tr: Translator) -> str:
+def _scenario_types(sc: Scenario, tr: Translator) -> str:
     """Name the types offered, and those that may host 24/7 forensic examination if fewer."""
+    types = sc.hospitals.types
     text = _types(types, tr)
     forensic = sc.hospitals.forensic_types
     if forensic and set(forensic) != set(types) and sc.forensic is not None:

@@ -617,6 +617,12 @@ def test_full_recommendations_outputs(full: Plan, dataset: Dataset, tmp_path: Pa
     assert "of women within 120 minutes" in report
     assert "24/7 forensic examination</h2>" in report
     assert "LGBTQ+-inclusive shelters</h2>" in report
+    # the report says the rules the plan kept: centres for each region's women, and forensic
+    # examination at general hospitals only
+    assert "each region hosting centres for all its women" in report
+    assert "rape_crisis.regional_capacity" in report
+    assert "24/7 forensic examination only at general hospitals (general)" in report
+    assert "; 24/7 forensic examination only at " in report and "night staff" in report
     # every table names districts for people; the CSV keeps the ids for tools
     assert "AZ-" in sites["district_id"].iloc[0] and "<td>AZ-" not in report
 
