@@ -18,7 +18,7 @@ from planner._i18n import Fixed, Note, Place, Share
 from planner.locate._milp import TOL_LIMIT, BoolArray, FloatArray
 from planner.locate._search import populated_regions
 from planner.locate.formulation import SitingFormulation
-from planner.locate.options import BudgetOptions, ServiceOptions
+from planner.locate.options import BudgetOptions, ServiceOptions, required_centres
 
 
 class ServicesInputs(Protocol):
@@ -554,4 +554,4 @@ def regional_centres(model: ServicesInputs, region: object) -> int:
     if rc is None or not rc.regional_capacity or model.demand_region is None:
         return 0
     women = float(model.women[np.asarray(model.demand_region) == region].sum())
-    return math.ceil(women / rc.women_per_centre - 1e-9) if women > 0 else 0
+    return required_centres(women, rc.women_per_centre)

@@ -679,15 +679,15 @@ def _add_centres(
         in_g = r.start + np.flatnonzero(is_c & (site_region == g))
         if rc.one_per_region and g in populated:
             b.add_row("centre_per_region", in_g, 1.0, 1.0, np.inf)
-        if rc.regional_capacity:
-            home = regional_centres(model, g)
-            if home > 0:
-                b.add_row("centre_regional_capacity", in_g, 1.0, float(home), np.inf)
+        home = regional_centres(model, g)  # 0 without rape_crisis.regional_capacity
+        if home > 0:
+            b.add_row("centre_regional_capacity", in_g, 1.0, float(home), np.inf)
         # the women who can reach only this region's centres need ceil(. / K) of them
+        # (a valid row, implied when the region must host centres for all its women)
         closed = (dr == g) & ~(units.reach & (site_region != g)[None, :]).any(axis=1)
         closed &= units.reach.any(axis=1)
         need = math.ceil((units.women[closed].sum() - free) / k - 1e-9)
-        if need > 1:
+        if need > max(1, home):
             b.add_row("centre_closed_region", in_g, 1.0, float(need), np.inf)
 
 
